@@ -1,0 +1,116 @@
+/*
+ * conf.h - statewall configuration: session settings, timeouts, security rules.
+ *
+ * The configuration language is PAN-OS `set` lines, one per line, `#` starts a
+ * comment:
+ *
+ *   set deviceconfig setting session timeout-tcpwait 60
+ *   set deviceconfig setting session half-close-mode idle
+ *   set deviceconfig setting session tcp-reject-non-syn no
+ *   set rulebase security rules block-telnet protocol tcp
+ *   set rulebase security rules block-telnet destination-port 23
+ *   set rulebase security rules block-telnet action deny
+ *
+ * A rule's lines accumulate; rules are evaluated in the order they were first
+ * named.  Every error names the file, line and offending token, and a failed
+ * load or `--set` leaves the configuration it was given unchanged.
+ */
+#ifndef STATEWALL_CONF_H
+#define STATEWALL_CONF_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "statewall/types.h"
+
+/* Session settings other than the timeouts.  X(id, name, help) */
+enum sw_half_close_mode {
+	SW_HC_TCPWAIT, /* PAN-OS <= 6.0: first FIN -> fixed timeout-tcpwait */
+	SW_HC_FIXED,   /* PAN-OS >= 6.1: first FIN -> fixed half-closed, then time-wait */
+	SW_HC_IDLE     /* statewall default: half-closed is an idle timer */
+};
+const char *sw_half_close_mode_name(unsigned m);
+
+enum sw_action { SW_ACT_ALLOW, SW_ACT_DENY };
+
+#define SW_RULE_NAME_MAX 64
+#define SW_RULE_ADDRS 16
+#define SW_RULE_PORTS 16
+#define SW_RULES_MAX 256
+
+struct sw_cidr {
+	struct sw_addr addr; /* v4-mapped for IPv4 */
+	uint8_t plen;        /* prefix length over the 128-bit form (IPv4 /24 -> 120) */
+};
+
+struct sw_port_range {
+	uint16_t lo, hi;
+};
+
+struct sw_rule {
+	char name[SW_RULE_NAME_MAX];
+	struct sw_cidr src[SW_RULE_ADDRS], dst[SW_RULE_ADDRS];
+	uint8_t nsrc, ndst; /* 0 = any */
+	struct sw_port_range dport[SW_RULE_PORTS];
+	uint8_t ndport; /* 0 = any */
+	int16_t proto;  /* -1 = any, else IPPROTO_* */
+	uint8_t action; /* enum sw_action */
+	uint8_t has_action;
+};
+
+struct sw_conf {
+	uint32_t timeout[SW_TO_MAX]; /* seconds */
+	uint32_t max_sessions;
+	uint32_t max_tombstones;
+	uint32_t tombstone_ttl;         /* seconds a tombstone is kept */
+	uint8_t half_close_mode;        /* enum sw_half_close_mode */
+	uint8_t tcp_reject_non_syn;     /* 1 = yes (default) */
+	uint8_t tcp_window_check;       /* 1 = drop out-of-window segments (default) */
+	uint8_t tcp_checksum_check;     /* 1 = verify L4 checksums (default no) */
+	uint8_t default_action;         /* enum sw_action */
+	uint32_t nrules;
+	struct sw_rule rules[SW_RULES_MAX];
+};
+
+/* Fill *c with the defaults of tables.h and the settings above. */
+void sw_conf_defaults(struct sw_conf *c);
+
+/*
+ * Apply one `set ...` / `delete ...` line to *c.  `file`/`line` only label
+ * messages.  Returns 0, or -EINVAL with "FILE:LINE: token 'TOK': what" in err;
+ * on error *c is unchanged.
+ */
+int sw_conf_apply_line(struct sw_conf *c, const char *text, const char *file, int line,
+		       char *err, size_t errlen);
+
+/* Apply `NAME=VALUE` from the command line (--set); NAME is a session setting. */
+int sw_conf_apply_kv(struct sw_conf *c, const char *kv, char *err, size_t errlen);
+
+/* Load a file of set lines on top of *c; all or nothing. 0 or -errno. */
+int sw_conf_load(struct sw_conf *c, const char *path, char *err, size_t errlen);
+
+/* Parse a whole buffer of set lines (as sw_conf_load does); all or nothing. */
+int sw_conf_load_buf(struct sw_conf *c, const char *buf, size_t len, const char *file,
+		     char *err, size_t errlen);
+
+/* Cross-setting checks (time-wait <= half-closed, rules complete). 0 or -EINVAL. */
+int sw_conf_validate(const struct sw_conf *c, char *err, size_t errlen);
+
+/* Write *c as canonical set lines (only what differs from the defaults if !full). */
+void sw_conf_write(const struct sw_conf *c, FILE *out, int full);
+
+/* Write *c to path atomically: temporary file, fsync, rename, fsync dir. 0 or -errno. */
+int sw_conf_save(const struct sw_conf *c, const char *path, char *err, size_t errlen);
+
+/*
+ * First rule that matches the flow (src/dst address, protocol, destination
+ * port), or NULL.  *action gets the rule's action or the default action.
+ */
+const struct sw_rule *sw_conf_match(const struct sw_conf *c, const struct sw_flow *f,
+				    enum sw_action *action);
+
+/* Parse "a.b.c.d[/n]", "v6[/n]" or "any" (plen 0). 0 or -EINVAL. */
+int sw_cidr_parse(struct sw_cidr *out, const char *s);
+
+#endif

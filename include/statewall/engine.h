@@ -1,0 +1,118 @@
+/*
+ * engine.h - the statewall session engine.
+ *
+ * Feed it frames with their timestamps; it answers each with a verdict and a
+ * reason, keeps one session per flow (both directions), tracks TCP per
+ * direction with sequence windows, runs every PAN-OS session timer, and
+ * reports each session's end through a callback with the reason and the
+ * exact timer.  The engine owns no clock: time is whatever the caller says
+ * (capture time in replay, wall-clock time inline), and never runs backwards.
+ *
+ * No allocation after sw_engine_create(); no global state; one engine per
+ * thread.
+ */
+#ifndef STATEWALL_ENGINE_H
+#define STATEWALL_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "statewall/conf.h"
+#include "statewall/pkt.h"
+#include "statewall/types.h"
+
+struct sw_engine;
+
+enum sw_action_v { SW_PASS = 0, SW_DROP = 1 };
+
+struct sw_verdict {
+	uint8_t action; /* SW_PASS or SW_DROP */
+	uint8_t reason; /* enum sw_drop; SW_DROP_NONE when passed */
+	uint8_t dir;    /* 0 = from the originator, 1 = from the responder */
+	uint32_t sess;  /* session id, 0 if none */
+};
+
+/* Everything known about a session, for logs, `show session id` and REST. */
+struct sw_sess_info {
+	uint32_t id;
+	uint8_t proto, family;
+	struct sw_addr orig_h, resp_h;
+	uint16_t orig_p, resp_p;
+	sw_time_t start, end, last_seen; /* end: when it ended (0 while live) */
+	sw_time_t half_closed_at;        /* first FIN, 0 if none */
+	sw_time_t expires;               /* live sessions: when the timer in force fires */
+	uint8_t end_reason;              /* enum sw_end (ended sessions) */
+	uint8_t timer;                   /* enum sw_timeout in force / that fired; SW_TO_MAX none */
+	uint8_t state[2];                /* enum sw_tcps, originator / responder */
+	uint8_t picked_up, discard, flipped;
+	uint16_t rule; /* matching rule + 1, 0 = default action */
+	char history[24];
+	const char *conn_state; /* Zeek conn_state */
+	uint64_t pkts[2], ip_bytes[2];
+	uint64_t late_pkts, late_bytes; /* dropped after the session ended */
+	uint8_t timer_fixed;            /* the timer is an absolute life, not idle */
+};
+
+/* Called once per ended session, when it can no longer change (see tombstones). */
+typedef void (*sw_end_fn)(void *ctx, const struct sw_sess_info *si);
+
+struct sw_stats {
+	uint64_t ctr[SW_CTR_MAX];
+	uint64_t drop[SW_DROP_MAX];
+	uint64_t end[SW_END_MAX];
+	uint64_t end_timer[SW_TO_MAX]; /* aged-out, by timer */
+	uint32_t active, peak, tombstones;
+	uint32_t active_proto[4]; /* tcp, udp, icmp, other */
+	uint32_t half_closed, discard;
+	uint32_t max_sessions;
+	size_t bytes_per_session;
+};
+
+/* 0 or -errno (-EINVAL with conf errors, -ENOMEM). */
+int sw_engine_create(struct sw_engine **out, const struct sw_conf *conf);
+void sw_engine_destroy(struct sw_engine *e);
+
+/* Replace the configuration; timers in force are recomputed for live sessions. */
+int sw_engine_set_conf(struct sw_engine *e, const struct sw_conf *conf);
+const struct sw_conf *sw_engine_conf(const struct sw_engine *e);
+
+void sw_engine_on_end(struct sw_engine *e, sw_end_fn fn, void *ctx);
+
+/* Process one frame of link type `link` captured at time `ts`. */
+struct sw_verdict sw_engine_packet(struct sw_engine *e, const uint8_t *frame, size_t caplen,
+				   int link, sw_time_t ts);
+
+/*
+ * Process n frames at once (batched lookups with prefetch).  Frames must be
+ * in time order; ts[i] is frame i's time.
+ */
+void sw_engine_burst(struct sw_engine *e, const uint8_t *const *frames, const uint32_t *caplen,
+		     int link, const sw_time_t *ts, unsigned n, struct sw_verdict *out);
+
+/* Let time pass to `now`: expire what is due. */
+void sw_engine_advance(struct sw_engine *e, sw_time_t now);
+
+/* End every live session with `reason` (end-of-capture, shutdown) and log all tombstones. */
+void sw_engine_flush(struct sw_engine *e, enum sw_end reason);
+
+/* End one live session (clear session); 0 or -ENOENT. */
+int sw_engine_clear(struct sw_engine *e, uint32_t id);
+
+void sw_engine_stats(const struct sw_engine *e, struct sw_stats *st);
+
+/* Info for a live session by id; 0 or -ENOENT. */
+int sw_engine_session(const struct sw_engine *e, uint32_t id, struct sw_sess_info *si);
+
+/*
+ * Walk live sessions with id >= *cursor, at most `max` of them; returns the
+ * number visited and sets *cursor past the last one (0 when done).  Lets a
+ * daemon list a large table in slices between packet bursts.
+ */
+typedef int (*sw_sess_fn)(void *ctx, const struct sw_sess_info *si);
+unsigned sw_engine_walk(const struct sw_engine *e, uint32_t *cursor, unsigned max, sw_sess_fn fn,
+			void *ctx);
+
+/* Engine time (ns) as last advanced. */
+sw_time_t sw_engine_now(const struct sw_engine *e);
+
+#endif

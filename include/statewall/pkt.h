@@ -1,0 +1,103 @@
+/*
+ * pkt.h - the packet descriptor and the L2-L4 parser.
+ *
+ * sw_pkt_parse() reads one captured frame once and fills a struct sw_pkt:
+ * addresses, ports, L4 header fields, offsets and lengths.  Every later
+ * stage (lookup, tracking, policy) reads only the descriptor, as pf's
+ * pf_pdesc.  The parser never reads outside [frame, frame + caplen) and
+ * reports every malformed case as a named drop reason (tables.h).
+ */
+#ifndef STATEWALL_PKT_H
+#define STATEWALL_PKT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "statewall/types.h"
+
+/* Link types: the libpcap DLT values we accept. */
+enum sw_link {
+	SW_LINK_NULL = 0,        /* DLT_NULL: 4-byte host-order AF value */
+	SW_LINK_EN10MB = 1,      /* DLT_EN10MB: Ethernet (+ 802.1Q / QinQ) */
+	SW_LINK_RAW = 101,       /* LINKTYPE_RAW: IPv4 or IPv6, no L2 */
+	SW_LINK_LOOP = 108,      /* DLT_LOOP: 4-byte network-order AF value */
+	SW_LINK_LINUX_SLL = 113, /* Linux cooked v1 */
+	SW_LINK_RAW_DLT = 12,    /* DLT_RAW on some platforms */
+	SW_LINK_IPV4 = 228,      /* LINKTYPE_IPV4 */
+	SW_LINK_IPV6 = 229,      /* LINKTYPE_IPV6 */
+	SW_LINK_LINUX_SLL2 = 276 /* Linux cooked v2 */
+};
+
+/* TCP flag bits as on the wire. */
+#define SW_TH_FIN 0x01
+#define SW_TH_SYN 0x02
+#define SW_TH_RST 0x04
+#define SW_TH_PSH 0x08
+#define SW_TH_ACK 0x10
+#define SW_TH_URG 0x20
+#define SW_TH_ECE 0x40
+#define SW_TH_CWR 0x80
+
+/* sw_pkt.pflags */
+#define SW_PF_FRAG_FIRST 0x01 /* first fragment of a fragmented datagram (offset 0, MF) */
+#define SW_PF_FRAG_LATER 0x02 /* non-first fragment: no L4 header, matched by IP id */
+#define SW_PF_ICMP_ERR 0x04   /* ICMP/ICMPv6 error: `inner` describes the quoted packet */
+#define SW_PF_OPT_MSS 0x08    /* TCP MSS option present */
+#define SW_PF_OPT_WSCALE 0x10 /* TCP window scale option present (wscale valid) */
+#define SW_PF_OPT_SACKOK 0x20 /* TCP SACK-permitted option present */
+#define SW_PF_OPT_TS 0x40     /* TCP timestamps option present (tsval/tsecr valid) */
+#define SW_PF_OPT_SACK 0x80   /* TCP SACK blocks present (sack_right valid) */
+
+
+struct sw_pkt {
+	struct sw_flow flow;
+	struct sw_flow inner; /* SW_PF_ICMP_ERR: the quoted packet's flow as sent */
+
+	uint32_t ip_len;    /* IP total length (v4) / 40 + payload length (v6), as Zeek counts */
+	uint32_t l3_off;    /* offset of the IP header in the frame */
+	uint32_t l4_off;    /* offset of the L4 header (0 for later fragments) */
+	uint32_t l4_len;    /* bytes from the L4 header to the IP end (within caplen or not) */
+	uint32_t frag_id;   /* IPv4 id / IPv6 fragment identification */
+	uint16_t frag_off;  /* fragment offset in bytes */
+	uint16_t vlan[2];   /* outer, inner VLAN id; 0 = none */
+	uint8_t nvlan;
+	uint8_t ttl;
+	uint8_t pflags; /* SW_PF_* */
+
+	/* TCP */
+	uint8_t th_flags;
+	uint8_t wscale; /* shift count from the option, capped at 14 */
+	uint16_t win;   /* raw (unscaled) window */
+	uint16_t mss;
+	uint32_t seq, ack;
+	uint32_t tsval, tsecr;
+	uint32_t sack_right; /* highest right edge among the SACK blocks */
+	uint32_t payload;    /* TCP/UDP payload bytes (by the IP lengths) */
+
+	/* ICMP / ICMPv6 */
+	uint8_t icmp_type, icmp_code;
+	uint8_t l4_csum_ok; /* 1 if the L4 checksum was verified correct; set only when asked */
+};
+
+/* Parser options. */
+#define SW_PARSE_CHECKSUM 0x01 /* verify IPv4 header and L4 checksums */
+#define SW_IP6_EXT_MAX 20      /* extension headers walked before IP6_EXT_LIMIT (pf_hdr_limit) */
+
+/*
+ * Parse one frame of link type `link`.  Returns SW_DROP_NONE and fills *p, or
+ * the drop reason of the first malformation found (p is then partially
+ * filled and must not be used for lookups).  `caplen` is what was captured;
+ * IP length fields beyond it give BAD_IP_LEN only when the L4 header itself
+ * is cut (snaplen-truncated payload is normal in captures).
+ */
+enum sw_drop sw_pkt_parse(struct sw_pkt *p, const uint8_t *frame, size_t caplen, int link,
+			  unsigned opts);
+
+/* 1 if the link type is one sw_pkt_parse() accepts. */
+int sw_pkt_link_supported(int link);
+
+/* Internet checksum helpers (RFC 1071), exposed for tests and packet builders. */
+uint32_t sw_csum_partial(const void *data, size_t len, uint32_t sum);
+uint16_t sw_csum_fold(uint32_t sum);
+
+#endif

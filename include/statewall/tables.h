@@ -1,0 +1,121 @@
+/*
+ * tables.h - the single source of truth for every named list in statewall.
+ *
+ * Each list is an X-macro.  The engine builds its enums from them; the CLI,
+ * the session log, the JSON summary, the REST API and docs/reference.md all
+ * print names, defaults, ranges and help text from here and nowhere else.
+ * Add an entry here and every front end knows it.
+ */
+#ifndef STATEWALL_TABLES_H
+#define STATEWALL_TABLES_H
+
+/*
+ * Session timeouts, in PAN-OS names (`set deviceconfig setting session NAME
+ * SECONDS`).  X(id, name, default seconds, min, max, label, help)
+ */
+#define SW_TIMEOUTS(X)                                                                             \
+	X(TCP, "timeout-tcp", 3600, 1, 15999999, "TCP",                                            \
+	  "idle timeout of an established TCP session")                                            \
+	X(TCPHANDSHAKE, "timeout-tcphandshake", 10, 1, 60, "TCP Handshake",                        \
+	  "time allowed from the SYN-ACK to the handshake's final ACK")                            \
+	X(TCPINIT, "timeout-tcpinit", 5, 1, 60, "TCP Init",                                        \
+	  "time allowed from the first SYN to the SYN-ACK")                                        \
+	X(TCP_HALF_CLOSED, "timeout-tcp-half-closed", 120, 1, 604800, "TCP Half Closed",           \
+	  "after the first FIN: fixed life (mode fixed) or idle timeout (mode idle)")              \
+	X(TCP_TIME_WAIT, "timeout-tcp-time-wait", 15, 1, 600, "TCP Time Wait",                     \
+	  "after the second FIN or a verified RST")                                                \
+	X(TCPWAIT, "timeout-tcpwait", 30, 1, 600, "TCP Wait",                                      \
+	  "legacy (PAN-OS <= 6.0, mode tcpwait): fixed life after the first FIN or an RST")        \
+	X(TCP_UNVERIFIED_RST, "timeout-tcp-unverified-rst", 30, 1, 600, "Unverified RST",         \
+	  "after an in-window RST whose sequence number is not the exact one expected")            \
+	X(UDP, "timeout-udp", 30, 1, 1599999, "UDP", "idle timeout of a UDP session")              \
+	X(ICMP, "timeout-icmp", 6, 1, 1599999, "ICMP", "idle timeout of an ICMP echo session")     \
+	X(DEFAULT, "timeout-default", 30, 1, 15999999, "Default",                                  \
+	  "idle timeout of a session of any other IP protocol")                                    \
+	X(DISCARD_TCP, "timeout-discard-tcp", 90, 1, 15999999, "Discard TCP",                      \
+	  "life of a TCP discard session created by a deny rule")                                  \
+	X(DISCARD_UDP, "timeout-discard-udp", 60, 1, 15999999, "Discard UDP",                      \
+	  "life of a UDP discard session created by a deny rule")                                  \
+	X(DISCARD_DEFAULT, "timeout-discard-default", 60, 1, 15999999, "Discard Default",          \
+	  "life of a discard session of any other protocol")
+
+/*
+ * Reasons a packet is dropped (or, for the few marked counted-only, passed
+ * but counted).  X(id, name, help)
+ */
+#define SW_DROP_REASONS(X)                                                                         \
+	X(NONE, "none", "forwarded")                                                               \
+	X(TRUNCATED_L2, "truncated-l2", "frame shorter than its link-layer header")                \
+	X(UNSUPPORTED_L2, "unsupported-l2", "link type or EtherType that is not IP")               \
+	X(VLAN_DEPTH, "vlan-too-deep", "more than two stacked VLAN tags")                          \
+	X(TRUNCATED_IP, "truncated-ip", "frame shorter than the IP header it announces")           \
+	X(BAD_IP_VERSION, "bad-ip-version", "IP version field does not match the EtherType")       \
+	X(BAD_IP_HLEN, "bad-ip-header-length", "IPv4 IHL below 5 or beyond the packet")            \
+	X(BAD_IP_LEN, "bad-ip-total-length", "IP total/payload length beyond the captured frame")  \
+	X(BAD_IP_CHECKSUM, "bad-ip-checksum", "IPv4 header checksum is wrong")                     \
+	X(BAD_IP_OPTIONS, "bad-ip-options", "malformed IPv4 option list")                          \
+	X(BAD_IP6_EXT, "bad-ipv6-ext-header", "malformed or truncated IPv6 extension header")      \
+	X(IP6_EXT_LIMIT, "ipv6-ext-header-limit", "more IPv6 extension headers than allowed")      \
+	X(FRAGMENT, "fragment-unmatched", "non-first fragment whose first fragment was not seen")  \
+	X(TRUNCATED_L4, "truncated-l4", "frame shorter than its TCP/UDP/ICMP header")              \
+	X(BAD_TCP_HLEN, "bad-tcp-header-length", "TCP data offset below 5 or beyond the segment")  \
+	X(BAD_TCP_OPTIONS, "bad-tcp-options", "malformed TCP option list")                         \
+	X(BAD_TCP_FLAGS, "bad-tcp-flags", "impossible TCP flag combination (SYN+FIN, SYN+RST, none)") \
+	X(BAD_CHECKSUM, "bad-checksum", "TCP/UDP/ICMP checksum is wrong (tcp-checksum-check yes)") \
+	X(BAD_ICMP_ERROR, "bad-icmp-error", "ICMP error quoting no session or a malformed packet") \
+	X(NON_SYN_TCP, "non-syn-tcp", "TCP packet that is not a SYN and matches no session")        \
+	X(SESSION_AGED_OUT, "session-aged-out", "packet of a session a timer already ended")       \
+	X(POLICY_DENY, "policy-deny", "a security rule denies the flow")                           \
+	X(RESOURCES, "resources-unavailable", "session table full (max-sessions)")                 \
+	X(TCP_STATE, "tcp-invalid-state", "TCP flags not allowed in the session's state")          \
+	X(SEQ_HIGH, "tcp-seq-above-window", "segment ends beyond what the receiver allowed")       \
+	X(SEQ_LOW, "tcp-seq-below-window", "segment lies entirely before the receive window")      \
+	X(ACK_HIGH, "tcp-ack-above-sent", "acknowledges data the peer never sent")                 \
+	X(ACK_LOW, "tcp-ack-below-window", "acknowledges data too far in the past")                \
+	X(RST_OUT_OF_WINDOW, "tcp-rst-out-of-window", "RST outside the receive window")           \
+	X(SYN_ON_ESTABLISHED, "tcp-syn-in-session", "SYN on a live session that is not a reuse")   \
+	X(CLOSED_SESSION, "tcp-closed-session", "non-SYN packet on a session closed by RST")
+
+/*
+ * Why a session ended, in the PAN-OS traffic-log vocabulary.
+ * X(id, name, help)
+ */
+#define SW_END_REASONS(X)                                                                          \
+	X(AGED_OUT, "aged-out", "a timer expired; the log names which")                            \
+	X(TCP_FIN, "tcp-fin", "both sides sent FIN; time-wait expired")                            \
+	X(TCP_RST_CLIENT, "tcp-rst-from-client", "the originator reset the connection")            \
+	X(TCP_RST_SERVER, "tcp-rst-from-server", "the responder reset the connection")             \
+	X(POLICY_DENY, "policy-deny", "discard session of a denied flow expired")                  \
+	X(RESOURCES, "resources-unavailable", "refused: session table full")                       \
+	X(TCP_REUSE, "tcp-reuse", "a new SYN reused the tuple of a closing session")               \
+	X(END_OF_CAPTURE, "end-of-capture", "the capture ended while the session was open")       \
+	X(CLEARED, "cleared", "removed by `clear session`")                                        \
+	X(SHUTDOWN, "shutdown", "the daemon stopped while the session was open")
+
+/* Per-direction TCP state, pf style.  X(id, name, zeek endpoint state) */
+#define SW_TCP_STATES(X)                                                                           \
+	X(CLOSED, "closed")                                                                        \
+	X(SYN_SENT, "syn-sent")                                                                    \
+	X(ESTABLISHED, "established")                                                              \
+	X(FIN_SENT, "fin-sent")                                                                    \
+	X(FIN_ACKED, "fin-acked")                                                                  \
+	X(RESET, "reset")
+
+/* Engine-wide counters shown by `show counter global`.  X(id, name, help) */
+#define SW_COUNTERS(X)                                                                             \
+	X(PKTS, "pkts", "packets seen")                                                            \
+	X(FORWARDED, "forwarded", "packets forwarded")                                             \
+	X(DROPPED, "dropped", "packets dropped")                                                   \
+	X(SESS_CREATED, "sessions-created", "sessions created")                                    \
+	X(SESS_ENDED, "sessions-ended", "sessions ended")                                          \
+	X(FRAG_LATER, "fragments-matched", "non-first fragments matched to a tracked first one")   \
+	X(ICMP_ERR_MATCHED, "icmp-errors-matched", "ICMP errors attached to their session")        \
+	X(PICKUPS, "tcp-midstream-pickups", "TCP sessions picked up without a SYN")                \
+	X(SYN_RETRANS, "tcp-syn-retransmits", "SYNs retransmitted (timer not refreshed)")          \
+	X(FIN_RETRANS, "tcp-fin-retransmits", "FINs retransmitted (state not advanced)")           \
+	X(WINDOW_PASSED, "tcp-window-passed", "out-of-window segments passed (tcp-window-check no)") \
+	X(RST_UNVERIFIED, "tcp-rst-unverified", "in-window RSTs with an inexact sequence number")  \
+	X(TOMBSTONES, "tombstones-created", "ended sessions remembered for late packets")          \
+	X(LATE_PKTS, "late-packets", "packets dropped because their session had ended")
+
+#endif

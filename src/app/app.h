@@ -1,0 +1,25 @@
+/*
+ * app.h - the statewall program's subcommands and their shared option handling.
+ */
+#ifndef SW_APP_APP_H
+#define SW_APP_APP_H
+
+#include "statewall/conf.h"
+
+/* `-c FILE` and `--set NAME=VALUE` options, applied in that order. */
+struct app_conf {
+	const char *config;
+	char **sets;
+	int nsets;
+};
+
+void app_conf_init(struct app_conf *ac);
+int app_conf_add_set(struct app_conf *ac, const char *kv);
+/* Defaults, then the file, then each --set; prints the error and returns -1 on failure. */
+int app_conf_build(const struct app_conf *ac, struct sw_conf *conf);
+void app_conf_free(struct app_conf *ac);
+
+int sw_cmd_replay(int argc, char **argv);
+int sw_cmd_timeouts(int argc, char **argv);
+
+#endif

@@ -1,0 +1,46 @@
+/*
+ * report.h - what the front ends print: the session log (one JSON object per
+ * ended session), the per-packet verdict lines, and the run summary (human
+ * or JSON).  Names come from tables.h through the engine's name functions.
+ */
+#ifndef SW_APP_REPORT_H
+#define SW_APP_REPORT_H
+
+#include <stdio.h>
+
+#include "statewall/engine.h"
+
+/* JSON string with escaping. */
+void sw_json_str(FILE *f, const char *s);
+/* A time as seconds with microseconds ("1700000000.123456"). */
+void sw_json_time(FILE *f, sw_time_t t);
+const char *sw_proto_name(unsigned proto, char *buf, size_t len);
+
+/* One session-log line (JSON object + newline). */
+void sw_log_session(FILE *f, const struct sw_sess_info *si);
+
+/* A "broken" session: late packets after a timer ended it. */
+struct sw_broken {
+	uint32_t id;
+	char flow[128];
+	uint8_t timer, end_reason;
+	uint64_t late_pkts, late_bytes;
+};
+
+struct sw_summary {
+	struct sw_stats st;
+	struct sw_broken *broken;
+	size_t nbroken, capbroken;
+	uint64_t packets_read;
+};
+
+/* Collect a session into the summary if it is broken; 0 or -ENOMEM. */
+int sw_summary_note(struct sw_summary *sum, const struct sw_sess_info *si);
+void sw_summary_free(struct sw_summary *sum);
+void sw_summary_print(FILE *f, const struct sw_summary *sum);
+void sw_summary_json(FILE *f, const struct sw_summary *sum);
+
+/* "a.b.c.d:p -> e.f.g.h:q proto" */
+void sw_flow_str(const struct sw_sess_info *si, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,830 @@
+/*
+ * engine.c - the packet path: parse, look up, track, time, decide.
+ *
+ * sw_engine_packet() reads top to bottom like pf_test():
+ *   1. let time pass (expire what is due);
+ *   2. build the packet descriptor (parse);
+ *   3. fragments and ICMP errors go to their own small paths;
+ *   4. look the session up; a session whose deadline passed is ended here,
+ *      so expiry is exact whatever the wheel's granularity;
+ *   5. no session: tombstone check (late packet of an ended session), TCP
+ *      SYN check, security rules, create;
+ *   6. track (TCP per direction, or the simple UDP/ICMP/other trackers);
+ *   7. recompute the timer in force when the tracker reported an event.
+ *
+ * Timers (tables.h, PAN-OS names) and half-close modes are in sess_retime().
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "engine/engine_int.h"
+#include "track/tcp.h"
+#include "track/zeek.h"
+
+#define NO_END 0xff
+
+static inline sw_tick_t to_tick(const struct sw_engine *e, sw_time_t t)
+{
+	return (sw_tick_t)((t - e->epoch) / (SW_NS_PER_SEC / SW_TICK_HZ));
+}
+
+sw_time_t sw_engine_tick_time(const struct sw_engine *e, sw_tick_t t)
+{
+	/* Ticks are relative to the epoch; interpret them near `now`. */
+	int32_t d = (int32_t)(t - e->now);
+	return e->now_ns + (sw_time_t)d * (SW_NS_PER_SEC / SW_TICK_HZ) -
+	       (e->now_ns - e->epoch) % (SW_NS_PER_SEC / SW_TICK_HZ);
+}
+
+static void load_timeouts(struct sw_engine *e)
+{
+	for (int i = 0; i < SW_TO_MAX; i++) {
+		uint64_t t = (uint64_t)e->conf.timeout[i] * SW_TICK_HZ;
+		e->to[i] = t > SW_TICK_MAX_SPAN ? SW_TICK_MAX_SPAN : (uint32_t)t;
+	}
+}
+
+int sw_engine_create(struct sw_engine **out, const struct sw_conf *conf)
+{
+	struct sw_engine *e;
+	uint64_t seed = 0x5eedULL;
+	char err[256];
+	int rc;
+
+	*out = NULL;
+	if (sw_conf_validate(conf, err, sizeof(err)) < 0)
+		return -EINVAL;
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	e->conf = *conf;
+	load_timeouts(e);
+	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != sizeof(seed))
+		seed ^= (uint64_t)(uintptr_t)e;
+	rc = sw_table_init(&e->tab, conf->max_sessions, seed);
+	if (rc < 0) {
+		free(e);
+		return rc;
+	}
+	rc = sw_tomb_init(&e->tomb, conf->max_tombstones);
+	if (rc < 0) {
+		sw_table_free(&e->tab);
+		free(e);
+		return rc;
+	}
+	sw_wheel_init(&e->wheel, 0);
+	e->st.max_sessions = conf->max_sessions;
+	e->st.bytes_per_session = sw_table_bytes_per_session(&e->tab, 0);
+	*out = e;
+	return 0;
+}
+
+void sw_engine_destroy(struct sw_engine *e)
+{
+	if (!e)
+		return;
+	sw_tomb_free(&e->tomb);
+	sw_table_free(&e->tab);
+	free(e);
+}
+
+const struct sw_conf *sw_engine_conf(const struct sw_engine *e)
+{
+	return &e->conf;
+}
+
+void sw_engine_on_end(struct sw_engine *e, sw_end_fn fn, void *ctx)
+{
+	e->on_end = fn;
+	e->on_end_ctx = ctx;
+}
+
+sw_time_t sw_engine_now(const struct sw_engine *e)
+{
+	return e->now_ns;
+}
+
+void sw_engine_stats(const struct sw_engine *e, struct sw_stats *st)
+{
+	*st = e->st;
+	st->active = e->tab.count;
+	st->tombstones = e->tomb.count;
+}
+
+/* ---- timers ------------------------------------------------------------ */
+
+static inline uint32_t idle_of(const struct sw_engine *e, const struct sw_sess *s)
+{
+	return e->to[s->timer];
+}
+
+sw_tick_t sw_engine_deadline(const struct sw_engine *e, const struct sw_sess *s)
+{
+	if (s->flags & SW_SF_FIXED)
+		return s->deadline;
+	return s->last_seen + idle_of(e, s);
+}
+
+static void set_fixed(struct sw_sess *s, int timer, sw_tick_t deadline)
+{
+	s->timer = (uint8_t)timer;
+	s->deadline = deadline;
+	s->flags |= SW_SF_FIXED;
+}
+
+static void set_idle(struct sw_sess *s, int timer)
+{
+	s->timer = (uint8_t)timer;
+	s->flags &= (uint8_t)~SW_SF_FIXED;
+}
+
+/* A fixed life that may only shorten what is left (PAN-OS "min(x, remaining)"). */
+static void shorten(struct sw_engine *e, struct sw_sess *s, int timer, sw_tick_t now)
+{
+	sw_tick_t d = now + e->to[timer];
+	sw_tick_t cur = sw_engine_deadline(e, s);
+
+	if (!sw_tick_before(d, cur))
+		return;
+	set_fixed(s, timer, d);
+}
+
+/* The timer of a half-closed session, counted from its first FIN. */
+static void half_close_timer(struct sw_engine *e, struct sw_sess *s, const struct sw_sess_cold *c)
+{
+	switch (e->conf.half_close_mode) {
+	case SW_HC_TCPWAIT:
+		set_fixed(s, SW_TO_TCPWAIT, c->hc_at + e->to[SW_TO_TCPWAIT]);
+		break;
+	case SW_HC_FIXED:
+		set_fixed(s, SW_TO_TCP_HALF_CLOSED, c->hc_at + e->to[SW_TO_TCP_HALF_CLOSED]);
+		break;
+	default:
+		set_idle(s, SW_TO_TCP_HALF_CLOSED);
+		break;
+	}
+}
+
+/*
+ * The timer in force for a TCP session after the events of one segment.
+ * Half-close modes (the reason this project exists):
+ *   tcpwait  first FIN or RST: life = timeout-tcpwait, once, never extended;
+ *   fixed    first FIN: life = timeout-tcp-half-closed, never extended;
+ *            second FIN / verified RST: min(timeout-tcp-time-wait, remaining);
+ *   idle     first FIN: idle timer timeout-tcp-half-closed, re-armed by every
+ *            accepted packet; both FINs / verified RST: timeout-tcp-time-wait.
+ */
+static void tcp_retime(struct sw_engine *e, struct sw_sess *s, struct sw_sess_cold *c,
+		       unsigned ev, int dir, sw_tick_t now)
+{
+	int mode = e->conf.half_close_mode;
+	struct sw_peer *o = &s->peer[0], *r = &s->peer[1];
+
+	if (ev & SW_EV_RST) {
+		s->ended_by = dir == 0 ? SW_END_TCP_RST_CLIENT : SW_END_TCP_RST_SERVER;
+		s->flags &= (uint8_t)~SW_SF_RSTPEND;
+		if (mode == SW_HC_TCPWAIT)
+			shorten(e, s, SW_TO_TCPWAIT, now);
+		else
+			shorten(e, s, SW_TO_TCP_TIME_WAIT, now);
+		return;
+	}
+	if (s->ended_by != NO_END)
+		return; /* closing: the life set by the close stands */
+	if (ev & SW_EV_RST_INEXACT) {
+		/* RFC 5961: the receiver answers with a challenge ACK; until then, suspicion. */
+		s->flags |= SW_SF_RSTPEND;
+		s->peer[dir].wscale |= SW_WS_RSTPEND;
+		s->peer[!dir].wscale &= (uint8_t)~SW_WS_RSTPEND;
+		shorten(e, s, SW_TO_TCP_UNVERIFIED_RST, now);
+		return;
+	}
+	if ((s->flags & SW_SF_RSTPEND) && !(s->peer[dir].wscale & SW_WS_RSTPEND)) {
+		/* The challenge ACK: the RST's target is alive, the RST was not its peer's. */
+		s->flags &= (uint8_t)~(SW_SF_RSTPEND | SW_SF_FIXED);
+		if (s->flags & SW_SF_HALFCLOSED) {
+			half_close_timer(e, s, c);
+			return;
+		}
+		set_idle(s, SW_TO_TCP);
+	} else if (s->flags & SW_SF_RSTPEND) {
+		return;
+	}
+
+	if (ev & SW_EV_FIN) {
+		if (!(s->flags & SW_SF_HALFCLOSED)) {
+			s->flags |= SW_SF_HALFCLOSED;
+			c->hc_at = now;
+			half_close_timer(e, s, c);
+		}
+		if (sw_tcp_both_fin(s)) {
+			s->ended_by = SW_END_TCP_FIN;
+			if (mode == SW_HC_TCPWAIT)
+				return; /* legacy: the first FIN's life stands */
+			if (mode == SW_HC_FIXED)
+				shorten(e, s, SW_TO_TCP_TIME_WAIT, now);
+			else
+				set_fixed(s, SW_TO_TCP_TIME_WAIT, now + e->to[SW_TO_TCP_TIME_WAIT]);
+		}
+		return;
+	}
+	if (s->flags & SW_SF_HALFCLOSED)
+		return;
+	if (o->state >= SW_TCPS_ESTABLISHED && r->state >= SW_TCPS_ESTABLISHED) {
+		set_idle(s, SW_TO_TCP);
+	} else if (ev & SW_EV_SYNACK) {
+		set_fixed(s, SW_TO_TCPHANDSHAKE, now + e->to[SW_TO_TCPHANDSHAKE]);
+	} else if (!(s->flags & SW_SF_FIXED) && s->timer != SW_TO_TCP) {
+		set_fixed(s, SW_TO_TCPINIT, now + e->to[SW_TO_TCPINIT]);
+	}
+}
+
+/* Recompute timers of every live session after a configuration change. */
+static void retime_all(struct sw_engine *e)
+{
+	for (uint32_t i = 0; i < e->tab.hwm; i++) {
+		struct sw_sess *s = &e->tab.sess[i];
+		if (!(s->flags & SW_SF_INUSE))
+			continue;
+		if (s->flags & SW_SF_FIXED) {
+			/* A fixed life restarts from its origin with the new value. */
+			sw_tick_t origin = s->deadline - e->old_to[s->timer];
+			s->deadline = origin + e->to[s->timer];
+		}
+		sw_wheel_schedule(&e->wheel, e->tab.cold, i, sw_engine_deadline(e, s) + 1);
+	}
+}
+
+int sw_engine_set_conf(struct sw_engine *e, const struct sw_conf *conf)
+{
+	char err[256];
+
+	if (sw_conf_validate(conf, err, sizeof(err)) < 0)
+		return -EINVAL;
+	if (conf->max_sessions != e->conf.max_sessions || conf->max_tombstones != e->conf.max_tombstones)
+		return -EBUSY; /* table sizes are fixed for the engine's life */
+	memcpy(e->old_to, e->to, sizeof(e->to));
+	e->conf = *conf;
+	load_timeouts(e);
+	retime_all(e);
+	return 0;
+}
+
+/* ---- session end --------------------------------------------------------- */
+
+static int proto_slot(uint8_t proto)
+{
+	switch (proto) {
+	case 6: return 0;
+	case 17: return 1;
+	case 1: case 58: return 2;
+	default: return 3;
+	}
+}
+
+void sw_engine_fill_info(const struct sw_engine *e, uint32_t idx, struct sw_sess_info *si)
+{
+	const struct sw_sess *s = &e->tab.sess[idx];
+	const struct sw_sess_cold *c = &e->tab.cold[idx];
+	struct sw_key k;
+	int o = (s->flags & SW_SF_ORIG1) ? 1 : 0;
+
+	memset(si, 0, sizeof(*si));
+	sw_table_key(&e->tab, idx, &k);
+	si->id = idx + 1;
+	si->proto = s->proto;
+	si->family = (s->flags & SW_SF_V6) ? 6 : 4;
+	si->orig_h = k.a[o];
+	si->orig_p = k.p[o];
+	si->resp_h = k.a[!o];
+	si->resp_p = k.p[!o];
+	si->start = sw_engine_tick_time(e, c->start);
+	si->last_seen = sw_engine_tick_time(e, s->last_seen);
+	si->half_closed_at = (s->flags & SW_SF_HALFCLOSED) ? sw_engine_tick_time(e, c->hc_at) : 0;
+	si->expires = sw_engine_tick_time(e, sw_engine_deadline(e, s) + 1);
+	si->timer = s->timer;
+	si->timer_fixed = (s->flags & SW_SF_FIXED) != 0;
+	si->state[0] = s->proto == 6 ? s->peer[0].state : 0;
+	si->state[1] = s->proto == 6 ? s->peer[1].state : 0;
+	si->picked_up = (s->flags & SW_SF_PICKUP) != 0;
+	si->discard = (s->flags & SW_SF_DISCARD) != 0;
+	si->rule = s->rule;
+	sw_zeek_history(c, si->history, sizeof(si->history));
+	si->flipped = si->history[0] == '^';
+	si->conn_state = sw_zeek_conn_state(s, c);
+	for (int d = 0; d < 2; d++) {
+		si->pkts[d] = s->pkts[d];
+		si->ip_bytes[d] = c->ip_bytes[d];
+	}
+}
+
+/*
+ * End session idx at tick `at` with `reason` (and the timer that fired, for
+ * aged-out).  Its record goes to the tombstones (logged when they retire) or,
+ * for reasons after which no packet can be late, straight to the log.
+ */
+static void end_session(struct sw_engine *e, uint32_t idx, int reason, int timer, sw_tick_t at)
+{
+	struct sw_sess *s = &e->tab.sess[idx];
+	struct sw_tomb_ent *t;
+	struct sw_sess_info si;
+	struct sw_key k;
+
+	sw_engine_fill_info(e, idx, &si);
+	si.end_reason = (uint8_t)reason;
+	si.timer = (uint8_t)timer;
+	si.end = sw_engine_tick_time(e, at);
+	si.expires = 0;
+	e->st.end[reason]++;
+	e->st.ctr[SW_CTR_SESS_ENDED]++;
+	if (reason == SW_END_AGED_OUT && timer < SW_TO_MAX)
+		e->st.end_timer[timer]++;
+	e->st.active_proto[proto_slot(s->proto)]--;
+	if (s->flags & SW_SF_HALFCLOSED)
+		e->st.half_closed--;
+	if (s->flags & SW_SF_DISCARD)
+		e->st.discard--;
+
+	sw_table_key(&e->tab, idx, &k);
+	sw_wheel_unlink(&e->wheel, e->tab.cold, idx);
+	sw_table_remove(&e->tab, idx);
+
+	if (reason == SW_END_END_OF_CAPTURE || reason == SW_END_SHUTDOWN || e->tomb.cap == 0) {
+		if (e->on_end)
+			e->on_end(e->on_end_ctx, &si);
+		return;
+	}
+	t = sw_tomb_add(&e->tomb, &k, sw_key_hash(&e->tab, &k), &si,
+			at + e->conf.tombstone_ttl * SW_TICK_HZ, e->on_end, e->on_end_ctx);
+	(void)t;
+	e->st.ctr[SW_CTR_TOMBSTONES]++;
+}
+
+/* Why a session whose deadline passed ends. */
+static int expiry_reason(const struct sw_sess *s)
+{
+	if (s->flags & SW_SF_DISCARD)
+		return SW_END_POLICY_DENY;
+	if (s->proto == 6 && s->ended_by != NO_END)
+		return s->ended_by;
+	if (s->proto == 6 && (s->flags & SW_SF_RSTPEND))
+		return (s->peer[0].wscale & SW_WS_RSTPEND) ? SW_END_TCP_RST_CLIENT
+							     : SW_END_TCP_RST_SERVER;
+	return SW_END_AGED_OUT;
+}
+
+static void expire(struct sw_engine *e, uint32_t idx)
+{
+	struct sw_sess *s = &e->tab.sess[idx];
+
+	end_session(e, idx, expiry_reason(s), s->timer, sw_engine_deadline(e, s) + 1);
+}
+
+static void wheel_fire(void *ctx, uint32_t idx)
+{
+	struct sw_engine *e = ctx;
+	struct sw_sess *s = &e->tab.sess[idx];
+	sw_tick_t d = sw_engine_deadline(e, s);
+
+	if (sw_tick_after(e->now, d))
+		expire(e, idx);
+	else
+		sw_wheel_schedule(&e->wheel, e->tab.cold, idx, d + 1);
+}
+
+void sw_engine_advance(struct sw_engine *e, sw_time_t now)
+{
+	if (!e->started) {
+		/* The clock starts at the first packet, on a whole millisecond. */
+		e->epoch = now - now % (SW_NS_PER_SEC / SW_TICK_HZ);
+		e->now_ns = now;
+		e->now = 0;
+		e->started = 1;
+		sw_wheel_init(&e->wheel, 0);
+		return;
+	}
+	if (now <= e->now_ns)
+		return; /* time never runs backwards (unordered captures) */
+	e->now_ns = now;
+	e->now = to_tick(e, now);
+	sw_wheel_advance(&e->wheel, e->tab.cold, e->now, wheel_fire, e);
+	sw_tomb_expire(&e->tomb, e->now, e->on_end, e->on_end_ctx);
+}
+
+void sw_engine_flush(struct sw_engine *e, enum sw_end reason)
+{
+	for (uint32_t i = 0; i < e->tab.hwm; i++) {
+		struct sw_sess *s = &e->tab.sess[i];
+		if (!(s->flags & SW_SF_INUSE))
+			continue;
+		if (sw_tick_after(e->now, sw_engine_deadline(e, s)))
+			expire(e, i);
+		else
+			end_session(e, i, reason, SW_TO_MAX, e->now);
+	}
+	sw_tomb_expire(&e->tomb, e->now + e->conf.tombstone_ttl * SW_TICK_HZ + 1, e->on_end,
+		       e->on_end_ctx);
+	sw_tomb_flush(&e->tomb, e->on_end, e->on_end_ctx);
+}
+
+int sw_engine_clear(struct sw_engine *e, uint32_t id)
+{
+	uint32_t idx = id - 1;
+
+	if (id == 0 || idx >= e->tab.hwm || !(e->tab.sess[idx].flags & SW_SF_INUSE))
+		return -ENOENT;
+	end_session(e, idx, SW_END_CLEARED, SW_TO_MAX, e->now);
+	return 0;
+}
+
+int sw_engine_session(const struct sw_engine *e, uint32_t id, struct sw_sess_info *si)
+{
+	uint32_t idx = id - 1;
+
+	if (id == 0 || idx >= e->tab.hwm || !(e->tab.sess[idx].flags & SW_SF_INUSE))
+		return -ENOENT;
+	sw_engine_fill_info(e, idx, si);
+	return 0;
+}
+
+unsigned sw_engine_walk(const struct sw_engine *e, uint32_t *cursor, unsigned max, sw_sess_fn fn,
+			void *ctx)
+{
+	unsigned n = 0;
+	uint32_t i = *cursor ? *cursor - 1 : 0;
+	struct sw_sess_info si;
+
+	for (; i < e->tab.hwm && n < max; i++) {
+		if (!(e->tab.sess[i].flags & SW_SF_INUSE))
+			continue;
+		sw_engine_fill_info(e, i, &si);
+		n++;
+		if (fn(ctx, &si)) {
+			i++;
+			break;
+		}
+	}
+	*cursor = i < e->tab.hwm ? i + 1 : 0;
+	return n;
+}
+
+/* ---- the packet path ------------------------------------------------------ */
+
+static inline struct sw_verdict verdict(struct sw_engine *e, int reason, uint32_t idx, int dir)
+{
+	struct sw_verdict v = {
+		.action = reason == SW_DROP_NONE ? SW_PASS : SW_DROP,
+		.reason = (uint8_t)reason,
+		.dir = (uint8_t)dir,
+		.sess = idx == SW_IDX_NONE ? 0 : idx + 1,
+	};
+	if (reason == SW_DROP_NONE) {
+		e->st.ctr[SW_CTR_FORWARDED]++;
+	} else {
+		e->st.ctr[SW_CTR_DROPPED]++;
+		e->st.drop[reason]++;
+	}
+	return v;
+}
+
+static void account(struct sw_engine *e, uint32_t idx, int dir, const struct sw_pkt *p)
+{
+	struct sw_sess *s = &e->tab.sess[idx];
+
+	if (s->pkts[dir] != UINT32_MAX)
+		s->pkts[dir]++;
+	e->tab.cold[idx].ip_bytes[dir] += p->ip_len;
+}
+
+/* Remember a first fragment's verdict so its later fragments follow it. */
+static void frag_note(struct sw_engine *e, const struct sw_pkt *p, uint32_t idx, int pass)
+{
+	struct sw_frag *f = &e->frag[e->frag_next++ % SW_FRAG_SLOTS];
+
+	f->src = p->flow.src;
+	f->dst = p->flow.dst;
+	f->id = p->frag_id;
+	f->proto = p->flow.proto;
+	f->sess = idx;
+	f->pass = (uint8_t)pass;
+	f->used = 1;
+}
+
+static struct sw_verdict frag_later(struct sw_engine *e, const struct sw_pkt *p)
+{
+	for (unsigned i = 0; i < SW_FRAG_SLOTS; i++) {
+		struct sw_frag *f = &e->frag[i];
+		if (f->used && f->id == p->frag_id && f->proto == p->flow.proto &&
+		    !memcmp(&f->src, &p->flow.src, sizeof(f->src)) &&
+		    !memcmp(&f->dst, &p->flow.dst, sizeof(f->dst))) {
+			uint32_t idx = f->sess;
+			e->st.ctr[SW_CTR_FRAG_LATER]++;
+			if (idx != SW_IDX_NONE && (e->tab.sess[idx].flags & SW_SF_INUSE)) {
+				struct sw_key k;
+				sw_key_from_flow(&k, &p->flow);
+				int dir = k.swapped ^ !!(e->tab.sess[idx].flags & SW_SF_ORIG1);
+				account(e, idx, dir, p);
+			}
+			return verdict(e, f->pass ? SW_DROP_NONE : SW_DROP_FRAGMENT, idx, 0);
+		}
+	}
+	return verdict(e, SW_DROP_FRAGMENT, SW_IDX_NONE, 0);
+}
+
+static struct sw_verdict icmp_error(struct sw_engine *e, const struct sw_pkt *p)
+{
+	struct sw_key k;
+	uint32_t idx;
+
+	/* The quoted packet belongs to a session; the error never creates one. */
+	sw_key_from_flow(&k, &p->inner);
+	idx = sw_table_lookup(&e->tab, &k, sw_key_hash(&e->tab, &k));
+	if (idx == SW_IDX_NONE || sw_tick_after(e->now, sw_engine_deadline(e, &e->tab.sess[idx])))
+		return verdict(e, SW_DROP_BAD_ICMP_ERROR, SW_IDX_NONE, 0);
+	if (e->tab.sess[idx].flags & SW_SF_DISCARD)
+		return verdict(e, SW_DROP_POLICY_DENY, idx, 0);
+	e->st.ctr[SW_CTR_ICMP_ERR_MATCHED]++;
+	/* The error travels opposite to the packet it quotes. */
+	return verdict(e, SW_DROP_NONE, idx, !(k.swapped ^ !!(e->tab.sess[idx].flags & SW_SF_ORIG1)));
+}
+
+static int well_known(uint16_t port)
+{
+	return port != 0 && port < 1024;
+}
+
+/* Create a session for the packet's flow; *dir is the packet's role. */
+static uint32_t create(struct sw_engine *e, struct sw_key *k, uint64_t h, const struct sw_pkt *p,
+		       int pickup, int deny, int rule, int *reason)
+{
+	uint32_t idx;
+	struct sw_sess *s;
+	struct sw_sess_cold *c;
+	int flip = 0;
+
+	if (pickup) {
+		/* Zeek's guess: a SYN-ACK comes from the responder; else the well-known port serves. */
+		if ((p->th_flags & (SW_TH_SYN | SW_TH_ACK)) == (SW_TH_SYN | SW_TH_ACK))
+			flip = 1;
+		else if (well_known(p->flow.sport) && !well_known(p->flow.dport))
+			flip = 1;
+	}
+	idx = sw_table_insert(&e->tab, k, h);
+	if (idx == SW_IDX_NONE) {
+		*reason = SW_DROP_RESOURCES;
+		e->st.end[SW_END_RESOURCES]++;
+		return SW_IDX_NONE;
+	}
+	s = &e->tab.sess[idx];
+	c = &e->tab.cold[idx];
+	if (flip)
+		s->flags ^= SW_SF_ORIG1;
+	c->start = e->now;
+	s->last_seen = e->now;
+	s->rule = (uint16_t)rule;
+	e->st.ctr[SW_CTR_SESS_CREATED]++;
+	e->st.active_proto[proto_slot(p->flow.proto)]++;
+	if (e->tab.count > e->st.peak)
+		e->st.peak = e->tab.count;
+
+	if (deny) {
+		int t = p->flow.proto == 6 ? SW_TO_DISCARD_TCP
+			: p->flow.proto == 17 ? SW_TO_DISCARD_UDP : SW_TO_DISCARD_DEFAULT;
+		s->flags |= SW_SF_DISCARD;
+		e->st.discard++;
+		set_fixed(s, t, e->now + e->to[t]);
+	} else if (p->flow.proto == 6) {
+		if (flip) {
+			/* Track from the responder's view: its SYN-ACK or segment came first. */
+			sw_tcp_init(s, p, 1);
+			struct sw_peer tmp = s->peer[0];
+			s->peer[0] = s->peer[1];
+			s->peer[1] = tmp;
+		} else {
+			sw_tcp_init(s, p, pickup);
+		}
+		if (pickup) {
+			s->flags |= SW_SF_PICKUP;
+			e->st.ctr[SW_CTR_PICKUPS]++;
+			set_idle(s, SW_TO_TCP);
+		} else {
+			set_fixed(s, SW_TO_TCPINIT, e->now + e->to[SW_TO_TCPINIT]);
+		}
+	} else if (p->flow.proto == 17) {
+		set_idle(s, SW_TO_UDP);
+	} else if (p->flow.proto == 1 || p->flow.proto == 58) {
+		set_idle(s, SW_TO_ICMP);
+	} else {
+		set_idle(s, SW_TO_DEFAULT);
+	}
+	if (flip)
+		sw_zeek_flip(s, c);
+	sw_wheel_schedule(&e->wheel, e->tab.cold, idx, sw_engine_deadline(e, s) + 1);
+	return idx;
+}
+
+static struct sw_verdict no_session(struct sw_engine *e, struct sw_key *k, uint64_t h,
+				    const struct sw_pkt *p)
+{
+	int pickup = 0, reason = SW_DROP_NONE, rule_idx = 0, dir;
+	enum sw_action act;
+	const struct sw_rule *rule;
+	uint32_t idx;
+
+	if (p->flow.proto == 6) {
+		uint8_t fl = p->th_flags;
+		if ((fl & (SW_TH_SYN | SW_TH_ACK | SW_TH_RST)) != SW_TH_SYN) {
+			struct sw_tomb_ent *t = sw_tomb_find(&e->tomb, k, h);
+			if (!e->conf.tcp_reject_non_syn && !(fl & SW_TH_RST)) {
+				pickup = 1;
+			} else if (t) {
+				t->info.late_pkts++;
+				t->info.late_bytes += p->ip_len;
+				e->st.ctr[SW_CTR_LATE_PKTS]++;
+				return verdict(e, SW_DROP_SESSION_AGED_OUT, SW_IDX_NONE, 0);
+			} else {
+				return verdict(e, SW_DROP_NON_SYN_TCP, SW_IDX_NONE, 0);
+			}
+		}
+	}
+	rule = sw_conf_match(&e->conf, &p->flow, &act);
+	if (rule)
+		rule_idx = (int)(rule - e->conf.rules) + 1;
+	idx = create(e, k, h, p, pickup, act == SW_ACT_DENY, rule_idx, &reason);
+	if (idx == SW_IDX_NONE)
+		return verdict(e, reason, SW_IDX_NONE, 0);
+	dir = k->swapped ^ !!(e->tab.sess[idx].flags & SW_SF_ORIG1);
+	account(e, idx, dir, p);
+	if (act == SW_ACT_DENY) {
+		if (p->pflags & SW_PF_FRAG_FIRST)
+			frag_note(e, p, idx, 0);
+		return verdict(e, SW_DROP_POLICY_DENY, idx, dir);
+	}
+	if (p->flow.proto == 6) {
+		sw_zeek_tcp(&e->tab.sess[idx], &e->tab.cold[idx], dir, p,
+			    pickup ? 0 : SW_EV_SYN);
+	} else {
+		sw_zeek_other(&e->tab.sess[idx], &e->tab.cold[idx], dir, p);
+	}
+	if (p->pflags & SW_PF_FRAG_FIRST)
+		frag_note(e, p, idx, 1);
+	return verdict(e, SW_DROP_NONE, idx, dir);
+}
+
+static struct sw_verdict in_session(struct sw_engine *e, uint32_t idx, int dir,
+				    const struct sw_pkt *p)
+{
+	struct sw_sess *s = &e->tab.sess[idx];
+	struct sw_sess_cold *c = &e->tab.cold[idx];
+	int reason = SW_DROP_NONE, was_hc = (s->flags & SW_SF_HALFCLOSED) != 0;
+	unsigned ev = 0;
+
+	account(e, idx, dir, p);
+	if (s->flags & SW_SF_DISCARD)
+		return verdict(e, SW_DROP_POLICY_DENY, idx, dir);
+
+	if (s->proto == 6) {
+		reason = sw_tcp_track(s, p, dir, e->conf.tcp_window_check, &ev);
+		sw_zeek_tcp(s, c, dir, p, ev);
+		if (ev & SW_EV_WINDOW_LOOSE)
+			e->st.ctr[SW_CTR_WINDOW_PASSED]++;
+		if (ev & SW_EV_SYN_RETRANS)
+			e->st.ctr[SW_CTR_SYN_RETRANS]++;
+		if (ev & SW_EV_FIN_RETRANS)
+			e->st.ctr[SW_CTR_FIN_RETRANS]++;
+		if (ev & SW_EV_RST_INEXACT)
+			e->st.ctr[SW_CTR_RST_UNVERIFIED]++;
+		if (reason != SW_DROP_NONE) {
+			if (p->pflags & SW_PF_FRAG_FIRST)
+				frag_note(e, p, idx, 0);
+			return verdict(e, reason, idx, dir);
+		}
+		if (!(ev & SW_EV_SYN_RETRANS))
+			s->last_seen = e->now;
+		if (ev || (s->flags & SW_SF_RSTPEND))
+			tcp_retime(e, s, c, ev, dir, e->now);
+		if (!was_hc && (s->flags & SW_SF_HALFCLOSED))
+			e->st.half_closed++;
+		/* The timer may have shortened: put the session where it now belongs. */
+		if (s->flags & SW_SF_FIXED)
+			sw_wheel_schedule(&e->wheel, e->tab.cold, idx, s->deadline + 1);
+	} else {
+		sw_zeek_other(s, c, dir, p);
+		s->last_seen = e->now;
+	}
+	if (p->pflags & SW_PF_FRAG_FIRST)
+		frag_note(e, p, idx, 1);
+	return verdict(e, SW_DROP_NONE, idx, dir);
+}
+
+/* Steps 3-7 for a parsed packet whose key and hash are known. */
+static struct sw_verdict decide(struct sw_engine *e, const struct sw_pkt *p, struct sw_key *k,
+				uint64_t h)
+{
+	uint32_t idx = sw_table_lookup(&e->tab, k, h);
+
+	if (idx != SW_IDX_NONE) {
+		struct sw_sess *s = &e->tab.sess[idx];
+		if (sw_tick_after(e->now, sw_engine_deadline(e, s))) {
+			/* Due but not yet reaped: expiry is exact at lookup. */
+			expire(e, idx);
+			idx = SW_IDX_NONE;
+		} else if (s->proto == 6 &&
+			   (p->th_flags & (SW_TH_SYN | SW_TH_ACK | SW_TH_RST)) == SW_TH_SYN &&
+			   (k->swapped ^ !!(s->flags & SW_SF_ORIG1)) == 0 && sw_tcp_reusable(s)) {
+			/* A new connection on the tuple of a closing one. */
+			end_session(e, idx, SW_END_TCP_REUSE, SW_TO_MAX, e->now);
+			idx = SW_IDX_NONE;
+		}
+	}
+	if (idx == SW_IDX_NONE)
+		return no_session(e, k, h, p);
+	return in_session(e, idx, k->swapped ^ !!(e->tab.sess[idx].flags & SW_SF_ORIG1), p);
+}
+
+static inline unsigned parse_opts(const struct sw_engine *e)
+{
+	return e->conf.tcp_checksum_check ? SW_PARSE_CHECKSUM : 0;
+}
+
+/* Parsed, but not by flow: returns 1 with *v set if the packet is done. */
+static int special(struct sw_engine *e, int reason, const struct sw_pkt *p, struct sw_verdict *v)
+{
+	if (reason != SW_DROP_NONE) {
+		*v = verdict(e, reason, SW_IDX_NONE, 0);
+		return 1;
+	}
+	if (p->pflags & SW_PF_FRAG_LATER) {
+		*v = frag_later(e, p);
+		return 1;
+	}
+	if (p->pflags & SW_PF_ICMP_ERR) {
+		*v = icmp_error(e, p);
+		return 1;
+	}
+	return 0;
+}
+
+struct sw_verdict sw_engine_packet(struct sw_engine *e, const uint8_t *frame, size_t caplen,
+				   int link, sw_time_t ts)
+{
+	struct sw_pkt p;
+	struct sw_key k;
+	struct sw_verdict v;
+	int reason;
+
+	sw_engine_advance(e, ts);
+	e->st.ctr[SW_CTR_PKTS]++;
+	reason = (int)sw_pkt_parse(&p, frame, caplen, link, parse_opts(e));
+	if (special(e, reason, &p, &v))
+		return v;
+	sw_key_from_flow(&k, &p.flow);
+	return decide(e, &p, &k, sw_key_hash(&e->tab, &k));
+}
+
+void sw_engine_burst(struct sw_engine *e, const uint8_t *const *frames, const uint32_t *caplen,
+		     int link, const sw_time_t *ts, unsigned n, struct sw_verdict *out)
+{
+	struct sw_pkt p[SW_BURST_MAX];
+	struct sw_key k[SW_BURST_MAX];
+	uint64_t h[SW_BURST_MAX];
+	uint8_t done[SW_BURST_MAX];
+
+	while (n > SW_BURST_MAX) {
+		sw_engine_burst(e, frames, caplen, link, ts, SW_BURST_MAX, out);
+		frames += SW_BURST_MAX;
+		caplen += SW_BURST_MAX;
+		ts += SW_BURST_MAX;
+		out += SW_BURST_MAX;
+		n -= SW_BURST_MAX;
+	}
+	/* Stage 1: parse, hash and prefetch every bucket. */
+	for (unsigned i = 0; i < n; i++) {
+		int reason = (int)sw_pkt_parse(&p[i], frames[i], caplen[i], link, parse_opts(e));
+		done[i] = reason != SW_DROP_NONE ||
+			  (p[i].pflags & (SW_PF_FRAG_LATER | SW_PF_ICMP_ERR));
+		if (done[i])
+			continue;
+		sw_key_from_flow(&k[i], &p[i].flow);
+		h[i] = sw_key_hash(&e->tab, &k[i]);
+		sw_table_prefetch(&e->tab, h[i]);
+	}
+	/* Stage 2: in order, so timers and creations see time as it was. */
+	for (unsigned i = 0; i < n; i++) {
+		sw_engine_advance(e, ts[i]);
+		e->st.ctr[SW_CTR_PKTS]++;
+		if (done[i]) {
+			int reason = (int)sw_pkt_parse(&p[i], frames[i], caplen[i], link, parse_opts(e));
+			special(e, reason, &p[i], &out[i]);
+			continue;
+		}
+		if (i + 2 < n && !done[i + 2]) {
+			/* The bucket of i+2 is in cache by now: fetch its first candidate session. */
+			const struct sw_bucket *b = &e->tab.bkt[h[i + 2] & e->tab.bmask];
+			__builtin_prefetch(&e->tab.sess[b->idx[0]]);
+		}
+		out[i] = decide(e, &p[i], &k[i], h[i]);
+	}
+}

@@ -1,0 +1,85 @@
+/*
+ * session.h - the fixed session record.
+ *
+ * A session is split in two records at the same pool index:
+ *
+ *   struct sw_sess (64 B, one cache line, aligned): everything an
+ *   established-flow packet reads and writes - the key, both TCP peers,
+ *   the timer in force, last-seen tick and packet counts.
+ *
+ *   struct sw_sess_cold (40 B): byte counters, Zeek history, start and
+ *   half-close times, and the timer-wheel links, written once per packet at
+ *   most (bytes) and otherwise on state changes only.
+ *
+ * With the index (16-19 B per session at the table's load limit) and the
+ * free-index stack (4 B), an IPv4 session costs about 125 bytes; IPv6
+ * sessions add 32 B for their addresses in a separate pool, so IPv4-only
+ * traffic never pays for them.  bench/bench_engine prints the measured figure.
+ *
+ * Sides: the key is stored canonically (side 0 is the smaller address:port)
+ * so both directions hash alike; SW_SF_ORIG1 says the originator is side 1.
+ * TCP peers and counters are indexed by role, 0 = originator (client),
+ * 1 = responder (server), which is what every front end shows.
+ */
+#ifndef SW_FLOW_SESSION_H
+#define SW_FLOW_SESSION_H
+
+#include <assert.h>
+#include <stdint.h>
+
+#include "util/seq.h"
+
+/* One direction of a TCP session, pf's pf_state_peer. */
+struct sw_peer {
+	uint32_t end;     /* highest sequence number sent + 1 (pf seqlo) */
+	uint32_t maxend;  /* highest sequence number the other side allows (pf seqhi) */
+	uint16_t maxwin;  /* largest unscaled window this side advertised */
+	uint8_t wscale;   /* SW_WS_* flags | shift */
+	uint8_t state;    /* enum sw_tcps */
+};
+#define SW_WS_MASK 0x0f
+#define SW_WS_OPT 0x10   /* the SYN carried a window-scale option */
+#define SW_WS_INIT 0x20  /* end/maxend hold real values */
+#define SW_WS_FINRX 0x40 /* a FIN of this side was retransmitted */
+#define SW_WS_RSTPEND 0x80 /* this side sent the RST that SW_SF_RSTPEND waits on */
+
+/* sw_sess.flags */
+#define SW_SF_V6 0x01        /* addr[0] is an index into the IPv6 key pool */
+#define SW_SF_ORIG1 0x02     /* the originator is canonical side 1 */
+#define SW_SF_PICKUP 0x04    /* picked up mid-stream (no SYN seen) */
+#define SW_SF_DISCARD 0x08   /* discard session of a denied flow */
+#define SW_SF_HALFCLOSED 0x10 /* a FIN was seen; cold.hc_at is valid */
+#define SW_SF_FIXED 0x20     /* deadline is absolute (tcpwait / fixed modes), not idle */
+#define SW_SF_RSTPEND 0x40   /* unverified RST: waiting for a challenge ACK */
+#define SW_SF_INUSE 0x80     /* record holds a live session */
+
+struct sw_sess {
+	uint32_t addr[2]; /* IPv4 addresses (network order), canonical order; or v6 pool index */
+	uint16_t port[2]; /* host order, canonical order */
+	uint8_t proto;
+	uint8_t flags;    /* SW_SF_* */
+	uint8_t timer;    /* enum sw_timeout in force */
+	uint8_t ended_by; /* enum sw_end once closing (tcp-fin, tcp-rst-*), else 0xff */
+	struct sw_peer peer[2];
+	sw_tick_t last_seen;
+	sw_tick_t deadline; /* SW_SF_FIXED: absolute end; else unused */
+	uint32_t pkts[2];
+	uint32_t hist_seen; /* Zeek history letters already recorded, + endpoint states */
+	uint16_t rule;      /* index of the rule that matched + 1, 0 = default action */
+	uint8_t rexmit[2];  /* retransmissions per role (saturating), for Zeek's 't' */
+};
+
+struct sw_sess_cold {
+	uint64_t ip_bytes[2]; /* sum of IP total lengths per role */
+	uint64_t hist;        /* Zeek history: up to 12 letters of 5 bits + count */
+	sw_tick_t start;
+	sw_tick_t hc_at;      /* first FIN (SW_SF_HALFCLOSED) */
+	uint32_t tw_next, tw_prev; /* timer-wheel list links (pool indexes, ~0 = none) */
+};
+
+static_assert(sizeof(struct sw_sess) == 64, "hot session record must be one cache line");
+static_assert(sizeof(struct sw_sess_cold) == 40, "cold session record grew");
+
+#define SW_IDX_NONE 0xffffffffu
+
+#endif

@@ -1,0 +1,288 @@
+/*
+ * table.c - session index and pools.  See table.h for the layout.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "flow/table.h"
+
+static void *reserve(size_t bytes)
+{
+	void *p;
+
+	if (bytes == 0)
+		bytes = 1;
+	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		 -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	/* Large tables walk memory at random: huge pages save a page walk per miss. */
+	(void)madvise(p, bytes, MADV_HUGEPAGE);
+	return p;
+}
+
+static void release(void *p, size_t bytes)
+{
+	if (p)
+		munmap(p, bytes ? bytes : 1);
+}
+
+static size_t nbuckets_for(uint32_t cap)
+{
+	size_t n = 1;
+
+	while (n * 4 < cap)
+		n <<= 1;
+	return n < 2 ? 2 : n;
+}
+
+int sw_table_init(struct sw_table *t, uint32_t cap, uint64_t seed)
+{
+	size_t nb;
+
+	memset(t, 0, sizeof(*t));
+	if (cap == 0 || cap >= SW_IDX_NONE)
+		return -EINVAL;
+	nb = nbuckets_for(cap);
+	t->cap = cap;
+	t->bmask = (uint32_t)(nb - 1);
+	t->seed = seed | 1;
+	t->bkt = reserve(nb * sizeof(*t->bkt));
+	t->sess = reserve((size_t)cap * sizeof(*t->sess));
+	t->cold = reserve((size_t)cap * sizeof(*t->cold));
+	t->free_stk = reserve((size_t)cap * sizeof(*t->free_stk));
+	t->v6 = reserve((size_t)cap * sizeof(*t->v6));
+	t->v6_free = reserve((size_t)cap * sizeof(*t->v6_free));
+	if (!t->bkt || !t->sess || !t->cold || !t->free_stk || !t->v6 || !t->v6_free) {
+		sw_table_free(t);
+		return -ENOMEM;
+	}
+	t->map_bytes = nb * sizeof(*t->bkt) +
+		       (size_t)cap * (sizeof(*t->sess) + sizeof(*t->cold) + sizeof(*t->free_stk) +
+				      sizeof(*t->v6) + sizeof(*t->v6_free));
+	return 0;
+}
+
+void sw_table_free(struct sw_table *t)
+{
+	release(t->bkt, ((size_t)t->bmask + 1) * sizeof(*t->bkt));
+	release(t->sess, (size_t)t->cap * sizeof(*t->sess));
+	release(t->cold, (size_t)t->cap * sizeof(*t->cold));
+	release(t->free_stk, (size_t)t->cap * sizeof(*t->free_stk));
+	release(t->v6, (size_t)t->cap * sizeof(*t->v6));
+	release(t->v6_free, (size_t)t->cap * sizeof(*t->v6_free));
+	memset(t, 0, sizeof(*t));
+}
+
+static int side_cmp(const struct sw_addr *a, uint16_t pa, const struct sw_addr *b, uint16_t pb)
+{
+	int c = memcmp(a->b, b->b, 16);
+
+	if (c)
+		return c;
+	return (int)pa - (int)pb;
+}
+
+void sw_key_from_flow(struct sw_key *k, const struct sw_flow *f)
+{
+	int sw = side_cmp(&f->src, f->sport, &f->dst, f->dport) > 0;
+
+	k->a[sw] = f->src;
+	k->p[sw] = f->sport;
+	k->a[!sw] = f->dst;
+	k->p[!sw] = f->dport;
+	k->proto = f->proto;
+	k->v6 = f->family == 6;
+	k->swapped = (uint8_t)sw;
+}
+
+/*
+ * A keyed multiply-xorshift hash over the canonical key.  The seed is random
+ * per engine so that an attacker cannot aim flows at one bucket chain.
+ */
+static inline uint64_t mix(uint64_t h, uint64_t w)
+{
+	h ^= w;
+	h *= 0x9e3779b97f4a7c15ull;
+	return h ^ (h >> 29);
+}
+
+uint64_t sw_key_hash(const struct sw_table *t, const struct sw_key *k)
+{
+	uint64_t h = t->seed;
+	uint64_t ports = (uint64_t)k->p[0] << 32 | (uint64_t)k->p[1] << 16 | k->proto;
+
+	if (!k->v6) {
+		h = mix(h, (uint64_t)k->a[0].w[3] << 32 | k->a[1].w[3]);
+	} else {
+		for (int s = 0; s < 2; s++) {
+			uint64_t lo, hi;
+			memcpy(&lo, k->a[s].b, 8);
+			memcpy(&hi, k->a[s].b + 8, 8);
+			h = mix(mix(h, lo), hi);
+		}
+		ports |= 1ull << 63;
+	}
+	h = mix(h, ports);
+	return h ^ (h >> 32) * 0xff51afd7ed558ccdull;
+}
+
+static inline uint32_t sig_of(uint64_t h)
+{
+	return (uint32_t)(h >> 32) | 1; /* never 0, which marks an empty slot */
+}
+
+static int key_eq(const struct sw_table *t, const struct sw_sess *s, const struct sw_key *k)
+{
+	if (s->proto != k->proto || s->port[0] != k->p[0] || s->port[1] != k->p[1])
+		return 0;
+	if (!k->v6)
+		return !(s->flags & SW_SF_V6) && s->addr[0] == k->a[0].w[3] &&
+		       s->addr[1] == k->a[1].w[3];
+	if (!(s->flags & SW_SF_V6))
+		return 0;
+	return memcmp(t->v6[s->addr[0]].a, k->a, sizeof(k->a)) == 0;
+}
+
+uint32_t sw_table_lookup(const struct sw_table *t, const struct sw_key *k, uint64_t h)
+{
+	uint32_t b = (uint32_t)h & t->bmask, sig = sig_of(h);
+
+	for (uint32_t n = 0; n <= t->bmask; n++, b = (b + 1) & t->bmask) {
+		const struct sw_bucket *bk = &t->bkt[b];
+		for (int i = 0; i < SW_BUCKET_SLOTS; i++)
+			if (bk->sig[i] == sig && key_eq(t, &t->sess[bk->idx[i]], k))
+				return bk->idx[i];
+		if (bk->ovf == 0)
+			break;
+	}
+	return SW_IDX_NONE;
+}
+
+static uint32_t pool_get(struct sw_table *t)
+{
+	if (t->nfree)
+		return t->free_stk[--t->nfree];
+	if (t->hwm < t->cap)
+		return t->hwm++;
+	return SW_IDX_NONE;
+}
+
+static uint32_t v6_get(struct sw_table *t)
+{
+	if (t->v6_nfree)
+		return t->v6_free[--t->v6_nfree];
+	return t->v6_hwm++; /* cannot exceed cap: one v6 key per live session */
+}
+
+uint32_t sw_table_insert(struct sw_table *t, const struct sw_key *k, uint64_t h)
+{
+	uint32_t b = (uint32_t)h & t->bmask, home = b, idx;
+	struct sw_sess *s;
+
+	if (t->count >= t->cap)
+		return SW_IDX_NONE;
+	idx = pool_get(t);
+	if (idx == SW_IDX_NONE)
+		return SW_IDX_NONE;
+	/* Find a free slot; count the key in every full bucket it passes. */
+	for (;;) {
+		struct sw_bucket *bk = &t->bkt[b];
+		int i;
+		for (i = 0; i < SW_BUCKET_SLOTS; i++)
+			if (bk->sig[i] == 0)
+				break;
+		if (i < SW_BUCKET_SLOTS) {
+			bk->sig[i] = sig_of(h);
+			bk->idx[i] = idx;
+			break;
+		}
+		b = (b + 1) & t->bmask;
+	}
+	for (uint32_t p = home; p != b; p = (p + 1) & t->bmask)
+		t->bkt[p].ovf++;
+
+	s = &t->sess[idx];
+	memset(s, 0, sizeof(*s));
+	memset(&t->cold[idx], 0, sizeof(t->cold[idx]));
+	s->proto = k->proto;
+	s->port[0] = k->p[0];
+	s->port[1] = k->p[1];
+	s->flags = SW_SF_INUSE | (k->swapped ? SW_SF_ORIG1 : 0);
+	s->ended_by = 0xff;
+	if (k->v6) {
+		uint32_t v = v6_get(t);
+		t->v6[v].a[0] = k->a[0];
+		t->v6[v].a[1] = k->a[1];
+		s->addr[0] = v;
+		s->flags |= SW_SF_V6;
+	} else {
+		s->addr[0] = k->a[0].w[3];
+		s->addr[1] = k->a[1].w[3];
+	}
+	t->cold[idx].tw_next = t->cold[idx].tw_prev = SW_IDX_NONE;
+	t->count++;
+	return idx;
+}
+
+void sw_table_key(const struct sw_table *t, uint32_t idx, struct sw_key *k)
+{
+	const struct sw_sess *s = &t->sess[idx];
+
+	memset(k, 0, sizeof(*k));
+	k->proto = s->proto;
+	k->p[0] = s->port[0];
+	k->p[1] = s->port[1];
+	k->v6 = (s->flags & SW_SF_V6) != 0;
+	k->swapped = (s->flags & SW_SF_ORIG1) != 0;
+	if (k->v6) {
+		k->a[0] = t->v6[s->addr[0]].a[0];
+		k->a[1] = t->v6[s->addr[0]].a[1];
+	} else {
+		for (int i = 0; i < 2; i++) {
+			k->a[i].w[2] = htonl(0xffff);
+			k->a[i].w[3] = s->addr[i];
+		}
+	}
+}
+
+void sw_table_remove(struct sw_table *t, uint32_t idx)
+{
+	struct sw_key k;
+	uint64_t h;
+	uint32_t b, sig;
+
+	sw_table_key(t, idx, &k);
+	h = sw_key_hash(t, &k);
+	b = (uint32_t)h & t->bmask;
+	sig = sig_of(h);
+	for (uint32_t n = 0; n <= t->bmask; n++) {
+		struct sw_bucket *bk = &t->bkt[b];
+		for (int i = 0; i < SW_BUCKET_SLOTS; i++) {
+			if (bk->sig[i] == sig && bk->idx[i] == idx) {
+				bk->sig[i] = 0;
+				goto found;
+			}
+		}
+		bk->ovf--;
+		b = (b + 1) & t->bmask;
+	}
+	return; /* not indexed: cannot happen for a live session */
+found:
+	if (t->sess[idx].flags & SW_SF_V6)
+		t->v6_free[t->v6_nfree++] = t->sess[idx].addr[0];
+	t->sess[idx].flags = 0;
+	t->free_stk[t->nfree++] = idx;
+	t->count--;
+}
+
+size_t sw_table_bytes_per_session(const struct sw_table *t, int v6)
+{
+	/* Index share at the table's design load (cap sessions in bmask+1 buckets). */
+	size_t index = ((size_t)t->bmask + 1) * sizeof(struct sw_bucket) / t->cap;
+
+	return sizeof(struct sw_sess) + sizeof(struct sw_sess_cold) + sizeof(uint32_t) + index +
+	       (v6 ? sizeof(struct sw_v6key) + sizeof(uint32_t) : 0);
+}

@@ -1,0 +1,101 @@
+/*
+ * table.h - the session table: a pool of fixed session records addressed by
+ * 32-bit index, and an index of 64-byte buckets mapping key hashes to them.
+ *
+ * Index layout (one cache line per bucket, as DPDK's cuckoo hash and the
+ * measurements in ../shared/docs/performance.md suggest): 7 slots of
+ * {32-bit signature, 32-bit pool index} and an overflow counter.  A key
+ * lives in its home bucket or, when that is full, in the next buckets;
+ * every bucket it skipped counts it in `ovf`, so a lookup stops at the
+ * first bucket without a match and with ovf == 0 - usually the home one.
+ * The table is sized so buckets are at most 4/7 full (max-sessions / 4
+ * buckets, power of two), which keeps overflow rare.
+ *
+ * Memory: the index, the pools and the free stack are reserved with mmap
+ * (MAP_NORESERVE) for max-sessions up front and touched only as sessions
+ * are created, so a large limit costs address space, not RAM, until used.
+ * Nothing here allocates after sw_table_init().
+ */
+#ifndef SW_FLOW_TABLE_H
+#define SW_FLOW_TABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "flow/session.h"
+#include "statewall/types.h"
+
+#define SW_BUCKET_SLOTS 7
+
+struct sw_bucket {
+	uint32_t sig[SW_BUCKET_SLOTS]; /* 0 = empty */
+	uint32_t ovf;                  /* keys whose probe passed this bucket */
+	uint32_t idx[SW_BUCKET_SLOTS];
+	uint32_t pad;
+};
+static_assert(sizeof(struct sw_bucket) == 64, "bucket must be one cache line");
+
+/* IPv6 addresses of a session, canonical order. */
+struct sw_v6key {
+	struct sw_addr a[2];
+};
+
+/* A canonical lookup key built from a packet's flow. */
+struct sw_key {
+	struct sw_addr a[2];
+	uint16_t p[2];
+	uint8_t proto;
+	uint8_t v6;
+	uint8_t swapped; /* the packet's source is canonical side 1 */
+};
+
+struct sw_table {
+	struct sw_bucket *bkt;
+	uint32_t bmask;
+	uint32_t cap; /* max sessions */
+	uint32_t count;
+	uint32_t hwm;   /* pool indexes below hwm have been used at least once */
+	uint32_t nfree; /* entries on free_stk */
+	uint32_t *free_stk;
+	struct sw_sess *sess;
+	struct sw_sess_cold *cold;
+	struct sw_v6key *v6;
+	uint32_t v6_hwm, v6_nfree;
+	uint32_t *v6_free;
+	uint64_t seed;
+	size_t map_bytes; /* address space reserved, for stats */
+};
+
+/* Reserve a table for `cap` sessions; seed keys the hash. 0 or -errno. */
+int sw_table_init(struct sw_table *t, uint32_t cap, uint64_t seed);
+void sw_table_free(struct sw_table *t);
+
+/* Build the canonical key of a flow. */
+void sw_key_from_flow(struct sw_key *k, const struct sw_flow *f);
+uint64_t sw_key_hash(const struct sw_table *t, const struct sw_key *k);
+
+static inline void sw_table_prefetch(const struct sw_table *t, uint64_t h)
+{
+	__builtin_prefetch(&t->bkt[h & t->bmask]);
+}
+
+/* Pool index of the session with key k, or SW_IDX_NONE. */
+uint32_t sw_table_lookup(const struct sw_table *t, const struct sw_key *k, uint64_t h);
+
+/*
+ * Create a session for key k: fills addr/port/proto/flags (V6, ORIG1 from
+ * k->swapped: the packet's source is taken as the originator) and zeroes the
+ * rest.  Returns the index, or SW_IDX_NONE when the table is full.
+ */
+uint32_t sw_table_insert(struct sw_table *t, const struct sw_key *k, uint64_t h);
+
+/* Remove session idx from the index and return its record to the pool. */
+void sw_table_remove(struct sw_table *t, uint32_t idx);
+
+/* Rebuild the canonical key of a stored session. */
+void sw_table_key(const struct sw_table *t, uint32_t idx, struct sw_key *k);
+
+/* Resident bytes the table uses for its current sessions (index share included). */
+size_t sw_table_bytes_per_session(const struct sw_table *t, int v6);
+
+#endif

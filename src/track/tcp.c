@@ -1,0 +1,226 @@
+/*
+ * tcp.c - per-direction TCP tracking.  See tcp.h.
+ *
+ * Peer fields, as pf's pf_state_peer:
+ *   end     highest sequence number this side has sent, + 1 (SYN and FIN
+ *           count one each) - pf's seqlo;
+ *   maxend  highest sequence end the other side's ACK + window allow this
+ *           side to send - pf's seqhi;
+ *   maxwin  largest window this side advertised, unscaled.
+ *
+ * A segment [seq, end) from src to dst passes when (van Rooij, pf):
+ *   (1) end <= src.maxend                    - inside the receiver's window
+ *   (2) seq >= src.end - (dst.maxwin << dws) - at most one window back
+ *   (3) ack <= dst.end + MAXACKWINDOW         - acks nothing far beyond what dst sent
+ *   (4) ack >= dst.end - (MAXACKWINDOW << sws) - acks nothing far in the past
+ * and an RST must carry exactly the next sequence number (RFC 5961 3.2:
+ * an in-window RST with another sequence number only raises suspicion).
+ */
+#include "track/tcp.h"
+#include "util/seq.h"
+
+static inline int wscale_shift(const struct sw_peer *a, const struct sw_peer *b)
+{
+	/* Scaling is in force only when both SYNs carried the option (RFC 7323 2.2). */
+	if ((a->wscale & SW_WS_OPT) && (b->wscale & SW_WS_OPT))
+		return a->wscale & SW_WS_MASK;
+	return 0;
+}
+
+static uint32_t seg_end(const struct sw_pkt *p)
+{
+	uint32_t end = p->seq + p->payload;
+
+	if (p->th_flags & SW_TH_SYN)
+		end++;
+	if (p->th_flags & SW_TH_FIN)
+		end++;
+	return end;
+}
+
+/* First segment seen from a peer: learn its sequence space. */
+static void peer_init(struct sw_peer *src, const struct sw_pkt *p)
+{
+	uint32_t end = seg_end(p);
+
+	src->end = end;
+	src->maxend = end + 1;
+	src->maxwin = p->win ? p->win : 1;
+	src->wscale = SW_WS_INIT;
+	if ((p->th_flags & SW_TH_SYN) && (p->pflags & SW_PF_OPT_WSCALE))
+		src->wscale |= SW_WS_OPT | (p->wscale & SW_WS_MASK);
+}
+
+void sw_tcp_init(struct sw_sess *s, const struct sw_pkt *p, int pickup)
+{
+	struct sw_peer *o = &s->peer[0], *r = &s->peer[1];
+
+	peer_init(o, p);
+	if (pickup) {
+		/*
+		 * Mid-stream: the handshake (and so the window scale) was never
+		 * seen.  Both sides are taken as established and the window bounds
+		 * are learned loosely, as conntrack's "liberal" pickup does; the
+		 * session is marked so the log says it was picked up.
+		 */
+		o->state = (p->th_flags & SW_TH_FIN) ? SW_TCPS_FIN_SENT : SW_TCPS_ESTABLISHED;
+		r->state = SW_TCPS_ESTABLISHED;
+		o->maxend = o->end + ((uint32_t)(p->win ? p->win : 1) << 14);
+		if (p->th_flags & SW_TH_ACK) {
+			r->end = p->ack;
+			r->maxend = p->ack + 1;
+			r->maxwin = 1;
+			r->wscale = SW_WS_INIT;
+		}
+		return;
+	}
+	o->state = SW_TCPS_SYN_SENT;
+	if (p->th_flags & SW_TH_FIN)
+		o->state = SW_TCPS_FIN_SENT;
+	r->state = SW_TCPS_CLOSED;
+}
+
+int sw_tcp_reusable(const struct sw_sess *s)
+{
+	const struct sw_peer *o = &s->peer[0], *r = &s->peer[1];
+
+	if (o->state == SW_TCPS_RESET || r->state == SW_TCPS_RESET)
+		return 1;
+	return o->state >= SW_TCPS_FIN_SENT && r->state >= SW_TCPS_FIN_SENT;
+}
+
+enum sw_drop sw_tcp_track(struct sw_sess *s, const struct sw_pkt *p, int dir, int window_check,
+			  unsigned *ev)
+{
+	struct sw_peer *src = &s->peer[dir], *dst = &s->peer[!dir];
+	uint8_t fl = p->th_flags;
+	uint32_t seq = p->seq, ack = p->ack, end = seg_end(p), orig_seq = p->seq;
+	int sws, dws, loose = (s->flags & SW_SF_PICKUP) != 0;
+	enum sw_drop why = SW_DROP_NONE;
+	uint32_t win;
+	int32_t ackskew;
+
+	*ev = 0;
+	/* SYN+FIN, SYN+RST and flagless segments have no meaning in any state. */
+	if ((fl & (SW_TH_SYN | SW_TH_FIN)) == (SW_TH_SYN | SW_TH_FIN) ||
+	    (fl & (SW_TH_SYN | SW_TH_RST)) == (SW_TH_SYN | SW_TH_RST) ||
+	    !(fl & (SW_TH_SYN | SW_TH_FIN | SW_TH_RST | SW_TH_ACK)))
+		return SW_DROP_BAD_TCP_FLAGS;
+
+	if (!(src->wscale & SW_WS_INIT)) {
+		/* The responder's first segment: normally the SYN-ACK. */
+		if ((fl & SW_TH_RST) && !(fl & SW_TH_ACK) && !loose)
+			return SW_DROP_TCP_STATE;
+		peer_init(src, p);
+		if (fl & SW_TH_SYN) {
+			src->state = SW_TCPS_SYN_SENT;
+			*ev |= (fl & SW_TH_ACK) ? SW_EV_SYNACK : SW_EV_SYN;
+		} else if (fl & SW_TH_RST) {
+			/* A reset in answer to the SYN: its ACK must cover the SYN exactly. */
+			if (ack != dst->end && !loose)
+				return SW_DROP_RST_OUT_OF_WINDOW;
+			src->state = SW_TCPS_RESET;
+			*ev |= SW_EV_RST;
+			return SW_DROP_NONE;
+		} else if (!loose) {
+			/* Data or a bare ACK before any SYN-ACK. */
+			src->wscale = 0;
+			return SW_DROP_TCP_STATE;
+		} else {
+			src->state = (fl & SW_TH_FIN) ? SW_TCPS_FIN_SENT : SW_TCPS_ESTABLISHED;
+		}
+		if (!(src->wscale & SW_WS_OPT))
+			dst->wscale &= (uint8_t)~(SW_WS_OPT | SW_WS_MASK);
+	} else if ((fl & SW_TH_SYN) && src->state == SW_TCPS_SYN_SENT && seg_end(p) == src->end) {
+		*ev |= SW_EV_SYN_RETRANS;
+	}
+
+	sws = wscale_shift(src, dst);
+	dws = wscale_shift(dst, src);
+	win = (uint32_t)p->win << ((fl & SW_TH_SYN) ? 0 : sws);
+
+	if (!(fl & SW_TH_ACK))
+		ack = dst->end; /* nothing acknowledged: the ack checks pass trivially */
+	else if (ack == 0 && (fl & SW_TH_RST))
+		ack = dst->end; /* some stacks send RST|ACK with a zero ack */
+	if (seq == end) {
+		/* A bare ACK carries no sequence space: check it at the edge. */
+		seq = src->end;
+		end = seq;
+	}
+	ackskew = (int32_t)(dst->end - ack);
+
+	if (!sw_seq_geq(src->maxend, end))
+		why = SW_DROP_SEQ_HIGH;
+	else if (!sw_seq_geq(seq, src->end - ((uint32_t)dst->maxwin << dws)))
+		why = SW_DROP_SEQ_LOW;
+	else if (ackskew < -SW_MAXACKWINDOW)
+		why = SW_DROP_ACK_HIGH;
+	else if (ackskew > (SW_MAXACKWINDOW << sws))
+		why = SW_DROP_ACK_LOW;
+
+	if (why != SW_DROP_NONE && (fl & SW_TH_RST)) {
+		return SW_DROP_RST_OUT_OF_WINDOW;
+	}
+	if (why != SW_DROP_NONE) {
+		if (window_check && !loose)
+			return why;
+		*ev |= SW_EV_WINDOW_LOOSE;
+	}
+
+	if (fl & SW_TH_RST) {
+		/* Exact: the next expected sequence number (or one off, as pf allows). */
+		if (orig_seq == src->end || orig_seq + 1 == src->end || orig_seq == src->end + 1 ||
+		    loose) {
+			src->state = SW_TCPS_RESET;
+			*ev |= SW_EV_RST;
+		} else {
+			*ev |= SW_EV_RST_INEXACT;
+		}
+		return SW_DROP_NONE;
+	}
+
+	/* In window: learn. */
+	if (p->win > src->maxwin)
+		src->maxwin = p->win;
+	if (p->payload && sw_seq_leq(p->seq + p->payload, src->end) && !(fl & SW_TH_SYN))
+		*ev |= SW_EV_RETRANS;
+	if (sw_seq_gt(end, src->end))
+		src->end = end;
+	if (fl & SW_TH_ACK) {
+		uint32_t lim = ack + (win ? win : 1);
+		if (sw_seq_geq(lim, dst->maxend))
+			dst->maxend = lim;
+	}
+	if (loose && sw_seq_gt(src->end, src->maxend))
+		src->maxend = src->end;
+	if (p->win == 0 && !(fl & SW_TH_SYN))
+		*ev |= SW_EV_ZERO_WINDOW;
+
+	if ((fl & SW_TH_SYN) && src->state == SW_TCPS_CLOSED)
+		src->state = SW_TCPS_SYN_SENT;
+	if (fl & SW_TH_ACK) {
+		if (dst->state == SW_TCPS_SYN_SENT && sw_seq_geq(ack, dst->end)) {
+			dst->state = SW_TCPS_ESTABLISHED;
+			*ev |= SW_EV_ESTABLISHED;
+		} else if (dst->state == SW_TCPS_FIN_SENT && sw_seq_geq(ack, dst->end)) {
+			dst->state = SW_TCPS_FIN_ACKED;
+			*ev |= SW_EV_FIN_ACKED;
+		}
+		/* An ACK from a SYN-sent side that we never saw acked: it is open. */
+		if (src->state == SW_TCPS_SYN_SENT && !(fl & SW_TH_SYN) &&
+		    dst->state >= SW_TCPS_ESTABLISHED)
+			src->state = SW_TCPS_ESTABLISHED;
+	}
+	if (fl & SW_TH_FIN) {
+		if (src->state < SW_TCPS_FIN_SENT) {
+			src->state = SW_TCPS_FIN_SENT;
+			*ev |= SW_EV_FIN;
+		} else {
+			/* A retransmitted FIN never moves the state (conntrack's table does). */
+			*ev |= SW_EV_FIN_RETRANS;
+			src->wscale |= SW_WS_FINRX;
+		}
+	}
+	return SW_DROP_NONE;
+}

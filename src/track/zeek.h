@@ -1,0 +1,35 @@
+/*
+ * zeek.h - the passive-monitor view of a session: Zeek's connection
+ * `history` string and `conn_state`, so statewall's session log can be read
+ * with the vocabulary analysts already use (and checked against Zeek's own
+ * verdicts on public captures; see tests/corpus).
+ *
+ * Zeek's endpoint state machine (inactive, SYN sent, SYN-ACK sent, partial,
+ * established, closed, reset) differs from the firewall's per-direction
+ * state, so it is kept separately in 3 bits per endpoint.
+ */
+#ifndef SW_TRACK_ZEEK_H
+#define SW_TRACK_ZEEK_H
+
+#include "flow/session.h"
+#include "statewall/pkt.h"
+
+enum sw_zstate { SW_Z_INACTIVE, SW_Z_SYN_SENT, SW_Z_SYN_ACK_SENT, SW_Z_PARTIAL,
+		 SW_Z_ESTABLISHED, SW_Z_CLOSED, SW_Z_RESET };
+
+/* Account one TCP segment from role dir (tcp events from sw_tcp_track). */
+void sw_zeek_tcp(struct sw_sess *s, struct sw_sess_cold *c, int dir, const struct sw_pkt *p,
+		 unsigned ev);
+/* Account one UDP/ICMP/other packet (history letters only: 'D'/'d'). */
+void sw_zeek_other(struct sw_sess *s, struct sw_sess_cold *c, int dir, const struct sw_pkt *p);
+/* Mark the session as flipped ('^'). */
+void sw_zeek_flip(struct sw_sess *s, struct sw_sess_cold *c);
+/* Bad checksum seen ('c'). */
+void sw_zeek_bad_checksum(struct sw_sess *s, struct sw_sess_cold *c, int dir);
+
+/* The history string; buf needs 16 bytes. */
+void sw_zeek_history(const struct sw_sess_cold *c, char *buf, size_t len);
+/* Zeek's conn_state for the session as it is now. */
+const char *sw_zeek_conn_state(const struct sw_sess *s, const struct sw_sess_cold *c);
+
+#endif
