@@ -351,7 +351,7 @@ static void end_session(struct sw_engine *e, uint32_t idx, int reason, int timer
 	sw_wheel_unlink(&e->wheel, e->tab.cold, idx);
 	sw_table_remove(&e->tab, idx);
 
-	if (reason == SW_END_END_OF_CAPTURE || reason == SW_END_SHUTDOWN || e->tomb.cap == 0) {
+	if (e->flushing || e->tomb.cap == 0) {
 		if (e->on_end)
 			e->on_end(e->on_end_ctx, &si);
 		return;
@@ -415,18 +415,21 @@ void sw_engine_advance(struct sw_engine *e, sw_time_t now)
 
 void sw_engine_flush(struct sw_engine *e, enum sw_end reason)
 {
+	/* Sessions that ended earlier are logged first, so the log stays in end order. */
+	sw_tomb_flush(&e->tomb, e->on_end, e->on_end_ctx);
+	e->flushing = 1;
 	for (uint32_t i = 0; i < e->tab.hwm; i++) {
 		struct sw_sess *s = &e->tab.sess[i];
 		if (!(s->flags & SW_SF_INUSE))
 			continue;
 		if (sw_tick_after(e->now, sw_engine_deadline(e, s)))
 			expire(e, i);
+		else if (s->proto == 6 && s->ended_by != NO_END)
+			end_session(e, i, s->ended_by, SW_TO_MAX, e->now); /* closed, lingering */
 		else
 			end_session(e, i, reason, SW_TO_MAX, e->now);
 	}
-	sw_tomb_expire(&e->tomb, e->now + e->conf.tombstone_ttl * SW_TICK_HZ + 1, e->on_end,
-		       e->on_end_ctx);
-	sw_tomb_flush(&e->tomb, e->on_end, e->on_end_ctx);
+	e->flushing = 0;
 }
 
 int sw_engine_clear(struct sw_engine *e, uint32_t id)

@@ -29,6 +29,7 @@ struct sw_engine {
 	sw_time_t now_ns; /* latest time seen */
 	sw_tick_t now;
 	int started;
+	int flushing; /* sw_engine_flush: ended sessions go straight to the log */
 	sw_end_fn on_end;
 	void *on_end_ctx;
 	struct sw_stats st;

@@ -75,6 +75,7 @@ void sw_tcp_init(struct sw_sess *s, const struct sw_pkt *p, int pickup)
 		return;
 	}
 	o->state = SW_TCPS_SYN_SENT;
+	r->maxwin = 1; /* until the responder speaks: only the SYN itself may be resent */
 	if (p->th_flags & SW_TH_FIN)
 		o->state = SW_TCPS_FIN_SENT;
 	r->state = SW_TCPS_CLOSED;
@@ -143,7 +144,7 @@ enum sw_drop sw_tcp_track(struct sw_sess *s, const struct sw_pkt *p, int dir, in
 		ack = dst->end; /* nothing acknowledged: the ack checks pass trivially */
 	else if (ack == 0 && (fl & SW_TH_RST))
 		ack = dst->end; /* some stacks send RST|ACK with a zero ack */
-	if (seq == end) {
+	if (seq == end && !(fl & SW_TH_RST)) {
 		/* A bare ACK carries no sequence space: check it at the edge. */
 		seq = src->end;
 		end = seq;
