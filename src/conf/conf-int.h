@@ -1,0 +1,85 @@
+/*
+ * conf-int.h - private to src/conf: the table of session settings shared by
+ * the parser (parse.c), the writer (write.c) and defaults/validation (conf.c).
+ *
+ * Every session setting is one row, so that parsing, defaults, range checks,
+ * canonical output and validation cannot disagree about a name, a default or
+ * a range.  The timeouts rows are generated from SW_TIMEOUTS in tables.h; the
+ * other settings are listed in conf.c.
+ */
+#ifndef STATEWALL_CONF_INT_H
+#define STATEWALL_CONF_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "statewall/conf.h"
+
+enum swc_kind {
+	SWC_U32, /* uint32_t field, decimal, [min, max] */
+	SWC_WORD /* uint8_t field holding the index of one of `words` */
+};
+
+struct swc_setting {
+	const char *name;
+	unsigned kind;             /* enum swc_kind */
+	size_t off;                /* offset of the field in struct sw_conf */
+	uint32_t def, min, max;    /* for SWC_WORD: def is a word index */
+	const char *const *words;  /* SWC_WORD only, NULL-terminated */
+	const char *unit;          /* SWC_U32: what the number counts ("seconds") */
+	const char *help;
+};
+
+/* Upper bound on the number of rows, for per-setting arrays (line tracking). */
+#define SWC_NSETTINGS_MAX 32
+
+extern const struct swc_setting swc_settings[];
+extern const unsigned swc_nsettings;
+
+/* Exact (case-sensitive) lookup of a setting by its canonical name; -1 if unknown. */
+int swc_setting_find(const char *name);
+/* Index of the known setting closest to name (edit distance), for "did you mean". */
+unsigned swc_setting_closest(const char *name);
+
+uint32_t swc_get(const struct sw_conf *c, const struct swc_setting *s);
+void swc_set(struct sw_conf *c, const struct swc_setting *s, uint32_t v);
+
+/* Levenshtein distance, case-insensitive; used for suggestions. */
+unsigned swc_edit_distance(const char *a, const char *b);
+
+/* "tcp", "udp", "icmp", "icmp6", "any" or NULL (caller prints the number). */
+const char *swc_proto_name(int proto);
+
+/* Format a CIDR as the parser reads it back ("10.0.0.0/8", "2001:db8::/32"). */
+#define SWC_CIDRSTRLEN (SW_ADDRSTRLEN + 5)
+const char *swc_cidr_str(const struct sw_cidr *c, char *buf);
+
+/* Rule names: 1..SW_RULE_NAME_MAX-1 characters of [A-Za-z0-9 _.-], first alnum. */
+int swc_rule_name_ok(const char *name);
+
+/*
+ * A cross-setting problem found by swc_check(); the loader turns it into a
+ * FILE:LINE message using the line numbers it recorded, sw_conf_validate()
+ * into a plain one.
+ */
+enum swc_problem_kind {
+	SWC_OK,
+	SWC_P_RANGE,      /* setting `setting` out of range (struct filled by hand) */
+	SWC_P_TIMEWAIT,   /* timeout-tcp-time-wait > timeout-tcp-half-closed */
+	SWC_P_NO_ACTION,  /* rule `rule` has no action */
+	SWC_P_PORT_PROTO, /* rule `rule` has destination-port with a non-tcp/udp protocol */
+	SWC_P_RULE_BAD    /* rule `rule` has corrupt counts or name (struct filled by hand) */
+};
+
+struct swc_problem {
+	unsigned kind;
+	unsigned setting;
+	unsigned rule;
+};
+
+void swc_check(const struct sw_conf *c, struct swc_problem *p);
+/* Describe p in words (no FILE:LINE prefix) into buf. */
+void swc_problem_str(const struct sw_conf *c, const struct swc_problem *p, char *buf,
+		     size_t len);
+
+#endif

@@ -1,0 +1,490 @@
+/*
+ * conf.c - the configuration model: the settings table, defaults, validation,
+ * CIDR parsing and the security-rule lookup.
+ *
+ * The language (parse.c) and the canonical writer (write.c) are driven by
+ * swc_settings[] below, so a setting exists in exactly one place.  The
+ * timeouts are not listed here at all: their rows are generated from
+ * SW_TIMEOUTS, which keeps the CLI, docs and this parser on one list.
+ *
+ * Nothing here has mutable global state; every function works on the
+ * struct sw_conf it is handed.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* POSIX/GNU APIs when built outside CMake (fuzzing by hand) */
+#endif
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "conf-int.h"
+
+static const char *const hc_words[] = {"tcpwait", "fixed", "idle", NULL};
+static const char *const yesno_words[] = {"no", "yes", NULL};
+static const char *const action_words[] = {"allow", "deny", NULL};
+
+/* The word tables index the enums directly; keep them in step. */
+_Static_assert(SW_HC_TCPWAIT == 0 && SW_HC_FIXED == 1 && SW_HC_IDLE == 2, "hc_words order");
+_Static_assert(SW_ACT_ALLOW == 0 && SW_ACT_DENY == 1, "action_words order");
+
+#define SWC_TO_ROW(id, name_, def_, lo_, hi_, label_, help_)                                      \
+	{.name = name_,                                                                            \
+	 .kind = SWC_U32,                                                                          \
+	 .off = offsetof(struct sw_conf, timeout) + (size_t)SW_TO_##id * sizeof(uint32_t),         \
+	 .def = def_,                                                                              \
+	 .min = lo_,                                                                               \
+	 .max = hi_,                                                                               \
+	 .unit = "seconds",                                                                        \
+	 .help = help_},
+
+#define SWC_U32_ROW(name_, field, def_, lo_, hi_, unit_, help_)                                   \
+	{.name = name_,                                                                            \
+	 .kind = SWC_U32,                                                                          \
+	 .off = offsetof(struct sw_conf, field),                                                   \
+	 .def = def_,                                                                              \
+	 .min = lo_,                                                                               \
+	 .max = hi_,                                                                               \
+	 .unit = unit_,                                                                            \
+	 .help = help_}
+
+#define SWC_WORD_ROW(name_, field, def_, words_, help_)                                           \
+	{.name = name_,                                                                            \
+	 .kind = SWC_WORD,                                                                         \
+	 .off = offsetof(struct sw_conf, field),                                                   \
+	 .def = def_,                                                                              \
+	 .min = 0,                                                                                 \
+	 .max = sizeof(words_) / sizeof(words_[0]) - 2,                                            \
+	 .words = words_,                                                                          \
+	 .help = help_}
+
+const struct swc_setting swc_settings[] = {
+	SW_TIMEOUTS(SWC_TO_ROW)
+	SWC_U32_ROW("max-sessions", max_sessions, 1000000, 1, 100000000, "sessions",
+		    "size of the session table; new sessions beyond it are refused"),
+	SWC_WORD_ROW("half-close-mode", half_close_mode, SW_HC_IDLE, hc_words,
+		     "what the first FIN starts: tcpwait (PAN-OS <= 6.0), fixed (PAN-OS >= 6.1) "
+		     "or idle"),
+	SWC_WORD_ROW("tcp-reject-non-syn", tcp_reject_non_syn, 1, yesno_words,
+		     "drop a TCP packet that is not a SYN and matches no session"),
+	SWC_WORD_ROW("tcp-window-check", tcp_window_check, 1, yesno_words,
+		     "drop TCP segments outside the receive window"),
+	SWC_WORD_ROW("tcp-checksum-check", tcp_checksum_check, 0, yesno_words,
+		     "verify TCP/UDP/ICMP checksums"),
+	SWC_WORD_ROW("default-action", default_action, SW_ACT_ALLOW, action_words,
+		     "action for a flow that matches no security rule"),
+	SWC_U32_ROW("max-tombstones", max_tombstones, 65536, 0, 10000000, "tombstones",
+		    "ended sessions remembered to classify late packets"),
+	SWC_U32_ROW("tombstone-ttl", tombstone_ttl, 300, 1, 86400, "seconds",
+		    "how long an ended session is remembered"),
+};
+const unsigned swc_nsettings = sizeof(swc_settings) / sizeof(swc_settings[0]);
+_Static_assert(sizeof(swc_settings) / sizeof(swc_settings[0]) <= SWC_NSETTINGS_MAX,
+	       "raise SWC_NSETTINGS_MAX");
+
+uint32_t swc_get(const struct sw_conf *c, const struct swc_setting *s)
+{
+	const unsigned char *p = (const unsigned char *)c + s->off;
+	if (s->kind == SWC_WORD)
+		return *(const uint8_t *)p;
+	uint32_t v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+void swc_set(struct sw_conf *c, const struct swc_setting *s, uint32_t v)
+{
+	unsigned char *p = (unsigned char *)c + s->off;
+	if (s->kind == SWC_WORD)
+		*(uint8_t *)p = (uint8_t)v;
+	else
+		memcpy(p, &v, sizeof(v));
+}
+
+void sw_conf_defaults(struct sw_conf *c)
+{
+	/*
+	 * Zero everything first, padding included: the round-trip checks
+	 * (fuzzer, tests) compare whole structs with memcmp, and unused rule
+	 * slots must compare equal too.
+	 */
+	memset(c, 0, sizeof(*c));
+	for (unsigned i = 0; i < swc_nsettings; i++)
+		swc_set(c, &swc_settings[i], swc_settings[i].def);
+}
+
+const char *sw_half_close_mode_name(unsigned m)
+{
+	return m <= SW_HC_IDLE ? hc_words[m] : "?";
+}
+
+int swc_setting_find(const char *name)
+{
+	for (unsigned i = 0; i < swc_nsettings; i++)
+		if (strcmp(name, swc_settings[i].name) == 0)
+			return (int)i;
+	return -1;
+}
+
+unsigned swc_edit_distance(const char *a, const char *b)
+{
+	/*
+	 * Two-row Levenshtein.  Names are short; anything longer than the row
+	 * is compared on its first 63 characters, which is plenty to rank
+	 * suggestions and keeps this on the stack.
+	 */
+	enum { N = 64 };
+	unsigned prev[N], cur[N];
+	size_t la = strnlen(a, N - 1), lb = strnlen(b, N - 1);
+
+	for (size_t j = 0; j <= lb; j++)
+		prev[j] = (unsigned)j;
+	for (size_t i = 1; i <= la; i++) {
+		cur[0] = (unsigned)i;
+		for (size_t j = 1; j <= lb; j++) {
+			unsigned sub = prev[j - 1] + (tolower((unsigned char)a[i - 1]) !=
+						      tolower((unsigned char)b[j - 1]));
+			unsigned del = prev[j] + 1, ins = cur[j - 1] + 1;
+			unsigned m = sub < del ? sub : del;
+			cur[j] = m < ins ? m : ins;
+		}
+		memcpy(prev, cur, (lb + 1) * sizeof(prev[0]));
+	}
+	return prev[lb];
+}
+
+unsigned swc_setting_closest(const char *name)
+{
+	/*
+	 * A bare timeout name ("tcpwait") is what --set accepts; in a file it
+	 * is a near miss for "timeout-tcpwait", so rank it that way first.
+	 */
+	int t = sw_timeout_lookup(name);
+	if (t >= 0)
+		return (unsigned)t; /* timeout rows come first, in SW_TIMEOUTS order */
+
+	unsigned best = 0, bestd = ~0u;
+	for (unsigned i = 0; i < swc_nsettings; i++) {
+		unsigned d = swc_edit_distance(name, swc_settings[i].name);
+		/* "tcpwiat" is closer to "timeout-tcpwait" than the raw distance says */
+		if (strncmp(swc_settings[i].name, "timeout-", 8) == 0) {
+			unsigned d2 = swc_edit_distance(name, swc_settings[i].name + 8);
+			if (d2 < d)
+				d = d2;
+		}
+		/* an abbreviation ("half-close") points at the name it starts */
+		size_t n = strlen(name);
+		if (n >= 3 && strncasecmp(swc_settings[i].name, name, n) == 0 && d > 1)
+			d = 1;
+		if (d < bestd) {
+			bestd = d;
+			best = i;
+		}
+	}
+	return best;
+}
+
+const char *swc_proto_name(int proto)
+{
+	switch (proto) {
+	case -1:
+		return "any";
+	case IPPROTO_TCP:
+		return "tcp";
+	case IPPROTO_UDP:
+		return "udp";
+	case IPPROTO_ICMP:
+		return "icmp";
+	case IPPROTO_ICMPV6:
+		return "icmp6";
+	default:
+		return NULL;
+	}
+}
+
+int swc_rule_name_ok(const char *name)
+{
+	/*
+	 * PAN-OS rule names: up to 63 characters, letters, digits, space,
+	 * hyphen, underscore and period, starting with a letter or digit.
+	 * Keeping to that set means a name never needs escaping: the writer
+	 * only has to put double quotes around names with spaces.
+	 */
+	size_t n = strlen(name);
+	if (n == 0 || n >= SW_RULE_NAME_MAX || !isalnum((unsigned char)name[0]))
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)name[i];
+		if (!(isalnum(ch) || ch == ' ' || ch == '-' || ch == '_' || ch == '.') || ch >= 0x80)
+			return 0;
+	}
+	return 1;
+}
+
+/* Zero the host bits so equal prefixes have equal bytes (dedup, memcmp, output). */
+static void cidr_mask(struct sw_cidr *c)
+{
+	for (unsigned i = 0; i < 16; i++) {
+		unsigned bit = i * 8;
+		if (bit >= c->plen)
+			c->addr.b[i] = 0;
+		else if (c->plen - bit < 8)
+			c->addr.b[i] &= (uint8_t)(0xff00u >> (c->plen - bit));
+	}
+}
+
+int sw_cidr_parse(struct sw_cidr *out, const char *s)
+{
+	char buf[SW_ADDRSTRLEN + 1];
+	struct sw_cidr c;
+	const char *slash = strchr(s, '/');
+	size_t alen = slash ? (size_t)(slash - s) : strlen(s);
+	unsigned plen = 0, maxlen;
+	int v4;
+
+	/* memcpy, not assignment, below: the padding must stay zero for memcmp users */
+	memset(&c, 0, sizeof(c));
+	if (strcmp(s, "any") == 0) {
+		memcpy(out, &c, sizeof(c));
+		return 0;
+	}
+	if (alen == 0 || alen >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, s, alen);
+	buf[alen] = '\0';
+
+	v4 = strchr(buf, ':') == NULL;
+	if (v4) {
+		/* glibc's inet_pton rejects octal-looking octets and short forms: good */
+		if (inet_pton(AF_INET, buf, &c.addr.w[3]) != 1)
+			return -EINVAL;
+		c.addr.w[2] = htonl(0xffff);
+		maxlen = 32;
+	} else {
+		if (inet_pton(AF_INET6, buf, c.addr.b) != 1)
+			return -EINVAL;
+		maxlen = 128;
+	}
+
+	if (slash) {
+		const char *p = slash + 1;
+		/* at most three digits, no sign, no spaces: strtoul is too lenient */
+		if (*p == '\0' || strlen(p) > 3)
+			return -EINVAL;
+		for (; *p; p++) {
+			if (*p < '0' || *p > '9')
+				return -EINVAL;
+			plen = plen * 10 + (unsigned)(*p - '0');
+		}
+		if (plen > maxlen)
+			return -EINVAL;
+	} else {
+		plen = maxlen;
+	}
+	c.plen = (uint8_t)(v4 ? plen + 96 : plen);
+	cidr_mask(&c);
+	memcpy(out, &c, sizeof(c));
+	return 0;
+}
+
+const char *swc_cidr_str(const struct sw_cidr *c, char *buf)
+{
+	char a[SW_ADDRSTRLEN];
+	/*
+	 * A v4-mapped address with plen >= 96 prints as IPv4 with plen - 96;
+	 * after masking, a prefix shorter than 96 can never look v4-mapped,
+	 * so the form printed always parses back to the same bytes.
+	 */
+	if (c->plen >= 96 && sw_addr_is_v4(&c->addr)) {
+		inet_ntop(AF_INET, &c->addr.w[3], a, sizeof(a));
+		snprintf(buf, SWC_CIDRSTRLEN, "%s/%u", a, (unsigned)c->plen - 96);
+	} else {
+		inet_ntop(AF_INET6, c->addr.b, a, sizeof(a));
+		snprintf(buf, SWC_CIDRSTRLEN, "%s/%u", a, (unsigned)c->plen);
+	}
+	return buf;
+}
+
+void swc_check(const struct sw_conf *c, struct swc_problem *p)
+{
+	memset(p, 0, sizeof(*p));
+	for (unsigned i = 0; i < swc_nsettings; i++) {
+		uint32_t v = swc_get(c, &swc_settings[i]);
+		if (v < swc_settings[i].min || v > swc_settings[i].max) {
+			p->kind = SWC_P_RANGE;
+			p->setting = i;
+			return;
+		}
+	}
+	/*
+	 * PAN-OS accepts time-wait > half-closed at commit and silently caps
+	 * it; we refuse instead, because a silently different timer is exactly
+	 * the kind of surprise this engine exists to remove.
+	 */
+	if (c->timeout[SW_TO_TCP_TIME_WAIT] > c->timeout[SW_TO_TCP_HALF_CLOSED]) {
+		p->kind = SWC_P_TIMEWAIT;
+		return;
+	}
+	if (c->nrules > SW_RULES_MAX) {
+		p->kind = SWC_P_RULE_BAD;
+		p->rule = SW_RULES_MAX;
+		return;
+	}
+	for (unsigned i = 0; i < c->nrules; i++) {
+		const struct sw_rule *r = &c->rules[i];
+		p->rule = i;
+		if (r->nsrc > SW_RULE_ADDRS || r->ndst > SW_RULE_ADDRS ||
+		    r->ndport > SW_RULE_PORTS || r->proto < -1 || r->proto > 255 ||
+		    r->action > SW_ACT_DENY || memchr(r->name, '\0', sizeof(r->name)) == NULL ||
+		    !swc_rule_name_ok(r->name)) {
+			p->kind = SWC_P_RULE_BAD;
+			return;
+		}
+		if (!r->has_action) {
+			p->kind = SWC_P_NO_ACTION;
+			return;
+		}
+		/* "any" with ports is allowed: it then matches TCP and UDP only */
+		if (r->ndport && r->proto != -1 && r->proto != IPPROTO_TCP &&
+		    r->proto != IPPROTO_UDP) {
+			p->kind = SWC_P_PORT_PROTO;
+			return;
+		}
+	}
+	p->kind = SWC_OK;
+}
+
+void swc_problem_str(const struct sw_conf *c, const struct swc_problem *p, char *buf,
+		     size_t len)
+{
+	const struct swc_setting *s = &swc_settings[p->setting];
+	/* p->rule is a valid index for the rule problems; clamp for the others */
+	const struct sw_rule *r = &c->rules[p->rule < SW_RULES_MAX ? p->rule : 0];
+	char num[16];
+
+	switch (p->kind) {
+	case SWC_OK:
+		snprintf(buf, len, "ok");
+		break;
+	case SWC_P_RANGE:
+		if (s->kind == SWC_U32)
+			snprintf(buf, len, "%s is %u but must be %u..%u", s->name,
+				 (unsigned)swc_get(c, s), (unsigned)s->min, (unsigned)s->max);
+		else
+			snprintf(buf, len, "%s holds an unknown value %u", s->name,
+				 (unsigned)swc_get(c, s));
+		break;
+	case SWC_P_TIMEWAIT:
+		snprintf(buf, len,
+			 "timeout-tcp-time-wait (%u s) is longer than timeout-tcp-half-closed "
+			 "(%u s); time-wait must not exceed half-closed (raise "
+			 "timeout-tcp-half-closed or lower timeout-tcp-time-wait)",
+			 (unsigned)c->timeout[SW_TO_TCP_TIME_WAIT],
+			 (unsigned)c->timeout[SW_TO_TCP_HALF_CLOSED]);
+		break;
+	case SWC_P_NO_ACTION:
+		snprintf(buf, len, "rule '%.*s' has no action (expected 'action allow' or 'action deny')",
+			 SW_RULE_NAME_MAX - 1, r->name);
+		break;
+	case SWC_P_PORT_PROTO: {
+		const char *pn = swc_proto_name(r->proto);
+		if (!pn) {
+			snprintf(num, sizeof(num), "%d", r->proto);
+			pn = num;
+		}
+		snprintf(buf, len,
+			 "rule '%.*s' has a destination-port but protocol %s (expected protocol "
+			 "tcp, udp or any)",
+			 SW_RULE_NAME_MAX - 1, r->name, pn);
+		break;
+	}
+	case SWC_P_RULE_BAD:
+	default:
+		if (p->rule < c->nrules && p->rule < SW_RULES_MAX)
+			snprintf(buf, len, "rule #%u is malformed (bad name, count or value)",
+				 p->rule + 1);
+		else
+			snprintf(buf, len, "rule count %u exceeds %u", (unsigned)c->nrules,
+				 SW_RULES_MAX);
+		break;
+	}
+}
+
+int sw_conf_validate(const struct sw_conf *c, char *err, size_t errlen)
+{
+	struct swc_problem p;
+	swc_check(c, &p);
+	if (p.kind == SWC_OK)
+		return 0;
+	if (err && errlen)
+		swc_problem_str(c, &p, err, errlen);
+	return -EINVAL;
+}
+
+/* 1 if a lies inside the prefix; both are 128-bit, v4 is v4-mapped. */
+static int cidr_contains(const struct sw_cidr *c, const struct sw_addr *a)
+{
+	unsigned full = c->plen / 8, rest = c->plen % 8;
+	if (memcmp(c->addr.b, a->b, full) != 0)
+		return 0;
+	if (rest == 0)
+		return 1;
+	uint8_t mask = (uint8_t)(0xff00u >> rest);
+	return (a->b[full] & mask) == (c->addr.b[full] & mask);
+}
+
+static int addr_list_match(const struct sw_cidr *list, unsigned n, const struct sw_addr *a)
+{
+	if (n == 0)
+		return 1; /* any */
+	for (unsigned i = 0; i < n; i++)
+		if (cidr_contains(&list[i], a))
+			return 1;
+	return 0;
+}
+
+static int rule_matches(const struct sw_rule *r, const struct sw_flow *f)
+{
+	/* a rule still being assembled (no action yet) cannot decide anything */
+	if (!r->has_action)
+		return 0;
+	if (r->proto != -1 && r->proto != f->proto)
+		return 0;
+	if (r->ndport) {
+		/*
+		 * Ports exist only for TCP and UDP.  An ICMP flow carries the
+		 * echo identifier in its port fields; it must never satisfy a
+		 * port list by accident.
+		 */
+		if (f->proto != IPPROTO_TCP && f->proto != IPPROTO_UDP)
+			return 0;
+		unsigned i, n = r->ndport < SW_RULE_PORTS ? r->ndport : SW_RULE_PORTS;
+		for (i = 0; i < n; i++)
+			if (f->dport >= r->dport[i].lo && f->dport <= r->dport[i].hi)
+				break;
+		if (i == n)
+			return 0;
+	}
+	unsigned ns = r->nsrc < SW_RULE_ADDRS ? r->nsrc : SW_RULE_ADDRS;
+	unsigned nd = r->ndst < SW_RULE_ADDRS ? r->ndst : SW_RULE_ADDRS;
+	return addr_list_match(r->src, ns, &f->src) && addr_list_match(r->dst, nd, &f->dst);
+}
+
+const struct sw_rule *sw_conf_match(const struct sw_conf *c, const struct sw_flow *f,
+				    enum sw_action *action)
+{
+	unsigned n = c->nrules < SW_RULES_MAX ? c->nrules : SW_RULES_MAX;
+	for (unsigned i = 0; i < n; i++) {
+		if (rule_matches(&c->rules[i], f)) {
+			if (action)
+				*action = (enum sw_action)c->rules[i].action;
+			return &c->rules[i];
+		}
+	}
+	if (action)
+		*action = (enum sw_action)c->default_action;
+	return NULL;
+}
