@@ -80,8 +80,10 @@ int sw_cmd_replay(int argc, char **argv)
 		switch (ch) {
 		case 'c': ac.config = optarg; break;
 		case 'S':
-			if (app_conf_add_set(&ac, optarg) < 0)
+			if (app_conf_add_set(&ac, optarg) < 0) {
+				app_conf_free(&ac);
 				return 2;
+			}
 			break;
 		case 'w': wpath = optarg; break;
 		case 'D': dpath = optarg; break;
@@ -89,22 +91,26 @@ int sw_cmd_replay(int argc, char **argv)
 		case 'V': vpath = optarg; break;
 		case 'J': json = 1; break;
 		case 'q': quiet = 1; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'h': usage(stdout); app_conf_free(&ac); return 0;
+		default: usage(stderr); app_conf_free(&ac); return 2;
 		}
 	}
 	if (optind >= argc) {
 		usage(stderr);
+		app_conf_free(&ac);
 		return 2;
 	}
 	for (int i = optind + 1; i < argc; i++) {
 		strncat(filter, argv[i], sizeof(filter) - strlen(filter) - 2);
 		strcat(filter, " ");
 	}
-	if (app_conf_build(&ac, &conf) < 0)
+	if (app_conf_build(&ac, &conf) < 0) {
+		app_conf_free(&ac);
 		return 2;
+	}
 	if (sw_capture_open(&cap, argv[optind], filter, err, sizeof(err)) < 0) {
 		fprintf(stderr, "statewall replay: %s\n", err);
+		app_conf_free(&ac);
 		return 1;
 	}
 	link = sw_capture_linktype(cap);
@@ -115,6 +121,7 @@ int sw_cmd_replay(int argc, char **argv)
 	if (rc < 0) {
 		fprintf(stderr, "statewall replay: cannot create the engine: %s\n", strerror(-rc));
 		sw_capture_close(cap);
+		app_conf_free(&ac);
 		return 1;
 	}
 	if (lpath && !(r.log = open_out(lpath, stdout))) {
