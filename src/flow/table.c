@@ -161,10 +161,25 @@ uint32_t sw_table_lookup(const struct sw_table *t, const struct sw_key *k, uint6
 	return SW_IDX_NONE;
 }
 
+/*
+ * Freed indexes are reused first in, first out, and only once enough of them
+ * wait: a session id (index + 1) then stays unused for a long while after its
+ * session ended, so a log reader rarely sees two sessions with one id close
+ * together, while the pool still touches only about peak + SW_REUSE_DELAY
+ * records of memory.
+ */
+#define SW_REUSE_DELAY 65536u
+
 static uint32_t pool_get(struct sw_table *t)
 {
-	if (t->nfree)
-		return t->free_stk[--t->nfree];
+	uint32_t idx;
+
+	if (t->nfree && (t->nfree > SW_REUSE_DELAY || t->hwm == t->cap)) {
+		idx = t->free_stk[t->free_head];
+		t->free_head = (t->free_head + 1) % t->cap;
+		t->nfree--;
+		return idx;
+	}
 	if (t->hwm < t->cap)
 		return t->hwm++;
 	return SW_IDX_NONE;
@@ -274,7 +289,7 @@ found:
 	if (t->sess[idx].flags & SW_SF_V6)
 		t->v6_free[t->v6_nfree++] = t->sess[idx].addr[0];
 	t->sess[idx].flags = 0;
-	t->free_stk[t->nfree++] = idx;
+	t->free_stk[(t->free_head + t->nfree++) % t->cap] = idx;
 	t->count--;
 }
 

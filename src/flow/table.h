@@ -55,8 +55,9 @@ struct sw_table {
 	uint32_t cap; /* max sessions */
 	uint32_t count;
 	uint32_t hwm;   /* pool indexes below hwm have been used at least once */
-	uint32_t nfree; /* entries on free_stk */
-	uint32_t *free_stk;
+	uint32_t nfree; /* freed indexes waiting in the free_stk ring */
+	uint32_t free_head;
+	uint32_t *free_stk; /* ring of cap entries */
 	struct sw_sess *sess;
 	struct sw_sess_cold *cold;
 	struct sw_v6key *v6;

@@ -1,0 +1,228 @@
+/*
+ * test_engine.c - the engine beyond one TCP conversation: security rules and
+ * discard sessions, the session limit, ICMP errors, fragments, IPv6, clear,
+ * listing, and configuration changes reaching live sessions.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <errno.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "pktbuild.h"
+#include "statewall/engine.h"
+
+#define T0 (1000000000LL * SW_NS_PER_SEC)
+#define SEC(x) (T0 + (sw_time_t)((x) * 1e9))
+
+struct log {
+	struct sw_sess_info si[16];
+	int n;
+};
+
+static void on_end(void *ctx, const struct sw_sess_info *si)
+{
+	struct log *l = ctx;
+	if (l->n < 16)
+		l->si[l->n++] = *si;
+}
+
+static struct sw_engine *mk(struct sw_conf *c, struct log *l)
+{
+	struct sw_engine *e;
+	assert_int_equal(sw_engine_create(&e, c), 0);
+	sw_engine_on_end(e, on_end, l);
+	return e;
+}
+
+static struct sw_verdict send_tcp(struct sw_engine *e, const char *s, const char *d, uint16_t sp,
+				  uint16_t dp, uint8_t fl, uint32_t seq, uint32_t ack, double t)
+{
+	struct pb_seg g = {.src = s, .dst = d, .sport = sp, .dport = dp, .flags = fl, .seq = seq,
+			   .ack = ack, .win = 65535, .wscale = -1};
+	struct pb_pkt p;
+	pb_tcp(&p, &g);
+	return sw_engine_packet(e, p.data, p.len, SW_LINK_EN10MB, SEC(t));
+}
+
+static void test_deny_rule_discard_session(void **st)
+{
+	struct sw_conf c;
+	struct log l = {0};
+	char err[256];
+	struct sw_engine *e;
+	struct sw_verdict v;
+	struct sw_sess_info si;
+
+	(void)st;
+	sw_conf_defaults(&c);
+	const char *rules =
+		"set rulebase security rules no-telnet protocol tcp\n"
+		"set rulebase security rules no-telnet destination-port 23\n"
+		"set rulebase security rules no-telnet action deny\n";
+	if (sw_conf_load_buf(&c, rules, strlen(rules), "t", err, sizeof(err)) < 0)
+		fail_msg("%s", err);
+	e = mk(&c, &l);
+	v = send_tcp(e, "10.0.0.1", "10.0.0.2", 40000, 23, SW_TH_SYN, 1, 0, 0);
+	assert_int_equal(v.action, SW_DROP);
+	assert_int_equal(v.reason, SW_DROP_POLICY_DENY);
+	assert_int_equal(sw_engine_session(e, v.sess, &si), 0);
+	assert_true(si.discard);
+	assert_int_equal(si.timer, SW_TO_DISCARD_TCP);
+	assert_int_equal(si.rule, 1);
+	/* Repeats hit the discard session: dropped, counted, not a new session. */
+	v = send_tcp(e, "10.0.0.1", "10.0.0.2", 40000, 23, SW_TH_SYN, 1, 0, 1);
+	assert_int_equal(v.reason, SW_DROP_POLICY_DENY);
+	assert_int_equal(sw_engine_session(e, v.sess, &si), 0);
+	assert_int_equal(si.pkts[0], 2);
+	/* Another port is allowed by default. */
+	v = send_tcp(e, "10.0.0.1", "10.0.0.2", 40001, 22, SW_TH_SYN, 1, 0, 2);
+	assert_int_equal(v.action, SW_PASS);
+	/* The discard session lives timeout-discard-tcp (90 s), then ends as policy-deny. */
+	send_tcp(e, "10.0.0.9", "10.0.0.8", 1, 2, SW_TH_SYN, 1, 0, 100);
+	sw_engine_flush(e, SW_END_END_OF_CAPTURE);
+	assert_int_equal(l.si[0].end_reason, SW_END_AGED_OUT); /* the allowed one, tcpinit */
+	assert_int_equal(l.si[1].end_reason, SW_END_POLICY_DENY);
+	assert_int_equal(l.si[1].timer, SW_TO_DISCARD_TCP);
+	sw_engine_destroy(e);
+}
+
+static void test_max_sessions(void **st)
+{
+	struct sw_conf c;
+	struct log l = {0};
+	struct sw_engine *e;
+	struct sw_stats s;
+
+	(void)st;
+	sw_conf_defaults(&c);
+	c.max_sessions = 2;
+	e = mk(&c, &l);
+	assert_int_equal(send_tcp(e, "10.0.0.1", "10.0.0.2", 1, 80, SW_TH_SYN, 1, 0, 0).action, SW_PASS);
+	assert_int_equal(send_tcp(e, "10.0.0.1", "10.0.0.2", 2, 80, SW_TH_SYN, 1, 0, 0).action, SW_PASS);
+	struct sw_verdict v = send_tcp(e, "10.0.0.1", "10.0.0.2", 3, 80, SW_TH_SYN, 1, 0, 0);
+	assert_int_equal(v.reason, SW_DROP_RESOURCES);
+	sw_engine_stats(e, &s);
+	assert_int_equal(s.active, 2);
+	assert_int_equal(s.peak, 2);
+	assert_int_equal(s.end[SW_END_RESOURCES], 1);
+	/* Once one times out (tcpinit 5 s), there is room again. */
+	assert_int_equal(send_tcp(e, "10.0.0.1", "10.0.0.2", 3, 80, SW_TH_SYN, 1, 0, 6).action, SW_PASS);
+	sw_engine_destroy(e);
+}
+
+static void test_icmp_error_attached(void **st)
+{
+	struct sw_conf c;
+	struct log l = {0};
+	struct sw_engine *e;
+	struct pb_seg u = {.src = "10.0.0.1", .dst = "10.0.0.2", .sport = 5000, .dport = 53, .payload = 20};
+	struct pb_pkt p, err;
+	struct sw_verdict v, v2;
+	struct sw_stats s;
+
+	(void)st;
+	sw_conf_defaults(&c);
+	e = mk(&c, &l);
+	pb_udp(&p, &u);
+	v = sw_engine_packet(e, p.data, p.len, SW_LINK_EN10MB, SEC(0));
+	assert_int_equal(v.action, SW_PASS);
+	/* Port unreachable from the server quoting the datagram. */
+	pb_icmp_error(&err, "10.0.0.2", "10.0.0.1", 3, 3, &p, 28);
+	v2 = sw_engine_packet(e, err.data, err.len, SW_LINK_EN10MB, SEC(0.1));
+	assert_int_equal(v2.action, SW_PASS);
+	assert_int_equal(v2.sess, v.sess);
+	/* An error quoting a flow with no session is dropped and creates nothing. */
+	u.dport = 54;
+	pb_udp(&p, &u);
+	pb_icmp_error(&err, "10.0.0.2", "10.0.0.1", 3, 3, &p, 28);
+	v2 = sw_engine_packet(e, err.data, err.len, SW_LINK_EN10MB, SEC(0.2));
+	assert_int_equal(v2.reason, SW_DROP_BAD_ICMP_ERROR);
+	sw_engine_stats(e, &s);
+	assert_int_equal(s.active, 1);
+	sw_engine_destroy(e);
+}
+
+static void test_ipv6_session_and_echo(void **st)
+{
+	struct sw_conf c;
+	struct log l = {0};
+	struct sw_engine *e;
+	struct pb_seg g = {.src = "2001:db8::1", .dst = "2001:db8::2", .sport = 7, .seq = 1};
+	struct pb_pkt p;
+	struct sw_verdict v1, v2;
+
+	(void)st;
+	sw_conf_defaults(&c);
+	e = mk(&c, &l);
+	pb_icmp_echo(&p, &g, 0);
+	v1 = sw_engine_packet(e, p.data, p.len, SW_LINK_EN10MB, SEC(0));
+	g.src = "2001:db8::2", g.dst = "2001:db8::1";
+	pb_icmp_echo(&p, &g, 1);
+	v2 = sw_engine_packet(e, p.data, p.len, SW_LINK_EN10MB, SEC(0.01));
+	assert_int_equal(v1.action, SW_PASS);
+	assert_int_equal(v2.sess, v1.sess);
+	assert_int_equal(v2.dir, 1);
+	/* ICMP lives timeout-icmp (6 s). */
+	v2 = sw_engine_packet(e, p.data, p.len, SW_LINK_EN10MB, SEC(10));
+	assert_int_not_equal(v2.sess, v1.sess);
+	sw_engine_flush(e, SW_END_END_OF_CAPTURE);
+	assert_int_equal(l.n, 2);
+	assert_int_equal(l.si[0].end_reason, SW_END_AGED_OUT);
+	assert_int_equal(l.si[0].timer, SW_TO_ICMP);
+	assert_int_equal(l.si[0].family, 6);
+	sw_engine_destroy(e);
+}
+
+static int count_cb(void *ctx, const struct sw_sess_info *si)
+{
+	(void)si;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+static void test_clear_walk_and_new_timers(void **st)
+{
+	struct sw_conf c;
+	struct log l = {0};
+	struct sw_engine *e;
+	struct sw_sess_info si;
+	uint32_t cursor = 0;
+	int n = 0;
+
+	(void)st;
+	sw_conf_defaults(&c);
+	e = mk(&c, &l);
+	for (uint16_t i = 0; i < 10; i++)
+		send_tcp(e, "10.0.0.1", "10.0.0.2", (uint16_t)(100 + i), 80, SW_TH_SYN, 1, 0, 0);
+	/* Listing in slices of 3 visits every session once. */
+	do
+		sw_engine_walk(e, &cursor, 3, count_cb, &n);
+	while (cursor);
+	assert_int_equal(n, 10);
+	assert_int_equal(sw_engine_clear(e, 1), 0);
+	assert_int_equal(sw_engine_clear(e, 1), -ENOENT);
+	assert_int_equal(l.n, 0); /* cleared sessions wait in tombstones */
+	/* A new tcpinit reaches live sessions: 5 s -> 20 s from their SYN. */
+	c.timeout[SW_TO_TCPINIT] = 20;
+	assert_int_equal(sw_engine_set_conf(e, &c), 0);
+	assert_int_equal(sw_engine_session(e, 2, &si), 0);
+	assert_int_equal((si.expires - SEC(0)) / SW_NS_PER_SEC, 20);
+	sw_engine_flush(e, SW_END_END_OF_CAPTURE);
+	assert_int_equal(l.si[0].end_reason, SW_END_CLEARED);
+	sw_engine_destroy(e);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_deny_rule_discard_session),
+		cmocka_unit_test(test_max_sessions),
+		cmocka_unit_test(test_icmp_error_attached),
+		cmocka_unit_test(test_ipv6_session_and_echo),
+		cmocka_unit_test(test_clear_walk_and_new_timers),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
