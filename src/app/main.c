@@ -70,15 +70,28 @@ int sw_cmd_timeouts(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * The subcommands.  A new front end adds its line here and its declaration
+ * in app.h; usage and dispatch read this table.
+ */
+static const struct command {
+	const char *name, *args, *help;
+	int (*fn)(int argc, char **argv);
+} commands[] = {
+	{"replay", "CAPTURE", "run a capture through the session engine", sw_cmd_replay},
+	{"timeouts", "", "list every session timeout with its default and range", sw_cmd_timeouts},
+};
+
 static void usage(FILE *f)
 {
-	fputs("usage: statewall COMMAND [options]\n"
-	      "\n"
-	      "commands:\n"
-	      "  replay CAPTURE     run a capture through the session engine (statewall replay --help)\n"
-	      "  timeouts           list every session timeout with its default and range\n"
-	      "  version            print the version\n",
-	      f);
+	fputs("usage: statewall COMMAND [options]   (statewall COMMAND --help for its options)\n\n"
+	      "commands:\n", f);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		char left[64];
+		snprintf(left, sizeof(left), "%s %s", commands[i].name, commands[i].args);
+		fprintf(f, "  %-24s %s\n", left, commands[i].help);
+	}
+	fprintf(f, "  %-24s %s\n", "version", "print the version");
 }
 
 int main(int argc, char **argv)
@@ -87,12 +100,11 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (strcmp(argv[1], "replay") == 0)
-		return sw_cmd_replay(argc - 1, argv + 1);
-	if (strcmp(argv[1], "timeouts") == 0)
-		return sw_cmd_timeouts(argc - 1, argv + 1);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].fn(argc - 1, argv + 1);
 	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
-		puts("statewall 0.1.0");
+		puts("statewall " SW_VERSION);
 		return 0;
 	}
 	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
