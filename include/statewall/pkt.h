@@ -86,9 +86,10 @@ struct sw_pkt {
 /*
  * Parse one frame of link type `link`.  Returns SW_DROP_NONE and fills *p, or
  * the drop reason of the first malformation found (p is then partially
- * filled and must not be used for lookups).  `caplen` is what was captured;
- * IP length fields beyond it give BAD_IP_LEN only when the L4 header itself
- * is cut (snaplen-truncated payload is normal in captures).
+ * filled and must not be used for lookups).  `caplen` is what was captured:
+ * a payload cut by the snap length is normal in captures and parses; an L4
+ * header cut (by caplen or by the IP length) is TRUNCATED_L4; an IP total
+ * length smaller than its own header is BAD_IP_LEN.
  */
 enum sw_drop sw_pkt_parse(struct sw_pkt *p, const uint8_t *frame, size_t caplen, int link,
 			  unsigned opts);

@@ -51,7 +51,7 @@
 	X(TRUNCATED_IP, "truncated-ip", "frame shorter than the IP header it announces")           \
 	X(BAD_IP_VERSION, "bad-ip-version", "IP version field does not match the EtherType")       \
 	X(BAD_IP_HLEN, "bad-ip-header-length", "IPv4 IHL below 5 or beyond the packet")            \
-	X(BAD_IP_LEN, "bad-ip-total-length", "IP total/payload length beyond the captured frame")  \
+	X(BAD_IP_LEN, "bad-ip-total-length", "IP total length smaller than its own header")  \
 	X(BAD_IP_CHECKSUM, "bad-ip-checksum", "IPv4 header checksum is wrong")                     \
 	X(BAD_IP_OPTIONS, "bad-ip-options", "malformed IPv4 option list")                          \
 	X(BAD_IP6_EXT, "bad-ipv6-ext-header", "malformed or truncated IPv6 extension header")      \

@@ -871,8 +871,13 @@ static void test_icmp_errors(void **state)
 		/* Too short for the IP header. */
 		pb_icmp_error(&b, r, a, unreach, 0, &in, iph - 1);
 		assert_reason(parse(&p, &b, SW_LINK_EN10MB, CSUM), SW_DROP_BAD_ICMP_ERROR);
-		/* Quoted echo without its identifier. */
+		/* Nothing after the quoted IP header. */
+		pb_icmp_error(&b, r, a, unreach, 0, &in, iph);
+		assert_reason(parse(&p, &b, SW_LINK_EN10MB, CSUM), SW_DROP_BAD_ICMP_ERROR);
 		mk_echo(&in, v6, 0);
+		pb_icmp_error(&b, r, a, unreach, 0, &in, iph);
+		assert_reason(parse(&p, &b, SW_LINK_EN10MB, CSUM), SW_DROP_BAD_ICMP_ERROR);
+		/* Quoted echo without its identifier. */
 		pb_icmp_error(&b, r, a, unreach, 0, &in, iph + 5);
 		assert_reason(parse(&p, &b, SW_LINK_EN10MB, CSUM), SW_DROP_BAD_ICMP_ERROR);
 		/* The quote is fine but the capture cut it: still a broken error. */
