@@ -40,6 +40,7 @@ static void usage(FILE *f)
 	      "      --log FILE|-       session log, one JSON object per ended session\n"
 	      "      --verdicts FILE|-  one line per packet: number, verdict, reason, session id\n"
 	      "      --json             summary as one JSON object on stdout\n"
+	      "  -n, --count N          stop after N packets (like tcpdump -c)\n"
 	      "  -q, --quiet            no progress on stderr\n",
 	      f);
 }
@@ -58,9 +59,12 @@ int sw_cmd_replay(int argc, char **argv)
 		{"dropped", required_argument, NULL, 'D'}, {"log", required_argument, NULL, 'L'},
 		{"verdicts", required_argument, NULL, 'V'}, {"json", no_argument, NULL, 'J'},
 		{"quiet", no_argument, NULL, 'q'}, {"help", no_argument, NULL, 'h'},
+		{"count", required_argument, NULL, 'n'},
 		{NULL, 0, NULL, 0}};
 	const char *wpath = NULL, *dpath = NULL, *lpath = NULL, *vpath = NULL;
 	int json = 0, quiet = 0, ch, rc = 0;
+	unsigned long long max_pkts = 0;
+	char *endp;
 	struct sw_conf conf;
 	struct app_conf ac;
 	char err[512], filter[4096] = "";
@@ -76,7 +80,7 @@ int sw_cmd_replay(int argc, char **argv)
 
 	app_conf_init(&ac);
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "c:w:qh", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:w:n:qh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': ac.config = optarg; break;
 		case 'S':
@@ -91,6 +95,15 @@ int sw_cmd_replay(int argc, char **argv)
 		case 'V': vpath = optarg; break;
 		case 'J': json = 1; break;
 		case 'q': quiet = 1; break;
+		case 'n':
+			max_pkts = strtoull(optarg, &endp, 10);
+			if (*endp || max_pkts == 0) {
+				fprintf(stderr, "statewall replay: --count '%s': expected a positive number\n",
+					optarg);
+				app_conf_free(&ac);
+				return 2;
+			}
+			break;
 		case 'h': usage(stdout); app_conf_free(&ac); return 0;
 		default: usage(stderr); app_conf_free(&ac); return 2;
 		}
@@ -145,7 +158,11 @@ int sw_cmd_replay(int argc, char **argv)
 
 	for (;;) {
 		struct sw_verdict v;
-		int n = sw_capture_next(cap, &data, &caplen, &wirelen, &ts, err, sizeof(err));
+		int n;
+
+		if (max_pkts && sw_capture_count(cap) >= max_pkts)
+			break;
+		n = sw_capture_next(cap, &data, &caplen, &wirelen, &ts, err, sizeof(err));
 		if (n == 0)
 			break;
 		if (n < 0) {

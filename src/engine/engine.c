@@ -553,9 +553,14 @@ static struct sw_verdict icmp_error(struct sw_engine *e, const struct sw_pkt *p)
 	return verdict(e, SW_DROP_NONE, idx, !(k.swapped ^ !!(e->tab.sess[idx].flags & SW_SF_ORIG1)));
 }
 
-static int well_known(uint16_t port)
+/* Limited broadcast or multicast destination: nobody answers from there. */
+static int sw_addr_multicast(const struct sw_flow *f)
 {
-	return port != 0 && port < 1024;
+	const uint8_t *d = f->dst.b;
+
+	if (f->family == 4)
+		return d[12] >= 224 || (d[12] == 255 && d[13] == 255 && d[14] == 255 && d[15] == 255);
+	return d[0] == 0xff;
 }
 
 /* Create a session for the packet's flow; *dir is the packet's role. */
@@ -568,11 +573,16 @@ static uint32_t create(struct sw_engine *e, struct sw_key *k, uint64_t h, const 
 	int flip = 0;
 
 	if (pickup) {
-		/* Zeek's guess: a SYN-ACK comes from the responder; else the well-known port serves. */
+		/* Zeek's guess: a SYN-ACK comes from the responder; else a likely server port serves. */
+		uint16_t sp = p->flow.sport, dp = p->flow.dport;
 		if ((p->th_flags & (SW_TH_SYN | SW_TH_ACK)) == (SW_TH_SYN | SW_TH_ACK))
 			flip = 1;
-		else if (well_known(p->flow.sport) && !well_known(p->flow.dport))
-			flip = 1;
+		else if (sw_zeek_likely_server_port(6, sp))
+			flip = !sw_zeek_likely_server_port(6, dp) || sp < dp;
+	} else if (p->flow.proto == 17 && !deny) {
+		/* Zeek: a reply from a likely server port to a client port, unless broadcast. */
+		flip = sw_zeek_likely_server_port(17, p->flow.sport) &&
+		       !sw_zeek_likely_server_port(17, p->flow.dport) && !sw_addr_multicast(&p->flow);
 	}
 	idx = sw_table_insert(&e->tab, k, h);
 	if (idx == SW_IDX_NONE) {
@@ -640,7 +650,7 @@ static struct sw_verdict no_session(struct sw_engine *e, struct sw_key *k, uint6
 		uint8_t fl = p->th_flags;
 		if ((fl & (SW_TH_SYN | SW_TH_ACK | SW_TH_RST)) != SW_TH_SYN) {
 			struct sw_tomb_ent *t = sw_tomb_find(&e->tomb, k, h);
-			if (!e->conf.tcp_reject_non_syn && !(fl & SW_TH_RST)) {
+			if (!e->conf.tcp_reject_non_syn) {
 				pickup = 1;
 			} else if (t) {
 				t->info.late_pkts++;
@@ -666,8 +676,16 @@ static struct sw_verdict no_session(struct sw_engine *e, struct sw_key *k, uint6
 		return verdict(e, SW_DROP_POLICY_DENY, idx, dir);
 	}
 	if (p->flow.proto == 6) {
-		sw_zeek_tcp(&e->tab.sess[idx], &e->tab.cold[idx], dir, p,
-			    pickup ? 0 : SW_EV_SYN);
+		struct sw_sess *s = &e->tab.sess[idx];
+		sw_zeek_tcp(s, &e->tab.cold[idx], dir, p, pickup ? 0 : SW_EV_SYN);
+		if (pickup && (p->th_flags & (SW_TH_FIN | SW_TH_RST))) {
+			/* Picked up by a FIN or RST: the close starts now, as for any other. */
+			tcp_retime(e, s, &e->tab.cold[idx],
+				   (p->th_flags & SW_TH_RST) ? SW_EV_RST : SW_EV_FIN, dir, e->now);
+			if (s->flags & SW_SF_HALFCLOSED)
+				e->st.half_closed++;
+			sw_wheel_schedule(&e->wheel, e->tab.cold, idx, sw_engine_deadline(e, s) + 1);
+		}
 	} else {
 		sw_zeek_other(&e->tab.sess[idx], &e->tab.cold[idx], dir, p);
 	}

@@ -63,7 +63,8 @@ void sw_tcp_init(struct sw_sess *s, const struct sw_pkt *p, int pickup)
 		 * are learned loosely, as conntrack's "liberal" pickup does; the
 		 * session is marked so the log says it was picked up.
 		 */
-		o->state = (p->th_flags & SW_TH_FIN) ? SW_TCPS_FIN_SENT : SW_TCPS_ESTABLISHED;
+		o->state = (p->th_flags & SW_TH_RST) ? SW_TCPS_RESET
+			 : (p->th_flags & SW_TH_FIN) ? SW_TCPS_FIN_SENT : SW_TCPS_ESTABLISHED;
 		r->state = SW_TCPS_ESTABLISHED;
 		o->maxend = o->end + ((uint32_t)(p->win ? p->win : 1) << 14);
 		if (p->th_flags & SW_TH_ACK) {
@@ -124,16 +125,65 @@ enum sw_drop sw_tcp_track(struct sw_sess *s, const struct sw_pkt *p, int dir, in
 			*ev |= SW_EV_RST;
 			return SW_DROP_NONE;
 		} else if (!loose) {
-			/* Data or a bare ACK before any SYN-ACK. */
+			/*
+			 * Before any SYN-ACK.  A bare ACK is what a peer that still holds
+			 * an old connection on this tuple sends as a challenge ACK (RFC
+			 * 5961 4): let it through, learn nothing, so the originator can
+			 * reset the stale connection.  Data is not allowed.
+			 */
 			src->wscale = 0;
+			if (p->payload == 0 && !(fl & SW_TH_FIN) && (fl & SW_TH_ACK))
+				return SW_DROP_NONE;
 			return SW_DROP_TCP_STATE;
 		} else {
 			src->state = (fl & SW_TH_FIN) ? SW_TCPS_FIN_SENT : SW_TCPS_ESTABLISHED;
 		}
 		if (!(src->wscale & SW_WS_OPT))
 			dst->wscale &= (uint8_t)~(SW_WS_OPT | SW_WS_MASK);
-	} else if ((fl & SW_TH_SYN) && src->state == SW_TCPS_SYN_SENT && seg_end(p) == src->end) {
-		*ev |= SW_EV_SYN_RETRANS;
+	} else {
+		if ((fl & SW_TH_SYN) && src->state == SW_TCPS_SYN_SENT && seg_end(p) == src->end)
+			*ev |= SW_EV_SYN_RETRANS;
+		/* For the passive view: a repeated SYN/FIN, or a hole in what was seen. */
+		if ((fl & (SW_TH_SYN | SW_TH_FIN)) && !(fl & SW_TH_RST) && seg_end(p) == src->end)
+			*ev |= SW_EV_SEQ_SAME;
+		if (!(fl & (SW_TH_RST | SW_TH_SYN)) && seg_end(p) != p->seq &&
+		    sw_seq_gt(p->seq, src->end))
+			*ev |= SW_EV_SEQ_JUMP;
+	}
+
+	if (fl & SW_TH_RST) {
+		/*
+		 * RFC 5961 3.2: an RST is acceptable only if its sequence number is
+		 * exactly the next expected one; one elsewhere inside the window is
+		 * suspicious (the receiver answers with a challenge ACK); anything
+		 * else is not the peer's.  An RST once the session is already reset,
+		 * or from an originator whose peer has not spoken (the answer to a
+		 * stale peer's challenge ACK), cannot do harm and passes unverified.
+		 */
+		if (src->state == SW_TCPS_RESET || dst->state == SW_TCPS_RESET)
+			return SW_DROP_NONE;
+		if (orig_seq == src->end || loose) {
+			src->state = SW_TCPS_RESET;
+			*ev |= SW_EV_RST;
+			return SW_DROP_NONE;
+		}
+		if (!(dst->wscale & SW_WS_INIT) ||
+		    (sw_seq_gt(orig_seq, src->end) && sw_seq_leq(orig_seq, src->maxend))) {
+			*ev |= SW_EV_RST_INEXACT;
+			return SW_DROP_NONE;
+		}
+		if (window_check)
+			return SW_DROP_RST_OUT_OF_WINDOW;
+		*ev |= SW_EV_WINDOW_LOOSE | SW_EV_RST;
+		src->state = SW_TCPS_RESET;
+		return SW_DROP_NONE;
+	}
+	if ((fl & SW_TH_SYN) && !(fl & SW_TH_ACK) && src->state >= SW_TCPS_ESTABLISHED) {
+		/*
+		 * A SYN inside a live connection: the receiver answers with a
+		 * challenge ACK (RFC 5961 4.2).  Pass it, learn nothing from it.
+		 */
+		return SW_DROP_NONE;
 	}
 
 	sws = wscale_shift(src, dst);
@@ -160,25 +210,10 @@ enum sw_drop sw_tcp_track(struct sw_sess *s, const struct sw_pkt *p, int dir, in
 	else if (ackskew > (SW_MAXACKWINDOW << sws))
 		why = SW_DROP_ACK_LOW;
 
-	if (why != SW_DROP_NONE && (fl & SW_TH_RST)) {
-		return SW_DROP_RST_OUT_OF_WINDOW;
-	}
 	if (why != SW_DROP_NONE) {
 		if (window_check && !loose)
 			return why;
 		*ev |= SW_EV_WINDOW_LOOSE;
-	}
-
-	if (fl & SW_TH_RST) {
-		/* Exact: the next expected sequence number (or one off, as pf allows). */
-		if (orig_seq == src->end || orig_seq + 1 == src->end || orig_seq == src->end + 1 ||
-		    loose) {
-			src->state = SW_TCPS_RESET;
-			*ev |= SW_EV_RST;
-		} else {
-			*ev |= SW_EV_RST_INEXACT;
-		}
-		return SW_DROP_NONE;
 	}
 
 	/* In window: learn. */

@@ -28,6 +28,9 @@
 #define SW_EV_WINDOW_LOOSE 0x0200 /* failed a window bound but passed (check off) */
 #define SW_EV_ZERO_WINDOW 0x0400  /* advertised a zero window */
 #define SW_EV_FIN_ACKED 0x0800    /* a peer's FIN was acknowledged */
+/* Observations for the passive (Zeek) view only; they never change a verdict or a timer. */
+#define SW_EV_SEQ_JUMP 0x1000     /* the segment starts beyond all this side had sent (a hole) */
+#define SW_EV_SEQ_SAME 0x2000     /* a SYN or FIN ending where this side's sequence space ends */
 
 /* MAXACKWINDOW of pf: ack skew tolerated, one window plus a fragment. */
 #define SW_MAXACKWINDOW (65535 + 1500)

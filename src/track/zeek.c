@@ -1,11 +1,35 @@
 /*
  * zeek.c - Zeek's history letters and conn_state.  See zeek.h.
  *
- * History rules (Zeek's TCP analyzer): upper case for the originator, lower
- * case for the responder; s h a d f r i q appear once per direction, except
- * that s h f r are added again when the sequence number of the flag changes;
- * t (retransmission) is logarithmic - added at the 1st, 10th and 100th;
- * ^ marks a connection whose direction was flipped.
+ * History (Zeek's TCP analyzer, update_history and the endpoint's
+ * CheckHistory / ScaledHistoryEntry): upper case for the originator, lower
+ * case for the responder.  Per direction:
+ *   - a segment with more than one of SYN/FIN/RST gives 'i' (FIN+RST) or
+ *     'q' (other combinations), once;
+ *   - with exactly one of them: 's'/'h' (SYN, SYN+ACK - one shared "SYN"
+ *     seen-bit), 'f', 'r'; once, and again when the flag's sequence number
+ *     changes (a retransmitted SYN or FIN adds nothing);
+ *   - with none: 'd' when it carries payload, else 'a' when it has ACK; once.
+ *     (A SYN, FIN or RST carrying data gives no 'd'.)
+ *   - 't' retransmission, 'g' content gap, 'w' zero window, 'c' bad checksum:
+ *     logarithmic - the 1st, 10th, 100th...  't' is counted exactly (rexmit[]);
+ *     'g', 'w' and 'c' are kept to their first occurrence (no room for
+ *     counters in the record; a 10th gap in one direction is rare).
+ *   - '^' the connection was flipped.
+ *
+ * Endpoint states follow TCP_Analyzer::UpdateStateMachine.  conn_state is
+ * Zeek's base/protocols/conn/main.zeek conn_state().
+ *
+ * Encoding of sw_sess.hist_seen (32 bits):
+ *   bits  0..9   originator seen-bits (enum seen below)
+ *   bits 10..19  responder seen-bits
+ *   bit  20      flipped ('^' recorded)
+ *   bits 21..23  originator Zeek endpoint state (enum sw_zstate)
+ *   bits 24..26  responder Zeek endpoint state
+ *   bits 27..28  per role: RESET entered from CLOSED (Zeek's prev_state == CLOSED)
+ *   bits 29..30  per role: a hole in that role's stream not yet acknowledged
+ * cold.hist: 12 letters of 5 bits (value = letter index + 1, + L_MAX for the
+ * responder), the count in the top 4 bits.
  */
 #include <ctype.h>
 #include <string.h>
@@ -16,8 +40,18 @@
 enum { L_S, L_H, L_A, L_D, L_F, L_R, L_C, L_G, L_T, L_W, L_I, L_Q, L_FLIP, L_MAX };
 static const char letters[L_MAX] = "shadfrcgtwiq^";
 
+/* Seen-bits per role (Zeek's HIST_* masks). */
+enum { SEEN_SYN, SEEN_FIN, SEEN_RST, SEEN_FINRST, SEEN_DATA, SEEN_ACK, SEEN_MULTI, SEEN_C,
+       SEEN_G, SEEN_W, SEEN_MAX };
+
 #define HIST_MAX 12
-#define ZSTATE_SHIFT(dir) (26 + 3 * (dir))
+#define SEEN_SHIFT(dir) ((dir) ? SEEN_MAX : 0)
+#define FLIP_BIT (1u << 20)
+#define ZSTATE_SHIFT(dir) (21 + 3 * (dir))
+#define RST_FROM_CLOSED(dir) (1u << (27 + (dir)))
+#define HOLE(dir) (1u << (29 + (dir)))
+
+static_assert(2 * SEEN_MAX <= 20, "seen-bits overflow into the flip bit");
 
 static unsigned zstate(const struct sw_sess *s, int dir)
 {
@@ -26,6 +60,14 @@ static unsigned zstate(const struct sw_sess *s, int dir)
 
 static void set_zstate(struct sw_sess *s, int dir, unsigned st)
 {
+	unsigned old = zstate(s, dir);
+
+	if (st == old)
+		return;
+	if (st == SW_Z_RESET && old == SW_Z_CLOSED)
+		s->hist_seen |= RST_FROM_CLOSED(dir);
+	else
+		s->hist_seen &= ~RST_FROM_CLOSED(dir);
 	s->hist_seen = (s->hist_seen & ~(7u << ZSTATE_SHIFT(dir))) | (st << ZSTATE_SHIFT(dir));
 }
 
@@ -39,10 +81,10 @@ static void add(struct sw_sess_cold *c, int dir, int l)
 	c->hist = (c->hist & ~(0xfull << 60)) | (uint64_t)(n + 1) << 60;
 }
 
-/* Add letter l once per direction; returns 1 if it had been seen before. */
-static int check(struct sw_sess *s, struct sw_sess_cold *c, int dir, int l)
+/* Zeek's CheckHistory: add letter l unless `mask` was seen; 1 if it had been. */
+static int check(struct sw_sess *s, struct sw_sess_cold *c, int dir, int seen, int l)
 {
-	uint32_t bit = 1u << (l + (dir ? 13 : 0));
+	uint32_t bit = 1u << (seen + SEEN_SHIFT(dir));
 
 	if (s->hist_seen & bit)
 		return 1;
@@ -53,12 +95,106 @@ static int check(struct sw_sess *s, struct sw_sess_cold *c, int dir, int l)
 
 void sw_zeek_flip(struct sw_sess *s, struct sw_sess_cold *c)
 {
-	check(s, c, 0, L_FLIP);
+	if (s->hist_seen & FLIP_BIT)
+		return;
+	s->hist_seen |= FLIP_BIT;
+	add(c, 0, L_FLIP);
 }
 
 void sw_zeek_bad_checksum(struct sw_sess *s, struct sw_sess_cold *c, int dir)
 {
-	check(s, c, dir, L_C);
+	check(s, c, dir, SEEN_C, L_C);
+}
+
+int sw_zeek_likely_server_port(uint8_t proto, uint16_t port)
+{
+	/*
+	 * Zeek's likely_server_ports with its default scripts: the ports its
+	 * protocol analyzers register for.  Used to orient a connection whose
+	 * first packet is not a SYN (TCP) or comes from the server (UDP).
+	 */
+	static const uint16_t tcp_ports[] = {
+		21, 22, 23, 25, 53, 80, 88, 110, 135, 139, 143, 389, 443, 445, 502, 563,
+		585, 587, 614, 636, 989, 990, 992, 993, 995, 1080, 1433, 1723, 2811, 3128,
+		3306, 3389, 5060, 5061, 5222, 5269, 5432, 6379, 6666, 6667, 6668, 6669,
+		8000, 8080, 8888, 20000, 44818};
+	static const uint16_t udp_ports[] = {
+		53, 67, 69, 88, 123, 137, 161, 162, 500, 514, 547, 1812, 1813, 2123, 2152,
+		3478, 3544, 4500, 4789, 5060, 5353, 5355, 6081, 44818, 47808};
+	const uint16_t *v = proto == 6 ? tcp_ports : udp_ports;
+	size_t n = proto == 6 ? sizeof(tcp_ports) / sizeof(tcp_ports[0])
+			      : sizeof(udp_ports) / sizeof(udp_ports[0]);
+
+	if (proto != 6 && proto != 17)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (v[i] == port)
+			return 1;
+	return 0;
+}
+
+/* TCP_Analyzer::UpdateStateMachine, on the two Zeek endpoint states. */
+static void update_state(struct sw_sess *s, int dir, uint8_t fl, uint32_t len)
+{
+	unsigned me = zstate(s, dir), peer = zstate(s, !dir);
+	unsigned orig = zstate(s, 0);
+	int syn = fl & SW_TH_SYN, fin = fl & SW_TH_FIN, rst = fl & SW_TH_RST, ack = fl & SW_TH_ACK;
+
+	switch (me) {
+	case SW_Z_INACTIVE:
+		if (syn) {
+			if (dir == 0) {
+				me = ack ? SW_Z_SYN_ACK_SENT : SW_Z_SYN_SENT;
+			} else {
+				/* The responder's SYN(-ACK) establishes a SYN-sent originator. */
+				if (peer == SW_Z_SYN_SENT)
+					peer = SW_Z_ESTABLISHED;
+				me = SW_Z_ESTABLISHED;
+			}
+		}
+		if (fin)
+			me = SW_Z_CLOSED;
+		if (rst)
+			me = SW_Z_RESET;
+		if (me == SW_Z_INACTIVE) {
+			if (dir == 1 && len == 0 && orig == SW_Z_SYN_SENT)
+				; /* an ACK of the SYN before the SYN-ACK: not a partial connection */
+			else if (ack && peer == SW_Z_ESTABLISHED)
+				me = SW_Z_ESTABLISHED; /* the SYN was missed, the SYN-ACK seen */
+			else
+				me = SW_Z_PARTIAL;
+		}
+		break;
+	case SW_Z_SYN_SENT:
+	case SW_Z_SYN_ACK_SENT:
+		/* Data and ACKs leave a SYN-sent endpoint where it is. */
+		if (fin)
+			me = SW_Z_CLOSED;
+		if (rst)
+			me = SW_Z_RESET;
+		break;
+	case SW_Z_ESTABLISHED:
+	case SW_Z_PARTIAL:
+		if (syn && me == SW_Z_PARTIAL && peer == SW_Z_INACTIVE && !ack)
+			me = SW_Z_SYN_SENT;
+		if (fin && !rst) {
+			me = SW_Z_CLOSED;
+			/* The peer's FIN then RST was a normal close after all. */
+			if (peer == SW_Z_RESET && (s->hist_seen & RST_FROM_CLOSED(!dir)))
+				peer = SW_Z_CLOSED;
+		}
+		if (rst)
+			me = SW_Z_RESET;
+		break;
+	case SW_Z_CLOSED:
+		if (rst && peer != SW_Z_CLOSED)
+			me = SW_Z_RESET;
+		break;
+	default:
+		break;
+	}
+	set_zstate(s, !dir, peer);
+	set_zstate(s, dir, me);
 }
 
 void sw_zeek_tcp(struct sw_sess *s, struct sw_sess_cold *c, int dir, const struct sw_pkt *p,
@@ -66,65 +202,69 @@ void sw_zeek_tcp(struct sw_sess *s, struct sw_sess_cold *c, int dir, const struc
 {
 	uint8_t fl = p->th_flags;
 	int nflags = !!(fl & SW_TH_SYN) + !!(fl & SW_TH_FIN) + !!(fl & SW_TH_RST);
-	unsigned me = zstate(s, dir), peer = zstate(s, !dir);
+	const struct sw_peer *dst = &s->peer[!dir];
 
+	/* update_history */
 	if (nflags > 1) {
-		check(s, c, dir, (fl & SW_TH_FIN) && (fl & SW_TH_RST) ? L_I : L_Q);
+		if ((fl & SW_TH_FIN) && (fl & SW_TH_RST))
+			check(s, c, dir, SEEN_FINRST, L_I);
+		else
+			check(s, c, dir, SEEN_MULTI, L_Q);
 	} else if (nflags == 1) {
-		/* Repeat s/h/f/r only when the tracker saw a new sequence number. */
 		if (fl & SW_TH_SYN) {
 			int l = (fl & SW_TH_ACK) ? L_H : L_S;
-			if (check(s, c, dir, l) && !(ev & SW_EV_SYN_RETRANS))
+			if (check(s, c, dir, SEEN_SYN, l) && !(ev & (SW_EV_SEQ_SAME | SW_EV_SYN_RETRANS)))
 				add(c, dir, l);
 		}
 		if (fl & SW_TH_FIN) {
-			if (check(s, c, dir, L_F) && !(ev & SW_EV_FIN_RETRANS))
+			if (check(s, c, dir, SEEN_FIN, L_F) && !(ev & SW_EV_SEQ_SAME))
 				add(c, dir, L_F);
 		}
 		if (fl & SW_TH_RST)
-			check(s, c, dir, L_R);
-	} else if ((fl & SW_TH_ACK) && p->payload == 0) {
-		check(s, c, dir, L_A);
+			check(s, c, dir, SEEN_RST, L_R);
+	} else if (p->payload > 0) {
+		check(s, c, dir, SEEN_DATA, L_D);
+	} else if (fl & SW_TH_ACK) {
+		check(s, c, dir, SEEN_ACK, L_A);
 	}
-	if (p->payload > 0 && !(fl & SW_TH_RST))
-		check(s, c, dir, L_D);
-	if (ev & SW_EV_RETRANS) {
+
+	/* Retransmission: Zeek's DidRxmit, logarithmic. */
+	if ((ev & SW_EV_RETRANS) && !(fl & SW_TH_RST)) {
 		if (s->rexmit[dir] < 255)
 			s->rexmit[dir]++;
 		if (s->rexmit[dir] == 1 || s->rexmit[dir] == 10 || s->rexmit[dir] == 100)
 			add(c, dir, L_T);
+		/* Late data may fill the hole this side left. */
+		s->hist_seen &= ~HOLE(dir);
 	}
-	if ((ev & SW_EV_ZERO_WINDOW) && !(fl & SW_TH_RST))
-		check(s, c, dir, L_W);
+	/* Zero window, unless with a RST, after a RST, or after the peer's FIN. */
+	if ((ev & SW_EV_ZERO_WINDOW) && !(fl & SW_TH_RST) && zstate(s, !dir) != SW_Z_CLOSED &&
+	    zstate(s, dir) != SW_Z_RESET)
+		check(s, c, dir, SEEN_W, L_W);
 
-	/* Zeek's endpoint state machine. */
-	if (fl & SW_TH_RST) {
-		me = SW_Z_RESET;
-	} else if (fl & SW_TH_FIN) {
-		if (me != SW_Z_RESET)
-			me = SW_Z_CLOSED;
-	} else if (fl & SW_TH_SYN) {
-		if (me == SW_Z_INACTIVE || me == SW_Z_SYN_SENT || me == SW_Z_SYN_ACK_SENT)
-			me = (fl & SW_TH_ACK) ? SW_Z_SYN_ACK_SENT : SW_Z_SYN_SENT;
-	} else if (fl & SW_TH_ACK) {
-		if (me == SW_Z_SYN_SENT || me == SW_Z_SYN_ACK_SENT) {
-			me = SW_Z_ESTABLISHED;
-			if (peer == SW_Z_SYN_SENT || peer == SW_Z_SYN_ACK_SENT)
-				peer = SW_Z_ESTABLISHED;
-		} else if (me == SW_Z_INACTIVE) {
-			me = SW_Z_PARTIAL;
-		}
-	} else if (me == SW_Z_INACTIVE) {
-		me = SW_Z_PARTIAL;
+	update_state(s, dir, fl, p->payload);
+
+	/*
+	 * Content gaps: a segment that starts beyond what its side had sent
+	 * leaves a hole; it is a gap (of the sender's stream) once the other
+	 * side acknowledges past it - not in a FIN or RST, whose acks Zeek
+	 * does not trust for gaps.
+	 */
+	if (ev & SW_EV_SEQ_JUMP)
+		s->hist_seen |= HOLE(dir);
+	if ((s->hist_seen & HOLE(!dir)) && (fl & SW_TH_ACK) && !(fl & (SW_TH_FIN | SW_TH_RST)) &&
+	    (dst->wscale & SW_WS_INIT) && sw_seq_geq(p->ack, dst->end)) {
+		s->hist_seen &= ~HOLE(!dir);
+		check(s, c, !dir, SEEN_G, L_G);
 	}
-	set_zstate(s, dir, me);
-	set_zstate(s, !dir, peer);
 }
 
 void sw_zeek_other(struct sw_sess *s, struct sw_sess_cold *c, int dir, const struct sw_pkt *p)
 {
 	(void)p;
-	check(s, c, dir, L_D);
+	/* Zeek keeps no history for ICMP; UDP is 'D' / 'd'. */
+	if (s->proto == 17)
+		check(s, c, dir, SEEN_DATA, L_D);
 	set_zstate(s, dir, SW_Z_ESTABLISHED);
 }
 
@@ -166,15 +306,19 @@ const char *sw_zeek_conn_state(const struct sw_sess *s, const struct sw_sess_col
 	unsigned os = zstate(s, 0), rs = zstate(s, 1);
 	int o_inactive = os == SW_Z_INACTIVE || os == SW_Z_PARTIAL;
 	int r_inactive = rs == SW_Z_INACTIVE || rs == SW_Z_PARTIAL;
+	uint32_t data = (1u << (SEEN_DATA + SEEN_SHIFT(0))) | (1u << (SEEN_DATA + SEEN_SHIFT(1)));
 
-	if (s->proto != 6) {
-		if (s->pkts[0] && s->pkts[1])
-			return "SF";
-		return s->pkts[0] ? "S0" : "SHR";
+	if (s->proto == 17) {
+		if (s->pkts[0])
+			return s->pkts[1] ? "SF" : "S0";
+		return s->pkts[1] ? "SHR" : "OTH";
 	}
+	if (s->proto != 6)
+		return "OTH";
 	if (rs == SW_Z_RESET) {
+		/* Both reset with no data counts as a rejection (Zeek: both sizes 0). */
 		if (os == SW_Z_SYN_SENT || os == SW_Z_SYN_ACK_SENT ||
-		    (os == SW_Z_RESET && !(s->hist_seen & ((1u << L_D) | (1u << (L_D + 13))))))
+		    (os == SW_Z_RESET && !(s->hist_seen & data)))
 			return "REJ";
 		return o_inactive ? "RSTRH" : "RSTR";
 	}

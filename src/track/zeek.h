@@ -6,7 +6,7 @@
  *
  * Zeek's endpoint state machine (inactive, SYN sent, SYN-ACK sent, partial,
  * established, closed, reset) differs from the firewall's per-direction
- * state, so it is kept separately in 3 bits per endpoint.
+ * state, so it is kept separately in 3 bits per endpoint (encoding in zeek.c).
  */
 #ifndef SW_TRACK_ZEEK_H
 #define SW_TRACK_ZEEK_H
@@ -26,6 +26,12 @@ void sw_zeek_other(struct sw_sess *s, struct sw_sess_cold *c, int dir, const str
 void sw_zeek_flip(struct sw_sess *s, struct sw_sess_cold *c);
 /* Bad checksum seen ('c'). */
 void sw_zeek_bad_checksum(struct sw_sess *s, struct sw_sess_cold *c, int dir);
+
+/*
+ * 1 if `port` is one of Zeek's likely_server_ports for proto (6, 17): the
+ * side that orients a connection whose first packet is not a plain SYN.
+ */
+int sw_zeek_likely_server_port(uint8_t proto, uint16_t port);
 
 /* The history string; buf needs 16 bytes. */
 void sw_zeek_history(const struct sw_sess_cold *c, char *buf, size_t len);
