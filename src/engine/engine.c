@@ -773,6 +773,22 @@ static inline unsigned parse_opts(const struct sw_engine *e)
 /* Parsed, but not by flow: returns 1 with *v set if the packet is done. */
 static int special(struct sw_engine *e, int reason, const struct sw_pkt *p, struct sw_verdict *v)
 {
+	if (reason == SW_DROP_BAD_CHECKSUM) {
+		/*
+		 * A corrupt segment never creates or changes state, but the session
+		 * it would belong to records that one arrived (Zeek's 'c').
+		 */
+		struct sw_key k;
+		uint32_t idx;
+
+		sw_key_from_flow(&k, &p->flow);
+		idx = sw_table_lookup(&e->tab, &k, sw_key_hash(&e->tab, &k));
+		if (idx != SW_IDX_NONE)
+			sw_zeek_bad_checksum(&e->tab.sess[idx], &e->tab.cold[idx],
+					     k.swapped ^ !!(e->tab.sess[idx].flags & SW_SF_ORIG1));
+		*v = verdict(e, reason, idx, 0);
+		return 1;
+	}
 	if (reason != SW_DROP_NONE) {
 		*v = verdict(e, reason, SW_IDX_NONE, 0);
 		return 1;
