@@ -215,6 +215,63 @@ static void test_clear_walk_and_new_timers(void **st)
 	sw_engine_destroy(e);
 }
 
+/* Set the IPv4 fragment fields of a built frame. */
+static void set_frag(struct pb_pkt *p, uint16_t id, uint16_t off8, int more)
+{
+	size_t l3 = pb_l3_off(p);
+	uint16_t v = (uint16_t)(off8 | (more ? 0x2000 : 0));
+
+	p->data[l3 + 4] = (uint8_t)(id >> 8);
+	p->data[l3 + 5] = (uint8_t)id;
+	p->data[l3 + 6] = (uint8_t)(v >> 8);
+	p->data[l3 + 7] = (uint8_t)v;
+	pb_fix_csum(p);
+}
+
+static void test_fragments_follow_first(void **st)
+{
+	struct sw_conf c;
+	struct log l = {0};
+	struct sw_engine *e;
+	struct pb_seg u = {.src = "10.0.0.1", .dst = "10.0.0.2", .sport = 5000, .dport = 53, .payload = 64};
+	struct pb_pkt first, later;
+	struct sw_verdict v1, v2;
+	char err[256];
+	const char *rules = "set rulebase security rules no-dns protocol udp\n"
+			    "set rulebase security rules no-dns destination-port 54\n"
+			    "set rulebase security rules no-dns action deny\n";
+
+	(void)st;
+	sw_conf_defaults(&c);
+	if (sw_conf_load_buf(&c, rules, strlen(rules), "t", err, sizeof(err)) < 0)
+		fail_msg("%s", err);
+	e = mk(&c, &l);
+	pb_udp(&first, &u);
+	set_frag(&first, 77, 0, 1);
+	pb_udp(&later, &u);
+	set_frag(&later, 77, 9, 0);
+	v1 = sw_engine_packet(e, first.data, first.len, SW_LINK_EN10MB, SEC(0));
+	v2 = sw_engine_packet(e, later.data, later.len, SW_LINK_EN10MB, SEC(0.001));
+	assert_int_equal(v1.action, SW_PASS);
+	assert_int_equal(v2.action, SW_PASS);
+	assert_int_equal(v2.sess, v1.sess);
+	/* A later fragment whose first was never seen is dropped. */
+	set_frag(&later, 78, 9, 0);
+	v2 = sw_engine_packet(e, later.data, later.len, SW_LINK_EN10MB, SEC(0.002));
+	assert_int_equal(v2.reason, SW_DROP_FRAGMENT);
+	/* Fragments of a denied datagram are denied with it. */
+	u.dport = 54;
+	pb_udp(&first, &u);
+	set_frag(&first, 79, 0, 1);
+	pb_udp(&later, &u);
+	set_frag(&later, 79, 9, 0);
+	v1 = sw_engine_packet(e, first.data, first.len, SW_LINK_EN10MB, SEC(0.003));
+	v2 = sw_engine_packet(e, later.data, later.len, SW_LINK_EN10MB, SEC(0.004));
+	assert_int_equal(v1.reason, SW_DROP_POLICY_DENY);
+	assert_int_equal(v2.action, SW_DROP);
+	sw_engine_destroy(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -223,6 +280,7 @@ int main(void)
 		cmocka_unit_test(test_icmp_error_attached),
 		cmocka_unit_test(test_ipv6_session_and_echo),
 		cmocka_unit_test(test_clear_walk_and_new_timers),
+		cmocka_unit_test(test_fragments_follow_first),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
