@@ -656,7 +656,8 @@ static struct sw_verdict no_session(struct sw_engine *e, struct sw_key *k, uint6
 				t->info.late_pkts++;
 				t->info.late_bytes += p->ip_len;
 				e->st.ctr[SW_CTR_LATE_PKTS]++;
-				return verdict(e, SW_DROP_SESSION_AGED_OUT, SW_IDX_NONE, 0);
+				/* Counted against the session that ended, by its id. */
+				return verdict(e, SW_DROP_SESSION_AGED_OUT, t->info.id - 1, 0);
 			} else {
 				return verdict(e, SW_DROP_NON_SYN_TCP, SW_IDX_NONE, 0);
 			}
