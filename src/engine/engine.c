@@ -849,7 +849,11 @@ void sw_engine_burst(struct sw_engine *e, const uint8_t *const *frames, const ui
 		h[i] = sw_key_hash(&e->tab, &k[i]);
 		sw_table_prefetch(&e->tab, h[i]);
 	}
-	/* Stage 2: in order, so timers and creations see time as it was. */
+	/* Stage 2: buckets are arriving; fetch the sessions their signatures point at. */
+	for (unsigned i = 0; i < n; i++)
+		if (!done[i])
+			sw_table_prefetch_match(&e->tab, h[i]);
+	/* Stage 3: in order, so timers and creations see time as it was. */
 	for (unsigned i = 0; i < n; i++) {
 		sw_engine_advance(e, ts[i]);
 		e->st.ctr[SW_CTR_PKTS]++;
@@ -857,11 +861,6 @@ void sw_engine_burst(struct sw_engine *e, const uint8_t *const *frames, const ui
 			int reason = (int)sw_pkt_parse(&p[i], frames[i], caplen[i], link, parse_opts(e));
 			special(e, reason, &p[i], &out[i]);
 			continue;
-		}
-		if (i + 2 < n && !done[i + 2]) {
-			/* The bucket of i+2 is in cache by now: fetch its first candidate session. */
-			const struct sw_bucket *b = &e->tab.bkt[h[i + 2] & e->tab.bmask];
-			__builtin_prefetch(&e->tab.sess[b->idx[0]]);
 		}
 		out[i] = decide(e, &p[i], &k[i], h[i]);
 	}

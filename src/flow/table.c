@@ -76,64 +76,6 @@ void sw_table_free(struct sw_table *t)
 	memset(t, 0, sizeof(*t));
 }
 
-static int side_cmp(const struct sw_addr *a, uint16_t pa, const struct sw_addr *b, uint16_t pb)
-{
-	int c = memcmp(a->b, b->b, 16);
-
-	if (c)
-		return c;
-	return (int)pa - (int)pb;
-}
-
-void sw_key_from_flow(struct sw_key *k, const struct sw_flow *f)
-{
-	int sw = side_cmp(&f->src, f->sport, &f->dst, f->dport) > 0;
-
-	k->a[sw] = f->src;
-	k->p[sw] = f->sport;
-	k->a[!sw] = f->dst;
-	k->p[!sw] = f->dport;
-	k->proto = f->proto;
-	k->v6 = f->family == 6;
-	k->swapped = (uint8_t)sw;
-}
-
-/*
- * A keyed multiply-xorshift hash over the canonical key.  The seed is random
- * per engine so that an attacker cannot aim flows at one bucket chain.
- */
-static inline uint64_t mix(uint64_t h, uint64_t w)
-{
-	h ^= w;
-	h *= 0x9e3779b97f4a7c15ull;
-	return h ^ (h >> 29);
-}
-
-uint64_t sw_key_hash(const struct sw_table *t, const struct sw_key *k)
-{
-	uint64_t h = t->seed;
-	uint64_t ports = (uint64_t)k->p[0] << 32 | (uint64_t)k->p[1] << 16 | k->proto;
-
-	if (!k->v6) {
-		h = mix(h, (uint64_t)k->a[0].w[3] << 32 | k->a[1].w[3]);
-	} else {
-		for (int s = 0; s < 2; s++) {
-			uint64_t lo, hi;
-			memcpy(&lo, k->a[s].b, 8);
-			memcpy(&hi, k->a[s].b + 8, 8);
-			h = mix(mix(h, lo), hi);
-		}
-		ports |= 1ull << 63;
-	}
-	h = mix(h, ports);
-	return h ^ (h >> 32) * 0xff51afd7ed558ccdull;
-}
-
-static inline uint32_t sig_of(uint64_t h)
-{
-	return (uint32_t)(h >> 32) | 1; /* never 0, which marks an empty slot */
-}
-
 static int key_eq(const struct sw_table *t, const struct sw_sess *s, const struct sw_key *k)
 {
 	if (s->proto != k->proto || s->port[0] != k->p[0] || s->port[1] != k->p[1])
@@ -148,7 +90,7 @@ static int key_eq(const struct sw_table *t, const struct sw_sess *s, const struc
 
 uint32_t sw_table_lookup(const struct sw_table *t, const struct sw_key *k, uint64_t h)
 {
-	uint32_t b = (uint32_t)h & t->bmask, sig = sig_of(h);
+	uint32_t b = (uint32_t)h & t->bmask, sig = sw_sig_of(h);
 
 	for (uint32_t n = 0; n <= t->bmask; n++, b = (b + 1) & t->bmask) {
 		const struct sw_bucket *bk = &t->bkt[b];
@@ -210,7 +152,7 @@ uint32_t sw_table_insert(struct sw_table *t, const struct sw_key *k, uint64_t h)
 			if (bk->sig[i] == 0)
 				break;
 		if (i < SW_BUCKET_SLOTS) {
-			bk->sig[i] = sig_of(h);
+			bk->sig[i] = sw_sig_of(h);
 			bk->idx[i] = idx;
 			break;
 		}
@@ -272,7 +214,7 @@ void sw_table_remove(struct sw_table *t, uint32_t idx)
 	sw_table_key(t, idx, &k);
 	h = sw_key_hash(t, &k);
 	b = (uint32_t)h & t->bmask;
-	sig = sig_of(h);
+	sig = sw_sig_of(h);
 	for (uint32_t n = 0; n <= t->bmask; n++) {
 		struct sw_bucket *bk = &t->bkt[b];
 		for (int i = 0; i < SW_BUCKET_SLOTS; i++) {

@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "flow/session.h"
+#include "util/prefetch.h"
 #include "statewall/types.h"
 
 #define SW_BUCKET_SLOTS 7
@@ -71,13 +72,101 @@ struct sw_table {
 int sw_table_init(struct sw_table *t, uint32_t cap, uint64_t seed);
 void sw_table_free(struct sw_table *t);
 
-/* Build the canonical key of a flow. */
-void sw_key_from_flow(struct sw_key *k, const struct sw_flow *f);
-uint64_t sw_key_hash(const struct sw_table *t, const struct sw_key *k);
+/* Both addresses IPv4 (v4-mapped): the common case gets word compares. */
+static inline int sw_addr_pair_v4(const struct sw_addr *a, const struct sw_addr *b)
+{
+	return !(a->w[0] | a->w[1] | b->w[0] | b->w[1]) && a->w[2] == b->w[2] &&
+	       a->w[2] == __builtin_bswap32(0xffff);
+}
+
+static inline int sw_side_cmp(const struct sw_addr *a, uint16_t pa, const struct sw_addr *b,
+			      uint16_t pb)
+{
+	if (sw_addr_pair_v4(a, b)) {
+		uint32_t x = __builtin_bswap32(a->w[3]), y = __builtin_bswap32(b->w[3]);
+		if (x != y)
+			return x < y ? -1 : 1;
+	} else {
+		for (int i = 0; i < 4; i++) {
+			uint32_t x = __builtin_bswap32(a->w[i]), y = __builtin_bswap32(b->w[i]);
+			if (x != y)
+				return x < y ? -1 : 1;
+		}
+	}
+	return (int)pa - (int)pb;
+}
+
+/* Build the canonical key of a flow: side 0 is the smaller address:port. */
+static inline void sw_key_from_flow(struct sw_key *k, const struct sw_flow *f)
+{
+	int sw = sw_side_cmp(&f->src, f->sport, &f->dst, f->dport) > 0;
+
+	k->a[sw] = f->src;
+	k->p[sw] = f->sport;
+	k->a[!sw] = f->dst;
+	k->p[!sw] = f->dport;
+	k->proto = f->proto;
+	k->v6 = f->family == 6;
+	k->swapped = (uint8_t)sw;
+}
+
+/*
+ * A keyed multiply-xorshift hash over the canonical key.  The seed is random
+ * per engine so that an attacker cannot aim flows at one bucket chain.
+ */
+static inline uint64_t sw_hash_mix(uint64_t h, uint64_t w)
+{
+	h ^= w;
+	h *= 0x9e3779b97f4a7c15ull;
+	return h ^ (h >> 29);
+}
+
+static inline uint64_t sw_key_hash(const struct sw_table *t, const struct sw_key *k)
+{
+	uint64_t h = t->seed;
+	uint64_t ports = (uint64_t)k->p[0] << 32 | (uint64_t)k->p[1] << 16 | k->proto;
+
+	if (!k->v6) {
+		h = sw_hash_mix(h, (uint64_t)k->a[0].w[3] << 32 | k->a[1].w[3]);
+	} else {
+		for (int s = 0; s < 2; s++) {
+			uint64_t lo = (uint64_t)k->a[s].w[0] << 32 | k->a[s].w[1];
+			uint64_t hi = (uint64_t)k->a[s].w[2] << 32 | k->a[s].w[3];
+			h = sw_hash_mix(sw_hash_mix(h, lo), hi);
+		}
+		ports |= 1ull << 63;
+	}
+	h = sw_hash_mix(h, ports);
+	return h ^ (h >> 32) * 0xff51afd7ed558ccdull;
+}
+
+static inline uint32_t sw_sig_of(uint64_t h)
+{
+	return (uint32_t)(h >> 32) | 1; /* never 0, which marks an empty slot */
+}
 
 static inline void sw_table_prefetch(const struct sw_table *t, uint64_t h)
 {
-	__builtin_prefetch(&t->bkt[h & t->bmask]);
+	sw_prefetch(&t->bkt[h & t->bmask]);
+}
+
+/*
+ * Second prefetch stage, once the bucket is in cache: fetch the session
+ * records (hot line and cold record) whose signature matches.
+ */
+static inline void sw_table_prefetch_match(const struct sw_table *t, uint64_t h)
+{
+	const struct sw_bucket *b = &t->bkt[h & t->bmask];
+	uint32_t sig = sw_sig_of(h);
+
+	for (int i = 0; i < SW_BUCKET_SLOTS; i++) {
+		if (b->sig[i] == sig) {
+			const char *c = (const char *)&t->cold[b->idx[i]];
+			sw_prefetch(&t->sess[b->idx[i]]);
+			sw_prefetch(c);
+			sw_prefetch(c + sizeof(struct sw_sess_cold) - 1);
+		}
+	}
 }
 
 /* Pool index of the session with key k, or SW_IDX_NONE. */
