@@ -20,6 +20,7 @@ int app_conf_build(const struct app_conf *ac, struct sw_conf *conf);
 void app_conf_free(struct app_conf *ac);
 
 int sw_cmd_replay(int argc, char **argv);
+int sw_cmd_analyze(int argc, char **argv);
 int sw_cmd_timeouts(int argc, char **argv);
 
 #endif

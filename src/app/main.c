@@ -79,6 +79,7 @@ static const struct command {
 	int (*fn)(int argc, char **argv);
 } commands[] = {
 	{"replay", "CAPTURE", "run a capture through the session engine", sw_cmd_replay},
+	{"analyze", "CAPTURE", "which timers break which sessions, and what fixing them costs", sw_cmd_analyze},
 	{"timeouts", "", "list every session timeout with its default and range", sw_cmd_timeouts},
 };
 

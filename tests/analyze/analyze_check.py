@@ -1,0 +1,468 @@
+#!/usr/bin/env python3
+"""Checks for `statewall analyze` (python3 stdlib only).
+
+Builds crafted captures with known gaps at run time, runs the analyzer, and
+asserts the facts it measures, the values it recommends, the replays that
+verify them, and that the plot it draws is a real image (PNG decoded, SVG
+parsed).  Also checks the bundled real half-close capture against an
+independent reading of the pcap and against `statewall replay`, and the
+real mixed-traffic capture from ../shared for speed and consistency.
+"""
+import argparse
+import json
+import math
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+import zlib
+
+FAILS = []
+
+
+def check(cond, what):
+    if cond:
+        print("ok   " + what)
+    else:
+        print("FAIL " + what)
+        FAILS.append(what)
+
+
+def near(a, b, tol=1e-4):
+    return a is not None and abs(a - b) <= tol
+
+
+# ---- a tiny pcap writer -------------------------------------------------------
+
+def csum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+
+
+def ip4(a):
+    return bytes(int(x) for x in a.split("."))
+
+
+def ipv4(src, dst, proto, payload):
+    hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), 1, 0x4000, 64, proto, 0,
+                      ip4(src), ip4(dst))
+    hdr = hdr[:10] + struct.pack("!H", csum(hdr)) + hdr[12:]
+    return hdr + payload
+
+
+def tcp(src, dst, sp, dp, seq, ack, flags, data=b"", win=65535):
+    off = 5 << 4
+    h = struct.pack("!HHIIBBHHH", sp, dp, seq & 0xFFFFFFFF, ack & 0xFFFFFFFF, off, flags, win, 0, 0)
+    pseudo = ip4(src) + ip4(dst) + struct.pack("!BBH", 0, 6, len(h) + len(data))
+    c = csum(pseudo + h + data)
+    h = h[:16] + struct.pack("!H", c) + h[18:]
+    return ipv4(src, dst, 6, h + data)
+
+
+def udp(src, dst, sp, dp, data):
+    h = struct.pack("!HHHH", sp, dp, 8 + len(data), 0)
+    pseudo = ip4(src) + ip4(dst) + struct.pack("!BBH", 0, 17, 8 + len(data))
+    c = csum(pseudo + h + data) or 0xFFFF
+    h = h[:6] + struct.pack("!H", c)
+    return ipv4(src, dst, 17, h + data)
+
+
+def icmp_echo(src, dst, typ, ident, seq, data=b"x" * 16):
+    h = struct.pack("!BBHHH", typ, 0, 0, ident, seq)
+    c = csum(h + data)
+    h = h[:2] + struct.pack("!H", c) + h[4:]
+    return ipv4(src, dst, 1, h + data)
+
+
+def eth(ip):
+    return b"\x02\0\0\0\0\x02" + b"\x02\0\0\0\0\x01" + b"\x08\x00" + ip
+
+
+def write_pcap(path, pkts):
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        for t, frame in sorted(pkts, key=lambda p: p[0]):
+            sec = int(t)
+            usec = int(round((t - sec) * 1e6))
+            f.write(struct.pack("<IIII", sec, usec, len(frame), len(frame)))
+            f.write(frame)
+
+
+SYN, FIN, RST, PSH, ACK = 0x02, 0x01, 0x04, 0x08, 0x10
+T0 = 1700000000.0
+C, S, D, P = "10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4"
+
+
+def crafted():
+    """One half-closed TCP session, one UDP flow, one ICMP echo flow, known gaps."""
+    pk = []
+    c0, s0 = 1000, 50000
+    cs = lambda t, seq, ack, fl, data=b"": pk.append((T0 + t, eth(tcp(C, S, 40000, 80, seq, ack, fl, data))))
+    sc = lambda t, seq, ack, fl, data=b"": pk.append((T0 + t, eth(tcp(S, C, 80, 40000, seq, ack, fl, data))))
+    cs(0.000, c0, 0, SYN)
+    sc(0.100, s0, c0 + 1, SYN | ACK)
+    cs(0.200, c0 + 1, s0 + 1, ACK)
+    cs(0.300, c0 + 1, s0 + 1, PSH | ACK, b"q" * 100)
+    sc(0.400, s0 + 1, c0 + 101, ACK)
+    cs(7.700, c0 + 101, s0 + 1, PSH | ACK, b"r" * 50)          # established gap 7.3 s
+    sc(7.800, s0 + 1, c0 + 151, ACK)
+    cs(8.000, c0 + 151, s0 + 1, FIN | ACK)                     # first FIN, by the client
+    s = s0 + 1
+    for t in (8.500, 11.500, 17.000):                          # half-closed gaps 2.99 and 5.49 s (after the ACKs)
+        sc(t, s, c0 + 152, PSH | ACK, b"d" * 200)
+        s += 200
+        cs(t + 0.010, c0 + 152, s, ACK)
+    sc(19.250, s, c0 + 152, FIN | ACK)                         # second FIN
+    cs(19.500, c0 + 152, s + 1, ACK)                           # last packet: 11.5 s after the FIN
+    # UDP: gaps 0.5, 2.5, 4.2, 0.3 -> longest 4.2 s
+    for t in (0.5, 1.0, 3.5, 7.7, 8.0):
+        pk.append((T0 + t, eth(udp(C, D, 5353, 53, b"u" * 20))))
+    # ICMP echo: request/reply, then again after 1.7 s
+    for i, t in enumerate((1.0, 2.71)):
+        pk.append((T0 + t, eth(icmp_echo(C, P, 8, 77, i))))
+        pk.append((T0 + t + 0.01, eth(icmp_echo(P, C, 0, 77, i))))
+    return pk
+
+
+# ---- image checks ------------------------------------------------------------------
+
+def png_decode(path):
+    """Return (width, height, rows of RGBA bytes); raises on anything invalid."""
+    data = open(path, "rb").read()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "PNG signature"
+    pos, idat, ihdr, chunks = 8, b"", None, []
+    while pos < len(data):
+        n, typ = struct.unpack("!I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + n]
+        crc, = struct.unpack("!I", data[pos + 8 + n:pos + 12 + n])
+        assert zlib.crc32(typ + body) & 0xFFFFFFFF == crc, "chunk CRC of " + typ.decode()
+        chunks.append(typ)
+        if typ == b"IHDR":
+            ihdr = struct.unpack("!IIBBBBB", body)
+        elif typ == b"IDAT":
+            idat += body
+        pos += 12 + n
+    assert chunks[0] == b"IHDR" and chunks[-1] == b"IEND", "chunk order"
+    w, h, depth, ctype, _, _, interlace = ihdr
+    assert depth == 8 and ctype in (2, 6) and interlace == 0, "8-bit RGB(A), not interlaced"
+    bpp = 4 if ctype == 6 else 3
+    raw = zlib.decompress(idat)
+    stride = w * bpp
+    assert len(raw) == h * (stride + 1), "decompressed size"
+    rows, prev = [], bytearray(stride)
+    for y in range(h):
+        f = raw[y * (stride + 1)]
+        line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        assert f <= 4, "filter type"
+        if f == 1:
+            for i in range(bpp, stride):
+                line[i] = (line[i] + line[i - bpp]) & 0xFF
+        elif f == 2:
+            for i in range(stride):
+                line[i] = (line[i] + prev[i]) & 0xFF
+        elif f == 3:
+            for i in range(stride):
+                left = line[i - bpp] if i >= bpp else 0
+                line[i] = (line[i] + ((left + prev[i]) >> 1)) & 0xFF
+        elif f == 4:
+            for i in range(stride):
+                a = line[i - bpp] if i >= bpp else 0
+                b = prev[i]
+                c = prev[i - bpp] if i >= bpp else 0
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                pr = a if pa <= pb and pa <= pc else (b if pb <= pc else c)
+                line[i] = (line[i] + pr) & 0xFF
+        rows.append(bytes(line))
+        prev = line
+    return w, h, bpp, rows
+
+
+def check_png(path, label, want_broken):
+    try:
+        w, h, bpp, rows = png_decode(path)
+    except Exception as e:  # noqa: BLE001 - report any decoding failure
+        check(False, "%s: PNG decodes (%s)" % (label, e))
+        return
+    check((w, h) == (1100, 760), "%s: PNG is 1100x760 (got %dx%d)" % (label, w, h))
+    white = blue = red = 0
+    for r in rows:
+        for x in range(0, len(r), bpp):
+            px = r[x:x + 3]
+            if px == b"\xff\xff\xff":
+                white += 1
+            elif abs(px[0] - 31) < 12 and abs(px[1] - 120) < 12 and abs(px[2] - 181) < 12:
+                blue += 1           # the "current" setting's colour
+            elif px[0] > 150 and px[1] < 90 and px[2] < 90:
+                red += 1            # red marks: the last palette colour, the legend triangle
+    total = w * h
+    check(white > total * 0.5, "%s: mostly white background (%d%%)" % (label, 100 * white // total))
+    check(blue > 200, "%s: the current setting's curve is drawn (%d px)" % (label, blue))
+    check(red > 20, "%s: red marks drawn (%d px)" % (label, red))
+    _ = want_broken
+
+
+def check_svg(path, label):
+    try:
+        root = ET.parse(path).getroot()
+    except Exception as e:  # noqa: BLE001
+        check(False, "%s: SVG parses as XML (%s)" % (label, e))
+        return
+    check(root.tag.endswith("svg"), "%s: root element is <svg>" % label)
+    check(root.get("width", "").startswith("1100") and root.get("height", "").startswith("760"),
+          "%s: SVG size 1100x760" % label)
+    paths = [e for e in root.iter() if e.tag.endswith("path")]
+    uses = [e for e in root.iter() if e.tag.endswith("use") or e.tag.endswith("text")]
+    check(len(paths) > 20, "%s: SVG has drawing paths (%d)" % (label, len(paths)))
+    check(len(uses) > 20, "%s: SVG has text glyphs (%d)" % (label, len(uses)))
+
+
+# ---- helpers ---------------------------------------------------------------------------
+
+def analyze(binp, args):
+    t = time.monotonic()
+    p = subprocess.run([binp, "analyze", "-q"] + args, capture_output=True, text=True)
+    dt = time.monotonic() - t
+    if p.returncode != 0:
+        print(p.stdout[-3000:], p.stderr[-3000:])
+    return p, dt
+
+
+def setting(js, name):
+    for s in js["settings"]:
+        if s["name"] == name:
+            return s
+    raise KeyError(name)
+
+
+def replay_broken(binp, cap, sets):
+    args = [binp, "replay", "-q", "--json"]
+    for s in sets:
+        args += ["--set", s]
+    p = subprocess.run(args + [cap], capture_output=True, text=True, check=True)
+    return json.loads(p.stdout)["broken"]
+
+
+def pcap_times(path):
+    """(ts, tcp flags or None) for each packet of an Ethernet/IPv4 pcap."""
+    data = open(path, "rb").read()
+    magic, = struct.unpack("<I", data[:4])
+    nano = magic == 0xA1B23C4D
+    pos, out = 24, []
+    while pos + 16 <= len(data):
+        s, frac, incl, _ = struct.unpack("<IIII", data[pos:pos + 16])
+        frame = data[pos + 16:pos + 16 + incl]
+        pos += 16 + incl
+        t = s + frac / (1e9 if nano else 1e6)
+        fl = None
+        if len(frame) > 34 and frame[12:14] == b"\x08\x00" and frame[23] == 6:
+            ihl = (frame[14] & 15) * 4
+            fl = frame[14 + ihl + 13]
+        out.append((t, fl))
+    return out
+
+
+# ---- the tests ---------------------------------------------------------------------------
+
+def test_crafted(binp, tmp):
+    cap = os.path.join(tmp, "crafted.pcap")
+    write_pcap(cap, crafted())
+    png, svg = os.path.join(tmp, "crafted.png"), os.path.join(tmp, "crafted.svg")
+    p, _ = analyze(binp, ["--json", "--plot", png,
+                          "--what-if", "half-close-mode=tcpwait,timeout-tcpwait=11",
+                          "--what-if", "half-close-mode=tcpwait,timeout-tcpwait=12",
+                          "--what-if", "timeout-tcp-half-closed=5,timeout-tcp-time-wait=1",
+                          "--what-if", "timeout-tcp=7", cap])
+    check(p.returncode == 0, "crafted: analyze --json exits 0")
+    js = json.loads(p.stdout)
+    ss = js["sessions"]
+    check(len(ss) == 3, "crafted: 3 sessions (got %d)" % len(ss))
+    t = [s for s in ss if s["proto"] == "tcp"][0]
+    u = [s for s in ss if s["proto"] == "udp"][0]
+    i = [s for s in ss if s["proto"] == "icmp"][0]
+    check(near(t["establishing"]["syn_to_synack"], 0.1), "crafted: SYN -> SYN-ACK 0.1 s")
+    check(near(t["establishing"]["synack_to_established"], 0.1), "crafted: SYN-ACK -> ACK 0.1 s")
+    check(near(t["established"]["longest_gap"], 7.3), "crafted: established gap 7.3 s")
+    hc = t["half_closed"]
+    check(hc is not None and hc["by"] == "originator", "crafted: half-closed by the originator")
+    check(near(hc["at"], 8.0), "crafted: first FIN at 8.0 s")
+    check(near(hc["longest_gap"], 5.49), "crafted: half-closed idle gap 5.49 s (got %s)" % hc["longest_gap"])
+    check(near(hc["fin_to_last"], 11.5), "crafted: FIN -> last packet 11.5 s")
+    check(near(hc["open_side_last_data"], 9.0), "crafted: open side's last data 9.0 s after the FIN")
+    check(hc["open_side_bytes"] == 600, "crafted: open side sent 600 bytes after the FIN")
+    check(t["closed"]["by"] == "fin" and near(t["closed"]["close_to_last"], 0.25),
+          "crafted: closed by FINs, 0.25 s to the last packet")
+    check(near(u["longest_gap"], 4.2), "crafted: UDP longest gap 4.2 s")
+    check(near(i["longest_gap"], 1.7), "crafted: ICMP longest gap 1.7 s")
+
+    rec = js["recommended"]
+    check(rec["tcpwait"]["timeout-tcpwait"] == 12, "crafted: tcpwait mode: timeout-tcpwait 12")
+    check(rec["fixed"]["timeout-tcp-half-closed"] == 12, "crafted: fixed mode: half-closed 12")
+    check(rec["idle"]["timeout-tcp-half-closed"] == 6, "crafted: idle mode: half-closed 6")
+    check(rec["idle"]["timeout-tcp-time-wait"] == 1, "crafted: time-wait 1")
+    for m in ("tcpwait", "fixed", "idle"):
+        check(rec[m]["timeout-tcp"] == 8, "crafted: %s mode: timeout-tcp 8" % m)
+        check(rec[m]["timeout-udp"] == 5 and rec[m]["timeout-icmp"] == 2,
+              "crafted: %s mode: udp 5, icmp 2" % m)
+        v = js["verification"][m]
+        check(v["broken"] == 0 and v["splits"] == 0, "crafted: %s mode verified: 0 broken, 0 splits" % m)
+        s = setting(js, "recommended-" + m)
+        check(s["broken"] == 0, "crafted: recommended-%s replay breaks nothing" % m)
+    vt = js["verification"]
+    check(vt["tcpwait"]["timers"]["timeout-tcpwait"]["minus_one_broken"] == 1,
+          "crafted: timeout-tcpwait 11 breaks the session")
+    check(vt["idle"]["timers"]["timeout-tcp-half-closed"]["minus_one_broken"] == 1,
+          "crafted: idle half-closed 5 breaks the session")
+    check(vt["fixed"]["timers"]["timeout-tcp-half-closed"]["minus_one_broken"] == 1,
+          "crafted: fixed half-closed 11 breaks the session")
+    check(vt["idle"]["timers"]["timeout-tcp"]["minus_one_broken"] == 1,
+          "crafted: timeout-tcp 7 breaks the session")
+    check(vt["idle"]["timers"]["timeout-udp"]["minus_one_splits"] == 1,
+          "crafted: timeout-udp 4 splits the UDP flow")
+    check(vt["idle"]["timers"]["timeout-icmp"]["minus_one_splits"] == 1,
+          "crafted: timeout-icmp 1 splits the ICMP flow")
+
+    w11 = setting(js, "half-close-mode=tcpwait,timeout-tcpwait=11")
+    w12 = setting(js, "half-close-mode=tcpwait,timeout-tcpwait=12")
+    check(w11["broken"] == 1 and w11["broken_sessions"][0]["timer"] == "timeout-tcpwait",
+          "crafted: what-if tcpwait 11: 1 broken by timeout-tcpwait")
+    check(w12["broken"] == 0, "crafted: what-if tcpwait 12: nothing broken")
+    whc = setting(js, "timeout-tcp-half-closed=5,timeout-tcp-time-wait=1")
+    check(whc["broken"] == 1 and whc["broken_sessions"][0]["timer"] == "timeout-tcp-half-closed",
+          "crafted: what-if idle half-closed 5: broken by timeout-tcp-half-closed")
+    wt = setting(js, "timeout-tcp=7")
+    check(wt["broken"] == 1 and wt["broken_sessions"][0]["timer"] == "timeout-tcp",
+          "crafted: what-if timeout-tcp 7: broken by timeout-tcp")
+    # cost: one session at a time at most; session-seconds by hand for tcpwait 12:
+    # TCP 8.0 + 12 (fixed life from the FIN) = 20.0; UDP 0.5 .. 8.0 + 30; ICMP 1.0 .. 2.72 + 6
+    check(w12["peak"] == 3, "crafted: peak 3 concurrent sessions (got %s)" % w12["peak"])
+    want = (8.0 + 12.0) + (8.0 - 0.5 + 30) + (2.72 - 1.0 + 6)
+    check(abs(w12["session_seconds"] - want) < 0.01,
+          "crafted: session-seconds %.3f == %.3f by hand" % (w12["session_seconds"], want))
+    check_png(png, "crafted plot", True)
+
+    # the text report and the SVG
+    p = subprocess.run([binp, "analyze", "-q", "--plot", svg, cap], capture_output=True, text=True)
+    check(p.returncode == 0 and "Recommended" in p.stdout and "Cost of each setting" in p.stdout,
+          "crafted: text report has the recommendation and cost tables")
+    check_svg(svg, "crafted plot")
+
+    # errors: bad what-if, bad plot name
+    p = subprocess.run([binp, "analyze", "-q", "--what-if", "timeout-bogus=1", cap],
+                       capture_output=True, text=True)
+    check(p.returncode == 2 and "what-if" in p.stderr, "crafted: a bad --what-if is refused")
+    p = subprocess.run([binp, "analyze", "-q", "--plot", os.path.join(tmp, "x.gif"), cap],
+                       capture_output=True, text=True)
+    check(p.returncode == 2, "crafted: --plot needs .svg or .png")
+
+
+def test_halfclose(binp, src, tmp):
+    cap = os.path.join(src, "data/captures/halfclose-client-45s.pcap")
+    pk = pcap_times(cap)
+    fin = min(t for t, fl in pk if fl is not None and fl & FIN)
+    span = max(t for t, _ in pk) - fin
+    want = math.ceil(span)
+    print("     half-close capture: FIN -> last packet %.6f s -> %d" % (span, want))
+    svg = os.path.join(tmp, "hc.svg")
+    p, _ = analyze(binp, ["--json", "--plot", svg, "--what-if",
+                          "half-close-mode=tcpwait,timeout-tcpwait=%d" % want, "--what-if",
+                          "half-close-mode=tcpwait,timeout-tcpwait=%d" % (want - 1), cap])
+    js = json.loads(p.stdout)
+    s = js["sessions"][0]
+    check(near(s["half_closed"]["fin_to_last"], span, 2e-6),
+          "half-close: measured span %.6f == pcap %.6f" % (s["half_closed"]["fin_to_last"], span))
+    check(near(s["half_closed"]["longest_gap"], 5.000285, 2e-6), "half-close: idle gap 5.000285 s")
+    check(js["recommended"]["tcpwait"]["timeout-tcpwait"] == want,
+          "half-close: recommended timeout-tcpwait %d" % want)
+    check(setting(js, "recommended-tcpwait")["broken"] == 0, "half-close: recommended breaks nothing")
+    check(setting(js, "half-close-mode=tcpwait,timeout-tcpwait=%d" % want)["broken"] == 0,
+          "half-close: what-if %d breaks nothing" % want)
+    check(setting(js, "half-close-mode=tcpwait,timeout-tcpwait=%d" % (want - 1))["broken"] == 1,
+          "half-close: what-if %d breaks the session" % (want - 1))
+    check(js["verification"]["tcpwait"]["timers"]["timeout-tcpwait"]["minus_one_broken"] == 1,
+          "half-close: analyzer's own minus-one replay breaks it")
+    # the same through `statewall replay`
+    b0 = replay_broken(binp, cap, ["half-close-mode=tcpwait", "timeout-tcpwait=%d" % want])
+    b1 = replay_broken(binp, cap, ["half-close-mode=tcpwait", "timeout-tcpwait=%d" % (want - 1)])
+    check(len(b0) == 0 and len(b1) == 1 and b1[0]["timer"] == "timeout-tcpwait",
+          "half-close: statewall replay agrees (%d: %d broken, %d: %d broken)" %
+          (want, len(b0), want - 1, len(b1)))
+    check(setting(js, "pan-os-6.0")["broken"] == 1 and setting(js, "pan-os")["broken"] == 0,
+          "half-close: PAN-OS 6.0 model breaks it, PAN-OS >= 6.1 defaults do not")
+    check_svg(svg, "half-close plot")
+
+
+def test_mixed(binp, shared, tmp):
+    cap = os.path.join(shared, "corpus/mixed/ndpi-merged-overlap.pcap")
+    if not os.path.exists(cap):
+        print("skip mixed capture: %s not found" % cap)
+        return
+    png = os.path.join(tmp, "mixed.png")
+    chains = {
+        "timeout-tcp": [60, 600, 3600, 36000],
+        "timeout-udp": [10, 30, 120],
+        "timeout-tcp-half-closed": [15, 120, 900],
+    }
+    args = ["--json", "--plot", png]
+    for k, vals in chains.items():
+        for v in vals:
+            args += ["--what-if", "%s=%d" % (k, v)]
+    for v in (10, 30, 60):
+        args += ["--what-if", "half-close-mode=tcpwait,timeout-tcpwait=%d" % v]
+    p, dt = analyze(binp, args + [cap])
+    check(p.returncode == 0, "mixed: analyze exits 0")
+    check(dt < 60, "mixed: report and plot in %.2f s (< 60 s)" % dt)
+    js = json.loads(p.stdout)
+    print("     mixed: %d packets, %d sessions, %d settings in %.2f s" %
+          (js["capture"]["packets"], len(js["sessions"]), len(js["settings"]), dt))
+    for m in ("tcpwait", "fixed", "idle"):
+        s = setting(js, "recommended-" + m)
+        fixable = [b for b in s["broken_sessions"] if not b["unfixable"]]
+        check(not fixable and s["splits"] == 0,
+              "mixed: recommended-%s breaks no fixable session (%d broken, all unfixable), splits 0"
+              % (m, s["broken"]))
+        for t, v in js["recommended"][m].items():
+            lo = js["verification"][m]["timers"][t]
+            check(lo["min"] <= v <= lo["max"], "mixed: %s %s=%d inside its range" % (m, t, v))
+    unfix = {b["flow"] for s in js["settings"] for b in s["broken_sessions"] if b["unfixable"]}
+    check(len(unfix) <= js["capture"]["unfixable"], "mixed: unfixable sessions are the measured ones")
+    for k, vals in chains.items():
+        seq = [setting(js, "%s=%d" % (k, v)) for v in vals]
+        ok = all(a["peak"] <= b["peak"] and a["session_seconds"] <= b["session_seconds"] + 1e-6
+                 for a, b in zip(seq, seq[1:]))
+        check(ok, "mixed: %s growing %s: peak %s, session-seconds %s never shrink" %
+              (k, vals, [s["peak"] for s in seq], [round(s["session_seconds"]) for s in seq]))
+        br = [s["broken"] for s in seq]
+        check(all(a >= b for a, b in zip(br, br[1:])), "mixed: %s growing: broken %s never grows" % (k, br))
+    seq = [setting(js, "half-close-mode=tcpwait,timeout-tcpwait=%d" % v) for v in (10, 30, 60)]
+    check(all(a["peak"] <= b["peak"] and a["session_seconds"] <= b["session_seconds"] + 1e-6
+              for a, b in zip(seq, seq[1:])), "mixed: tcpwait 10/30/60: cost never shrinks")
+    check_png(png, "mixed plot", True)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", required=True)
+    ap.add_argument("--src", required=True)
+    ap.add_argument("--shared", default="")
+    a = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="sw-analyze-") as tmp:
+        test_crafted(a.bin, tmp)
+        test_halfclose(a.bin, a.src, tmp)
+        if a.shared:
+            test_mixed(a.bin, a.shared, tmp)
+    if FAILS:
+        print("%d check(s) failed" % len(FAILS))
+        sys.exit(1)
+    print("all analyze checks passed")
+
+
+if __name__ == "__main__":
+    main()
