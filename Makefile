@@ -43,7 +43,8 @@ check: bootstrap
 demo: bootstrap build
 	scripts/demo
 
-bench: bootstrap
+bench:
+	SW_BOOTSTRAP_BENCH=1 scripts/bootstrap
 	@$(CMAKE) -S . -B build-bench -DCMAKE_BUILD_TYPE=Release >/dev/null
 	@$(CMAKE) --build build-bench -j$(JOBS)
 	scripts/bench build-bench

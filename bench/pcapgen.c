@@ -1,0 +1,299 @@
+/*
+ * pcapgen.c - synthetic TCP capture for replay benchmarks.
+ *
+ *   pcapgen OUT.pcap FLOWS CONCURRENT [PKTS_PER_FLOW [SEED]]
+ *
+ * Writes a classic pcap (nanosecond magic, LINKTYPE_ETHERNET) of FLOWS TCP
+ * connections, CONCURRENT of them open at any time, their packets
+ * interleaved in random order.  Every connection is: SYN, SYN-ACK, ACK,
+ * then PKTS_PER_FLOW - 6 data segments of 10 bytes alternating client and
+ * server (each acknowledging everything the other sent), then FIN|ACK from
+ * the client, FIN|ACK from the server, last ACK from the client.  Every frame
+ * is 64 bytes (Ethernet trailer padding on the control segments), with valid
+ * IPv4 and TCP checksums and exact sequence numbers; packets are 100 ns
+ * apart.  PKTS_PER_FLOW defaults to 20 (minimum 6).
+ *
+ * Interleaving: the open connections are visited in sweeps, each sweep in a
+ * fresh random order, one packet per connection per sweep; a connection that
+ * finishes is replaced by the next one.  So a connection's consecutive packets
+ * are at most 2 x CONCURRENT packets apart (no handshake ever times out) and
+ * no two neighbouring packets are in general of the same connection.  The
+ * first connections start staggered so that ends are spread out.
+ *
+ * Flow i: client 10.0.0.0 + (i mod 2^24), port 1024 + (i / 2^24) % 60000
+ * -> server 172.16.(i mod 256).1:80 (unique for FLOWS < 983 M).
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FRAME 64
+#define PAYLOAD 10
+#define STEP_NS 100
+
+struct flow {
+	uint32_t id;   /* flow number */
+	uint32_t next; /* index of the next packet to send, 0 .. ppf-1 */
+	uint32_t wait; /* sweeps to sit out before starting (initial stagger) */
+	uint32_t live; /* slot in use */
+};
+
+static uint64_t rng_state = 0x243f6a8885a308d3ull;
+
+static uint64_t rng(void)
+{
+	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static uint32_t hash32(uint32_t x)
+{
+	x ^= x >> 16;
+	x *= 0x7feb352dU;
+	x ^= x >> 15;
+	x *= 0x846ca68bU;
+	x ^= x >> 16;
+	return x;
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static uint32_t csum_add(uint32_t s, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i + 1 < n; i += 2)
+		s += (uint32_t)p[i] << 8 | p[i + 1];
+	if (n & 1)
+		s += (uint32_t)p[n - 1] << 8;
+	return s;
+}
+
+static uint16_t csum_fold(uint32_t s)
+{
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
+}
+
+static void build(uint8_t *fr, uint32_t sip, uint32_t dip, uint16_t sp, uint16_t dp, uint32_t seq,
+		  uint32_t ack, uint8_t flags, unsigned payload, uint16_t ipid)
+{
+	uint8_t *ip = fr + 14, *th = fr + 34;
+	uint32_t s;
+
+	memset(fr, 0, FRAME);
+	memcpy(fr, "\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01\x08\x00", 14);
+	ip[0] = 0x45;
+	put16(ip + 2, (uint16_t)(40 + payload));
+	put16(ip + 4, ipid);
+	put16(ip + 6, 0x4000);
+	ip[8] = 64;
+	ip[9] = 6;
+	put32(ip + 12, sip);
+	put32(ip + 16, dip);
+	put16(ip + 10, csum_fold(csum_add(0, ip, 20)));
+	put16(th, sp);
+	put16(th + 2, dp);
+	put32(th + 4, seq);
+	put32(th + 8, ack);
+	th[12] = 5 << 4;
+	th[13] = flags;
+	put16(th + 14, 65535);
+	for (unsigned i = 0; i < payload; i++)
+		th[20 + i] = (uint8_t)('A' + (i + seq) % 26);
+	s = csum_add(0, ip + 12, 8);
+	s += 6 + (uint32_t)(20 + payload);
+	s = csum_add(s, th, 20 + payload);
+	put16(th + 16, csum_fold(s));
+}
+
+#define F_FIN 0x01
+#define F_SYN 0x02
+#define F_PSH 0x08
+#define F_ACK 0x10
+
+/* Packet k (0-based) of flow i in a flow of ppf packets. */
+static void flow_packet(uint8_t *fr, uint32_t i, uint32_t k, uint32_t ppf)
+{
+	uint32_t cip = 0x0a000000u + (i & 0xffffffu), sip = 0xac100001u + ((i & 0xffu) << 8);
+	uint16_t cp = (uint16_t)(1024u + (i >> 24) % 60000u), sp = 80;
+	uint32_t ci = hash32(2 * i + 1), si = hash32(2 * i + 2);
+	uint32_t ndata = ppf - 6;
+	uint16_t id = (uint16_t)(i * 7 + k);
+
+	if (k == 0) {
+		build(fr, cip, sip, cp, sp, ci, 0, F_SYN, 0, id);
+	} else if (k == 1) {
+		build(fr, sip, cip, sp, cp, si, ci + 1, F_SYN | F_ACK, 0, id);
+	} else if (k == 2) {
+		build(fr, cip, sip, cp, sp, ci + 1, si + 1, F_ACK, 0, id);
+	} else if (k < 3 + ndata) {
+		/* Data d = k - 3: even d from the client, odd d from the server. */
+		uint32_t d = k - 3, csent = (d + 1) / 2, ssent = d / 2;
+		uint32_t cseq = ci + 1 + PAYLOAD * csent, sseq = si + 1 + PAYLOAD * ssent;
+		if (d % 2 == 0)
+			build(fr, cip, sip, cp, sp, cseq, sseq, F_ACK | F_PSH, PAYLOAD, id);
+		else
+			build(fr, sip, cip, sp, cp, sseq, cseq, F_ACK | F_PSH, PAYLOAD, id);
+	} else {
+		uint32_t csent = (ndata + 1) / 2, ssent = ndata / 2;
+		uint32_t cend = ci + 1 + PAYLOAD * csent, send = si + 1 + PAYLOAD * ssent;
+		uint32_t c = k - 3 - ndata;
+		if (c == 0)
+			build(fr, cip, sip, cp, sp, cend, send, F_FIN | F_ACK, 0, id);
+		else if (c == 1)
+			build(fr, sip, cip, sp, cp, send, cend + 1, F_FIN | F_ACK, 0, id);
+		else
+			build(fr, cip, sip, cp, sp, cend + 1, send + 1, F_ACK, 0, id);
+	}
+}
+
+static unsigned long parse_num(const char *s, const char *what)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (*end == 'k' || *end == 'K')
+		v *= 1e3, end++;
+	else if (*end == 'm' || *end == 'M')
+		v *= 1e6, end++;
+	if (*end || v < 1 || v > 4e9) {
+		fprintf(stderr, "pcapgen: bad %s '%s'\n", what, s);
+		exit(2);
+	}
+	return (unsigned long)v;
+}
+
+static void wr(FILE *f, const void *p, size_t n, const char *path)
+{
+	if (fwrite(p, 1, n, f) != n) {
+		fprintf(stderr, "pcapgen: %s: write failed: %s\n", path, strerror(errno));
+		exit(1);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	const char *path;
+	uint32_t nflows, conc, ppf = 20, started = 0, live = 0;
+	struct flow *fl;
+	uint32_t *order;
+	uint64_t npkts = 0, ts = 1700000000ull * 1000000000ull;
+	uint8_t rec[16 + FRAME];
+	FILE *f;
+	static char buf[1 << 22];
+
+	if (argc < 4 || argc > 6) {
+		fputs("usage: pcapgen OUT.pcap FLOWS CONCURRENT [PKTS_PER_FLOW [SEED]]\n", stderr);
+		return 2;
+	}
+	path = argv[1];
+	nflows = (uint32_t)parse_num(argv[2], "FLOWS");
+	conc = (uint32_t)parse_num(argv[3], "CONCURRENT");
+	if (argc > 4)
+		ppf = (uint32_t)parse_num(argv[4], "PKTS_PER_FLOW");
+	if (argc > 5)
+		rng_state ^= parse_num(argv[5], "SEED");
+	if (ppf < 6) {
+		fputs("pcapgen: PKTS_PER_FLOW must be >= 6 (handshake + close)\n", stderr);
+		return 2;
+	}
+	if (conc > nflows)
+		conc = nflows;
+	f = strcmp(path, "-") ? fopen(path, "wb") : stdout;
+	if (!f) {
+		fprintf(stderr, "pcapgen: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	setvbuf(f, buf, _IOFBF, sizeof(buf));
+	{
+		uint8_t gh[24] = {0};
+		uint32_t magic = 0xa1b23c4d; /* nanosecond timestamps, host byte order */
+		uint16_t vmaj = 2, vmin = 4;
+		uint32_t snap = 65535, link = 1;
+		memcpy(gh, &magic, 4);
+		memcpy(gh + 4, &vmaj, 2);
+		memcpy(gh + 6, &vmin, 2);
+		memcpy(gh + 16, &snap, 4);
+		memcpy(gh + 20, &link, 4);
+		wr(f, gh, sizeof(gh), path);
+	}
+	fl = calloc(conc, sizeof(*fl));
+	order = malloc(sizeof(*order) * conc);
+	if (!fl || !order) {
+		fputs("pcapgen: out of memory\n", stderr);
+		return 1;
+	}
+	for (uint32_t s = 0; s < conc; s++) {
+		fl[s].id = started++;
+		fl[s].live = 1;
+		fl[s].wait = conc > 1 ? (uint32_t)(rng() % ppf) : 0;
+		order[s] = s;
+		live++;
+	}
+	while (live) {
+		/* One sweep in a fresh random order. */
+		for (uint32_t s = conc - 1; s > 0; s--) {
+			uint32_t j = (uint32_t)(rng() % (s + 1)), t = order[s];
+			order[s] = order[j];
+			order[j] = t;
+		}
+		for (uint32_t o = 0; o < conc; o++) {
+			struct flow *x = &fl[order[o]];
+			uint32_t sec, nsec;
+			if (!x->live)
+				continue;
+			if (x->wait) {
+				x->wait--;
+				continue;
+			}
+			sec = (uint32_t)(ts / 1000000000ull);
+			nsec = (uint32_t)(ts % 1000000000ull);
+			memcpy(rec, &sec, 4);
+			memcpy(rec + 4, &nsec, 4);
+			{
+				uint32_t len = FRAME;
+				memcpy(rec + 8, &len, 4);
+				memcpy(rec + 12, &len, 4);
+			}
+			flow_packet(rec + 16, x->id, x->next, ppf);
+			wr(f, rec, sizeof(rec), path);
+			ts += STEP_NS;
+			npkts++;
+			if (++x->next == ppf) {
+				if (started < nflows) {
+					x->id = started++;
+					x->next = 0;
+				} else {
+					x->live = 0;
+					live--;
+				}
+			}
+		}
+	}
+	if (f != stdout && fclose(f) != 0) {
+		fprintf(stderr, "pcapgen: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	fprintf(stderr, "pcapgen: %s: %llu packets, %u flows, %u concurrent, %u packets/flow\n", path,
+		(unsigned long long)npkts, nflows, conc, ppf);
+	free(fl);
+	free(order);
+	return 0;
+}
