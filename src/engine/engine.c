@@ -648,6 +648,9 @@ static struct sw_verdict no_session(struct sw_engine *e, struct sw_key *k, uint6
 
 	if (p->flow.proto == 6) {
 		uint8_t fl = p->th_flags;
+		if ((fl & (SW_TH_SYN | SW_TH_FIN)) == (SW_TH_SYN | SW_TH_FIN) ||
+		    (fl & (SW_TH_SYN | SW_TH_RST)) == (SW_TH_SYN | SW_TH_RST))
+			return verdict(e, SW_DROP_BAD_TCP_FLAGS, SW_IDX_NONE, 0);
 		if ((fl & (SW_TH_SYN | SW_TH_ACK | SW_TH_RST)) != SW_TH_SYN) {
 			struct sw_tomb_ent *t = sw_tomb_find(&e->tomb, k, h);
 			if (!e->conf.tcp_reject_non_syn) {
@@ -754,9 +757,12 @@ static struct sw_verdict decide(struct sw_engine *e, const struct sw_pkt *p, str
 			expire(e, idx);
 			idx = SW_IDX_NONE;
 		} else if (s->proto == 6 &&
-			   (p->th_flags & (SW_TH_SYN | SW_TH_ACK | SW_TH_RST)) == SW_TH_SYN &&
-			   (k->swapped ^ !!(s->flags & SW_SF_ORIG1)) == 0 && sw_tcp_reusable(s)) {
-			/* A new connection on the tuple of a closing one. */
+			   (p->th_flags & (SW_TH_SYN | SW_TH_ACK | SW_TH_RST | SW_TH_FIN)) == SW_TH_SYN &&
+			   sw_tcp_reusable(s)) {
+			/*
+			 * A new connection on the tuple of a closed one, from either side:
+			 * the sender becomes the originator and the rules see it anew.
+			 */
 			end_session(e, idx, SW_END_TCP_REUSE, SW_TO_MAX, e->now);
 			idx = SW_IDX_NONE;
 		}

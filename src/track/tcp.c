@@ -19,6 +19,9 @@
 #include "track/tcp.h"
 #include "util/seq.h"
 
+/* How far a picked-up session's bounds reach: the largest window, 65535 << 14. */
+#define LOOSE_SPAN (65535u << 14)
+
 static inline int wscale_shift(const struct sw_peer *a, const struct sw_peer *b)
 {
 	/* Scaling is in force only when both SYNs carried the option (RFC 7323 2.2). */
@@ -114,6 +117,8 @@ enum sw_drop sw_tcp_track(struct sw_sess *s, const struct sw_pkt *p, int dir, in
 		if ((fl & SW_TH_RST) && !(fl & SW_TH_ACK) && !loose)
 			return SW_DROP_TCP_STATE;
 		peer_init(src, p);
+		/* The originator's SYN advertised a window: the responder may fill it (pf). */
+		src->maxend = src->end + (dst->maxwin ? dst->maxwin : 1);
 		if (fl & SW_TH_SYN) {
 			src->state = SW_TCPS_SYN_SENT;
 			*ev |= (fl & SW_TH_ACK) ? SW_EV_SYNACK : SW_EV_SYN;
@@ -160,22 +165,32 @@ enum sw_drop sw_tcp_track(struct sw_sess *s, const struct sw_pkt *p, int dir, in
 		 * or from an originator whose peer has not spoken (the answer to a
 		 * stale peer's challenge ACK), cannot do harm and passes unverified.
 		 */
-		if (src->state == SW_TCPS_RESET || dst->state == SW_TCPS_RESET)
-			return SW_DROP_NONE;
-		if (orig_seq == src->end || loose) {
+		uint32_t hi = loose ? src->end + LOOSE_SPAN : src->maxend;
+
+		if (src->state == SW_TCPS_RESET || dst->state == SW_TCPS_RESET) {
+			/* Already reset: the other side's own RST closes its direction too. */
+			uint32_t lo = src->end - ((uint32_t)dst->maxwin << wscale_shift(dst, src));
+			if (sw_seq_geq(orig_seq, lo) && sw_seq_leq(orig_seq, hi)) {
+				if (orig_seq == src->end)
+					src->state = SW_TCPS_RESET;
+				return SW_DROP_NONE;
+			}
+		} else if (orig_seq == src->end) {
 			src->state = SW_TCPS_RESET;
 			*ev |= SW_EV_RST;
 			return SW_DROP_NONE;
-		}
-		if (!(dst->wscale & SW_WS_INIT) ||
-		    (sw_seq_gt(orig_seq, src->end) && sw_seq_leq(orig_seq, src->maxend))) {
+		} else if (!(dst->wscale & SW_WS_INIT) ||
+			   (sw_seq_gt(orig_seq, src->end) && sw_seq_leq(orig_seq, hi))) {
 			*ev |= SW_EV_RST_INEXACT;
 			return SW_DROP_NONE;
 		}
 		if (window_check)
 			return SW_DROP_RST_OUT_OF_WINDOW;
-		*ev |= SW_EV_WINDOW_LOOSE | SW_EV_RST;
-		src->state = SW_TCPS_RESET;
+		*ev |= SW_EV_WINDOW_LOOSE;
+		if (src->state != SW_TCPS_RESET && dst->state != SW_TCPS_RESET) {
+			*ev |= SW_EV_RST;
+			src->state = SW_TCPS_RESET;
+		}
 		return SW_DROP_NONE;
 	}
 	if ((fl & SW_TH_SYN) && !(fl & SW_TH_ACK) && src->state >= SW_TCPS_ESTABLISHED) {
@@ -190,8 +205,8 @@ enum sw_drop sw_tcp_track(struct sw_sess *s, const struct sw_pkt *p, int dir, in
 	dws = wscale_shift(dst, src);
 	win = (uint32_t)p->win << ((fl & SW_TH_SYN) ? 0 : sws);
 
-	if (!(fl & SW_TH_ACK))
-		ack = dst->end; /* nothing acknowledged: the ack checks pass trivially */
+	if (!(fl & SW_TH_ACK) || !(dst->wscale & SW_WS_INIT))
+		ack = dst->end; /* nothing (known) acknowledged: the ack checks pass trivially */
 	else if (ack == 0 && (fl & SW_TH_RST))
 		ack = dst->end; /* some stacks send RST|ACK with a zero ack */
 	if (seq == end && !(fl & SW_TH_RST)) {
@@ -201,19 +216,46 @@ enum sw_drop sw_tcp_track(struct sw_sess *s, const struct sw_pkt *p, int dir, in
 	}
 	ackskew = (int32_t)(dst->end - ack);
 
-	if (!sw_seq_geq(src->maxend, end))
+	if (loose) {
+		/*
+		 * Picked up mid-stream: the window scale was never seen, so the
+		 * bounds are the widest any window allows (scale 14).  What lies
+		 * beyond even those is not part of this connection.
+		 */
+		if (sw_seq_gt(end, src->end + LOOSE_SPAN))
+			why = SW_DROP_SEQ_HIGH;
+		else if (sw_seq_lt(seq, src->end - LOOSE_SPAN))
+			why = SW_DROP_SEQ_LOW;
+		else if (ackskew < -(int32_t)LOOSE_SPAN)
+			why = SW_DROP_ACK_HIGH;
+		else if (ackskew > (int32_t)LOOSE_SPAN)
+			why = SW_DROP_ACK_LOW;
+	} else if (!sw_seq_geq(src->maxend, end)) {
 		why = SW_DROP_SEQ_HIGH;
-	else if (!sw_seq_geq(seq, src->end - ((uint32_t)dst->maxwin << dws)))
+	} else if (!sw_seq_geq(seq, src->end - ((uint32_t)dst->maxwin << dws))) {
 		why = SW_DROP_SEQ_LOW;
-	else if (ackskew < -SW_MAXACKWINDOW)
+	} else if (ackskew < -SW_MAXACKWINDOW) {
 		why = SW_DROP_ACK_HIGH;
-	else if (ackskew > (SW_MAXACKWINDOW << sws))
+	} else if (ackskew > (SW_MAXACKWINDOW << sws)) {
 		why = SW_DROP_ACK_LOW;
-
+	}
 	if (why != SW_DROP_NONE) {
-		if (window_check && !loose)
+		if (window_check)
 			return why;
 		*ev |= SW_EV_WINDOW_LOOSE;
+	}
+	if (src->state == SW_TCPS_RESET && window_check) {
+		/* The side that reset has no connection any more: nothing it sends is real. */
+		return SW_DROP_CLOSED_SESSION;
+	}
+	if (window_check && !loose && src->state >= SW_TCPS_FIN_SENT && sw_seq_gt(end, src->end)) {
+		/* New sequence space after the sender's own FIN: a FIN is the last byte. */
+		return SW_DROP_TCP_STATE;
+	}
+	if (window_check && !loose && (fl & SW_TH_FIN) && src->state == SW_TCPS_SYN_SENT &&
+	    dst->state == SW_TCPS_CLOSED) {
+		/* A FIN before the peer answered: there is no connection to close (conntrack sIV). */
+		return SW_DROP_TCP_STATE;
 	}
 
 	/* In window: learn. */
@@ -243,8 +285,8 @@ enum sw_drop sw_tcp_track(struct sw_sess *s, const struct sw_pkt *p, int dir, in
 			dst->state = SW_TCPS_FIN_ACKED;
 			*ev |= SW_EV_FIN_ACKED;
 		}
-		/* An ACK from a SYN-sent side that we never saw acked: it is open. */
-		if (src->state == SW_TCPS_SYN_SENT && !(fl & SW_TH_SYN) &&
+		/* Picked up: an ACK from a SYN-sent side we never saw acked means it is open. */
+		if (loose && src->state == SW_TCPS_SYN_SENT && !(fl & SW_TH_SYN) &&
 		    dst->state >= SW_TCPS_ESTABLISHED)
 			src->state = SW_TCPS_ESTABLISHED;
 	}
