@@ -120,17 +120,22 @@ static inline uint32_t idle_of(const struct sw_engine *e, const struct sw_sess *
 	return e->to[s->timer];
 }
 
+static inline struct sw_sess_cold *cold_of(const struct sw_engine *e, const struct sw_sess *s)
+{
+	return &e->tab.cold[s - e->tab.sess];
+}
+
 sw_tick_t sw_engine_deadline(const struct sw_engine *e, const struct sw_sess *s)
 {
 	if (s->flags & SW_SF_FIXED)
-		return s->deadline;
+		return cold_of(e, s)->deadline; /* fixed timers only: the cold line */
 	return s->last_seen + idle_of(e, s);
 }
 
-static void set_fixed(struct sw_sess *s, int timer, sw_tick_t deadline)
+static void set_fixed(struct sw_engine *e, struct sw_sess *s, int timer, sw_tick_t deadline)
 {
 	s->timer = (uint8_t)timer;
-	s->deadline = deadline;
+	cold_of(e, s)->deadline = deadline;
 	s->flags |= SW_SF_FIXED;
 }
 
@@ -148,7 +153,7 @@ static void shorten(struct sw_engine *e, struct sw_sess *s, int timer, sw_tick_t
 
 	if (!sw_tick_before(d, cur))
 		return;
-	set_fixed(s, timer, d);
+	set_fixed(e, s, timer, d);
 }
 
 /* The timer of a half-closed session, counted from its first FIN. */
@@ -156,10 +161,10 @@ static void half_close_timer(struct sw_engine *e, struct sw_sess *s, const struc
 {
 	switch (e->conf.half_close_mode) {
 	case SW_HC_TCPWAIT:
-		set_fixed(s, SW_TO_TCPWAIT, c->hc_at + e->to[SW_TO_TCPWAIT]);
+		set_fixed(e, s, SW_TO_TCPWAIT, c->hc_at + e->to[SW_TO_TCPWAIT]);
 		break;
 	case SW_HC_FIXED:
-		set_fixed(s, SW_TO_TCP_HALF_CLOSED, c->hc_at + e->to[SW_TO_TCP_HALF_CLOSED]);
+		set_fixed(e, s, SW_TO_TCP_HALF_CLOSED, c->hc_at + e->to[SW_TO_TCP_HALF_CLOSED]);
 		break;
 	default:
 		set_idle(s, SW_TO_TCP_HALF_CLOSED);
@@ -226,7 +231,7 @@ static void tcp_retime(struct sw_engine *e, struct sw_sess *s, struct sw_sess_co
 			if (mode == SW_HC_FIXED)
 				shorten(e, s, SW_TO_TCP_TIME_WAIT, now);
 			else
-				set_fixed(s, SW_TO_TCP_TIME_WAIT, now + e->to[SW_TO_TCP_TIME_WAIT]);
+				set_fixed(e, s, SW_TO_TCP_TIME_WAIT, now + e->to[SW_TO_TCP_TIME_WAIT]);
 		}
 		return;
 	}
@@ -235,9 +240,9 @@ static void tcp_retime(struct sw_engine *e, struct sw_sess *s, struct sw_sess_co
 	if (o->state >= SW_TCPS_ESTABLISHED && r->state >= SW_TCPS_ESTABLISHED) {
 		set_idle(s, SW_TO_TCP);
 	} else if (ev & SW_EV_SYNACK) {
-		set_fixed(s, SW_TO_TCPHANDSHAKE, now + e->to[SW_TO_TCPHANDSHAKE]);
+		set_fixed(e, s, SW_TO_TCPHANDSHAKE, now + e->to[SW_TO_TCPHANDSHAKE]);
 	} else if (!(s->flags & SW_SF_FIXED) && s->timer != SW_TO_TCP) {
-		set_fixed(s, SW_TO_TCPINIT, now + e->to[SW_TO_TCPINIT]);
+		set_fixed(e, s, SW_TO_TCPINIT, now + e->to[SW_TO_TCPINIT]);
 	}
 }
 
@@ -250,8 +255,9 @@ static void retime_all(struct sw_engine *e)
 			continue;
 		if (s->flags & SW_SF_FIXED) {
 			/* A fixed life restarts from its origin with the new value. */
-			sw_tick_t origin = s->deadline - e->old_to[s->timer];
-			s->deadline = origin + e->to[s->timer];
+			struct sw_sess_cold *c = &e->tab.cold[i];
+			sw_tick_t origin = c->deadline - e->old_to[s->timer];
+			c->deadline = origin + e->to[s->timer];
 		}
 		sw_wheel_schedule(&e->wheel, e->tab.cold, i, sw_engine_deadline(e, s) + 1);
 	}
@@ -310,13 +316,13 @@ void sw_engine_fill_info(const struct sw_engine *e, uint32_t idx, struct sw_sess
 	si->state[1] = s->proto == 6 ? s->peer[1].state : 0;
 	si->picked_up = (s->flags & SW_SF_PICKUP) != 0;
 	si->discard = (s->flags & SW_SF_DISCARD) != 0;
-	si->rule = s->rule;
+	si->rule = c->rule;
 	sw_zeek_history(c, si->history, sizeof(si->history));
 	si->flipped = si->history[0] == '^';
 	si->conn_state = sw_zeek_conn_state(s, c);
 	for (int d = 0; d < 2; d++) {
 		si->pkts[d] = s->pkts[d];
-		si->ip_bytes[d] = c->ip_bytes[d];
+		si->ip_bytes[d] = c->ip_bytes[d] + s->bytes[d];
 	}
 }
 
@@ -498,7 +504,12 @@ static void account(struct sw_engine *e, uint32_t idx, int dir, const struct sw_
 
 	if (s->pkts[dir] != UINT32_MAX)
 		s->pkts[dir]++;
-	e->tab.cold[idx].ip_bytes[dir] += p->ip_len;
+	if (s->bytes[dir] + p->ip_len < s->bytes[dir]) {
+		/* About to wrap: fold into the 64-bit total (once per 4 GiB). */
+		e->tab.cold[idx].ip_bytes[dir] += s->bytes[dir];
+		s->bytes[dir] = 0;
+	}
+	s->bytes[dir] += p->ip_len;
 }
 
 /* Remember a first fragment's verdict so its later fragments follow it. */
@@ -596,7 +607,7 @@ static uint32_t create(struct sw_engine *e, struct sw_key *k, uint64_t h, const 
 		s->flags ^= SW_SF_ORIG1;
 	c->start = e->now;
 	s->last_seen = e->now;
-	s->rule = (uint16_t)rule;
+	c->rule = (uint16_t)rule;
 	e->st.ctr[SW_CTR_SESS_CREATED]++;
 	e->st.active_proto[proto_slot(p->flow.proto)]++;
 	if (e->tab.count > e->st.peak)
@@ -607,7 +618,7 @@ static uint32_t create(struct sw_engine *e, struct sw_key *k, uint64_t h, const 
 			: p->flow.proto == 17 ? SW_TO_DISCARD_UDP : SW_TO_DISCARD_DEFAULT;
 		s->flags |= SW_SF_DISCARD;
 		e->st.discard++;
-		set_fixed(s, t, e->now + e->to[t]);
+		set_fixed(e, s, t, e->now + e->to[t]);
 	} else if (p->flow.proto == 6) {
 		if (flip) {
 			/* Track from the responder's view: its SYN-ACK or segment came first. */
@@ -623,7 +634,7 @@ static uint32_t create(struct sw_engine *e, struct sw_key *k, uint64_t h, const 
 			e->st.ctr[SW_CTR_PICKUPS]++;
 			set_idle(s, SW_TO_TCP);
 		} else {
-			set_fixed(s, SW_TO_TCPINIT, e->now + e->to[SW_TO_TCPINIT]);
+			set_fixed(e, s, SW_TO_TCPINIT, e->now + e->to[SW_TO_TCPINIT]);
 		}
 	} else if (p->flow.proto == 17) {
 		set_idle(s, SW_TO_UDP);
@@ -734,7 +745,7 @@ static struct sw_verdict in_session(struct sw_engine *e, uint32_t idx, int dir,
 			e->st.half_closed++;
 		/* The timer may have shortened: put the session where it now belongs. */
 		if (s->flags & SW_SF_FIXED)
-			sw_wheel_schedule(&e->wheel, e->tab.cold, idx, s->deadline + 1);
+			sw_wheel_schedule(&e->wheel, e->tab.cold, idx, c->deadline + 1);
 	} else {
 		sw_zeek_other(s, c, dir, p);
 		s->last_seen = e->now;

@@ -5,16 +5,20 @@
  *
  *   struct sw_sess (64 B, one cache line, aligned): everything an
  *   established-flow packet reads and writes - the key, both TCP peers,
- *   the timer in force, last-seen tick and packet counts.
+ *   the timer in force, last-seen tick, packet and byte counts, and the
+ *   Zeek history letters already seen.  An established packet touches this
+ *   line and its index bucket and nothing else.
  *
- *   struct sw_sess_cold (40 B): byte counters, Zeek history, start and
- *   half-close times, and the timer-wheel links, written once per packet at
- *   most (bytes) and otherwise on state changes only.
+ *   struct sw_sess_cold (48 B): 64-bit byte totals (folded in from the hot
+ *   counters when they would overflow), the Zeek history string, start and
+ *   half-close times, the absolute deadline of fixed timers, the matching
+ *   rule and the timer-wheel links - touched on state changes only.
  *
- * With the index (16-19 B per session at the table's load limit) and the
- * free-index stack (4 B), an IPv4 session costs about 125 bytes; IPv6
- * sessions add 32 B for their addresses in a separate pool, so IPv4-only
- * traffic never pays for them.  bench/bench_engine prints the measured figure.
+ * With the index (16 B per session at the table's load limit) an IPv4
+ * session costs 128 bytes; the free list is threaded through the freed
+ * records themselves.  IPv6 sessions add 32 B for their addresses in a
+ * separate pool, so IPv4-only traffic never pays for them.
+ * bench/bench_engine prints the measured figure.
  *
  * Sides: the key is stored canonically (side 0 is the smaller address:port)
  * so both directions hash alike; SW_SF_ORIG1 says the originator is side 1.
@@ -62,23 +66,24 @@ struct sw_sess {
 	uint8_t ended_by; /* enum sw_end once closing (tcp-fin, tcp-rst-*), else 0xff */
 	struct sw_peer peer[2];
 	sw_tick_t last_seen;
-	sw_tick_t deadline; /* SW_SF_FIXED: absolute end; else unused */
 	uint32_t pkts[2];
+	uint32_t bytes[2];  /* IP bytes per role not yet folded into cold.ip_bytes */
 	uint32_t hist_seen; /* Zeek history letters already recorded, + endpoint states */
-	uint16_t rule;      /* index of the rule that matched + 1, 0 = default action */
-	uint8_t rexmit[2];  /* retransmissions per role (saturating), for Zeek's 't' */
 };
 
 struct sw_sess_cold {
-	uint64_t ip_bytes[2]; /* sum of IP total lengths per role */
+	uint64_t ip_bytes[2]; /* IP bytes per role, folded from the hot counters on overflow */
 	uint64_t hist;        /* Zeek history: up to 12 letters of 5 bits + count */
 	sw_tick_t start;
 	sw_tick_t hc_at;      /* first FIN (SW_SF_HALFCLOSED) */
 	uint32_t tw_next, tw_prev; /* timer-wheel list links (pool indexes, ~0 = none) */
+	sw_tick_t deadline;   /* SW_SF_FIXED: absolute end; else unused */
+	uint16_t rule;        /* index of the rule that matched + 1, 0 = default action */
+	uint8_t rexmit[2];    /* retransmissions per role (saturating), for Zeek's 't' */
 };
 
 static_assert(sizeof(struct sw_sess) == 64, "hot session record must be one cache line");
-static_assert(sizeof(struct sw_sess_cold) == 40, "cold session record grew");
+static_assert(sizeof(struct sw_sess_cold) == 48, "cold session record grew");
 
 #define SW_IDX_NONE 0xffffffffu
 

@@ -52,15 +52,14 @@ int sw_table_init(struct sw_table *t, uint32_t cap, uint64_t seed)
 	t->bkt = reserve(nb * sizeof(*t->bkt));
 	t->sess = reserve((size_t)cap * sizeof(*t->sess));
 	t->cold = reserve((size_t)cap * sizeof(*t->cold));
-	t->free_stk = reserve((size_t)cap * sizeof(*t->free_stk));
 	t->v6 = reserve((size_t)cap * sizeof(*t->v6));
 	t->v6_free = reserve((size_t)cap * sizeof(*t->v6_free));
-	if (!t->bkt || !t->sess || !t->cold || !t->free_stk || !t->v6 || !t->v6_free) {
+	if (!t->bkt || !t->sess || !t->cold || !t->v6 || !t->v6_free) {
 		sw_table_free(t);
 		return -ENOMEM;
 	}
 	t->map_bytes = nb * sizeof(*t->bkt) +
-		       (size_t)cap * (sizeof(*t->sess) + sizeof(*t->cold) + sizeof(*t->free_stk) +
+		       (size_t)cap * (sizeof(*t->sess) + sizeof(*t->cold) +
 				      sizeof(*t->v6) + sizeof(*t->v6_free));
 	return 0;
 }
@@ -70,7 +69,6 @@ void sw_table_free(struct sw_table *t)
 	release(t->bkt, ((size_t)t->bmask + 1) * sizeof(*t->bkt));
 	release(t->sess, (size_t)t->cap * sizeof(*t->sess));
 	release(t->cold, (size_t)t->cap * sizeof(*t->cold));
-	release(t->free_stk, (size_t)t->cap * sizeof(*t->free_stk));
 	release(t->v6, (size_t)t->cap * sizeof(*t->v6));
 	release(t->v6_free, (size_t)t->cap * sizeof(*t->v6_free));
 	memset(t, 0, sizeof(*t));
@@ -117,8 +115,8 @@ static uint32_t pool_get(struct sw_table *t)
 	uint32_t idx;
 
 	if (t->nfree && (t->nfree > SW_REUSE_DELAY || t->hwm == t->cap)) {
-		idx = t->free_stk[t->free_head];
-		t->free_head = (t->free_head + 1) % t->cap;
+		idx = t->free_head;
+		t->free_head = t->sess[idx].addr[0]; /* the free list runs through freed records */
 		t->nfree--;
 		return idx;
 	}
@@ -231,7 +229,12 @@ found:
 	if (t->sess[idx].flags & SW_SF_V6)
 		t->v6_free[t->v6_nfree++] = t->sess[idx].addr[0];
 	t->sess[idx].flags = 0;
-	t->free_stk[(t->free_head + t->nfree++) % t->cap] = idx;
+	t->sess[idx].addr[0] = SW_IDX_NONE;
+	if (t->nfree++)
+		t->sess[t->free_tail].addr[0] = idx;
+	else
+		t->free_head = idx;
+	t->free_tail = idx;
 	t->count--;
 }
 
@@ -240,6 +243,6 @@ size_t sw_table_bytes_per_session(const struct sw_table *t, int v6)
 	/* Index share at the table's design load (cap sessions in bmask+1 buckets). */
 	size_t index = ((size_t)t->bmask + 1) * sizeof(struct sw_bucket) / t->cap;
 
-	return sizeof(struct sw_sess) + sizeof(struct sw_sess_cold) + sizeof(uint32_t) + index +
+	return sizeof(struct sw_sess) + sizeof(struct sw_sess_cold) + index +
 	       (v6 ? sizeof(struct sw_v6key) + sizeof(uint32_t) : 0);
 }

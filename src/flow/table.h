@@ -11,7 +11,7 @@
  * The table is sized so buckets are at most 4/7 full (max-sessions / 4
  * buckets, power of two), which keeps overflow rare.
  *
- * Memory: the index, the pools and the free stack are reserved with mmap
+ * Memory: the index and the pools are reserved with mmap
  * (MAP_NORESERVE) for max-sessions up front and touched only as sessions
  * are created, so a large limit costs address space, not RAM, until used.
  * Nothing here allocates after sw_table_init().
@@ -56,9 +56,8 @@ struct sw_table {
 	uint32_t cap; /* max sessions */
 	uint32_t count;
 	uint32_t hwm;   /* pool indexes below hwm have been used at least once */
-	uint32_t nfree; /* freed indexes waiting in the free_stk ring */
-	uint32_t free_head;
-	uint32_t *free_stk; /* ring of cap entries */
+	uint32_t nfree; /* freed records waiting, FIFO from free_head to free_tail */
+	uint32_t free_head, free_tail; /* linked through sess[].addr[0] */
 	struct sw_sess *sess;
 	struct sw_sess_cold *cold;
 	struct sw_v6key *v6;
@@ -151,8 +150,8 @@ static inline void sw_table_prefetch(const struct sw_table *t, uint64_t h)
 }
 
 /*
- * Second prefetch stage, once the bucket is in cache: fetch the session
- * records (hot line and cold record) whose signature matches.
+ * Second prefetch stage, once the bucket is in cache: fetch the hot session
+ * lines whose signature matches (established packets need nothing else).
  */
 static inline void sw_table_prefetch_match(const struct sw_table *t, uint64_t h)
 {
@@ -161,10 +160,7 @@ static inline void sw_table_prefetch_match(const struct sw_table *t, uint64_t h)
 
 	for (int i = 0; i < SW_BUCKET_SLOTS; i++) {
 		if (b->sig[i] == sig) {
-			const char *c = (const char *)&t->cold[b->idx[i]];
 			sw_prefetch(&t->sess[b->idx[i]]);
-			sw_prefetch(c);
-			sw_prefetch(c + sizeof(struct sw_sess_cold) - 1);
 		}
 	}
 }

@@ -230,9 +230,9 @@ void sw_zeek_tcp(struct sw_sess *s, struct sw_sess_cold *c, int dir, const struc
 
 	/* Retransmission: Zeek's DidRxmit, logarithmic. */
 	if ((ev & SW_EV_RETRANS) && !(fl & SW_TH_RST)) {
-		if (s->rexmit[dir] < 255)
-			s->rexmit[dir]++;
-		if (s->rexmit[dir] == 1 || s->rexmit[dir] == 10 || s->rexmit[dir] == 100)
+		if (c->rexmit[dir] < 255)
+			c->rexmit[dir]++;
+		if (c->rexmit[dir] == 1 || c->rexmit[dir] == 10 || c->rexmit[dir] == 100)
 			add(c, dir, L_T);
 		/* Late data may fill the hole this side left. */
 		s->hist_seen &= ~HOLE(dir);
