@@ -14,7 +14,21 @@
 #include "io/capture.h"
 #include "statewall/engine.h"
 
+#define REPLAY_BATCH 32
+
+/* One batch of packets on its way through sw_engine_burst. */
+struct batch {
+	const uint8_t *frame[REPLAY_BATCH];
+	uint32_t caplen[REPLAY_BATCH], wirelen[REPLAY_BATCH];
+	sw_time_t ts[REPLAY_BATCH];
+	uint64_t num[REPLAY_BATCH]; /* packet number in the capture */
+	struct sw_verdict v[REPLAY_BATCH];
+	uint8_t *copy; /* REPLAY_BATCH slots of `slot` bytes, when the reader reuses its buffer */
+	uint32_t slot;
+};
+
 struct replay {
+	struct batch batch;
 	FILE *log;
 	struct sw_summary sum;
 	int oom;
@@ -76,7 +90,8 @@ int sw_cmd_replay(int argc, char **argv)
 	const uint8_t *data;
 	uint32_t caplen, wirelen;
 	sw_time_t ts;
-	int link, progress;
+	int link, progress, stable;
+	uint64_t last_progress = 0;
 
 	app_conf_init(&ac);
 	optind = 1;
@@ -155,38 +170,76 @@ int sw_cmd_replay(int argc, char **argv)
 	}
 	sw_engine_on_end(eng, on_end, &r);
 	progress = !quiet && isatty(STDERR_FILENO);
+	stable = sw_capture_stable(cap);
+	if (!stable) {
+		int snap = sw_capture_snaplen(cap);
+		r.batch.slot = snap > 0 && snap <= 262144 ? (uint32_t)snap : 262144;
+		r.batch.copy = malloc((size_t)REPLAY_BATCH * r.batch.slot);
+		if (!r.batch.copy) {
+			fputs("statewall replay: out of memory\n", stderr);
+			rc = -1;
+			goto out;
+		}
+	}
 
-	for (;;) {
-		struct sw_verdict v;
-		int n;
+	for (int done = 0; !done;) {
+		struct batch *b = &r.batch;
+		int n = 0;
 
-		if (max_pkts && sw_capture_count(cap) >= max_pkts)
-			break;
-		n = sw_capture_next(cap, &data, &caplen, &wirelen, &ts, err, sizeof(err));
+		/* Gather a batch: the engine looks sessions up 32 at a time with prefetch. */
+		while (n < REPLAY_BATCH) {
+			int got;
+
+			if (max_pkts && sw_capture_count(cap) >= max_pkts) {
+				done = 1;
+				break;
+			}
+			got = sw_capture_next(cap, &data, &caplen, &wirelen, &ts, err, sizeof(err));
+			if (got <= 0) {
+				if (got < 0) {
+					fprintf(stderr, "statewall replay: %s (the summary covers the packets "
+						"before it)\n", err);
+					rc = -1;
+				}
+				done = 1;
+				break;
+			}
+			if (!stable) {
+				/* libpcap reuses its buffer: keep a copy for the batch. */
+				memcpy(b->copy + (size_t)n * b->slot, data, caplen < b->slot ? caplen : b->slot);
+				data = b->copy + (size_t)n * b->slot;
+				if (caplen > b->slot)
+					caplen = b->slot;
+			}
+			b->frame[n] = data;
+			b->caplen[n] = caplen;
+			b->wirelen[n] = wirelen;
+			b->ts[n] = ts;
+			b->num[n] = sw_capture_count(cap);
+			n++;
+		}
 		if (n == 0)
 			break;
-		if (n < 0) {
-			fprintf(stderr, "statewall replay: %s (the summary covers the packets before it)\n",
-				err);
-			rc = -1;
-			break;
+		sw_engine_burst(eng, b->frame, b->caplen, link, b->ts, (unsigned)n, b->v);
+		for (int i = 0; i < n; i++) {
+			const struct sw_verdict *v = &b->v[i];
+			if (vf)
+				fprintf(vf, "%llu %s %s %u\n", (unsigned long long)b->num[i],
+					v->action == SW_PASS ? "pass" : "drop", sw_drop_name(v->reason), v->sess);
+			if (v->action == SW_PASS && wd)
+				sw_dumper_write(wd, b->frame[i], b->caplen[i], b->wirelen[i], b->ts[i]);
+			else if (v->action == SW_DROP && dd)
+				sw_dumper_write(dd, b->frame[i], b->caplen[i], b->wirelen[i], b->ts[i]);
 		}
-		v = sw_engine_packet(eng, data, caplen, link, ts);
-		if (vf)
-			fprintf(vf, "%llu %s %s %u\n", (unsigned long long)sw_capture_count(cap),
-				v.action == SW_PASS ? "pass" : "drop", sw_drop_name(v.reason), v.sess);
-		if (v.action == SW_PASS && wd)
-			sw_dumper_write(wd, data, caplen, wirelen, ts);
-		else if (v.action == SW_DROP && dd)
-			sw_dumper_write(dd, data, caplen, wirelen, ts);
-		if (progress && (sw_capture_count(cap) & 0xffff) == 0) {
-			uint64_t done, total;
-			sw_capture_progress(cap, &done, &total);
+		if (progress && (sw_capture_count(cap) >> 16) != (last_progress >> 16)) {
+			uint64_t pos, total;
+			last_progress = sw_capture_count(cap);
+			sw_capture_progress(cap, &pos, &total);
 			if (total)
-				fprintf(stderr, "\r%llu packets, %3.0f%%", (unsigned long long)sw_capture_count(cap),
-					100.0 * (double)done / (double)total);
+				fprintf(stderr, "\r%llu packets, %3.0f%%", (unsigned long long)last_progress,
+					100.0 * (double)pos / (double)total);
 			else
-				fprintf(stderr, "\r%llu packets", (unsigned long long)sw_capture_count(cap));
+				fprintf(stderr, "\r%llu packets", (unsigned long long)last_progress);
 		}
 	}
 	if (progress)
@@ -214,6 +267,7 @@ out:
 	}
 	if (vf && vf != stdout && fclose(vf) != 0)
 		rc = -1;
+	free(r.batch.copy);
 	sw_summary_free(&r.sum);
 	sw_engine_destroy(eng);
 	sw_capture_close(cap);

@@ -6,20 +6,74 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "io/capture.h"
 
+/*
+ * Two readers behind one interface: classic pcap files are mapped and walked
+ * in place (no copy, and every packet stays addressable until close, so the
+ * engine can take a whole batch at once); pcapng, pipes and anything else go
+ * through libpcap.  Both use libpcap's BPF compiler and filter.
+ */
 struct sw_capture {
-	pcap_t *p;
+	pcap_t *p; /* libpcap reader, or a dead handle for the filter in mmap mode */
 	FILE *fp;
 	int precision_ns;
 	uint64_t count;
 	uint64_t size;
 	struct bpf_program prog;
 	int has_prog;
+	/* mmap reader */
+	const uint8_t *map;
+	size_t map_len, off;
+	int swapped, link, snaplen;
 	char name[256];
 };
+
+#define PCAP_MAX_CAPLEN 262144u
+
+static uint32_t rd32(const struct sw_capture *c, const uint8_t *b)
+{
+	uint32_t v;
+
+	memcpy(&v, b, 4);
+	return c->swapped ? __builtin_bswap32(v) : v;
+}
+
+/* Map a classic pcap file; 1 if mapped, 0 if it is not one (use libpcap). */
+static int try_map(struct sw_capture *c, FILE *fp)
+{
+	struct stat stb;
+	uint8_t *m;
+	uint32_t magic;
+
+	if (fstat(fileno(fp), &stb) < 0 || !S_ISREG(stb.st_mode) || stb.st_size < 24)
+		return 0;
+	m = mmap(NULL, (size_t)stb.st_size, PROT_READ, MAP_PRIVATE, fileno(fp), 0);
+	if (m == MAP_FAILED)
+		return 0;
+	memcpy(&magic, m, 4);
+	switch (magic) {
+	case 0xa1b2c3d4: c->precision_ns = 0; c->swapped = 0; break;
+	case 0xa1b23c4d: c->precision_ns = 1; c->swapped = 0; break;
+	case 0xd4c3b2a1: c->precision_ns = 0; c->swapped = 1; break;
+	case 0x4d3cb2a1: c->precision_ns = 1; c->swapped = 1; break;
+	default:
+		munmap(m, (size_t)stb.st_size);
+		return 0;
+	}
+	(void)madvise(m, (size_t)stb.st_size, MADV_SEQUENTIAL);
+	c->map = m;
+	c->map_len = (size_t)stb.st_size;
+	c->off = 24;
+	c->snaplen = (int)rd32(c, m + 16);
+	c->link = (int)(rd32(c, m + 20) & 0x03ffffff);
+	c->size = c->map_len;
+	return 1;
+}
 
 struct sw_dumper {
 	pcap_t *p;
@@ -35,7 +89,8 @@ static int finish_open(struct sw_capture *c, const char *filter, char *err, size
 		}
 		c->has_prog = 1;
 	}
-	c->precision_ns = pcap_get_tstamp_precision(c->p) == PCAP_TSTAMP_PRECISION_NANO;
+	if (!c->map)
+		c->precision_ns = pcap_get_tstamp_precision(c->p) == PCAP_TSTAMP_PRECISION_NANO;
 	return 0;
 }
 
@@ -53,17 +108,26 @@ int sw_capture_open_fp(struct sw_capture **out, FILE *fp, const char *name, cons
 		return -ENOMEM;
 	}
 	snprintf(c->name, sizeof(c->name), "%s", name);
-	if (fstat(fileno(fp), &stb) == 0 && S_ISREG(stb.st_mode))
-		c->size = (uint64_t)stb.st_size;
-	c->p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, perr);
-	if (!c->p) {
-		snprintf(err, errlen, "%s: not a readable pcap or pcapng file: %s", name,
-			 *perr ? perr : "unknown format");
-		fclose(fp);
-		free(c);
-		return -EINVAL;
+	if (try_map(c, fp)) {
+		fclose(fp); /* the mapping stays valid */
+		c->p = pcap_open_dead(c->link, c->snaplen > 0 ? c->snaplen : (int)PCAP_MAX_CAPLEN);
+		if (!c->p) {
+			sw_capture_close(c);
+			return -ENOMEM;
+		}
+	} else {
+		if (fstat(fileno(fp), &stb) == 0 && S_ISREG(stb.st_mode))
+			c->size = (uint64_t)stb.st_size;
+		c->p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, perr);
+		if (!c->p) {
+			snprintf(err, errlen, "%s: not a readable pcap or pcapng file: %s", name,
+				 *perr ? perr : "unknown format");
+			fclose(fp);
+			free(c);
+			return -EINVAL;
+		}
+		c->fp = fp;
 	}
-	c->fp = fp;
 	rc = finish_open(c, filter, err, errlen);
 	if (rc < 0) {
 		sw_capture_close(c);
@@ -87,12 +151,58 @@ int sw_capture_open(struct sw_capture **out, const char *path, const char *filte
 	return sw_capture_open_fp(out, fp, path, filter, err, errlen);
 }
 
+/* The mmap reader's next record. */
+static int map_next(struct sw_capture *c, const uint8_t **data, uint32_t *caplen,
+		    uint32_t *wirelen, sw_time_t *ts, char *err, size_t errlen)
+{
+	for (;;) {
+		const uint8_t *h = c->map + c->off;
+		uint32_t cap;
+		struct pcap_pkthdr ph;
+
+		if (c->off == c->map_len)
+			return 0;
+		if (c->map_len - c->off < 16) {
+			snprintf(err, errlen, "%s: after packet %llu: truncated record header (%zu of 16 bytes)",
+				 c->name, (unsigned long long)c->count, c->map_len - c->off);
+			return -1;
+		}
+		cap = rd32(c, h + 8);
+		if (cap > PCAP_MAX_CAPLEN) {
+			snprintf(err, errlen, "%s: after packet %llu: corrupt record: captured length %u "
+				 "is larger than any capture allows (%u)", c->name,
+				 (unsigned long long)c->count, cap, PCAP_MAX_CAPLEN);
+			return -1;
+		}
+		if (c->map_len - c->off - 16 < cap) {
+			snprintf(err, errlen, "%s: after packet %llu: truncated packet (%zu of %u bytes)",
+				 c->name, (unsigned long long)c->count, c->map_len - c->off - 16, cap);
+			return -1;
+		}
+		c->off += 16 + cap;
+		c->count++;
+		*data = h + 16;
+		*caplen = cap;
+		*wirelen = rd32(c, h + 12);
+		*ts = (sw_time_t)rd32(c, h) * SW_NS_PER_SEC +
+		      (sw_time_t)rd32(c, h + 4) * (c->precision_ns ? 1 : 1000);
+		if (!c->has_prog)
+			return 1;
+		ph.caplen = cap;
+		ph.len = *wirelen;
+		if (pcap_offline_filter(&c->prog, &ph, *data))
+			return 1;
+	}
+}
+
 int sw_capture_next(struct sw_capture *c, const uint8_t **data, uint32_t *caplen,
 		    uint32_t *wirelen, sw_time_t *ts, char *err, size_t errlen)
 {
 	struct pcap_pkthdr *h;
 	const u_char *d;
 
+	if (c->map)
+		return map_next(c, data, caplen, wirelen, ts, err, errlen);
 	for (;;) {
 		int rc = pcap_next_ex(c->p, &h, &d);
 		if (rc == PCAP_ERROR_BREAK)
@@ -116,14 +226,19 @@ int sw_capture_next(struct sw_capture *c, const uint8_t **data, uint32_t *caplen
 	}
 }
 
+int sw_capture_stable(const struct sw_capture *c)
+{
+	return c->map != NULL;
+}
+
 int sw_capture_linktype(const struct sw_capture *c)
 {
-	return pcap_datalink(c->p);
+	return c->map ? c->link : pcap_datalink(c->p);
 }
 
 int sw_capture_snaplen(const struct sw_capture *c)
 {
-	return pcap_snapshot(c->p);
+	return c->map ? c->snaplen : pcap_snapshot(c->p);
 }
 
 uint64_t sw_capture_count(const struct sw_capture *c)
@@ -133,7 +248,7 @@ uint64_t sw_capture_count(const struct sw_capture *c)
 
 void sw_capture_progress(const struct sw_capture *c, uint64_t *done, uint64_t *total)
 {
-	long pos = c->fp ? ftell(c->fp) : -1;
+	long pos = c->map ? (long)c->off : c->fp ? ftell(c->fp) : -1;
 
 	*done = pos > 0 ? (uint64_t)pos : 0;
 	*total = c->size;
@@ -146,7 +261,9 @@ void sw_capture_close(struct sw_capture *c)
 	if (c->has_prog)
 		pcap_freecode(&c->prog);
 	if (c->p)
-		pcap_close(c->p); /* closes c->fp too */
+		pcap_close(c->p); /* closes c->fp too, in libpcap mode */
+	if (c->map)
+		munmap((void *)c->map, c->map_len);
 	free(c);
 }
 

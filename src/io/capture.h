@@ -28,6 +28,12 @@ int sw_capture_open_fp(struct sw_capture **out, FILE *fp, const char *name, cons
 int sw_capture_next(struct sw_capture *c, const uint8_t **data, uint32_t *caplen,
 		    uint32_t *wirelen, sw_time_t *ts, char *err, size_t errlen);
 
+/*
+ * 1 if packets stay addressable until close (a mapped classic pcap): a caller
+ * may then hold a whole batch of them.  0: each is valid until the next call.
+ */
+int sw_capture_stable(const struct sw_capture *c);
+
 int sw_capture_linktype(const struct sw_capture *c);
 int sw_capture_snaplen(const struct sw_capture *c);
 /* Packets returned so far (1-based number of the last one). */
