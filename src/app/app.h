@@ -22,5 +22,7 @@ void app_conf_free(struct app_conf *ac);
 int sw_cmd_replay(int argc, char **argv);
 int sw_cmd_analyze(int argc, char **argv);
 int sw_cmd_timeouts(int argc, char **argv);
+int sw_cmd_run(int argc, char **argv);
+int sw_cmd_cli(int argc, char **argv);
 
 #endif

@@ -81,6 +81,8 @@ static const struct command {
 	{"replay", "CAPTURE", "run a capture through the session engine", sw_cmd_replay},
 	{"analyze", "CAPTURE", "which timers break which sessions, and what fixing them costs", sw_cmd_analyze},
 	{"timeouts", "", "list every session timeout with its default and range", sw_cmd_timeouts},
+	{"run", "--vwire A,B", "inline firewall between two interfaces", sw_cmd_run},
+	{"cli", "[-c COMMAND]", "PAN-OS style CLI to a running daemon", sw_cmd_cli},
 };
 
 static void usage(FILE *f)

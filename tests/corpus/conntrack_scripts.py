@@ -66,6 +66,9 @@ def main():
             passed += ok
             ok_all &= ok
             print(f"{'ok  ' if ok else 'DIFF'} {name}: {desc}")
+    if checks == 0:
+        print(f"no conntrack scripts under {a.corpus}/packetdrill-scenarios/linux-nf-conntrack")
+        return 1
     print(f"{passed} passed, {checks - passed} failed")
     return 0 if ok_all else 1
 

@@ -82,6 +82,9 @@ def main():
             agree += ok
             print(f"{'ok  ' if ok else 'DIFF'} {test}: suricata {want}, statewall {', '.join(got) or 'no session'}"
                   + (f" ({cand[0]['orig_state']}/{cand[0]['resp_state']})" if cand and not ok else ""))
+    if total == 0:
+        print(f"no suricata-verify flow checks found under {root}")
+        return 1
     print(f"suricata tcp.state agreement: {agree}/{total}")
     print(f"{agree} passed, {total - agree} failed")
     return 0 if agree == total else 1
