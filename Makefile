@@ -3,12 +3,13 @@
 #   make check      bootstrap, -Werror build, all tests, ASan+UBSan build and tests, bounded fuzzing
 #   make demo       bootstrap, build, replay the bundled half-close capture under two policies
 #   make bench      engine vs raw hash lookup, bytes per session (not in CI)
+#   make lab        client / statewall / server in network namespaces, to try the daemon
 
 JOBS     ?= $(shell nproc)
 FUZZ_SECS ?= 20
 CMAKE    ?= cmake
 
-.PHONY: all build bootstrap check test test-asan fuzz demo bench clean
+.PHONY: all build bootstrap check test test-asan fuzz demo bench lab clean
 
 all: build
 
@@ -48,6 +49,9 @@ bench:
 	@$(CMAKE) -S . -B build-bench -DCMAKE_BUILD_TYPE=Release >/dev/null
 	@$(CMAKE) --build build-bench -j$(JOBS)
 	scripts/bench build-bench
+
+lab: bootstrap build
+	scripts/lab
 
 clean:
 	rm -rf build build-asan build-fuzz build-bench

@@ -1,0 +1,387 @@
+/*
+ * afpacket.c - AF_PACKET ports: TPACKET_V3 receive ring, TPACKET_V2 transmit
+ * ring.  See afpacket.h.
+ *
+ * Receive: one socket per interface, bound to it (opened with protocol 0 so
+ * nothing is queued before the bind), a ring of RX_BLOCKS blocks.  The kernel
+ * fills a block and hands it over when it is full or RX_TOV_MS after its
+ * first frame, so a quiet link still sees ~1 ms latency and a busy one gets
+ * hundreds of frames per poll() wakeup.
+ *
+ * Transmit: a second socket on the same interface (protocol 0: it receives
+ * nothing) with a TPACKET_V2 TX ring.  sw_afp_tx() copies a frame into the
+ * next free slot and marks it TP_STATUS_SEND_REQUEST; sw_afp_tx_flush() makes
+ * one send() for all of them.  PACKET_LOSS makes the kernel mark a frame it
+ * cannot send (too big, malformed) TP_STATUS_WRONG_FORMAT and go on, instead
+ * of blocking the ring.
+ *
+ * Frames the stack received with the VLAN tag in the metadata
+ * (TP_STATUS_VLAN_VALID) get the tag put back in front of the EtherType, so
+ * the engine and the far side see the frame as it was on the wire.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "io/afpacket.h"
+
+#ifndef PACKET_IGNORE_OUTGOING
+#define PACKET_IGNORE_OUTGOING 23
+#endif
+
+#define RX_BLOCK_SIZE (1u << 18) /* 256 KiB */
+#define RX_BLOCKS 32             /* 8 MiB of receive ring per interface */
+#define RX_FRAME_SIZE 2048       /* V3 ignores it but checks it */
+#define RX_TOV_MS 1
+#define TX_FRAMES 1024
+#define VLAN_SCRATCH 256         /* frames of one rx() call that may need a tag put back */
+#define VLAN_SLOT 2048
+
+struct sw_afp {
+	char name[IF_NAMESIZE];
+	int ifindex;
+	int fd, txfd;
+	uint8_t *rx_ring;
+	size_t rx_ring_len;
+	unsigned rx_block;        /* block to look at next */
+	struct tpacket_block_desc *cur; /* block being handed out, NULL if none */
+	struct tpacket3_hdr *next_hdr;  /* next frame of cur */
+	uint32_t left;                  /* frames of cur not handed out */
+	uint8_t *tx_ring;
+	size_t tx_ring_len;
+	unsigned tx_frame_size, tx_frames, tx_idx, tx_queued;
+	uint8_t *vlan_scratch;
+	struct sw_afp_stats st;
+};
+
+/* fmt takes the interface name, then strerror(e) */
+static int fail(char *err, size_t errlen, int e, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int fail(char *err, size_t errlen, int e, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -e;
+}
+
+static int open_rx(struct sw_afp *p, char *err, size_t errlen)
+{
+	int v = TPACKET_V3, one = 1;
+	struct tpacket_req3 req;
+	struct sockaddr_ll sll;
+	struct packet_mreq mr;
+
+	p->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (p->fd < 0)
+		return fail(err, errlen, errno, "%s: cannot open an AF_PACKET socket: %s (root or "
+						"CAP_NET_RAW needed)", p->name, strerror(errno));
+	if (setsockopt(p->fd, SOL_PACKET, PACKET_VERSION, &v, sizeof(v)) < 0)
+		return fail(err, errlen, errno, "%s: TPACKET_V3 not supported: %s", p->name, strerror(errno));
+	memset(&req, 0, sizeof(req));
+	req.tp_block_size = RX_BLOCK_SIZE;
+	req.tp_block_nr = RX_BLOCKS;
+	req.tp_frame_size = RX_FRAME_SIZE;
+	req.tp_frame_nr = RX_BLOCK_SIZE / RX_FRAME_SIZE * RX_BLOCKS;
+	req.tp_retire_blk_tov = RX_TOV_MS;
+	if (setsockopt(p->fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof(req)) < 0)
+		return fail(err, errlen, errno, "%s: cannot set up the receive ring: %s", p->name, strerror(errno));
+	p->rx_ring_len = (size_t)RX_BLOCK_SIZE * RX_BLOCKS;
+	p->rx_ring = mmap(NULL, p->rx_ring_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_LOCKED,
+			  p->fd, 0);
+	if (p->rx_ring == MAP_FAILED) /* MAP_LOCKED can fail under RLIMIT_MEMLOCK */
+		p->rx_ring = mmap(NULL, p->rx_ring_len, PROT_READ | PROT_WRITE, MAP_SHARED, p->fd, 0);
+	if (p->rx_ring == MAP_FAILED) {
+		p->rx_ring = NULL;
+		return fail(err, errlen, errno, "%s: cannot map the receive ring: %s", p->name, strerror(errno));
+	}
+	/* Best effort: older kernels lack it; the pkttype check below covers them. */
+	(void)setsockopt(p->fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one));
+
+	memset(&sll, 0, sizeof(sll));
+	sll.sll_family = AF_PACKET;
+	sll.sll_protocol = htons(ETH_P_ALL);
+	sll.sll_ifindex = p->ifindex;
+	if (bind(p->fd, (struct sockaddr *)&sll, sizeof(sll)) < 0)
+		return fail(err, errlen, errno, "%s: cannot bind the receive socket: %s", p->name, strerror(errno));
+
+	memset(&mr, 0, sizeof(mr));
+	mr.mr_ifindex = p->ifindex;
+	mr.mr_type = PACKET_MR_PROMISC;
+	if (setsockopt(p->fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) < 0)
+		return fail(err, errlen, errno, "%s: cannot make the interface promiscuous: %s",
+			    p->name, strerror(errno));
+	return 0;
+}
+
+static int open_tx(struct sw_afp *p, char *err, size_t errlen)
+{
+	int v = TPACKET_V2, one = 1;
+	struct tpacket_req req;
+	struct sockaddr_ll sll;
+	struct ifreq ifr;
+	unsigned need, fs = 2048, mtu = 1500;
+
+	p->txfd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (p->txfd < 0)
+		return fail(err, errlen, errno, "%s: cannot open an AF_PACKET socket: %s", p->name, strerror(errno));
+	memset(&ifr, 0, sizeof(ifr));
+	memcpy(ifr.ifr_name, p->name, strlen(p->name) + 1);
+	if (ioctl(p->txfd, SIOCGIFMTU, &ifr) == 0 && ifr.ifr_mtu > 0)
+		mtu = (unsigned)ifr.ifr_mtu;
+	/* slot: header + Ethernet + two VLAN tags + MTU, a power of two */
+	need = (unsigned)TPACKET2_HDRLEN + 14 + 8 + mtu;
+	while (fs < need && fs < (1u << 17))
+		fs <<= 1;
+	p->tx_frame_size = fs;
+	p->tx_frames = TX_FRAMES;
+	if (setsockopt(p->txfd, SOL_PACKET, PACKET_VERSION, &v, sizeof(v)) < 0)
+		return fail(err, errlen, errno, "%s: TPACKET_V2 not supported: %s", p->name, strerror(errno));
+	(void)setsockopt(p->txfd, SOL_PACKET, PACKET_LOSS, &one, sizeof(one));
+	memset(&req, 0, sizeof(req));
+	req.tp_frame_size = fs;
+	req.tp_frame_nr = TX_FRAMES;
+	req.tp_block_size = fs > 65536 ? fs : 65536;
+	req.tp_block_nr = TX_FRAMES * fs / req.tp_block_size;
+	if (setsockopt(p->txfd, SOL_PACKET, PACKET_TX_RING, &req, sizeof(req)) < 0)
+		return fail(err, errlen, errno, "%s: cannot set up the transmit ring: %s", p->name, strerror(errno));
+	p->tx_ring_len = (size_t)req.tp_block_size * req.tp_block_nr;
+	p->tx_ring = mmap(NULL, p->tx_ring_len, PROT_READ | PROT_WRITE, MAP_SHARED, p->txfd, 0);
+	if (p->tx_ring == MAP_FAILED) {
+		p->tx_ring = NULL;
+		return fail(err, errlen, errno, "%s: cannot map the transmit ring: %s", p->name, strerror(errno));
+	}
+	memset(&sll, 0, sizeof(sll));
+	sll.sll_family = AF_PACKET;
+	sll.sll_protocol = 0; /* transmit only */
+	sll.sll_ifindex = p->ifindex;
+	if (bind(p->txfd, (struct sockaddr *)&sll, sizeof(sll)) < 0)
+		return fail(err, errlen, errno, "%s: cannot bind the transmit socket: %s", p->name, strerror(errno));
+	return 0;
+}
+
+int sw_afp_open(struct sw_afp **out, const char *ifname, char *err, size_t errlen)
+{
+	struct sw_afp *p;
+	int rc;
+
+	*out = NULL;
+	if (!ifname[0] || strlen(ifname) >= IF_NAMESIZE) {
+		snprintf(err, errlen, "'%s': not an interface name", ifname);
+		return -EINVAL;
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p) {
+		snprintf(err, errlen, "%s: out of memory", ifname);
+		return -ENOMEM;
+	}
+	p->fd = p->txfd = -1;
+	memcpy(p->name, ifname, strlen(ifname) + 1);
+	p->ifindex = (int)if_nametoindex(ifname);
+	if (p->ifindex == 0) {
+		rc = fail(err, errlen, errno, "%s: no such interface (%s)", ifname, strerror(errno));
+		goto bad;
+	}
+	p->vlan_scratch = malloc((size_t)VLAN_SCRATCH * VLAN_SLOT);
+	if (!p->vlan_scratch) {
+		rc = fail(err, errlen, ENOMEM, "%s: %s", ifname, strerror(ENOMEM));
+		goto bad;
+	}
+	if ((rc = open_rx(p, err, errlen)) < 0 || (rc = open_tx(p, err, errlen)) < 0)
+		goto bad;
+	*out = p;
+	return 0;
+bad:
+	sw_afp_close(p);
+	return rc;
+}
+
+void sw_afp_close(struct sw_afp *p)
+{
+	if (!p)
+		return;
+	if (p->rx_ring)
+		munmap(p->rx_ring, p->rx_ring_len);
+	if (p->tx_ring)
+		munmap(p->tx_ring, p->tx_ring_len);
+	if (p->fd >= 0)
+		close(p->fd);
+	if (p->txfd >= 0)
+		close(p->txfd);
+	free(p->vlan_scratch);
+	free(p);
+}
+
+int sw_afp_fd(const struct sw_afp *p)
+{
+	return p->fd;
+}
+
+const char *sw_afp_name(const struct sw_afp *p)
+{
+	return p->name;
+}
+
+int sw_afp_ifindex(const struct sw_afp *p)
+{
+	return p->ifindex;
+}
+
+static struct tpacket_block_desc *block(const struct sw_afp *p, unsigned i)
+{
+	return (struct tpacket_block_desc *)(p->rx_ring + (size_t)i * RX_BLOCK_SIZE);
+}
+
+int sw_afp_rx_pending(const struct sw_afp *p)
+{
+	return p->cur != NULL;
+}
+
+unsigned sw_afp_rx(struct sw_afp *p, const uint8_t **frames, uint32_t *lens, unsigned max)
+{
+	unsigned n = 0, nvlan = 0;
+
+	if (!p->cur) {
+		struct tpacket_block_desc *bd = block(p, p->rx_block);
+		if (!(__atomic_load_n(&bd->hdr.bh1.block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER))
+			return 0;
+		p->cur = bd;
+		p->left = bd->hdr.bh1.num_pkts;
+		p->next_hdr = (struct tpacket3_hdr *)((uint8_t *)bd + bd->hdr.bh1.offset_to_first_pkt);
+	}
+	while (p->left > 0 && n < max) {
+		struct tpacket3_hdr *h = p->next_hdr;
+		const struct sockaddr_ll *sll =
+			(const struct sockaddr_ll *)((uint8_t *)h + TPACKET_ALIGN(sizeof(*h)));
+		const uint8_t *data = (const uint8_t *)h + h->tp_mac;
+		uint32_t len = h->tp_snaplen;
+
+		p->left--;
+		p->next_hdr = (struct tpacket3_hdr *)((uint8_t *)h + h->tp_next_offset);
+		if (sll->sll_pkttype == PACKET_OUTGOING)
+			continue;
+		if (h->tp_snaplen < h->tp_len) {
+			p->st.rx_truncated++;
+			continue;
+		}
+		if ((h->tp_status & TP_STATUS_VLAN_VALID) && len >= 12) {
+			/* put the tag the NIC/stack lifted back in front of the EtherType */
+			uint16_t tpid = (h->tp_status & TP_STATUS_VLAN_TPID_VALID) ? h->hv1.tp_vlan_tpid
+										 : ETH_P_8021Q;
+			uint8_t *s;
+			if (nvlan >= VLAN_SCRATCH || len + 4 > VLAN_SLOT) {
+				p->st.rx_truncated++;
+				continue;
+			}
+			s = p->vlan_scratch + (size_t)nvlan++ * VLAN_SLOT;
+			memcpy(s, data, 12);
+			s[12] = (uint8_t)(tpid >> 8);
+			s[13] = (uint8_t)tpid;
+			s[14] = (uint8_t)(h->hv1.tp_vlan_tci >> 8);
+			s[15] = (uint8_t)h->hv1.tp_vlan_tci;
+			memcpy(s + 16, data + 12, len - 12);
+			data = s;
+			len += 4;
+		}
+		frames[n] = data;
+		lens[n] = len;
+		p->st.rx_pkts++;
+		p->st.rx_bytes += len;
+		n++;
+	}
+	return n;
+}
+
+void sw_afp_rx_done(struct sw_afp *p)
+{
+	if (!p->cur)
+		return;
+	__atomic_store_n(&p->cur->hdr.bh1.block_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+	p->cur = NULL;
+	p->left = 0;
+	p->rx_block = (p->rx_block + 1) % RX_BLOCKS;
+}
+
+static struct tpacket2_hdr *tx_slot(const struct sw_afp *p, unsigned i)
+{
+	return (struct tpacket2_hdr *)(p->tx_ring + (size_t)i * p->tx_frame_size);
+}
+
+void sw_afp_tx_flush(struct sw_afp *p)
+{
+	if (!p->tx_queued)
+		return;
+	if (send(p->txfd, NULL, 0, MSG_DONTWAIT) < 0 && errno != EAGAIN && errno != ENOBUFS)
+		p->st.tx_errors++;
+	p->tx_queued = 0;
+}
+
+int sw_afp_tx(struct sw_afp *p, const uint8_t *frame, uint32_t len)
+{
+	struct tpacket2_hdr *h = tx_slot(p, p->tx_idx);
+	uint32_t st = __atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE);
+
+	if (len + TPACKET2_HDRLEN - sizeof(struct sockaddr_ll) > p->tx_frame_size) {
+		p->st.tx_too_big++;
+		return -EMSGSIZE;
+	}
+	if (st == TP_STATUS_WRONG_FORMAT) {
+		p->st.tx_errors++;
+		st = TP_STATUS_AVAILABLE;
+	}
+	if (st != TP_STATUS_AVAILABLE) {
+		/* the ring is full: push what is queued and look once more */
+		sw_afp_tx_flush(p);
+		st = __atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE);
+		if (st == TP_STATUS_WRONG_FORMAT) {
+			p->st.tx_errors++;
+			st = TP_STATUS_AVAILABLE;
+		}
+		if (st != TP_STATUS_AVAILABLE) {
+			struct pollfd pfd = {.fd = p->txfd, .events = POLLOUT};
+			(void)poll(&pfd, 1, 1);
+			st = __atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE);
+			if (st == TP_STATUS_WRONG_FORMAT)
+				st = TP_STATUS_AVAILABLE;
+			if (st != TP_STATUS_AVAILABLE) {
+				p->st.tx_ring_full++;
+				return -ENOBUFS;
+			}
+		}
+	}
+	memcpy((uint8_t *)h + TPACKET2_HDRLEN - sizeof(struct sockaddr_ll), frame, len);
+	h->tp_len = len;
+	h->tp_snaplen = len;
+	__atomic_store_n(&h->tp_status, TP_STATUS_SEND_REQUEST, __ATOMIC_RELEASE);
+	p->tx_idx = (p->tx_idx + 1) % p->tx_frames;
+	p->tx_queued++;
+	p->st.tx_pkts++;
+	p->st.tx_bytes += len;
+	if (p->tx_queued >= p->tx_frames / 2)
+		sw_afp_tx_flush(p);
+	return 0;
+}
+
+void sw_afp_stats(struct sw_afp *p, struct sw_afp_stats *st)
+{
+	struct tpacket_stats_v3 ks;
+	socklen_t l = sizeof(ks);
+
+	memset(&ks, 0, sizeof(ks));
+	if (getsockopt(p->fd, SOL_PACKET, PACKET_STATISTICS, &ks, &l) == 0)
+		p->st.rx_kernel_drops += ks.tp_drops; /* reading resets the kernel's counters */
+	*st = p->st;
+}

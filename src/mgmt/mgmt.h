@@ -1,0 +1,182 @@
+/*
+ * mgmt.h - the management plane: one command registry (commands.c) served
+ * over the control socket (server.c) to the CLI and, later, the web UI.
+ *
+ * A command runs as a `call`: sw_mgmt_call_start() parses the line against
+ * the registry, sw_mgmt_call_step() does a bounded slice of work (a listing
+ * walks at most SW_MGMT_SLICE sessions per step) and appends text or JSON to
+ * the call's output buffer.  The daemon interleaves steps with packet bursts,
+ * so no request holds the data path for long; tests simply step to the end
+ * (sw_mgmt_run).
+ *
+ * Everything here runs on the data-path thread: the engine is not locked.
+ */
+#ifndef SW_MGMT_MGMT_H
+#define SW_MGMT_MGMT_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "statewall/conf.h"
+#include "statewall/engine.h"
+
+struct sw_afp;
+
+/* ---- output buffer ------------------------------------------------------- */
+
+struct sw_buf {
+	char *p;
+	size_t len, cap;
+	int oom; /* an append failed: the content is incomplete */
+};
+
+void sw_buf_put(struct sw_buf *b, const void *s, size_t n);
+void sw_buf_puts(struct sw_buf *b, const char *s);
+void sw_buf_printf(struct sw_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sw_buf_vprintf(struct sw_buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+/* A JSON string literal with escaping. */
+void sw_buf_json_str(struct sw_buf *b, const char *s);
+/* Drop the first n bytes. */
+void sw_buf_consume(struct sw_buf *b, size_t n);
+void sw_buf_free(struct sw_buf *b);
+
+/* ---- minimal JSON reading (requests and response frames) ----------------- */
+
+/*
+ * Find `key` in the top-level JSON object `obj` (NUL-terminated) and copy its
+ * string value, unescaped, to out.  1 if found as a string, 0 if absent,
+ * -1 if malformed or too long.
+ */
+int sw_json_get_str(const char *obj, const char *key, char *out, size_t outlen);
+/* Same for an allocated string (caller frees); NULL if absent or malformed. */
+char *sw_json_get_strdup(const char *obj, const char *key);
+/* true/false/number value of key: 1/0, or `def` if absent. */
+long sw_json_get_int(const char *obj, const char *key, long def);
+
+/* ---- the daemon, as management sees it ----------------------------------- */
+
+struct sw_mgmt_host {
+	struct sw_engine *eng;
+	const char *conf_path;      /* file commit writes; NULL: commit applies without saving */
+	struct sw_afp *port[2];     /* the virtual wire's two interfaces (NULL in tests) */
+	sw_time_t started;          /* daemon start, wall clock */
+	/* rates over the last second, kept by the daemon (sw_mgmt_rates_tick) */
+	double pps, cps, kbps;
+	uint64_t last_pkts, last_created, last_bytes;
+	sw_time_t last_tick;
+	uint64_t commits, reloads;  /* configuration generations applied */
+};
+
+/* Update the rates from the engine counters; call about once a second. */
+void sw_mgmt_rates_tick(struct sw_mgmt_host *h, sw_time_t now);
+
+/*
+ * Load the configuration file (SIGHUP) and apply it: all or nothing.  0, or
+ * -errno with the message in err.
+ */
+int sw_mgmt_reload(struct sw_mgmt_host *h, char *err, size_t errlen);
+
+/* ---- per-connection state ------------------------------------------------ */
+
+enum sw_mgmt_mode { SW_MODE_OP = 1, SW_MODE_CONF = 2 };
+
+struct sw_mgmt_sess {
+	unsigned mode;           /* enum sw_mgmt_mode */
+	struct sw_conf *cand;    /* candidate configuration (configure mode) */
+	char **lines;            /* set/delete lines accepted since `configure` or `commit` */
+	unsigned nlines, caplines;
+};
+
+void sw_mgmt_sess_init(struct sw_mgmt_sess *s);
+void sw_mgmt_sess_free(struct sw_mgmt_sess *s);
+
+/* ---- session filter (show / clear session all) --------------------------- */
+
+enum sw_filter_state { SW_FS_ANY = -1, SW_FS_ACTIVE, SW_FS_HALF_CLOSED, SW_FS_DISCARD };
+
+struct sw_filter {
+	struct sw_cidr src, dst; /* plen 0 = any */
+	int has_src, has_dst;
+	int sport, dport; /* -1 any */
+	int proto;        /* -1 any */
+	int state;        /* enum sw_filter_state */
+	uint32_t start_at;  /* first session id listed */
+	uint32_t limit;     /* 0 = no limit */
+	int count_only;     /* `count yes` */
+};
+
+/* Parse `[filter] KEY VALUE ...`; 0, or -EINVAL with a message naming the token. */
+int sw_filter_parse(struct sw_filter *f, char *const *argv, int argc, char *err, size_t errlen);
+int sw_filter_match(const struct sw_filter *f, const struct sw_sess_info *si);
+/* "ACTIVE", "HALF-CLOSED" or "DISCARD": the State column, what `state` filters on. */
+const char *sw_sess_state_name(const struct sw_sess_info *si);
+
+/* ---- the registry and calls ---------------------------------------------- */
+
+#define SW_MGMT_SLICE 256   /* sessions visited per step of a listing */
+#define SW_MGMT_MAXARGS 64
+
+/* Split a command line into words ("..." groups words); n or -1 if too many/unterminated. */
+int sw_mgmt_split(const char *line, char *buf, size_t buflen, char **argv, int max);
+
+struct sw_mgmt_call;
+
+enum { SW_CALL_DONE = 0, SW_CALL_MORE = 1, SW_CALL_ERROR = -1 };
+
+/*
+ * Parse `line` for session `s` and prepare to run it; output goes to `out`
+ * (text, or one JSON document if json).  Returns NULL only without memory;
+ * a line that does not parse gives a call whose first step fails.
+ */
+struct sw_mgmt_call *sw_mgmt_call_start(struct sw_mgmt_host *h, struct sw_mgmt_sess *s,
+					const char *line, int json, struct sw_buf *out);
+/* One slice of work: SW_CALL_MORE, SW_CALL_DONE or SW_CALL_ERROR. */
+int sw_mgmt_call_step(struct sw_mgmt_call *c);
+const char *sw_mgmt_call_error(const struct sw_mgmt_call *c);
+void sw_mgmt_call_free(struct sw_mgmt_call *c);
+
+/* Run a line to the end (tests, one-shot use). SW_CALL_DONE or SW_CALL_ERROR (message in err). */
+int sw_mgmt_run(struct sw_mgmt_host *h, struct sw_mgmt_sess *s, const char *line, int json,
+		struct sw_buf *out, char *err, size_t errlen);
+
+/*
+ * What may come next after `line` (the last word, if the line does not end
+ * in a space, is a prefix to complete): appends a JSON object
+ * {"words":[{"word":W,"help":H},...],"prefix":P} to out.  Words in <angle
+ * brackets> are placeholders; "<Enter>" means the line is complete.
+ */
+void sw_mgmt_complete(struct sw_mgmt_host *h, struct sw_mgmt_sess *s, const char *line,
+		      struct sw_buf *out);
+
+/* Every command of the registry (for docs/cli.md and tests): NULL-terminated walk. */
+struct sw_mgmt_cmd_info {
+	const char *words, *args, *help;
+	unsigned modes;
+};
+int sw_mgmt_cmd_info(unsigned i, struct sw_mgmt_cmd_info *out);
+
+/* ---- control socket server (server.c) ------------------------------------ */
+
+struct sw_ctl;
+struct pollfd;
+
+/*
+ * Listen on the UNIX socket `path` (created mode 0600; its directory is
+ * created 0700 if missing).  Refuses if another daemon answers on it.
+ */
+int sw_ctl_open(struct sw_ctl **out, const char *path, struct sw_mgmt_host *h, char *err,
+		size_t errlen);
+/* Unlinks the socket. */
+void sw_ctl_close(struct sw_ctl *c);
+/* Append the descriptors to poll (listener + clients); returns how many. */
+int sw_ctl_pollfds(struct sw_ctl *c, struct pollfd *pfd, int max);
+/*
+ * Serve: accept, read requests, run command steps for at most `budget_ns`,
+ * write responses.  pfd/n are what sw_ctl_pollfds filled (after poll()).
+ */
+void sw_ctl_service(struct sw_ctl *c, const struct pollfd *pfd, int n, int64_t budget_ns);
+/* 1 if a command has work left (the caller should poll with a zero timeout). */
+int sw_ctl_busy(const struct sw_ctl *c);
+
+#endif

@@ -1,0 +1,431 @@
+/*
+ * server.c - the control socket: a UNIX stream socket (mode 0600) speaking
+ * newline-delimited JSON, one request/response at a time per connection
+ * (docs/control-protocol.md).
+ *
+ *   request   {"op":"exec","cmd":"show session all","format":"text"}\n
+ *             {"op":"complete","cmd":"show session a"}\n
+ *             {"op":"cancel"}\n            (stops the command running on this connection)
+ *             a line that is not JSON is taken as {"op":"exec","cmd":LINE}
+ *   response  {"data":"..."}\n ...          zero or more chunks of the output
+ *             {"end":true,"ok":true,"mode":"operational"}\n
+ *             {"end":true,"ok":false,"error":"...","mode":"configure"}\n
+ *
+ * Everything is non-blocking and runs on the data-path thread between packet
+ * bursts: sw_ctl_service() steps the running commands for a bounded time, and
+ * a command whose client does not read (more than OUT_HIGH bytes pending) is
+ * not stepped until it does, so a slow reader never costs memory or time.
+ * Each connection has its own mode and candidate configuration.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mgmt/mgmt.h"
+
+#define MAX_CLIENTS 32
+#define IN_MAX (256 * 1024)   /* longest request line */
+#define OUT_HIGH (256 * 1024) /* pending output above which a command waits */
+
+struct client {
+	int fd;
+	int eof;      /* the peer will send no more requests */
+	int json;     /* format of the running call */
+	struct sw_buf in, out, body;
+	struct sw_mgmt_sess sess;
+	struct sw_mgmt_call *call;
+};
+
+struct sw_ctl {
+	int lfd;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	struct sw_mgmt_host *h;
+	struct client cl[MAX_CLIENTS];
+	int ncl;
+};
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * SW_NS_PER_SEC + ts.tv_nsec;
+}
+
+int sw_ctl_open(struct sw_ctl **out, const char *path, struct sw_mgmt_host *h, char *err,
+		size_t errlen)
+{
+	struct sw_ctl *c;
+	struct sockaddr_un sa;
+	struct stat stt;
+	mode_t old;
+	int fd;
+
+	*out = NULL;
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		snprintf(err, errlen, "%s: socket path too long", path);
+		return -ENAMETOOLONG;
+	}
+	/* the directory: create it (0700) if it is missing */
+	{
+		char dir[sizeof(sa.sun_path)];
+		char *slash;
+		snprintf(dir, sizeof(dir), "%s", path);
+		slash = strrchr(dir, '/');
+		if (slash && slash != dir) {
+			*slash = '\0';
+			if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+				int e = errno;
+				snprintf(err, errlen, "%s: cannot create the directory: %s", dir, strerror(e));
+				return -e;
+			}
+		}
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	if (lstat(path, &stt) == 0) {
+		if (!S_ISSOCK(stt.st_mode)) {
+			snprintf(err, errlen, "%s: exists and is not a socket", path);
+			return -EEXIST;
+		}
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+			close(fd);
+			snprintf(err, errlen, "%s: another statewall daemon answers on it", path);
+			return -EADDRINUSE;
+		}
+		if (fd >= 0)
+			close(fd);
+		unlink(path); /* stale: its daemon is gone */
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		int e = errno;
+		snprintf(err, errlen, "control socket: %s", strerror(e));
+		return -e;
+	}
+	old = umask(0177);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int e = errno;
+		umask(old);
+		close(fd);
+		snprintf(err, errlen, "%s: cannot bind: %s", path, strerror(e));
+		return -e;
+	}
+	umask(old);
+	if (chmod(path, 0600) < 0 || listen(fd, 16) < 0) {
+		int e = errno;
+		close(fd);
+		unlink(path);
+		snprintf(err, errlen, "%s: %s", path, strerror(e));
+		return -e;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		close(fd);
+		unlink(path);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	c->lfd = fd;
+	c->h = h;
+	memcpy(c->path, path, strlen(path) + 1);
+	*out = c;
+	return 0;
+}
+
+static void drop_client(struct sw_ctl *c, int i)
+{
+	struct client *k = &c->cl[i];
+
+	close(k->fd);
+	sw_mgmt_call_free(k->call);
+	sw_mgmt_sess_free(&k->sess);
+	sw_buf_free(&k->in);
+	sw_buf_free(&k->out);
+	sw_buf_free(&k->body);
+	c->cl[i] = c->cl[--c->ncl];
+	memset(&c->cl[c->ncl], 0, sizeof(c->cl[0]));
+}
+
+void sw_ctl_close(struct sw_ctl *c)
+{
+	if (!c)
+		return;
+	while (c->ncl)
+		drop_client(c, c->ncl - 1);
+	close(c->lfd);
+	unlink(c->path);
+	free(c);
+}
+
+int sw_ctl_pollfds(struct sw_ctl *c, struct pollfd *pfd, int max)
+{
+	int n = 0;
+
+	if (max < 1)
+		return 0;
+	pfd[n].fd = c->lfd;
+	pfd[n].events = c->ncl < MAX_CLIENTS ? POLLIN : 0;
+	pfd[n++].revents = 0;
+	for (int i = 0; i < c->ncl && n < max; i++) {
+		struct client *k = &c->cl[i];
+		pfd[n].fd = k->fd;
+		pfd[n].events = (short)((!k->eof && k->in.len < IN_MAX ? POLLIN : 0) |
+					(k->out.len ? POLLOUT : 0));
+		pfd[n++].revents = 0;
+	}
+	return n;
+}
+
+/* Move the call's output into a {"data":...} frame. */
+static void frame_body(struct client *k)
+{
+	if (!k->body.len)
+		return;
+	sw_buf_puts(&k->out, "{\"data\":");
+	sw_buf_json_str(&k->out, k->body.p);
+	sw_buf_puts(&k->out, "}\n");
+	sw_buf_consume(&k->body, k->body.len);
+}
+
+static void frame_end(struct client *k, int ok, const char *error)
+{
+	frame_body(k);
+	sw_buf_printf(&k->out, "{\"end\":true,\"ok\":%s", ok ? "true" : "false");
+	if (!ok) {
+		sw_buf_puts(&k->out, ",\"error\":");
+		sw_buf_json_str(&k->out, error && *error ? error : "failed");
+	}
+	sw_buf_printf(&k->out, ",\"mode\":\"%s\"}\n",
+		      k->sess.mode == SW_MODE_CONF ? "configure" : "operational");
+}
+
+static int flush_out(struct client *k)
+{
+	while (k->out.len) {
+		ssize_t w = send(k->fd, k->out.p, k->out.len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (w < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+				return 0;
+			return -1;
+		}
+		sw_buf_consume(&k->out, (size_t)w);
+	}
+	return 0;
+}
+
+/* The next complete request line, copied to *line (caller frees); 0 if none. */
+static int next_line(struct client *k, char **line)
+{
+	char *nl;
+	size_t n;
+
+	if (!k->in.len)
+		return 0;
+	nl = memchr(k->in.p, '\n', k->in.len);
+	if (!nl) {
+		if (!k->eof && k->in.len < IN_MAX)
+			return 0;
+		n = k->in.len; /* last line without a newline, or too long */
+	} else {
+		n = (size_t)(nl - k->in.p);
+	}
+	*line = strndup(k->in.p, n);
+	sw_buf_consume(&k->in, nl ? n + 1 : n);
+	return *line ? 1 : -1;
+}
+
+static void start_request(struct sw_ctl *c, struct client *k, const char *line)
+{
+	char op[16] = "exec", fmt[16] = "text";
+	char *cmd;
+	const char *p = line;
+
+	while (*p == ' ' || *p == '\t' || *p == '\r')
+		p++;
+	if (!*p)
+		return; /* blank line: nothing to answer */
+	if (*p != '{') {
+		cmd = strdup(p);
+	} else {
+		if (sw_json_get_str(p, "op", op, sizeof(op)) < 0 ||
+		    sw_json_get_str(p, "format", fmt, sizeof(fmt)) < 0) {
+			frame_end(k, 0, "malformed request: \"op\" and \"format\" must be short strings");
+			return;
+		}
+		cmd = sw_json_get_strdup(p, "cmd");
+		if (!cmd && strcmp(op, "cancel") != 0) {
+			frame_end(k, 0, "malformed request: expected {\"cmd\": \"...\"}");
+			return;
+		}
+	}
+	if (strcmp(fmt, "json") != 0 && strcmp(fmt, "text") != 0) {
+		frame_end(k, 0, "unknown format (expected text or json)");
+	} else if (strcmp(op, "complete") == 0) {
+		sw_mgmt_complete(c->h, &k->sess, cmd ? cmd : "", &k->body);
+		frame_end(k, 1, NULL);
+	} else if (strcmp(op, "cancel") == 0) {
+		frame_end(k, 1, NULL); /* nothing was running */
+	} else if (strcmp(op, "exec") == 0) {
+		k->json = strcmp(fmt, "json") == 0;
+		k->call = sw_mgmt_call_start(c->h, &k->sess, cmd, k->json, &k->body);
+		if (!k->call)
+			frame_end(k, 0, "out of memory");
+	} else {
+		frame_end(k, 0, "unknown op (expected exec, complete or cancel)");
+	}
+	free(cmd);
+}
+
+/* Start the next queued request if none runs; a cancel stops the running one. */
+static void next_request(struct sw_ctl *c, struct client *k)
+{
+	char *line = NULL;
+
+	if (k->call) {
+		/* only a cancel is looked at while a command runs */
+		const char *nl = k->in.len ? memchr(k->in.p, '\n', k->in.len) : NULL;
+		char op[16];
+		if (!nl)
+			return;
+		char *peek = strndup(k->in.p, (size_t)(nl - k->in.p));
+		if (peek && sw_json_get_str(peek, "op", op, sizeof(op)) == 1 &&
+		    strcmp(op, "cancel") == 0) {
+			sw_buf_consume(&k->in, (size_t)(nl - k->in.p) + 1);
+			sw_mgmt_call_free(k->call);
+			k->call = NULL;
+			sw_buf_consume(&k->body, k->body.len);
+			frame_end(k, 0, "cancelled");
+		}
+		free(peek);
+		return;
+	}
+	while (!k->call && next_line(k, &line) > 0) {
+		start_request(c, k, line);
+		free(line);
+		line = NULL;
+	}
+}
+
+static void accept_clients(struct sw_ctl *c)
+{
+	for (;;) {
+		int fd = accept4(c->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0)
+			return;
+		if (c->ncl >= MAX_CLIENTS) {
+			static const char busy[] =
+				"{\"end\":true,\"ok\":false,\"error\":\"too many control connections\"}\n";
+			(void)!send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+			close(fd);
+			continue;
+		}
+		struct client *k = &c->cl[c->ncl++];
+		memset(k, 0, sizeof(*k));
+		k->fd = fd;
+		sw_mgmt_sess_init(&k->sess);
+	}
+}
+
+static int read_client(struct client *k)
+{
+	char buf[16384];
+
+	for (int i = 0; i < 16 && k->in.len < IN_MAX; i++) {
+		ssize_t r = recv(k->fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (r == 0) {
+			k->eof = 1;
+			return 0;
+		}
+		if (r < 0)
+			return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? 0 : -1;
+		sw_buf_put(&k->in, buf, (size_t)r);
+		if (k->in.oom)
+			return -1;
+	}
+	return 0;
+}
+
+void sw_ctl_service(struct sw_ctl *c, const struct pollfd *pfd, int n, int64_t budget_ns)
+{
+	int64_t deadline = mono_ns() + budget_ns;
+
+	for (int j = 0; j < n; j++) {
+		if (!pfd[j].revents)
+			continue;
+		if (pfd[j].fd == c->lfd) {
+			accept_clients(c);
+			continue;
+		}
+		for (int i = 0; i < c->ncl; i++) {
+			struct client *k = &c->cl[i];
+			if (k->fd != pfd[j].fd)
+				continue;
+			if ((pfd[j].revents & (POLLIN | POLLHUP | POLLERR)) && read_client(k) < 0) {
+				drop_client(c, i);
+				break;
+			}
+			if ((pfd[j].revents & POLLOUT) && flush_out(k) < 0) {
+				drop_client(c, i);
+				break;
+			}
+			break;
+		}
+	}
+
+	/* run commands, round robin, until they are done, blocked on output, or time is up */
+	for (int progress = 1; progress && mono_ns() < deadline;) {
+		progress = 0;
+		for (int i = 0; i < c->ncl; i++) {
+			struct client *k = &c->cl[i];
+			next_request(c, k);
+			if (!k->call || k->out.len >= OUT_HIGH)
+				continue;
+			int rc = sw_mgmt_call_step(k->call);
+			if (rc == SW_CALL_MORE) {
+				if (k->body.len >= 16384)
+					frame_body(k);
+			} else {
+				frame_end(k, rc == SW_CALL_DONE, sw_mgmt_call_error(k->call));
+				sw_mgmt_call_free(k->call);
+				k->call = NULL;
+				next_request(c, k);
+			}
+			progress = 1;
+			if (mono_ns() >= deadline)
+				break;
+		}
+	}
+
+	for (int i = 0; i < c->ncl; i++) {
+		struct client *k = &c->cl[i];
+		if (k->call && k->body.len)
+			frame_body(k);
+		if (flush_out(k) < 0 || (k->eof && !k->call && !k->out.len && !k->in.len)) {
+			drop_client(c, i);
+			i--;
+		}
+	}
+}
+
+int sw_ctl_busy(const struct sw_ctl *c)
+{
+	for (int i = 0; i < c->ncl; i++) {
+		const struct client *k = &c->cl[i];
+		if (k->call && k->out.len < OUT_HIGH)
+			return 1;
+		if (!k->call && k->in.len && memchr(k->in.p, '\n', k->in.len))
+			return 1;
+	}
+	return 0;
+}
