@@ -238,6 +238,10 @@ enum sw_drop sw_tcp_track(struct sw_sess *s, const struct sw_pkt *p, int dir, in
 		why = SW_DROP_ACK_HIGH;
 	} else if (ackskew > (SW_MAXACKWINDOW << sws)) {
 		why = SW_DROP_ACK_LOW;
+	} else if ((p->pflags & SW_PF_OPT_SACK) && (dst->wscale & SW_WS_INIT) &&
+		   sw_seq_gt(p->sack_right, dst->end + SW_MAXACKWINDOW)) {
+		/* A SACK block is an acknowledgement too: it must not cover unsent data. */
+		why = SW_DROP_ACK_HIGH;
 	}
 	if (why != SW_DROP_NONE) {
 		if (window_check)

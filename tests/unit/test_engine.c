@@ -215,6 +215,39 @@ static void test_clear_walk_and_new_timers(void **st)
 	sw_engine_destroy(e);
 }
 
+/* A SACK edge beyond what the peer sent is as forged as such an ACK. */
+static void test_sack_beyond_sent(void **st)
+{
+	struct sw_conf c;
+	struct log l = {0};
+	struct sw_engine *e;
+	struct pb_pkt p;
+	struct sw_verdict v;
+	/* SACK block [5000+1, 5000+1+N): kind 5, length 10, left, right. */
+	uint8_t sack[12] = {1, 1, 5, 10, 0, 0, 0x13, 0x89, 0, 0, 0, 0};
+	struct pb_seg g = {.src = "10.0.0.1", .dst = "10.0.0.2", .sport = 40000, .dport = 80,
+			   .flags = SW_TH_ACK, .seq = 1001, .ack = 5001, .win = 65535, .wscale = -1,
+			   .tcpopts = sack, .tcpoptlen = sizeof(sack)};
+
+	(void)st;
+	sw_conf_defaults(&c);
+	e = mk(&c, &l);
+	send_tcp(e, "10.0.0.1", "10.0.0.2", 40000, 80, SW_TH_SYN, 1000, 0, 0);
+	send_tcp(e, "10.0.0.2", "10.0.0.1", 80, 40000, SW_TH_SYN | SW_TH_ACK, 5000, 1001, 0.1);
+	send_tcp(e, "10.0.0.1", "10.0.0.2", 40000, 80, SW_TH_ACK, 1001, 5001, 0.2);
+	/* Right edge 5001 + 100: the server sent nothing after its SYN, but within slack. */
+	sack[8] = 0, sack[9] = 0, sack[10] = 0x13, sack[11] = 0xed;
+	pb_tcp(&p, &g);
+	v = sw_engine_packet(e, p.data, p.len, SW_LINK_EN10MB, SEC(0.3));
+	assert_int_equal(v.action, SW_PASS);
+	/* Right edge 0x40001389: a gigabyte the server never sent. */
+	sack[8] = 0x40;
+	pb_tcp(&p, &g);
+	v = sw_engine_packet(e, p.data, p.len, SW_LINK_EN10MB, SEC(0.4));
+	assert_int_equal(v.reason, SW_DROP_ACK_HIGH);
+	sw_engine_destroy(e);
+}
+
 /* Set the IPv4 fragment fields of a built frame. */
 static void set_frag(struct pb_pkt *p, uint16_t id, uint16_t off8, int more)
 {
@@ -281,6 +314,7 @@ int main(void)
 		cmocka_unit_test(test_ipv6_session_and_echo),
 		cmocka_unit_test(test_clear_walk_and_new_timers),
 		cmocka_unit_test(test_fragments_follow_first),
+		cmocka_unit_test(test_sack_beyond_sent),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
