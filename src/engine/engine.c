@@ -402,6 +402,8 @@ static void wheel_fire(void *ctx, uint32_t idx)
 
 void sw_engine_advance(struct sw_engine *e, sw_time_t now)
 {
+	sw_tick_t t;
+
 	if (!e->started) {
 		/* The clock starts at the first packet, on a whole millisecond. */
 		e->epoch = now - now % (SW_NS_PER_SEC / SW_TICK_HZ);
@@ -414,7 +416,10 @@ void sw_engine_advance(struct sw_engine *e, sw_time_t now)
 	if (now <= e->now_ns)
 		return; /* time never runs backwards (unordered captures) */
 	e->now_ns = now;
-	e->now = to_tick(e, now);
+	t = to_tick(e, now);
+	if (t == e->now)
+		return; /* same millisecond: nothing can be due that was not before */
+	e->now = t;
 	sw_wheel_advance(&e->wheel, e->tab.cold, e->now, wheel_fire, e);
 	sw_tomb_expire(&e->tomb, e->now, e->on_end, e->on_end_ctx);
 }

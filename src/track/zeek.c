@@ -201,7 +201,19 @@ void sw_zeek_tcp(struct sw_sess *s, struct sw_sess_cold *c, int dir, const struc
 		 unsigned ev)
 {
 	uint8_t fl = p->th_flags;
-	int nflags = !!(fl & SW_TH_SYN) + !!(fl & SW_TH_FIN) + !!(fl & SW_TH_RST);
+	int nflags;
+
+	/*
+	 * The established fast path: an ACK or data segment with no tracker
+	 * event, both endpoints established, its letter already recorded and no
+	 * gap pending can change neither the history nor the endpoint states.
+	 */
+	if (!ev && !(fl & (SW_TH_SYN | SW_TH_FIN | SW_TH_RST)) && (fl & SW_TH_ACK) &&
+	    zstate(s, dir) == SW_Z_ESTABLISHED && zstate(s, !dir) == SW_Z_ESTABLISHED &&
+	    !(s->hist_seen & HOLE(!dir)) &&
+	    (s->hist_seen & (1u << ((p->payload ? SEEN_DATA : SEEN_ACK) + SEEN_SHIFT(dir)))))
+		return;
+	nflags = !!(fl & SW_TH_SYN) + !!(fl & SW_TH_FIN) + !!(fl & SW_TH_RST);
 	const struct sw_peer *dst = &s->peer[!dir];
 
 	/* update_history */
