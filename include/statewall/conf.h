@@ -73,6 +73,26 @@ struct sw_conf {
 	struct sw_rule rules[SW_RULES_MAX];
 };
 
+/*
+ * The session settings (`set deviceconfig setting session NAME VALUE`): the
+ * timeouts of tables.h and the other settings, each with its default, range
+ * or words and help - one table for the parser, the CLI's completion, the
+ * web UI's forms and the docs.
+ */
+struct sw_setting_info {
+	const char *name, *help;
+	const char *unit;          /* numeric settings: what the number counts */
+	const char *const *words;  /* word settings: NULL-terminated choices; NULL if numeric */
+	uint32_t def, min, max;    /* word settings: def is an index into words */
+};
+unsigned sw_conf_nsettings(void);
+/* Setting i (0 <= i < sw_conf_nsettings()); 0, or -ENOENT. */
+int sw_conf_setting(unsigned i, struct sw_setting_info *out);
+/* Index of the setting called name (the "timeout-" prefix may be left out); -1 if none. */
+int sw_conf_setting_find(const char *name);
+/* Its value in c (a word setting: the index of its word). */
+uint32_t sw_conf_setting_value(const struct sw_conf *c, unsigned i);
+
 /* Fill *c with the defaults of tables.h and the settings above. */
 void sw_conf_defaults(struct sw_conf *c);
 

@@ -104,9 +104,11 @@ void sw_engine_stats(const struct sw_engine *e, struct sw_stats *st);
 int sw_engine_session(const struct sw_engine *e, uint32_t id, struct sw_sess_info *si);
 
 /*
- * Walk live sessions with id >= *cursor, at most `max` of them; returns the
- * number visited and sets *cursor past the last one (0 when done).  Lets a
- * daemon list a large table in slices between packet bursts.
+ * Walk live sessions with id >= *cursor, at most `max` of them (and at most
+ * 16 * max slots, so a sparse table cannot make one slice long); returns the
+ * number visited and sets *cursor past the last one (0 when done: a call
+ * may visit none and still leave *cursor non-zero).  Lets a daemon list a
+ * large table in slices between packet bursts.
  */
 typedef int (*sw_sess_fn)(void *ctx, const struct sw_sess_info *si);
 unsigned sw_engine_walk(const struct sw_engine *e, uint32_t *cursor, unsigned max, sw_sess_fn fn,

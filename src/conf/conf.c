@@ -488,3 +488,42 @@ const struct sw_rule *sw_conf_match(const struct sw_conf *c, const struct sw_flo
 		*action = (enum sw_action)c->default_action;
 	return NULL;
 }
+
+unsigned sw_conf_nsettings(void)
+{
+	return swc_nsettings;
+}
+
+int sw_conf_setting(unsigned i, struct sw_setting_info *out)
+{
+	const struct swc_setting *st;
+
+	if (i >= swc_nsettings)
+		return -ENOENT;
+	st = &swc_settings[i];
+	out->name = st->name;
+	out->help = st->help;
+	out->unit = st->kind == SWC_U32 ? st->unit : NULL;
+	out->words = st->kind == SWC_WORD ? st->words : NULL;
+	out->def = st->def;
+	out->min = st->min;
+	out->max = st->max;
+	return 0;
+}
+
+int sw_conf_setting_find(const char *name)
+{
+	int i = swc_setting_find(name);
+	char full[64];
+
+	if (i < 0 && strncmp(name, "timeout-", 8) != 0) {
+		snprintf(full, sizeof(full), "timeout-%s", name);
+		i = swc_setting_find(full);
+	}
+	return i;
+}
+
+uint32_t sw_conf_setting_value(const struct sw_conf *c, unsigned i)
+{
+	return i < swc_nsettings ? swc_get(c, &swc_settings[i]) : 0;
+}

@@ -468,9 +468,11 @@ unsigned sw_engine_walk(const struct sw_engine *e, uint32_t *cursor, unsigned ma
 {
 	unsigned n = 0;
 	uint32_t i = *cursor ? *cursor - 1 : 0;
+	/* Bound the slots looked at too, so a sparse table never makes one slice long. */
+	uint64_t budget = (uint64_t)max * 16 + 64;
 	struct sw_sess_info si;
 
-	for (; i < e->tab.hwm && n < max; i++) {
+	for (; i < e->tab.hwm && n < max && budget; i++, budget--) {
 		if (!(e->tab.sess[i].flags & SW_SF_INUSE))
 			continue;
 		sw_engine_fill_info(e, i, &si);

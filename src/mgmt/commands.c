@@ -19,7 +19,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "conf/conf-int.h"
 #include "io/afpacket.h"
 #include "mgmt/mgmt.h"
 
@@ -1038,21 +1037,24 @@ static void complete_conf(struct sw_mgmt_call *c, char **a, int n, struct cand *
 		else if (n == 2)
 			cand_add(o, "session", "session table settings");
 		else if (n == 3)
-			for (unsigned i = 0; i < swc_nsettings; i++)
-				cand_add(o, swc_settings[i].name, swc_settings[i].help);
+			for (unsigned i = 0; i < sw_conf_nsettings(); i++) {
+				struct sw_setting_info si;
+				sw_conf_setting(i, &si);
+				cand_add(o, si.name, si.help);
+			}
 		else if (n == 4 && !del) {
-			int i = swc_setting_find(a[3]);
-			if (i < 0)
+			struct sw_setting_info si;
+			int i = sw_conf_setting_find(a[3]);
+			if (i < 0 || sw_conf_setting((unsigned)i, &si) < 0)
 				return;
-			const struct swc_setting *s = &swc_settings[i];
-			if (s->kind == SWC_WORD) {
-				for (unsigned w = 0; s->words[w]; w++)
-					cand_add(o, s->words[w], w == s->def ? "(default)" : "");
+			if (si.words) {
+				for (unsigned w = 0; si.words[w]; w++)
+					cand_add(o, si.words[w], w == si.def ? "(default)" : "");
 			} else {
 				char hint[64], help[96];
-				snprintf(hint, sizeof(hint), "<%u-%u>", s->min, s->max);
-				snprintf(help, sizeof(help), "%s (default %u)", s->unit ? s->unit : "",
-					 s->def);
+				snprintf(hint, sizeof(hint), "<%u-%u>", si.min, si.max);
+				snprintf(help, sizeof(help), "%s (default %u)", si.unit ? si.unit : "",
+					 si.def);
 				cand_add(o, hint, help);
 			}
 		} else {
