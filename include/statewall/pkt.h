@@ -81,6 +81,7 @@ struct sw_pkt {
 
 /* Parser options. */
 #define SW_PARSE_CHECKSUM 0x01 /* verify IPv4 header and L4 checksums */
+#define SW_PARSE_NO_FAST 0x02  /* tests: always take the general path */
 #define SW_IP6_EXT_MAX 20      /* extension headers walked before IP6_EXT_LIMIT (pf_hdr_limit) */
 
 /*

@@ -774,6 +774,47 @@ static enum sw_drop l4_parse(struct sw_pkt *p, const uint8_t *f, size_t cap,
  * Entry point
  * ------------------------------------------------------------------------ */
 
+/*
+ * The common case in one straight line: Ethernet, IPv4 without options or
+ * fragmentation, TCP, all of it captured, no checksum verification asked.
+ * Returns 1 with *p filled exactly as the general path would fill it (a test
+ * compares the two on every packet of the corpus), 0 to take the general path.
+ */
+static int fast_tcp4(struct sw_pkt *p, const uint8_t *f, size_t cap, unsigned opts,
+		     enum sw_drop *r)
+{
+	const uint8_t *ip = f + ETH_HLEN, *th = ip + 20;
+	size_t tlen, thlen;
+
+	if (cap < ETH_HLEN + 20 + TCP_HLEN || (opts & (SW_PARSE_CHECKSUM | SW_PARSE_NO_FAST)) ||
+	    f[12] != 0x08 || f[13] != 0x00 || ip[0] != 0x45 || ip[9] != PROTO_TCP ||
+	    (rd16(ip + 6) & 0x3fff))
+		return 0;
+	tlen = rd16(ip + 2);
+	thlen = (size_t)(th[12] >> 4) * 4;
+	if (tlen < 20 + TCP_HLEN || ETH_HLEN + tlen > cap || thlen < TCP_HLEN || thlen > tlen - 20)
+		return 0;
+	p->flow.family = 4;
+	p->flow.proto = PROTO_TCP;
+	addr_set4(&p->flow.src, ip + 12);
+	addr_set4(&p->flow.dst, ip + 16);
+	p->flow.sport = rd16(th);
+	p->flow.dport = rd16(th + 2);
+	p->ip_len = (uint32_t)tlen;
+	p->l3_off = ETH_HLEN;
+	p->l4_off = ETH_HLEN + 20;
+	p->l4_len = (uint32_t)(tlen - 20);
+	p->frag_id = rd16(ip + 4);
+	p->ttl = ip[8];
+	p->seq = rd32(th + 4);
+	p->ack = rd32(th + 8);
+	p->th_flags = th[13];
+	p->win = rd16(th + 14);
+	p->payload = (uint32_t)(tlen - 20 - thlen);
+	*r = thlen > TCP_HLEN ? tcp_options(p, th + TCP_HLEN, thlen - TCP_HLEN) : SW_DROP_NONE;
+	return 1;
+}
+
 enum sw_drop sw_pkt_parse(struct sw_pkt *p, const uint8_t *frame, size_t caplen, int link,
 			  unsigned opts)
 {
@@ -783,6 +824,8 @@ enum sw_drop sw_pkt_parse(struct sw_pkt *p, const uint8_t *frame, size_t caplen,
 	enum sw_drop r;
 
 	memset(p, 0, sizeof(*p));
+	if (link == SW_LINK_EN10MB && frame && fast_tcp4(p, frame, caplen, opts, &r))
+		return r;
 	memset(&h, 0, sizeof(h));
 	if (frame == NULL) { /* an empty frame; NULL + 0 is still undefined in C */
 		static const uint8_t none[1];
