@@ -497,3 +497,19 @@ void pb_pcap_close(struct pb_pcap *w)
 		fclose(w->f);
 	w->f = NULL;
 }
+
+int pb_tcp_flags(const char *s)
+{
+	static const char letters[] = "FSRPAUEC"; /* bit i of the flags byte */
+	int f = 0;
+
+	for (; *s; s++) {
+		const char *l = strchr(letters, *s);
+		if (*s == '.')
+			continue;
+		if (!l)
+			return -1;
+		f |= 1 << (l - letters);
+	}
+	return f;
+}

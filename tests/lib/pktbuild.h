@@ -81,6 +81,9 @@ size_t pb_ip6_ext(struct pb_pkt *p, uint8_t type, const void *body, size_t len);
  */
 size_t pb_relink(struct pb_pkt *p, int linktype);
 
+/* TCP flags from letters S A F R P U E C ('.' for none), as test scripts write them; -1 if bad. */
+int pb_tcp_flags(const char *letters);
+
 /* A pcap writer (classic pcap, microsecond stamps, LINKTYPE_ETHERNET unless set). */
 struct pb_pcap {
 	FILE *f;

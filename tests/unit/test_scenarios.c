@@ -51,19 +51,10 @@ static void on_end(void *ctx, const struct sw_sess_info *si)
 
 static int flags_of(const char *s)
 {
-	int f = 0;
+	int f = pb_tcp_flags(s);
 
-	for (; *s; s++) {
-		switch (*s) {
-		case 'S': f |= SW_TH_SYN; break;
-		case 'A': f |= SW_TH_ACK; break;
-		case 'F': f |= SW_TH_FIN; break;
-		case 'R': f |= SW_TH_RST; break;
-		case 'P': f |= SW_TH_PSH; break;
-		case '.': break;
-		default: fail_msg("bad flag '%c'", *s);
-		}
-	}
+	if (f < 0)
+		fail_msg("bad TCP flags '%s'", s);
 	return f;
 }
 
