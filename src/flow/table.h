@@ -21,6 +21,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "flow/session.h"
 #include "util/prefetch.h"
@@ -166,7 +167,42 @@ static inline void sw_table_prefetch_match(const struct sw_table *t, uint64_t h)
 }
 
 /* Pool index of the session with key k, or SW_IDX_NONE. */
-uint32_t sw_table_lookup(const struct sw_table *t, const struct sw_key *k, uint64_t h);
+static inline int sw_key_eq(const struct sw_table *t, const struct sw_sess *s, const struct sw_key *k)
+{
+	if (s->proto != k->proto || s->port[0] != k->p[0] || s->port[1] != k->p[1])
+		return 0;
+	if (!k->v6)
+		return !(s->flags & SW_SF_V6) && s->addr[0] == k->a[0].w[3] &&
+		       s->addr[1] == k->a[1].w[3];
+	if (!(s->flags & SW_SF_V6))
+		return 0;
+	return memcmp(t->v6[s->addr[0]].a, k->a, sizeof(k->a)) == 0;
+}
+
+static inline uint32_t sw_table_lookup(const struct sw_table *t, const struct sw_key *k, uint64_t h)
+{
+	uint32_t b = (uint32_t)h & t->bmask, sig = sw_sig_of(h);
+
+	for (uint32_t n = 0; n <= t->bmask; n++, b = (b + 1) & t->bmask) {
+		const struct sw_bucket *bk = &t->bkt[b];
+		for (int i = 0; i < SW_BUCKET_SLOTS; i++)
+			if (bk->sig[i] == sig && sw_key_eq(t, &t->sess[bk->idx[i]], k))
+				return bk->idx[i];
+		if (bk->ovf == 0)
+			break;
+	}
+	return SW_IDX_NONE;
+}
+
+/*
+ * Freed indexes are reused first in, first out, and only once enough of them
+ * wait: a session id (index + 1) then stays unused for a long while after its
+ * session ended, so a log reader rarely sees two sessions with one id close
+ * together, while the pool still touches only about peak + SW_REUSE_DELAY
+ * records of memory.
+ */
+#define SW_REUSE_DELAY 65536u
+
 
 /*
  * Create a session for key k: fills addr/port/proto/flags (V6, ORIG1 from
