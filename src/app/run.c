@@ -31,6 +31,7 @@
 #include "app/app.h"
 #include "app/report.h"
 #include "io/afpacket.h"
+#include "mgmt/http.h"
 #include "mgmt/mgmt.h"
 #include "statewall/engine.h"
 
@@ -50,6 +51,7 @@ struct daemon {
 	sw_time_t clock_base;
 	struct sw_mgmt_host host;
 	struct sw_ctl *ctl;
+	struct sw_http *http; /* --http: web UI and REST API (NULL: off) */
 };
 
 static sw_time_t mono_ns(void)
@@ -73,6 +75,7 @@ static void on_end(void *ctx, const struct sw_sess_info *si)
 		sw_log_session(d->log, si);
 		d->log_dirty = 1;
 	}
+	sw_http_note_end(d->http, si);
 }
 
 /* ARP, possibly behind one or two VLAN tags. */
@@ -154,6 +157,12 @@ static void usage(FILE *f)
 	      "      --set NAME=VALUE   one session setting on top of FILE (repeatable)\n"
 	      "      --ctl SOCKET       control socket (default " DEFAULT_CTL ")\n"
 	      "      --log FILE|-       session log: one JSON object per ended session (appended)\n"
+	      "      --http ADDR:PORT   serve the web UI and REST API there (off by default)\n"
+	      "      --http-auth FILE   administrator password hash (`statewall passwd`;\n"
+	      "                         default /etc/statewall/admin.hash)\n"
+	      "      --http-keys FILE   REST API keys (`statewall apikey add`;\n"
+	      "                         default /etc/statewall/api-keys)\n"
+	      "      --tls-cert FILE, --tls-key FILE   serve HTTPS with this PEM certificate and key\n"
 	      "  -q, --quiet            no start/stop messages\n"
 	      "Signals: SIGTERM/SIGINT stop (open sessions are logged with reason `shutdown`),\n"
 	      "SIGHUP reloads the configuration file.\n",
@@ -166,7 +175,13 @@ int sw_cmd_run(int argc, char **argv)
 		{"vwire", required_argument, NULL, 'W'}, {"config", required_argument, NULL, 'c'},
 		{"set", required_argument, NULL, 'S'}, {"ctl", required_argument, NULL, 'C'},
 		{"log", required_argument, NULL, 'L'}, {"quiet", no_argument, NULL, 'q'},
+		{"http", required_argument, NULL, 'H'}, {"http-auth", required_argument, NULL, 'A'},
+		{"http-keys", required_argument, NULL, 'K'}, {"tls-cert", required_argument, NULL, 'T'},
+		{"tls-key", required_argument, NULL, 'Y'},
 		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+	const char *http_addr = NULL;
+	struct sw_http_opts hopts = {.auth_file = "/etc/statewall/admin.hash",
+				     .keys_file = "/etc/statewall/api-keys"};
 	const char *vwire = NULL, *ctl_path = DEFAULT_CTL, *log_path = NULL;
 	char ifs[2][64], err[600];
 	struct app_conf ac;
@@ -174,7 +189,7 @@ int sw_cmd_run(int argc, char **argv)
 	struct daemon d;
 	int ch, rc = 1, quiet = 0, sfd = -1, stop = 0;
 	sigset_t mask;
-	struct pollfd pfd[3 + 40];
+	struct pollfd pfd[3 + 40 + 2];
 	sw_time_t last_adv, last_rate;
 
 	memset(&d, 0, sizeof(d));
@@ -191,6 +206,11 @@ int sw_cmd_run(int argc, char **argv)
 		case 'C': ctl_path = optarg; break;
 		case 'L': log_path = optarg; break;
 		case 'q': quiet = 1; break;
+		case 'H': http_addr = optarg; break;
+		case 'A': hopts.auth_file = optarg; break;
+		case 'K': hopts.keys_file = optarg; break;
+		case 'T': hopts.tls_cert = optarg; break;
+		case 'Y': hopts.tls_key = optarg; break;
 		case 'h': usage(stdout); rc = 0; goto out;
 		default: usage(stderr); rc = 2; goto out;
 		}
@@ -273,6 +293,11 @@ int sw_cmd_run(int argc, char **argv)
 		fprintf(stderr, "statewall run: %s\n", err);
 		goto out;
 	}
+	hopts.quiet = quiet;
+	if (http_addr && sw_http_open(&d.http, http_addr, &d.host, &hopts, err, sizeof(err)) < 0) {
+		fprintf(stderr, "statewall run: %s\n", err);
+		goto out;
+	}
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
@@ -289,12 +314,14 @@ int sw_cmd_run(int argc, char **argv)
 		fprintf(stderr, "statewall run: bridging %s <-> %s; control socket %s; config %s; "
 				"log %s\n", ifs[0], ifs[1], ctl_path, ac.config ? ac.config : "(none)",
 			log_path ? log_path : "(none)");
+	if (!quiet && d.http)
+		fprintf(stderr, "statewall run: web UI and REST API at %s\n", sw_http_url(d.http));
 
 	last_adv = last_rate = now_ns(&d);
 	sw_engine_advance(d.eng, last_adv);
 	sw_mgmt_rates_tick(&d.host, last_rate);
 	while (!stop) {
-		int n, timeout;
+		int n, nh, timeout;
 		sw_time_t now = now_ns(&d);
 
 		pfd[0].fd = sw_afp_fd(d.port[0]);
@@ -304,13 +331,14 @@ int sw_cmd_run(int argc, char **argv)
 			pfd[i].events = POLLIN;
 			pfd[i].revents = 0;
 		}
-		n = 3 + sw_ctl_pollfds(d.ctl, pfd + 3, (int)(sizeof(pfd) / sizeof(pfd[0])) - 3);
+		n = 3 + sw_ctl_pollfds(d.ctl, pfd + 3, (int)(sizeof(pfd) / sizeof(pfd[0])) - 3 - 2);
+		nh = d.http ? sw_http_pollfds(d.http, pfd + n, 2) : 0;
 		timeout = (int)((last_adv + ADVANCE_NS - now) / 1000000);
-		if (timeout < 0 || sw_ctl_busy(d.ctl))
+		if (timeout < 0 || sw_ctl_busy(d.ctl) || (d.http && sw_http_busy(d.http)))
 			timeout = 0;
 		if (timeout > 100)
 			timeout = 100;
-		if (poll(pfd, (nfds_t)n, timeout) < 0 && errno != EINTR) {
+		if (poll(pfd, (nfds_t)(n + nh), timeout) < 0 && errno != EINTR) {
 			fprintf(stderr, "statewall run: poll: %s\n", strerror(errno));
 			break;
 		}
@@ -344,6 +372,8 @@ int sw_cmd_run(int argc, char **argv)
 		}
 
 		sw_ctl_service(d.ctl, pfd + 3, n - 3, MGMT_BUDGET_NS);
+		if (d.http)
+			sw_http_service(d.http, pfd + n, nh, MGMT_BUDGET_NS);
 
 		if (d.log_dirty) {
 			fflush(d.log);
@@ -375,6 +405,8 @@ out:
 	}
 	if (sfd >= 0)
 		close(sfd);
+	sw_http_close(d.http);
+	d.http = NULL;
 	sw_ctl_close(d.ctl);
 	sw_afp_close(d.port[0]);
 	sw_afp_close(d.port[1]);

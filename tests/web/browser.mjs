@@ -1,0 +1,194 @@
+// browser.mjs - the web UI as an operator uses it, in headless Debian chromium
+// driven by playwright-core (run by test_browser.sh, which starts the lab,
+// the daemon and a live transfer).  Every step leaves a screenshot in $ART.
+//
+// env: BASE (http://127.0.0.1:PORT), PW, SW_BIN, CTL, LIVE_PORT, ART, CHROMIUM
+import { chromium } from 'playwright-core';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+
+const { BASE, PW, SW_BIN, CTL, LIVE_PORT, ART } = process.env;
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+mkdirSync(ART, { recursive: true });
+
+let passes = 0, fails = 0, shot = 0;
+const ok = (what) => { passes++; console.log(`  ok    ${what}`); };
+const bad = (what) => { fails++; console.log(`  FAIL  ${what}`); };
+async function step(what, fn) {
+  try {
+    const extra = await fn();
+    ok(what + (extra ? `: ${extra}` : ''));
+    return true;
+  } catch (e) {
+    bad(`${what}: ${String(e.message || e).split('\n')[0]}`);
+    return false;
+  }
+}
+const cli = (cmd) => execFileSync(SW_BIN, ['cli', '--ctl', CTL, '-c', cmd],
+  { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const expectText = async (loc, re, timeout = 10000) => {
+  const t0 = Date.now();
+  for (;;) {
+    const t = (await loc.textContent({ timeout }).catch(() => '')) || '';
+    if (re.test(t)) return t.trim();
+    if (Date.now() - t0 > timeout) throw new Error(`expected ${re} in "${t.trim().slice(0, 200)}"`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+};
+
+const browser = await chromium.launch({
+  executablePath: CHROMIUM, headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-proxy-server'],
+});
+const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+const page = await context.newPage();
+page.setDefaultTimeout(10000);
+const consoleErrors = [];
+// the 401 of the wrong password and the 422 of the refused commit are expected answers
+page.on('console', (m) => {
+  if (m.type() === 'error' && !/Failed to load resource: .*status of (401|422)/.test(m.text()))
+    consoleErrors.push(m.text());
+});
+page.on('pageerror', (e) => consoleErrors.push(String(e)));
+const snap = async (name) => {
+  const f = `${ART}/${String(++shot).padStart(2, '0')}-${name}.png`;
+  await page.screenshot({ path: f, fullPage: true });
+  return f;
+};
+
+try {
+  // ---- log in
+  await step('GET / without a session redirects to the login page', async () => {
+    await page.goto(BASE + '/');
+    if (!page.url().endsWith('/login')) throw new Error('at ' + page.url());
+    await snap('login');
+  });
+  await step('a wrong password is refused with a message', async () => {
+    await page.getByLabel('Administrator password').fill('not the password');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    const t = await expectText(page.locator('#login-error'), /Wrong password/);
+    await snap('login-wrong');
+    return t;
+  });
+  await step('log in; the dashboard updates live', async () => {
+    await page.getByLabel('Administrator password').fill(PW);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.waitForURL(/#\/dashboard$/);
+    const first = await expectText(page.locator('#dash-updated'), /Last update/);
+    await page.waitForTimeout(1500);
+    const second = await page.locator('#dash-updated').textContent();
+    if (second === first) throw new Error(`not updated: still "${first}"`);
+    const pps = await page.locator('#d-pps').textContent();
+    const util = await page.locator('#d-util').textContent();
+    await page.waitForTimeout(1200);
+    await snap('dashboard');
+    return `packets/s ${pps}, utilization ${util} %`;
+  });
+
+  // ---- Device > Setup > Session
+  await step('open Device > Setup > Session: both panels from the tables', async () => {
+    await page.getByRole('link', { name: /Device.*Setup.*Session/ }).click();
+    await page.waitForURL(/#\/device\/setup\/session$/);
+    const row = page.locator('#timeouts-table tr[data-name="timeout-tcp-half-closed"]');
+    await expectText(row, /TCP Half Closed.*timeout-tcp-half-closed/s);
+    const rows = await page.locator('#timeouts-table tbody tr').count();
+    if (rows !== 13) throw new Error(`${rows} timer rows, expected 13`);
+    await expectText(page.locator('#settings-table tr[data-name="half-close-mode"]'), /idle/);
+    await expectText(page.locator('#settings-table tr[data-name="max-sessions"]'), /\d/);
+    await expectText(page.locator('#settings-table tr[data-name="tcp-reject-non-syn"]'), /yes/);
+    await snap('setup-session');
+    return `${rows} timers: ${(await row.textContent()).replace(/\s+/g, ' ').trim()}`;
+  });
+  const half = () => page.getByLabel('TCP Half Closed', { exact: true });
+  const halfErr = page.locator('#e-timeout-tcp-half-closed');
+  await step('edit Session Timeouts: TCP Half Closed 0 is refused by the browser, next to the field', async () => {
+    await page.getByRole('button', { name: 'Edit Session Timeouts' }).click();
+    await page.locator('#edit[open]').waitFor();
+    await half().fill('0');
+    await page.getByRole('button', { name: 'OK' }).click();
+    const t = await expectText(halfErr, /between 1 and 604,800/);
+    if ((await half().getAttribute('aria-invalid')) !== 'true') throw new Error('not marked aria-invalid');
+    await snap('half-closed-0-refused-in-browser');
+    return t;
+  });
+  await step('TCP Half Closed 5 passes the browser but the server refuses it (time-wait 15 s is longer)', async () => {
+    await half().fill('5');
+    await page.getByRole('button', { name: 'OK' }).click();
+    const t = await expectText(halfErr, /timeout-tcp-time-wait/);
+    if (!(await page.locator('#edit').evaluate((d) => d.open))) throw new Error('dialog closed');
+    await snap('half-closed-5-refused-by-server');
+    const info = cli('show session info');
+    if (!/timeout-tcp-half-closed\):\s+120 secs/.test(info)) throw new Error('the running value changed');
+    return t;
+  });
+  await step('TCP Half Closed 240 is committed; the table shows it', async () => {
+    await half().fill('240');
+    await page.getByRole('button', { name: 'OK' }).click();
+    await page.locator('#edit').waitFor({ state: 'hidden' });
+    const toast = await expectText(page.locator('#toast'), /Committed 1 change/);
+    await expectText(page.locator('#timeouts-table tr[data-name="timeout-tcp-half-closed"] td.value'), /^240$/);
+    await snap('half-closed-240-committed');
+    return toast;
+  });
+  await step('statewall cli -c "show session info" shows 240 secs', async () => {
+    const info = cli('show session info');
+    writeFileSync(`${ART}/show-session-info.txt`, info);
+    const line = info.split('\n').find((l) => l.includes('timeout-tcp-half-closed'));
+    if (!/240 secs \(configured\)/.test(line || '')) throw new Error(line);
+    return line.replace(/\s+/g, ' ').trim();
+  });
+
+  // ---- Monitor > Session Browser during the live transfer
+  let id = null;
+  await step(`open the Session Browser, filter destination port ${LIVE_PORT}: the live transfer is listed`, async () => {
+    await page.getByRole('link', { name: /Session Browser/ }).click();
+    await page.waitForURL(/#\/monitor\/sessions$/);
+    await page.getByLabel('Dst port').fill(String(LIVE_PORT));
+    await page.getByRole('button', { name: 'Apply' }).click();
+    const row = page.locator('#sessions tbody tr[data-id]');
+    await row.first().waitFor();
+    id = await row.first().getAttribute('data-id');
+    const t = (await row.first().textContent()).replace(/\s+/g, ' ');
+    if (!/tcp/.test(t) || !/198\.18\.1\.3:/.test(t)) throw new Error(t);
+    await snap('session-browser-live');
+    return `session ${id}: ${t.trim()}`;
+  });
+  await step('the detail view: per-direction state, timer in force, remaining time', async () => {
+    await page.getByRole('button', { name: `Details of session ${id}` }).click();
+    await page.locator('#detail[open]').waitFor();
+    const state = await page.locator('#detail dd[data-field="state"]').textContent();
+    const timer = await page.locator('#detail dd[data-field="timer"]').textContent();
+    const cs = await page.locator('#detail dd[data-field="orig_state"]').textContent();
+    const ss = await page.locator('#detail dd[data-field="resp_state"]').textContent();
+    const rem = await page.locator('#detail dd[data-field="remaining"]').textContent();
+    await snap('session-detail');
+    if (!/HALF-CLOSED/.test(state) || timer !== 'timeout-tcp-half-closed') throw new Error(`${state} ${timer}`);
+    await page.getByRole('button', { name: 'Close' }).click();
+    return `${state}, client ${cs}, server ${ss}, ${timer}, ${rem} s left`;
+  });
+  await step('select it and clear it; it is gone from the table and from the CLI', async () => {
+    await page.getByLabel(`Select session ${id}`).check();
+    await page.getByRole('button', { name: /Clear selected \(1\)/ }).click();
+    await page.locator('#confirm[open]').waitFor();
+    await snap('clear-confirm');
+    await page.locator('#confirm').getByRole('button', { name: 'Clear', exact: true }).click();
+    const t = await expectText(page.locator('#toast'), /1 session cleared/);
+    await page.locator(`#sessions tbody tr[data-id="${id}"]`).waitFor({ state: 'detached' });
+    await snap('session-cleared');
+    let gone = false;
+    try { cli(`show session id ${id}`); } catch (e) { gone = true; }
+    if (!gone) throw new Error('the CLI still shows it');
+    return t;
+  });
+  await step('no error in the browser console (CSP, scripts)', async () => {
+    if (consoleErrors.length) throw new Error(consoleErrors.join(' | '));
+  });
+  await step('log out', async () => {
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.waitForURL(/\/login$/);
+  });
+} finally {
+  await browser.close();
+}
+console.log(`browser: ${passes} passed, ${fails} failed (screenshots in ${ART})`);
+process.exit(fails ? 1 : 0);

@@ -1,0 +1,378 @@
+/*
+ * test_http_unit.c - the web front end without namespaces (runs under
+ * ASan/UBSan in `make test-asan`): the strict JSON reader, auth.c (password
+ * hash, API keys, sessions, CSRF, the limiter, the verification thread), and
+ * http.c in-process: a real engine, sw_http_open on 127.0.0.1:0 and a plain
+ * socket client driven by the same poll/service loop the daemon uses.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "mgmt/auth.h"
+#include "mgmt/http.h"
+#include "mgmt/mgmt.h"
+#include "mgmt/rest.h"
+
+static char tmpdir[256];
+
+static void path_in(char *out, size_t len, const char *name)
+{
+	snprintf(out, len, "%s/%s", tmpdir, name);
+}
+
+/* ---- JSON ----------------------------------------------------------------- */
+
+static void test_json_ok(void **st)
+{
+	char err[128];
+	const char *doc = " {\"a\":[1,-2.5e3,true,false,null],\"s\":\"x\\u00e9\\ud83d\\ude00\\n\",\"o\":{}} ";
+	struct sw_jv *v = sw_jv_parse(doc, strlen(doc), err, sizeof(err));
+	const struct sw_jv *a, *s;
+
+	(void)st;
+	assert_non_null(v);
+	assert_int_equal(v->type, SW_JOBJ);
+	assert_int_equal(v->n, 3);
+	a = sw_jv_get(v, "a");
+	assert_non_null(a);
+	assert_int_equal(a->n, 5);
+	assert_true(a->kid->is_int);
+	assert_int_equal(a->kid->i, 1);
+	assert_false(a->kid->next->is_int);
+	assert_true(a->kid->next->d == -2500.0);
+	assert_int_equal(a->kid->next->next->type, SW_JBOOL);
+	assert_int_equal(a->kid->next->next->b, 1);
+	assert_int_equal(a->kid->next->next->next->b, 0);
+	s = sw_jv_get(v, "s");
+	assert_string_equal(s->s, "x\xc3\xa9\xf0\x9f\x98\x80\n");
+	assert_null(sw_jv_get(v, "missing"));
+	sw_jv_free(v);
+}
+
+static void test_json_errors(void **st)
+{
+	static const char *const bad[] = {
+		"", "{", "{\"a\":1,}", "{\"a\":1} x", "{\"a\":1,\"a\":2}", "[01]", "[1.]", "[-]",
+		"\"\\x\"", "\"\\ud800\"", "\"\\udc00\"", "\"\\u0000\"", "\"a\nb\"", "{a:1}", "[1 2]",
+		"tru", "nul", "[1e400]", "[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]", "\"abc",
+	};
+	char err[128];
+
+	(void)st;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct sw_jv *v = sw_jv_parse(bad[i], strlen(bad[i]), err, sizeof(err));
+		if (v)
+			fail_msg("accepted: %s", bad[i]);
+		assert_true(strncmp(err, "offset ", 7) == 0);
+	}
+}
+
+/* ---- auth ----------------------------------------------------------------- */
+
+static void test_auth_files_and_sessions(void **st)
+{
+	char hp[300], kp[300], err[512], key[SW_AUTH_KEY_LEN + 8], key2[SW_AUTH_KEY_LEN + 8], name[64];
+	struct sw_auth *a;
+	unsigned char ip1[4] = {10, 0, 0, 1}, ip2[4] = {10, 0, 0, 2};
+
+	(void)st;
+	path_in(hp, sizeof(hp), "sub/admin.hash");
+	path_in(kp, sizeof(kp), "keys");
+	assert_int_equal(sw_auth_open(&a, hp, kp, err, sizeof(err)), -ENOENT);
+	assert_non_null(strstr(err, "statewall passwd"));
+	assert_int_equal(sw_auth_write_password(hp, "s3cret-password", err, sizeof(err)), 0);
+	assert_int_equal(sw_auth_key_add(kp, "ci", key, sizeof(key), err, sizeof(err)), 0);
+	assert_int_equal(sw_auth_key_add(kp, "ci", key2, sizeof(key2), err, sizeof(err)), -EEXIST);
+	assert_int_equal(sw_auth_key_add(kp, "bad name", key2, sizeof(key2), err, sizeof(err)), -EINVAL);
+	assert_int_equal(sw_auth_key_add(kp, "ops", key2, sizeof(key2), err, sizeof(err)), 0);
+	assert_int_equal(strncmp(key, "swk_", 4), 0);
+	assert_int_equal(strlen(key), 47);
+
+	assert_int_equal(sw_auth_open(&a, hp, kp, err, sizeof(err)), 0);
+	assert_int_equal(sw_auth_verify_now(a, "s3cret-password"), 1);
+	assert_int_equal(sw_auth_verify_now(a, "s3cret-passwore"), 0);
+	assert_int_equal(sw_auth_check_key(a, key, name, sizeof(name)), 1);
+	assert_string_equal(name, "ci");
+	assert_int_equal(sw_auth_check_key(a, key2, name, sizeof(name)), 1);
+	assert_string_equal(name, "ops");
+	key[10] ^= 1;
+	assert_int_equal(sw_auth_check_key(a, key, name, sizeof(name)), 0);
+	assert_int_equal(sw_auth_check_key(a, "", name, sizeof(name)), 0);
+	assert_int_equal(sw_auth_key_del(kp, "ops", err, sizeof(err)), 0);
+	assert_int_equal(sw_auth_key_del(kp, "ops", err, sizeof(err)), -ENOENT);
+
+	/* sessions and CSRF */
+	struct sw_auth_sess *s = sw_auth_sess_new(a, 1000);
+	char tok[SW_AUTH_TOKEN_HEX + 1];
+	memcpy(tok, s->token, sizeof(tok));
+	assert_int_equal(strlen(tok), SW_AUTH_TOKEN_HEX);
+	assert_ptr_equal(sw_auth_sess_find(a, tok, 1001), s);
+	assert_true(sw_auth_csrf_ok(s, s->csrf));
+	assert_false(sw_auth_csrf_ok(s, tok));
+	assert_false(sw_auth_csrf_ok(s, NULL));
+	assert_null(sw_auth_sess_find(a, tok, 1001 + SW_AUTH_IDLE_SEC + 1)); /* idle expiry */
+	assert_null(sw_auth_sess_find(a, tok, 1002));                        /* and it is gone */
+	s = sw_auth_sess_new(a, 2000);
+	memcpy(tok, s->token, sizeof(tok));
+	sw_auth_sess_end(a, s);
+	assert_null(sw_auth_sess_find(a, tok, 2001));
+
+	/* limiter: 5 failures are free, then 1 s, 2 s, ... per address */
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(sw_auth_limited(a, ip1, 4, 100), 0);
+		sw_auth_failed(a, ip1, 4, 100);
+	}
+	assert_int_equal(sw_auth_limited(a, ip1, 4, 100), 0);
+	sw_auth_failed(a, ip1, 4, 100);
+	assert_int_equal(sw_auth_limited(a, ip1, 4, 100), 1);
+	assert_int_equal(sw_auth_limited(a, ip2, 4, 100), 0);
+	assert_int_equal(sw_auth_limited(a, ip1, 4, 101), 0);
+	sw_auth_failed(a, ip1, 4, 101);
+	assert_int_equal(sw_auth_limited(a, ip1, 4, 101), 2);
+	sw_auth_succeeded(a, ip1, 4);
+	assert_int_equal(sw_auth_limited(a, ip1, 4, 101), 0);
+	/* too many failures overall block everyone for a while */
+	for (int i = 0; i < 70; i++) {
+		unsigned char ip[4] = {10, 1, (unsigned char)(i >> 8), (unsigned char)i};
+		sw_auth_failed(a, ip, 4, 600);
+	}
+	assert_true(sw_auth_limited(a, ip2, 4, 601) > 0);
+	assert_int_equal(sw_auth_limited(a, ip2, 4, 611), 0);
+
+	/* the verification thread */
+	int tag1, tag2, ok = -1;
+	void *tag = NULL;
+	assert_int_equal(sw_auth_verify_start(a, "s3cret-password", &tag1), 0);
+	assert_int_equal(sw_auth_verify_start(a, "wrong", &tag2), 0);
+	for (int got = 0; got < 2;) {
+		struct pollfd p = {.fd = sw_auth_verify_fd(a), .events = POLLIN};
+		assert_true(poll(&p, 1, 5000) == 1);
+		while (sw_auth_verify_done(a, &tag, &ok) == 1) {
+			assert_int_equal(ok, tag == &tag1);
+			got++;
+		}
+	}
+	assert_int_equal(sw_auth_verify_running(a), 0);
+	/* a cancelled one never comes back */
+	assert_int_equal(sw_auth_verify_start(a, "x", &tag1), 0);
+	sw_auth_verify_cancel(a, &tag1);
+	sw_auth_close(a);
+}
+
+/* ---- http in-process ------------------------------------------------------ */
+
+struct rig {
+	struct sw_engine *eng;
+	struct sw_mgmt_host host;
+	struct sw_http *http;
+	int port;
+	char key[SW_AUTH_KEY_LEN + 8];
+	char pw[32];
+};
+
+/* Send raw to the server, run the service loop until the reply is complete. */
+static int request(struct rig *g, const char *raw, char *resp, size_t resplen)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)g->port)};
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	size_t got = 0;
+	int status = -1;
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_true(fd >= 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(send(fd, raw, strlen(raw), 0), (ssize_t)strlen(raw));
+	for (int i = 0; i < 20000; i++) {
+		struct pollfd p[4];
+		int n = sw_http_pollfds(g->http, p, 3);
+		p[n].fd = fd;
+		p[n].events = POLLIN;
+		p[n].revents = 0;
+		(void)poll(p, (nfds_t)n + 1, sw_http_busy(g->http) ? 0 : 5);
+		sw_http_service(g->http, p, n, 2 * 1000 * 1000);
+		if (p[n].revents) {
+			ssize_t r = recv(fd, resp + got, resplen - 1 - got, MSG_DONTWAIT);
+			if (r == 0)
+				break;
+			if (r > 0)
+				got += (size_t)r;
+		}
+	}
+	resp[got] = '\0';
+	close(fd);
+	sscanf(resp, "HTTP/1.1 %d", &status);
+	return status;
+}
+
+static int api(struct rig *g, const char *method, const char *path, const char *body, char *resp,
+	       size_t resplen)
+{
+	char raw[4096];
+
+	if (body)
+		snprintf(raw, sizeof(raw),
+			 "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n"
+			 "Connection: close\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+			 method, path, g->key, strlen(body), body);
+	else
+		snprintf(raw, sizeof(raw),
+			 "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n"
+			 "Connection: close\r\n\r\n",
+			 method, path, g->key);
+	return request(g, raw, resp, resplen);
+}
+
+static int rig_setup(void **st)
+{
+	struct rig *g = calloc(1, sizeof(*g));
+	struct sw_conf *conf = malloc(sizeof(*conf));
+	char hp[300], kp[300], err[512];
+	struct sw_http_opts o = {.quiet = 1};
+
+	sw_conf_defaults(conf);
+	conf->max_sessions = 1024;
+	conf->max_tombstones = 1024;
+	assert_int_equal(sw_engine_create(&g->eng, conf), 0);
+	free(conf);
+	g->host.eng = g->eng;
+	path_in(hp, sizeof(hp), "rig.hash");
+	path_in(kp, sizeof(kp), "rig.keys");
+	snprintf(g->pw, sizeof(g->pw), "rig-password");
+	assert_int_equal(sw_auth_write_password(hp, g->pw, err, sizeof(err)), 0);
+	unlink(kp);
+	assert_int_equal(sw_auth_key_add(kp, "unit", g->key, sizeof(g->key), err, sizeof(err)), 0);
+	o.auth_file = hp;
+	o.keys_file = kp;
+	assert_int_equal(sw_http_open(&g->http, "nonsense", &g->host, &o, err, sizeof(err)), -EINVAL);
+	assert_int_equal(sw_http_open(&g->http, "127.0.0.1:0", &g->host, &o, err, sizeof(err)), 0);
+	assert_int_equal(sscanf(sw_http_url(g->http), "http://127.0.0.1:%d/", &g->port), 1);
+	assert_true(g->port > 0);
+	*st = g;
+	return 0;
+}
+
+static int rig_teardown(void **st)
+{
+	struct rig *g = *st;
+
+	sw_http_close(g->http);
+	sw_engine_destroy(g->eng);
+	free(g);
+	return 0;
+}
+
+static void test_http_api(void **st)
+{
+	struct rig *g = *st;
+	static char r[256 * 1024];
+	char raw[1024];
+
+	assert_int_equal(api(g, "GET", "/api/v1/session/info", NULL, r, sizeof(r)), 200);
+	assert_non_null(strstr(r, "\"supported\":1024"));
+	assert_non_null(strstr(r, "\"broken_half_closed_sessions\":0"));
+	assert_int_equal(api(g, "GET", "/api/v1/sessions?limit=10", NULL, r, sizeof(r)), 200);
+	assert_non_null(strstr(r, "\"sessions\":[]"));
+	assert_int_equal(api(g, "GET", "/api/v1/sessions?nope=1", NULL, r, sizeof(r)), 400);
+	assert_int_equal(api(g, "GET", "/api/v1/sessions/7", NULL, r, sizeof(r)), 404);
+	assert_int_equal(api(g, "DELETE", "/api/v1/sessions/7", NULL, r, sizeof(r)), 404);
+	assert_int_equal(api(g, "POST", "/api/v1/sessions/clear", "{\"ids\":[7,8]}", r, sizeof(r)), 200);
+	assert_non_null(strstr(r, "\"not_found\":[7,8]"));
+	assert_int_equal(api(g, "POST", "/api/v1/sessions/clear", "{\"filter\":{}}", r, sizeof(r)), 200);
+	assert_int_equal(api(g, "POST", "/api/v1/sessions/clear", "{\"ids\":[", r, sizeof(r)), 400);
+	assert_int_equal(api(g, "GET", "/api/v1/counters", NULL, r, sizeof(r)), 200);
+	assert_int_equal(api(g, "GET", "/api/v1/config", NULL, r, sizeof(r)), 200);
+	assert_non_null(strstr(r, "\"label\":\"TCP Half Closed\""));
+	assert_int_equal(api(g, "POST", "/api/v1/config/validate",
+			     "{\"settings\":{\"timeout-tcp-half-closed\":0}}", r, sizeof(r)), 422);
+	assert_non_null(strstr(r, "\"field\":\"timeout-tcp-half-closed\""));
+	assert_int_equal(api(g, "POST", "/api/v1/config/commit",
+			     "{\"settings\":{\"timeout-tcp-half-closed\":333,\"timeout-udp\":0}}", r,
+			     sizeof(r)), 422);
+	assert_int_equal(sw_engine_conf(g->eng)->timeout[SW_TO_TCP_HALF_CLOSED], 120);
+	assert_int_equal(api(g, "POST", "/api/v1/config/commit",
+			     "{\"settings\":{\"timeout-tcp-half-closed\":333,\"half-close-mode\":\"fixed\"}}",
+			     r, sizeof(r)), 200);
+	assert_int_equal(sw_engine_conf(g->eng)->timeout[SW_TO_TCP_HALF_CLOSED], 333);
+	assert_int_equal(sw_engine_conf(g->eng)->half_close_mode, SW_HC_FIXED);
+	assert_int_equal(api(g, "GET", "/metrics", NULL, r, sizeof(r)), 200);
+	assert_non_null(strstr(r, "statewall_config_commits_total 1"));
+	assert_int_equal(api(g, "GET", "/api/v1/openapi.json", NULL, r, sizeof(r)), 200);
+	assert_non_null(strstr(r, "\"openapi\""));
+
+	/* no credentials; the UI redirects; assets are served from the binary */
+	assert_int_equal(request(g, "GET /api/v1/counters HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+				 r, sizeof(r)), 401);
+	assert_int_equal(request(g, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", r, sizeof(r)),
+			 303);
+	assert_int_equal(request(g, "GET /assets/app.js HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+				 r, sizeof(r)), 200);
+
+	/* login through the verification thread, then a cookie request without and with CSRF */
+	snprintf(raw, sizeof(raw),
+		 "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: "
+		 "application/json\r\nContent-Length: %zu\r\n\r\n{\"password\":\"%s\"}",
+		 strlen(g->pw) + 15, g->pw);
+	assert_int_equal(request(g, raw, r, sizeof(r)), 200);
+	char tok[80], csrf[80];
+	const char *c = strstr(r, "sw_session=");
+	assert_non_null(c);
+	assert_int_equal(sscanf(c, "sw_session=%64[0-9a-f]", tok), 1);
+	c = strstr(r, "\"csrf\":\"");
+	assert_non_null(c);
+	assert_int_equal(sscanf(c, "\"csrf\":\"%64[0-9a-f]", csrf), 1);
+	snprintf(raw, sizeof(raw),
+		 "POST /api/v1/sessions/clear HTTP/1.1\r\nHost: x\r\nCookie: sw_session=%s\r\nConnection: "
+		 "close\r\nContent-Type: application/json\r\nContent-Length: 12\r\n\r\n{\"ids\":[42]}",
+		 tok);
+	assert_int_equal(request(g, raw, r, sizeof(r)), 403);
+	snprintf(raw, sizeof(raw),
+		 "POST /api/v1/sessions/clear HTTP/1.1\r\nHost: x\r\nCookie: sw_session=%s\r\nX-CSRF-Token: "
+		 "%s\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: 12\r\n\r\n"
+		 "{\"ids\":[42]}",
+		 tok, csrf);
+	assert_int_equal(request(g, raw, r, sizeof(r)), 200);
+	snprintf(raw, sizeof(raw),
+		 "GET / HTTP/1.1\r\nHost: x\r\nCookie: sw_session=%s\r\nConnection: close\r\n\r\n", tok);
+	assert_int_equal(request(g, raw, r, sizeof(r)), 200);
+	assert_non_null(strstr(r, "Content-Security-Policy"));
+
+	struct sw_sess_info si = {.late_pkts = 3, .half_closed_at = 5};
+	sw_http_note_end(g->http, &si);
+	assert_int_equal(api(g, "GET", "/api/v1/session/info", NULL, r, sizeof(r)), 200);
+	assert_non_null(strstr(r, "\"broken_half_closed_sessions\":1"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_json_ok),
+		cmocka_unit_test(test_json_errors),
+		cmocka_unit_test(test_auth_files_and_sessions),
+		cmocka_unit_test_setup_teardown(test_http_api, rig_setup, rig_teardown),
+	};
+	int rc;
+
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/sw-http-unit.XXXXXX");
+	if (!mkdtemp(tmpdir))
+		return 1;
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	{
+		char cmd[300];
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+		if (system(cmd) != 0)
+			rc = rc ? rc : 1;
+	}
+	return rc;
+}

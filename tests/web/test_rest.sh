@@ -1,0 +1,312 @@
+#!/usr/bin/env bash
+# test_rest.sh - the REST API of `statewall run --http`, end to end with curl:
+# every endpoint, then what must be refused (bad JSON, wrong types, unknown
+# fields, missing auth, wrong API key, no CSRF token, too many wrong
+# attempts) with a clear 4xx and nothing changed; cookie login; HTTPS.
+#
+# The daemon runs inline in the vwire lab of tests/lab/lib.sh (namespaces
+# swr-<pid>-{c,fw,s}, removed on any exit); curl runs in the fw namespace.
+# Needs root.  SW_BIN=build/statewall bash tests/web/test_rest.sh
+set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+SW_SRC=${SW_SRC:-$(cd "$HERE/../.." && pwd)}
+SW_SHARED=${SW_SHARED:-$SW_SRC/../shared}
+VW=${VW:-swr-$$-}
+VW_TAG=rest
+. "$SW_SRC/tests/lab/lib.sh"
+APPS=$SW_SHARED/lab/apps
+[ -f "$APPS/tcpapp.py" ] || { echo "SKIP: $APPS/tcpapp.py not found (set SW_SHARED)"; exit 77; }
+vw_need_root
+command -v curl >/dev/null || { echo "needs curl" >&2; exit 1; }
+command -v jq >/dev/null || { echo "needs jq" >&2; exit 1; }
+SW_BIN=$(command -v "$SW_BIN" || echo "$SW_BIN")
+[ -x "$SW_BIN" ] || { echo "SW_BIN=$SW_BIN not found" >&2; exit 1; }
+vw_trap
+
+PASSES=0
+FAILS=0
+ok()  { PASSES=$((PASSES + 1)); printf '  ok    %s\n' "$*"; }
+bad() { FAILS=$((FAILS + 1)); printf '  FAIL  %s\n' "$*"; }
+check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
+
+PORT=8089
+BASE=http://127.0.0.1:$PORT
+PW='correct horse battery staple'
+CONF=$VW_DIR/statewall.conf
+B=$VW_DIR/body   # last response body
+H=$VW_DIR/hdrs   # last response headers
+
+# api METHOD PATH [curl args...]: sets CODE, body in $B, headers in $H
+api() {
+  local m=$1 p=$2; shift 2
+  CODE=$(ip netns exec "$NS_FW" curl -sS -o "$B" -D "$H" -w '%{http_code}' -X "$m" "$@" "$BASE$p" 2>"$VW_DIR/curl.err")
+  [ -n "$CODE" ] || CODE=000
+}
+# k METHOD PATH [args]: with the API key
+k() { local m=$1 p=$2; shift 2; api "$m" "$p" -H "Authorization: Bearer $KEY" "$@"; }
+kj() { local m=$1 p=$2 d=$3; shift 3; k "$m" "$p" -H 'Content-Type: application/json' --data-binary "$d" "$@"; }
+is() { [ "$CODE" = "$1" ]; }
+jb() { jq -r "$1" <"$B" 2>/dev/null; }
+err_of() { jq -r '.error // empty' <"$B" 2>/dev/null | cut -c1-110; }
+# expect CODE WHAT: the last call answered CODE with a JSON {"error"} message
+expect() {
+  local code=$1 what=$2
+  if [ "$CODE" = "$code" ] && { [ "$code" -lt 400 ] || [ -n "$(err_of)" ]; }; then
+    ok "$what -> $CODE $(err_of)"
+  else
+    bad "$what: expected $code, got $CODE: $(head -c 300 "$B" 2>/dev/null)"
+  fi
+}
+state() { cli -c "show config running"; md5sum <"$CONF"; }
+nsess() { cli -o json -c "show session all filter protocol tcp count yes" | jq .matched; }  # ICMP ones age out
+
+vw_up
+echo "== statewall --http in $NS_FW, dir $VW_DIR"
+printf '%s\n' "$PW" | "$SW_BIN" passwd --file "$VW_DIR/admin.hash" 2>/dev/null
+check "statewall passwd writes an Argon2id hash, mode 0600" \
+  bash -c "grep -q '^[$]argon2id[$]' '$VW_DIR/admin.hash' && [ \$(stat -c %a '$VW_DIR/admin.hash') = 600 ]"
+KEY=$("$SW_BIN" apikey add ci --file "$VW_DIR/keys" 2>/dev/null)
+check "statewall apikey add prints the key once and stores only its hash" \
+  bash -c "[[ '$KEY' == swk_* ]] && ! grep -q '${KEY#swk_}' '$VW_DIR/keys' && grep -q '^ci [0-9a-f]\{64\} ' '$VW_DIR/keys'"
+printf '# rest test\n' >"$CONF"
+vw_start -c "$CONF" --http "127.0.0.1:$PORT" --http-auth "$VW_DIR/admin.hash" \
+  --http-keys "$VW_DIR/keys" || exit 1
+check "the daemon says where the web UI is" grep -q "web UI and REST API at http://127.0.0.1:$PORT/" "$VW_DIR/daemon.err"
+vw_wait_path || { bad "no path through the wire"; exit 1; }
+
+# a live TCP session (idle scenario: silent for 30 s) and ICMP sessions
+ip netns exec "$NS_S" python3 "$APPS/tcpapp.py" server --port 5201 --timeout 60 >"$VW_DIR/srv.log" 2>&1 &
+VW_PIDS+=($!)
+sleep 0.3
+ip netns exec "$NS_C" python3 "$APPS/tcpapp.py" client --server "$SERVER_IP" --port 5201 \
+  --scenario idle --idle 30 >"$VW_DIR/cli.log" 2>&1 &
+VW_PIDS+=($!)
+nsx "$NS_C" ping -c 2 -i 0.2 -q "$SERVER_IP" >/dev/null
+sleep 0.5
+
+echo "-- reading"
+k GET /api/v1/session/info
+expect 200 "GET /api/v1/session/info"
+check "  session info: active $(jb .active), utilization $(jb .utilization_pct) %, 13 timeouts, half-close mode $(jb .half_close_mode)" \
+  [ "$(jb '.timeouts | length')" = 13 -a "$(jb .half_close_mode)" = idle -a "$(jb .broken_sessions)" = 0 ]
+k GET /api/v1/counters
+expect 200 "GET /api/v1/counters"
+check "  counters: pkts $(jb .counters.pkts) > 0, drops per reason listed" [ "$(jb .counters.pkts)" -gt 0 -a "$(jb '.drops | has("policy-deny")')" = true ]
+k GET /api/v1/interfaces
+expect 200 "GET /api/v1/interfaces"
+check "  interfaces fw-c and fw-s" [ "$(jb '[.interfaces[].name] | sort | join(",")')" = fw-c,fw-s ]
+k GET "/api/v1/sessions?destination_port=5201&protocol=tcp"
+expect 200 "GET /api/v1/sessions?destination_port=5201&protocol=tcp"
+ID=$(jb '.sessions[0].id')
+check "  one TCP session, both directions established, timer timeout-tcp, remaining > 0 (id $ID)" \
+  [ "$(jb .matched)" = 1 -a "$(jb '.sessions[0].orig_state')" = established -a "$(jb '.sessions[0].resp_state')" = established -a "$(jb '.sessions[0].timer')" = timeout-tcp -a "$(jb '.sessions[0].remaining > 0')" = true ]
+k GET "/api/v1/sessions?limit=1"
+expect 200 "GET /api/v1/sessions?limit=1 (paging)"
+n1=$(jb '.sessions | length'); nxt=$(jb .next_start_at)
+check "  one session per page, next_start_at $nxt" [ "$n1" = 1 -a "$nxt" != null ]
+k GET "/api/v1/sessions?limit=1&start_at=$nxt"
+expect 200 "GET /api/v1/sessions?limit=1&start_at=$nxt"
+check "  the second page starts at $nxt" [ "$(jb '.sessions[0].id')" -ge "$nxt" ]
+k GET "/api/v1/sessions/$ID"
+expect 200 "GET /api/v1/sessions/$ID"
+check "  detail: tcp 198.18.1.2 -> 198.18.1.3:5201, timer value and source" \
+  [ "$(jb .proto)/$(jb .orig_h)/$(jb .resp_h)/$(jb .resp_p)/$(jb .timer_source)" = tcp/198.18.1.2/198.18.1.3/5201/default ]
+k GET /api/v1/config
+expect 200 "GET /api/v1/config"
+check "  config: the 13 timers of tables.h with label, default, range, help; settings; running lines" \
+  [ "$(jb '[.timeouts[] | select(.label and .help and .min and .max and .default)] | length')" = 13 -a \
+    "$(jb '.timeouts[] | select(.name == "timeout-tcp-half-closed") | "\(.label)/\(.default)/\(.min)/\(.max)"')" = "TCP Half Closed/120/1/604800" -a \
+    "$(jb '.settings[] | select(.name == "half-close-mode") | .choices | join(",")')" = tcpwait,fixed,idle -a \
+    "$(jb '.running.lines | length > 10')" = true ]
+k GET /api/v1/auth/session
+expect 200 "GET /api/v1/auth/session (API key)"
+api GET /api/v1/openapi.json
+expect 200 "GET /api/v1/openapi.json (no auth needed)"
+check "  OpenAPI 3 document describing every endpoint tested here" bash -c "
+  for p in /session/info /counters /interfaces /sessions /sessions/{id} /sessions/clear /config /config/validate /config/commit /auth/login /auth/logout /auth/session; do
+    jq -e --arg p \"\$p\" '.openapi and .paths[\$p]' '$B' >/dev/null || { echo missing \$p; exit 1; }; done"
+k GET /metrics
+check "GET /metrics: Prometheus text ($(grep -c '^statewall_' "$B") samples)" \
+  bash -c "[ $CODE = 200 ] && grep -q '^statewall_sessions_active [0-9]' '$B' && grep -q '^statewall_drops_total{reason=\"non-syn-tcp\"} ' '$B' && grep -qi '^content-type: text/plain; version=0.0.4' '$H'"
+
+echo "-- refused, and nothing changed"
+before=$(state); nb=$(nsess)
+for ep in "GET /api/v1/session/info" "GET /api/v1/sessions" "GET /api/v1/sessions/$ID" \
+          "DELETE /api/v1/sessions/$ID" "POST /api/v1/sessions/clear" "GET /api/v1/counters" \
+          "GET /api/v1/config" "POST /api/v1/config/validate" "POST /api/v1/config/commit" "GET /metrics"; do
+  if [ "${ep% *}" = GET ]; then api GET "${ep#* }"
+  else api "${ep% *}" "${ep#* }" -H 'Content-Type: application/json' --data-binary '{"filter":{}}'; fi
+  is 401 || bad "$ep without credentials: $CODE"
+done
+ok "every endpoint without credentials -> 401"
+api GET /api/v1/sessions -H 'Authorization: Bearer swk_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'
+expect 401 "wrong API key"
+check "  with WWW-Authenticate: Bearer" grep -qi '^WWW-Authenticate: Bearer' "$H"
+api GET /api/v1/sessions -H "Authorization: Basic $(printf admin:x | base64)"
+expect 401 "Authorization that is not Bearer"
+kj POST /api/v1/sessions/clear '{"ids":[1,'
+expect 400 "clear: malformed JSON"
+kj POST /api/v1/sessions/clear '{"ids":"all"}'
+expect 400 "clear: ids of the wrong type"
+kj POST /api/v1/sessions/clear '{"ids":[1.5]}'
+expect 400 "clear: a fractional id"
+kj POST /api/v1/sessions/clear '{"idz":[1]}'
+expect 400 "clear: unknown member"
+kj POST /api/v1/sessions/clear '{"ids":[1],"filter":{}}'
+expect 400 "clear: ids and filter together"
+kj POST /api/v1/sessions/clear '{"filter":{"port":80}}'
+expect 400 "clear: unknown filter key"
+kj POST /api/v1/sessions/clear '{"filter":{"source":"1.2.3.4 destination"}}'
+expect 400 "clear: a filter value with a space (no command injection)"
+kj POST /api/v1/sessions/clear '{"filter":{"protocol":"tcpx"}}'
+expect 400 "clear: a filter value the registry refuses"
+kj POST /api/v1/sessions/clear '{"ids":[1]} {"ids":[2]}'
+expect 400 "clear: two JSON documents"
+k POST /api/v1/sessions/clear -H 'Content-Type: text/plain' --data-binary '{"ids":[1]}'
+expect 415 "clear: not Content-Type: application/json"
+k GET "/api/v1/sessions?bogus=1"
+expect 400 "sessions: unknown query parameter"
+k GET "/api/v1/sessions?limit=0"
+expect 400 "sessions: limit 0"
+k GET "/api/v1/sessions?limit=100000"
+expect 400 "sessions: limit above 1000"
+k GET "/api/v1/sessions?state=sleepy"
+expect 400 "sessions: unknown state"
+k GET "/api/v1/sessions?source=10.0.0.0/33"
+expect 400 "sessions: bad prefix"
+k GET /api/v1/sessions/999999
+expect 404 "GET an unknown session id"
+k GET /api/v1/sessions/abc
+expect 404 "GET /api/v1/sessions/abc"
+k DELETE /api/v1/sessions/999999
+expect 404 "DELETE an unknown session id"
+k PUT /api/v1/sessions/$ID
+expect 405 "PUT a session"
+k GET /api/v1/nothing
+expect 404 "unknown resource"
+kj POST /api/v1/config/validate '{"settings":{"timeout-tcp-half-closed":"300"}}'
+expect 400 "validate: a number as a string (wrong type)"
+kj POST /api/v1/config/validate '{"settings":{"half-close-mode":2}}'
+expect 400 "validate: a choice as a number (wrong type)"
+kj POST /api/v1/config/validate '{"settings":{"timeout-tcp-half-closd":300}}'
+expect 400 "validate: unknown setting (with a suggestion)"
+kj POST /api/v1/config/validate '{"settings":{},"extra":1}'
+expect 400 "validate: unknown member"
+kj POST /api/v1/config/validate '{}'
+expect 400 "validate: nothing to validate"
+kj POST /api/v1/config/validate '{"lines":["commit"]}'
+expect 400 "validate: a line that is not set/delete"
+kj POST /api/v1/config/validate '{"lines":["set deviceconfig setting session timeout-tcp 5\ncommit"]}'
+expect 400 "validate: a line with a newline"
+kj POST /api/v1/config/commit "{\"lines\":[\"$(head -c 70000 /dev/zero | tr '\0' a)\"]}"
+expect 413 "commit: a 70 kB body"
+kj POST /api/v1/config/validate '{"settings":{"timeout-tcp-half-closed":0,"timeout-udp":45}}'
+expect 422 "validate: timeout-tcp-half-closed 0 (out of range)"
+check "  the error names the field and the range: $(jb '.errors[0].field'): $(jb '.errors[0].message' | cut -c1-80)" \
+  [ "$(jb '.errors | length')" = 1 -a "$(jb '.errors[0].field')" = timeout-tcp-half-closed ]
+kj POST /api/v1/config/commit '{"settings":{"timeout-tcp-half-closed":5}}'
+expect 422 "commit: half-closed 5 < time-wait 15 (cross-setting rule)"
+check "  attributed to $(jb '.errors[0].field'): $(jb '.errors[0].message' | cut -c1-90)" \
+  [ "$(jb '.errors[0].field')" = timeout-tcp-half-closed -a "$(jb .committed)" = false ]
+kj POST /api/v1/config/commit '{"settings":{"timeout-tcp-half-closed":300,"timeout-udp":0}}'
+expect 422 "commit: one good and one bad setting (all or nothing)"
+check "  the good one was not committed either" [ "$before" = "$(state)" ]
+kj POST /api/v1/config/validate '{"settings":{"timeout-tcp-half-closed":300,"half-close-mode":"fixed"}}'
+expect 200 "validate: a good candidate (not committed)"
+check "  valid" [ "$(jb .valid)" = true ]
+check "running configuration, its file and the TCP sessions unchanged after all that" \
+  [ "$before" = "$(state)" -a "$nb" = "$(nsess)" ]
+
+echo "-- changes"
+kj POST /api/v1/config/commit '{"settings":{"timeout-tcp-half-closed":300,"half-close-mode":"fixed"},"lines":["set deviceconfig setting session timeout-udp 45"]}'
+expect 200 "commit: half-closed 300, mode fixed, timeout-udp 45"
+check "  committed, saved to the -c file" [ "$(jb .committed)" = true -a "$(jb .saved_to)" = "$CONF" ]
+check "  statewall cli show session info: 300 secs, mode fixed" \
+  bash -c "SW_BIN='$SW_BIN' CTL='$CTL'; \"\$SW_BIN\" cli --ctl \"\$CTL\" -c 'show session info' | grep -q 'TCP Half Closed timeout (timeout-tcp-half-closed): *300 secs' && \"\$SW_BIN\" cli --ctl \"\$CTL\" -c 'show session info' | grep -q 'Half-close mode: *fixed'"
+check "  the file has the lines" grep -q "timeout-tcp-half-closed 300" "$CONF"
+k DELETE "/api/v1/sessions/$ID"
+expect 200 "DELETE /api/v1/sessions/$ID"
+check "  cleared 1; the CLI no longer has it" bash -c "[ '$(jb .cleared)' = 1 ] && ! '$SW_BIN' cli --ctl '$CTL' -c 'show session id $ID' >/dev/null 2>&1"
+nsx "$NS_C" ping -c 2 -i 0.2 -q "$SERVER_IP" >/dev/null
+kj POST /api/v1/sessions/clear '{"filter":{"protocol":"icmp"}}'
+expect 200 "POST /api/v1/sessions/clear {filter: icmp}"
+check "  cleared $(jb .cleared) ICMP session(s), none left" [ "$(jb .cleared)" -ge 1 -a "$(cli -o json -c 'show session all filter protocol icmp count yes' | jq .matched)" = 0 ]
+kj POST /api/v1/sessions/clear '{"ids":[999998,999999]}'
+expect 200 "POST /api/v1/sessions/clear {ids: two unknown}"
+check "  cleared 0, both not_found" [ "$(jb .cleared)/$(jb '.not_found | length')" = 0/2 ]
+
+echo "-- cookie login, CSRF, logout"
+J=$VW_DIR/jar
+api POST /api/v1/auth/login -H 'Content-Type: application/json' --data-binary '{"password":"nope"}'
+expect 401 "login with a wrong password"
+api POST /api/v1/auth/login -c "$J" -H 'Content-Type: application/json' --data-binary "{\"password\":\"$PW\"}"
+expect 200 "login"
+CSRF=$(jb .csrf)
+export CSRF
+check "  session cookie HttpOnly; SameSite=Strict; CSRF token returned" \
+  bash -c "grep -i '^set-cookie: sw_session=[0-9a-f]\{64\};' '$H' | grep -q 'HttpOnly' && grep -qi 'SameSite=Strict' '$H' && [ \${#CSRF} = 64 ]"
+api GET /api/v1/auth/session -b "$J"
+expect 200 "GET /api/v1/auth/session with the cookie"
+api GET / -b "$J"
+check "GET / with the cookie: the UI (HTML, CSP header)" bash -c "[ $CODE = 200 ] && grep -qi '^content-security-policy: default-src .self.' '$H' && grep -qi '<html' '$B'"
+api GET /
+check "GET / without a session: redirected to /login ($CODE)" bash -c "[ $CODE = 303 ] && grep -qi '^location: /login' '$H'"
+api GET /login
+check "GET /login: the login page" bash -c "[ $CODE = 200 ] && grep -qi 'password' '$B'"
+api GET /assets/app.js
+check "GET /assets/app.js (embedded in the binary)" bash -c "[ $CODE = 200 ] && grep -qi '^content-type: text/javascript' '$H'"
+before=$(state)
+api POST /api/v1/config/commit -b "$J" -H 'Content-Type: application/json' --data-binary '{"settings":{"timeout-udp":46}}'
+expect 403 "commit with the cookie but no X-CSRF-Token"
+api POST /api/v1/config/commit -b "$J" -H 'X-CSRF-Token: 0000000000000000000000000000000000000000000000000000000000000000' -H 'Content-Type: application/json' --data-binary '{"settings":{"timeout-udp":46}}'
+expect 403 "commit with a wrong X-CSRF-Token"
+api POST /api/v1/config/commit -b "$J" -H "X-CSRF-Token: $CSRF" -H 'Origin: http://evil.example' -H 'Content-Type: application/json' --data-binary '{"settings":{"timeout-udp":46}}'
+expect 403 "commit with the token from another Origin"
+check "  nothing changed" [ "$before" = "$(state)" ]
+api POST /api/v1/config/commit -b "$J" -H "X-CSRF-Token: $CSRF" -H "Origin: $BASE" -H 'Content-Type: application/json' --data-binary '{"settings":{"timeout-udp":46}}'
+expect 200 "commit with the cookie and the CSRF token"
+api POST /api/v1/auth/logout -b "$J" -H "X-CSRF-Token: $CSRF"
+expect 200 "logout"
+api GET /api/v1/session/info -b "$J"
+expect 401 "the old cookie after logout"
+
+echo "-- wrong credentials are rate-limited (per client address)"
+codes=""
+for i in 1 2 3 4 5 6 7; do
+  api GET /api/v1/counters --interface 127.0.0.9 -H 'Authorization: Bearer swk_wrongwrongwrongwrongwrongwrongwrongwrongwro'
+  codes="$codes $CODE"
+done
+check "7 wrong keys from 127.0.0.9:$codes (429 after 5)" [ "$codes" = " 401 401 401 401 401 429 429" ]
+check "  with Retry-After" grep -qi '^Retry-After: [0-9]' "$H"
+api GET /api/v1/counters --interface 127.0.0.9 -H "Authorization: Bearer $KEY"
+expect 429 "  even the right key from 127.0.0.9 waits"
+api POST /api/v1/auth/login --interface 127.0.0.9 -H 'Content-Type: application/json' --data-binary "{\"password\":\"$PW\"}"
+expect 429 "  and so does a login from it"
+k GET /api/v1/counters
+expect 200 "another client (127.0.0.1) is not affected"
+"$SW_BIN" apikey del ci --file "$VW_DIR/keys" 2>/dev/null
+sleep 1.1
+k GET /api/v1/counters
+expect 401 "statewall apikey del: the revoked key is refused at once"
+
+echo "-- HTTPS (--tls-cert/--tls-key)"
+vw_stop
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$VW_DIR/key.pem" -out "$VW_DIR/cert.pem" \
+  -days 2 -subj /CN=127.0.0.1 >/dev/null 2>&1
+vw_start -c "$CONF" --http "127.0.0.1:$PORT" --http-auth "$VW_DIR/admin.hash" \
+  --tls-cert "$VW_DIR/cert.pem" --tls-key "$VW_DIR/key.pem" || exit 1
+BASE=https://127.0.0.1:$PORT
+api POST /api/v1/auth/login --cacert "$VW_DIR/cert.pem" -H 'Content-Type: application/json' --data-binary "{\"password\":\"$PW\"}"
+expect 200 "login over HTTPS (certificate verified by curl)"
+check "  the cookie is Secure" grep -qi '^set-cookie: sw_session=.*; Secure' "$H"
+api GET /api/v1/session/info --cacert "$VW_DIR/cert.pem"
+expect 401 "HTTPS without credentials"
+BASE=http://127.0.0.1:$PORT
+api GET /api/v1/session/info
+check "plain HTTP to the HTTPS port is refused ($CODE)" [ "$CODE" != 200 ]
+vw_stop
+check "the daemon stopped cleanly" [ $? = 0 ]
+
+echo
+echo "$PASSES passed, $FAILS failed"
+[ "$FAILS" = 0 ]
