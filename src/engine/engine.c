@@ -846,12 +846,41 @@ struct sw_verdict sw_engine_packet(struct sw_engine *e, const uint8_t *frame, si
 	return decide(e, &p, &k, sw_key_hash(&e->tab, &k));
 }
 
+/*
+ * The cold record is needed by packets that change state (handshake, close,
+ * reset, a new Zeek history letter) and by sessions on a fixed timer, whose
+ * deadline lives there: a third line that an established packet never
+ * touches.  Once the candidate session's hot line has arrived, look ahead and
+ * fetch the cold record only for those (a replay of short flows spent a
+ * quarter of its time waiting for it).  The candidate is stage 2's signature
+ * match, unverified and possibly ended since: reading a pool record is always
+ * safe, and a wrong guess costs one useless prefetch.
+ */
+#define COLD_AHEAD 4
+
+static inline void prefetch_cold(const struct sw_engine *e, const struct sw_pkt *p,
+				 const struct sw_key *k, uint32_t idx)
+{
+	const struct sw_sess *s = &e->tab.sess[idx];
+	int dir = k->swapped ^ !!(s->flags & SW_SF_ORIG1);
+
+	if ((s->flags & (SW_SF_FIXED | SW_SF_HALFCLOSED)) ||
+	    (s->proto == 6 && (s->peer[0].state != SW_TCPS_ESTABLISHED ||
+			       s->peer[1].state != SW_TCPS_ESTABLISHED ||
+			       !sw_zeek_tcp_settled(s, dir, p->th_flags, p->payload)))) {
+		const char *c = (const char *)&e->tab.cold[idx];
+		sw_prefetch(c);
+		sw_prefetch(c + sizeof(struct sw_sess_cold) - 1);
+	}
+}
+
 void sw_engine_burst(struct sw_engine *e, const uint8_t *const *frames, const uint32_t *caplen,
 		     int link, const sw_time_t *ts, unsigned n, struct sw_verdict *out)
 {
 	struct sw_pkt p[SW_BURST_MAX];
 	struct sw_key k[SW_BURST_MAX];
 	uint64_t h[SW_BURST_MAX];
+	uint32_t cand[SW_BURST_MAX];
 	uint8_t done[SW_BURST_MAX];
 
 	while (n > SW_BURST_MAX) {
@@ -875,10 +904,11 @@ void sw_engine_burst(struct sw_engine *e, const uint8_t *const *frames, const ui
 	}
 	/* Stage 2: buckets are arriving; fetch the sessions their signatures point at. */
 	for (unsigned i = 0; i < n; i++)
-		if (!done[i])
-			sw_table_prefetch_match(&e->tab, h[i]);
+		cand[i] = done[i] ? SW_IDX_NONE : sw_table_prefetch_match(&e->tab, h[i]);
 	/* Stage 3: in order, so timers and creations see time as it was. */
 	for (unsigned i = 0; i < n; i++) {
+		if (i + COLD_AHEAD < n && cand[i + COLD_AHEAD] != SW_IDX_NONE)
+			prefetch_cold(e, &p[i + COLD_AHEAD], &k[i + COLD_AHEAD], cand[i + COLD_AHEAD]);
 		sw_engine_advance(e, ts[i]);
 		e->st.ctr[SW_CTR_PKTS]++;
 		if (done[i]) {

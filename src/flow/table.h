@@ -153,17 +153,22 @@ static inline void sw_table_prefetch(const struct sw_table *t, uint64_t h)
 /*
  * Second prefetch stage, once the bucket is in cache: fetch the hot session
  * lines whose signature matches (established packets need nothing else).
+ * Returns the first matching index, a likely (unverified) candidate for a
+ * later prefetch, or SW_IDX_NONE.
  */
-static inline void sw_table_prefetch_match(const struct sw_table *t, uint64_t h)
+static inline uint32_t sw_table_prefetch_match(const struct sw_table *t, uint64_t h)
 {
 	const struct sw_bucket *b = &t->bkt[h & t->bmask];
-	uint32_t sig = sw_sig_of(h);
+	uint32_t sig = sw_sig_of(h), cand = SW_IDX_NONE;
 
 	for (int i = 0; i < SW_BUCKET_SLOTS; i++) {
 		if (b->sig[i] == sig) {
 			sw_prefetch(&t->sess[b->idx[i]]);
+			if (cand == SW_IDX_NONE)
+				cand = b->idx[i];
 		}
 	}
+	return cand;
 }
 
 /* Pool index of the session with key k, or SW_IDX_NONE. */

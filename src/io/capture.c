@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "io/capture.h"
+#include "util/prefetch.h"
 
 /*
  * Two readers behind one interface: classic pcap files are mapped and walked
@@ -29,6 +30,7 @@ struct sw_capture {
 	/* mmap reader */
 	const uint8_t *map;
 	size_t map_len, off;
+	size_t ahead; /* the mapping is populated below this offset */
 	int swapped, link, snaplen;
 	char name[256];
 };
@@ -151,6 +153,28 @@ int sw_capture_open(struct sw_capture **out, const char *path, const char *filte
 	return sw_capture_open_fp(out, fp, path, filter, err, errlen);
 }
 
+/*
+ * Populate the mapping 8-16 MB ahead of the reader, 8 MB per madvise: one
+ * call maps the pages far more cheaply than the page faults it replaces
+ * (one per 16 pages, with fault-around), which were a fifth of a replay's
+ * time.  Best effort: an old kernel just faults as before.
+ */
+#define MAP_AHEAD ((size_t)8 << 20)
+#define MAP_PREFETCH 2048 /* bytes: about 32 records of 64-byte frames */
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ MADV_WILLNEED
+#endif
+
+static void map_ahead(struct sw_capture *c)
+{
+	while (c->ahead < c->map_len && c->ahead < c->off + MAP_AHEAD) {
+		size_t len = c->map_len - c->ahead < MAP_AHEAD ? c->map_len - c->ahead : MAP_AHEAD;
+
+		(void)madvise((void *)(uintptr_t)(c->map + c->ahead), len, MADV_POPULATE_READ);
+		c->ahead += len;
+	}
+}
+
 /* The mmap reader's next record. */
 static int map_next(struct sw_capture *c, const uint8_t **data, uint32_t *caplen,
 		    uint32_t *wirelen, sw_time_t *ts, char *err, size_t errlen)
@@ -162,11 +186,19 @@ static int map_next(struct sw_capture *c, const uint8_t **data, uint32_t *caplen
 
 		if (c->off == c->map_len)
 			return 0;
+		if (c->off + MAP_AHEAD > c->ahead)
+			map_ahead(c);
 		if (c->map_len - c->off < 16) {
 			snprintf(err, errlen, "%s: after packet %llu: truncated record header (%zu of 16 bytes)",
 				 c->name, (unsigned long long)c->count, c->map_len - c->off);
 			return -1;
 		}
+		/*
+		 * The file is walked once, sequentially, from the page cache: ask
+		 * for the records a batch ahead so their headers are in cache by the
+		 * time we read them (the hardware prefetcher stops at page ends).
+		 */
+		sw_prefetch(h + MAP_PREFETCH);
 		cap = rd32(c, h + 8);
 		if (cap > PCAP_MAX_CAPLEN) {
 			snprintf(err, errlen, "%s: after packet %llu: corrupt record: captured length %u "

@@ -197,22 +197,43 @@ static void update_state(struct sw_sess *s, int dir, uint8_t fl, uint32_t len)
 	set_zstate(s, dir, me);
 }
 
+static void zeek_tcp_full(struct sw_sess *s, struct sw_sess_cold *c, int dir,
+			  const struct sw_pkt *p, unsigned ev);
+
+/*
+ * The established fast path: an ACK or data segment with no tracker event,
+ * both endpoints established, its letter already recorded and no gap
+ * pending can change neither the history nor the endpoint states.
+ */
+static inline int settled(const struct sw_sess *s, int dir, uint8_t fl, uint32_t payload)
+{
+	return !(fl & (SW_TH_SYN | SW_TH_FIN | SW_TH_RST)) && (fl & SW_TH_ACK) &&
+	       zstate(s, dir) == SW_Z_ESTABLISHED && zstate(s, !dir) == SW_Z_ESTABLISHED &&
+	       !(s->hist_seen & HOLE(!dir)) &&
+	       (s->hist_seen & (1u << ((payload ? SEEN_DATA : SEEN_ACK) + SEEN_SHIFT(dir))));
+}
+
 void sw_zeek_tcp(struct sw_sess *s, struct sw_sess_cold *c, int dir, const struct sw_pkt *p,
 		 unsigned ev)
+{
+
+	if (!ev && settled(s, dir, p->th_flags, p->payload))
+		return;
+	zeek_tcp_full(s, c, dir, p, ev);
+}
+
+int sw_zeek_tcp_settled(const struct sw_sess *s, int dir, uint8_t th_flags, uint32_t payload)
+{
+	return settled(s, dir, th_flags, payload);
+}
+
+/* Kept out of line so the fast path above does not pay for its register saves. */
+__attribute__((noinline)) static void zeek_tcp_full(struct sw_sess *s, struct sw_sess_cold *c,
+						    int dir, const struct sw_pkt *p, unsigned ev)
 {
 	uint8_t fl = p->th_flags;
 	int nflags;
 
-	/*
-	 * The established fast path: an ACK or data segment with no tracker
-	 * event, both endpoints established, its letter already recorded and no
-	 * gap pending can change neither the history nor the endpoint states.
-	 */
-	if (!ev && !(fl & (SW_TH_SYN | SW_TH_FIN | SW_TH_RST)) && (fl & SW_TH_ACK) &&
-	    zstate(s, dir) == SW_Z_ESTABLISHED && zstate(s, !dir) == SW_Z_ESTABLISHED &&
-	    !(s->hist_seen & HOLE(!dir)) &&
-	    (s->hist_seen & (1u << ((p->payload ? SEEN_DATA : SEEN_ACK) + SEEN_SHIFT(dir)))))
-		return;
 	nflags = !!(fl & SW_TH_SYN) + !!(fl & SW_TH_FIN) + !!(fl & SW_TH_RST);
 	const struct sw_peer *dst = &s->peer[!dir];
 

@@ -20,6 +20,11 @@ enum sw_zstate { SW_Z_INACTIVE, SW_Z_SYN_SENT, SW_Z_SYN_ACK_SENT, SW_Z_PARTIAL,
 /* Account one TCP segment from role dir (tcp events from sw_tcp_track). */
 void sw_zeek_tcp(struct sw_sess *s, struct sw_sess_cold *c, int dir, const struct sw_pkt *p,
 		 unsigned ev);
+/*
+ * 1 if a TCP segment with these flags and payload, from role dir, changes
+ * nothing Zeek-wise unless the tracker reports an event (no cold record).
+ */
+int sw_zeek_tcp_settled(const struct sw_sess *s, int dir, uint8_t th_flags, uint32_t payload);
 /* Account one UDP/ICMP/other packet (history letters only: 'D'/'d'). */
 void sw_zeek_other(struct sw_sess *s, struct sw_sess_cold *c, int dir, const struct sw_pkt *p);
 /* Mark the session as flipped ('^'). */
