@@ -145,7 +145,8 @@ try {
     await page.waitForURL(/#\/monitor\/sessions$/);
     await page.getByLabel('Dst port').fill(String(LIVE_PORT));
     await page.getByRole('button', { name: 'Apply' }).click();
-    const row = page.locator('#sessions tbody tr[data-id]');
+    // The unfiltered page may still be on screen: wait for the filtered rows.
+    const row = page.locator('#sessions tbody tr[data-id]', { hasText: `:${LIVE_PORT}` });
     await row.first().waitFor();
     id = await row.first().getAttribute('data-id');
     const t = (await row.first().textContent()).replace(/\s+/g, ' ');
