@@ -670,8 +670,12 @@ void sw_auth_failed(struct sw_auth *a, const void *client, size_t clen, int64_t 
 	r->fails++;
 	r->last = now_s;
 	if (r->fails >= RL_FREE_FAILS) {
+		/*
+		 * 4, 8, 16 ... s: the clock here counts whole seconds, so a first wait
+		 * of 1 s could end a moment after it began.
+		 */
 		int sh = r->fails - RL_FREE_FAILS;
-		int64_t wait = sh >= 9 ? RL_MAX_WAIT : (int64_t)1 << sh;
+		int64_t wait = sh >= 7 ? RL_MAX_WAIT : (int64_t)4 << sh;
 		r->until = now_s + (wait > RL_MAX_WAIT ? RL_MAX_WAIT : wait);
 	}
 	if (now_s / 60 != a->g_window) {

@@ -129,20 +129,21 @@ static void test_auth_files_and_sessions(void **st)
 	sw_auth_sess_end(a, s);
 	assert_null(sw_auth_sess_find(a, tok, 2001));
 
-	/* limiter: 5 failures are free, then 1 s, 2 s, ... per address */
+	/* limiter: 5 failures are free, then 4 s, 8 s, ... per address */
 	for (int i = 0; i < 4; i++) {
 		assert_int_equal(sw_auth_limited(a, ip1, 4, 100), 0);
 		sw_auth_failed(a, ip1, 4, 100);
 	}
 	assert_int_equal(sw_auth_limited(a, ip1, 4, 100), 0);
 	sw_auth_failed(a, ip1, 4, 100);
-	assert_int_equal(sw_auth_limited(a, ip1, 4, 100), 1);
+	assert_int_equal(sw_auth_limited(a, ip1, 4, 100), 4);
+	assert_int_equal(sw_auth_limited(a, ip1, 4, 103), 1);
 	assert_int_equal(sw_auth_limited(a, ip2, 4, 100), 0);
-	assert_int_equal(sw_auth_limited(a, ip1, 4, 101), 0);
-	sw_auth_failed(a, ip1, 4, 101);
-	assert_int_equal(sw_auth_limited(a, ip1, 4, 101), 2);
+	assert_int_equal(sw_auth_limited(a, ip1, 4, 104), 0);
+	sw_auth_failed(a, ip1, 4, 104);
+	assert_int_equal(sw_auth_limited(a, ip1, 4, 104), 8);
 	sw_auth_succeeded(a, ip1, 4);
-	assert_int_equal(sw_auth_limited(a, ip1, 4, 101), 0);
+	assert_int_equal(sw_auth_limited(a, ip1, 4, 104), 0);
 	/* too many failures overall block everyone for a while */
 	for (int i = 0; i < 70; i++) {
 		unsigned char ip[4] = {10, 1, (unsigned char)(i >> 8), (unsigned char)i};
