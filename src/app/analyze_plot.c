@@ -196,7 +196,11 @@ static void draw_occupancy(cairo_t *cr, const struct an_plot_in *in)
 	for (size_t k = 0; k < in->nruns; k++) {
 		const struct an_run *r = &in->runs[k];
 		char name[40];
-		snprintf(name, sizeof(name), "%.24s", r->name);
+		/* The legend column is narrow: a long what-if name ends in an ellipsis. */
+		if (strlen(r->name) > 24)
+			snprintf(name, sizeof(name), "%.23s\u2026", r->name);
+		else
+			snprintf(name, sizeof(name), "%s", r->name);
 		color(cr, k, 1);
 		cairo_rectangle(cr, x1 + 16, ly - 9, 18, 10);
 		cairo_fill(cr);
