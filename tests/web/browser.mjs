@@ -75,9 +75,9 @@ try {
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.waitForURL(/#\/dashboard$/);
     const first = await expectText(page.locator('#dash-updated'), /Last update/);
-    await page.waitForTimeout(1500);
-    const second = await page.locator('#dash-updated').textContent();
-    if (second === first) throw new Error(`not updated: still "${first}"`);
+    // It refreshes every second; allow a loaded (sanitizer) build ten.
+    await page.waitForFunction((f) => document.querySelector('#dash-updated').textContent !== f,
+      first, { timeout: 10000 }).catch(() => { throw new Error(`not updated in 10 s: still "${first}"`); });
     const pps = await page.locator('#d-pps').textContent();
     const util = await page.locator('#d-util').textContent();
     await page.waitForTimeout(1200);
