@@ -183,7 +183,8 @@ if want config; then
   check "'show session ?' lists info, all, id" bash -c "grep -q '^  info' $VW_DIR/help.txt && grep -q '^  all' $VW_DIR/help.txt && grep -q '^  id' $VW_DIR/help.txt"
   printf 'configure\nset deviceconfig setting session timeout-udp 45\ncommit\nexit\n' | cli >/dev/null
   check "commands on stdin (configure/set/commit/exit): timeout-udp 45" grep -q "timeout-udp 45" "$CONF"
-  kill -HUP "$DAEMON_PID"; sleep 0.3
+  kill -HUP "$DAEMON_PID"
+  for i in $(seq 1 50); do grep -q "SIGHUP: .*reloaded" "$VW_DIR/daemon.err" && break; sleep 0.1; done
   check "SIGHUP reloads the file" grep -q "SIGHUP: .*reloaded" "$VW_DIR/daemon.err"
 fi
 
