@@ -46,6 +46,8 @@
 #include "statewall/engine.h"
 #include "statewall/pkt.h"
 
+#include "frame.h"
+
 #if defined(__x86_64__)
 #include <immintrin.h>
 #define HAVE_X86 1
@@ -53,7 +55,6 @@
 #define HAVE_X86 0
 #endif
 
-#define FRAME 64
 #define BATCH 32
 #define PAYLOAD 10
 #define MAX_ROUNDS 64
@@ -103,16 +104,6 @@ static uint64_t splitmix(uint64_t *s)
 	return z ^ (z >> 31);
 }
 
-static uint32_t hash32(uint32_t x)
-{
-	x ^= x >> 16;
-	x *= 0x7feb352dU;
-	x ^= x >> 15;
-	x *= 0x846ca68bU;
-	x ^= x >> 16;
-	return x;
-}
-
 static void shuffle(uint32_t *a, uint32_t n, uint64_t *seed)
 {
 	for (uint32_t i = n - 1; i > 0; i--) {
@@ -148,65 +139,6 @@ static uint32_t srv_ip(uint32_t f) { return 0xc0a80001u + ((f % 250u) << 8); }
 static uint16_t srv_port(uint32_t f) { (void)f; return 80; }
 static uint32_t cli_isn(uint32_t f) { return hash32(2 * f + 1); }
 static uint32_t srv_isn(uint32_t f) { return hash32(2 * f + 2); }
-
-static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static uint16_t csum_fold(uint32_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
-}
-
-static uint32_t csum_add(uint32_t s, const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)p[i] << 8 | p[i + 1];
-	if (n & 1)
-		s += (uint32_t)p[n - 1] << 8;
-	return s;
-}
-
-/* One 64-byte Ethernet/IPv4/TCP frame; payload bytes are zero-padded to 64. */
-static void build_frame(uint8_t *fr, uint32_t sip, uint32_t dip, uint16_t sp, uint16_t dp,
-			uint32_t seq, uint32_t ack, uint8_t flags, unsigned payload, uint16_t ipid)
-{
-	uint8_t *ip = fr + 14, *th = fr + 34;
-	uint16_t iplen = (uint16_t)(40 + payload);
-	uint32_t s;
-
-	memset(fr, 0, FRAME);
-	memcpy(fr, "\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01\x08\x00", 14);
-	ip[0] = 0x45;
-	put16(ip + 2, iplen);
-	put16(ip + 4, ipid);
-	put16(ip + 6, 0x4000);
-	ip[8] = 64;
-	ip[9] = 6;
-	put32(ip + 12, sip);
-	put32(ip + 16, dip);
-	put16(ip + 10, csum_fold(csum_add(0, ip, 20)));
-	put16(th, sp);
-	put16(th + 2, dp);
-	put32(th + 4, seq);
-	put32(th + 8, ack);
-	th[12] = 5 << 4;
-	th[13] = flags;
-	put16(th + 14, 65535);
-	for (unsigned i = 0; i < payload; i++)
-		th[20 + i] = (uint8_t)('a' + i);
-	s = csum_add(0, ip + 12, 8);
-	s += 6 + (uint32_t)(20 + payload);
-	s = csum_add(s, th, 20 + payload);
-	put16(th + 16, csum_fold(s));
-}
 
 /* Handshake step 0 SYN, 1 SYN-ACK, 2 ACK of flow f. */
 static void handshake_frame(uint8_t *fr, uint32_t f, int step)

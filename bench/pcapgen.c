@@ -29,7 +29,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define FRAME 64
+#include "frame.h"
+
 #define PAYLOAD 10
 #define STEP_NS 100
 
@@ -51,78 +52,6 @@ static uint64_t rng(void)
 	return z ^ (z >> 31);
 }
 
-static uint32_t hash32(uint32_t x)
-{
-	x ^= x >> 16;
-	x *= 0x7feb352dU;
-	x ^= x >> 15;
-	x *= 0x846ca68bU;
-	x ^= x >> 16;
-	return x;
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static uint32_t csum_add(uint32_t s, const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)p[i] << 8 | p[i + 1];
-	if (n & 1)
-		s += (uint32_t)p[n - 1] << 8;
-	return s;
-}
-
-static uint16_t csum_fold(uint32_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
-}
-
-static void build(uint8_t *fr, uint32_t sip, uint32_t dip, uint16_t sp, uint16_t dp, uint32_t seq,
-		  uint32_t ack, uint8_t flags, unsigned payload, uint16_t ipid)
-{
-	uint8_t *ip = fr + 14, *th = fr + 34;
-	uint32_t s;
-
-	memset(fr, 0, FRAME);
-	memcpy(fr, "\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01\x08\x00", 14);
-	ip[0] = 0x45;
-	put16(ip + 2, (uint16_t)(40 + payload));
-	put16(ip + 4, ipid);
-	put16(ip + 6, 0x4000);
-	ip[8] = 64;
-	ip[9] = 6;
-	put32(ip + 12, sip);
-	put32(ip + 16, dip);
-	put16(ip + 10, csum_fold(csum_add(0, ip, 20)));
-	put16(th, sp);
-	put16(th + 2, dp);
-	put32(th + 4, seq);
-	put32(th + 8, ack);
-	th[12] = 5 << 4;
-	th[13] = flags;
-	put16(th + 14, 65535);
-	for (unsigned i = 0; i < payload; i++)
-		th[20 + i] = (uint8_t)('A' + (i + seq) % 26);
-	s = csum_add(0, ip + 12, 8);
-	s += 6 + (uint32_t)(20 + payload);
-	s = csum_add(s, th, 20 + payload);
-	put16(th + 16, csum_fold(s));
-}
-
 #define F_FIN 0x01
 #define F_SYN 0x02
 #define F_PSH 0x08
@@ -138,29 +67,29 @@ static void flow_packet(uint8_t *fr, uint32_t i, uint32_t k, uint32_t ppf)
 	uint16_t id = (uint16_t)(i * 7 + k);
 
 	if (k == 0) {
-		build(fr, cip, sip, cp, sp, ci, 0, F_SYN, 0, id);
+		build_frame(fr, cip, sip, cp, sp, ci, 0, F_SYN, 0, id);
 	} else if (k == 1) {
-		build(fr, sip, cip, sp, cp, si, ci + 1, F_SYN | F_ACK, 0, id);
+		build_frame(fr, sip, cip, sp, cp, si, ci + 1, F_SYN | F_ACK, 0, id);
 	} else if (k == 2) {
-		build(fr, cip, sip, cp, sp, ci + 1, si + 1, F_ACK, 0, id);
+		build_frame(fr, cip, sip, cp, sp, ci + 1, si + 1, F_ACK, 0, id);
 	} else if (k < 3 + ndata) {
 		/* Data d = k - 3: even d from the client, odd d from the server. */
 		uint32_t d = k - 3, csent = (d + 1) / 2, ssent = d / 2;
 		uint32_t cseq = ci + 1 + PAYLOAD * csent, sseq = si + 1 + PAYLOAD * ssent;
 		if (d % 2 == 0)
-			build(fr, cip, sip, cp, sp, cseq, sseq, F_ACK | F_PSH, PAYLOAD, id);
+			build_frame(fr, cip, sip, cp, sp, cseq, sseq, F_ACK | F_PSH, PAYLOAD, id);
 		else
-			build(fr, sip, cip, sp, cp, sseq, cseq, F_ACK | F_PSH, PAYLOAD, id);
+			build_frame(fr, sip, cip, sp, cp, sseq, cseq, F_ACK | F_PSH, PAYLOAD, id);
 	} else {
 		uint32_t csent = (ndata + 1) / 2, ssent = ndata / 2;
 		uint32_t cend = ci + 1 + PAYLOAD * csent, send = si + 1 + PAYLOAD * ssent;
 		uint32_t c = k - 3 - ndata;
 		if (c == 0)
-			build(fr, cip, sip, cp, sp, cend, send, F_FIN | F_ACK, 0, id);
+			build_frame(fr, cip, sip, cp, sp, cend, send, F_FIN | F_ACK, 0, id);
 		else if (c == 1)
-			build(fr, sip, cip, sp, cp, send, cend + 1, F_FIN | F_ACK, 0, id);
+			build_frame(fr, sip, cip, sp, cp, send, cend + 1, F_FIN | F_ACK, 0, id);
 		else
-			build(fr, cip, sip, cp, sp, cend + 1, send + 1, F_ACK, 0, id);
+			build_frame(fr, cip, sip, cp, sp, cend + 1, send + 1, F_ACK, 0, id);
 	}
 }
 
