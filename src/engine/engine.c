@@ -881,7 +881,7 @@ void sw_engine_burst(struct sw_engine *e, const uint8_t *const *frames, const ui
 	struct sw_key k[SW_BURST_MAX];
 	uint64_t h[SW_BURST_MAX];
 	uint32_t cand[SW_BURST_MAX];
-	uint8_t done[SW_BURST_MAX];
+	uint8_t done[SW_BURST_MAX], reason[SW_BURST_MAX];
 
 	while (n > SW_BURST_MAX) {
 		sw_engine_burst(e, frames, caplen, link, ts, SW_BURST_MAX, out);
@@ -893,8 +893,8 @@ void sw_engine_burst(struct sw_engine *e, const uint8_t *const *frames, const ui
 	}
 	/* Stage 1: parse, hash and prefetch every bucket. */
 	for (unsigned i = 0; i < n; i++) {
-		int reason = (int)sw_pkt_parse(&p[i], frames[i], caplen[i], link, parse_opts(e));
-		done[i] = reason != SW_DROP_NONE ||
+		reason[i] = (uint8_t)sw_pkt_parse(&p[i], frames[i], caplen[i], link, parse_opts(e));
+		done[i] = reason[i] != SW_DROP_NONE ||
 			  (p[i].pflags & (SW_PF_FRAG_LATER | SW_PF_ICMP_ERR));
 		if (done[i])
 			continue;
@@ -912,8 +912,7 @@ void sw_engine_burst(struct sw_engine *e, const uint8_t *const *frames, const ui
 		sw_engine_advance(e, ts[i]);
 		e->st.ctr[SW_CTR_PKTS]++;
 		if (done[i]) {
-			int reason = (int)sw_pkt_parse(&p[i], frames[i], caplen[i], link, parse_opts(e));
-			special(e, reason, &p[i], &out[i]);
+			special(e, reason[i], &p[i], &out[i]);
 			continue;
 		}
 		out[i] = decide(e, &p[i], &k[i], h[i]);
