@@ -346,6 +346,7 @@ static int parse_id(struct sw_mgmt_call *c, uint32_t *id)
 	char *end;
 	unsigned long v;
 
+	*id = 0; /* defined on every path, so callers' error branches read nothing stale */
 	if (c->nargs != 1)
 		return fail(c, "expected one session id");
 	v = strtoul(c->args[0], &end, 10);
