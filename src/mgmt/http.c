@@ -821,6 +821,17 @@ static void ep_simple(struct req *r, const char *line, finish_fn fin)
 	start_job(r, j);
 }
 
+/* Read-only endpoints that are one registry command each. */
+static const struct {
+	const char *path, *line;
+	finish_fn fin;
+} simple_routes[] = {
+	{"session/info", "show session info", fin_info},
+	{"counters", "show counter global", fin_passthrough},
+	{"interfaces", "show interface", fin_passthrough},
+	{"config", "show config running", fin_config_get},
+};
+
 static void ep_sessions(struct req *r)
 {
 	struct qctx q = {.limit = LIST_DEFAULT};
@@ -1434,26 +1445,14 @@ static void route_api(struct req *r, const char *path)
 		set_json(r, 200, &b);
 		return;
 	}
-	if (strcmp(path, "session/info") == 0) {
-		if (!get)
-			method_not_allowed(r, "GET");
-		else
-			ep_simple(r, "show session info", fin_info);
-		return;
-	}
-	if (strcmp(path, "counters") == 0) {
-		if (!get)
-			method_not_allowed(r, "GET");
-		else
-			ep_simple(r, "show counter global", fin_passthrough);
-		return;
-	}
-	if (strcmp(path, "interfaces") == 0) {
-		if (!get)
-			method_not_allowed(r, "GET");
-		else
-			ep_simple(r, "show interface", fin_passthrough);
-		return;
+	for (size_t i = 0; i < sizeof(simple_routes) / sizeof(simple_routes[0]); i++) {
+		if (strcmp(path, simple_routes[i].path) == 0) {
+			if (!get)
+				method_not_allowed(r, "GET");
+			else
+				ep_simple(r, simple_routes[i].line, simple_routes[i].fin);
+			return;
+		}
 	}
 	if (strcmp(path, "sessions") == 0) {
 		if (!get)
@@ -1481,13 +1480,6 @@ static void route_api(struct req *r, const char *path)
 			ep_session_id(r, 1);
 		else
 			method_not_allowed(r, "GET, DELETE");
-		return;
-	}
-	if (strcmp(path, "config") == 0) {
-		if (!get)
-			method_not_allowed(r, "GET");
-		else
-			ep_simple(r, "show config running", fin_config_get);
 		return;
 	}
 	if (strcmp(path, "config/validate") == 0 || strcmp(path, "config/commit") == 0) {
