@@ -48,6 +48,24 @@ static void text(cairo_t *cr, double x, double y, double size, const char *s, do
 	cairo_show_text(cr, s);
 }
 
+/* Horizontal grid lines and their labels, 0 to ytop every ystep, over [x0, x1]. */
+static void y_grid(cairo_t *cr, double x0, double x1, double y0, double y1, double ytop,
+		   double ystep)
+{
+	char buf[32];
+
+	for (double y = 0; y <= ytop + 1e-9; y += ystep) {
+		double py = y0 - (y / ytop) * (y0 - y1);
+		cairo_set_source_rgb(cr, 0.9, 0.9, 0.9);
+		cairo_move_to(cr, x0, py);
+		cairo_line_to(cr, x1, py);
+		cairo_stroke(cr);
+		cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
+		snprintf(buf, sizeof(buf), "%g", y);
+		text(cr, x0 - 6, py + 4, 11, buf, 1);
+	}
+}
+
 /* A "nice" tick step for a span (1, 2, 5 x 10^k) giving about n ticks. */
 static double nice_step(double span, int n)
 {
@@ -118,16 +136,7 @@ static void draw_occupancy(cairo_t *cr, const struct an_plot_in *in)
 		ystep = 1;
 	double ytop = ceil(ymax * 1.08 / ystep) * ystep;
 	cairo_set_line_width(cr, 1);
-	for (double y = 0; y <= ytop + 1e-9; y += ystep) {
-		double py = y0 - (y / ytop) * (y0 - y1);
-		cairo_set_source_rgb(cr, 0.9, 0.9, 0.9);
-		cairo_move_to(cr, x0, py);
-		cairo_line_to(cr, x1, py);
-		cairo_stroke(cr);
-		cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
-		snprintf(buf, sizeof(buf), "%g", y);
-		text(cr, x0 - 6, py + 4, 11, buf, 1);
-	}
+	y_grid(cr, x0, x1, y0, y1, ytop, ystep);
 	step = nice_step(span, 8);
 	for (double x = 0; x <= span + 1e-9; x += step) {
 		double px = x0 + (x / span) * (x1 - x0);
@@ -262,16 +271,7 @@ static void draw_histogram(cairo_t *cr, const struct an_plot_in *in)
 	double ytop = ceil((double)cmax * 1.1 / ystep) * ystep;
 
 	cairo_set_line_width(cr, 1);
-	for (double y = 0; y <= ytop + 1e-9; y += ystep) {
-		double py = y0 - (y / ytop) * (y0 - y1);
-		cairo_set_source_rgb(cr, 0.9, 0.9, 0.9);
-		cairo_move_to(cr, x0, py);
-		cairo_line_to(cr, x1, py);
-		cairo_stroke(cr);
-		cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
-		snprintf(buf, sizeof(buf), "%g", y);
-		text(cr, x0 - 6, py + 4, 11, buf, 1);
-	}
+	y_grid(cr, x0, x1, y0, y1, ytop, ystep);
 	for (double d = lo; d <= hi + 1e-9; d += 1) {
 		double px = x0 + (d - lo) / (hi - lo) * (x1 - x0);
 		cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);

@@ -237,33 +237,38 @@ static void list_words(const struct word *w, int n)
 		puts("  (nothing matches)");
 }
 
-static char *line_to_cursor(EditLine *el)
+/*
+ * What the daemon says may come next after the text left of the cursor
+ * (TAB and '?' both start here): the number of words, or -1 without an
+ * answer; *w is set either way and goes to free_words().
+ */
+static int words_at_cursor(EditLine *el, struct word **w, char *prefix, size_t plen)
 {
 	const LineInfo *li = el_line(el);
 	size_t n = (size_t)(li->cursor - li->buffer);
-	char *s = malloc(n + 1);
+	char *line = malloc(n + 1);
+	struct cli *c;
+	int rc;
 
-	if (s) {
-		memcpy(s, li->buffer, n);
-		s[n] = '\0';
-	}
-	return s;
+	*w = NULL;
+	if (!line)
+		return -1;
+	memcpy(line, li->buffer, n);
+	line[n] = '\0';
+	el_get(el, EL_CLIENTDATA, &c);
+	rc = fetch_words(c, line, w, prefix, plen);
+	free(line);
+	return rc;
 }
 
 static unsigned char on_help(EditLine *el, int ch)
 {
-	struct cli *c;
 	struct word *w;
 	char prefix[256];
-	char *line = line_to_cursor(el);
 	int n;
 
 	(void)ch;
-	el_get(el, EL_CLIENTDATA, &c);
-	if (!line)
-		return CC_ERROR;
-	n = fetch_words(c, line, &w, prefix, sizeof(prefix));
-	free(line);
+	n = words_at_cursor(el, &w, prefix, sizeof(prefix));
 	putchar('\n');
 	if (n < 0)
 		puts("  (no answer from the daemon)");
@@ -275,19 +280,13 @@ static unsigned char on_help(EditLine *el, int ch)
 
 static unsigned char on_tab(EditLine *el, int ch)
 {
-	struct cli *c;
 	struct word *w;
 	char prefix[256];
-	char *line = line_to_cursor(el);
 	int n, real = 0, first = -1;
 	size_t common = 0, plen;
 
 	(void)ch;
-	el_get(el, EL_CLIENTDATA, &c);
-	if (!line)
-		return CC_ERROR;
-	n = fetch_words(c, line, &w, prefix, sizeof(prefix));
-	free(line);
+	n = words_at_cursor(el, &w, prefix, sizeof(prefix));
 	if (n <= 0) {
 		free_words(w, 0);
 		return CC_REFRESH_BEEP;

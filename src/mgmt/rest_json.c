@@ -232,6 +232,18 @@ static int jlit(struct jp *j, const char *word)
 	return 0;
 }
 
+/* One or more decimal digits; -1 with "bad number" if there is none. */
+static int digits(struct jp *j)
+{
+	if (j->p >= j->end || *j->p < '0' || *j->p > '9') {
+		jerr(j, "bad number");
+		return -1;
+	}
+	while (j->p < j->end && *j->p >= '0' && *j->p <= '9')
+		j->p++;
+	return 0;
+}
+
 static struct sw_jv *jnumber(struct jp *j)
 {
 	const char *s = j->p;
@@ -241,37 +253,23 @@ static struct sw_jv *jnumber(struct jp *j)
 
 	if (j->p < j->end && *j->p == '-')
 		j->p++;
-	if (j->p >= j->end || *j->p < '0' || *j->p > '9') {
-		jerr(j, "bad number");
+	if (j->p < j->end && *j->p == '0')
+		j->p++; /* RFC 8259: no leading zeros */
+	else if (digits(j) < 0)
 		return NULL;
-	}
-	if (*j->p == '0') {
-		j->p++;
-	} else {
-		while (j->p < j->end && *j->p >= '0' && *j->p <= '9')
-			j->p++;
-	}
 	if (j->p < j->end && *j->p == '.') {
 		frac = 1;
 		j->p++;
-		if (j->p >= j->end || *j->p < '0' || *j->p > '9') {
-			jerr(j, "bad number");
+		if (digits(j) < 0)
 			return NULL;
-		}
-		while (j->p < j->end && *j->p >= '0' && *j->p <= '9')
-			j->p++;
 	}
 	if (j->p < j->end && (*j->p == 'e' || *j->p == 'E')) {
 		frac = 1;
 		j->p++;
 		if (j->p < j->end && (*j->p == '+' || *j->p == '-'))
 			j->p++;
-		if (j->p >= j->end || *j->p < '0' || *j->p > '9') {
-			jerr(j, "bad number");
+		if (digits(j) < 0)
 			return NULL;
-		}
-		while (j->p < j->end && *j->p >= '0' && *j->p <= '9')
-			j->p++;
 	}
 	if ((size_t)(j->p - s) >= sizeof(buf)) {
 		jerr(j, "number too long");
