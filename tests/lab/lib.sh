@@ -21,6 +21,14 @@ SW_BIN=${SW_BIN:-statewall}
 VW_PIDS=()
 DAEMON_PID=
 
+# Test bookkeeping: ok/bad count, check runs a command; the script ends with
+# "$PASSES passed, $FAILS failed".
+PASSES=0
+FAILS=0
+ok()  { PASSES=$((PASSES + 1)); printf '  ok    %s\n' "$*"; }
+bad() { FAILS=$((FAILS + 1)); printf '  FAIL  %s\n' "$*"; }
+check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
+
 vw_log() { printf '%s [%s] %s\n' "$(date +%T)" "${VW_TAG:-lab}" "$*" >&2; }
 
 vw_need_root() {

@@ -20,11 +20,6 @@ command -v "$SW_BIN" >/dev/null || [ -x "$SW_BIN" ] || { echo "SW_BIN=$SW_BIN no
 SW_BIN=$(command -v "$SW_BIN" || echo "$SW_BIN")
 vw_trap
 
-FAILS=0
-PASSES=0
-ok()   { PASSES=$((PASSES + 1)); printf '  ok    %s\n' "$*"; }
-bad()  { FAILS=$((FAILS + 1)); printf '  FAIL  %s\n' "$*"; }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
 jget() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1], {"d": d}))' "$1"; }
 
 # tcp_pair NAME PORT CLIENT-ARGS... : server + client; sets CV/SV (client/server verdict)

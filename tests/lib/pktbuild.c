@@ -513,3 +513,19 @@ int pb_tcp_flags(const char *s)
 	}
 	return f;
 }
+
+void pb_conv(struct pb_seg *seg, int c2s, int flags, uint32_t rel_seq, uint32_t rel_ack,
+	     size_t payload)
+{
+	memset(seg, 0, sizeof(*seg));
+	seg->src = c2s ? "10.0.0.1" : "10.0.0.2";
+	seg->dst = c2s ? "10.0.0.2" : "10.0.0.1";
+	seg->sport = c2s ? 40000 : 80;
+	seg->dport = c2s ? 80 : 40000;
+	seg->win = 65535;
+	seg->wscale = -1;
+	seg->flags = (uint8_t)flags;
+	seg->seq = (c2s ? PB_CONV_CISN : PB_CONV_SISN) + rel_seq;
+	seg->ack = (flags & SW_TH_ACK) ? (c2s ? PB_CONV_SISN : PB_CONV_CISN) + rel_ack : 0;
+	seg->payload = payload;
+}

@@ -81,6 +81,18 @@ size_t pb_ip6_ext(struct pb_pkt *p, uint8_t type, const void *body, size_t len);
  */
 size_t pb_relink(struct pb_pkt *p, int linktype);
 
+/*
+ * The one conversation of the packet-script tests (scenarios, transitions):
+ * client 10.0.0.1:40000 with ISN 1000, server 10.0.0.2:80 with ISN 5000.
+ * pb_conv() fills a segment from the client (c2s) or the server with
+ * sequence and ack numbers relative to the sender's and the receiver's ISN;
+ * the ack is set only when flags carry ACK.  No window-scale option.
+ */
+#define PB_CONV_CISN 1000u
+#define PB_CONV_SISN 5000u
+void pb_conv(struct pb_seg *seg, int c2s, int flags, uint32_t rel_seq, uint32_t rel_ack,
+	     size_t payload);
+
 /* TCP flags from letters S A F R P U E C ('.' for none), as test scripts write them; -1 if bad. */
 int pb_tcp_flags(const char *letters);
 

@@ -31,11 +31,6 @@
 #include "pktbuild.h"
 #include "statewall/engine.h"
 
-#define CLI "10.0.0.1"
-#define SRV "10.0.0.2"
-#define CISN 1000u
-#define SISN 5000u
-
 struct ended {
 	struct sw_sess_info si[8];
 	int n;
@@ -154,31 +149,21 @@ static void run_script(const char *path)
 		{
 			double t = atof(tok[0]);
 			int c2s = strcmp(tok[1], ">") == 0;
-			struct pb_seg seg = {0};
+			struct pb_seg seg;
 			struct pb_pkt pk;
 			struct sw_verdict v;
 			int want_drop = strcmp(tok[6], "drop") == 0, next = 7;
+			int udp = strcmp(tok[2], "udp") == 0;
 
 			assert_true(t >= last_t);
 			last_t = t;
-			seg.src = c2s ? CLI : SRV;
-			seg.dst = c2s ? SRV : CLI;
-			seg.sport = c2s ? 40000 : 80;
-			seg.dport = c2s ? 80 : 40000;
-			seg.win = 65535;
-			seg.wscale = -1;
-			if (strcmp(tok[2], "udp") == 0) {
-				seg.payload = (size_t)atoi(tok[5]);
+			pb_conv(&seg, c2s, udp ? 0 : flags_of(tok[2]),
+				(uint32_t)strtol(tok[3], NULL, 0), (uint32_t)strtol(tok[4], NULL, 0),
+				(size_t)atoi(tok[5]));
+			if (udp)
 				pb_udp(&pk, &seg);
-			} else {
-				seg.flags = (uint8_t)flags_of(tok[2]);
-				seg.seq = (c2s ? CISN : SISN) + (uint32_t)strtol(tok[3], NULL, 0);
-				seg.ack = (seg.flags & SW_TH_ACK) ? (c2s ? SISN : CISN) +
-									 (uint32_t)strtol(tok[4], NULL, 0)
-								   : 0;
-				seg.payload = (size_t)atoi(tok[5]);
+			else
 				pb_tcp(&pk, &seg);
-			}
 			v = sw_engine_packet(e, pk.data, pk.len, SW_LINK_EN10MB,
 					     (sw_time_t)((1e9 + t) * 1e9));
 			if (want_drop) {

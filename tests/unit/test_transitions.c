@@ -25,10 +25,6 @@
 #include "statewall/engine.h"
 
 #define TSV_PATH SW_SOURCE_DIR "/tests/data/tcp-transitions.tsv"
-#define CLI "10.0.0.1"
-#define SRV "10.0.0.2"
-#define CISN 1000u
-#define SISN 5000u
 #define OOW 0x60000000u /* far outside any window, even 65535 << 14 */
 #define T0 ((sw_time_t)1000000000 * SW_NS_PER_SEC)
 #define STEP (SW_NS_PER_SEC / 10)
@@ -131,19 +127,10 @@ static const char *pair_of(const char *from)
 static struct sw_verdict send_seg(struct sw_engine *e, int c2s, int flags, uint32_t seq, uint32_t ack,
 				  size_t len, int n)
 {
-	struct pb_seg seg = {0};
+	struct pb_seg seg;
 	struct pb_pkt pk;
 
-	seg.src = c2s ? CLI : SRV;
-	seg.dst = c2s ? SRV : CLI;
-	seg.sport = c2s ? 40000 : 80;
-	seg.dport = c2s ? 80 : 40000;
-	seg.win = 65535;
-	seg.wscale = -1;
-	seg.flags = (uint8_t)flags;
-	seg.seq = (c2s ? CISN : SISN) + seq;
-	seg.ack = (flags & SW_TH_ACK) ? (c2s ? SISN : CISN) + ack : 0;
-	seg.payload = len;
+	pb_conv(&seg, c2s, flags, seq, ack, len);
 	pb_tcp(&pk, &seg);
 	return sw_engine_packet(e, pk.data, pk.len, SW_LINK_EN10MB, T0 + (sw_time_t)n * STEP);
 }

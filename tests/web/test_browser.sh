@@ -66,9 +66,6 @@ ip netns exec "$NS_FW" env BASE="http://127.0.0.1:$PORT" PW="$PW" SW_BIN="$SW_BI
 rc=$?
 
 echo "-- after the browser"
-FAILS=0; PASSES=0
-ok()  { PASSES=$((PASSES + 1)); printf '  ok    %s\n' "$*"; }
-bad() { FAILS=$((FAILS + 1)); printf '  FAIL  %s\n' "$*"; }
 grep -q "timeout-tcp-half-closed 240" "$CONF" && ok "the commit is in the configuration file" || bad "the file lacks timeout-tcp-half-closed 240"
 wait "$CPID" 2>/dev/null; wait "$SPID" 2>/dev/null
 if grep -q "result=FAIL" "$VW_DIR/live.client.log"; then

@@ -23,11 +23,6 @@ SW_BIN=$(command -v "$SW_BIN" || echo "$SW_BIN")
 [ -x "$SW_BIN" ] || { echo "SW_BIN=$SW_BIN not found" >&2; exit 1; }
 vw_trap
 
-PASSES=0
-FAILS=0
-ok()  { PASSES=$((PASSES + 1)); printf '  ok    %s\n' "$*"; }
-bad() { FAILS=$((FAILS + 1)); printf '  FAIL  %s\n' "$*"; }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
 
 PORT=8089
 BASE=http://127.0.0.1:$PORT
