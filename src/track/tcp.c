@@ -95,6 +95,32 @@ int sw_tcp_reusable(const struct sw_sess *s)
 }
 
 /*
+ * The four van Rooij bounds (see the top of this file) and the SACK edge, for
+ * a segment [seq, end) acknowledging `ack`: SW_DROP_NONE or the bound it
+ * breaks.  One copy for the established fast path and the full tracker.
+ */
+static inline __attribute__((always_inline)) enum sw_drop
+window_bounds(const struct sw_peer *src, const struct sw_peer *dst, const struct sw_pkt *p,
+	      uint32_t seq, uint32_t end, uint32_t ack, int sws, int dws)
+{
+	int32_t ackskew = (int32_t)(dst->end - ack);
+
+	if (!sw_seq_geq(src->maxend, end))
+		return SW_DROP_SEQ_HIGH;
+	if (!sw_seq_geq(seq, src->end - ((uint32_t)dst->maxwin << dws)))
+		return SW_DROP_SEQ_LOW;
+	if (ackskew < -SW_MAXACKWINDOW)
+		return SW_DROP_ACK_HIGH;
+	if (ackskew > (SW_MAXACKWINDOW << sws))
+		return SW_DROP_ACK_LOW;
+	/* A SACK block is an acknowledgement too: it must not cover unsent data. */
+	if ((p->pflags & SW_PF_OPT_SACK) && (dst->wscale & SW_WS_INIT) &&
+	    sw_seq_gt(p->sack_right, dst->end + SW_MAXACKWINDOW))
+		return SW_DROP_ACK_HIGH;
+	return SW_DROP_NONE;
+}
+
+/*
  * sw_tcp_track() specialised to the segment most packets are: an ACK or data
  * segment (no SYN, FIN or RST) between two established peers of a session
  * whose handshake was seen.  The checks, the learning and the events are the
@@ -109,8 +135,7 @@ static enum sw_drop track_established(struct sw_sess *s, const struct sw_pkt *p,
 	int sws = wscale_shift(src, dst), dws = wscale_shift(dst, src);
 	uint32_t win = (uint32_t)p->win << sws;
 	unsigned e = 0;
-	int32_t ackskew;
-	enum sw_drop why = SW_DROP_NONE;
+	enum sw_drop why;
 
 	if (p->payload && sw_seq_gt(seq, src->end))
 		e |= SW_EV_SEQ_JUMP;
@@ -119,17 +144,7 @@ static enum sw_drop track_established(struct sw_sess *s, const struct sw_pkt *p,
 		seq = src->end;
 		end = seq;
 	}
-	ackskew = (int32_t)(dst->end - ack);
-	if (!sw_seq_geq(src->maxend, end))
-		why = SW_DROP_SEQ_HIGH;
-	else if (!sw_seq_geq(seq, src->end - ((uint32_t)dst->maxwin << dws)))
-		why = SW_DROP_SEQ_LOW;
-	else if (ackskew < -SW_MAXACKWINDOW)
-		why = SW_DROP_ACK_HIGH;
-	else if (ackskew > (SW_MAXACKWINDOW << sws))
-		why = SW_DROP_ACK_LOW;
-	else if ((p->pflags & SW_PF_OPT_SACK) && sw_seq_gt(p->sack_right, dst->end + SW_MAXACKWINDOW))
-		why = SW_DROP_ACK_HIGH;
+	why = window_bounds(src, dst, p, seq, end, ack, sws, dws);
 	if (why != SW_DROP_NONE) {
 		if (window_check) {
 			*ev = e;
@@ -305,18 +320,8 @@ __attribute__((noinline)) static enum sw_drop track_full(struct sw_sess *s, cons
 			why = SW_DROP_ACK_HIGH;
 		else if (ackskew > (int32_t)LOOSE_SPAN)
 			why = SW_DROP_ACK_LOW;
-	} else if (!sw_seq_geq(src->maxend, end)) {
-		why = SW_DROP_SEQ_HIGH;
-	} else if (!sw_seq_geq(seq, src->end - ((uint32_t)dst->maxwin << dws))) {
-		why = SW_DROP_SEQ_LOW;
-	} else if (ackskew < -SW_MAXACKWINDOW) {
-		why = SW_DROP_ACK_HIGH;
-	} else if (ackskew > (SW_MAXACKWINDOW << sws)) {
-		why = SW_DROP_ACK_LOW;
-	} else if ((p->pflags & SW_PF_OPT_SACK) && (dst->wscale & SW_WS_INIT) &&
-		   sw_seq_gt(p->sack_right, dst->end + SW_MAXACKWINDOW)) {
-		/* A SACK block is an acknowledgement too: it must not cover unsent data. */
-		why = SW_DROP_ACK_HIGH;
+	} else {
+		why = window_bounds(src, dst, p, seq, end, ack, sws, dws);
 	}
 	if (why != SW_DROP_NONE) {
 		if (window_check)
