@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "mgmt/mgmt.h"
-#include "mgmt/rest.h"
+#include "http/rest.h"
 #include "statewall/engine.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -76,7 +76,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			return 0;
 		memcpy(lines, nul + 1, n);
 		lines[n] = 0;
-		host.eng = engine();
+		struct sw_dp_direct dpd;
+		struct sw_engine *eng = engine();
+
+		sw_dp_direct_init(&host.dp, &dpd, eng, NULL, NULL);
 		sw_mgmt_sess_init(&sess);
 		for (char *line = strtok(lines, "\n"); line; line = strtok(NULL, "\n")) {
 			struct sw_buf out = {0};
@@ -86,7 +89,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			sw_buf_free(&out);
 		}
 		sw_mgmt_sess_free(&sess);
-		sw_engine_destroy(host.eng);
+		sw_engine_destroy(eng);
 		free(lines);
 	}
 	return 0;

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "app/app.h"
-#include "mgmt/auth.h"
+#include "http/auth.h"
 
 #define PW_MAX 1024
 

@@ -31,7 +31,7 @@
 #include "app/app.h"
 #include "app/report.h"
 #include "io/afpacket.h"
-#include "mgmt/http.h"
+#include "http/http.h"
 #include "mgmt/mgmt.h"
 #include "statewall/engine.h"
 
@@ -50,6 +50,7 @@ struct daemon {
 	uint64_t arp_passed;
 	sw_time_t clock_base;
 	struct sw_mgmt_host host;
+	struct sw_dp_direct dpd;
 	struct sw_ctl *ctl;
 	struct sw_http *http; /* --http: web UI and REST API (NULL: off) */
 };
@@ -284,10 +285,8 @@ int sw_cmd_run(int argc, char **argv)
 		d.clock_base = (sw_time_t)rt.tv_sec * SW_NS_PER_SEC + rt.tv_nsec - mono_ns();
 	}
 
-	d.host.eng = d.eng;
+	sw_dp_direct_init(&d.host.dp, &d.dpd, d.eng, d.port[0], d.port[1]);
 	d.host.conf_path = ac.config;
-	d.host.port[0] = d.port[0];
-	d.host.port[1] = d.port[1];
 	d.host.started = now_ns(&d);
 	if (sw_ctl_open(&d.ctl, ctl_path, &d.host, err, sizeof(err)) < 0) {
 		fprintf(stderr, "statewall run: %s\n", err);

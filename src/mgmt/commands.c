@@ -19,7 +19,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "io/afpacket.h"
+#include "mgmt/dp.h"
 #include "mgmt/mgmt.h"
 
 struct cand {
@@ -129,7 +129,7 @@ static void json_time(struct sw_buf *b, sw_time_t t)
 
 static sw_time_t remaining(const struct sw_mgmt_call *c, const struct sw_sess_info *si)
 {
-	sw_time_t r = si->expires - sw_engine_now(c->h->eng);
+	sw_time_t r = si->expires - sw_dp_now(&c->h->dp);
 	return r > 0 ? r : 0;
 }
 
@@ -138,7 +138,7 @@ static sw_time_t remaining(const struct sw_mgmt_call *c, const struct sw_sess_in
 
 static void sess_json(struct sw_mgmt_call *c, const struct sw_sess_info *si)
 {
-	const struct sw_conf *conf = sw_engine_conf(c->h->eng);
+	const struct sw_conf *conf = sw_dp_conf(&c->h->dp);
 	struct sw_buf *b = c->out;
 	char a[SW_ADDRSTRLEN], pb[8];
 	const char *rn = rule_name(conf, si->rule);
@@ -275,7 +275,7 @@ static int fn_show_all(struct sw_mgmt_call *c)
 	}
 	if (c->step == 1) {
 		c->nids = 0;
-		sw_engine_walk(c->h->eng, &c->cursor, SW_MGMT_SLICE, list_cb, c);
+		sw_dp_walk(&c->h->dp, &c->cursor, SW_MGMT_SLICE, list_cb, c);
 		if (c->nids) /* page full */
 			c->step = 2;
 		else if (c->cursor == 0)
@@ -285,7 +285,7 @@ static int fn_show_all(struct sw_mgmt_call *c)
 	}
 	/* the end */
 	struct sw_stats st;
-	sw_engine_stats(c->h->eng, &st);
+	sw_dp_stats(&c->h->dp, &st);
 	if (c->json) {
 		sw_buf_printf(c->out, "],\"matched\":%llu,\"active\":%u,\"next_start_at\":",
 			      (unsigned long long)c->matched, st.active);
@@ -324,9 +324,9 @@ static int fn_clear_all(struct sw_mgmt_call *c)
 		c->step = 1;
 	}
 	c->nids = 0;
-	sw_engine_walk(c->h->eng, &c->cursor, SW_MGMT_SLICE, clear_cb, c);
+	sw_dp_walk(&c->h->dp, &c->cursor, SW_MGMT_SLICE, clear_cb, c);
 	for (unsigned i = 0; i < c->nids; i++)
-		if (sw_engine_clear(c->h->eng, c->ids[i]) == 0)
+		if (sw_dp_clear(&c->h->dp, c->ids[i]) == 0)
 			c->matched++;
 	if (c->cursor != 0)
 		return SW_CALL_MORE;
@@ -377,16 +377,16 @@ static void flow_text(struct sw_buf *b, const char *name, const struct sw_addr *
 
 static int fn_show_id(struct sw_mgmt_call *c)
 {
-	const struct sw_conf *conf = sw_engine_conf(c->h->eng);
+	const struct sw_conf *conf = sw_dp_conf(&c->h->dp);
 	struct sw_sess_info si;
 	uint32_t id;
 	char t1[64];
-	sw_time_t now = sw_engine_now(c->h->eng);
+	sw_time_t now = sw_dp_now(&c->h->dp);
 	struct sw_buf *b = c->out;
 
 	if (parse_id(c, &id) < 0)
 		return SW_CALL_ERROR;
-	if (sw_engine_session(c->h->eng, id, &si) < 0)
+	if (sw_dp_session(&c->h->dp, id, &si) < 0)
 		return fail(c, "session %u: no such live session (ended sessions are in the session "
 			       "log)", id);
 	if (c->json) {
@@ -456,7 +456,7 @@ static int fn_clear_id(struct sw_mgmt_call *c)
 
 	if (parse_id(c, &id) < 0)
 		return SW_CALL_ERROR;
-	if (sw_engine_clear(c->h->eng, id) < 0)
+	if (sw_dp_clear(&c->h->dp, id) < 0)
 		return fail(c, "session %u: no such live session", id);
 	if (c->json)
 		sw_buf_printf(c->out, "{\"cleared\":1,\"id\":%u}\n", id);
@@ -475,13 +475,13 @@ static const char *yn(int v)
 
 static int fn_show_info(struct sw_mgmt_call *c)
 {
-	const struct sw_conf *conf = sw_engine_conf(c->h->eng);
+	const struct sw_conf *conf = sw_dp_conf(&c->h->dp);
 	struct sw_mgmt_host *h = c->h;
 	struct sw_stats st;
 	struct sw_buf *b = c->out;
 	double util;
 
-	sw_engine_stats(h->eng, &st);
+	sw_dp_stats(&h->dp, &st);
 	util = st.max_sessions ? 100.0 * st.active / st.max_sessions : 0;
 	if (c->json) {
 		sw_buf_printf(b,
@@ -586,10 +586,10 @@ static int fn_counters(struct sw_mgmt_call *c)
 {
 	struct sw_stats st;
 	struct sw_buf *b = c->out;
-	sw_time_t now = sw_engine_now(c->h->eng);
+	sw_time_t now = sw_dp_now(&c->h->dp);
 	double el = c->h->started && now > c->h->started ? secs(now - c->h->started) : 0;
 
-	sw_engine_stats(c->h->eng, &st);
+	sw_dp_stats(&c->h->dp, &st);
 	if (c->json) {
 		sw_buf_printf(b, "{\"elapsed\":%.3f,\"counters\":{", el);
 		for (unsigned i = 0; i < SW_CTR_MAX; i++)
@@ -648,30 +648,30 @@ static int fn_show_iface(struct sw_mgmt_call *c)
 	else
 		sw_buf_printf(b, "%-12s %12s %14s %12s %14s %10s %10s %10s\n", "interface", "rx-pkts",
 			      "rx-bytes", "tx-pkts", "tx-bytes", "ring-drop", "truncated", "tx-error");
-	for (int i = 0; i < 2; i++) {
-		struct sw_afp_stats s;
-		if (!c->h->port[i])
+	for (unsigned i = 0, n = 0; i < 2; i++) {
+		struct sw_dp_if di;
+		const struct sw_afp_stats *s = &di.st;
+		if (sw_dp_iface(&c->h->dp, i, &di) < 0)
 			continue;
-		sw_afp_stats(c->h->port[i], &s);
 		if (c->json) {
-			sw_buf_printf(b, "%s{\"name\":", i ? "," : "");
-			sw_buf_json_str(b, sw_afp_name(c->h->port[i]));
+			sw_buf_printf(b, "%s{\"name\":", n++ ? "," : "");
+			sw_buf_json_str(b, di.name);
 			sw_buf_printf(b,
 				      ",\"ifindex\":%d,\"rx_pkts\":%llu,\"rx_bytes\":%llu,\"tx_pkts\":%llu,"
 				      "\"tx_bytes\":%llu,\"rx_kernel_drops\":%llu,\"rx_truncated\":%llu,"
 				      "\"tx_errors\":%llu,\"tx_ring_full\":%llu,\"tx_too_big\":%llu}",
-				      sw_afp_ifindex(c->h->port[i]), (unsigned long long)s.rx_pkts,
-				      (unsigned long long)s.rx_bytes, (unsigned long long)s.tx_pkts,
-				      (unsigned long long)s.tx_bytes, (unsigned long long)s.rx_kernel_drops,
-				      (unsigned long long)s.rx_truncated, (unsigned long long)s.tx_errors,
-				      (unsigned long long)s.tx_ring_full, (unsigned long long)s.tx_too_big);
+				      di.ifindex, (unsigned long long)s->rx_pkts,
+				      (unsigned long long)s->rx_bytes, (unsigned long long)s->tx_pkts,
+				      (unsigned long long)s->tx_bytes, (unsigned long long)s->rx_kernel_drops,
+				      (unsigned long long)s->rx_truncated, (unsigned long long)s->tx_errors,
+				      (unsigned long long)s->tx_ring_full, (unsigned long long)s->tx_too_big);
 		} else {
 			sw_buf_printf(b, "%-12s %12llu %14llu %12llu %14llu %10llu %10llu %10llu\n",
-				      sw_afp_name(c->h->port[i]), (unsigned long long)s.rx_pkts,
-				      (unsigned long long)s.rx_bytes, (unsigned long long)s.tx_pkts,
-				      (unsigned long long)s.tx_bytes, (unsigned long long)s.rx_kernel_drops,
-				      (unsigned long long)s.rx_truncated,
-				      (unsigned long long)(s.tx_errors + s.tx_ring_full + s.tx_too_big));
+				      di.name, (unsigned long long)s->rx_pkts,
+				      (unsigned long long)s->rx_bytes, (unsigned long long)s->tx_pkts,
+				      (unsigned long long)s->tx_bytes, (unsigned long long)s->rx_kernel_drops,
+				      (unsigned long long)s->rx_truncated,
+				      (unsigned long long)(s->tx_errors + s->tx_ring_full + s->tx_too_big));
 		}
 	}
 	if (c->json)
@@ -728,7 +728,7 @@ static int fn_show_running(struct sw_mgmt_call *c)
 		 c->h->conf_path ? c->h->conf_path : "");
 	if (c->h->conf_path)
 		strncat(title, ")", sizeof(title) - strlen(title) - 1);
-	conf_text(c, sw_engine_conf(c->h->eng), title);
+	conf_text(c, sw_dp_conf(&c->h->dp), title);
 	return SW_CALL_DONE;
 }
 
@@ -759,7 +759,7 @@ static int fn_configure(struct sw_mgmt_call *c)
 
 	if (!s->cand && !(s->cand = malloc(sizeof(*s->cand))))
 		return fail(c, "out of memory");
-	*s->cand = *sw_engine_conf(c->h->eng);
+	*s->cand = *sw_dp_conf(&c->h->dp);
 	sess_lines_clear(s);
 	s->mode = SW_MODE_CONF;
 	if (c->json)
@@ -824,13 +824,13 @@ static int fn_exit(struct sw_mgmt_call *c)
 
 /*
  * Apply `next` to the running engine: save it first (if the daemon has a
- * file), then sw_engine_set_conf.  Table sizes cannot change in a running
+ * file), then the data plane's set_conf.  Table sizes cannot change in a running
  * engine: they are saved and take effect at the next start.
  */
 static int apply_conf(struct sw_mgmt_host *h, const struct sw_conf *next, char *err, size_t errlen,
 		      int save, int *sizes_pending)
 {
-	const struct sw_conf *run = sw_engine_conf(h->eng);
+	const struct sw_conf *run = sw_dp_conf(&h->dp);
 	struct sw_conf *live;
 	int rc;
 
@@ -848,7 +848,7 @@ static int apply_conf(struct sw_mgmt_host *h, const struct sw_conf *next, char *
 			 live->max_tombstones != run->max_tombstones;
 	live->max_sessions = run->max_sessions;
 	live->max_tombstones = run->max_tombstones;
-	rc = sw_engine_set_conf(h->eng, live);
+	rc = sw_dp_set_conf(&h->dp, live);
 	free(live);
 	if (rc < 0)
 		snprintf(err, errlen, "the engine refused the configuration: %s", strerror(-rc));
@@ -870,7 +870,7 @@ static int fn_commit(struct sw_mgmt_call *c)
 	f = open_memstream(&text, &len);
 	if (!f)
 		return fail(c, "out of memory");
-	sw_conf_write(sw_engine_conf(h->eng), f, 0);
+	sw_conf_write(sw_dp_conf(&h->dp), f, 0);
 	fflush(f);
 	for (size_t i = 0; i < len; i++)
 		base += text[i] == '\n';
@@ -1025,7 +1025,7 @@ static const struct kwarg rule_fields[] = {
 static void complete_conf(struct sw_mgmt_call *c, char **a, int n, struct cand *o)
 {
 	int del = strcmp(c->argv[0], "delete") == 0;
-	const struct sw_conf *cf = c->s->cand ? c->s->cand : sw_engine_conf(c->h->eng);
+	const struct sw_conf *cf = c->s->cand ? c->s->cand : sw_dp_conf(&c->h->dp);
 
 	if (n == 0) {
 		cand_add(o, "deviceconfig", "device settings (session timeouts and modes)");
@@ -1588,15 +1588,13 @@ end:
 void sw_mgmt_rates_tick(struct sw_mgmt_host *h, sw_time_t now)
 {
 	struct sw_stats st;
+	struct sw_dp_if di;
 	uint64_t bytes = 0;
 
-	sw_engine_stats(h->eng, &st);
+	sw_dp_stats(&h->dp, &st);
 	for (int i = 0; i < 2; i++)
-		if (h->port[i]) {
-			struct sw_afp_stats as;
-			sw_afp_stats(h->port[i], &as);
-			bytes += as.rx_bytes;
-		}
+		if (sw_dp_iface(&h->dp, (unsigned)i, &di) == 0)
+			bytes += di.st.rx_bytes;
 	if (h->last_tick && now > h->last_tick) {
 		double dt = secs(now - h->last_tick);
 		h->pps = (double)(st.ctr[SW_CTR_PKTS] - h->last_pkts) / dt;

@@ -9,7 +9,8 @@
  * so no request holds the data path for long; tests simply step to the end
  * (sw_mgmt_run).
  *
- * Everything here runs on the data-path thread: the engine is not locked.
+ * Handlers reach the engine and the interfaces only through the host's
+ * data-plane operations (dp.h), never directly.
  */
 #ifndef SW_MGMT_MGMT_H
 #define SW_MGMT_MGMT_H
@@ -19,9 +20,8 @@
 #include <stdint.h>
 
 #include "statewall/conf.h"
+#include "mgmt/dp.h"
 #include "statewall/engine.h"
-
-struct sw_afp;
 
 /* ---- output buffer ------------------------------------------------------- */
 
@@ -57,9 +57,8 @@ long sw_json_get_int(const char *obj, const char *key, long def);
 /* ---- the daemon, as management sees it ----------------------------------- */
 
 struct sw_mgmt_host {
-	struct sw_engine *eng;
+	struct sw_dp dp;            /* the data plane: engines and interfaces (dp.h) */
 	const char *conf_path;      /* file commit writes; NULL: commit applies without saving */
-	struct sw_afp *port[2];     /* the virtual wire's two interfaces (NULL in tests) */
 	sw_time_t started;          /* daemon start, wall clock */
 	/* rates over the last second, kept by the daemon (sw_mgmt_rates_tick) */
 	double pps, cps, kbps;

@@ -25,6 +25,7 @@
 struct fx {
 	struct sw_engine *e;
 	struct sw_mgmt_host h;
+	struct sw_dp_direct dpd;
 	struct sw_mgmt_sess s;
 	struct sw_buf out;
 	char err[1024];
@@ -47,7 +48,7 @@ static int setup(void **state)
 	sw_conf_defaults(&c);
 	c.max_sessions = 4096;
 	assert_int_equal(sw_engine_create(&f->e, &c), 0);
-	f->h.eng = f->e;
+	sw_dp_direct_init(&f->h.dp, &f->dpd, f->e, NULL, NULL);
 	f->h.started = T0;
 	sw_mgmt_sess_init(&f->s);
 	/* 1000 TCP flows from 10.0.0.1 to port 80, 10 to port 22 from 10.0.1.1 */

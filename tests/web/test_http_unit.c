@@ -20,10 +20,10 @@
 
 #include <cmocka.h>
 
-#include "mgmt/auth.h"
-#include "mgmt/http.h"
+#include "http/auth.h"
+#include "http/http.h"
 #include "mgmt/mgmt.h"
-#include "mgmt/rest.h"
+#include "http/rest.h"
 
 static char tmpdir[256];
 
@@ -177,6 +177,7 @@ static void test_auth_files_and_sessions(void **st)
 struct rig {
 	struct sw_engine *eng;
 	struct sw_mgmt_host host;
+	struct sw_dp_direct dpd;
 	struct sw_http *http;
 	int port;
 	char key[SW_AUTH_KEY_LEN + 8];
@@ -247,7 +248,7 @@ static int rig_setup(void **st)
 	conf->max_tombstones = 1024;
 	assert_int_equal(sw_engine_create(&g->eng, conf), 0);
 	free(conf);
-	g->host.eng = g->eng;
+	sw_dp_direct_init(&g->host.dp, &g->dpd, g->eng, NULL, NULL);
 	path_in(hp, sizeof(hp), "rig.hash");
 	path_in(kp, sizeof(kp), "rig.keys");
 	snprintf(g->pw, sizeof(g->pw), "rig-password");

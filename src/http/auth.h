@@ -15,8 +15,8 @@
  * Files are re-read when their modification time changes, so `statewall
  * passwd` and `statewall apikey add` take effect without a restart.
  */
-#ifndef SW_MGMT_AUTH_H
-#define SW_MGMT_AUTH_H
+#ifndef SW_HTTP_AUTH_H
+#define SW_HTTP_AUTH_H
 
 #include <stddef.h>
 #include <stdint.h>

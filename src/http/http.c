@@ -39,10 +39,10 @@
 #include <unistd.h>
 
 #include "conf/conf-int.h"
-#include "mgmt/auth.h"
-#include "mgmt/http.h"
+#include "http/auth.h"
+#include "http/http.h"
 #include "mgmt/mgmt.h"
-#include "mgmt/rest.h"
+#include "http/rest.h"
 
 #define BODY_MAX (64 * 1024)
 #define LIST_DEFAULT 100
@@ -565,7 +565,7 @@ static void fin_commit(struct req *r)
 static void fin_config_get(struct req *r)
 {
 	struct op *o = &r->job->ops[0];
-	const struct sw_conf *conf = sw_engine_conf(r->x->h->eng);
+	const struct sw_conf *conf = sw_dp_conf(&r->x->h->dp);
 	struct sw_buf b = {0};
 
 	if (o->rc != SW_CALL_DONE) {
@@ -1082,7 +1082,7 @@ static void ep_metrics(struct req *r)
 	struct sw_stats st;
 	struct sw_buf b = {0};
 
-	sw_engine_stats(x->h->eng, &st);
+	sw_dp_stats(&x->h->dp, &st);
 	metric(&b, "sessions_active", "gauge", "live sessions");
 	sw_buf_printf(&b, "statewall_sessions_active %u\n", st.active);
 	metric(&b, "sessions_max", "gauge", "session table size (max-sessions)");

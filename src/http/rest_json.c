@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mgmt/rest.h"
+#include "http/rest.h"
 
 struct jp {
 	const char *p, *start, *end;

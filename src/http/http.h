@@ -12,16 +12,20 @@
  *
  * docs/web.md describes the pages, the API and the authentication.
  */
-#ifndef SW_MGMT_HTTP_H
-#define SW_MGMT_HTTP_H
+#ifndef SW_HTTP_HTTP_H
+#define SW_HTTP_HTTP_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "mgmt/mgmt.h"
 
-struct sw_http;
 struct pollfd;
+
+#ifdef SW_WITH_HTTP
+struct sw_http;
 
 struct sw_http_opts {
 	const char *auth_file;  /* administrator password hash (statewall passwd); required */
@@ -53,6 +57,39 @@ int sw_http_busy(const struct sw_http *x);
  * session ended), and those among them that were half-closed.
  */
 void sw_http_note_end(struct sw_http *x, const struct sw_sess_info *si);
+
+#else /* built with -DSW_WITH_HTTP=OFF: --http is refused with this message */
+struct sw_http;
+struct sw_http_opts {
+	const char *auth_file, *keys_file, *tls_cert, *tls_key;
+	int quiet;
+};
+static inline int sw_http_open(struct sw_http **out, const char *addrport, struct sw_mgmt_host *h,
+			       const struct sw_http_opts *o, char *err, size_t errlen)
+{
+	(void)addrport, (void)h, (void)o;
+	*out = NULL;
+	snprintf(err, errlen, "--http: this statewall was built without the web stack "
+			      "(cmake -DSW_WITH_HTTP=OFF)");
+	return -ENOTSUP;
+}
+static inline void sw_http_close(struct sw_http *x) { (void)x; }
+static inline const char *sw_http_url(const struct sw_http *x) { (void)x; return ""; }
+static inline int sw_http_pollfds(struct sw_http *x, struct pollfd *pfd, int max)
+{
+	(void)x, (void)pfd, (void)max;
+	return 0;
+}
+static inline void sw_http_service(struct sw_http *x, const struct pollfd *pfd, int n, int64_t b)
+{
+	(void)x, (void)pfd, (void)n, (void)b;
+}
+static inline int sw_http_busy(const struct sw_http *x) { (void)x; return 0; }
+static inline void sw_http_note_end(struct sw_http *x, const struct sw_sess_info *si)
+{
+	(void)x, (void)si;
+}
+#endif
 
 /* The files under web/, compiled in by cmake/embed.cmake (NULL path ends the table). */
 struct sw_web_asset {

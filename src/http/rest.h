@@ -7,8 +7,8 @@
  * types and unknown members with a message, so request bodies are parsed
  * completely into a small tree first.
  */
-#ifndef SW_MGMT_REST_H
-#define SW_MGMT_REST_H
+#ifndef SW_HTTP_REST_H
+#define SW_HTTP_REST_H
 
 #include <stddef.h>
 #include <stdint.h>

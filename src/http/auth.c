@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "mgmt/auth.h"
+#include "http/auth.h"
 
 #define MAX_KEYS 256
 #define MAX_VERIFY 4 /* verifications queued or running at once */
