@@ -78,6 +78,25 @@ const struct sw_conf *sw_engine_conf(const struct sw_engine *e);
 
 void sw_engine_on_end(struct sw_engine *e, sw_end_fn fn, void *ctx);
 
+/*
+ * Session events (SW_EVENTS in tables.h), reported as they happen, on the
+ * packet path: START when a session is created, HALF_CLOSE at its first FIN
+ * (side: who sent it), TIMER when the timer in force changes (from -> to),
+ * END when it ends (si->end_reason, si->timer; late packets counted so far),
+ * LATE at the first packet its tombstone drops.  `si` is the session as it
+ * is at that moment and is valid only during the call.  With no callback
+ * registered the engine builds nothing.
+ */
+struct sw_event {
+	uint8_t type;             /* enum sw_ev */
+	uint8_t side;             /* HALF_CLOSE: 0 the originator sent the FIN, 1 the responder */
+	uint8_t from, to;         /* TIMER: enum sw_timeout before and after (SW_TO_MAX: none) */
+	sw_time_t ts;             /* engine time of the event */
+	const struct sw_sess_info *si;
+};
+typedef void (*sw_event_fn)(void *ctx, const struct sw_event *ev);
+void sw_engine_on_event(struct sw_engine *e, sw_event_fn fn, void *ctx);
+
 /* Process one frame of link type `link` captured at time `ts`. */
 struct sw_verdict sw_engine_packet(struct sw_engine *e, const uint8_t *frame, size_t caplen,
 				   int link, sw_time_t ts);

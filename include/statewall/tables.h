@@ -101,6 +101,16 @@
 	X(FIN_ACKED, "fin-acked")                                                                  \
 	X(RESET, "reset")
 
+/*
+ * Session events: `statewall events`, GET /api/v1/events.  X(id, name, help)
+ */
+#define SW_EVENTS(X)                                                                               \
+	X(START, "start", "a session was created")                                                 \
+	X(HALF_CLOSE, "half-close", "the first FIN of the session; `side` says whose")              \
+	X(TIMER, "timer", "the timer in force changed (established -> half-closed -> time-wait...)") \
+	X(END, "end", "the session ended: the reason, the timer that fired")                       \
+	X(LATE, "late", "the first packet that arrived after its session had ended")
+
 /* Engine-wide counters shown by `show counter global`.  X(id, name, help) */
 #define SW_COUNTERS(X)                                                                             \
 	X(PKTS, "pkts", "packets seen")                                                            \

@@ -24,12 +24,16 @@ enum sw_tcps { SW_TCP_STATES(SW_X_ENUM_TCPS) SW_TCPS_MAX };
 #define SW_X_ENUM_CTR(id, name, help) SW_CTR_##id,
 enum sw_counter { SW_COUNTERS(SW_X_ENUM_CTR) SW_CTR_MAX };
 
+#define SW_X_ENUM_EV(id, name, help) SW_EV_##id,
+enum sw_ev { SW_EVENTS(SW_X_ENUM_EV) SW_EV_MAX };
+
 /* Names from the tables; NULL-safe for out-of-range values ("?"). */
 const char *sw_timeout_name(unsigned t);
 const char *sw_drop_name(unsigned r);
 const char *sw_end_name(unsigned e);
 const char *sw_tcps_name(unsigned s);
 const char *sw_counter_name(unsigned c);
+const char *sw_event_name(unsigned ev);
 
 /* Timeout metadata from SW_TIMEOUTS. */
 struct sw_timeout_info {

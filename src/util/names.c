@@ -20,6 +20,8 @@ static const char *const end_names[SW_END_MAX] = {SW_END_REASONS(X_END_NAME)};
 static const char *const tcps_names[SW_TCPS_MAX] = {SW_TCP_STATES(X_TCPS_NAME)};
 #define X_CTR_NAME(id, name, help) [SW_CTR_##id] = name,
 static const char *const ctr_names[SW_CTR_MAX] = {SW_COUNTERS(X_CTR_NAME)};
+#define X_EV_NAME(id, name, help) [SW_EV_##id] = name,
+static const char *const ev_names[SW_EV_MAX] = {SW_EVENTS(X_EV_NAME)};
 
 const char *sw_timeout_name(unsigned t)
 {
@@ -44,6 +46,11 @@ const char *sw_tcps_name(unsigned s)
 const char *sw_counter_name(unsigned c)
 {
 	return c < SW_CTR_MAX ? ctr_names[c] : "?";
+}
+
+const char *sw_event_name(unsigned ev)
+{
+	return ev < SW_EV_MAX ? ev_names[ev] : "?";
 }
 
 int sw_timeout_lookup(const char *name)
