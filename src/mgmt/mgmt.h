@@ -49,6 +49,13 @@ struct sw_mgmt_host {
 	uint64_t last_pkts, last_created, last_bytes;
 	sw_time_t last_tick;
 	uint64_t commits, reloads;  /* configuration generations applied */
+	/*
+	 * Settings committed (and saved) or reloaded that take effect only at
+	 * the next start: the running engine keeps its table sizes.  The
+	 * candidate of the next `configure` and the file the next commit
+	 * writes include them (zero: none pending).
+	 */
+	uint32_t pending_max_sessions, pending_max_tombstones;
 };
 
 /* Update the rates from the engine counters; call about once a second. */
