@@ -10,7 +10,7 @@
 #define MAXCMDS 64
 
 /*
- * The matcher's core, shared by execution and completion: sw_reg_resolve argv's
+ * The matcher's core, shared by execution and completion: resolve argv's
  * words against the commands of `mode`, each exactly or as a unique prefix.
  * Stops at the first word that is no command word (m->stop = 1) or at the
  * end (m->stop = 0).  m->done: the longest command whose words all matched.
