@@ -101,6 +101,12 @@ void sw_engine_on_end(struct sw_engine *e, sw_end_fn fn, void *ctx)
 	e->on_end_ctx = ctx;
 }
 
+void sw_engine_on_event(struct sw_engine *e, sw_event_fn fn, void *ctx)
+{
+	e->on_event = fn;
+	e->on_event_ctx = ctx;
+}
+
 sw_time_t sw_engine_now(const struct sw_engine *e)
 {
 	return e->now_ns;
@@ -326,6 +332,43 @@ void sw_engine_fill_info(const struct sw_engine *e, uint32_t idx, struct sw_sess
 	}
 }
 
+/* ---- events (only with a callback registered: every caller checks on_event) ---- */
+
+static void emit(struct sw_engine *e, int type, const struct sw_sess_info *si, sw_time_t ts,
+		 int side, int from, int to)
+{
+	struct sw_event ev = {
+		.type = (uint8_t)type,
+		.side = (uint8_t)side,
+		.from = (uint8_t)from,
+		.to = (uint8_t)to,
+		.ts = ts,
+		.si = si,
+	};
+
+	e->on_event(e->on_event_ctx, &ev);
+}
+
+static void emit_live(struct sw_engine *e, uint32_t idx, int type, int side, int from, int to)
+{
+	struct sw_sess_info si;
+
+	sw_engine_fill_info(e, idx, &si);
+	emit(e, type, &si, e->now_ns, side, from, to);
+}
+
+/* After a segment from `dir` was tracked: its first FIN, a change of timer. */
+static __attribute__((noinline)) void emit_changes(struct sw_engine *e, uint32_t idx, int dir,
+						   int was_hc, int timer_before)
+{
+	const struct sw_sess *s = &e->tab.sess[idx];
+
+	if (!was_hc && (s->flags & SW_SF_HALFCLOSED))
+		emit_live(e, idx, SW_EV_HALF_CLOSE, dir, SW_TO_MAX, SW_TO_MAX);
+	if (s->timer != timer_before)
+		emit_live(e, idx, SW_EV_TIMER, dir, timer_before, s->timer);
+}
+
 /*
  * End session idx at tick `at` with `reason` (and the timer that fired, for
  * aged-out).  Its record goes to the tombstones (logged when they retire) or,
@@ -352,6 +395,8 @@ static void end_session(struct sw_engine *e, uint32_t idx, int reason, int timer
 		e->st.half_closed--;
 	if (s->flags & SW_SF_DISCARD)
 		e->st.discard--;
+	if (e->on_event)
+		emit(e, SW_EV_END, &si, si.end, 0, SW_TO_MAX, SW_TO_MAX);
 
 	sw_table_key(&e->tab, idx, &k);
 	sw_wheel_unlink(&e->wheel, e->tab.cold, idx);
@@ -677,6 +722,8 @@ static struct sw_verdict no_session(struct sw_engine *e, struct sw_key *k, uint6
 				t->info.late_pkts++;
 				t->info.late_bytes += p->ip_len;
 				e->st.ctr[SW_CTR_LATE_PKTS]++;
+				if (t->info.late_pkts == 1 && e->on_event)
+					emit(e, SW_EV_LATE, &t->info, e->now_ns, 0, SW_TO_MAX, SW_TO_MAX);
 				/* Counted against the session that ended, by its id. */
 				return verdict(e, SW_DROP_SESSION_AGED_OUT, t->info.id - 1, 0);
 			} else {
@@ -693,6 +740,8 @@ static struct sw_verdict no_session(struct sw_engine *e, struct sw_key *k, uint6
 	dir = k->swapped ^ !!(e->tab.sess[idx].flags & SW_SF_ORIG1);
 	account(e, idx, dir, p);
 	if (act == SW_ACT_DENY) {
+		if (e->on_event)
+			emit_live(e, idx, SW_EV_START, dir, SW_TO_MAX, SW_TO_MAX);
 		if (p->pflags & SW_PF_FRAG_FIRST)
 			frag_note(e, p, idx, 0);
 		return verdict(e, SW_DROP_POLICY_DENY, idx, dir);
@@ -700,16 +749,23 @@ static struct sw_verdict no_session(struct sw_engine *e, struct sw_key *k, uint6
 	if (p->flow.proto == 6) {
 		struct sw_sess *s = &e->tab.sess[idx];
 		sw_zeek_tcp(s, &e->tab.cold[idx], dir, p, pickup ? 0 : SW_EV_SYN);
+		if (e->on_event)
+			emit_live(e, idx, SW_EV_START, dir, SW_TO_MAX, SW_TO_MAX);
 		if (pickup && (p->th_flags & (SW_TH_FIN | SW_TH_RST))) {
 			/* Picked up by a FIN or RST: the close starts now, as for any other. */
+			int t0 = s->timer;
 			tcp_retime(e, s, &e->tab.cold[idx],
 				   (p->th_flags & SW_TH_RST) ? SW_EV_RST : SW_EV_FIN, dir, e->now);
 			if (s->flags & SW_SF_HALFCLOSED)
 				e->st.half_closed++;
 			sw_wheel_schedule(&e->wheel, e->tab.cold, idx, sw_engine_deadline(e, s) + 1);
+			if (e->on_event)
+				emit_changes(e, idx, dir, 0, t0);
 		}
 	} else {
 		sw_zeek_other(&e->tab.sess[idx], &e->tab.cold[idx], dir, p);
+		if (e->on_event)
+			emit_live(e, idx, SW_EV_START, dir, SW_TO_MAX, SW_TO_MAX);
 	}
 	if (p->pflags & SW_PF_FRAG_FIRST)
 		frag_note(e, p, idx, 1);
@@ -746,8 +802,12 @@ static struct sw_verdict in_session(struct sw_engine *e, uint32_t idx, int dir,
 		}
 		if (!(ev & SW_EV_SYN_RETRANS))
 			s->last_seen = e->now;
-		if (ev || (s->flags & SW_SF_RSTPEND))
+		if (ev || (s->flags & SW_SF_RSTPEND)) {
+			int t0 = s->timer;
 			tcp_retime(e, s, c, ev, dir, e->now);
+			if (e->on_event)
+				emit_changes(e, idx, dir, was_hc, t0);
+		}
 		if (!was_hc && (s->flags & SW_SF_HALFCLOSED))
 			e->st.half_closed++;
 		/* The timer may have shortened: put the session where it now belongs. */

@@ -32,6 +32,8 @@ struct sw_engine {
 	int flushing; /* sw_engine_flush: ended sessions go straight to the log */
 	sw_end_fn on_end;
 	void *on_end_ctx;
+	sw_event_fn on_event; /* NULL: no event is built */
+	void *on_event_ctx;
 	struct sw_stats st;
 	struct sw_frag frag[SW_FRAG_SLOTS];
 	uint32_t frag_next;
