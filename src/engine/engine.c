@@ -12,7 +12,7 @@
  *   6. track (TCP per direction, or the simple UDP/ICMP/other trackers);
  *   7. recompute the timer in force when the tracker reported an event.
  *
- * Timers (tables.h, PAN-OS names) and half-close modes are in sess_retime().
+ * Timers (tables.h, PAN-OS names) and half-close modes are in tcp_retime().
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -22,6 +22,7 @@
 #include "engine/engine_int.h"
 #include "track/tcp.h"
 #include "track/zeek.h"
+#include "util/bug.h"
 
 #define NO_END 0xff
 
@@ -115,6 +116,7 @@ sw_time_t sw_engine_now(const struct sw_engine *e)
 void sw_engine_stats(const struct sw_engine *e, struct sw_stats *st)
 {
 	*st = e->st;
+	st->ctr[SW_CTR_BUGS] = sw_bug_count();
 	st->active = e->tab.count;
 	st->tombstones = e->tomb.count;
 }
@@ -286,7 +288,7 @@ int sw_engine_set_conf(struct sw_engine *e, const struct sw_conf *conf)
 
 /* ---- session end --------------------------------------------------------- */
 
-static int proto_slot(uint8_t proto)
+int sw_engine_proto_slot(uint8_t proto)
 {
 	switch (proto) {
 	case 6: return 0;
@@ -390,7 +392,7 @@ static void end_session(struct sw_engine *e, uint32_t idx, int reason, int timer
 	e->st.ctr[SW_CTR_SESS_ENDED]++;
 	if (reason == SW_END_AGED_OUT && timer < SW_TO_MAX)
 		e->st.end_timer[timer]++;
-	e->st.active_proto[proto_slot(s->proto)]--;
+	e->st.active_proto[sw_engine_proto_slot(s->proto)]--;
 	if (s->flags & SW_SF_HALFCLOSED)
 		e->st.half_closed--;
 	if (s->flags & SW_SF_DISCARD)
@@ -626,7 +628,11 @@ static int sw_addr_multicast(const struct sw_flow *f)
 	return d[0] == 0xff;
 }
 
-/* Create a session for the packet's flow; *dir is the packet's role. */
+/*
+ * Create a session for the packet's flow (the packet's source is the
+ * originator unless a pickup or UDP guess flips it); SW_IDX_NONE with
+ * *reason = resources-unavailable when the table is full.
+ */
 static uint32_t create(struct sw_engine *e, struct sw_key *k, uint64_t h, const struct sw_pkt *p,
 		       int pickup, int deny, int rule, int *reason)
 {
@@ -661,7 +667,7 @@ static uint32_t create(struct sw_engine *e, struct sw_key *k, uint64_t h, const 
 	s->last_seen = e->now;
 	c->rule = (uint16_t)rule;
 	e->st.ctr[SW_CTR_SESS_CREATED]++;
-	e->st.active_proto[proto_slot(p->flow.proto)]++;
+	e->st.active_proto[sw_engine_proto_slot(p->flow.proto)]++;
 	if (e->tab.count > e->st.peak)
 		e->st.peak = e->tab.count;
 
@@ -805,6 +811,13 @@ static struct sw_verdict in_session(struct sw_engine *e, uint32_t idx, int dir,
 		if (ev || (s->flags & SW_SF_RSTPEND)) {
 			int t0 = s->timer;
 			tcp_retime(e, s, c, ev, dir, e->now);
+			/*
+			 * A shorter idle timer (first FIN in idle mode) must move the
+			 * session too: the wheel may look early, never late.
+			 */
+			if (s->timer != t0 && !(s->flags & SW_SF_FIXED))
+				sw_wheel_schedule(&e->wheel, e->tab.cold, idx,
+						  sw_engine_deadline(e, s) + 1);
 			if (e->on_event)
 				emit_changes(e, idx, dir, was_hc, t0);
 		}

@@ -44,6 +44,8 @@ struct sw_engine {
 sw_time_t sw_engine_tick_time(const struct sw_engine *e, sw_tick_t t);
 /* Tick at which the session's timer in force runs out. */
 sw_tick_t sw_engine_deadline(const struct sw_engine *e, const struct sw_sess *s);
+/* Index of stats.active_proto: tcp, udp, icmp, other. */
+int sw_engine_proto_slot(uint8_t proto);
 void sw_engine_fill_info(const struct sw_engine *e, uint32_t idx, struct sw_sess_info *si);
 
 #endif
