@@ -1,15 +1,30 @@
 /*
- * analyze.h - `statewall analyze`: what the analyzer measures and replays,
- * shared between the analysis (analyze.c) and the plot (analyze_plot.c).
+ * an-int.h - what the stages of the analyzer share (private to src/analyze/):
+ * the loaded capture, the measured facts per session, the recommendations
+ * and the replays.  The contract for callers is analyze.h.
  */
-#ifndef SW_APP_ANALYZE_H
-#define SW_APP_ANALYZE_H
+#ifndef SW_ANALYZE_AN_INT_H
+#define SW_ANALYZE_AN_INT_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
+#include "analyze/analyze.h"
 #include "statewall/conf.h"
 #include "statewall/engine.h"
+
+#define NS SW_NS_PER_SEC
+
+/* The phase of a TCP session as the measuring engine's timer in force tells it. */
+enum { PH_NONE, PH_INIT, PH_HS, PH_EST, PH_HC, PH_CLOSED, PH_URST, PH_OTHER };
+
+/* One frame of the loaded capture: its bytes are buf[off, off + caplen). */
+struct an_frame {
+	sw_time_t ts;
+	uint32_t caplen;
+	uint64_t off;
+};
 
 /* The timing facts of one session, measured in one pass with timers that never fire. */
 struct an_sess {
@@ -78,20 +93,84 @@ struct an_run {
 	int oom;
 };
 
-struct an_plot_in {
-	sw_time_t t0, t1;
-	const struct an_run *runs;
-	size_t nruns;
-	const double *hc_durations; /* seconds, one per half-closed session */
-	size_t nhc;
-	const char *title;
-	/* vertical marks on the histogram: label and seconds */
-	const char *mark_label[8];
-	double mark_s[8];
-	size_t nmarks;
+/* A recommendation for one timer in one mode. */
+struct an_rec {
+	int64_t need;      /* ns, -1 = not exercised */
+	uint32_t who;      /* session index + 1 */
+	uint32_t value;    /* recommended seconds */
+	uint32_t first;    /* value before verification */
+	uint8_t beyond;    /* the need exceeds the range's maximum */
+	uint8_t raised;    /* verification raised it */
+	uint8_t held;      /* half-closed held up to time-wait by the range rule */
+	int64_t minus_broken, minus_splits; /* replay with value - 1; -1 = not run */
 };
 
-/* Draw the plot to path (.svg or .png).  0, or -1 with a message in err. */
-int an_plot(const struct an_plot_in *in, const char *path, char *err, size_t errlen);
+struct an {
+	const char *path;
+	int link;
+	uint8_t *buf;
+	size_t blen, bcap;
+	struct an_frame *fr;
+	size_t nfr, capfr;
+	sw_time_t t0, t1;
+
+	struct an_sess *s;
+	size_t ns, caps;
+	uint32_t *idmap;
+	size_t nidmap;
+	uint32_t *kbucket;
+	size_t nkb;
+	uint64_t created_proto[4];
+	uint64_t unfixable;
+
+	struct sw_conf cur;
+	struct an_rec rec[3][SW_TO_MAX];
+	int64_t rec_broken[3], rec_unfixable[3], rec_splits[3];
+	int rec_iters[3];
+
+	struct an_run *runs;
+	size_t nruns;
+	double t_load, t_facts, t_rec, t_cost;
+};
+
+static inline double sec(int64_t ns)
+{
+	return (double)ns / (double)NS;
+}
+
+static inline int proto_slot(unsigned proto)
+{
+	switch (proto) {
+	case 6: return 0;
+	case 17: return 1;
+	case 1: case 58: return 2;
+	default: return 3;
+	}
+}
+
+static inline const char *mode_name(int m)
+{
+	return sw_half_close_mode_name((unsigned)m);
+}
+
+/* Monotonic seconds, for the stages' timing. */
+double an_now(void);
+
+/* measure.c: the flow index over the measured sessions. */
+uint32_t an_key_hash(unsigned proto, const struct sw_addr *a, uint16_t pa, const struct sw_addr *b,
+		     uint16_t pb);
+/* The measured session a replayed one corresponds to (index + 1, 0 if none). */
+uint32_t an_find_sess(const struct an *a, const struct sw_sess_info *si);
+
+/* recommend.c: which timers a half-close mode uses, and what a session needs of one. */
+int an_relevant(int mode, int t);
+int64_t an_sess_need(const struct an_sess *s, int m, int t);
+/* The configuration the recommendation for mode m makes of the current one. */
+void an_rec_conf(const struct an *a, int m, struct sw_conf *c);
+
+/* cost.c: one replay of the whole capture under r->conf. 0 or -ENOMEM. */
+int an_replay(struct an *a, struct an_run *r);
+int an_replay_counts(struct an *a, const struct sw_conf *c, int64_t *broken, int64_t *splits);
+void an_run_free(struct an_run *r);
 
 #endif
