@@ -68,10 +68,16 @@ struct an_need {
 	uint32_t who[SW_TO_MAX]; /* session index + 1 that needs the most */
 };
 
+/*
+ * A session a setting breaks: a timer ended it before its last packet, or
+ * (refused) the table was full when the flow began, so it never had one.
+ */
 struct an_broken {
 	uint32_t sess;    /* facts index + 1, 0 if not found */
 	char flow[112];
-	uint8_t timer, end_reason;
+	uint8_t timer, end_reason; /* refused: SW_TO_MAX, SW_END_RESOURCES */
+	uint8_t refused;
+	/* late: packets after the end; refused: the flow's packets the full table dropped */
 	uint64_t late_pkts, late_bytes;
 	sw_time_t start, end;
 };
@@ -85,6 +91,8 @@ struct an_run {
 	struct an_broken *broken;
 	size_t nbroken, capbroken;
 	size_t nunfixable; /* of the broken: late even with every timer at its maximum */
+	size_t nrefused;   /* of the broken: flows the full table refused (max-sessions) */
+	uint32_t *refused_of; /* per measured session: its refused entry in broken + 1 */
 	sw_time_t *starts, *ends;
 	size_t nocc, capocc;
 	uint32_t peak;
@@ -126,6 +134,13 @@ struct an {
 	struct sw_conf cur;
 	struct an_rec rec[3][SW_TO_MAX];
 	int64_t rec_broken[3], rec_unfixable[3], rec_splits[3];
+	/*
+	 * Flows the table refused when replaying with the recommended timers: a
+	 * capture the table cannot hold gives no recommendation.  Then
+	 * rec_peak is the peak those timers need of an unbounded table.
+	 */
+	int64_t rec_refused[3];
+	uint32_t rec_peak[3];
 	int rec_iters[3];
 
 	struct an_run *runs;
@@ -161,6 +176,10 @@ uint32_t an_key_hash(unsigned proto, const struct sw_addr *a, uint16_t pa, const
 		     uint16_t pb);
 /* The measured session a replayed one corresponds to (index + 1, 0 if none). */
 uint32_t an_find_sess(const struct an *a, const struct sw_sess_info *si);
+/* The same for a packet's flow (either direction) at time at. */
+uint32_t an_find_flow(const struct an *a, const struct sw_flow *f, sw_time_t at);
+/* A table that holds every session of the loaded capture (one packet at least each). */
+uint32_t an_table_for_capture(const struct an *a);
 
 /* recommend.c: which timers a half-close mode uses, and what a session needs of one. */
 int an_relevant(int mode, int t);

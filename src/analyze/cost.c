@@ -12,6 +12,7 @@
 
 #include "analyze/an-int.h"
 #include "app/report.h"
+#include "statewall/pkt.h"
 
 /* ---- replay ------------------------------------------------------------------------ */
 
@@ -49,6 +50,67 @@ static int note_expiry(void *ctx, const struct sw_sess_info *si)
 	return 0;
 }
 
+/* A new entry in the run's broken list, or NULL (out of memory, noted). */
+static struct an_broken *new_broken(struct an_run *r)
+{
+	struct an_broken *b;
+
+	if (r->nbroken == r->capbroken) {
+		size_t c = r->capbroken ? r->capbroken * 2 : 16;
+		void *p = realloc(r->broken, c * sizeof(*r->broken));
+		if (!p) {
+			r->oom = 1;
+			return NULL;
+		}
+		r->broken = p;
+		r->capbroken = c;
+	}
+	b = &r->broken[r->nbroken++];
+	memset(b, 0, sizeof(*b));
+	return b;
+}
+
+/*
+ * Frame i was dropped because the table was full: its flow (the measured
+ * session it belongs to) is broken by the table limit, once per flow; its
+ * later refused packets are counted on the same entry.
+ */
+static void note_refused(struct run_ctx *x, size_t i)
+{
+	struct an *a = x->a;
+	struct an_run *r = x->r;
+	const struct an_frame *fr = &a->fr[i];
+	struct an_broken *b;
+	struct sw_pkt p;
+	uint32_t k = 0;
+
+	if (sw_pkt_parse(&p, a->buf + fr->off, fr->caplen, a->link, 0) == SW_DROP_NONE)
+		k = an_find_flow(a, &p.flow, fr->ts);
+	if (k && r->refused_of[k - 1]) {
+		b = &r->broken[r->refused_of[k - 1] - 1];
+		b->late_pkts++;
+		b->late_bytes += fr->caplen;
+		b->end = fr->ts;
+		return;
+	}
+	if (!(b = new_broken(r)))
+		return;
+	r->nrefused++;
+	b->sess = k;
+	b->refused = 1;
+	b->timer = SW_TO_MAX;
+	b->end_reason = SW_END_RESOURCES;
+	b->late_pkts = 1;
+	b->late_bytes = fr->caplen;
+	b->start = b->end = fr->ts;
+	if (k) {
+		memcpy(b->flow, a->s[k - 1].flow, sizeof(b->flow));
+		r->refused_of[k - 1] = (uint32_t)r->nbroken;
+	} else {
+		snprintf(b->flow, sizeof(b->flow), "frame %zu (not parsed)", i + 1);
+	}
+}
+
 static void run_on_end(void *ctx, const struct sw_sess_info *si)
 {
 	struct run_ctx *x = ctx;
@@ -80,19 +142,9 @@ static void run_on_end(void *ctx, const struct sw_sess_info *si)
 	r->nocc++;
 	r->sess_seconds_capture += sec((si->end > si->start ? si->end : si->start) - si->start);
 	if (si->late_pkts) {
-		struct an_broken *b;
-		if (r->nbroken == r->capbroken) {
-			size_t c = r->capbroken ? r->capbroken * 2 : 16;
-			void *p = realloc(r->broken, c * sizeof(*r->broken));
-			if (!p) {
-				r->oom = 1;
-				return;
-			}
-			r->broken = p;
-			r->capbroken = c;
-		}
-		b = &r->broken[r->nbroken++];
-		memset(b, 0, sizeof(*b));
+		struct an_broken *b = new_broken(r);
+		if (!b)
+			return;
 		b->sess = an_find_sess(x->a, si);
 		sw_flow_str(si, b->flow, sizeof(b->flow));
 		b->timer = si->timer;
@@ -156,9 +208,18 @@ int an_replay(struct an *a, struct an_run *r)
 
 	if (rc < 0)
 		return rc;
+	r->refused_of = calloc(a->ns ? a->ns : 1, sizeof(*r->refused_of));
+	if (!r->refused_of) {
+		sw_engine_destroy(e);
+		return -ENOMEM;
+	}
 	sw_engine_on_end(e, run_on_end, &x);
-	for (size_t i = 0; i < a->nfr; i++)
-		sw_engine_packet(e, a->buf + a->fr[i].off, a->fr[i].caplen, a->link, a->fr[i].ts);
+	for (size_t i = 0; i < a->nfr; i++) {
+		struct sw_verdict v = sw_engine_packet(e, a->buf + a->fr[i].off, a->fr[i].caplen,
+						       a->link, a->fr[i].ts);
+		if (v.action == SW_DROP && v.reason == SW_DROP_RESOURCES)
+			note_refused(&x, i);
+	}
 	for (uint32_t cur = 0;;) {
 		sw_engine_walk(e, &cur, 4096, note_expiry, &x);
 		if (!cur || x.oom)
@@ -169,6 +230,8 @@ int an_replay(struct an *a, struct an_run *r)
 	sw_engine_destroy(e);
 	free(x.exp_start);
 	free(x.exp_at);
+	free(r->refused_of);
+	r->refused_of = NULL;
 	if (x.oom)
 		r->oom = 1;
 	r->splits = 0;
@@ -259,6 +322,8 @@ int an_cost(struct an *a, char *const *names, const struct sw_conf *confs, size_
 	if ((rc = add_run(a, "current", &a->cur, err, errlen)) < 0)
 		return rc;
 	for (int m = 0; m < 3; m++) {
+		if (a->rec_refused[m])
+			continue; /* no recommendation: the table could not hold the capture */
 		an_rec_conf(a, m, &c);
 		if ((rc = add_run(a, mname[m], &c, err, errlen)) < 0)
 			return rc;

@@ -90,6 +90,32 @@ uint32_t an_find_sess(const struct an *a, const struct sw_sess_info *si)
 	return best;
 }
 
+uint32_t an_find_flow(const struct an *a, const struct sw_flow *f, sw_time_t at)
+{
+	struct sw_sess_info si;
+
+	memset(&si, 0, sizeof(si));
+	si.proto = f->proto;
+	si.orig_h = f->src;
+	si.orig_p = f->sport;
+	si.resp_h = f->dst;
+	si.resp_p = f->dport;
+	si.start = at;
+	return an_find_sess(a, &si);
+}
+
+uint32_t an_table_for_capture(const struct an *a)
+{
+	struct sw_setting_info si;
+	uint32_t max = 100000000;
+
+	if (sw_conf_setting((unsigned)sw_conf_setting_find("max-sessions"), &si) == 0)
+		max = si.max;
+	if (a->nfr < 1)
+		return 1;
+	return a->nfr > max ? max : (uint32_t)a->nfr;
+}
+
 /* ---- measuring ------------------------------------------------------------------ */
 
 static void facts_on_end(void *ctx, const struct sw_sess_info *si)
@@ -316,6 +342,12 @@ int an_measure(struct an *a, char *err, size_t errlen)
 	for (int t = 0; t < SW_TO_MAX; t++)
 		c.timeout[t] = sw_timeout_info[t].max;
 	c.tombstone_ttl = 86400;
+	/*
+	 * A table that holds every session of the capture, whatever max-sessions
+	 * says: the facts are about timing; what a full table refuses, each
+	 * setting's replay counts (cost.c).
+	 */
+	c.max_sessions = an_table_for_capture(a);
 	rc = sw_engine_create(&e, &c);
 	if (rc < 0) {
 		snprintf(err, errlen, "cannot create the engine: %s", strerror(-rc));

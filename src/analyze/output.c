@@ -130,11 +130,21 @@ static void text_halfclosed(FILE *f, const struct an *a, size_t top)
 
 static void text_broken(FILE *f, const struct an *a, const struct an_run *r, size_t top)
 {
-	fprintf(f, "\nSessions the current configuration (half-close-mode %s) breaks: %zu\n",
+	fprintf(f, "\nSessions the current configuration (half-close-mode %s) breaks: %zu",
 		mode_name(r->conf.half_close_mode), r->nbroken);
+	if (r->nrefused)
+		fprintf(f, ", %zu of them refused: the session table (max-sessions %u) was full",
+			r->nrefused, r->conf.max_sessions);
+	fputc('\n', f);
 	for (size_t i = 0; i < r->nbroken && i < top; i++) {
 		const struct an_broken *b = &r->broken[i];
 		const struct an_sess *s = b->sess ? &a->s[b->sess - 1] : NULL;
+		if (b->refused) {
+			fprintf(f, "  %s: %s (table full) at %.3f s, %llu packet%s dropped\n", b->flow,
+				sw_end_name(b->end_reason), rel(a, b->start),
+				(unsigned long long)b->late_pkts, b->late_pkts == 1 ? "" : "s");
+			continue;
+		}
 		fprintf(f, "  %s: %s%s%s after %.3f s, then %llu late packet%s", b->flow,
 			sw_end_name(b->end_reason), b->timer < SW_TO_MAX ? " by " : "",
 			b->timer < SW_TO_MAX ? sw_timeout_name(b->timer) : "", sec(b->end - b->start),
@@ -163,6 +173,14 @@ static void text_recommend(FILE *f, const struct an *a)
 		if (a->rec_unfixable[m])
 			fprintf(f, "; plus %lld unfixable", (long long)a->rec_unfixable[m]);
 		fputc('\n', f);
+		if (a->rec_refused[m]) {
+			fprintf(f, "    no recommendation: the session table (max-sessions %u) cannot hold this "
+				   "capture;\n    with these timers it refused %lld flow%s, and they need "
+				   "max-sessions %u or more\n",
+				a->cur.max_sessions, (long long)a->rec_refused[m],
+				a->rec_refused[m] == 1 ? "" : "s", a->rec_peak[m]);
+			continue;
+		}
 		fprintf(f, "    %-28s %12s %9s %12s  %s\n", "timer", "needed s", "set", "range",
 			"value - 1 s");
 		for (int t = 0; t < SW_TO_MAX; t++) {
@@ -228,6 +246,10 @@ static void text_cost(FILE *f, const struct an *a)
 			r->nunfixable, (long long)r->splits, r->peak, r->sess_seconds, r->sess_seconds_capture,
 			100.0 * r->peak / (double)r->conf.max_sessions, cs);
 	}
+	for (size_t i = 0; i < a->nruns; i++)
+		if (a->runs[i].nrefused)
+			fprintf(f, "  %s: %zu of the broken were refused by the full table (max-sessions %u)\n",
+				a->runs[i].name, a->runs[i].nrefused, a->runs[i].conf.max_sessions);
 }
 
 static void json_conf(FILE *f, const struct sw_conf *c)
@@ -317,7 +339,12 @@ static void json_out(FILE *f, const struct an *a)
 	fputs(",\"recommended\":{", f);
 	for (int m = 0; m < 3; m++) {
 		const char *sep = "";
-		fprintf(f, "%s\"%s\":{", m ? "," : "", mode_name(m));
+		fprintf(f, "%s\"%s\":", m ? "," : "", mode_name(m));
+		if (a->rec_refused[m]) {
+			fputs("null", f); /* the table could not hold the capture */
+			continue;
+		}
+		fputc('{', f);
 		for (int t = 0; t < SW_TO_MAX; t++)
 			if (an_relevant(m, t)) {
 				fprintf(f, "%s\"%s\":%u", sep, sw_timeout_name((unsigned)t), a->rec[m][t].value);
@@ -329,10 +356,15 @@ static void json_out(FILE *f, const struct an *a)
 	for (int m = 0; m < 3; m++) {
 		const char *sep = "";
 		fprintf(f, "%s\"%s\":{\"broken\":%lld,\"unfixable\":%lld,\"splits\":%lld,\"replays\":%d,"
-			   "\"timers\":{",
+			   "\"refused\":%lld,\"needs_max_sessions\":",
 			m ? "," : "", mode_name(m), (long long)a->rec_broken[m],
 			(long long)a->rec_unfixable[m], (long long)a->rec_splits[m],
-			a->rec_iters[m]);
+			a->rec_iters[m], (long long)a->rec_refused[m]);
+		if (a->rec_refused[m])
+			fprintf(f, "%u", a->rec_peak[m]);
+		else
+			fputs("null", f);
+		fputs(",\"timers\":{", f);
 		for (int t = 0; t < SW_TO_MAX; t++) {
 			const struct an_rec *r = &a->rec[m][t];
 			if (!an_relevant(m, t))
@@ -365,10 +397,11 @@ static void json_out(FILE *f, const struct an *a)
 		sw_json_str(f, r->name);
 		fputs(",\"config\":", f);
 		json_conf(f, &r->conf);
-		fprintf(f, ",\"broken\":%zu,\"unfixable\":%zu,\"splits\":%lld,\"sessions\":%llu,\"peak\":%u,"
+		fprintf(f, ",\"broken\":%zu,\"unfixable\":%zu,\"refused\":%zu,\"splits\":%lld,"
+			   "\"sessions\":%llu,\"peak\":%u,"
 			   "\"session_seconds\":%.3f,\"session_seconds_in_capture\":%.3f,"
 			   "\"peak_share\":%.8f,\"broken_sessions\":[",
-			r->nbroken, r->nunfixable, (long long)r->splits, (unsigned long long)r->created,
+			r->nbroken, r->nunfixable, r->nrefused, (long long)r->splits, (unsigned long long)r->created,
 			r->peak, r->sess_seconds, r->sess_seconds_capture, (double)r->peak / (double)r->conf.max_sessions);
 		for (size_t b = 0; b < r->nbroken; b++) {
 			const struct an_broken *x = &r->broken[b];
@@ -387,10 +420,11 @@ static void json_out(FILE *f, const struct an *a)
 			else
 				fputs("null", f);
 			fprintf(f, ",\"start\":%.6f,\"end\":%.6f,\"late_pkts\":%llu,\"late_bytes\":%llu,"
-				   "\"unfixable\":%s}",
+				   "\"unfixable\":%s,\"refused\":%s}",
 				rel(a, x->start), rel(a, x->end), (unsigned long long)x->late_pkts,
 				(unsigned long long)x->late_bytes,
-				x->sess && a->s[x->sess - 1].late_pkts ? "true" : "false");
+				x->sess && a->s[x->sess - 1].late_pkts ? "true" : "false",
+				x->refused ? "true" : "false");
 		}
 		fputs("]}", f);
 	}
@@ -422,6 +456,11 @@ int an_text(FILE *f, const struct an *a, size_t top)
 		a->path, a->nfr, sec(a->t1 - a->t0), a->ns, (unsigned long long)a->created_proto[0],
 		(unsigned long long)a->created_proto[1], (unsigned long long)a->created_proto[2],
 		(unsigned long long)a->created_proto[3]);
+	if (a->nruns && a->runs[0].nrefused)
+		fprintf(f, "The session table (max-sessions %u) cannot hold this capture: the current "
+			   "setting refused %zu flow%s\n(resources-unavailable).  They count as broken, and "
+			   "no recommendation is made where the table overflows.\n\n",
+			a->cur.max_sessions, a->runs[0].nrefused, a->runs[0].nrefused == 1 ? "" : "s");
 	text_facts(f, a);
 	text_halfclosed(f, a, top);
 	text_broken(f, a, &a->runs[0], top);

@@ -429,19 +429,21 @@ int an_plot(const struct an *a, const char *path, char *err, size_t errlen)
 	in.nruns = a->nruns;
 	in.hc_durations = d;
 	in.title = title;
-	snprintf(l0, sizeof(l0), "recommended tcpwait %u s", a->rec[SW_HC_TCPWAIT][SW_TO_TCPWAIT].value);
-	in.mark_label[0] = l0;
-	in.mark_s[0] = a->rec[SW_HC_TCPWAIT][SW_TO_TCPWAIT].value;
+	if (!a->rec_refused[SW_HC_TCPWAIT]) { /* no recommendation from an overflowing table */
+		snprintf(l0, sizeof(l0), "recommended tcpwait %u s",
+			 a->rec[SW_HC_TCPWAIT][SW_TO_TCPWAIT].value);
+		in.mark_label[in.nmarks] = l0;
+		in.mark_s[in.nmarks++] = a->rec[SW_HC_TCPWAIT][SW_TO_TCPWAIT].value;
+	}
 	if (m == SW_HC_TCPWAIT) {
 		snprintf(l1, sizeof(l1), "current tcpwait %u s", a->cur.timeout[SW_TO_TCPWAIT]);
-		in.mark_s[1] = a->cur.timeout[SW_TO_TCPWAIT];
+		in.mark_s[in.nmarks] = a->cur.timeout[SW_TO_TCPWAIT];
 	} else {
 		snprintf(l1, sizeof(l1), "current half-closed (%s) %u s", mode_name(m),
 			 a->cur.timeout[SW_TO_TCP_HALF_CLOSED]);
-		in.mark_s[1] = a->cur.timeout[SW_TO_TCP_HALF_CLOSED];
+		in.mark_s[in.nmarks] = a->cur.timeout[SW_TO_TCP_HALF_CLOSED];
 	}
-	in.mark_label[1] = l1;
-	in.nmarks = 2;
+	in.mark_label[in.nmarks++] = l1;
 	rc = render(&in, path, err, errlen);
 	free(d);
 	return rc;

@@ -167,6 +167,7 @@ int an_recommend(struct an *a, char *err, size_t errlen)
 				raise[SW_TO_DEFAULT] = 1;
 			a->rec_broken[m] = (int64_t)(run.nbroken - run.nunfixable);
 			a->rec_unfixable[m] = (int64_t)run.nunfixable;
+			a->rec_refused[m] = (int64_t)run.nrefused;
 			a->rec_splits[m] = run.splits;
 			an_run_free(&run);
 			for (int t = 0; t < SW_TO_MAX; t++) {
@@ -183,8 +184,25 @@ int an_recommend(struct an *a, char *err, size_t errlen)
 				break;
 			hold_hc(a, m);
 		}
-		/* Tightness: each exercised value minus one second. */
 		an_rec_conf(a, m, &c);
+		if (a->rec_refused[m]) {
+			/* No recommendation: what table these timers would need instead. */
+			struct an_run big;
+			int rc;
+
+			memset(&big, 0, sizeof(big));
+			big.conf = c;
+			big.conf.max_sessions = an_table_for_capture(a);
+			rc = an_replay(a, &big);
+			a->rec_peak[m] = big.peak;
+			an_run_free(&big);
+			if (rc < 0) {
+				snprintf(err, errlen, "out of memory replaying with an unbounded table");
+				return rc;
+			}
+			continue;
+		}
+		/* Tightness: each exercised value minus one second. */
 		for (int t = 0; t < SW_TO_MAX; t++) {
 			struct an_rec *r = &a->rec[m][t];
 			struct sw_conf c1 = c;

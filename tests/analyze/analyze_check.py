@@ -384,6 +384,47 @@ def test_crafted(binp, tmp):
               "crafted: a build without plots refuses --plot and says why")
 
 
+def test_overflow(binp, tmp):
+    """SYN-only flows 100 us apart, far more than max-sessions holds (issue 10 item 14)."""
+    n, cap = 3000, os.path.join(tmp, "synflood.pcap")
+    pk = []
+    for i in range(n):
+        src = "10.1.%d.%d" % (i >> 8, i & 255)
+        pk.append((T0 + i * 1e-4, eth(tcp(src, S, 1024 + i, 80, 1000 + i, 0, SYN))))
+    write_pcap(cap, pk)
+    p, _ = analyze(binp, ["--json", "--set", "max-sessions=10", cap])
+    check(p.returncode == 0, "overflow: analyze --json exits 0")
+    js = json.loads(p.stdout)
+    check(js["capture"]["sessions"] == n,
+          "overflow: all %d flows measured (got %d)" % (n, js["capture"]["sessions"]))
+    cur = setting(js, "current")
+    check(cur["refused"] == n - 10 and cur["broken"] == n - 10,
+          "overflow: current setting: %d refused, counted as broken (got %d refused, %d broken)" %
+          (n - 10, cur["refused"], cur["broken"]))
+    ref = [b for b in cur["broken_sessions"] if b["refused"]]
+    check(len(ref) == n - 10 and all(b["end_reason"] == "resources-unavailable" and
+                                     b["timer"] is None and b["session"] for b in ref),
+          "overflow: every refused flow listed as resources-unavailable, named by its session")
+    for m in ("tcpwait", "fixed", "idle"):
+        v = js["verification"][m]
+        check(js["recommended"][m] is None and v["refused"] == n - 10 and
+              v["needs_max_sessions"] == n,
+              "overflow: %s: no recommendation, %s refused, needs max-sessions %s" %
+              (m, v["refused"], v["needs_max_sessions"]))
+    check(not [s for s in js["settings"] if s["name"].startswith("recommended-")],
+          "overflow: no recommended setting is costed")
+    p, _ = analyze(binp, ["--set", "max-sessions=10", cap])
+    check(p.returncode == 0 and "cannot hold this capture" in p.stdout and
+          "refused %d flows" % (n - 10) in p.stdout and "no recommendation" in p.stdout,
+          "overflow: the text report says the table overflowed and recommends nothing")
+    # the same capture with a table that holds it: recommendations as usual
+    p, _ = analyze(binp, ["--json", "--set", "max-sessions=%d" % n, cap])
+    js = json.loads(p.stdout)
+    check(setting(js, "current")["refused"] == 0 and
+          all(js["recommended"][m] is not None for m in ("tcpwait", "fixed", "idle")),
+          "overflow: max-sessions %d holds it: nothing refused, recommendations made" % n)
+
+
 def test_halfclose(binp, src, tmp):
     cap = os.path.join(src, "data/captures/halfclose-client-45s.pcap")
     pk = pcap_times(cap)
@@ -482,6 +523,7 @@ def main():
     print("     plots: %s" % ("on" if PLOT else "off (SW_WITH_PLOT=OFF)"))
     with tempfile.TemporaryDirectory(prefix="sw-analyze-") as tmp:
         test_crafted(a.bin, tmp)
+        test_overflow(a.bin, tmp)
         test_halfclose(a.bin, a.src, tmp)
         if a.shared:
             test_mixed(a.bin, a.shared, tmp)
