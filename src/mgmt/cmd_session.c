@@ -345,7 +345,8 @@ const struct sw_cmd sw_cmds_session[] = {
 	},
 	{
 		.words = "clear session all",
-		.help = "end every matching live session",
+		.help = "end every matching live session (filters: source destination source-port "
+			"destination-port protocol state)",
 		.what = "filter",
 		.modes = SW_MODE_OP,
 		.args = clear_all_args,
