@@ -59,6 +59,7 @@ enum sw_arg_type {
 	SW_AT_ENUM,  /* int32_t index into choices */
 	SW_AT_YESNO, /* int32_t 1 (yes / true) or 0 (no / false) */
 	SW_AT_WORDS, /* struct sw_words: every remaining word (set / delete lines) */
+	SW_AT_STR,   /* char[max]: one word, copied into the frame (JSON: a string or integer) */
 };
 
 /* SW_AT_WORDS: the words, valid during the call. */
@@ -69,6 +70,9 @@ struct sw_words {
 
 #define SW_ARG_POS 1u      /* positional: no keyword, taken in order */
 #define SW_ARG_REQUIRED 2u /* must be given */
+
+/* sw_cmd.flags: a typed entry only (REST): no CLI words match it, help and completion skip it */
+#define SW_CMD_TYPED_ONLY 1u
 
 struct sw_cmd_arg {
 	const char *name;   /* CLI keyword (positional: the name used in messages and JSON) */
@@ -111,6 +115,7 @@ struct sw_cmd {
 	const char *help;
 	const char *what;   /* what its keywords are called in messages ("filter"); NULL: "argument" */
 	unsigned modes;     /* SW_MODE_OP | SW_MODE_CONF */
+	unsigned flags;     /* SW_CMD_* */
 	const struct sw_cmd_arg *args; /* terminated by {.name = NULL}; NULL: none */
 	size_t frame_size;  /* sizeof the frame; >= sizeof(struct sw_cmd_args) */
 	/* defaults before parsing (optional) */
