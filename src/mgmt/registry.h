@@ -33,6 +33,10 @@
  * One matcher (sw_cmd_match) serves execution, TAB and `?`: it resolves
  * command words exactly or as unique prefixes and reports what may come next.
  *
+ * Typed-only commands (SW_CMD_TYPED_ONLY) exist for REST: "set setting"
+ * {"name": "timeout-tcp", "value": 600} sets one session setting of the
+ * candidate without a configuration line being written.
+ *
  * REST entry point:  c = sw_mgmt_call_json(h, s, "show session id",
  * json_args, &out); while (sw_mgmt_call_step(c) == SW_CALL_MORE) ...;
  * then sw_mgmt_call_rc(c) (0 / -errno), sw_mgmt_call_field(c) (JSON name of
