@@ -24,7 +24,8 @@
 #include "track/zeek.h"
 #include "util/bug.h"
 
-#define NO_END 0xff
+#define NO_END SW_NO_END
+static_assert(SW_END_MAX < SW_NO_END, "end reasons must fit sw_sess.ended_by");
 
 static inline sw_tick_t to_tick(const struct sw_engine *e, sw_time_t t)
 {
@@ -195,6 +196,16 @@ static void tcp_retime(struct sw_engine *e, struct sw_sess *s, struct sw_sess_co
 	int mode = e->conf.half_close_mode;
 	struct sw_peer *o = &s->peer[0], *r = &s->peer[1];
 
+	/* RFC 5961 challenges (session.h SW_TF_*): the target of a SYN answers it. */
+	if ((s->tflags & SW_TF_SYNCHAL) && dir != !!(s->tflags & SW_TF_SYN1) &&
+	    !(ev & (SW_EV_RST | SW_EV_RST_INEXACT)))
+		s->tflags = SW_TF_ALIVE;
+	if ((ev & SW_EV_SYN_CHALLENGE) && !(s->tflags & SW_TF_ALIVE))
+		s->tflags = (uint8_t)(SW_TF_SYNCHAL | (dir ? SW_TF_SYN1 : 0));
+	ev &= ~(unsigned)SW_EV_SYN_CHALLENGE;
+	if (!ev && !(s->flags & SW_SF_RSTPEND))
+		return;
+
 	if (ev & SW_EV_RST) {
 		s->ended_by = dir == 0 ? SW_END_TCP_RST_CLIENT : SW_END_TCP_RST_SERVER;
 		s->flags &= (uint8_t)~SW_SF_RSTPEND;
@@ -207,7 +218,14 @@ static void tcp_retime(struct sw_engine *e, struct sw_sess *s, struct sw_sess_co
 	if (s->ended_by != NO_END)
 		return; /* closing: the life set by the close stands */
 	if (ev & SW_EV_RST_INEXACT) {
-		/* RFC 5961: the receiver answers with a challenge ACK; until then, suspicion. */
+		/*
+		 * RFC 5961: the receiver answers with a challenge ACK; until then,
+		 * suspicion - unless its target already answered a challenge (the
+		 * SYN's, or an earlier RST's): then the RST is false, and could not
+		 * even get its own answer within the target's rate limit.
+		 */
+		if (s->tflags & SW_TF_ALIVE)
+			return;
 		s->flags |= SW_SF_RSTPEND;
 		s->peer[dir].wscale |= SW_WS_RSTPEND;
 		s->peer[!dir].wscale &= (uint8_t)~SW_WS_RSTPEND;
@@ -217,6 +235,7 @@ static void tcp_retime(struct sw_engine *e, struct sw_sess *s, struct sw_sess_co
 	if ((s->flags & SW_SF_RSTPEND) && !(s->peer[dir].wscale & SW_WS_RSTPEND)) {
 		/* The challenge ACK: the RST's target is alive, the RST was not its peer's. */
 		s->flags &= (uint8_t)~(SW_SF_RSTPEND | SW_SF_FIXED);
+		s->tflags = SW_TF_ALIVE;
 		if (s->flags & SW_SF_HALFCLOSED) {
 			half_close_timer(e, s, c);
 			return;
@@ -447,9 +466,22 @@ static void wheel_fire(void *ctx, uint32_t idx)
 		sw_wheel_schedule(&e->wheel, e->tab.cold, idx, d + 1);
 }
 
+/* Move time forward by at most SW_TICK_STEP: fire the wheel and retire tombstones. */
+static void step_to(struct sw_engine *e, sw_time_t now)
+{
+	sw_tick_t t = to_tick(e, now);
+
+	e->now_ns = now;
+	if (t == e->now)
+		return; /* same millisecond: nothing can be due that was not before */
+	e->now = t;
+	sw_wheel_advance(&e->wheel, e->tab.cold, e->now, wheel_fire, e);
+	sw_tomb_expire(&e->tomb, e->now, e->on_end, e->on_end_ctx);
+}
+
 void sw_engine_advance(struct sw_engine *e, sw_time_t now)
 {
-	sw_tick_t t;
+	const sw_time_t step = (sw_time_t)SW_TICK_STEP * (SW_NS_PER_SEC / SW_TICK_HZ);
 
 	if (!e->started) {
 		/* The clock starts at the first packet, on a whole millisecond. */
@@ -462,13 +494,15 @@ void sw_engine_advance(struct sw_engine *e, sw_time_t now)
 	}
 	if (now <= e->now_ns)
 		return; /* time never runs backwards (unordered captures) */
-	e->now_ns = now;
-	t = to_tick(e, now);
-	if (t == e->now)
-		return; /* same millisecond: nothing can be due that was not before */
-	e->now = t;
-	sw_wheel_advance(&e->wheel, e->tab.cold, e->now, wheel_fire, e);
-	sw_tomb_expire(&e->tomb, e->now, e->on_end, e->on_end_ctx);
+	/*
+	 * A silence longer than a step (capture gaps of days or years): walk it
+	 * one day at a time, so that every live tick stays within 2^31 of now and
+	 * each step ends what was due by then.  Once nothing is left to end, the
+	 * rest of the gap is one jump.
+	 */
+	while (now - e->now_ns > step && (e->tab.count || e->tomb.count))
+		step_to(e, e->now_ns + step);
+	step_to(e, now);
 }
 
 void sw_engine_flush(struct sw_engine *e, enum sw_end reason)
@@ -808,7 +842,7 @@ static struct sw_verdict in_session(struct sw_engine *e, uint32_t idx, int dir,
 		}
 		if (!(ev & SW_EV_SYN_RETRANS))
 			s->last_seen = e->now;
-		if (ev || (s->flags & SW_SF_RSTPEND)) {
+		if (ev || (s->flags & SW_SF_RSTPEND) || (s->tflags & SW_TF_SYNCHAL)) {
 			int t0 = s->timer;
 			tcp_retime(e, s, c, ev, dir, e->now);
 			/*

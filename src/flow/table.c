@@ -132,7 +132,7 @@ uint32_t sw_table_insert(struct sw_table *t, const struct sw_key *k, uint64_t h)
 	s->port[0] = k->p[0];
 	s->port[1] = k->p[1];
 	s->flags = SW_SF_INUSE | (k->swapped ? SW_SF_ORIG1 : 0);
-	s->ended_by = 0xff;
+	s->ended_by = SW_NO_END;
 	if (k->v6) {
 		uint32_t v = v6_get(t);
 		t->v6[v].a[0] = k->a[0];

@@ -74,6 +74,11 @@ static void fire_slot(struct sw_wheel *w, struct sw_sess_cold *cold, uint32_t sl
 void sw_wheel_advance(struct sw_wheel *w, struct sw_sess_cold *cold, sw_tick_t now,
 		      sw_wheel_fire_fn fire, void *ctx)
 {
+	if (w->count == 0) {
+		/* Nothing to fire: move to now, however far (the engine jumps empty gaps). */
+		w->cur = now & ~(SLOT_TICKS - 1);
+		return;
+	}
 	/*
 	 * Far behind (a capture with a long silence): one sweep over every slot
 	 * instead of walking the gap slot by slot.  Everything on the wheel is due
