@@ -689,8 +689,9 @@ static uint32_t create(struct sw_engine *e, struct sw_key *k, uint64_t h, const 
 	}
 	idx = sw_table_insert(&e->tab, k, h);
 	if (idx == SW_IDX_NONE) {
+		/* Refused, not ended: the end reasons add up to the sessions ended. */
 		*reason = SW_DROP_RESOURCES;
-		e->st.end[SW_END_RESOURCES]++;
+		e->st.ctr[SW_CTR_SESS_REFUSED]++;
 		return SW_IDX_NONE;
 	}
 	s = &e->tab.sess[idx];

@@ -120,7 +120,11 @@ static void test_max_sessions(void **st)
 	sw_engine_stats(e, &s);
 	assert_int_equal(s.active, 2);
 	assert_int_equal(s.peak, 2);
-	assert_int_equal(s.end[SW_END_RESOURCES], 1);
+	/* Issue 10 item 17: a refusal is counted apart; no session ended. */
+	assert_int_equal(s.ctr[SW_CTR_SESS_REFUSED], 1);
+	assert_int_equal(s.ctr[SW_CTR_SESS_ENDED], 0);
+	for (int r = 0; r < SW_END_MAX; r++)
+		assert_int_equal(s.end[r], 0);
 	/* Once one times out (tcpinit 5 s), there is room again. */
 	assert_int_equal(send_tcp(e, "10.0.0.1", "10.0.0.2", 3, 80, SW_TH_SYN, 1, 0, 6).action, SW_PASS);
 	sw_engine_destroy(e);
