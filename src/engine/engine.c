@@ -273,7 +273,12 @@ static void tcp_retime(struct sw_engine *e, struct sw_sess *s, struct sw_sess_co
 	}
 }
 
-/* Recompute timers of every live session after a configuration change. */
+static void expire(struct sw_engine *e, uint32_t idx);
+
+/*
+ * Recompute timers of every live session after a configuration change; a
+ * session the shorter timer has already run out ends now, at its deadline.
+ */
 static void retime_all(struct sw_engine *e)
 {
 	for (uint32_t i = 0; i < e->tab.hwm; i++) {
@@ -286,7 +291,10 @@ static void retime_all(struct sw_engine *e)
 			sw_tick_t origin = c->deadline - e->old_to[s->timer];
 			c->deadline = origin + e->to[s->timer];
 		}
-		sw_wheel_schedule(&e->wheel, e->tab.cold, i, sw_engine_deadline(e, s) + 1);
+		if (sw_tick_after(e->now, sw_engine_deadline(e, s)))
+			expire(e, i);
+		else
+			sw_wheel_schedule(&e->wheel, e->tab.cold, i, sw_engine_deadline(e, s) + 1);
 	}
 }
 

@@ -227,8 +227,16 @@ static void test_clear_walk_and_new_timers(void **st)
 	assert_int_equal(sw_engine_set_conf(e, &c), 0);
 	assert_int_equal(sw_engine_session(e, 2, &si), 0);
 	assert_int_equal((si.expires - SEC(0)) / SW_NS_PER_SEC, 20);
+	/* Shortened below what has passed (12 s): due sessions end at once, not at a later slot. */
+	sw_engine_advance(e, SEC(12));
+	c.timeout[SW_TO_TCPINIT] = 10;
+	assert_int_equal(sw_engine_set_conf(e, &c), 0);
+	check_engine(e);
+	assert_int_equal(sw_engine_session(e, 2, &si), -ENOENT);
 	sw_engine_flush(e, SW_END_END_OF_CAPTURE);
 	assert_int_equal(l.si[0].end_reason, SW_END_CLEARED);
+	assert_int_equal(l.si[1].end_reason, SW_END_AGED_OUT);
+	assert_int_equal(l.si[1].end, SEC(10.001));
 	sw_engine_destroy(e);
 }
 
