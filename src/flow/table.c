@@ -239,9 +239,17 @@ int sw_table_check(const struct sw_table *t, char *err, size_t errlen)
 			if (sw_table_lookup(t, &k, h) != idx)
 				FAIL("table: record %u is indexed in bucket %u but its lookup misses it",
 				     idx, b);
+			for (uint32_t p = (uint32_t)h & t->bmask; p != b; p = (p + 1) & t->bmask)
+				if (t->bkt[p].ovf == 0)
+					FAIL("table: record %u in bucket %u passed bucket %u, which counts "
+					     "no overflowing keys", idx, b, p);
 		}
-		/* ovf: keys whose home lies before b (in probe order) and that sit after it. */
-		for (uint32_t d = 1; d < nb; d++) {
+		/*
+		 * ovf: keys whose home lies before b (in probe order) and that sit
+		 * after it.  Counted exactly where it is non-zero; where it is zero,
+		 * the keys' own side above makes sure none passes.
+		 */
+		for (uint32_t d = 1; bk->ovf && d < nb; d++) {
 			const struct sw_bucket *ob = &t->bkt[(b + d) & t->bmask];
 			for (int i = 0; i < SW_BUCKET_SLOTS; i++) {
 				struct sw_key k;

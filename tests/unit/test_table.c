@@ -198,6 +198,15 @@ static void test_table_check_and_bug(void **st)
 	assert_int_equal(sw_table_check(&t, err, sizeof(err)), -EFAULT);
 	assert_non_null(strstr(err, "overflowing"));
 	t.bkt[0].ovf--;
+	/* An overflow count dropped to zero while keys still pass the bucket. */
+	ovf_after = t.bkt[0].ovf;
+	t.bkt[0].ovf = 0;
+	assert_int_equal(sw_table_check(&t, err, sizeof(err)), -EFAULT);
+	/* (The overflowed keys' lookups stop at bucket 0 now, which is found first.) */
+	assert_true(strstr(err, "lookup misses") || strstr(err, "passed bucket 0"));
+	t.bkt[0].ovf = ovf_after;
+	ovf_after = 0;
+	assert_int_equal(sw_table_check(&t, err, sizeof(err)), 0);
 	/* A record no index slot points at: found, then removing it is an invariant failure. */
 	for (b = 0; b <= t.bmask; b++)
 		for (s = 0; s < SW_BUCKET_SLOTS; s++)
