@@ -8,7 +8,7 @@
 #include "timer/wheel.h"
 
 #define SLOT_TICKS (1u << SW_TW_SHIFT)
-/* SW_TW_SPAN is one slot short of a full turn, so a reschedule never lands in the slot being fired. */
+/* SW_TW_SPAN: one slot short of a full turn, so a reschedule never lands in the slot firing. */
 #define SPAN_TICKS SW_TW_SPAN
 
 void sw_wheel_init(struct sw_wheel *w, sw_tick_t now)
