@@ -95,7 +95,7 @@ static uint32_t v6_get(struct sw_table *t)
 {
 	if (t->v6_nfree)
 		return t->v6_free[--t->v6_nfree];
-	return t->v6_hwm++; /* cannot exceed cap: one v6 key per live session */
+	return t->v6_hwm++; /* below cap: one v6 key per live session, checked by the caller */
 }
 
 uint32_t sw_table_insert(struct sw_table *t, const struct sw_key *k, uint64_t h)
@@ -104,6 +104,9 @@ uint32_t sw_table_insert(struct sw_table *t, const struct sw_key *k, uint64_t h)
 	struct sw_sess *s;
 
 	if (t->count >= t->cap)
+		return SW_IDX_NONE;
+	/* Fewer live sessions than cap, so a free IPv6 key slot exists. */
+	if (k->v6 && !t->v6_nfree && !SW_CHECK(t->v6_hwm < t->cap))
 		return SW_IDX_NONE;
 	idx = pool_get(t);
 	if (idx == SW_IDX_NONE)
