@@ -80,13 +80,20 @@ static int try_map(struct sw_capture *c, FILE *fp)
 struct sw_dumper {
 	pcap_t *p;
 	pcap_dumper_t *d;
+	int err; /* -errno of the first write that failed */
 };
 
 static int finish_open(struct sw_capture *c, const char *filter, char *err, size_t errlen)
 {
 	if (filter && *filter) {
 		if (pcap_compile(c->p, &c->prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
-			snprintf(err, errlen, "filter '%s': %s", filter, pcap_geterr(c->p));
+			/* libpcap's reason last and whole: a long filter is shortened, not it */
+			size_t n = strlen(filter);
+			if (n > 80)
+				snprintf(err, errlen, "filter '%.60s ... %.12s' (%zu bytes): %s", filter,
+					 filter + n - 12, n, pcap_geterr(c->p));
+			else
+				snprintf(err, errlen, "filter '%s': %s", filter, pcap_geterr(c->p));
 			return -EINVAL;
 		}
 		c->has_prog = 1;
@@ -333,20 +340,36 @@ void sw_dumper_write(struct sw_dumper *d, const uint8_t *data, uint32_t caplen, 
 	h.ts.tv_usec = (suseconds_t)(ts % SW_NS_PER_SEC); /* ns: the dumper is nano precision */
 	h.caplen = caplen;
 	h.len = wirelen;
+	errno = 0;
 	pcap_dump((u_char *)d->d, &h, data);
+	/* stdio keeps only a flag: keep the first failure's errno while it is there */
+	if (!d->err && ferror_unlocked(pcap_dump_file(d->d)))
+		d->err = errno ? -errno : -EIO;
+}
+
+int sw_dumper_error(struct sw_dumper *d)
+{
+	FILE *f;
+
+	if (!d)
+		return 0;
+	f = pcap_dump_file(d->d);
+	if (!d->err && ferror_unlocked(f))
+		d->err = -EIO; /* failed where sw_dumper_write could not see why */
+	return d->err;
 }
 
 int sw_dumper_close(struct sw_dumper *d)
 {
-	int rc = 0;
+	int rc;
 
 	if (!d)
 		return 0;
-	if (pcap_dump_flush(d->d) < 0)
-		rc = -EIO;
-	if (ferror(pcap_dump_file(d->d)))
-		rc = -EIO;
-	pcap_dump_close(d->d);
+	errno = 0;
+	if (pcap_dump_flush(d->d) < 0 && !d->err)
+		d->err = errno ? -errno : -EIO;
+	rc = sw_dumper_error(d);
+	pcap_dump_close(d->d); /* returns nothing: the flush above is the check */
 	pcap_close(d->p);
 	free(d);
 	return rc;
