@@ -174,9 +174,11 @@ static void occupancy(struct an_run *r)
 	for (size_t k = 0; k < r->nocc; k++)
 		ss += sec(r->ends[k] - r->starts[k]);
 	r->sess_seconds = ss;
+	r->peak = 0;
+	if (!r->nocc)
+		return; /* no session: nothing to sort (qsort wants an array, even of none) */
 	qsort(r->starts, r->nocc, sizeof(*r->starts), cmp_time);
 	qsort(r->ends, r->nocc, sizeof(*r->ends), cmp_time);
-	r->peak = 0;
 	while (i < r->nocc) {
 		if (j < r->nocc && r->ends[j] <= r->starts[i]) {
 			cur--;

@@ -234,6 +234,18 @@ static int map_next(struct sw_capture *c, const uint8_t **data, uint32_t *caplen
 	}
 }
 
+/* Seconds and fraction (ns or us) as engine time; -1 if out of its range (or before 1970). */
+static int stamp_ns(int64_t sec, int64_t frac, int ns, sw_time_t *out)
+{
+	int64_t t;
+
+	if (sec < 0 || frac < 0 || __builtin_mul_overflow(sec, SW_NS_PER_SEC, &t) ||
+	    __builtin_mul_overflow(frac, ns ? 1 : 1000, &frac) || __builtin_add_overflow(t, frac, &t))
+		return -1;
+	*out = t;
+	return 0;
+}
+
 int sw_capture_next(struct sw_capture *c, const uint8_t **data, uint32_t *caplen,
 		    uint32_t *wirelen, sw_time_t *ts, char *err, size_t errlen)
 {
@@ -255,12 +267,21 @@ int sw_capture_next(struct sw_capture *c, const uint8_t **data, uint32_t *caplen
 		c->count++;
 		if (c->has_prog && !pcap_offline_filter(&c->prog, h, d))
 			continue;
+		/*
+		 * With nanosecond precision requested, tv_usec holds nanoseconds.
+		 * pcapng stamps are 64-bit units plus a signed 64-bit if_tsoffset:
+		 * anything outside 1970..2262 does not fit engine time.
+		 */
+		if (stamp_ns(h->ts.tv_sec, h->ts.tv_usec, c->precision_ns, ts) < 0) {
+			snprintf(err, errlen, "%s: packet %llu: timestamp %lld.%09ld s is outside what "
+				 "statewall can represent (1970-01-01 to 2262-04-11)", c->name,
+				 (unsigned long long)c->count, (long long)h->ts.tv_sec,
+				 (long)h->ts.tv_usec);
+			return -1;
+		}
 		*data = d;
 		*caplen = h->caplen;
 		*wirelen = h->len;
-		/* With nanosecond precision requested, tv_usec holds nanoseconds. */
-		*ts = (sw_time_t)h->ts.tv_sec * SW_NS_PER_SEC +
-		      (sw_time_t)h->ts.tv_usec * (c->precision_ns ? 1 : 1000);
 		return 1;
 	}
 }
