@@ -14,7 +14,7 @@ check() { # what, condition...
   if "$@"; then echo "ok   $what"; pass=$((pass+1)); else echo "FAIL $what"; fail=$((fail+1)); fi
 }
 
-for f in ts-huge:2 ts-huge-us:2 tsoffset-huge:1 tsoffset-neg:1; do
+for f in ts-huge:2 ts-huge-us:2 tsoffset-huge:1 tsoffset-neg:1 fuzz-stamp-overflow:3; do
   name=${f%:*} bad=${f#*:}
   for how in file stdin; do
     if [ $how = file ]; then

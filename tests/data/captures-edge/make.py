@@ -6,8 +6,11 @@ Each one once made statewall's capture reader or the analyzer misbehave:
   ts-huge-us.pcapng     pcapng, microseconds, second stamp 2^63 us
   tsoffset-huge.pcapng  pcapng, if_tsoffset 2^63-1000 s
   tsoffset-neg.pcapng   pcapng, if_tsoffset -2^62 s (before 1970)
+  fuzz-stamp-overflow.pcapng
+                        not written here: what fuzz_pcap found in 2 s on the
+                        previous reader from a valid pcapng (packet 3, 1.1e10 s)
       signed overflow converting the stamp to nanoseconds (issue 10 item 16);
-      now packet 2 (or 1) is refused as out of range, like a corrupt record
+      now such a packet is refused as out of range, like a corrupt record
   arp-only.pcap         three ARP frames: packets but no session
   zero-length.pcap      two records with caplen 0
   header-only.pcap      a pcap header and no packet
