@@ -153,7 +153,7 @@ static void run_on_end(void *ctx, const struct sw_sess_info *si)
 		b->late_bytes = si->late_bytes;
 		b->start = si->start;
 		b->end = si->end;
-		if (b->sess && x->a->s[b->sess - 1].late_pkts)
+		if (b->sess && x->a->s[b->sess - 1].rec.late_pkts)
 			r->nunfixable++;
 	}
 }
