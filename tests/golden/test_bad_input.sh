@@ -76,6 +76,10 @@ check "analyze corrupt record: exit 1 after packet 10, JSON of the 10 packets" \
 "$BIN" analyze -q "$T/junk.pcap" >/dev/null 2>"$T/err"; rc=$?
 check "analyze garbage: exit 1, not a capture" bash -c "test $rc -eq 1 && grep -q 'not a readable pcap' '$T/err'"
 
+"$BIN" analyze -q --top many "$CAP" >"$T/out" 2>"$T/err"; rc=$?
+check "analyze --top many: exit 2, says what it expected" \
+  bash -c "test $rc -eq 2 -a ! -s '$T/out' && grep -q -- \"--top 'many': expected a number\" '$T/err'"
+
 # Every output is checked: a full disk (/dev/full) is exit 1 and says which output.
 full() { # what, expected message, command...
   local what=$1 msg=$2; shift 2
