@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "analyze/an-int.h"
-#include "app/report.h"
+#include "util/sessrec.h"
 #include "statewall/pkt.h"
 
 /* ---- replay ------------------------------------------------------------------------ */

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "analyze/an-int.h"
-#include "app/report.h"
+#include "util/sessrec.h"
 #include "statewall/pkt.h"
 
 /* ---- keys: the measured sessions by flow, for the replays ------------------------- */

@@ -204,6 +204,19 @@ static int configure_step(struct sw_cmd_ctx *cx, void *frame)
 	return 0;
 }
 
+/* The setting a "set deviceconfig setting session NAME ..." line is about (REST's field), or NULL. */
+static const char *line_setting(const char *line)
+{
+	char buf[256], *w[6];
+	struct sw_setting_info si;
+	int n = sw_mgmt_split(line, buf, sizeof(buf), w, 6), i;
+
+	if (n < 5 || strcmp(w[1], "deviceconfig") != 0 || (i = sw_conf_setting_find(w[4])) < 0 ||
+	    sw_conf_setting((unsigned)i, &si) < 0)
+		return NULL;
+	return si.name;
+}
+
 struct set_frame {
 	struct sw_cmd_args a;
 	struct sw_words w;
@@ -241,6 +254,7 @@ static int set_step(struct sw_cmd_ctx *cx, void *frame)
 	struct sw_mgmt_sess *s = cx->s;
 	char e[600], **nl, *line;
 
+
 	if (s->nlines == s->caplines) {
 		unsigned n = s->caplines ? s->caplines * 2 : 16;
 		nl = realloc(s->lines, n * sizeof(*nl));
@@ -253,13 +267,7 @@ static int set_step(struct sw_cmd_ctx *cx, void *frame)
 	if (!line)
 		return sw_cmd_fail(cx, -ENOMEM, -1, "out of memory");
 	if (sw_conf_apply_line(s->cand, line, "candidate", (int)s->nlines + 1, e, sizeof(e)) < 0) {
-		/* the setting the line is about, for REST's {"field"} */
-		if (a->w.n >= 4 && strcmp(a->w.w[0], "deviceconfig") == 0) {
-			int i = sw_conf_setting_find(a->w.w[3]);
-			struct sw_setting_info si;
-			if (i >= 0 && sw_conf_setting((unsigned)i, &si) == 0)
-				cx->err_field = si.name;
-		}
+		cx->err_field = line_setting(line); /* REST's {"field"} */
 		free(line);
 		return sw_cmd_fail(cx, -EINVAL, -1, "%s (not applied; the candidate is unchanged)", e);
 	}
@@ -343,7 +351,7 @@ static int commit_step(struct sw_cmd_ctx *cx, void *frame)
 	char *text = NULL, msg[600];
 	size_t len = 0;
 	unsigned base = 0;
-	int pending = 0, rc;
+	int pending = 0, rc, ln = 0;
 	FILE *f;
 
 	(void)frame;
@@ -368,17 +376,21 @@ static int commit_step(struct sw_cmd_ctx *cx, void *frame)
 		return sw_cmd_fail(cx, -ENOMEM, -1, "out of memory");
 	}
 	sw_conf_defaults(next);
-	rc = sw_conf_load_buf(next, text, len, "candidate", msg, sizeof(msg));
+	rc = sw_conf_load_buf_at(next, text, len, "candidate", &ln, msg, sizeof(msg));
 	free(text);
 	if (rc < 0) {
-		/* "candidate:N: ..." -> name the line the operator typed */
-		int ln = 0, off = 0;
 		free(next);
-		if (sscanf(msg, "candidate:%d:%n", &ln, &off) == 1 && off > 0 && ln > (int)base &&
-		    ln - (int)base <= (int)s->nlines)
+		/* a line the operator typed: name it (and, for REST, the setting it sets) */
+		if (ln > (int)base && ln - (int)base <= (int)s->nlines) {
+			const char *typed = s->lines[ln - (int)base - 1];
+			char pre[32];
+			size_t pl = (size_t)snprintf(pre, sizeof(pre), "candidate:%d:", ln);
+			cx->err_field = line_setting(typed);
 			return sw_cmd_fail(cx, -EINVAL, -1,
 					   "commit failed, nothing changed: line %d of this session "
-					   "'%s':%s", ln - (int)base, s->lines[ln - base - 1], msg + off);
+					   "'%s':%s", ln - (int)base, typed,
+					   strncmp(msg, pre, pl) == 0 ? msg + pl : msg);
+		}
 		return sw_cmd_fail(cx, -EINVAL, -1, "commit failed, nothing changed: %s", msg);
 	}
 	rc = apply_conf(h, next, msg, sizeof(msg), 1, &pending);

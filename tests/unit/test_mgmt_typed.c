@@ -252,6 +252,15 @@ static void test_config_family(void **state)
 	assert_int_equal(call(f, "show config running", NULL), 0);
 	assert_non_null(strstr(f->out.p, "timeout-tcp 5"));
 	assert_int_equal(call(f, "show config saved", NULL), -ENOENT); /* no file */
+	/* a cross-setting refusal at commit names the line and the setting, never by its text */
+	assert_int_equal(call(f, "configure", NULL), 0);
+	assert_int_equal(call(f, "set", "{\"words\":\"deviceconfig setting session timeout-tcp-half-closed 10\"}"), 0);
+	assert_int_equal(call(f, "set", "{\"words\":\"deviceconfig setting session timeout-tcp-time-wait 20\"}"), 0);
+	assert_int_equal(call(f, "commit", NULL), -EINVAL);
+	assert_string_equal(f->field, "timeout-tcp-time-wait");
+	assert_non_null(strstr(f->err, "line 2 of this session"));
+	assert_null(strstr(f->err, "candidate:"));
+	assert_int_equal(sw_engine_conf(f->e)->timeout[SW_TO_TCP_TIME_WAIT], 15);
 }
 
 static int file_has(const char *path, const char *s)
