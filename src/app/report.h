@@ -9,14 +9,10 @@
 #include <stdio.h>
 
 #include "statewall/engine.h"
+#include "util/json.h"
+#include "util/sessrec.h"
 
-/* JSON string with escaping. */
-void sw_json_str(FILE *f, const char *s);
-/* A time as seconds with microseconds ("1700000000.123456"). */
-void sw_json_time(FILE *f, sw_time_t t);
-const char *sw_proto_name(unsigned proto, char *buf, size_t len);
-
-/* One session-log line (JSON object + newline). */
+/* One session-log line (JSON object + newline): the SW_SV_LOG fields of SW_SESS_FIELDS. */
 void sw_log_session(FILE *f, const struct sw_sess_info *si);
 
 /* A "broken" session: late packets after a timer ended it. */
@@ -40,7 +36,5 @@ void sw_summary_free(struct sw_summary *sum);
 void sw_summary_print(FILE *f, const struct sw_summary *sum);
 void sw_summary_json(FILE *f, const struct sw_summary *sum);
 
-/* "a.b.c.d:p -> e.f.g.h:q proto" */
-void sw_flow_str(const struct sw_sess_info *si, char *buf, size_t len);
 
 #endif
