@@ -30,6 +30,7 @@
 #include "app/report.h"
 #include "http/http.h"
 #include "io/afpacket.h"
+#include "mgmt/ctl.h"
 #include "mgmt/mgmt.h"
 #include "statewall/engine.h"
 
@@ -52,9 +53,11 @@ static void usage(FILE *f)
 	      "      --http-keys FILE   REST API keys (`statewall apikey add`;\n"
 	      "                         default /etc/statewall/api-keys)\n"
 	      "      --tls-cert FILE, --tls-key FILE   serve HTTPS with this PEM certificate and key\n"
+	      "      --ctl-idle-timeout SECS  close control clients idle this long (default 300)\n"
 	      "  -q, --quiet            no start/stop messages\n"
 	      "Signals: SIGTERM/SIGINT stop (open sessions are logged with reason `shutdown`),\n"
-	      "SIGHUP reloads the configuration file.\n",
+	      "SIGHUP reloads the configuration file.  At stop it reports the packet thread's\n"
+	      "stall: per wakeup, the time spent on timers and management requests.\n",
 	      f);
 }
 
@@ -67,6 +70,7 @@ int sw_cmd_run(int argc, char **argv)
 		{"http", required_argument, NULL, 'H'}, {"http-auth", required_argument, NULL, 'A'},
 		{"http-keys", required_argument, NULL, 'K'}, {"tls-cert", required_argument, NULL, 'T'},
 		{"tls-key", required_argument, NULL, 'Y'},
+		{"ctl-idle-timeout", required_argument, NULL, 'I'},
 		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
 	const char *http_addr = NULL;
 	struct sw_http_opts hopts = {.auth_file = "/etc/statewall/admin.hash",
@@ -77,6 +81,7 @@ int sw_cmd_run(int argc, char **argv)
 	struct sw_conf *conf = NULL;
 	static struct daemon d; /* large (rings' bookkeeping, stall histogram): not on the stack */
 	int ch, rc = 1, quiet = 0, link_ok = 0, dpt_ok = 0;
+	unsigned ctl_idle = SW_CTL_IDLE_DEFAULT;
 	sigset_t mask;
 	pthread_t mgmt;
 
@@ -100,6 +105,18 @@ int sw_cmd_run(int argc, char **argv)
 		case 'K': hopts.keys_file = optarg; break;
 		case 'T': hopts.tls_cert = optarg; break;
 		case 'Y': hopts.tls_key = optarg; break;
+		case 'I': {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (*end || end == optarg || v == 0 || v > 86400) {
+				fprintf(stderr, "statewall run: --ctl-idle-timeout %s: expected seconds, "
+						"1 to 86400\n", optarg);
+				rc = 2;
+				goto out;
+			}
+			ctl_idle = (unsigned)v;
+			break;
+		}
 		case 'h': usage(stdout); rc = 0; goto out;
 		default: usage(stderr); rc = 2; goto out;
 		}
@@ -205,6 +222,7 @@ int sw_cmd_run(int argc, char **argv)
 		fprintf(stderr, "statewall run: %s\n", err);
 		goto out;
 	}
+	sw_ctl_set_idle_timeout(d.ctl, ctl_idle);
 	hopts.quiet = quiet;
 	if (http_addr && sw_http_open(&d.http, http_addr, &d.host, &hopts, err, sizeof(err)) < 0) {
 		fprintf(stderr, "statewall run: %s\n", err);

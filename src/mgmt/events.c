@@ -227,6 +227,16 @@ int sw_ev_pending(const struct sw_ev_sub *s)
 	return s->closed || s->lost_pending || (s->ev && s->next <= s->ev->last);
 }
 
+uint64_t sw_ev_overflow_pending(const struct sw_ev_sub *s)
+{
+	return s->lost_pending;
+}
+
+int sw_ev_closed(const struct sw_ev_sub *s)
+{
+	return s->closed;
+}
+
 /* ---- output ---------------------------------------------------------------- */
 
 static const char *proto_str(unsigned p, char *buf, size_t len)

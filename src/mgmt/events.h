@@ -99,7 +99,14 @@ enum sw_ev_format { SW_EV_JSON = 0, SW_EV_TEXT = 1 };
  * subscriber was closed for staying behind (after its notice: unsubscribe).
  */
 int sw_ev_next(struct sw_ev_sub *s, enum sw_ev_format fmt, struct sw_buf *out, uint64_t *id);
-/* 1 if sw_ev_next() has something (an event, a notice or the close). */
+/* 1 if sw_ev_next() has (or, for events its filter skips, may have) something. */
 int sw_ev_pending(const struct sw_ev_sub *s);
+/*
+ * For a writer whose output is full: the lost count of an overflow notice
+ * not yet read (0: none), and whether the subscriber was closed.  Both are
+ * worth writing past an output bound (one short line each, once).
+ */
+uint64_t sw_ev_overflow_pending(const struct sw_ev_sub *s);
+int sw_ev_closed(const struct sw_ev_sub *s);
 
 #endif
