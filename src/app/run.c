@@ -215,6 +215,7 @@ int sw_cmd_run(int argc, char **argv)
 	}
 	d.host.events = d.events;
 	sw_engine_on_end(d.eng, daemon_on_end, &d);
+	sw_engine_on_event(d.eng, daemon_on_event, &d);
 
 	d.host.conf_path = ac.config;
 	d.host.started = daemon_now(&d);
