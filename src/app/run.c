@@ -214,6 +214,7 @@ int sw_cmd_run(int argc, char **argv)
 		goto out;
 	}
 	d.host.events = d.events;
+	sw_events_set_conf(d.events, sw_dp_conf(&d.host.dp));
 	sw_engine_on_end(d.eng, daemon_on_end, &d);
 	sw_engine_on_event(d.eng, daemon_on_event, &d);
 

@@ -64,6 +64,7 @@ struct client {
 	int reserve;  /* in the reserve slot */
 	int requests; /* requests started */
 	int closing;  /* drop once the output is flushed (or the client stays stuck) */
+	int notice_stuck; /* an overflow notice was queued while its output was full */
 	int64_t accepted, active; /* monotonic ns: accept, last I/O or progress */
 	struct sw_buf in, out, body;
 	struct sw_mgmt_sess sess;
@@ -497,9 +498,19 @@ static void pump_events(struct client *k)
 	uint64_t id;
 
 	for (int i = 0; k->sub && i < EVENTS_PER_SERVICE; i++) {
-		if (k->out.len >= OUT_HIGH && !sw_ev_overflow_pending(k->sub) && !sw_ev_closed(k->sub))
+		int gone = 0;
+		if (k->out.len < OUT_HIGH) {
+			k->notice_stuck = 0;
+		} else if (sw_ev_closed(k->sub)) {
+			/* its notice, then its closing */
+		} else if (!sw_ev_overflow_pending(k->sub)) {
 			return;
-		int rc = sw_ev_next(k->sub, k->sub_fmt, &k->out, &id);
+		} else if (k->notice_stuck) {
+			gone = 1; /* a second overflow before it read the first notice */
+		} else {
+			k->notice_stuck = 1;
+		}
+		int rc = gone ? -EPIPE : sw_ev_next(k->sub, k->sub_fmt, &k->out, &id);
 		if (rc == 0)
 			return;
 		if (rc < 0) {
