@@ -125,7 +125,7 @@ sed -n 's/^/        /; /packets transmitted/p' "$VW_DIR/ping.out"
 check "ping through the wire during the flood: 0% loss" grep -q " 0% packet loss" "$VW_DIR/ping.out"
 check "the stuck subscriber got an overflow notice" grep -q '{"event":"overflow","lost":[1-9]' "$VW_DIR/stuck.out"
 check "and was disconnected for staying behind" grep -q '"error":"disconnected: the subscriber stayed behind' "$VW_DIR/stuck.out"
-check "the daemon still answers" cli -c "show session info"
+check "the daemon still answers" bash -c "\"$SW_BIN\" cli --ctl \"$CTL\" -c \"show session info\" >/dev/null"
 
 vw_stop
 check "the daemon stopped cleanly" [ $? = 0 ]
