@@ -56,8 +56,8 @@ static void usage(FILE *f)
 	      "      --ctl-idle-timeout SECS  close control clients idle this long (default 300)\n"
 	      "  -q, --quiet            no start/stop messages\n"
 	      "Signals: SIGTERM/SIGINT stop (open sessions are logged with reason `shutdown`),\n"
-	      "SIGHUP reloads the configuration file.  At stop it reports the packet thread's\n"
-	      "stall: per wakeup, the time spent on timers and management requests.\n",
+	      "SIGHUP reloads the configuration file.  SIGUSR1 (and the stop) report the packet\n"
+	      "thread's stall: per wakeup, the time spent on timers and management requests.\n",
 	      f);
 }
 
@@ -236,6 +236,7 @@ int sw_cmd_run(int argc, char **argv)
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	d.sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -275,7 +276,7 @@ int sw_cmd_run(int argc, char **argv)
 			(unsigned long long)st.ctr[SW_CTR_DROPPED],
 			(unsigned long long)st.ctr[SW_CTR_SESS_CREATED],
 			(unsigned long long)d.arp_passed, (unsigned long long)d.link.ev_lost);
-		daemon_stall_report(&d, stderr);
+		daemon_stall_report(&d.link.stall, "", stderr);
 	}
 	rc = 0;
 out:

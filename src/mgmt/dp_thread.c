@@ -83,6 +83,28 @@ uint32_t sw_dp_link_gid(const struct sw_dp_link *l, uint32_t local)
 	return local ? (local - 1) * l->nworkers + l->index + 1 : 0;
 }
 
+void sw_dp_stall_note(struct sw_dp_stall *s, int64_t ns)
+{
+	int64_t b = ns / SW_STALL_BUCKET_NS;
+
+	s->wakeups++;
+	if (ns > s->max_ns)
+		s->max_ns = ns;
+	s->hist[b < SW_STALL_BUCKETS - 1 ? b : SW_STALL_BUCKETS - 1]++;
+}
+
+double sw_dp_stall_quantile_us(const struct sw_dp_stall *s, double q)
+{
+	uint64_t want = (uint64_t)(q * (double)s->wakeups), seen = 0;
+
+	for (int b = 0; b < SW_STALL_BUCKETS - 1; b++) {
+		seen += s->hist[b];
+		if (seen > want)
+			return (double)(b + 1) * SW_STALL_BUCKET_NS / 1000.0;
+	}
+	return (double)s->max_ns / 1000.0;
+}
+
 /* ---- the worker's side ----------------------------------------------------- */
 
 struct copy {
@@ -132,6 +154,11 @@ static void answer(struct sw_dp_link *l, const struct sw_dpm_req *q, struct sw_d
 		break;
 	}
 	case SW_DPM_STOP: l->stop = 1; break;
+	case SW_DPM_STALL:
+		*(struct sw_dp_stall *)q->out = l->stall;
+		if (q->arg)
+			memset(&l->stall, 0, sizeof(l->stall));
+		break;
 	default: a->rc = -EINVAL; break;
 	}
 	a->now = sw_engine_now(d->eng);
@@ -493,8 +520,11 @@ int sw_dp_thread_init(struct sw_dp *dp, struct sw_dp_thread *t, struct sw_dp_lin
 	t->timeout_ns = 5LL * SW_NS_PER_SEC;
 	t->running = *running;
 	t->stats = calloc(n, sizeof(*t->stats));
-	if (!t->stats)
+	t->stalls = calloc(n, sizeof(*t->stalls));
+	if (!t->stats || !t->stalls) {
+		sw_dp_thread_free(t);
 		return -ENOMEM;
+	}
 	for (unsigned i = 0; i < n; i++) {
 		t->w[i] = w[i];
 		t->walk[i] = calloc(SW_DPM_WALK_MAX, sizeof(struct sw_sess_info));
@@ -516,6 +546,36 @@ void sw_dp_thread_free(struct sw_dp_thread *t)
 	}
 	free(t->stats);
 	t->stats = NULL;
+	free(t->stalls);
+	t->stalls = NULL;
+}
+
+int sw_dp_thread_stall(struct sw_dp_thread *t, struct sw_dp_stall *out, int reset)
+{
+	struct sw_dpm_req q[SW_DP_MAX_WORKERS];
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	req_all(t, q, SW_DPM_STALL);
+	for (unsigned i = 0; i < t->nw; i++) {
+		q[i].arg = reset ? 1 : 0;
+		q[i].out = &t->stalls[i];
+	}
+	if ((rc = ask(t, 0, t->nw, q)) < 0)
+		return rc;
+	for (unsigned i = 0; i < t->nw; i++) {
+		const struct sw_dp_stall *s = &t->stalls[i];
+		out->wakeups += s->wakeups;
+		for (int b = 0; b < SW_STALL_BUCKETS; b++)
+			out->hist[b] += s->hist[b];
+		if (s->max_ns > out->max_ns)
+			out->max_ns = s->max_ns;
+		if (s->max_req_ns > out->max_req_ns)
+			out->max_req_ns = s->max_req_ns;
+		if (s->max_timer_ns > out->max_timer_ns)
+			out->max_timer_ns = s->max_timer_ns;
+	}
+	return 0;
 }
 
 int sw_dp_thread_stop(struct sw_dp_thread *t)

@@ -192,6 +192,27 @@ static void test_conf_and_now(void **state)
 	assert_int_equal(sw_dp_iface(&f->dp, 0, &di), -ENOENT);
 }
 
+/* The loop's stall figures: noted by each worker, merged and reset by request. */
+static void test_stall_merged(void **state)
+{
+	struct fx *f = *state;
+	struct sw_dp_stall st;
+
+	for (int i = 0; i < 98; i++)
+		sw_dp_stall_note(&f->w[0].link.stall, 5000);
+	sw_dp_stall_note(&f->w[0].link.stall, 25000);
+	sw_dp_stall_note(&f->w[0].link.stall, 3000000);
+	sw_dp_stall_note(&f->w[1].link.stall, 15000);
+	assert_int_equal(sw_dp_thread_stall(&f->t, &st, 1), 0);
+	assert_int_equal(st.wakeups, 101);
+	assert_int_equal(st.max_ns, 3000000);
+	assert_true(sw_dp_stall_quantile_us(&st, 0.5) == 10.0);
+	assert_true(sw_dp_stall_quantile_us(&st, 0.99) == 30.0);
+	assert_true(sw_dp_stall_quantile_us(&st, 1.0) == 3000.0);
+	assert_int_equal(sw_dp_thread_stall(&f->t, &st, 0), 0);
+	assert_int_equal(st.wakeups, 0);
+}
+
 /* The worker's queues never block: a full ring counts, the next record carries the count. */
 static void test_end_ring_full(void **st)
 {
@@ -228,6 +249,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_walk_merged, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_session_clear_routed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_conf_and_now, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stall_merged, setup, teardown),
 		cmocka_unit_test(test_end_ring_full),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
