@@ -135,6 +135,15 @@ static void pump_all(struct daemon *d, int rounds)
 	}
 }
 
+/* This thread's CPU time: a stall's wall time minus what other processes took (preemption). */
+static sw_time_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (sw_time_t)ts.tv_sec * SW_NS_PER_SEC + ts.tv_nsec;
+}
+
 void daemon_packet_loop(struct daemon *d)
 {
 	struct pollfd pfd[3];
@@ -164,7 +173,7 @@ void daemon_packet_loop(struct daemon *d)
 		pump_all(d, BLOCKS_PER_WAKEUP);
 
 		/* everything from here to the next poll is time packets wait */
-		sw_time_t t0 = daemon_mono_ns(), t1 = t0;
+		sw_time_t t0 = daemon_mono_ns(), t1 = t0, c0 = thread_cpu_ns();
 		now = d->clock_base + t0;
 		if (now - last_adv >= ADVANCE_NS) {
 			sw_engine_advance(d->eng, now);
@@ -181,7 +190,7 @@ void daemon_packet_loop(struct daemon *d)
 		}
 		sw_dp_link_notify(&d->link);
 		if (t1 != t0 || (pfd[2].revents & POLLIN))
-			sw_dp_stall_note(&d->link.stall, daemon_mono_ns() - t0);
+			sw_dp_stall_note(&d->link.stall, daemon_mono_ns() - t0, thread_cpu_ns() - c0);
 	}
 	atomic_store(&d->quit, 1);
 	{
@@ -194,10 +203,11 @@ void daemon_stall_report(const struct sw_dp_stall *s, const char *what, FILE *f)
 {
 	fprintf(f, "statewall run: packet thread%s: %llu wakeups with timer or request work; "
 		   "stall p50 <= %.0f us, p99 <= %.0f us, max %.1f us (requests %.1f us, timers "
-		   "%.1f us)\n",
+		   "%.1f us; longest on-CPU %.1f us)\n",
 		what, (unsigned long long)s->wakeups, s->wakeups ? sw_dp_stall_quantile_us(s, 0.50) : 0.0,
 		s->wakeups ? sw_dp_stall_quantile_us(s, 0.99) : 0.0, (double)s->max_ns / 1000.0,
-		(double)s->max_req_ns / 1000.0, (double)s->max_timer_ns / 1000.0);
+		(double)s->max_req_ns / 1000.0, (double)s->max_timer_ns / 1000.0,
+		(double)s->max_cpu_ns / 1000.0);
 }
 
 void daemon_packet_finish(struct daemon *d)

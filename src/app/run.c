@@ -38,6 +38,39 @@
 #define EV_SLOTS 4096    /* events ring (packet -> management) */
 #define END_SLOTS 65536  /* ended-session ring (packet -> log writer) */
 
+/* "P" or "P,M": CPU numbers for the packet and the management thread. */
+static int parse_cpus(const char *arg, int cpus[2])
+{
+	char *end;
+	long p = strtol(arg, &end, 10), m = -1;
+
+	if (end == arg || p < 0 || p >= CPU_SETSIZE)
+		return -1;
+	if (*end == ',') {
+		const char *q = end + 1;
+		m = strtol(q, &end, 10);
+		if (end == q || m < 0 || m >= CPU_SETSIZE)
+			return -1;
+	}
+	if (*end)
+		return -1;
+	cpus[0] = (int)p;
+	cpus[1] = (int)m;
+	return 0;
+}
+
+/* Pin thread t to cpu (-1: leave it); 0 or an errno. */
+static int pin(pthread_t t, int cpu)
+{
+	cpu_set_t set;
+
+	if (cpu < 0)
+		return 0;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return pthread_setaffinity_np(t, sizeof(set), &set);
+}
+
 static void usage(FILE *f)
 {
 	fputs("usage: statewall run --vwire IF_A,IF_B [options]\n"
@@ -54,6 +87,7 @@ static void usage(FILE *f)
 	      "                         default /etc/statewall/api-keys)\n"
 	      "      --tls-cert FILE, --tls-key FILE   serve HTTPS with this PEM certificate and key\n"
 	      "      --ctl-idle-timeout SECS  close control clients idle this long (default 300)\n"
+	      "      --cpus P[,M]       pin the packet thread to CPU P (and the management thread to M)\n"
 	      "  -q, --quiet            no start/stop messages\n"
 	      "Signals: SIGTERM/SIGINT stop (open sessions are logged with reason `shutdown`),\n"
 	      "SIGHUP reloads the configuration file.  SIGUSR1 (and the stop) report the packet\n"
@@ -71,6 +105,7 @@ int sw_cmd_run(int argc, char **argv)
 		{"http-keys", required_argument, NULL, 'K'}, {"tls-cert", required_argument, NULL, 'T'},
 		{"tls-key", required_argument, NULL, 'Y'},
 		{"ctl-idle-timeout", required_argument, NULL, 'I'},
+		{"cpus", required_argument, NULL, 'P'},
 		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
 	const char *http_addr = NULL;
 	struct sw_http_opts hopts = {.auth_file = "/etc/statewall/admin.hash",
@@ -82,6 +117,7 @@ int sw_cmd_run(int argc, char **argv)
 	static struct daemon d; /* large (rings' bookkeeping, stall histogram): not on the stack */
 	int ch, rc = 1, quiet = 0, link_ok = 0, dpt_ok = 0;
 	unsigned ctl_idle = SW_CTL_IDLE_DEFAULT;
+	int cpus[2] = {-1, -1}; /* --cpus: the packet and management threads' CPUs (-1: any) */
 	sigset_t mask;
 	pthread_t mgmt;
 
@@ -105,6 +141,14 @@ int sw_cmd_run(int argc, char **argv)
 		case 'K': hopts.keys_file = optarg; break;
 		case 'T': hopts.tls_cert = optarg; break;
 		case 'Y': hopts.tls_key = optarg; break;
+		case 'P':
+			if (parse_cpus(optarg, cpus) < 0) {
+				fprintf(stderr, "statewall run: --cpus %s: expected PACKET_CPU[,MGMT_CPU] "
+						"(CPU numbers)\n", optarg);
+				rc = 2;
+				goto out;
+			}
+			break;
 		case 'I': {
 			char *end;
 			unsigned long v = strtoul(optarg, &end, 10);
@@ -256,6 +300,8 @@ int sw_cmd_run(int argc, char **argv)
 			strerror(ch));
 		goto out;
 	}
+	if ((ch = pin(pthread_self(), cpus[0])) != 0 || (ch = pin(mgmt, cpus[1])) != 0)
+		fprintf(stderr, "statewall run: --cpus: %s (the threads run unpinned)\n", strerror(ch));
 	daemon_packet_loop(&d);
 	pthread_join(mgmt, NULL);
 

@@ -15,6 +15,7 @@
 #include "mgmt/dp_thread.h"
 
 #define REQ_SLOTS 16
+#define SPIN_LOOKS 1000 /* ring looks (tens of us) before waiting on the eventfd */
 
 static int64_t mono_ns(void)
 {
@@ -83,11 +84,13 @@ uint32_t sw_dp_link_gid(const struct sw_dp_link *l, uint32_t local)
 	return local ? (local - 1) * l->nworkers + l->index + 1 : 0;
 }
 
-void sw_dp_stall_note(struct sw_dp_stall *s, int64_t ns)
+void sw_dp_stall_note(struct sw_dp_stall *s, int64_t ns, int64_t cpu_ns)
 {
 	int64_t b = ns / SW_STALL_BUCKET_NS;
 
 	s->wakeups++;
+	if (cpu_ns > s->max_cpu_ns)
+		s->max_cpu_ns = cpu_ns;
 	if (ns > s->max_ns)
 		s->max_ns = ns;
 	s->hist[b < SW_STALL_BUCKETS - 1 ? b : SW_STALL_BUCKETS - 1]++;
@@ -238,7 +241,7 @@ static int ask(struct sw_dp_thread *t, unsigned first, unsigned n, struct sw_dpm
 {
 	uint32_t seq = ++t->seq;
 	int64_t deadline = mono_ns() + t->timeout_ns;
-	unsigned got = 0;
+	unsigned got = 0, spins = 0;
 	int have[SW_DP_MAX_WORKERS] = {0};
 
 	t->calls++;
@@ -270,6 +273,9 @@ static int ask(struct sw_dp_thread *t, unsigned first, unsigned n, struct sw_dpm
 		}
 		if (got == n)
 			return 0;
+		/* a worker on its own CPU answers within microseconds: look again before sleeping */
+		if (spins++ < SPIN_LOOKS)
+			continue;
 		int64_t left = deadline - mono_ns();
 		if (left <= 0) {
 			t->timeouts++;
@@ -574,6 +580,8 @@ int sw_dp_thread_stall(struct sw_dp_thread *t, struct sw_dp_stall *out, int rese
 			out->max_req_ns = s->max_req_ns;
 		if (s->max_timer_ns > out->max_timer_ns)
 			out->max_timer_ns = s->max_timer_ns;
+		if (s->max_cpu_ns > out->max_cpu_ns)
+			out->max_cpu_ns = s->max_cpu_ns;
 	}
 	return 0;
 }

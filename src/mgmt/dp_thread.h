@@ -74,9 +74,10 @@ struct sw_dpm_res {
 struct sw_dp_stall {
 	uint64_t wakeups;
 	int64_t max_ns, max_req_ns, max_timer_ns;
+	int64_t max_cpu_ns; /* the longest one in the thread's own CPU time (without preemption) */
 	uint32_t hist[SW_STALL_BUCKETS];
 };
-void sw_dp_stall_note(struct sw_dp_stall *s, int64_t ns);
+void sw_dp_stall_note(struct sw_dp_stall *s, int64_t ns, int64_t cpu_ns);
 /* The q-quantile (0..1) in microseconds: the upper edge of its bucket. */
 double sw_dp_stall_quantile_us(const struct sw_dp_stall *s, double q);
 

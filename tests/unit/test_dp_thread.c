@@ -199,13 +199,14 @@ static void test_stall_merged(void **state)
 	struct sw_dp_stall st;
 
 	for (int i = 0; i < 98; i++)
-		sw_dp_stall_note(&f->w[0].link.stall, 5000);
-	sw_dp_stall_note(&f->w[0].link.stall, 25000);
-	sw_dp_stall_note(&f->w[0].link.stall, 3000000);
-	sw_dp_stall_note(&f->w[1].link.stall, 15000);
+		sw_dp_stall_note(&f->w[0].link.stall, 5000, 4000);
+	sw_dp_stall_note(&f->w[0].link.stall, 25000, 20000);
+	sw_dp_stall_note(&f->w[0].link.stall, 3000000, 90000);
+	sw_dp_stall_note(&f->w[1].link.stall, 15000, 15000);
 	assert_int_equal(sw_dp_thread_stall(&f->t, &st, 1), 0);
 	assert_int_equal(st.wakeups, 101);
 	assert_int_equal(st.max_ns, 3000000);
+	assert_int_equal(st.max_cpu_ns, 90000);
 	assert_true(sw_dp_stall_quantile_us(&st, 0.5) == 10.0);
 	assert_true(sw_dp_stall_quantile_us(&st, 0.99) == 30.0);
 	assert_true(sw_dp_stall_quantile_us(&st, 1.0) == 3000.0);
