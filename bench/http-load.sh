@@ -21,6 +21,8 @@
 #
 #   sudo SW_BIN=build-bench/statewall bench/http-load.sh [CLIENTS] [SECONDS] [N_SESS]
 #   e.g. bench/http-load.sh 200 10 100000: 200 clients listing a 100k-session table
+#   STALL=0 PIN=shared for a daemon without the management thread (no SIGUSR1, no --cpus)
+#   RT=1: the packet thread SCHED_FIFO (other processes on this machine cannot preempt it)
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SW_BIN=${SW_BIN:-$ROOT/build/statewall}
@@ -55,6 +57,8 @@ ip netns exec "$NS_FW" "${DAEMON_RUN[@]}" --vwire fw-c,fw-s --ctl "$CTL" -q \
   --http-keys "$VW_DIR/keys" 2>>"$VW_DIR/daemon.err" &
 DAEMON_PID=$!
 for i in $(seq 1 100); do cli -c "show session info" >/dev/null 2>&1 && break; sleep 0.05; done
+# RT=1: the packet thread (the daemon's main thread) SCHED_FIFO, as an inline box would run it
+if [ "${RT:-0}" = 1 ]; then chrt -f -p 10 "$DAEMON_PID" && PIN_DESC="$PIN_DESC, SCHED_FIFO"; fi
 vw_wait_path || { echo "no path through the wire" >&2; exit 1; }
 
 # N_SESS UDP sessions: one datagram from each (source port, destination port)
@@ -127,7 +131,7 @@ run() {
   fi
   local h0 h1 stall
   h0=$(hist)
-  kill -USR1 "$DAEMON_PID"  # the stall figures start over
+  [ "${STALL:-1}" = 1 ] && kill -USR1 "$DAEMON_PID"  # the stall figures start over
   sleep 0.1
   if [ "$traffic" = ping ]; then
     # every 2 ms, alone on the wire: any stall of the daemon's loop shows as RTT
@@ -135,7 +139,7 @@ run() {
   else
     nsx "$NS_C" taskset -c "$OTHERS" iperf3 -c "$SERVER_IP" -p 5201 -t "$SECS" -J >"$VW_DIR/iperf-$name.json" 2>&1
   fi
-  kill -USR1 "$DAEMON_PID"
+  [ "${STALL:-1}" = 1 ] && kill -USR1 "$DAEMON_PID"
   sleep 0.2
   stall=$(grep 'since the last SIGUSR1' "$VW_DIR/daemon.err" | tail -1)
   h1=$(hist)

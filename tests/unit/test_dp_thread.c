@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -39,7 +40,7 @@ struct worker {
 	struct sw_dp_link link;
 	struct sw_engine *e;
 	pthread_t t;
-	unsigned served;
+	atomic_uint served; /* read by the test while the worker runs */
 };
 
 /* A packet loop with no packets: poll the wake eventfd, answer, until told to stop. */
@@ -50,7 +51,7 @@ static void *worker_main(void *arg)
 	while (!w->link.stop) {
 		struct pollfd p = {.fd = w->link.wake_fd, .events = POLLIN};
 		poll(&p, 1, 1000);
-		w->served += sw_dp_link_serve(&w->link, 1000 * 1000);
+		atomic_fetch_add(&w->served, sw_dp_link_serve(&w->link, 1000 * 1000));
 	}
 	return NULL;
 }
@@ -172,7 +173,7 @@ static void test_session_clear_routed(void **state)
 	assert_int_equal(st.active, 998);
 	assert_int_equal(st.ctr[SW_CTR_SESS_CREATED], 1000);
 	assert_int_equal(st.max_sessions, 2 * 4096);
-	assert_true(f->w[0].served > 0 && f->w[1].served > 0);
+	assert_true(atomic_load(&f->w[0].served) > 0 && atomic_load(&f->w[1].served) > 0);
 }
 
 static void test_conf_and_now(void **state)
