@@ -262,6 +262,23 @@ int sw_cmd_run(int argc, char **argv)
 	sw_engine_on_end(d.eng, daemon_on_end, &d);
 	sw_engine_on_event(d.eng, daemon_on_event, &d);
 
+	/*
+	 * Every thread blocks these (set before any thread starts: HTTP's password
+	 * thread, the management thread); the management thread reads them from
+	 * its signalfd.
+	 */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	d.sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (d.sfd < 0) {
+		fprintf(stderr, "statewall run: signalfd: %s\n", strerror(errno));
+		goto out;
+	}
 	d.host.conf_path = ac.config;
 	d.host.started = daemon_now(&d);
 	if (sw_ctl_open(&d.ctl, ctl_path, &d.host, err, sizeof(err)) < 0) {
@@ -275,19 +292,6 @@ int sw_cmd_run(int argc, char **argv)
 		goto out;
 	}
 
-	/* every thread blocks these; the management thread reads them from its signalfd */
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
-	sigaddset(&mask, SIGUSR1);
-	pthread_sigmask(SIG_BLOCK, &mask, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	d.sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (d.sfd < 0) {
-		fprintf(stderr, "statewall run: signalfd: %s\n", strerror(errno));
-		goto out;
-	}
 	if (!quiet)
 		fprintf(stderr, "statewall run: bridging %s <-> %s; control socket %s; config %s; "
 				"log %s\n", ifs[0], ifs[1], ctl_path, ac.config ? ac.config : "(none)",
