@@ -11,8 +11,8 @@
 #include "util/clock.h"
 #include "util/sessrec.h"
 
-#define X_INFO(key_, label_, type_, views_, help_, expr_)                                          \
-	{.key = #key_, .label = label_, .help = help_, .type = SW_FT_##type_, .views = (views_)},
+#define X_INFO(key_, label_, type_, views_, width_, help_, expr_)                                          \
+	{.key = #key_, .label = label_, .help = help_, .type = SW_FT_##type_, .views = (views_), .width = width_},
 static const struct sw_sess_field_info fields[] = {SW_SESS_FIELDS(X_INFO)};
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
 
@@ -40,6 +40,17 @@ const char *sw_sess_rule_name(const struct sw_sess_ctx *cx, const struct sw_sess
 	if (!cx || !cx->conf || si->rule == 0 || si->rule > cx->conf->nrules)
 		return NULL;
 	return cx->conf->rules[si->rule - 1].name;
+}
+
+/* "a.b.c.d:p -> e.f.g.h:q proto", IPv6 addresses in brackets */
+void sw_flow_str(const struct sw_sess_info *si, char *buf, size_t len)
+{
+	char a[SW_ADDRSTRLEN], b[SW_ADDRSTRLEN], pb[8];
+	int v6 = si->family == 6;
+
+	snprintf(buf, len, "%s%s%s:%u -> %s%s%s:%u %s", v6 ? "[" : "", sw_addr_str(&si->orig_h, a),
+		 v6 ? "]" : "", si->orig_p, v6 ? "[" : "", sw_addr_str(&si->resp_h, b),
+		 v6 ? "]" : "", si->resp_p, sw_proto_name(si->proto, pb, sizeof(pb)));
 }
 
 /* One setter per type: the expression's C type is checked by the compiler. */
@@ -80,11 +91,11 @@ static void set_SPAN(struct sw_fval *v, sw_time_t t)
 	v->i = t;
 }
 
-#define X_IDX(key_, label_, type_, views_, help_, expr_) F_##key_,
+#define X_IDX(key_, label_, type_, views_, width_, help_, expr_) F_##key_,
 enum { SW_SESS_FIELDS(X_IDX) F_MAX };
 _Static_assert(F_MAX == NFIELDS, "one case per field");
 
-#define X_CASE(key_, label_, type_, views_, help_, expr_)                                          \
+#define X_CASE(key_, label_, type_, views_, width_, help_, expr_)                                          \
 	case F_##key_:                                                                             \
 		set_##type_(out, expr_);                                                           \
 		break;
