@@ -25,8 +25,9 @@
 #define RL_SLOTS 256
 #define RL_FREE_FAILS 5
 #define RL_MAX_WAIT 300
-#define RL_GLOBAL_PER_MIN 60
-#define RL_GLOBAL_WAIT 10
+#define RL_PW_PER_MIN 30 /* wrong passwords a minute from clients without a device cookie */
+#define RL_PW_WAIT 60
+#define DEVICE_ID 16     /* random bytes of a device cookie, then as many of MAC */
 
 struct key {
 	char name[SW_AUTH_KEY_NAME_MAX];
@@ -43,7 +44,7 @@ struct vjob {
 };
 
 struct rl {
-	unsigned char addr[16];
+	unsigned char addr[DEVICE_ID + 4]; /* an address, or "D" and a device id */
 	size_t alen;
 	int fails;
 	int64_t until, last;
@@ -66,9 +67,10 @@ struct sw_auth {
 	int queued, stop, efd;
 
 	struct rl rl[RL_SLOTS];
-	int64_t g_window;
-	int g_fails;
-	int64_t g_until;
+	int64_t pw_window;
+	int pw_fails;
+	int64_t pw_until;
+	unsigned char device_key[crypto_generichash_KEYBYTES];
 
 	struct sw_auth_sess sess[SW_AUTH_MAX_SESSIONS];
 };
@@ -451,6 +453,7 @@ int sw_auth_open(struct sw_auth **out, const char *hash_path, const char *keys_p
 		return -ENOMEM;
 	}
 	a->efd = -1;
+	randombytes_buf(a->device_key, sizeof(a->device_key));
 	a->hash_path = strdup(hash_path);
 	a->keys_path = keys_path ? strdup(keys_path) : NULL;
 	if (!a->hash_path || (keys_path && !a->keys_path)) {
@@ -650,11 +653,8 @@ static struct rl *rl_find(struct sw_auth *a, const void *client, size_t clen, in
 
 int sw_auth_limited(struct sw_auth *a, const void *client, size_t clen, int64_t now_s)
 {
-	struct rl *r;
+	struct rl *r = rl_find(a, client, clen, 0);
 
-	if (a->g_until > now_s)
-		return (int)(a->g_until - now_s);
-	r = rl_find(a, client, clen, 0);
 	if (r && r->until > now_s)
 		return (int)(r->until - now_s);
 	return 0;
@@ -678,12 +678,52 @@ void sw_auth_failed(struct sw_auth *a, const void *client, size_t clen, int64_t 
 		int64_t wait = sh >= 7 ? RL_MAX_WAIT : (int64_t)4 << sh;
 		r->until = now_s + (wait > RL_MAX_WAIT ? RL_MAX_WAIT : wait);
 	}
-	if (now_s / 60 != a->g_window) {
-		a->g_window = now_s / 60;
-		a->g_fails = 0;
+}
+
+int sw_auth_pw_limited(struct sw_auth *a, int64_t now_s)
+{
+	return a->pw_until > now_s ? (int)(a->pw_until - now_s) : 0;
+}
+
+void sw_auth_pw_failed(struct sw_auth *a, int64_t now_s)
+{
+	if (now_s / 60 != a->pw_window) {
+		a->pw_window = now_s / 60;
+		a->pw_fails = 0;
 	}
-	if (++a->g_fails > RL_GLOBAL_PER_MIN)
-		a->g_until = now_s + RL_GLOBAL_WAIT;
+	if (++a->pw_fails > RL_PW_PER_MIN)
+		a->pw_until = now_s + RL_PW_WAIT;
+}
+
+static void device_mac(const struct sw_auth *a, const unsigned char *id, unsigned char *mac)
+{
+	crypto_generichash(mac, DEVICE_ID, id, DEVICE_ID, a->device_key, sizeof(a->device_key));
+}
+
+void sw_auth_device_new(struct sw_auth *a, char *out)
+{
+	unsigned char raw[2 * DEVICE_ID];
+
+	randombytes_buf(raw, DEVICE_ID);
+	device_mac(a, raw, raw + DEVICE_ID);
+	sodium_bin2hex(out, SW_AUTH_DEVICE_HEX + 1, raw, sizeof(raw));
+}
+
+int sw_auth_device_ok(struct sw_auth *a, const char *tok, unsigned char *id)
+{
+	unsigned char raw[2 * DEVICE_ID], mac[DEVICE_ID];
+	size_t n = 0;
+
+	if (!tok || strlen(tok) != SW_AUTH_DEVICE_HEX ||
+	    sodium_hex2bin(raw, sizeof(raw), tok, SW_AUTH_DEVICE_HEX, NULL, &n, NULL) != 0 ||
+	    n != sizeof(raw))
+		return 0;
+	device_mac(a, raw, mac);
+	if (sodium_memcmp(mac, raw + DEVICE_ID, DEVICE_ID) != 0)
+		return 0;
+	if (id)
+		memcpy(id, raw, DEVICE_ID);
+	return 1;
 }
 
 void sw_auth_succeeded(struct sw_auth *a, const void *client, size_t clen)

@@ -1,5 +1,5 @@
 /*
- * http.h - the web UI and REST API server (http.c), shaped like the control
+ * http.h - the web UI and REST API server (src/http), shaped like the control
  * socket server (sw_ctl_*): it lives in the daemon's poll loop.
  *
  * libmicrohttpd runs with external polling (its epoll descriptor is one of
@@ -33,6 +33,10 @@ struct sw_http_opts {
 	const char *tls_cert;   /* PEM certificate (chain) file: serve HTTPS; NULL: HTTP */
 	const char *tls_key;    /* PEM private key file (with tls_cert) */
 	int quiet;              /* no log lines on stderr */
+	/* limits; 0: the defaults of docs/web.md (10 s, 30 s, 32 connections) */
+	unsigned header_deadline_s; /* request headers complete this long after connecting */
+	unsigned body_deadline_s;   /* the body complete this long after the headers */
+	unsigned conn_per_addr;     /* connections from one client address */
 };
 
 /*
@@ -63,6 +67,7 @@ struct sw_http;
 struct sw_http_opts {
 	const char *auth_file, *keys_file, *tls_cert, *tls_key;
 	int quiet;
+	unsigned header_deadline_s, body_deadline_s, conn_per_addr;
 };
 static inline int sw_http_open(struct sw_http **out, const char *addrport, struct sw_mgmt_host *h,
 			       const struct sw_http_opts *o, char *err, size_t errlen)

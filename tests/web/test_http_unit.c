@@ -3,7 +3,9 @@
  * ASan/UBSan in `make test-asan`): the strict JSON reader, auth.c (password
  * hash, API keys, sessions, CSRF, the limiter, the verification thread), and
  * http.c in-process: a real engine, sw_http_open on 127.0.0.1:0 and a plain
- * socket client driven by the same poll/service loop the daemon uses.
+ * socket client driven by the same poll/service loop the daemon uses:
+ * framing refusals, early 413, the asset rule, UTF-8 in answers, the
+ * limiter, connection caps and the header deadline.
  */
 #include <errno.h>
 #include <poll.h>
@@ -23,7 +25,7 @@
 #include "http/auth.h"
 #include "http/http.h"
 #include "mgmt/mgmt.h"
-#include "http/rest.h"
+#include "http/http-int.h"
 
 static char tmpdir[256];
 
@@ -38,27 +40,24 @@ static void test_json_ok(void **st)
 {
 	char err[128];
 	const char *doc = " {\"a\":[1,-2.5e3,true,false,null],\"s\":\"x\\u00e9\\ud83d\\ude00\\n\",\"o\":{}} ";
-	struct sw_jv *v = sw_jv_parse(doc, strlen(doc), err, sizeof(err));
-	const struct sw_jv *a, *s;
+	json_t *v = http_json_parse(doc, strlen(doc), err, sizeof(err));
+	json_t *a;
 
 	(void)st;
 	assert_non_null(v);
-	assert_int_equal(v->type, SW_JOBJ);
-	assert_int_equal(v->n, 3);
-	a = sw_jv_get(v, "a");
-	assert_non_null(a);
-	assert_int_equal(a->n, 5);
-	assert_true(a->kid->is_int);
-	assert_int_equal(a->kid->i, 1);
-	assert_false(a->kid->next->is_int);
-	assert_true(a->kid->next->d == -2500.0);
-	assert_int_equal(a->kid->next->next->type, SW_JBOOL);
-	assert_int_equal(a->kid->next->next->b, 1);
-	assert_int_equal(a->kid->next->next->next->b, 0);
-	s = sw_jv_get(v, "s");
-	assert_string_equal(s->s, "x\xc3\xa9\xf0\x9f\x98\x80\n");
-	assert_null(sw_jv_get(v, "missing"));
-	sw_jv_free(v);
+	assert_true(json_is_object(v));
+	assert_int_equal(json_object_size(v), 3);
+	a = json_object_get(v, "a");
+	assert_int_equal(json_array_size(a), 5);
+	assert_true(json_is_integer(json_array_get(a, 0)));
+	assert_int_equal(json_integer_value(json_array_get(a, 0)), 1);
+	assert_true(json_is_real(json_array_get(a, 1)));
+	assert_true(json_real_value(json_array_get(a, 1)) == -2500.0);
+	assert_true(json_is_true(json_array_get(a, 2)));
+	assert_true(json_is_false(json_array_get(a, 3)));
+	assert_string_equal(json_string_value(json_object_get(v, "s")), "x\xc3\xa9\xf0\x9f\x98\x80\n");
+	assert_null(json_object_get(v, "missing"));
+	json_decref(v);
 }
 
 static void test_json_errors(void **st)
@@ -66,17 +65,59 @@ static void test_json_errors(void **st)
 	static const char *const bad[] = {
 		"", "{", "{\"a\":1,}", "{\"a\":1} x", "{\"a\":1,\"a\":2}", "[01]", "[1.]", "[-]",
 		"\"\\x\"", "\"\\ud800\"", "\"\\udc00\"", "\"\\u0000\"", "\"a\nb\"", "{a:1}", "[1 2]",
-		"tru", "nul", "[1e400]", "[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]", "\"abc",
+		"tru", "nul", "[1e400]", "[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]", "\"abc", "\"\xff\"",
+		"\"\xc0\xaf\"",
 	};
-	char err[128];
+	char err[256];
 
 	(void)st;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct sw_jv *v = sw_jv_parse(bad[i], strlen(bad[i]), err, sizeof(err));
+		json_t *v = http_json_parse(bad[i], strlen(bad[i]), err, sizeof(err));
 		if (v)
 			fail_msg("accepted: %s", bad[i]);
 		assert_true(strncmp(err, "offset ", 7) == 0);
 	}
+}
+
+/* A JSON document (the whole text) that is valid UTF-8 and parses. */
+static int utf8_json_ok(const char *s)
+{
+	char err[256];
+	json_t *v = http_json_parse(s, strlen(s), err, sizeof(err));
+
+	json_decref(v);
+	return v != NULL;
+}
+
+/* Invalid UTF-8 in what is echoed back becomes U+FFFD (issue 10, item 5). */
+static void test_utf8_never_echoed(void **st)
+{
+	struct sw_buf b = {0};
+	char clean[64];
+
+	(void)st;
+	http_json_str(&b, "a\xff" "b\xc0\xaf" "c\xed\xa0\x80" "d\xe2\x82" "\x01\x7f\xc3\xa9");
+	assert_string_equal(b.p, "\"a\\ufffdb\\ufffd\\ufffdc\\ufffd\\ufffd\\ufffdd\\ufffd\\ufffd\\u0001\\u007f\xc3\xa9\"");
+	assert_true(utf8_json_ok(b.p));
+	sw_buf_free(&b);
+	http_utf8_clean(clean, sizeof(clean), "x\xffy\n\xc3\xa9");
+	assert_string_equal(clean, "x\xef\xbf\xbdy?\xc3\xa9");
+}
+
+/* The log limiter: a burst, then one summary of what was dropped. */
+static void test_log_limit(void **st)
+{
+	int64_t w = 0;
+	unsigned lines = 0, dropped = 0, report = 0, printed = 0;
+
+	(void)st;
+	for (int i = 0; i < 1000; i++) {
+		printed += (unsigned)http_log_allow(&w, &lines, &dropped, 100, &report);
+		assert_int_equal(report, 0);
+	}
+	assert_int_equal(printed, HTTP_LOG_BURST);
+	assert_int_equal(http_log_allow(&w, &lines, &dropped, 100 + HTTP_LOG_WINDOW_S, &report), 1);
+	assert_int_equal(report, 1000 - HTTP_LOG_BURST);
 }
 
 /* ---- auth ----------------------------------------------------------------- */
@@ -144,13 +185,27 @@ static void test_auth_files_and_sessions(void **st)
 	assert_int_equal(sw_auth_limited(a, ip1, 4, 104), 8);
 	sw_auth_succeeded(a, ip1, 4);
 	assert_int_equal(sw_auth_limited(a, ip1, 4, 104), 0);
-	/* too many failures overall block everyone for a while */
+	/*
+	 * failures from many addresses never limit another one (issue 10, item
+	 * 2); wrong passwords from them stop only logins without a device cookie
+	 */
 	for (int i = 0; i < 70; i++) {
 		unsigned char ip[4] = {10, 1, (unsigned char)(i >> 8), (unsigned char)i};
 		sw_auth_failed(a, ip, 4, 600);
+		sw_auth_pw_failed(a, 600);
 	}
-	assert_true(sw_auth_limited(a, ip2, 4, 601) > 0);
-	assert_int_equal(sw_auth_limited(a, ip2, 4, 611), 0);
+	assert_int_equal(sw_auth_limited(a, ip2, 4, 601), 0);
+	assert_true(sw_auth_pw_limited(a, 601) > 0);
+	assert_int_equal(sw_auth_pw_limited(a, 661), 0);
+	char dev[SW_AUTH_DEVICE_HEX + 1];
+	unsigned char id[SW_AUTH_DEVICE_ID];
+	sw_auth_device_new(a, dev);
+	assert_int_equal(strlen(dev), SW_AUTH_DEVICE_HEX);
+	assert_int_equal(sw_auth_device_ok(a, dev, id), 1);
+	dev[40] = dev[40] == '0' ? '1' : '0';
+	assert_int_equal(sw_auth_device_ok(a, dev, id), 0); /* forged */
+	assert_int_equal(sw_auth_device_ok(a, "", id), 0);
+	assert_int_equal(sw_auth_device_ok(a, NULL, id), 0);
 
 	/* the verification thread */
 	int tag1, tag2, ok = -1;
@@ -184,19 +239,58 @@ struct rig {
 	char pw[32];
 };
 
-/* Send raw to the server, run the service loop until the reply is complete. */
-static int request(struct rig *g, const char *raw, char *resp, size_t resplen)
+/* Serve for about ms milliseconds. */
+static void serve(struct rig *g, int ms)
+{
+	for (int i = 0; i < ms; i++) {
+		struct pollfd p[3];
+		int n = sw_http_pollfds(g->http, p, 3);
+		(void)poll(p, (nfds_t)n, sw_http_busy(g->http) ? 0 : 1);
+		sw_http_service(g->http, p, n, 2 * 1000 * 1000);
+	}
+}
+
+/* A connected socket from 127.0.0.LAST. */
+static int connect_from(struct rig *g, int last)
 {
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)g->port)};
+	struct sockaddr_in me = {.sin_family = AF_INET};
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	assert_true(fd >= 0);
+	me.sin_addr.s_addr = htonl(0x7f000000u | (unsigned)last);
+	assert_int_equal(bind(fd, (struct sockaddr *)&me, sizeof(me)), 0);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	return fd;
+}
+
+/* 1 if the server closed fd (EOF or reset), 0 if it is still open. */
+static int closed_by_server(int fd)
+{
+	char b[4096];
+
+	for (;;) {
+		ssize_t r = recv(fd, b, sizeof(b), MSG_DONTWAIT);
+		if (r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK))
+			return 1;
+		if (r < 0)
+			return 0;
+	}
+}
+
+/*
+ * Send raw from 127.0.0.src, run the service loop until the reply is
+ * complete (the server closes) or `rounds` loop turns passed.
+ */
+static int request_from(struct rig *g, int src, int rounds, const char *raw, char *resp, size_t resplen)
+{
+	int fd = connect_from(g, src);
 	size_t got = 0;
 	int status = -1;
 
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_true(fd >= 0);
-	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	assert_int_equal(send(fd, raw, strlen(raw), 0), (ssize_t)strlen(raw));
-	for (int i = 0; i < 20000; i++) {
+	for (int i = 0; i < rounds; i++) {
 		struct pollfd p[4];
 		int n = sw_http_pollfds(g->http, p, 3);
 		p[n].fd = fd;
@@ -218,6 +312,11 @@ static int request(struct rig *g, const char *raw, char *resp, size_t resplen)
 	return status;
 }
 
+static int request(struct rig *g, const char *raw, char *resp, size_t resplen)
+{
+	return request_from(g, 1, 20000, raw, resp, resplen);
+}
+
 static int api(struct rig *g, const char *method, const char *path, const char *body, char *resp,
 	       size_t resplen)
 {
@@ -236,12 +335,14 @@ static int api(struct rig *g, const char *method, const char *path, const char *
 	return request(g, raw, resp, resplen);
 }
 
+static struct sw_http_opts rig_opts = {.quiet = 1};
+
 static int rig_setup(void **st)
 {
 	struct rig *g = calloc(1, sizeof(*g));
 	struct sw_conf *conf = malloc(sizeof(*conf));
 	char hp[300], kp[300], err[512];
-	struct sw_http_opts o = {.quiet = 1};
+	struct sw_http_opts o = rig_opts;
 
 	sw_conf_defaults(conf);
 	conf->max_sessions = 1024;
@@ -356,13 +457,154 @@ static void test_http_api(void **st)
 	assert_non_null(strstr(r, "\"broken_half_closed_sessions\":1"));
 }
 
+/* The body of an HTTP answer. */
+static const char *body_of(const char *resp)
+{
+	const char *b = strstr(resp, "\r\n\r\n");
+
+	return b ? b + 4 : "";
+}
+
+/*
+ * Refused from the request line and headers, before any body (issue 10,
+ * items 4, 1, 5, 2 and 17).
+ */
+static void test_http_refusals(void **st)
+{
+	struct rig *g = *st;
+	static char r[64 * 1024];
+	char raw[2048];
+	const char *commit = "{\"settings\":{\"timeout-udp\":31}}";
+
+	/* two different Content-Length headers: 400, the connection closed, nothing committed */
+	snprintf(raw, sizeof(raw),
+		 "POST /api/v1/config/commit HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+		 "Content-Type: application/json\r\nContent-Length: %zu\r\nContent-Length: 5\r\n\r\n%s",
+		 g->key, strlen(commit), commit);
+	assert_int_equal(request_from(g, 1, 2000, raw, r, sizeof(r)), 400);
+	assert_non_null(strstr(r, "two different Content-Length"));
+	assert_int_equal(sw_engine_conf(g->eng)->timeout[SW_TO_UDP], 30);
+	/* Content-Length with chunked: 400 and closed (the pipelined second request never runs) */
+	snprintf(raw, sizeof(raw),
+		 "POST /api/v1/config/commit HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+		 "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n"
+		 "%zx\r\n%s\r\n0\r\n\r\nGET /api/v1/counters HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n",
+		 g->key, strlen(commit), commit, g->key);
+	assert_int_equal(request_from(g, 1, 2000, raw, r, sizeof(r)), 400);
+	assert_null(strstr(r + 12, "HTTP/1.1 "));
+	assert_int_equal(sw_engine_conf(g->eng)->timeout[SW_TO_UDP], 30);
+	/* chunked alone: 411 (bodies need a length, so they can be refused from it) */
+	snprintf(raw, sizeof(raw),
+		 "POST /api/v1/config/commit HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+		 "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n%zx\r\n%s\r\n0\r\n\r\n",
+		 g->key, strlen(commit), commit);
+	assert_int_equal(request_from(g, 1, 2000, raw, r, sizeof(r)), 411);
+	assert_int_equal(sw_engine_conf(g->eng)->timeout[SW_TO_UDP], 30);
+	/* HTTP/1.1 without Host */
+	snprintf(raw, sizeof(raw), "GET /api/v1/counters HTTP/1.1\r\nAuthorization: Bearer %s\r\n\r\n", g->key);
+	assert_int_equal(request_from(g, 1, 2000, raw, r, sizeof(r)), 400);
+	/* oversize bodies: 413 from the header, the body never sent */
+	snprintf(raw, sizeof(raw),
+		 "POST /api/v1/config/commit HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+		 "Content-Type: application/json\r\nContent-Length: 15000000\r\n\r\n",
+		 g->key);
+	assert_int_equal(request_from(g, 1, 400, raw, r, sizeof(r)), 413);
+	snprintf(raw, sizeof(raw),
+		 "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+		 "Content-Length: 61440\r\n\r\n{\"k0\":0");
+	assert_int_equal(request_from(g, 1, 400, raw, r, sizeof(r)), 413);
+	assert_int_equal(request_from(g, 1, 400,
+				      "POST /api/v1/config/commit HTTP/1.1\r\nHost: x\r\nContent-Type: "
+				      "application/json\r\nContent-Length: 15000000\r\n\r\n",
+				      r, sizeof(r)), 401);
+	/* the UI page itself needs a login, under either name */
+	assert_int_equal(request(g, "GET /assets/index.html HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+				 r, sizeof(r)), 303);
+	assert_int_equal(request(g, "GET /assets/login.js HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+				 r, sizeof(r)), 200);
+	/* invalid UTF-8 in a parameter name or a body is never echoed raw */
+	snprintf(raw, sizeof(raw),
+		 "GET /api/v1/sessions?%%FF%%FEx=1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+		 "Connection: close\r\n\r\n", g->key);
+	assert_int_equal(request(g, raw, r, sizeof(r)), 400);
+	assert_true(utf8_json_ok(body_of(r)));
+	assert_int_equal(api(g, "POST", "/api/v1/config/validate", "{\"lines\":[\"set \xff\xfe\"]}", r,
+			     sizeof(r)), 400);
+	assert_true(utf8_json_ok(body_of(r)));
+	assert_int_equal(api(g, "POST", "/api/v1/config/validate", "{\"settings\":{\"x\xc3\":1}}", r,
+			     sizeof(r)), 400);
+	assert_true(utf8_json_ok(body_of(r)));
+	/* wrong keys limit their address, never a valid key from it */
+	for (int i = 0; i < 7; i++)
+		(void)request_from(g, 9, 2000,
+				   "GET /api/v1/counters HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+				   "Authorization: Bearer swk_wrongwrongwrongwrongwrongwrongwrongwrongwro\r\n\r\n",
+				   r, sizeof(r));
+	assert_int_equal(request_from(g, 9, 2000,
+				      "GET /api/v1/counters HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+				      "Authorization: Bearer swk_wrongwrongwrongwrongwrongwrongwrongwrongwro\r\n\r\n",
+				      r, sizeof(r)), 429);
+	snprintf(raw, sizeof(raw),
+		 "GET /api/v1/counters HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nConnection: close\r\n\r\n",
+		 g->key);
+	assert_int_equal(request_from(g, 9, 2000, raw, r, sizeof(r)), 200);
+}
+
+static int rig_setup_limits(void **st)
+{
+	rig_opts.header_deadline_s = 1;
+	rig_opts.conn_per_addr = 4;
+	return rig_setup(st);
+}
+
+/* Per-address connection cap and the header deadline (issue 10, item 3). */
+static void test_http_conn_limits(void **st)
+{
+	struct rig *g = *st;
+	static char r[64 * 1024];
+	int fd[6], open_after = 0;
+
+	for (int i = 0; i < 6; i++) {
+		fd[i] = connect_from(g, 1);
+		assert_int_equal(send(fd[i], "GET / HTTP/1.1\r\nHo", 18, 0), 18);
+		serve(g, 20);
+	}
+	serve(g, 100);
+	/* the fifth and sixth from the same address are refused at once */
+	assert_int_equal(closed_by_server(fd[4]), 1);
+	assert_int_equal(closed_by_server(fd[5]), 1);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(closed_by_server(fd[i]), 0);
+	/* another address is served meanwhile */
+	assert_int_equal(request_from(g, 2, 2000, "GET /login HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+				      r, sizeof(r)), 200);
+	/* the trickling ones are closed once their headers are late (1 s here) */
+	for (int t = 0; t < 50; t++) {
+		serve(g, 100);
+		open_after = 0;
+		for (int i = 0; i < 4; i++)
+			open_after += !closed_by_server(fd[i]);
+		if (!open_after)
+			break;
+	}
+	assert_int_equal(open_after, 0);
+	for (int i = 0; i < 6; i++)
+		close(fd[i]);
+	rig_opts.header_deadline_s = 0;
+	rig_opts.conn_per_addr = 0;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_json_ok),
 		cmocka_unit_test(test_json_errors),
+		cmocka_unit_test(test_utf8_never_echoed),
+		cmocka_unit_test(test_log_limit),
 		cmocka_unit_test(test_auth_files_and_sessions),
 		cmocka_unit_test_setup_teardown(test_http_api, rig_setup, rig_teardown),
+		cmocka_unit_test_setup_teardown(test_http_refusals, rig_setup, rig_teardown),
+		cmocka_unit_test_setup_teardown(test_http_conn_limits, rig_setup_limits, rig_teardown),
 	};
 	int rc;
 

@@ -1,0 +1,339 @@
+/*
+ * ep_config.c - the configuration endpoints: GET config (running lines and
+ * every setting's schema and value), POST config/validate and config/commit
+ * ({"settings":{NAME:VALUE},"lines":["set ..."]}, all or nothing, errors
+ * per field).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf/conf-int.h"
+#include "http/http-int.h"
+
+#define SET_MAX 64
+
+/* "candidate:3: token 'x': what (not applied; ...)" -> "token 'x': what" */
+static const char *clean_msg(char *m)
+{
+	char *p = m, *q;
+	int ln, off = 0;
+
+	if (sscanf(p, "candidate:%d:%n", &ln, &off) == 1 && off > 0)
+		p += off;
+	while (*p == ' ')
+		p++;
+	if ((q = strstr(p, " (not applied; the candidate is unchanged)")))
+		*q = '\0';
+	return p;
+}
+
+/* Which submitted setting a cross-setting message is about: the first one it names. */
+static const char *guess_field(struct job *j, const char *msg)
+{
+	const char *best = NULL, *bp = NULL;
+
+	for (unsigned i = 0; i < j->nops; i++) {
+		const char *f = j->ops[i].field, *at;
+		if (!f || !(at = strstr(msg, f)))
+			continue;
+		if (!bp || at < bp) {
+			best = f;
+			bp = at;
+		}
+	}
+	return best;
+}
+
+/* validate / commit: errors per field, or the commit's own answer */
+static void fin_config(struct req *r, int commit)
+{
+	struct job *j = r->job;
+	struct sw_buf b = {0};
+	int nerr = 0;
+	struct op *commit_op = NULL;
+
+	sw_buf_puts(&b, "{\"errors\":[");
+	for (unsigned i = 0; i < j->nops; i++) {
+		struct op *o = &j->ops[i];
+		if (o->line && strcmp(o->line, "commit") == 0)
+			commit_op = o;
+		if (o->rc != SW_CALL_ERROR || (o->line && strcmp(o->line, "exit") == 0))
+			continue;
+		const char *msg = clean_msg(o->err);
+		const char *field = o->field ? o->field : guess_field(j, msg);
+		sw_buf_puts(&b, nerr++ ? ",{\"field\":" : "{\"field\":");
+		if (field)
+			http_json_str(&b, field);
+		else
+			sw_buf_puts(&b, "null");
+		sw_buf_puts(&b, ",\"line\":");
+		if (o->line)
+			http_json_str(&b, o->line);
+		else
+			sw_buf_puts(&b, "null");
+		sw_buf_puts(&b, ",\"message\":");
+		http_json_str(&b, msg);
+		sw_buf_puts(&b, "}");
+	}
+	if (nerr) {
+		sw_buf_printf(&b, "],\"valid\":false%s,\"error\":\"%d setting%s refused; nothing "
+				  "changed\"}\n",
+			      commit ? ",\"committed\":false" : "", nerr, nerr == 1 ? "" : "s");
+		http_set_json(r, 422, &b);
+		return;
+	}
+	sw_buf_free(&b);
+	if (commit && commit_op && commit_op->rc == SW_CALL_DONE) {
+		/* {"committed":true,...} from the registry, plus "valid":true */
+		struct sw_buf o = {0};
+		sw_buf_puts(&o, "{\"valid\":true,");
+		const char *p = commit_op->out.p ? commit_op->out.p : "{}";
+		sw_buf_puts(&o, *p == '{' ? p + 1 : "}");
+		http_set_json(r, 200, &o);
+		return;
+	}
+	sw_buf_puts(&b, commit ? "{\"valid\":true,\"committed\":false}\n" : "{\"valid\":true,\"errors\":[]}\n");
+	http_set_json(r, 200, &b);
+}
+
+static void fin_validate(struct req *r)
+{
+	fin_config(r, 0);
+}
+
+static void fin_commit(struct req *r)
+{
+	fin_config(r, 1);
+}
+
+/* GET /api/v1/config: running lines (registry) + the settings schema and values */
+static void fin_config_get(struct req *r)
+{
+	struct op *o = &r->job->ops[0];
+	const struct sw_conf *conf = sw_dp_conf(&r->x->h->dp);
+	struct sw_buf b = {0};
+
+	if (o->rc != SW_CALL_DONE) {
+		http_set_error(r, 500, "%s", o->err);
+		return;
+	}
+	sw_buf_puts(&b, "{\"running\":");
+	while (o->out.len && o->out.p[o->out.len - 1] == '\n')
+		o->out.p[--o->out.len] = '\0';
+	sw_buf_puts(&b, o->out.p ? o->out.p : "null");
+	sw_buf_puts(&b, ",\"timeouts\":[");
+	for (unsigned t = 0; t < SW_TO_MAX; t++) {
+		const struct sw_timeout_info *ti = &sw_timeout_info[t];
+		sw_buf_puts(&b, t ? ",{\"name\":" : "{\"name\":");
+		http_json_str(&b, ti->name);
+		sw_buf_puts(&b, ",\"label\":");
+		http_json_str(&b, ti->label);
+		sw_buf_printf(&b, ",\"value\":%u,\"default\":%u,\"min\":%u,\"max\":%u,\"unit\":\"seconds\","
+				  "\"help\":",
+			      conf->timeout[t], ti->def, ti->min, ti->max);
+		http_json_str(&b, ti->help);
+		sw_buf_puts(&b, "}");
+	}
+	sw_buf_puts(&b, "],\"settings\":[");
+	int first = 1;
+	for (unsigned i = 0; i < swc_nsettings; i++) {
+		const struct swc_setting *s = &swc_settings[i];
+		if (strncmp(s->name, "timeout-", 8) == 0)
+			continue; /* the timeouts above */
+		uint32_t v = swc_get(conf, s);
+		sw_buf_puts(&b, first ? "{\"name\":" : ",{\"name\":");
+		first = 0;
+		http_json_str(&b, s->name);
+		if (s->kind == SWC_WORD) {
+			sw_buf_puts(&b, ",\"type\":\"choice\",\"value\":");
+			http_json_str(&b, s->words[v]);
+			sw_buf_puts(&b, ",\"default\":");
+			http_json_str(&b, s->words[s->def]);
+			sw_buf_puts(&b, ",\"choices\":[");
+			for (unsigned w = 0; s->words[w]; w++) {
+				if (w)
+					sw_buf_puts(&b, ",");
+				http_json_str(&b, s->words[w]);
+			}
+			sw_buf_puts(&b, "]");
+		} else {
+			sw_buf_printf(&b, ",\"type\":\"integer\",\"value\":%u,\"default\":%u,\"min\":%u,"
+					  "\"max\":%u,\"unit\":",
+				      v, s->def, s->min, s->max);
+			http_json_str(&b, s->unit ? s->unit : "");
+		}
+		sw_buf_puts(&b, ",\"help\":");
+		http_json_str(&b, s->help);
+		if (strcmp(s->name, "max-sessions") == 0 || strcmp(s->name, "max-tombstones") == 0)
+			sw_buf_puts(&b, ",\"restart_needed\":true");
+		sw_buf_puts(&b, "}");
+	}
+	sw_buf_puts(&b, "],\"accelerated_aging\":null}\n");
+	http_set_json(r, 200, &b);
+}
+
+void ep_config_get(struct req *r)
+{
+	http_job_simple(r, "show config running", fin_config_get);
+}
+
+/* A choice value that may go into a `set` line as one word. */
+static int word_ok(const char *v, size_t max)
+{
+	size_t n = 0;
+
+	if (!v || !*v)
+		return 0;
+	for (; *v; v++, n++)
+		if (!((*v >= 'a' && *v <= 'z') || (*v >= 'A' && *v <= 'Z') || (*v >= '0' && *v <= '9') ||
+		      *v == '.' || *v == '-' || *v == '_'))
+			return 0;
+	return n <= max;
+}
+
+/* One "settings" member as a `set` line; 0, or -1 with the response set. */
+static int add_setting(struct req *r, struct job *j, const char *key, json_t *e)
+{
+	int si = swc_setting_find(key);
+	char line[256], val[32], name[96];
+
+	if (si < 0) {
+		http_utf8_clean(name, sizeof(name), key);
+		http_set_field_error(r, 400, name, "\"settings\": unknown setting \"%.64s\" (did you mean %s?)",
+				     name, swc_settings[swc_setting_closest(key)].name);
+		return -1;
+	}
+	const struct swc_setting *s = &swc_settings[si];
+	if (s->kind == SWC_U32) {
+		if (!json_is_integer(e)) {
+			http_set_field_error(r, 400, s->name, "\"settings\".%s must be an integer (%s), got %s",
+					     s->name, s->unit ? s->unit : "number",
+					     json_is_real(e) ? "a fraction" : http_json_type_name(e));
+			return -1;
+		}
+		snprintf(val, sizeof(val), "%lld", (long long)json_integer_value(e));
+	} else {
+		if (!json_is_string(e)) {
+			http_set_field_error(r, 400, s->name,
+					     "\"settings\".%s must be a string (one of the choices), got %s",
+					     s->name, http_json_type_name(e));
+			return -1;
+		}
+		if (!word_ok(json_string_value(e), 31)) {
+			http_set_field_error(r, 400, s->name, "\"settings\".%s: malformed value", s->name);
+			return -1;
+		}
+		snprintf(val, sizeof(val), "%s", json_string_value(e));
+	}
+	snprintf(line, sizeof(line), "set deviceconfig setting session %s %s", s->name, val);
+	if (!http_job_add(j, line, s->name, OP_NORMAL)) {
+		http_set_error(r, 503, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* One "lines" element; 0, or -1 with the response set. */
+static int add_line(struct req *r, struct job *j, json_t *e)
+{
+	const char *s = json_string_value(e);
+
+	if (!s) {
+		http_set_field_error(r, 400, "lines", "\"lines\": every element must be a string, got %s",
+				     http_json_type_name(e));
+		return -1;
+	}
+	for (const char *p = s; *p; p++)
+		if ((unsigned char)*p < 0x20) {
+			http_set_field_error(r, 400, "lines", "\"lines\": one set/delete line per element, "
+							      "without control characters");
+			return -1;
+		}
+	if (strncmp(s, "set ", 4) != 0 && strncmp(s, "delete ", 7) != 0) {
+		http_set_field_error(r, 400, "lines", "\"lines\": each line must be a `set ...` or "
+						      "`delete ...` line");
+		return -1;
+	}
+	if (strlen(s) > 1024) {
+		http_set_field_error(r, 400, "lines", "\"lines\": line too long");
+		return -1;
+	}
+	if (!http_job_add(j, s, NULL, OP_NORMAL)) {
+		http_set_error(r, 503, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static void ep_config(struct req *r, int commit)
+{
+	static const char *const top[] = {"settings", "lines", NULL};
+	json_t *v = http_body_object(r), *settings, *lines, *e;
+	struct job *j = NULL;
+	const char *k;
+	size_t n = 0, i;
+
+	if (!v || http_refuse_args(r) < 0 || http_only_members(r, v, top, "the configuration request") < 0)
+		goto out;
+	settings = json_object_get(v, "settings");
+	lines = json_object_get(v, "lines");
+	if (settings && !json_is_object(settings)) {
+		http_set_field_error(r, 400, "settings",
+				     "\"settings\" must be an object of setting names and values, got %s",
+				     http_json_type_name(settings));
+		goto out;
+	}
+	if (lines && !json_is_array(lines)) {
+		http_set_field_error(r, 400, "lines", "\"lines\" must be an array of strings, got %s",
+				     http_json_type_name(lines));
+		goto out;
+	}
+	n = json_object_size(settings) + json_array_size(lines);
+	if (n == 0) {
+		http_set_error(r, 400, "nothing to %s: give \"settings\" and/or \"lines\"",
+			       commit ? "commit" : "validate");
+		goto out;
+	}
+	if (n > SET_MAX) {
+		http_set_error(r, 400, "at most %d changes per request", SET_MAX);
+		goto out;
+	}
+	j = http_job_new(commit ? fin_commit : fin_validate);
+	if (!j || !http_job_add(j, "configure", NULL, OP_NORMAL))
+		goto oom;
+	j->keep_going = 1; /* every field gets its verdict */
+	if (settings)
+		json_object_foreach(settings, k, e)
+			if (add_setting(r, j, k, e) < 0)
+				goto out;
+	if (lines)
+		json_array_foreach(lines, i, e)
+			if (add_line(r, j, e) < 0)
+				goto out;
+	/* the candidate as a whole; then commit (only if all of it passed) and leave */
+	if (!http_job_add(j, NULL, NULL, OP_IF_CLEAN))
+		goto oom;
+	if (commit && !http_job_add(j, "commit", NULL, OP_IF_CLEAN))
+		goto oom;
+	if (!http_job_add(j, "exit", NULL, OP_ALWAYS))
+		goto oom;
+	http_job_start(r, j);
+	j = NULL;
+	goto out;
+oom:
+	http_set_error(r, 503, "out of memory");
+out:
+	http_job_free(j);
+	json_decref(v);
+}
+
+void ep_config_validate(struct req *r)
+{
+	ep_config(r, 0);
+}
+
+void ep_config_commit(struct req *r)
+{
+	ep_config(r, 1);
+}
