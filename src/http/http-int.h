@@ -32,6 +32,9 @@
 #define HTTP_HEADER_DEADLINE_S 10   /* from connect (or the last answer) to complete headers */
 #define HTTP_BODY_DEADLINE_S 30     /* from the headers to the complete body */
 #define HTTP_JSON_MAX_DEPTH 16
+#define HTTP_JSON_MAX_VALUES 1100   /* array elements and members in all (1,000 ids to clear) */
+#define SW_STR_(x) #x
+#define SW_STR(x) SW_STR_(x)
 #define HTTP_STEP_SLICE_NS (250 * 1000LL) /* registry steps per sw_http_service call */
 #define HTTP_COOKIE "sw_session"
 #define HTTP_DEVICE_COOKIE "sw_device"
@@ -143,7 +146,8 @@ void http_json_str(struct sw_buf *b, const char *s);
 void http_utf8_clean(char *out, size_t outlen, const char *s);
 /*
  * Parse buf[0..len) as one JSON value: duplicate members, nesting deeper than
- * HTTP_JSON_MAX_DEPTH, NUL in strings and invalid UTF-8 are refused.  NULL
+ * HTTP_JSON_MAX_DEPTH, more than HTTP_JSON_MAX_VALUES values, NUL in strings
+ * and invalid UTF-8 are refused.  NULL
  * with "offset N: what" in err.
  */
 json_t *http_json_parse(const char *buf, size_t len, char *err, size_t errlen);

@@ -204,10 +204,15 @@ enum MHD_Result http_send_ready(struct req *r)
 
 /* ---- JSON request bodies -------------------------------------------------- */
 
-/* Linear pre-scan: nesting depth (jansson's own limit is a compile-time 2048). */
-static long too_deep(const char *buf, size_t len)
+/*
+ * Linear pre-scan: nesting depth (jansson's own limit is a compile-time
+ * 2048) and the number of values, so that what jansson builds is bounded
+ * whatever the body holds.  The offset of the first excess, or -1.
+ */
+static long too_big(const char *buf, size_t len, const char **what)
 {
 	int depth = 0, in_str = 0;
+	unsigned values = 1;
 
 	for (size_t i = 0; i < len; i++) {
 		char c = buf[i];
@@ -219,10 +224,15 @@ static long too_deep(const char *buf, size_t len)
 		} else if (c == '"') {
 			in_str = 1;
 		} else if (c == '[' || c == '{') {
-			if (++depth > HTTP_JSON_MAX_DEPTH)
+			if (++depth > HTTP_JSON_MAX_DEPTH) {
+				*what = "nested deeper than " SW_STR(HTTP_JSON_MAX_DEPTH) " levels";
 				return (long)i;
+			}
 		} else if (c == ']' || c == '}') {
 			depth--;
+		} else if (c == ',' && ++values > HTTP_JSON_MAX_VALUES) {
+			*what = "more than " SW_STR(HTTP_JSON_MAX_VALUES) " values";
+			return (long)i;
 		}
 	}
 	return -1;
@@ -232,11 +242,12 @@ json_t *http_json_parse(const char *buf, size_t len, char *err, size_t errlen)
 {
 	json_error_t je;
 	json_t *v;
-	long at = too_deep(buf, len);
+	const char *what = "";
+	long at = too_big(buf, len, &what);
 	char clean[JSON_ERROR_TEXT_LENGTH * 2];
 
 	if (at >= 0) {
-		snprintf(err, errlen, "offset %ld: nested deeper than %d levels", at, HTTP_JSON_MAX_DEPTH);
+		snprintf(err, errlen, "offset %ld: %s", at, what);
 		return NULL;
 	}
 	v = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);

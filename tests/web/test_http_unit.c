@@ -69,8 +69,21 @@ static void test_json_errors(void **st)
 		"\"\xc0\xaf\"",
 	};
 	char err[256];
+	struct sw_buf many = {0};
 
 	(void)st;
+	sw_buf_puts(&many, "[0");
+	for (int i = 0; i < HTTP_JSON_MAX_VALUES; i++)
+		sw_buf_puts(&many, ",0");
+	sw_buf_puts(&many, "]");
+	assert_null(http_json_parse(many.p, many.len, err, sizeof(err)));
+	assert_non_null(strstr(err, "values"));
+	many.len -= 3;
+	sw_buf_puts(&many, "]");
+	json_t *at_limit = http_json_parse(many.p, many.len, err, sizeof(err));
+	assert_non_null(at_limit);
+	json_decref(at_limit);
+	sw_buf_free(&many);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		json_t *v = http_json_parse(bad[i], strlen(bad[i]), err, sizeof(err));
 		if (v)

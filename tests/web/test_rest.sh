@@ -238,6 +238,7 @@ api POST /api/v1/auth/login -c "$J" -H 'Content-Type: application/json' --data-b
 expect 200 "login"
 CSRF=$(jb .csrf)
 export CSRF
+check "  a device cookie for the login endpoint only" grep -qi '^set-cookie: sw_device=[0-9a-f]\{64\}; Path=/api/v1/auth/login; HttpOnly' "$H"
 check "  session cookie HttpOnly; SameSite=Strict; CSRF token returned" \
   bash -c "grep -i '^set-cookie: sw_session=[0-9a-f]\{64\};' '$H' | grep -q 'HttpOnly' && grep -qi 'SameSite=Strict' '$H' && [ \${#CSRF} = 64 ]"
 api GET /api/v1/auth/session -b "$J"
@@ -265,7 +266,27 @@ expect 200 "logout"
 api GET /api/v1/session/info -b "$J"
 expect 401 "the old cookie after logout"
 
-echo "-- wrong credentials are rate-limited (per client address)"
+echo "-- floods within limits cost the packet path no more than its budget"
+python3 - "$VW_DIR/big-login.json" <<'PY'
+import json, sys
+json.dump({f"{i:x}": 0 for i in range(7600)}, open(sys.argv[1], "w"), separators=(",", ":"))
+PY
+codes=$(for i in $(seq 1 40); do
+  ip netns exec "$NS_FW" curl -s -o /dev/null -w '%{http_code}\n' --interface 127.0.3.$i -H 'Content-Type: application/json' \
+    --data-binary @"$VW_DIR/big-login.json" "$BASE/api/v1/auth/login" &
+done; wait)
+check "40 parallel $(stat -c %s "$VW_DIR/big-login.json")-byte login bodies with 7,600 keys: all 413 from the header" \
+  [ "$(echo "$codes" | sort -u | tr -d '\n')" = 413 ]
+for i in 1 2 3; do kj POST /api/v1/config/validate "$(cat "$VW_DIR/big-login.json")" >/dev/null; done
+expect 400 "  a 7,600-member object to config/validate with a key: parsed (linear) and refused"
+k GET /metrics
+cpu=$(awk '$1 == "statewall_http_service_cpu_max_seconds" {print $2}' "$B")
+wall=$(awk '$1 == "statewall_http_service_max_seconds" {print $2}' "$B")
+budget=$(awk '$1 == "statewall_http_service_budget_seconds" {print $2}' "$B")
+check "  the longest sw_http_service call used $cpu s of CPU ($wall s wall): within its budget of $budget s" \
+  awk -v c="$cpu" -v b="$budget" 'BEGIN { exit !(c != "" && b > 0 && c <= b) }'
+
+echo "-- wrong credentials are rate-limited per client address, never for a valid key"
 codes=""
 for i in 1 2 3 4 5 6 7; do
   api GET /api/v1/counters --interface 127.0.0.9 -H 'Authorization: Bearer swk_wrongwrongwrongwrongwrongwrongwrongwrongwro'
@@ -274,11 +295,30 @@ done
 check "7 wrong keys from 127.0.0.9:$codes (429 after 5)" [ "$codes" = " 401 401 401 401 401 429 429" ]
 check "  with Retry-After" grep -qi '^Retry-After: [0-9]' "$H"
 api GET /api/v1/counters --interface 127.0.0.9 -H "Authorization: Bearer $KEY"
-expect 429 "  even the right key from 127.0.0.9 waits"
+expect 200 "  the right key from 127.0.0.9 is still accepted (a valid key is never limited)"
 api POST /api/v1/auth/login --interface 127.0.0.9 -H 'Content-Type: application/json' --data-binary "{\"password\":\"$PW\"}"
-expect 429 "  and so does a login from it"
+expect 429 "  a login from 127.0.0.9 without a device cookie waits"
 k GET /api/v1/counters
 expect 200 "another client (127.0.0.1) is not affected"
+# issue 10 item 2: wrong keys and passwords from rotating addresses lock nobody out
+( for i in $(seq 20 99); do
+    ip netns exec "$NS_FW" curl -s -o /dev/null --interface 127.0.1.$i -H 'Authorization: Bearer swk_wrongwrongwrongwrongwrongwrongwrongwrongwro' "$BASE/api/v1/counters"
+    ip netns exec "$NS_FW" curl -s -o /dev/null --interface 127.0.2.$i -H 'Content-Type: application/json' --data-binary '{"password":"wrong"}' "$BASE/api/v1/auth/login"
+    sleep 0.2
+  done ) &
+ROT=$!
+ok200=0; n=0
+while kill -0 $ROT 2>/dev/null && [ $n -lt 60 ]; do
+  api GET /api/v1/counters --interface 127.0.0.3 -H "Authorization: Bearer $KEY"; n=$((n + 1))
+  [ "$CODE" = 200 ] && ok200=$((ok200 + 1))
+  sleep 0.1
+done
+wait $ROT
+check "a valid key from 127.0.0.3 while wrong keys and passwords rotate over 160 addresses: $ok200 of $n answered 200" [ "$ok200" = "$n" -a "$n" -gt 10 ]
+api POST /api/v1/auth/login -b "$J" -c "$J" --interface 127.0.0.3 -H 'Content-Type: application/json' --data-binary "{\"password\":\"$PW\"}"
+expect 200 "  the right password from a browser that logged in before (device cookie)"
+api POST /api/v1/auth/login --interface 127.0.0.4 -H 'Content-Type: application/json' --data-binary "{\"password\":\"$PW\"}"
+expect 429 "  a browser that never logged in waits out the attack on the password (documented)"
 "$SW_BIN" apikey del ci --file "$VW_DIR/keys" 2>/dev/null
 # the daemon re-reads the keys file when it changes (checked about once a second)
 for i in $(seq 1 30); do k GET /api/v1/counters; [ "$CODE" = 401 ] && break; sleep 0.2; done
@@ -294,6 +334,17 @@ BASE=https://127.0.0.1:$PORT
 api POST /api/v1/auth/login --cacert "$VW_DIR/cert.pem" -H 'Content-Type: application/json' --data-binary "{\"password\":\"$PW\"}"
 expect 200 "login over HTTPS (certificate verified by curl)"
 check "  the cookie is Secure" grep -qi '^set-cookie: sw_session=.*; Secure' "$H"
+tls() { ip netns exec "$NS_FW" timeout 5 openssl s_client -connect 127.0.0.1:$PORT "$@" </dev/null >"$VW_DIR/tls.out" 2>&1; }
+tls -tls1_1 -cipher 'DEFAULT:@SECLEVEL=0'
+check "  TLS 1.1 refused" bash -c "grep -q 'Cipher is (NONE)' '$VW_DIR/tls.out' && ! grep -q 'Cipher is [A-Z0-9]' '$VW_DIR/tls.out'"
+tls -tls1 -cipher 'DEFAULT:@SECLEVEL=0'
+check "  TLS 1.0 refused" bash -c "grep -q 'CONNECTED' '$VW_DIR/tls.out' && ! grep -q 'Cipher is [A-Z0-9]' '$VW_DIR/tls.out'"
+tls -tls1_2 -cipher AES128-SHA
+check "  TLS 1.2 with AES128-SHA (no forward secrecy) refused" bash -c "grep -q 'CONNECTED' '$VW_DIR/tls.out' && ! grep -q 'Cipher is [A-Z0-9]' '$VW_DIR/tls.out'"
+tls -tls1_2
+check "  TLS 1.2 accepted: $(grep -o 'Cipher is .*' "$VW_DIR/tls.out" | head -1)" grep -q 'Cipher is ECDHE-\|Cipher is DHE-' "$VW_DIR/tls.out"
+tls -tls1_3
+check "  TLS 1.3 accepted: $(grep -o 'Cipher is .*' "$VW_DIR/tls.out" | head -1)" grep -q 'Cipher is TLS_' "$VW_DIR/tls.out"
 api GET /api/v1/session/info --cacert "$VW_DIR/cert.pem"
 expect 401 "HTTPS without credentials"
 BASE=http://127.0.0.1:$PORT
