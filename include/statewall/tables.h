@@ -128,4 +128,105 @@
 	X(TOMBSTONES, "tombstones-created", "ended sessions remembered for late packets")          \
 	X(LATE_PKTS, "late-packets", "packets dropped because their session had ended")
 
+/*
+ * Every field of a session record (struct sw_sess_info, engine.h), as the
+ * session log, `show session id` / `show session all`, the REST session
+ * objects, the event stream, the OpenAPI schema and docs/reference.md carry
+ * it.  One entry, and every one of them has the field; nothing else to edit.
+ *
+ * X(key, label, type, views, help, value)
+ *   key    JSON member name (and the REST/OpenAPI property)
+ *   label  the text form's label (`show session id`)
+ *   type   how the value renders (src/util/sessrec.h, enum sw_fv_type):
+ *            U64   unsigned integer
+ *            I64N  integer, null when negative (a setting that does not apply)
+ *            BOOL  true / false
+ *            STR   string, null when the expression is NULL
+ *            PROTO IP protocol: "tcp", "udp", "icmp", "icmp6" or the number as a string
+ *            ADDR  address (the expression is a const struct sw_addr *)
+ *            TIME  an instant (sw_time_t ns); 0 means unset: JSON null, text "-"
+ *            SPAN  a duration (sw_time_t ns): seconds with microseconds, never null
+ *   views  where the field appears (SW_SV_* in src/util/sessrec.h): LOG the
+ *          ended-session log line, LIVE show session id and REST objects, ROW a
+ *          column of `show session all` (text)
+ *   help   one line for docs/reference.md and the OpenAPI description
+ *   value  a C expression over `si` (const struct sw_sess_info *) and `cx`
+ *          (const struct sw_sess_ctx *: the running conf, may be NULL outside
+ *          LIVE, and the data-plane time `now`).  Only evaluated for the
+ *          views asked for.
+ *
+ * SW_SESS_FIELDS_LOCAL(X), empty unless a translation unit defines it before
+ * including this file, is appended: tests use it to prove that one more
+ * entry reaches every output (tests/unit/test_sess_fields.c).
+ */
+#ifndef SW_SESS_FIELDS_LOCAL
+#define SW_SESS_FIELDS_LOCAL(X)
+#endif
+#define SW_SESS_FIELDS(X)                                                                          \
+	X(id, "id", U64, SW_SV_ALL, "session id (unique while the daemon runs)", si->id)           \
+	X(proto, "proto", PROTO, SW_SV_ALL, "IP protocol", si->proto)                              \
+	X(orig_h, "source", ADDR, SW_SV_LOG | SW_SV_LIVE, "originator address", &si->orig_h)      \
+	X(orig_p, "source port", U64, SW_SV_LOG | SW_SV_LIVE, "originator port (ICMP: identifier)", \
+	  si->orig_p)                                                                              \
+	X(resp_h, "destination", ADDR, SW_SV_LOG | SW_SV_LIVE, "responder address", &si->resp_h)  \
+	X(resp_p, "destination port", U64, SW_SV_LOG | SW_SV_LIVE,                                 \
+	  "responder port (ICMP: identifier)", si->resp_p)                                         \
+	X(state, "state", STR, SW_SV_LIVE | SW_SV_ROW, "ACTIVE, HALF-CLOSED or DISCARD",           \
+	  sw_sess_state_name(si))                                                                  \
+	X(orig_state, "originator tcp state", STR, SW_SV_ALL, "TCP state of the originator (null: not TCP)", \
+	  si->proto == 6 ? sw_tcps_name(si->state[0]) : NULL)                                      \
+	X(resp_state, "responder tcp state", STR, SW_SV_ALL, "TCP state of the responder (null: not TCP)", \
+	  si->proto == 6 ? sw_tcps_name(si->state[1]) : NULL)                                      \
+	X(start, "start time", TIME, SW_SV_LOG | SW_SV_LIVE, "first packet", si->start)            \
+	X(end, "end time", TIME, SW_SV_LOG, "when the session ended", si->end)                     \
+	X(duration, "duration", SPAN, SW_SV_LOG, "end - start", si->end - si->start)               \
+	X(end_reason, "end reason", STR, SW_SV_LOG, "why it ended (see Session end reasons)",      \
+	  sw_end_name(si->end_reason))                                                             \
+	X(last_seen, "last seen", TIME, SW_SV_LIVE, "last accepted packet", si->last_seen)         \
+	X(half_closed_at, "half-closed since (first FIN)", TIME, SW_SV_LOG | SW_SV_LIVE,           \
+	  "first FIN (null: none seen)", si->half_closed_at)                                       \
+	X(timer, "timer in force", STR, SW_SV_ALL,                                                 \
+	  "live: the timer in force; ended: the timer that fired (null: none)",                    \
+	  si->timer < SW_TO_MAX ? sw_timeout_name(si->timer) : NULL)                               \
+	X(timer_value, "timer value (s)", I64N, SW_SV_LIVE, "seconds the timer is set to",         \
+	  si->timer < SW_TO_MAX && cx->conf ? (int64_t)cx->conf->timeout[si->timer] : -1)          \
+	X(timer_default, "timer default (s)", I64N, SW_SV_LIVE, "the timer's default",             \
+	  si->timer < SW_TO_MAX ? (int64_t)sw_timeout_info[si->timer].def : -1)                    \
+	X(timer_source, "timer value from", STR, SW_SV_LIVE,                                       \
+	  "default or configured (set deviceconfig setting session ...)",                         \
+	  si->timer < SW_TO_MAX && cx->conf                                                        \
+		  ? (cx->conf->timeout[si->timer] == sw_timeout_info[si->timer].def ? "default"    \
+										     : "configured") \
+		  : NULL)                                                                          \
+	X(timer_kind, "timer kind", STR, SW_SV_LIVE,                                               \
+	  "idle (re-armed by every accepted packet) or fixed (an absolute life)",                  \
+	  si->timer_fixed ? "fixed" : "idle")                                                      \
+	X(expires, "expires", TIME, SW_SV_LIVE, "when the timer in force fires", si->expires)      \
+	X(remaining, "time to live", SPAN, SW_SV_LIVE | SW_SV_ROW, "expires - now (0 when due)",   \
+	  si->expires > cx->now ? si->expires - cx->now : 0)                                       \
+	X(orig_pkts, "originator packets", U64, SW_SV_LOG | SW_SV_LIVE, "packets from the originator", \
+	  si->pkts[0])                                                                             \
+	X(resp_pkts, "responder packets", U64, SW_SV_LOG | SW_SV_LIVE, "packets from the responder", \
+	  si->pkts[1])                                                                             \
+	X(orig_ip_bytes, "originator ip bytes", U64, SW_SV_LOG | SW_SV_LIVE,                       \
+	  "IP bytes from the originator", si->ip_bytes[0])                                         \
+	X(resp_ip_bytes, "responder ip bytes", U64, SW_SV_LOG | SW_SV_LIVE,                        \
+	  "IP bytes from the responder", si->ip_bytes[1])                                          \
+	X(late_pkts, "late packets", U64, SW_SV_LOG | SW_SV_LIVE,                                  \
+	  "packets dropped after the session ended (counted once it ended)", si->late_pkts)        \
+	X(late_bytes, "late bytes", U64, SW_SV_LOG | SW_SV_LIVE, "their bytes", si->late_bytes)    \
+	X(conn_state, "conn_state (Zeek)", STR, SW_SV_LOG | SW_SV_LIVE, "Zeek conn_state",         \
+	  si->conn_state ? si->conn_state : "")                                                    \
+	X(history, "history (Zeek)", STR, SW_SV_LOG | SW_SV_LIVE, "Zeek history letters",          \
+	  si->history)                                                                             \
+	X(picked_up, "picked up mid-stream", BOOL, SW_SV_LOG | SW_SV_LIVE,                         \
+	  "TCP session picked up without its SYN", si->picked_up)                                  \
+	X(discard, "discard", BOOL, SW_SV_LIVE, "a deny rule's discard session (its packets are dropped)", \
+	  si->discard)                                                                             \
+	X(rule, "rule", U64, SW_SV_LOG | SW_SV_LIVE, "matching rule + 1 (0: the default action)",  \
+	  si->rule)                                                                                \
+	X(rule_name, "rule name", STR, SW_SV_LIVE, "the matching rule's name (null: none)",        \
+	  sw_sess_rule_name(cx, si))                                                               \
+	SW_SESS_FIELDS_LOCAL(X)
+
 #endif

@@ -5,6 +5,7 @@
 #ifndef STATEWALL_TYPES_H
 #define STATEWALL_TYPES_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "statewall/tables.h"
@@ -34,6 +35,12 @@ const char *sw_end_name(unsigned e);
 const char *sw_tcps_name(unsigned s);
 const char *sw_counter_name(unsigned c);
 const char *sw_event_name(unsigned ev);
+
+/* Protocol names (one table, src/util/names.c): "tcp", "udp", "icmp", "icmp6",
+ * else the number written into buf.  sw_proto_lookup: a name (also
+ * "ipv6-icmp", any case) or a number 0-255; -1 if neither. */
+const char *sw_proto_name(unsigned proto, char *buf, size_t len);
+int sw_proto_lookup(const char *name);
 
 /* Timeout metadata from SW_TIMEOUTS. */
 struct sw_timeout_info {

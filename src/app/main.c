@@ -8,6 +8,7 @@
 
 #include "app/app.h"
 #include "statewall/types.h"
+#include "util/sessrec.h"
 
 void app_conf_init(struct app_conf *ac)
 {
@@ -104,6 +105,12 @@ static int cmd_reference(int argc, char **argv)
 	SW_TCP_STATES(X_TCPS_ROW)
 	puts("\n## Engine counters\n\n| counter | meaning |\n|---|---|");
 	SW_COUNTERS(X_CTR_ROW)
+	puts("\n## Session fields\n\nEvery field of a session record (`SW_SESS_FIELDS`): *log* the session log\n"
+	     "(`--log`, one JSON object per ended session), *live* `show session id`,\n"
+	     "`show session all -o json`, the REST session objects and the events.  A time is\n"
+	     "seconds since the epoch with microseconds, null when unset.\n");
+	fflush(stdout);
+	sw_sess_fields_md(stdout);
 	return 0;
 }
 
@@ -118,7 +125,7 @@ static const struct command {
 	{"replay", "CAPTURE", "run a capture through the session engine", sw_cmd_replay},
 	{"analyze", "CAPTURE", "which timers break which sessions, and what fixing them costs", sw_cmd_analyze},
 	{"timeouts", "", "list every session timeout with its default and range", sw_cmd_timeouts},
-	{"reference", "", "every timeout, drop reason, end reason and counter, as Markdown",
+	{"reference", "", "every timeout, drop reason, end reason, counter and session field, as Markdown",
 	 cmd_reference},
 	{"run", "--vwire A,B", "inline firewall between two interfaces", sw_cmd_run},
 	{"cli", "[-c COMMAND]", "PAN-OS style CLI to a running daemon", sw_cmd_cli},

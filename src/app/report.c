@@ -1,49 +1,12 @@
 /*
- * report.c - session log, verdicts and summary output.  See report.h.
+ * report.c - session log, verdicts and summary output.  See report.h.  The
+ * session-log line is SW_SESS_FIELDS (util/sessrec.c); JSON through util/json.h.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "app/report.h"
-
-void sw_json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\')
-			fprintf(f, "\\%c", ch);
-		else if (ch < 0x20)
-			fprintf(f, "\\u%04x", ch);
-		else
-			fputc(ch, f);
-	}
-	fputc('"', f);
-}
-
-void sw_json_time(FILE *f, sw_time_t t)
-{
-	if (t < 0) {
-		fputs("null", f);
-		return;
-	}
-	fprintf(f, "%lld.%06lld", (long long)(t / SW_NS_PER_SEC),
-		(long long)(t % SW_NS_PER_SEC / 1000));
-}
-
-const char *sw_proto_name(unsigned proto, char *buf, size_t len)
-{
-	switch (proto) {
-	case 6: return "tcp";
-	case 17: return "udp";
-	case 1: return "icmp";
-	case 58: return "icmp6";
-	default:
-		snprintf(buf, len, "%u", proto);
-		return buf;
-	}
-}
 
 void sw_flow_str(const struct sw_sess_info *si, char *buf, size_t len)
 {
@@ -57,51 +20,7 @@ void sw_flow_str(const struct sw_sess_info *si, char *buf, size_t len)
 
 void sw_log_session(FILE *f, const struct sw_sess_info *si)
 {
-	char a[SW_ADDRSTRLEN], pb[8];
-
-	fprintf(f, "{\"id\":%u,\"proto\":", si->id);
-	sw_json_str(f, sw_proto_name(si->proto, pb, sizeof(pb)));
-	fputs(",\"orig_h\":", f);
-	sw_json_str(f, sw_addr_str(&si->orig_h, a));
-	fprintf(f, ",\"orig_p\":%u,\"resp_h\":", si->orig_p);
-	sw_json_str(f, sw_addr_str(&si->resp_h, a));
-	fprintf(f, ",\"resp_p\":%u,\"start\":", si->resp_p);
-	sw_json_time(f, si->start);
-	fputs(",\"end\":", f);
-	sw_json_time(f, si->end);
-	fputs(",\"duration\":", f);
-	sw_json_time(f, si->end - si->start);
-	fputs(",\"end_reason\":", f);
-	sw_json_str(f, sw_end_name(si->end_reason));
-	fputs(",\"timer\":", f);
-	if (si->timer < SW_TO_MAX)
-		sw_json_str(f, sw_timeout_name(si->timer));
-	else
-		fputs("null", f);
-	if (si->proto == 6) {
-		fputs(",\"orig_state\":", f);
-		sw_json_str(f, sw_tcps_name(si->state[0]));
-		fputs(",\"resp_state\":", f);
-		sw_json_str(f, sw_tcps_name(si->state[1]));
-	} else {
-		fputs(",\"orig_state\":null,\"resp_state\":null", f);
-	}
-	fputs(",\"conn_state\":", f);
-	sw_json_str(f, si->conn_state ? si->conn_state : "");
-	fputs(",\"history\":", f);
-	sw_json_str(f, si->history);
-	fprintf(f,
-		",\"orig_pkts\":%llu,\"resp_pkts\":%llu,\"orig_ip_bytes\":%llu,"
-		"\"resp_ip_bytes\":%llu,\"half_closed_at\":",
-		(unsigned long long)si->pkts[0], (unsigned long long)si->pkts[1],
-		(unsigned long long)si->ip_bytes[0], (unsigned long long)si->ip_bytes[1]);
-	if (si->half_closed_at)
-		sw_json_time(f, si->half_closed_at);
-	else
-		fputs("null", f);
-	fprintf(f, ",\"late_pkts\":%llu,\"late_bytes\":%llu,\"picked_up\":%s,\"rule\":%u}\n",
-		(unsigned long long)si->late_pkts, (unsigned long long)si->late_bytes,
-		si->picked_up ? "true" : "false", si->rule);
+	sw_sess_log_line(f, si);
 }
 
 int sw_summary_note(struct sw_summary *sum, const struct sw_sess_info *si)

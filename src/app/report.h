@@ -9,14 +9,10 @@
 #include <stdio.h>
 
 #include "statewall/engine.h"
+#include "util/json.h"
+#include "util/sessrec.h"
 
-/* JSON string with escaping. */
-void sw_json_str(FILE *f, const char *s);
-/* A time as seconds with microseconds ("1700000000.123456"). */
-void sw_json_time(FILE *f, sw_time_t t);
-const char *sw_proto_name(unsigned proto, char *buf, size_t len);
-
-/* One session-log line (JSON object + newline). */
+/* One session-log line (JSON object + newline): the SW_SV_LOG fields of SW_SESS_FIELDS. */
 void sw_log_session(FILE *f, const struct sw_sess_info *si);
 
 /* A "broken" session: late packets after a timer ended it. */

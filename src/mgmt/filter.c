@@ -150,15 +150,6 @@ static int in_cidr(const struct sw_cidr *c, const struct sw_addr *a)
 	return 1;
 }
 
-const char *sw_sess_state_name(const struct sw_sess_info *si)
-{
-	if (si->discard)
-		return "DISCARD";
-	if (si->half_closed_at)
-		return "HALF-CLOSED";
-	return "ACTIVE";
-}
-
 int sw_filter_match(const struct sw_filter *f, const struct sw_sess_info *si)
 {
 	if (f->start_at && si->id < f->start_at)

@@ -22,24 +22,8 @@
 #include "statewall/conf.h"
 #include "mgmt/dp.h"
 #include "statewall/engine.h"
-
-/* ---- output buffer ------------------------------------------------------- */
-
-struct sw_buf {
-	char *p;
-	size_t len, cap;
-	int oom; /* an append failed: the content is incomplete */
-};
-
-void sw_buf_put(struct sw_buf *b, const void *s, size_t n);
-void sw_buf_puts(struct sw_buf *b, const char *s);
-void sw_buf_printf(struct sw_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void sw_buf_vprintf(struct sw_buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
-/* A JSON string literal with escaping. */
-void sw_buf_json_str(struct sw_buf *b, const char *s);
-/* Drop the first n bytes. */
-void sw_buf_consume(struct sw_buf *b, size_t n);
-void sw_buf_free(struct sw_buf *b);
+#include "util/json.h"
+#include "util/sessrec.h"
 
 /* ---- minimal JSON reading (requests and response frames) ----------------- */
 
@@ -108,8 +92,6 @@ struct sw_filter {
 /* Parse `[filter] KEY VALUE ...`; 0, or -EINVAL with a message naming the token. */
 int sw_filter_parse(struct sw_filter *f, char *const *argv, int argc, char *err, size_t errlen);
 int sw_filter_match(const struct sw_filter *f, const struct sw_sess_info *si);
-/* "ACTIVE", "HALF-CLOSED" or "DISCARD": the State column, what `state` filters on. */
-const char *sw_sess_state_name(const struct sw_sess_info *si);
 
 /* ---- the registry and calls ---------------------------------------------- */
 

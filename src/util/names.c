@@ -1,8 +1,10 @@
 /*
- * names.c - name lookups generated from the X-macro tables in tables.h.
+ * names.c - name lookups generated from the X-macro tables in tables.h, and
+ * the one protocol name table.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -51,6 +53,34 @@ const char *sw_counter_name(unsigned c)
 const char *sw_event_name(unsigned ev)
 {
 	return ev < SW_EV_MAX ? ev_names[ev] : "?";
+}
+
+static const struct {
+	const char *name;
+	unsigned num;
+} protos[] = {{"tcp", 6}, {"udp", 17}, {"icmp", 1}, {"icmp6", 58}, {"ipv6-icmp", 58}};
+
+const char *sw_proto_name(unsigned proto, char *buf, size_t len)
+{
+	for (size_t i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
+		if (protos[i].num == proto)
+			return protos[i].name;
+	snprintf(buf, len, "%u", proto);
+	return buf;
+}
+
+int sw_proto_lookup(const char *name)
+{
+	char *end;
+	unsigned long v;
+
+	for (size_t i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
+		if (strcasecmp(name, protos[i].name) == 0)
+			return (int)protos[i].num;
+	if (name[0] < '0' || name[0] > '9')
+		return -1;
+	v = strtoul(name, &end, 10);
+	return *end || v > 255 ? -1 : (int)v;
 }
 
 int sw_timeout_lookup(const char *name)
