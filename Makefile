@@ -1,7 +1,7 @@
 # statewall - thin wrapper over CMake/CTest.  See README.md.
 #   make            build build/statewall
 #   make check      bootstrap, -Werror build, all tests, ASan+UBSan build and tests, bounded fuzzing
-#   make demo       bootstrap, build, replay the bundled half-close capture under two policies
+#   make demo       install what the demo needs, build, replay the bundled half-close capture under two policies
 #   make bench      engine vs raw hash lookup, bytes per session (not in CI)
 #   make lab        client / statewall / server in network namespaces, to try the daemon
 
@@ -9,7 +9,7 @@ JOBS     ?= $(shell nproc)
 FUZZ_SECS ?= 20
 CMAKE    ?= cmake
 
-.PHONY: all build bootstrap check test test-asan fuzz demo bench lab clean
+.PHONY: all build build-asan bootstrap check test test-asan fuzz demo bench lab clean
 
 all: build
 
@@ -41,7 +41,9 @@ check: bootstrap
 	$(MAKE) test-asan
 	$(MAKE) fuzz
 
-demo: bootstrap build
+demo:
+	@scripts/bootstrap demo
+	@$(MAKE) --no-print-directory build
 	scripts/demo
 
 bench:

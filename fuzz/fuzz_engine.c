@@ -11,10 +11,13 @@
  *
  * Checked after every packet and at the end: the verdict and reason are in
  * range, live sessions never exceed max-sessions, the engine's own count
- * agrees with a walk of the table, and after the flush nothing is left and
- * every created session ended exactly once.
+ * agrees with a walk of the table, every invariant of sw_engine_check()
+ * holds, and after the flush nothing is left, every created session ended
+ * exactly once and the event stream (odd inputs subscribe) reported each
+ * start and end once, with timer changes that chain.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,8 +71,32 @@ static void put32(uint8_t *b, uint32_t v)
 }
 
 struct ctx {
-	uint64_t ended;
+	uint64_t ended, ev_start, ev_end;
 };
+
+static void on_event(void *p, const struct sw_event *ev)
+{
+	struct ctx *c = p;
+
+	if (ev->type >= SW_EV_MAX || !ev->si || ev->si->id == 0)
+		abort();
+	if (ev->type == SW_EV_START)
+		c->ev_start++;
+	if (ev->type == SW_EV_END)
+		c->ev_end++;
+	if (ev->type == SW_EV_TIMER && (ev->from == ev->to || ev->to != ev->si->timer))
+		abort();
+}
+
+static void check(const struct sw_engine *e)
+{
+	char err[256];
+
+	if (sw_engine_check(e, err, sizeof(err)) < 0) {
+		fprintf(stderr, "fuzz_engine: %s\n", err);
+		abort();
+	}
+}
 
 static void on_end(void *p, const struct sw_sess_info *si)
 {
@@ -113,6 +140,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (sw_engine_create(&e, &conf) < 0)
 		abort();
 	sw_engine_on_end(e, on_end, &c);
+	if (data[0] & 0x20)
+		sw_engine_on_event(e, on_event, &c);
 
 	for (size_t i = 1; i + 8 <= size; i += 8) {
 		const uint8_t *r = data + i;
@@ -173,11 +202,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		while (cur);
 		if (live != st.active)
 			abort();
+		check(e);
 	}
 	sw_engine_flush(e, SW_END_END_OF_CAPTURE);
+	check(e);
 	sw_engine_stats(e, &st);
 	if (st.active != 0 || st.tombstones != 0 ||
 	    c.ended != st.ctr[SW_CTR_SESS_CREATED] || st.ctr[SW_CTR_SESS_ENDED] != c.ended)
+		abort();
+	if ((data[0] & 0x20) && (c.ev_start != c.ended || c.ev_end != c.ended))
 		abort();
 	sw_engine_destroy(e);
 	return 0;

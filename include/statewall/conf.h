@@ -24,7 +24,7 @@
 
 #include "statewall/types.h"
 
-/* Session settings other than the timeouts.  X(id, name, help) */
+/* half-close-mode: what the first FIN does to a TCP session's timer (README.md). */
 enum sw_half_close_mode {
 	SW_HC_TCPWAIT, /* PAN-OS <= 6.0: first FIN -> fixed timeout-tcpwait */
 	SW_HC_FIXED,   /* PAN-OS >= 6.1: first FIN -> fixed half-closed, then time-wait */

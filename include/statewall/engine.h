@@ -8,8 +8,9 @@
  * exact timer.  The engine owns no clock: time is whatever the caller says
  * (capture time in replay, wall-clock time inline), and never runs backwards.
  *
- * No allocation after sw_engine_create(); no global state; one engine per
- * thread.
+ * No allocation after sw_engine_create(); no global state but the count of
+ * failed invariants (src/util/bug.h, counter invariant-failures); one engine
+ * per thread.
  */
 #ifndef STATEWALL_ENGINE_H
 #define STATEWALL_ENGINE_H
@@ -132,6 +133,15 @@ int sw_engine_session(const struct sw_engine *e, uint32_t id, struct sw_sess_inf
 typedef int (*sw_sess_fn)(void *ctx, const struct sw_sess_info *si);
 unsigned sw_engine_walk(const struct sw_engine *e, uint32_t *cursor, unsigned max, sw_sess_fn fn,
 			void *ctx);
+
+/*
+ * Walk every invariant of the table, the timing wheel and the tombstones
+ * (every live session reachable from its bucket and on the wheel no later
+ * than its deadline, no deadline behind the wheel, counts that match).
+ * 0, or -EFAULT with what was wrong in err.  O(sessions): for tests and
+ * fuzzers, not for the packet path.
+ */
+int sw_engine_check(const struct sw_engine *e, char *err, size_t errlen);
 
 /* Engine time (ns) as last advanced. */
 sw_time_t sw_engine_now(const struct sw_engine *e);

@@ -126,7 +126,8 @@
 	X(WINDOW_PASSED, "tcp-window-passed", "out-of-window segments passed (tcp-window-check no)") \
 	X(RST_UNVERIFIED, "tcp-rst-unverified", "in-window RSTs with an inexact sequence number")  \
 	X(TOMBSTONES, "tombstones-created", "ended sessions remembered for late packets")          \
-	X(LATE_PKTS, "late-packets", "packets dropped because their session had ended")
+	X(LATE_PKTS, "late-packets", "packets dropped because their session had ended")            \
+	X(BUGS, "invariant-failures", "internal consistency checks that failed (a bug: report it)")
 
 /*
  * Every field of a session record (struct sw_sess_info, engine.h), as the

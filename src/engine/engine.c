@@ -12,7 +12,7 @@
  *   6. track (TCP per direction, or the simple UDP/ICMP/other trackers);
  *   7. recompute the timer in force when the tracker reported an event.
  *
- * Timers (tables.h, PAN-OS names) and half-close modes are in sess_retime().
+ * Timers (tables.h, PAN-OS names) and half-close modes are in tcp_retime().
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -22,6 +22,7 @@
 #include "engine/engine_int.h"
 #include "track/tcp.h"
 #include "track/zeek.h"
+#include "util/bug.h"
 
 #define NO_END 0xff
 
@@ -101,6 +102,12 @@ void sw_engine_on_end(struct sw_engine *e, sw_end_fn fn, void *ctx)
 	e->on_end_ctx = ctx;
 }
 
+void sw_engine_on_event(struct sw_engine *e, sw_event_fn fn, void *ctx)
+{
+	e->on_event = fn;
+	e->on_event_ctx = ctx;
+}
+
 sw_time_t sw_engine_now(const struct sw_engine *e)
 {
 	return e->now_ns;
@@ -109,6 +116,7 @@ sw_time_t sw_engine_now(const struct sw_engine *e)
 void sw_engine_stats(const struct sw_engine *e, struct sw_stats *st)
 {
 	*st = e->st;
+	st->ctr[SW_CTR_BUGS] = sw_bug_count();
 	st->active = e->tab.count;
 	st->tombstones = e->tomb.count;
 }
@@ -280,7 +288,7 @@ int sw_engine_set_conf(struct sw_engine *e, const struct sw_conf *conf)
 
 /* ---- session end --------------------------------------------------------- */
 
-static int proto_slot(uint8_t proto)
+int sw_engine_proto_slot(uint8_t proto)
 {
 	switch (proto) {
 	case 6: return 0;
@@ -326,6 +334,43 @@ void sw_engine_fill_info(const struct sw_engine *e, uint32_t idx, struct sw_sess
 	}
 }
 
+/* ---- events (only with a callback registered: every caller checks on_event) ---- */
+
+static void emit(struct sw_engine *e, int type, const struct sw_sess_info *si, sw_time_t ts,
+		 int side, int from, int to)
+{
+	struct sw_event ev = {
+		.type = (uint8_t)type,
+		.side = (uint8_t)side,
+		.from = (uint8_t)from,
+		.to = (uint8_t)to,
+		.ts = ts,
+		.si = si,
+	};
+
+	e->on_event(e->on_event_ctx, &ev);
+}
+
+static void emit_live(struct sw_engine *e, uint32_t idx, int type, int side, int from, int to)
+{
+	struct sw_sess_info si;
+
+	sw_engine_fill_info(e, idx, &si);
+	emit(e, type, &si, e->now_ns, side, from, to);
+}
+
+/* After a segment from `dir` was tracked: its first FIN, a change of timer. */
+static __attribute__((noinline)) void emit_changes(struct sw_engine *e, uint32_t idx, int dir,
+						   int was_hc, int timer_before)
+{
+	const struct sw_sess *s = &e->tab.sess[idx];
+
+	if (!was_hc && (s->flags & SW_SF_HALFCLOSED))
+		emit_live(e, idx, SW_EV_HALF_CLOSE, dir, SW_TO_MAX, SW_TO_MAX);
+	if (s->timer != timer_before)
+		emit_live(e, idx, SW_EV_TIMER, dir, timer_before, s->timer);
+}
+
 /*
  * End session idx at tick `at` with `reason` (and the timer that fired, for
  * aged-out).  Its record goes to the tombstones (logged when they retire) or,
@@ -347,11 +392,13 @@ static void end_session(struct sw_engine *e, uint32_t idx, int reason, int timer
 	e->st.ctr[SW_CTR_SESS_ENDED]++;
 	if (reason == SW_END_AGED_OUT && timer < SW_TO_MAX)
 		e->st.end_timer[timer]++;
-	e->st.active_proto[proto_slot(s->proto)]--;
+	e->st.active_proto[sw_engine_proto_slot(s->proto)]--;
 	if (s->flags & SW_SF_HALFCLOSED)
 		e->st.half_closed--;
 	if (s->flags & SW_SF_DISCARD)
 		e->st.discard--;
+	if (e->on_event)
+		emit(e, SW_EV_END, &si, si.end, 0, SW_TO_MAX, SW_TO_MAX);
 
 	sw_table_key(&e->tab, idx, &k);
 	sw_wheel_unlink(&e->wheel, e->tab.cold, idx);
@@ -581,7 +628,11 @@ static int sw_addr_multicast(const struct sw_flow *f)
 	return d[0] == 0xff;
 }
 
-/* Create a session for the packet's flow; *dir is the packet's role. */
+/*
+ * Create a session for the packet's flow (the packet's source is the
+ * originator unless a pickup or UDP guess flips it); SW_IDX_NONE with
+ * *reason = resources-unavailable when the table is full.
+ */
 static uint32_t create(struct sw_engine *e, struct sw_key *k, uint64_t h, const struct sw_pkt *p,
 		       int pickup, int deny, int rule, int *reason)
 {
@@ -616,7 +667,7 @@ static uint32_t create(struct sw_engine *e, struct sw_key *k, uint64_t h, const 
 	s->last_seen = e->now;
 	c->rule = (uint16_t)rule;
 	e->st.ctr[SW_CTR_SESS_CREATED]++;
-	e->st.active_proto[proto_slot(p->flow.proto)]++;
+	e->st.active_proto[sw_engine_proto_slot(p->flow.proto)]++;
 	if (e->tab.count > e->st.peak)
 		e->st.peak = e->tab.count;
 
@@ -677,6 +728,8 @@ static struct sw_verdict no_session(struct sw_engine *e, struct sw_key *k, uint6
 				t->info.late_pkts++;
 				t->info.late_bytes += p->ip_len;
 				e->st.ctr[SW_CTR_LATE_PKTS]++;
+				if (t->info.late_pkts == 1 && e->on_event)
+					emit(e, SW_EV_LATE, &t->info, e->now_ns, 0, SW_TO_MAX, SW_TO_MAX);
 				/* Counted against the session that ended, by its id. */
 				return verdict(e, SW_DROP_SESSION_AGED_OUT, t->info.id - 1, 0);
 			} else {
@@ -693,6 +746,8 @@ static struct sw_verdict no_session(struct sw_engine *e, struct sw_key *k, uint6
 	dir = k->swapped ^ !!(e->tab.sess[idx].flags & SW_SF_ORIG1);
 	account(e, idx, dir, p);
 	if (act == SW_ACT_DENY) {
+		if (e->on_event)
+			emit_live(e, idx, SW_EV_START, dir, SW_TO_MAX, SW_TO_MAX);
 		if (p->pflags & SW_PF_FRAG_FIRST)
 			frag_note(e, p, idx, 0);
 		return verdict(e, SW_DROP_POLICY_DENY, idx, dir);
@@ -700,16 +755,23 @@ static struct sw_verdict no_session(struct sw_engine *e, struct sw_key *k, uint6
 	if (p->flow.proto == 6) {
 		struct sw_sess *s = &e->tab.sess[idx];
 		sw_zeek_tcp(s, &e->tab.cold[idx], dir, p, pickup ? 0 : SW_EV_SYN);
+		if (e->on_event)
+			emit_live(e, idx, SW_EV_START, dir, SW_TO_MAX, SW_TO_MAX);
 		if (pickup && (p->th_flags & (SW_TH_FIN | SW_TH_RST))) {
 			/* Picked up by a FIN or RST: the close starts now, as for any other. */
+			int t0 = s->timer;
 			tcp_retime(e, s, &e->tab.cold[idx],
 				   (p->th_flags & SW_TH_RST) ? SW_EV_RST : SW_EV_FIN, dir, e->now);
 			if (s->flags & SW_SF_HALFCLOSED)
 				e->st.half_closed++;
 			sw_wheel_schedule(&e->wheel, e->tab.cold, idx, sw_engine_deadline(e, s) + 1);
+			if (e->on_event)
+				emit_changes(e, idx, dir, 0, t0);
 		}
 	} else {
 		sw_zeek_other(&e->tab.sess[idx], &e->tab.cold[idx], dir, p);
+		if (e->on_event)
+			emit_live(e, idx, SW_EV_START, dir, SW_TO_MAX, SW_TO_MAX);
 	}
 	if (p->pflags & SW_PF_FRAG_FIRST)
 		frag_note(e, p, idx, 1);
@@ -746,8 +808,19 @@ static struct sw_verdict in_session(struct sw_engine *e, uint32_t idx, int dir,
 		}
 		if (!(ev & SW_EV_SYN_RETRANS))
 			s->last_seen = e->now;
-		if (ev || (s->flags & SW_SF_RSTPEND))
+		if (ev || (s->flags & SW_SF_RSTPEND)) {
+			int t0 = s->timer;
 			tcp_retime(e, s, c, ev, dir, e->now);
+			/*
+			 * A shorter idle timer (first FIN in idle mode) must move the
+			 * session too: the wheel may look early, never late.
+			 */
+			if (s->timer != t0 && !(s->flags & SW_SF_FIXED))
+				sw_wheel_schedule(&e->wheel, e->tab.cold, idx,
+						  sw_engine_deadline(e, s) + 1);
+			if (e->on_event)
+				emit_changes(e, idx, dir, was_hc, t0);
+		}
 		if (!was_hc && (s->flags & SW_SF_HALFCLOSED))
 			e->st.half_closed++;
 		/* The timer may have shortened: put the session where it now belongs. */

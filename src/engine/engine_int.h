@@ -32,6 +32,8 @@ struct sw_engine {
 	int flushing; /* sw_engine_flush: ended sessions go straight to the log */
 	sw_end_fn on_end;
 	void *on_end_ctx;
+	sw_event_fn on_event; /* NULL: no event is built */
+	void *on_event_ctx;
 	struct sw_stats st;
 	struct sw_frag frag[SW_FRAG_SLOTS];
 	uint32_t frag_next;
@@ -42,6 +44,8 @@ struct sw_engine {
 sw_time_t sw_engine_tick_time(const struct sw_engine *e, sw_tick_t t);
 /* Tick at which the session's timer in force runs out. */
 sw_tick_t sw_engine_deadline(const struct sw_engine *e, const struct sw_sess *s);
+/* Index of stats.active_proto: tcp, udp, icmp, other. */
+int sw_engine_proto_slot(uint8_t proto);
 void sw_engine_fill_info(const struct sw_engine *e, uint32_t idx, struct sw_sess_info *si);
 
 #endif

@@ -6,10 +6,12 @@
  * head, so a chain never points at a freed entry: retire unlinks first.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 
 #include "engine/tomb.h"
+#include "util/bug.h"
 #include "util/seq.h"
 
 int sw_tomb_init(struct sw_tomb *t, uint32_t cap)
@@ -54,7 +56,7 @@ static void retire_head(struct sw_tomb *t, sw_end_fn fn, void *ctx)
 
 	while (*pp != SW_IDX_NONE && *pp != i)
 		pp = &t->ent[*pp].hnext;
-	if (*pp == i)
+	if (SW_CHECK(*pp == i)) /* every tombstone is on its chain */
 		*pp = e->hnext;
 	if (fn)
 		fn(ctx, &e->info);
@@ -116,4 +118,55 @@ void sw_tomb_flush(struct sw_tomb *t, sw_end_fn fn, void *ctx)
 {
 	while (t->count)
 		retire_head(t, fn, ctx);
+}
+
+/* Is ring slot i one of the count entries from head? */
+static int in_ring(const struct sw_tomb *t, uint32_t i)
+{
+	return i < t->cap && (i + t->cap - t->head) % t->cap < t->count;
+}
+
+int sw_tomb_check(const struct sw_tomb *t, char *err, size_t errlen)
+{
+	uint32_t chained = 0;
+
+	if (t->cap == 0) {
+		if (t->count == 0)
+			return 0;
+		snprintf(err, errlen, "tombstones: %u with no room for any", t->count);
+		return -EFAULT;
+	}
+	if (t->count > t->cap || t->head >= t->cap) {
+		snprintf(err, errlen, "tombstones: count %u, head %u, capacity %u", t->count, t->head,
+			 t->cap);
+		return -EFAULT;
+	}
+	for (uint32_t b = 0; b < t->nb; b++) {
+		for (uint32_t i = t->bucket[b]; i != SW_IDX_NONE; i = t->ent[i].hnext) {
+			if (!in_ring(t, i) || chained >= t->count ||
+			    (t->ent[i].hash & (t->nb - 1)) != b) {
+				snprintf(err, errlen, "tombstones: chain %u holds entry %u, which is not "
+					 "a live tombstone of that chain", b, i);
+				return -EFAULT;
+			}
+			chained++;
+		}
+	}
+	if (chained != t->count) {
+		snprintf(err, errlen, "tombstones: %u on the chains, %u counted", chained, t->count);
+		return -EFAULT;
+	}
+	for (uint32_t n = 0; n < t->count; n++) {
+		uint32_t i = (t->head + n) % t->cap, j;
+		const struct sw_tomb_ent *e = &t->ent[i];
+
+		for (j = t->bucket[e->hash & (t->nb - 1)]; j != SW_IDX_NONE && j != i;)
+			j = t->ent[j].hnext;
+		if (j != i || e->info.id == 0 || e->info.end_reason >= SW_END_MAX) {
+			snprintf(err, errlen, "tombstones: entry %u (session %u, reason %u) is not on its "
+				 "chain or is not an ended session", i, e->info.id, e->info.end_reason);
+			return -EFAULT;
+		}
+	}
+	return 0;
 }

@@ -46,4 +46,11 @@ void sw_tomb_expire(struct sw_tomb *t, sw_tick_t now, sw_end_fn fn, void *ctx);
 /* Retire all. */
 void sw_tomb_flush(struct sw_tomb *t, sw_end_fn fn, void *ctx);
 
+/*
+ * Invariants: every tombstone of the ring is on the chain of its hash and
+ * every chain holds only ring entries, count of them in all.  0, or -EFAULT
+ * with what was wrong in err.
+ */
+int sw_tomb_check(const struct sw_tomb *t, char *err, size_t errlen);
+
 #endif

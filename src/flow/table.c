@@ -3,10 +3,12 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 
 #include "flow/table.h"
+#include "util/bug.h"
 
 static void *reserve(size_t bytes)
 {
@@ -171,25 +173,27 @@ void sw_table_remove(struct sw_table *t, uint32_t idx)
 {
 	struct sw_key k;
 	uint64_t h;
-	uint32_t b, sig;
+	uint32_t b, home, sig, n;
+	int i = 0;
 
 	sw_table_key(t, idx, &k);
 	h = sw_key_hash(t, &k);
-	b = (uint32_t)h & t->bmask;
+	home = b = (uint32_t)h & t->bmask;
 	sig = sw_sig_of(h);
-	for (uint32_t n = 0; n <= t->bmask; n++) {
-		struct sw_bucket *bk = &t->bkt[b];
-		for (int i = 0; i < SW_BUCKET_SLOTS; i++) {
-			if (bk->sig[i] == sig && bk->idx[i] == idx) {
-				bk->sig[i] = 0;
-				goto found;
-			}
-		}
-		bk->ovf--;
-		b = (b + 1) & t->bmask;
+	/* Find the slot first: the overflow counts are only touched once it is known. */
+	for (n = 0; n <= t->bmask; n++, b = (b + 1) & t->bmask) {
+		const struct sw_bucket *bk = &t->bkt[b];
+		for (i = 0; i < SW_BUCKET_SLOTS; i++)
+			if (bk->sig[i] == sig && bk->idx[i] == idx)
+				break;
+		if (i < SW_BUCKET_SLOTS)
+			break;
 	}
-	return; /* not indexed: cannot happen for a live session */
-found:
+	if (!SW_CHECK(n <= t->bmask)) /* a live session is always indexed */
+		return;
+	t->bkt[b].sig[i] = 0;
+	for (uint32_t p = home; p != b; p = (p + 1) & t->bmask)
+		t->bkt[p].ovf--;
 	if (t->sess[idx].flags & SW_SF_V6)
 		t->v6_free[t->v6_nfree++] = t->sess[idx].addr[0];
 	t->sess[idx].flags = 0;
@@ -200,6 +204,78 @@ found:
 		t->free_head = idx;
 	t->free_tail = idx;
 	t->count--;
+}
+
+#define FAIL(...)                                                                                  \
+	do {                                                                                       \
+		snprintf(err, errlen, __VA_ARGS__);                                                \
+		return -EFAULT;                                                                    \
+	} while (0)
+
+int sw_table_check(const struct sw_table *t, char *err, size_t errlen)
+{
+	uint32_t live = 0, slots = 0, nb = t->bmask + 1, f, n;
+
+	for (uint32_t b = 0; b < nb; b++) {
+		const struct sw_bucket *bk = &t->bkt[b];
+		uint32_t passing = 0;
+
+		for (int i = 0; i < SW_BUCKET_SLOTS; i++) {
+			struct sw_key k;
+			uint64_t h;
+			uint32_t idx = bk->idx[i];
+
+			if (bk->sig[i] == 0)
+				continue;
+			slots++;
+			if (idx >= t->hwm || !(t->sess[idx].flags & SW_SF_INUSE))
+				FAIL("table: bucket %u slot %d points at record %u, which is not live", b,
+				     i, idx);
+			sw_table_key(t, idx, &k);
+			h = sw_key_hash(t, &k);
+			if (sw_sig_of(h) != bk->sig[i])
+				FAIL("table: bucket %u slot %d: signature %08x, record %u hashes to %08x",
+				     b, i, bk->sig[i], idx, sw_sig_of(h));
+			if (sw_table_lookup(t, &k, h) != idx)
+				FAIL("table: record %u is indexed in bucket %u but its lookup misses it",
+				     idx, b);
+		}
+		/* ovf: keys whose home lies before b (in probe order) and that sit after it. */
+		for (uint32_t d = 1; d < nb; d++) {
+			const struct sw_bucket *ob = &t->bkt[(b + d) & t->bmask];
+			for (int i = 0; i < SW_BUCKET_SLOTS; i++) {
+				struct sw_key k;
+				uint32_t home, x = (b + d) & t->bmask;
+				if (ob->sig[i] == 0)
+					continue;
+				sw_table_key(t, ob->idx[i], &k);
+				home = (uint32_t)sw_key_hash(t, &k) & t->bmask;
+				/* The key's probe ran home .. x; it passed b if b lies in [home, x). */
+				if (((b - home) & t->bmask) < ((x - home) & t->bmask))
+					passing++;
+			}
+			if (ob->ovf == 0)
+				break; /* no probe passes it, so none reaches further and passed b */
+		}
+		if (passing != bk->ovf)
+			FAIL("table: bucket %u counts %u overflowing keys, %u pass it", b, bk->ovf,
+			     passing);
+	}
+	for (uint32_t i = 0; i < t->hwm; i++)
+		live += (t->sess[i].flags & SW_SF_INUSE) != 0;
+	if (live != t->count || slots != t->count)
+		FAIL("table: count %u, %u live records, %u index slots", t->count, live, slots);
+	if (t->count > t->cap || t->hwm > t->cap)
+		FAIL("table: count %u, high-water mark %u, capacity %u", t->count, t->hwm, t->cap);
+	for (n = 0, f = t->free_head; n < t->nfree; n++, f = t->sess[f].addr[0]) {
+		if (f >= t->hwm || (t->sess[f].flags & SW_SF_INUSE))
+			FAIL("table: free list entry %u is record %u, live or beyond %u", n, f, t->hwm);
+		if (n + 1 == t->nfree && f != t->free_tail)
+			FAIL("table: free list ends at %u, tail says %u", f, t->free_tail);
+	}
+	if (live + t->nfree != t->hwm)
+		FAIL("table: %u live + %u free records, high-water mark %u", live, t->nfree, t->hwm);
+	return 0;
 }
 
 size_t sw_table_bytes_per_session(const struct sw_table *t, int v6)

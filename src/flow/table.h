@@ -171,7 +171,7 @@ static inline uint32_t sw_table_prefetch_match(const struct sw_table *t, uint64_
 	return cand;
 }
 
-/* Pool index of the session with key k, or SW_IDX_NONE. */
+/* 1 if stored session s has key k. */
 static inline int sw_key_eq(const struct sw_table *t, const struct sw_sess *s, const struct sw_key *k)
 {
 	if (s->proto != k->proto || s->port[0] != k->p[0] || s->port[1] != k->p[1])
@@ -184,6 +184,7 @@ static inline int sw_key_eq(const struct sw_table *t, const struct sw_sess *s, c
 	return memcmp(t->v6[s->addr[0]].a, k->a, sizeof(k->a)) == 0;
 }
 
+/* Pool index of the session with key k, or SW_IDX_NONE. */
 static inline uint32_t sw_table_lookup(const struct sw_table *t, const struct sw_key *k, uint64_t h)
 {
 	uint32_t b = (uint32_t)h & t->bmask, sig = sw_sig_of(h);
@@ -221,6 +222,15 @@ void sw_table_remove(struct sw_table *t, uint32_t idx);
 
 /* Rebuild the canonical key of a stored session. */
 void sw_table_key(const struct sw_table *t, uint32_t idx, struct sw_key *k);
+
+/*
+ * Invariants: every index slot points at a live record with that signature,
+ * which its own lookup finds; every bucket's overflow count is the number of
+ * keys whose probe passed it; counts, the free list and the high-water mark
+ * agree.  0, or -EFAULT with what was wrong in err.  O(buckets x probe
+ * length): for tests and fuzzers, not the packet path.
+ */
+int sw_table_check(const struct sw_table *t, char *err, size_t errlen);
 
 /* Resident bytes the table uses for its current sessions (index share included). */
 size_t sw_table_bytes_per_session(const struct sw_table *t, int v6);

@@ -1,13 +1,15 @@
 /*
  * wheel.c - see wheel.h.
  */
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "timer/wheel.h"
 
 #define SLOT_TICKS (1u << SW_TW_SHIFT)
-/* One slot short of a full turn, so a reschedule never lands in the slot being fired. */
-#define SPAN_TICKS ((SW_TW_SLOTS - 2u) << SW_TW_SHIFT)
+/* SW_TW_SPAN is one slot short of a full turn, so a reschedule never lands in the slot being fired. */
+#define SPAN_TICKS SW_TW_SPAN
 
 void sw_wheel_init(struct sw_wheel *w, sw_tick_t now)
 {
@@ -94,4 +96,41 @@ void sw_wheel_advance(struct sw_wheel *w, struct sw_sess_cold *cold, sw_tick_t n
 		if (w->count == 0 && sw_tick_after(now, w->cur + SLOT_TICKS))
 			w->cur = now & ~(SLOT_TICKS - 1);
 	}
+}
+
+int sw_wheel_check(const struct sw_wheel *w, const struct sw_sess_cold *cold, uint32_t nrec,
+		   sw_wheel_visit_fn visit, void *ctx, char *err, size_t errlen)
+{
+	uint32_t total = 0, cur_slot = (w->cur >> SW_TW_SHIFT) & (SW_TW_SLOTS - 1);
+
+	if (w->cur & (SLOT_TICKS - 1)) {
+		snprintf(err, errlen, "wheel: position %u is not on a slot boundary", w->cur);
+		return -EFAULT;
+	}
+	for (uint32_t slot = 0; slot < SW_TW_SLOTS; slot++) {
+		uint32_t prev = SW_TW_HEAD | slot;
+		sw_tick_t start = w->cur + (((slot - cur_slot) & (SW_TW_SLOTS - 1)) << SW_TW_SHIFT);
+
+		for (uint32_t idx = w->head[slot]; idx != SW_IDX_NONE; idx = cold[idx].tw_next) {
+			if (idx >= nrec || total >= w->count) {
+				snprintf(err, errlen, "wheel: slot %u: record %u beyond %u, or more than "
+					 "the %u counted", slot, idx, nrec, w->count);
+				return -EFAULT;
+			}
+			if (cold[idx].tw_prev != prev) {
+				snprintf(err, errlen, "wheel: slot %u: record %u links back to %#x, not %#x",
+					 slot, idx, cold[idx].tw_prev, prev);
+				return -EFAULT;
+			}
+			total++;
+			if (visit && visit(ctx, idx, start))
+				return -EFAULT;
+			prev = idx;
+		}
+	}
+	if (total != w->count) {
+		snprintf(err, errlen, "wheel: %u records in the slots, %u counted", total, w->count);
+		return -EFAULT;
+	}
+	return 0;
 }

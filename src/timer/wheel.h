@@ -27,6 +27,8 @@
 #define SW_TW_SHIFT 7u /* slot = 128 ticks (ms) */
 #define SW_TW_SLOTS 8192u
 #define SW_TW_HEAD 0x80000000u /* tw_prev of a list head: flag | slot */
+/* How far ahead a session can be put: one slot short of a full turn. */
+#define SW_TW_SPAN ((SW_TW_SLOTS - 2u) << SW_TW_SHIFT)
 
 struct sw_wheel {
 	uint32_t head[SW_TW_SLOTS];
@@ -51,5 +53,16 @@ void sw_wheel_unlink(struct sw_wheel *w, struct sw_sess_cold *cold, uint32_t idx
 typedef void (*sw_wheel_fire_fn)(void *ctx, uint32_t idx);
 void sw_wheel_advance(struct sw_wheel *w, struct sw_sess_cold *cold, sw_tick_t now,
 		      sw_wheel_fire_fn fire, void *ctx);
+
+/*
+ * Invariants: every slot list is doubly linked right (a head's tw_prev names
+ * its slot), holds only records below nrec, and the lists hold w->count
+ * records in all.  visit(ctx, idx, first tick of idx's slot) is called for
+ * each, and may fail the check by returning non-zero (having written err).
+ * 0, or -EFAULT with what was wrong in err.
+ */
+typedef int (*sw_wheel_visit_fn)(void *ctx, uint32_t idx, sw_tick_t slot_start);
+int sw_wheel_check(const struct sw_wheel *w, const struct sw_sess_cold *cold, uint32_t nrec,
+		   sw_wheel_visit_fn visit, void *ctx, char *err, size_t errlen);
 
 #endif

@@ -21,6 +21,11 @@ import xml.etree.ElementTree as ET
 import zlib
 
 FAILS = []
+PLOT = True  # the build has --plot (SW_WITH_PLOT); main() reads it from the build's cache
+
+
+def plot_args(path):
+    return ["--plot", path] if PLOT else []
 
 
 def check(cond, what):
@@ -185,7 +190,12 @@ def png_decode(path):
     return w, h, bpp, rows
 
 
-def check_png(path, label, want_broken):
+def check_png(*args):
+    if PLOT:
+        check_png_file(*args)
+
+
+def check_png_file(path, label, want_broken):
     try:
         w, h, bpp, rows = png_decode(path)
     except Exception as e:  # noqa: BLE001 - report any decoding failure
@@ -209,7 +219,12 @@ def check_png(path, label, want_broken):
     _ = want_broken
 
 
-def check_svg(path, label):
+def check_svg(*args):
+    if PLOT:
+        check_svg_file(*args)
+
+
+def check_svg_file(path, label):
     try:
         root = ET.parse(path).getroot()
     except Exception as e:  # noqa: BLE001
@@ -275,7 +290,7 @@ def test_crafted(binp, tmp):
     cap = os.path.join(tmp, "crafted.pcap")
     write_pcap(cap, crafted())
     png, svg = os.path.join(tmp, "crafted.png"), os.path.join(tmp, "crafted.svg")
-    p, _ = analyze(binp, ["--json", "--plot", png,
+    p, _ = analyze(binp, ["--json"] + plot_args(png) + [
                           "--what-if", "half-close-mode=tcpwait,timeout-tcpwait=11",
                           "--what-if", "half-close-mode=tcpwait,timeout-tcpwait=12",
                           "--what-if", "timeout-tcp-half-closed=5,timeout-tcp-time-wait=1",
@@ -349,7 +364,8 @@ def test_crafted(binp, tmp):
     check_png(png, "crafted plot", True)
 
     # the text report and the SVG
-    p = subprocess.run([binp, "analyze", "-q", "--plot", svg, cap], capture_output=True, text=True)
+    p = subprocess.run([binp, "analyze", "-q"] + plot_args(svg) + [cap], capture_output=True,
+                       text=True)
     check(p.returncode == 0 and "Recommended" in p.stdout and "Cost of each setting" in p.stdout,
           "crafted: text report has the recommendation and cost tables")
     check_svg(svg, "crafted plot")
@@ -361,6 +377,52 @@ def test_crafted(binp, tmp):
     p = subprocess.run([binp, "analyze", "-q", "--plot", os.path.join(tmp, "x.gif"), cap],
                        capture_output=True, text=True)
     check(p.returncode == 2, "crafted: --plot needs .svg or .png")
+    if not PLOT:
+        p = subprocess.run([binp, "analyze", "-q", "--plot", svg, cap], capture_output=True,
+                           text=True)
+        check(p.returncode == 2 and "built without plots" in p.stderr and not p.stdout,
+              "crafted: a build without plots refuses --plot and says why")
+
+
+def test_overflow(binp, tmp):
+    """SYN-only flows 100 us apart, far more than max-sessions holds (issue 10 item 14)."""
+    n, cap = 3000, os.path.join(tmp, "synflood.pcap")
+    pk = []
+    for i in range(n):
+        src = "10.1.%d.%d" % (i >> 8, i & 255)
+        pk.append((T0 + i * 1e-4, eth(tcp(src, S, 1024 + i, 80, 1000 + i, 0, SYN))))
+    write_pcap(cap, pk)
+    p, _ = analyze(binp, ["--json", "--set", "max-sessions=10", cap])
+    check(p.returncode == 0, "overflow: analyze --json exits 0")
+    js = json.loads(p.stdout)
+    check(js["capture"]["sessions"] == n,
+          "overflow: all %d flows measured (got %d)" % (n, js["capture"]["sessions"]))
+    cur = setting(js, "current")
+    check(cur["refused"] == n - 10 and cur["broken"] == n - 10,
+          "overflow: current setting: %d refused, counted as broken (got %d refused, %d broken)" %
+          (n - 10, cur["refused"], cur["broken"]))
+    ref = [b for b in cur["broken_sessions"] if b["refused"]]
+    check(len(ref) == n - 10 and all(b["end_reason"] == "resources-unavailable" and
+                                     b["timer"] is None and b["session"] for b in ref),
+          "overflow: every refused flow listed as resources-unavailable, named by its session")
+    for m in ("tcpwait", "fixed", "idle"):
+        v = js["verification"][m]
+        check(js["recommended"][m] is None and v["refused"] == n - 10 and
+              v["needs_max_sessions"] == n,
+              "overflow: %s: no recommendation, %s refused, needs max-sessions %s" %
+              (m, v["refused"], v["needs_max_sessions"]))
+    check(not [s for s in js["settings"] if s["name"].startswith("recommended-")],
+          "overflow: no recommended setting is costed")
+    p, _ = analyze(binp, ["--set", "max-sessions=10", cap])
+    check(p.returncode == 0 and "cannot hold this capture" in p.stdout and
+          "refused %d flows" % (n - 10) in p.stdout and "no recommendation" in p.stdout,
+          "overflow: the text report says the table overflowed and recommends nothing")
+    # the same capture with a table that holds it: recommendations as usual
+    p, _ = analyze(binp, ["--json", "--set", "max-sessions=%d" % n, cap])
+    js = json.loads(p.stdout)
+    check(setting(js, "current")["refused"] == 0 and
+          all(js["recommended"][m] is not None for m in ("tcpwait", "fixed", "idle")),
+          "overflow: max-sessions %d holds it: nothing refused, recommendations made" % n)
 
 
 def test_halfclose(binp, src, tmp):
@@ -371,7 +433,7 @@ def test_halfclose(binp, src, tmp):
     want = math.ceil(span)
     print("     half-close capture: FIN -> last packet %.6f s -> %d" % (span, want))
     svg = os.path.join(tmp, "hc.svg")
-    p, _ = analyze(binp, ["--json", "--plot", svg, "--what-if",
+    p, _ = analyze(binp, ["--json"] + plot_args(svg) + ["--what-if",
                           "half-close-mode=tcpwait,timeout-tcpwait=%d" % want, "--what-if",
                           "half-close-mode=tcpwait,timeout-tcpwait=%d" % (want - 1), cap])
     js = json.loads(p.stdout)
@@ -410,7 +472,7 @@ def test_mixed(binp, shared, tmp):
         "timeout-udp": [10, 30, 120],
         "timeout-tcp-half-closed": [15, 120, 900],
     }
-    args = ["--json", "--plot", png]
+    args = ["--json"] + plot_args(png)
     for k, vals in chains.items():
         for v in vals:
             args += ["--what-if", "%s=%d" % (k, v)]
@@ -452,9 +514,16 @@ def main():
     ap.add_argument("--bin", required=True)
     ap.add_argument("--src", required=True)
     ap.add_argument("--shared", default="")
+    ap.add_argument("--build", default="", help="build directory: its CMakeCache.txt says SW_WITH_PLOT")
     a = ap.parse_args()
+    global PLOT
+    cache = os.path.join(a.build, "CMakeCache.txt")
+    if a.build and os.path.exists(cache):
+        PLOT = "SW_WITH_PLOT:BOOL=OFF" not in open(cache).read()
+    print("     plots: %s" % ("on" if PLOT else "off (SW_WITH_PLOT=OFF)"))
     with tempfile.TemporaryDirectory(prefix="sw-analyze-") as tmp:
         test_crafted(a.bin, tmp)
+        test_overflow(a.bin, tmp)
         test_halfclose(a.bin, a.src, tmp)
         if a.shared:
             test_mixed(a.bin, a.shared, tmp)

@@ -4,4 +4,4 @@
 # capture in ../shared; the plot is decoded (PNG) or parsed (SVG), not just written.
 set -euo pipefail
 exec python3 "$SW_SRC/tests/analyze/analyze_check.py" --bin "$SW_BIN" --src "$SW_SRC" \
-	--shared "${SW_SHARED:-}"
+	--shared "${SW_SHARED:-}" --build "${SW_BUILD:-}"

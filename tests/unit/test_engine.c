@@ -14,6 +14,15 @@
 #include "pktbuild.h"
 #include "statewall/engine.h"
 
+/* The engine's invariants (sw_engine_check) hold after every step. */
+static void check_engine(const struct sw_engine *e)
+{
+	char err[256];
+
+	if (sw_engine_check(e, err, sizeof(err)) < 0)
+		fail_msg("engine invariant: %s", err);
+}
+
 #define T0 (1000000000LL * SW_NS_PER_SEC)
 #define SEC(x) (T0 + (sw_time_t)((x) * 1e9))
 
@@ -43,8 +52,12 @@ static struct sw_verdict send_tcp(struct sw_engine *e, const char *s, const char
 	struct pb_seg g = {.src = s, .dst = d, .sport = sp, .dport = dp, .flags = fl, .seq = seq,
 			   .ack = ack, .win = 65535, .wscale = -1};
 	struct pb_pkt p;
+	struct sw_verdict v;
+
 	pb_tcp(&p, &g);
-	return sw_engine_packet(e, p.data, p.len, SW_LINK_EN10MB, SEC(t));
+	v = sw_engine_packet(e, p.data, p.len, SW_LINK_EN10MB, SEC(t));
+	check_engine(e);
+	return v;
 }
 
 static void test_deny_rule_discard_session(void **st)

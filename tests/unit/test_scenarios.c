@@ -31,6 +31,15 @@
 #include "pktbuild.h"
 #include "statewall/engine.h"
 
+/* The engine's invariants (sw_engine_check) hold after every step. */
+static void check_engine(const struct sw_engine *e)
+{
+	char err[256];
+
+	if (sw_engine_check(e, err, sizeof(err)) < 0)
+		fail_msg("engine invariant: %s", err);
+}
+
 struct ended {
 	struct sw_sess_info si[8];
 	int n;
@@ -109,8 +118,10 @@ static void run_script(const char *path)
 		if (strncmp(tok[0], "end", 3) == 0) {
 			const struct sw_sess_info *si;
 			int which = tok[0][3] ? atoi(tok[0] + 3) : 0; /* endN: the N-th ended */
-			if (!flushed)
+			if (!flushed) {
 				sw_engine_flush(e, SW_END_END_OF_CAPTURE);
+				check_engine(e);
+			}
 			flushed = 1;
 			if (ended.n < 1 || which > ended.n)
 				fail_msg("%s:%d: only %d sessions ended", path, lineno, ended.n);
@@ -166,6 +177,7 @@ static void run_script(const char *path)
 				pb_tcp(&pk, &seg);
 			v = sw_engine_packet(e, pk.data, pk.len, SW_LINK_EN10MB,
 					     (sw_time_t)((1e9 + t) * 1e9));
+			check_engine(e);
 			if (want_drop) {
 				if (v.action != SW_DROP)
 					fail_msg("%s:%d: passed, expected drop %s", path, lineno, tok[7]);

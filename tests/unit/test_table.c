@@ -2,6 +2,7 @@
  * test_table.c - the session index and pools, and the timer wheel, checked
  * against simple models under random operations.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +14,7 @@
 
 #include "flow/table.h"
 #include "timer/wheel.h"
+#include "util/bug.h"
 
 static void flow_v4(struct sw_flow *f, uint32_t src, uint32_t dst, uint16_t sp, uint16_t dp)
 {
@@ -154,7 +156,108 @@ static void test_random_against_model(void **st)
 			}
 		assert_int_equal(t.bkt[b].ovf, passed);
 	}
+	{
+		char err[256];
+		if (sw_table_check(&t, err, sizeof(err)) < 0)
+			fail_msg("%s", err);
+	}
 	sw_table_free(&t);
+}
+
+/* sw_table_check finds each kind of damage; removing an unindexed record is counted, not done. */
+static void test_table_check_and_bug(void **st)
+{
+	struct sw_table t;
+	struct sw_flow f;
+	struct sw_key k;
+	char err[256];
+	uint32_t idx[10], ovf_sum = 0, ovf_after = 0, b, n;
+	uint64_t bugs;
+	int i, s, fatal;
+
+	(void)st;
+	/* Ten keys of one home bucket: three of them overflow into the next. */
+	assert_int_equal(sw_table_init(&t, 40, 7), 0);
+	for (i = 0, n = 0; n < 10; i++) {
+		uint64_t h;
+		flow_v4(&f, 0x0a000000u + (uint32_t)i, 0x0a0000ffu, (uint16_t)(1000 + i), 80);
+		sw_key_from_flow(&k, &f);
+		h = sw_key_hash(&t, &k);
+		if ((h & t.bmask) != 0)
+			continue;
+		idx[n] = sw_table_insert(&t, &k, h);
+		assert_int_not_equal(idx[n++], SW_IDX_NONE);
+	}
+	assert_int_equal(sw_table_check(&t, err, sizeof(err)), 0);
+	for (b = 0; b <= t.bmask; b++)
+		ovf_sum += t.bkt[b].ovf;
+	assert_true(ovf_sum > 0);
+
+	/* A wrong overflow count. */
+	t.bkt[0].ovf++;
+	assert_int_equal(sw_table_check(&t, err, sizeof(err)), -EFAULT);
+	assert_non_null(strstr(err, "overflowing"));
+	t.bkt[0].ovf--;
+	/* A record no index slot points at: found, then removing it is an invariant failure. */
+	for (b = 0; b <= t.bmask; b++)
+		for (s = 0; s < SW_BUCKET_SLOTS; s++)
+			if (t.bkt[b].sig[s] && t.bkt[b].idx[s] == idx[9])
+				t.bkt[b].sig[s] = 0;
+	assert_int_equal(sw_table_check(&t, err, sizeof(err)), -EFAULT);
+	fatal = sw_bug_set_fatal(0);
+	bugs = sw_bug_count();
+	sw_table_remove(&t, idx[9]);
+	assert_int_equal(sw_bug_count(), bugs + 1);
+	sw_bug_set_fatal(fatal);
+	/* It gave up before touching anything: no overflow count went down. */
+	for (b = 0; b <= t.bmask; b++)
+		ovf_after += t.bkt[b].ovf;
+	assert_int_equal(ovf_after, ovf_sum);
+	assert_int_equal(t.count, 10);
+	sw_table_free(&t);
+}
+
+/* The wheel's walker: links, counts, and the visitor sees each record once, at its slot. */
+struct seen {
+	uint32_t n;
+	sw_tick_t start[8];
+};
+
+static int on_visit(void *ctx, uint32_t idx, sw_tick_t slot_start)
+{
+	struct seen *v = ctx;
+
+	v->n++;
+	v->start[idx] = slot_start;
+	return 0;
+}
+
+static void test_wheel_check(void **st)
+{
+	static struct sw_sess_cold cold[8];
+	static struct sw_wheel w;
+	struct seen v = {0};
+	char err[256];
+
+	(void)st;
+	for (int i = 0; i < 8; i++)
+		cold[i].tw_next = cold[i].tw_prev = SW_IDX_NONE;
+	sw_wheel_init(&w, 1000);
+	sw_wheel_schedule(&w, cold, 1, 1300);
+	sw_wheel_schedule(&w, cold, 2, 1310);
+	sw_wheel_schedule(&w, cold, 3, 9000);
+	assert_int_equal(sw_wheel_check(&w, cold, 8, on_visit, &v, err, sizeof(err)), 0);
+	assert_int_equal(v.n, 3);
+	assert_int_equal(v.start[1], 1280);
+	assert_int_equal(v.start[2], 1280);
+	assert_int_equal(v.start[3], 8960);
+	cold[1].tw_prev = 5; /* a broken back link */
+	assert_int_equal(sw_wheel_check(&w, cold, 8, NULL, NULL, err, sizeof(err)), -EFAULT);
+	assert_non_null(strstr(err, "links back"));
+	cold[1].tw_prev = 2;
+	w.count++;
+	assert_int_equal(sw_wheel_check(&w, cold, 8, NULL, NULL, err, sizeof(err)), -EFAULT);
+	assert_non_null(strstr(err, "counted"));
 }
 
 /* ---- wheel ---- */
@@ -226,6 +329,8 @@ int main(void)
 		cmocka_unit_test(test_random_against_model),
 		cmocka_unit_test(test_wheel_fires_after_deadline),
 		cmocka_unit_test(test_wheel_far_deadline_and_jump),
+		cmocka_unit_test(test_table_check_and_bug),
+		cmocka_unit_test(test_wheel_check),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -24,6 +24,15 @@
 #include "pktbuild.h"
 #include "statewall/engine.h"
 
+/* The engine's invariants (sw_engine_check) hold after every step. */
+static void check_engine(const struct sw_engine *e)
+{
+	char err[256];
+
+	if (sw_engine_check(e, err, sizeof(err)) < 0)
+		fail_msg("engine invariant: %s", err);
+}
+
 #define TSV_PATH SW_SOURCE_DIR "/tests/data/tcp-transitions.tsv"
 #define OOW 0x60000000u /* far outside any window, even 65535 << 14 */
 #define T0 ((sw_time_t)1000000000 * SW_NS_PER_SEC)
@@ -130,9 +139,13 @@ static struct sw_verdict send_seg(struct sw_engine *e, int c2s, int flags, uint3
 	struct pb_seg seg;
 	struct pb_pkt pk;
 
+	struct sw_verdict v;
+
 	pb_conv(&seg, c2s, flags, seq, ack, len);
 	pb_tcp(&pk, &seg);
-	return sw_engine_packet(e, pk.data, pk.len, SW_LINK_EN10MB, T0 + (sw_time_t)n * STEP);
+	v = sw_engine_packet(e, pk.data, pk.len, SW_LINK_EN10MB, T0 + (sw_time_t)n * STEP);
+	check_engine(e);
+	return v;
 }
 
 static void state_pair(const struct sw_engine *e, uint32_t sess, char *out, size_t n,

@@ -1,5 +1,5 @@
 /*
- * analyze_plot.c - the `statewall analyze --plot` picture, drawn with cairo:
+ * plot.c - the `statewall analyze --plot` picture, drawn with cairo:
  * session-table occupancy over capture time under each setting (broken
  * sessions marked where their timer ended them), and a histogram of how long
  * half-closed sessions kept going (first FIN -> last packet).  SVG or PNG by
@@ -14,7 +14,20 @@
 #include <string.h>
 #include <strings.h>
 
-#include "app/analyze.h"
+#include "analyze/an-int.h"
+
+struct an_plot_in {
+	sw_time_t t0, t1;
+	const struct an_run *runs;
+	size_t nruns;
+	const double *hc_durations; /* seconds, one per half-closed session */
+	size_t nhc;
+	const char *title;
+	/* vertical marks on the histogram: label and seconds */
+	const char *mark_label[8];
+	double mark_s[8];
+	size_t nmarks;
+};
 
 #define W 1100.0
 #define H 760.0
@@ -352,7 +365,7 @@ static void release_fonts(void)
 	}
 }
 
-int an_plot(const struct an_plot_in *in, const char *path, char *err, size_t errlen)
+static int render(const struct an_plot_in *in, const char *path, char *err, size_t errlen)
 {
 	size_t n = strlen(path);
 	int svg = n > 4 && strcasecmp(path + n - 4, ".svg") == 0;
@@ -390,3 +403,49 @@ int an_plot(const struct an_plot_in *in, const char *path, char *err, size_t err
 	}
 	return 0;
 }
+
+/* The analysis as the picture's input: runs, half-closed durations, the timers to mark. */
+int an_plot(const struct an *a, const char *path, char *err, size_t errlen)
+{
+	struct an_plot_in in;
+	double *d = malloc((a->ns + 1) * sizeof(*d));
+	char title[256], l0[64], l1[64];
+	const char *base = strrchr(a->path, '/');
+	int rc, m = a->cur.half_close_mode;
+
+	if (!d) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	memset(&in, 0, sizeof(in));
+	for (size_t i = 0; i < a->ns; i++)
+		if (a->s[i].fin1)
+			d[in.nhc++] = sec(a->s[i].last - a->s[i].fin1);
+	snprintf(title, sizeof(title), "statewall analyze %s: %zu packets, %zu sessions",
+		 base ? base + 1 : a->path, a->nfr, a->ns);
+	in.t0 = a->t0;
+	in.t1 = a->t1;
+	in.runs = a->runs;
+	in.nruns = a->nruns;
+	in.hc_durations = d;
+	in.title = title;
+	if (!a->rec_refused[SW_HC_TCPWAIT]) { /* no recommendation from an overflowing table */
+		snprintf(l0, sizeof(l0), "recommended tcpwait %u s",
+			 a->rec[SW_HC_TCPWAIT][SW_TO_TCPWAIT].value);
+		in.mark_label[in.nmarks] = l0;
+		in.mark_s[in.nmarks++] = a->rec[SW_HC_TCPWAIT][SW_TO_TCPWAIT].value;
+	}
+	if (m == SW_HC_TCPWAIT) {
+		snprintf(l1, sizeof(l1), "current tcpwait %u s", a->cur.timeout[SW_TO_TCPWAIT]);
+		in.mark_s[in.nmarks] = a->cur.timeout[SW_TO_TCPWAIT];
+	} else {
+		snprintf(l1, sizeof(l1), "current half-closed (%s) %u s", mode_name(m),
+			 a->cur.timeout[SW_TO_TCP_HALF_CLOSED]);
+		in.mark_s[in.nmarks] = a->cur.timeout[SW_TO_TCP_HALF_CLOSED];
+	}
+	in.mark_label[in.nmarks++] = l1;
+	rc = render(&in, path, err, errlen);
+	free(d);
+	return rc;
+}
+

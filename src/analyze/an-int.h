@@ -1,0 +1,195 @@
+/*
+ * an-int.h - what the stages of the analyzer share (private to src/analyze/):
+ * the loaded capture, the measured facts per session, the recommendations
+ * and the replays.  The contract for callers is analyze.h.
+ */
+#ifndef SW_ANALYZE_AN_INT_H
+#define SW_ANALYZE_AN_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "analyze/analyze.h"
+#include "statewall/conf.h"
+#include "statewall/engine.h"
+
+#define NS SW_NS_PER_SEC
+
+/* The phase of a TCP session as the measuring engine's timer in force tells it. */
+enum { PH_NONE, PH_INIT, PH_HS, PH_EST, PH_HC, PH_CLOSED, PH_URST, PH_OTHER };
+
+/* One frame of the loaded capture: its bytes are buf[off, off + caplen). */
+struct an_frame {
+	sw_time_t ts;
+	uint32_t caplen;
+	uint64_t off;
+};
+
+/* The timing facts of one session, measured in one pass with timers that never fire. */
+struct an_sess {
+	uint32_t id;     /* session id in the measuring pass */
+	uint32_t prev_id, prev_key; /* chains (index + 1, 0 = none) */
+	uint8_t proto, picked_up, phase, ended;
+	int8_t fin1_dir;  /* 0 originator, 1 responder, -1 none */
+	uint8_t close_rst; /* closed by an RST (else both FINs) */
+	uint8_t split;     /* ended because a new connection's SYN reused the tuple */
+	uint8_t end_reason, end_timer;
+	uint64_t late_pkts; /* packets late even with every timer at its maximum */
+	uint32_t isn;       /* originator's ISN, for telling a new connection on the tuple */
+	uint8_t has_isn;
+	struct sw_addr orig_h, resp_h;
+	uint16_t orig_p, resp_p;
+	uint32_t khash;
+	char flow[112];
+	sw_time_t start, last, last_acc; /* first packet, last packet, last accepted packet */
+	sw_time_t origin;                /* start of the fixed timer in force */
+	uint64_t pkts;
+	/* facts, ns; -1 = never happened */
+	int64_t gap_estab;   /* longest gap while establishing */
+	int64_t req_init;    /* first SYN -> last packet before the SYN-ACK (timeout-tcpinit) */
+	int64_t req_hs;      /* SYN-ACK -> last packet before established (timeout-tcphandshake) */
+	int64_t gap_est;     /* longest idle gap while established (timeout-tcp) */
+	sw_time_t fin1;      /* first FIN, 0 if none */
+	int64_t gap_hc;      /* longest idle gap while half-closed (idle mode half-closed) */
+	sw_time_t open_last; /* last payload packet of the open side after the first FIN */
+	uint64_t open_pkts, open_bytes;
+	int64_t open_gap;    /* longest gap between the open side's packets after the first FIN */
+	sw_time_t open_prev;
+	sw_time_t close_at;  /* both FINs or a verified RST, 0 if never */
+	int64_t gap_closed;  /* longest idle gap after the close */
+	int64_t req_urst;    /* unverified RST -> the packet that settled it */
+	int64_t gap_other;   /* UDP / ICMP / other: longest idle gap */
+};
+
+/* What one half-close mode needs of every timer, in ns (-1 = no session exercises it). */
+struct an_need {
+	int64_t ns[SW_TO_MAX];
+	uint32_t who[SW_TO_MAX]; /* session index + 1 that needs the most */
+};
+
+/*
+ * A session a setting breaks: a timer ended it before its last packet, or
+ * (refused) the table was full when the flow began, so it never had one.
+ */
+struct an_broken {
+	uint32_t sess;    /* facts index + 1, 0 if not found */
+	char flow[112];
+	uint8_t timer, end_reason; /* refused: SW_TO_MAX, SW_END_RESOURCES */
+	uint8_t refused;
+	/* late: packets after the end; refused: the flow's packets the full table dropped */
+	uint64_t late_pkts, late_bytes;
+	sw_time_t start, end;
+};
+
+/* One replay's result. */
+struct an_run {
+	char name[96];
+	struct sw_conf conf;
+	uint64_t created, created_proto[4];
+	int64_t splits; /* sessions created beyond the measuring pass's (UDP/ICMP/other gaps) */
+	struct an_broken *broken;
+	size_t nbroken, capbroken;
+	size_t nunfixable; /* of the broken: late even with every timer at its maximum */
+	size_t nrefused;   /* of the broken: flows the full table refused (max-sessions) */
+	uint32_t *refused_of; /* per measured session: its refused entry in broken + 1 */
+	sw_time_t *starts, *ends;
+	size_t nocc, capocc;
+	uint32_t peak;
+	double sess_seconds;         /* until each session's timer ran out */
+	double sess_seconds_capture; /* the same, cut at the end of the capture */
+	int oom;
+};
+
+/* A recommendation for one timer in one mode. */
+struct an_rec {
+	int64_t need;      /* ns, -1 = not exercised */
+	uint32_t who;      /* session index + 1 */
+	uint32_t value;    /* recommended seconds */
+	uint32_t first;    /* value before verification */
+	uint8_t beyond;    /* the need exceeds the range's maximum */
+	uint8_t raised;    /* verification raised it */
+	uint8_t held;      /* half-closed held up to time-wait by the range rule */
+	int64_t minus_broken, minus_splits; /* replay with value - 1; -1 = not run */
+};
+
+struct an {
+	const char *path;
+	int link;
+	uint8_t *buf;
+	size_t blen, bcap;
+	struct an_frame *fr;
+	size_t nfr, capfr;
+	sw_time_t t0, t1;
+
+	struct an_sess *s;
+	size_t ns, caps;
+	uint32_t *idmap;
+	size_t nidmap;
+	uint32_t *kbucket;
+	size_t nkb;
+	uint64_t created_proto[4];
+	uint64_t unfixable;
+
+	struct sw_conf cur;
+	struct an_rec rec[3][SW_TO_MAX];
+	int64_t rec_broken[3], rec_unfixable[3], rec_splits[3];
+	/*
+	 * Flows the table refused when replaying with the recommended timers: a
+	 * capture the table cannot hold gives no recommendation.  Then
+	 * rec_peak is the peak those timers need of an unbounded table.
+	 */
+	int64_t rec_refused[3];
+	uint32_t rec_peak[3];
+	int rec_iters[3];
+
+	struct an_run *runs;
+	size_t nruns;
+	double t_load, t_facts, t_rec, t_cost;
+};
+
+static inline double sec(int64_t ns)
+{
+	return (double)ns / (double)NS;
+}
+
+static inline int proto_slot(unsigned proto)
+{
+	switch (proto) {
+	case 6: return 0;
+	case 17: return 1;
+	case 1: case 58: return 2;
+	default: return 3;
+	}
+}
+
+static inline const char *mode_name(int m)
+{
+	return sw_half_close_mode_name((unsigned)m);
+}
+
+/* Monotonic seconds, for the stages' timing. */
+double an_now(void);
+
+/* measure.c: the flow index over the measured sessions. */
+uint32_t an_key_hash(unsigned proto, const struct sw_addr *a, uint16_t pa, const struct sw_addr *b,
+		     uint16_t pb);
+/* The measured session a replayed one corresponds to (index + 1, 0 if none). */
+uint32_t an_find_sess(const struct an *a, const struct sw_sess_info *si);
+/* The same for a packet's flow (either direction) at time at. */
+uint32_t an_find_flow(const struct an *a, const struct sw_flow *f, sw_time_t at);
+/* A table that holds every session of the loaded capture (one packet at least each). */
+uint32_t an_table_for_capture(const struct an *a);
+
+/* recommend.c: which timers a half-close mode uses, and what a session needs of one. */
+int an_relevant(int mode, int t);
+int64_t an_sess_need(const struct an_sess *s, int m, int t);
+/* The configuration the recommendation for mode m makes of the current one. */
+void an_rec_conf(const struct an *a, int m, struct sw_conf *c);
+
+/* cost.c: one replay of the whole capture under r->conf. 0 or -ENOMEM. */
+int an_replay(struct an *a, struct an_run *r);
+int an_replay_counts(struct an *a, const struct sw_conf *c, int64_t *broken, int64_t *splits);
+void an_run_free(struct an_run *r);
+
+#endif

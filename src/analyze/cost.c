@@ -1,0 +1,371 @@
+/*
+ * cost.c - the fourth stage: replay the loaded capture under a setting and
+ * keep what it costs: the sessions it breaks (late packets after a timer
+ * ended them), the splits, and from every session's start and end (its timer
+ * running out after the capture if need be) the peak concurrency and the
+ * session-seconds.  Then every setting compared: the current one, each
+ * recommendation, models of PAN-OS, Linux conntrack and pf, and --what-if.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyze/an-int.h"
+#include "app/report.h"
+#include "statewall/pkt.h"
+
+/* ---- replay ------------------------------------------------------------------------ */
+
+struct run_ctx {
+	struct an *a;
+	struct an_run *r;
+	/* live at the end of the capture: when each one's timer would have fired */
+	sw_time_t *exp_start, *exp_at;
+	size_t nexp;
+	int flushing, oom;
+};
+
+static int note_expiry(void *ctx, const struct sw_sess_info *si)
+{
+	struct run_ctx *x = ctx;
+
+	if (si->id >= x->nexp) {
+		size_t c = x->nexp ? x->nexp : 1024;
+		while (c <= si->id)
+			c *= 2;
+		void *p = realloc(x->exp_start, c * sizeof(*x->exp_start));
+		if (p)
+			x->exp_start = p;
+		void *q = p ? realloc(x->exp_at, c * sizeof(*x->exp_at)) : NULL;
+		if (!p || !q) {
+			x->oom = 1;
+			return 1;
+		}
+		x->exp_at = q;
+		memset(x->exp_start + x->nexp, 0xff, (c - x->nexp) * sizeof(*x->exp_start));
+		x->nexp = c;
+	}
+	x->exp_start[si->id] = si->start;
+	x->exp_at[si->id] = si->expires;
+	return 0;
+}
+
+/* A new entry in the run's broken list, or NULL (out of memory, noted). */
+static struct an_broken *new_broken(struct an_run *r)
+{
+	struct an_broken *b;
+
+	if (r->nbroken == r->capbroken) {
+		size_t c = r->capbroken ? r->capbroken * 2 : 16;
+		void *p = realloc(r->broken, c * sizeof(*r->broken));
+		if (!p) {
+			r->oom = 1;
+			return NULL;
+		}
+		r->broken = p;
+		r->capbroken = c;
+	}
+	b = &r->broken[r->nbroken++];
+	memset(b, 0, sizeof(*b));
+	return b;
+}
+
+/*
+ * Frame i was dropped because the table was full: its flow (the measured
+ * session it belongs to) is broken by the table limit, once per flow; its
+ * later refused packets are counted on the same entry.
+ */
+static void note_refused(struct run_ctx *x, size_t i)
+{
+	struct an *a = x->a;
+	struct an_run *r = x->r;
+	const struct an_frame *fr = &a->fr[i];
+	struct an_broken *b;
+	struct sw_pkt p;
+	uint32_t k = 0;
+
+	if (sw_pkt_parse(&p, a->buf + fr->off, fr->caplen, a->link, 0) == SW_DROP_NONE)
+		k = an_find_flow(a, &p.flow, fr->ts);
+	if (k && r->refused_of[k - 1]) {
+		b = &r->broken[r->refused_of[k - 1] - 1];
+		b->late_pkts++;
+		b->late_bytes += fr->caplen;
+		b->end = fr->ts;
+		return;
+	}
+	if (!(b = new_broken(r)))
+		return;
+	r->nrefused++;
+	b->sess = k;
+	b->refused = 1;
+	b->timer = SW_TO_MAX;
+	b->end_reason = SW_END_RESOURCES;
+	b->late_pkts = 1;
+	b->late_bytes = fr->caplen;
+	b->start = b->end = fr->ts;
+	if (k) {
+		memcpy(b->flow, a->s[k - 1].flow, sizeof(b->flow));
+		r->refused_of[k - 1] = (uint32_t)r->nbroken;
+	} else {
+		snprintf(b->flow, sizeof(b->flow), "frame %zu (not parsed)", i + 1);
+	}
+}
+
+static void run_on_end(void *ctx, const struct sw_sess_info *si)
+{
+	struct run_ctx *x = ctx;
+	struct an_run *r = x->r;
+
+	r->created++;
+	r->created_proto[proto_slot(si->proto)]++;
+	if (r->nocc == r->capocc) {
+		size_t c = r->capocc ? r->capocc * 2 : 1024;
+		void *p = realloc(r->starts, c * sizeof(*r->starts));
+		void *q = p ? realloc(r->ends, c * sizeof(*r->ends)) : NULL;
+		if (p)
+			r->starts = p;
+		if (!p || !q) {
+			r->oom = 1;
+			return;
+		}
+		r->ends = q;
+		r->capocc = c;
+	}
+	sw_time_t end = si->end;
+	if (x->flushing && si->id < x->nexp && x->exp_start[si->id] == si->start &&
+	    x->exp_at[si->id] > end)
+		end = x->exp_at[si->id]; /* the capture ended first: its timer runs out after */
+	if (end < si->start)
+		end = si->start;
+	r->starts[r->nocc] = si->start;
+	r->ends[r->nocc] = end;
+	r->nocc++;
+	r->sess_seconds_capture += sec((si->end > si->start ? si->end : si->start) - si->start);
+	if (si->late_pkts) {
+		struct an_broken *b = new_broken(r);
+		if (!b)
+			return;
+		b->sess = an_find_sess(x->a, si);
+		sw_flow_str(si, b->flow, sizeof(b->flow));
+		b->timer = si->timer;
+		b->end_reason = si->end_reason;
+		b->late_pkts = si->late_pkts;
+		b->late_bytes = si->late_bytes;
+		b->start = si->start;
+		b->end = si->end;
+		if (b->sess && x->a->s[b->sess - 1].late_pkts)
+			r->nunfixable++;
+	}
+}
+
+static int cmp_time(const void *x, const void *y)
+{
+	sw_time_t a = *(const sw_time_t *)x, b = *(const sw_time_t *)y;
+	return (a > b) - (a < b);
+}
+
+/* Peak concurrency and session-seconds from the starts and ends (ends first on ties). */
+static void occupancy(struct an_run *r)
+{
+	size_t i = 0, j = 0;
+	uint32_t cur = 0;
+	double ss = 0;
+
+	for (size_t k = 0; k < r->nocc; k++)
+		ss += sec(r->ends[k] - r->starts[k]);
+	r->sess_seconds = ss;
+	qsort(r->starts, r->nocc, sizeof(*r->starts), cmp_time);
+	qsort(r->ends, r->nocc, sizeof(*r->ends), cmp_time);
+	r->peak = 0;
+	while (i < r->nocc) {
+		if (j < r->nocc && r->ends[j] <= r->starts[i]) {
+			cur--;
+			j++;
+		} else {
+			cur++;
+			i++;
+			if (cur > r->peak)
+				r->peak = cur;
+		}
+	}
+}
+
+void an_run_free(struct an_run *r)
+{
+	free(r->broken);
+	free(r->starts);
+	free(r->ends);
+	r->broken = NULL;
+	r->starts = r->ends = NULL;
+	r->nbroken = r->nocc = r->capbroken = r->capocc = 0;
+}
+
+int an_replay(struct an *a, struct an_run *r)
+{
+	struct sw_engine *e;
+	struct run_ctx x = {.a = a, .r = r};
+	int rc = sw_engine_create(&e, &r->conf);
+
+	if (rc < 0)
+		return rc;
+	r->refused_of = calloc(a->ns ? a->ns : 1, sizeof(*r->refused_of));
+	if (!r->refused_of) {
+		sw_engine_destroy(e);
+		return -ENOMEM;
+	}
+	sw_engine_on_end(e, run_on_end, &x);
+	for (size_t i = 0; i < a->nfr; i++) {
+		struct sw_verdict v = sw_engine_packet(e, a->buf + a->fr[i].off, a->fr[i].caplen,
+						       a->link, a->fr[i].ts);
+		if (v.action == SW_DROP && v.reason == SW_DROP_RESOURCES)
+			note_refused(&x, i);
+	}
+	for (uint32_t cur = 0;;) {
+		sw_engine_walk(e, &cur, 4096, note_expiry, &x);
+		if (!cur || x.oom)
+			break;
+	}
+	x.flushing = 1;
+	sw_engine_flush(e, SW_END_END_OF_CAPTURE);
+	sw_engine_destroy(e);
+	free(x.exp_start);
+	free(x.exp_at);
+	free(r->refused_of);
+	r->refused_of = NULL;
+	if (x.oom)
+		r->oom = 1;
+	r->splits = 0;
+	for (int p = 1; p < 4; p++)
+		if (r->created_proto[p] > a->created_proto[p])
+			r->splits += (int64_t)(r->created_proto[p] - a->created_proto[p]);
+	occupancy(r);
+	return r->oom ? -ENOMEM : 0;
+}
+
+/* Replay with conf; only the counts are kept. */
+int an_replay_counts(struct an *a, const struct sw_conf *c, int64_t *broken, int64_t *splits)
+{
+	struct an_run r;
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	r.conf = *c;
+	rc = an_replay(a, &r);
+	*broken = (int64_t)(r.nbroken - r.nunfixable);
+	*splits = r.splits;
+	an_run_free(&r);
+	return rc;
+}
+
+/* ---- settings ----------------------------------------------------------------------------- */
+
+static void base_model(const struct an *a, struct sw_conf *c, int mode)
+{
+	*c = a->cur;
+	for (int t = 0; t < SW_TO_MAX; t++)
+		c->timeout[t] = sw_timeout_info[t].def;
+	c->half_close_mode = (uint8_t)mode;
+}
+
+static int add_run(struct an *a, const char *name, const struct sw_conf *c, char *err,
+		   size_t errlen)
+{
+	void *p = realloc(a->runs, (a->nruns + 1) * sizeof(*a->runs));
+	struct an_run *r;
+	int rc;
+
+	if (!p) {
+		snprintf(err, errlen, "out of memory replaying under setting %s", name);
+		return -ENOMEM;
+	}
+	a->runs = p;
+	r = &a->runs[a->nruns++];
+	memset(r, 0, sizeof(*r));
+	snprintf(r->name, sizeof(r->name), "%s", name);
+	r->conf = *c;
+	rc = an_replay(a, r);
+	if (rc < 0)
+		snprintf(err, errlen, "replaying under setting %s: %s", name, strerror(-rc));
+	return rc;
+}
+
+int an_parse_whatif(const struct sw_conf *cur, const char *spec, struct sw_conf *out, char *err,
+		    size_t errlen)
+{
+	char buf[512], *save = NULL;
+
+	*out = *cur;
+	if (strlen(spec) >= sizeof(buf)) {
+		snprintf(err, errlen, "too long (%zu bytes, at most %zu)", strlen(spec), sizeof(buf) - 1);
+		return -EINVAL;
+	}
+	strcpy(buf, spec);
+	for (char *kv = strtok_r(buf, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+		while (*kv == ' ')
+			kv++;
+		if (!*kv)
+			continue;
+		if (sw_conf_apply_kv(out, kv, err, errlen) < 0)
+			return -EINVAL;
+	}
+	return sw_conf_validate(out, err, errlen) < 0 ? -EINVAL : 0;
+}
+
+int an_cost(struct an *a, char *const *names, const struct sw_conf *confs, size_t n, char *err,
+	    size_t errlen)
+{
+	static const char *mname[3] = {"recommended-tcpwait", "recommended-fixed", "recommended-idle"};
+	struct sw_conf c;
+	double t = an_now();
+	int rc;
+
+	if ((rc = add_run(a, "current", &a->cur, err, errlen)) < 0)
+		return rc;
+	for (int m = 0; m < 3; m++) {
+		if (a->rec_refused[m])
+			continue; /* no recommendation: the table could not hold the capture */
+		an_rec_conf(a, m, &c);
+		if ((rc = add_run(a, mname[m], &c, err, errlen)) < 0)
+			return rc;
+	}
+	/* PAN-OS >= 6.1: the table's defaults, half-close fixed. */
+	base_model(a, &c, SW_HC_FIXED);
+	if ((rc = add_run(a, "pan-os", &c, err, errlen)) < 0)
+		return rc;
+	/* PAN-OS <= 6.0: defaults, legacy tcpwait 30. */
+	base_model(a, &c, SW_HC_TCPWAIT);
+	if ((rc = add_run(a, "pan-os-6.0", &c, err, errlen)) < 0)
+		return rc;
+	/* Linux nf_conntrack defaults (docs/analyze.md has the mapping). */
+	base_model(a, &c, SW_HC_IDLE);
+	c.timeout[SW_TO_TCPINIT] = 60;      /* syn_sent 120, beyond the range: 60 */
+	c.timeout[SW_TO_TCPHANDSHAKE] = 60; /* syn_recv 60 */
+	c.timeout[SW_TO_TCP] = 432000;      /* established */
+	c.timeout[SW_TO_TCP_HALF_CLOSED] = 60; /* close_wait 60 (fin_wait 120 until the FIN is ACKed) */
+	c.timeout[SW_TO_TCP_TIME_WAIT] = 60;   /* last_ack 30 + time_wait 120, capped by close_wait */
+	c.timeout[SW_TO_TCP_UNVERIFIED_RST] = 10; /* close 10 */
+	c.timeout[SW_TO_UDP] = 30;          /* udp_timeout (stream 120) */
+	c.timeout[SW_TO_ICMP] = 30;
+	c.timeout[SW_TO_DEFAULT] = 600;     /* generic */
+	if ((rc = add_run(a, "linux-conntrack", &c, err, errlen)) < 0)
+		return rc;
+	/* OpenBSD pf defaults. */
+	base_model(a, &c, SW_HC_IDLE);
+	c.timeout[SW_TO_TCPINIT] = 60;       /* tcp.first 120, beyond the range: 60 */
+	c.timeout[SW_TO_TCPHANDSHAKE] = 30;  /* tcp.opening */
+	c.timeout[SW_TO_TCP] = 86400;        /* tcp.established */
+	c.timeout[SW_TO_TCP_HALF_CLOSED] = 900; /* tcp.closing, idle */
+	c.timeout[SW_TO_TCP_TIME_WAIT] = 90; /* tcp.closed (tcp.finwait 45 before the FINs are ACKed) */
+	c.timeout[SW_TO_TCP_UNVERIFIED_RST] = 90;
+	c.timeout[SW_TO_UDP] = 60;           /* udp.multiple */
+	c.timeout[SW_TO_ICMP] = 10;          /* icmp.error (after the reply) */
+	c.timeout[SW_TO_DEFAULT] = 60;       /* other.multiple */
+	if ((rc = add_run(a, "openbsd-pf", &c, err, errlen)) < 0)
+		return rc;
+	for (size_t i = 0; i < n; i++)
+		if ((rc = add_run(a, names[i], &confs[i], err, errlen)) < 0)
+			return rc;
+	a->t_cost = an_now() - t;
+	return 0;
+}
+

@@ -1,0 +1,97 @@
+/*
+ * load.c - the first stage: the capture once into memory, one buffer for
+ * every frame's bytes and an index of frames, so that every later replay
+ * walks memory instead of the file.  Also the analysis' life cycle.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "analyze/an-int.h"
+#include "io/capture.h"
+
+double an_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+struct an *an_create(const char *path, const struct sw_conf *cur)
+{
+	struct an *a = calloc(1, sizeof(*a));
+
+	if (!a)
+		return NULL;
+	a->path = path;
+	a->cur = *cur;
+	return a;
+}
+
+void an_destroy(struct an *a)
+{
+	if (!a)
+		return;
+	for (size_t i = 0; i < a->nruns; i++)
+		an_run_free(&a->runs[i]);
+	free(a->runs);
+	free(a->s);
+	free(a->idmap);
+	free(a->kbucket);
+	free(a->fr);
+	free(a->buf);
+	free(a);
+}
+
+int an_load(struct an *a, char *err, size_t errlen)
+{
+	struct sw_capture *cap;
+	const uint8_t *data;
+	uint32_t caplen, wirelen;
+	sw_time_t ts;
+	double t = an_now();
+	int n, rc;
+
+	if ((rc = sw_capture_open(&cap, a->path, "", err, errlen)) < 0)
+		return rc;
+	a->link = sw_capture_linktype(cap);
+	while ((n = sw_capture_next(cap, &data, &caplen, &wirelen, &ts, err, errlen)) > 0) {
+		if (a->nfr == a->capfr) {
+			size_t c = a->capfr ? a->capfr * 2 : 4096;
+			void *p = realloc(a->fr, c * sizeof(*a->fr));
+			if (!p)
+				goto oom;
+			a->fr = p;
+			a->capfr = c;
+		}
+		if (a->blen + caplen > a->bcap) {
+			size_t c = a->bcap ? a->bcap : 1 << 20;
+			while (c < a->blen + caplen)
+				c *= 2;
+			void *p = realloc(a->buf, c);
+			if (!p)
+				goto oom;
+			a->buf = p;
+			a->bcap = c;
+		}
+		memcpy(a->buf + a->blen, data, caplen);
+		a->fr[a->nfr].ts = ts;
+		a->fr[a->nfr].caplen = caplen;
+		a->fr[a->nfr].off = a->blen;
+		a->blen += caplen;
+		if (a->nfr == 0 || ts < a->t0)
+			a->t0 = ts;
+		if (a->nfr == 0 || ts > a->t1)
+			a->t1 = ts;
+		a->nfr++;
+	}
+	sw_capture_close(cap);
+	a->t_load = an_now() - t;
+	return n < 0 ? 1 : 0;
+oom:
+	sw_capture_close(cap);
+	snprintf(err, errlen, "%s: out of memory loading the capture", a->path);
+	return -ENOMEM;
+}
+

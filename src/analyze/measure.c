@@ -1,0 +1,375 @@
+/*
+ * measure.c - the second stage: one pass through an engine whose timers
+ * never fire (every timeout at its maximum, half-close-mode idle).  Per
+ * packet, the verdict names the session, and a side table per session keeps
+ * its timing facts by phase (establishing, established, half-closed,
+ * closed), reading the engine's own view of the phase from its timer in
+ * force.  A new connection's SYN on a live tuple splits the facts there.
+ * Also the index of the measured sessions by flow that the replays use to
+ * name the session a broken one was.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyze/an-int.h"
+#include "app/report.h"
+#include "statewall/pkt.h"
+
+/* ---- keys: the measured sessions by flow, for the replays ------------------------- */
+
+uint32_t an_key_hash(unsigned proto, const struct sw_addr *a, uint16_t pa,
+			 const struct sw_addr *b, uint16_t pb)
+{
+	uint64_t h = 1469598103934665603ULL;
+	const unsigned char *x, *y;
+	uint16_t px, py;
+	int sw = memcmp(a, b, sizeof(*a));
+
+	if (sw > 0 || (sw == 0 && pa > pb)) {
+		x = b->b; y = a->b; px = pb; py = pa;
+	} else {
+		x = a->b; y = b->b; px = pa; py = pb;
+	}
+	for (int i = 0; i < 16; i++)
+		h = (h ^ x[i]) * 1099511628211ULL;
+	for (int i = 0; i < 16; i++)
+		h = (h ^ y[i]) * 1099511628211ULL;
+	h = (h ^ px) * 1099511628211ULL;
+	h = (h ^ py) * 1099511628211ULL;
+	h = (h ^ proto) * 1099511628211ULL;
+	return (uint32_t)(h ^ (h >> 32));
+}
+
+static int same_flow(const struct an_sess *s, const struct sw_sess_info *si)
+{
+	if (s->proto != si->proto)
+		return 0;
+	if (!memcmp(&s->orig_h, &si->orig_h, sizeof(s->orig_h)) &&
+	    !memcmp(&s->resp_h, &si->resp_h, sizeof(s->resp_h)) && s->orig_p == si->orig_p &&
+	    s->resp_p == si->resp_p)
+		return 1;
+	return !memcmp(&s->orig_h, &si->resp_h, sizeof(s->orig_h)) &&
+	       !memcmp(&s->resp_h, &si->orig_h, sizeof(s->resp_h)) && s->orig_p == si->resp_p &&
+	       s->resp_p == si->orig_p;
+}
+
+static int build_keys(struct an *a)
+{
+	a->nkb = 1024;
+	while (a->nkb < a->ns * 2)
+		a->nkb *= 2;
+	a->kbucket = calloc(a->nkb, sizeof(*a->kbucket));
+	if (!a->kbucket)
+		return -1;
+	for (size_t i = 0; i < a->ns; i++) {
+		uint32_t b = a->s[i].khash & (uint32_t)(a->nkb - 1);
+		a->s[i].prev_key = a->kbucket[b];
+		a->kbucket[b] = (uint32_t)i + 1;
+	}
+	return 0;
+}
+
+/* The measured session a replayed one corresponds to: same flow, started in its span. */
+uint32_t an_find_sess(const struct an *a, const struct sw_sess_info *si)
+{
+	uint32_t h = an_key_hash(si->proto, &si->orig_h, si->orig_p, &si->resp_h, si->resp_p);
+	uint32_t best = 0;
+
+	if (!a->kbucket)
+		return 0;
+	for (uint32_t i = a->kbucket[h & (uint32_t)(a->nkb - 1)]; i; i = a->s[i - 1].prev_key) {
+		const struct an_sess *s = &a->s[i - 1];
+		if (s->khash != h || !same_flow(s, si))
+			continue;
+		if (s->start <= si->start + NS / 500) {
+			if (!best || a->s[best - 1].start < s->start)
+				best = i;
+		}
+	}
+	return best;
+}
+
+uint32_t an_find_flow(const struct an *a, const struct sw_flow *f, sw_time_t at)
+{
+	struct sw_sess_info si;
+
+	memset(&si, 0, sizeof(si));
+	si.proto = f->proto;
+	si.orig_h = f->src;
+	si.orig_p = f->sport;
+	si.resp_h = f->dst;
+	si.resp_p = f->dport;
+	si.start = at;
+	return an_find_sess(a, &si);
+}
+
+uint32_t an_table_for_capture(const struct an *a)
+{
+	struct sw_setting_info si;
+	uint32_t max = 100000000;
+
+	if (sw_conf_setting((unsigned)sw_conf_setting_find("max-sessions"), &si) == 0)
+		max = si.max;
+	if (a->nfr < 1)
+		return 1;
+	return a->nfr > max ? max : (uint32_t)a->nfr;
+}
+
+/* ---- measuring ------------------------------------------------------------------ */
+
+static void facts_on_end(void *ctx, const struct sw_sess_info *si)
+{
+	struct an *a = ctx;
+	uint32_t pick = 0;
+
+	if (si->id >= a->nidmap)
+		return;
+	for (uint32_t i = a->idmap[si->id]; i; i = a->s[i - 1].prev_id)
+		if (!a->s[i - 1].ended)
+			pick = i;
+	if (!pick)
+		return;
+	struct an_sess *s = &a->s[pick - 1];
+	s->ended = 1;
+	s->end_reason = si->end_reason;
+	s->end_timer = si->timer;
+	s->late_pkts = si->late_pkts;
+}
+
+static void max_to(int64_t *v, int64_t x)
+{
+	if (x > *v)
+		*v = x;
+}
+
+static struct an_sess *new_sess(struct an *a, struct sw_engine *e, uint32_t id, sw_time_t ts,
+				const struct sw_pkt *p, int parsed)
+{
+	struct sw_sess_info si;
+	struct an_sess *s;
+
+	if (a->ns == a->caps) {
+		size_t c = a->caps ? a->caps * 2 : 1024;
+		void *q = realloc(a->s, c * sizeof(*a->s));
+		if (!q)
+			return NULL;
+		a->s = q;
+		a->caps = c;
+	}
+	if (id >= a->nidmap) {
+		size_t c = a->nidmap ? a->nidmap : 4096;
+		while (c <= id)
+			c *= 2;
+		uint32_t *q = realloc(a->idmap, c * sizeof(*q));
+		if (!q)
+			return NULL;
+		memset(q + a->nidmap, 0, (c - a->nidmap) * sizeof(*q));
+		a->idmap = q;
+		a->nidmap = c;
+	}
+	s = &a->s[a->ns];
+	memset(s, 0, sizeof(*s));
+	s->id = id;
+	s->prev_id = a->idmap[id];
+	a->idmap[id] = (uint32_t)++a->ns;
+	s->start = s->last = s->last_acc = ts;
+	s->fin1_dir = -1;
+	s->end_timer = SW_TO_MAX;
+	s->gap_estab = s->req_init = s->req_hs = s->gap_est = s->gap_hc = -1;
+	s->gap_closed = s->req_urst = s->gap_other = s->open_gap = -1;
+	if (sw_engine_session(e, id, &si) == 0) {
+		s->proto = si.proto;
+		s->picked_up = si.picked_up;
+		s->orig_h = si.orig_h;
+		s->resp_h = si.resp_h;
+		s->orig_p = si.orig_p;
+		s->resp_p = si.resp_p;
+		sw_flow_str(&si, s->flow, sizeof(s->flow));
+		s->origin = si.expires - NS / 1000 -
+			    (sw_time_t)sw_engine_conf(e)->timeout[si.timer < SW_TO_MAX ? si.timer : 0] * NS;
+		if (si.proto == 6) {
+			s->phase = si.timer == SW_TO_TCPINIT ? PH_INIT : PH_EST;
+			if (s->phase == PH_INIT)
+				s->origin = ts;
+		} else {
+			s->phase = PH_OTHER;
+		}
+	}
+	if (parsed && s->proto == 6 && (p->th_flags & (SW_TH_SYN | SW_TH_ACK)) == SW_TH_SYN) {
+		s->isn = p->seq;
+		s->has_isn = 1;
+	}
+	s->khash = an_key_hash(s->proto, &s->orig_h, s->orig_p, &s->resp_h, s->resp_p);
+	a->created_proto[proto_slot(s->proto)]++;
+	return s;
+}
+
+static int phase_of(const struct sw_sess_info *si)
+{
+	switch (si->timer) {
+	case SW_TO_TCPINIT: return PH_INIT;
+	case SW_TO_TCPHANDSHAKE: return PH_HS;
+	case SW_TO_TCP_HALF_CLOSED: return PH_HC;
+	case SW_TO_TCP_TIME_WAIT: return PH_CLOSED;
+	case SW_TO_TCP_UNVERIFIED_RST: return PH_URST;
+	default: return PH_EST;
+	}
+}
+
+/* A TCP packet of session s (verdict v) at ts: facts first, then the engine's new phase. */
+static void tcp_packet(struct an *a, struct sw_engine *e, struct an_sess *s, const struct sw_pkt *p,
+		       struct sw_verdict v, sw_time_t ts)
+{
+	uint8_t fl = p->th_flags;
+	int pure_syn = (fl & (SW_TH_SYN | SW_TH_ACK | SW_TH_RST)) == SW_TH_SYN;
+	int64_t gap = ts - s->last_acc;
+
+	(void)a;
+	s->pkts++;
+	if (pure_syn)
+		return; /* never late: after the session's end it starts a new one */
+	switch (s->phase) {
+	case PH_INIT:
+		max_to(&s->req_init, ts - s->origin);
+		max_to(&s->gap_estab, gap);
+		break;
+	case PH_HS:
+		max_to(&s->req_hs, ts - s->origin);
+		max_to(&s->gap_estab, gap);
+		break;
+	case PH_EST: max_to(&s->gap_est, gap); break;
+	case PH_HC: max_to(&s->gap_hc, gap); break;
+	case PH_CLOSED: max_to(&s->gap_closed, gap); break;
+	case PH_URST: max_to(&s->req_urst, ts - s->origin); break;
+	default: break;
+	}
+	s->last = ts;
+	if (s->fin1 && v.dir != (uint8_t)s->fin1_dir) {
+		s->open_pkts++;
+		s->open_bytes += p->payload;
+		if (p->payload)
+			s->open_last = ts;
+		max_to(&s->open_gap, ts - s->open_prev);
+		s->open_prev = ts;
+	}
+	if (v.action != SW_PASS)
+		return;
+	s->last_acc = ts;
+	if ((fl & (SW_TH_SYN | SW_TH_FIN | SW_TH_RST)) || s->phase == PH_INIT || s->phase == PH_HS ||
+	    s->phase == PH_URST) {
+		struct sw_sess_info si;
+		if (sw_engine_session(e, v.sess, &si) < 0)
+			return;
+		s->phase = (uint8_t)phase_of(&si);
+		if (si.timer_fixed && si.timer < SW_TO_MAX)
+			s->origin = si.expires - NS / 1000 -
+				    (sw_time_t)sw_engine_conf(e)->timeout[si.timer] * NS;
+		if (!s->fin1 && si.half_closed_at) {
+			s->fin1 = ts;
+			s->fin1_dir = (int8_t)v.dir;
+			s->open_prev = ts;
+		}
+		if (!s->close_at &&
+		    (si.state[0] == SW_TCPS_RESET || si.state[1] == SW_TCPS_RESET ||
+		     (si.state[0] >= SW_TCPS_FIN_SENT && si.state[1] >= SW_TCPS_FIN_SENT))) {
+			s->close_at = ts;
+			s->close_rst = si.state[0] == SW_TCPS_RESET || si.state[1] == SW_TCPS_RESET;
+			s->phase = PH_CLOSED;
+		}
+	}
+}
+
+static int feed_facts(struct an *a, struct sw_engine *e, const uint8_t *data, uint32_t caplen,
+		      sw_time_t ts, int again)
+{
+	struct sw_pkt p;
+	struct sw_stats st;
+	uint64_t before;
+	struct sw_verdict v;
+	struct an_sess *s;
+	int parsed;
+
+	sw_engine_stats(e, &st);
+	before = st.ctr[SW_CTR_SESS_CREATED];
+	v = sw_engine_packet(e, data, caplen, a->link, ts);
+	if (v.sess == 0)
+		return 0;
+	parsed = sw_pkt_parse(&p, data, caplen, a->link, 0) == SW_DROP_NONE;
+	if (!parsed || (p.pflags & (SW_PF_ICMP_ERR | SW_PF_FRAG_LATER)))
+		return 0;
+	sw_engine_stats(e, &st);
+	if (st.ctr[SW_CTR_SESS_CREATED] != before || v.sess >= a->nidmap || !a->idmap[v.sess]) {
+		if (!new_sess(a, e, v.sess, ts, &p, parsed))
+			return -1;
+		a->s[a->ns - 1].pkts = 1;
+		return 0;
+	}
+	s = &a->s[a->idmap[v.sess] - 1];
+	if (s->proto == 6 && p.flow.proto == 6) {
+		int pure_syn = (p.th_flags & (SW_TH_SYN | SW_TH_ACK | SW_TH_RST)) == SW_TH_SYN;
+		if (pure_syn && v.action == SW_DROP && !again &&
+		    (v.dir == 1 || !s->has_isn || p.seq != s->isn)) {
+			/*
+			 * A new connection's SYN on the tuple of a live one: with any
+			 * realistic timer the old session would be gone by now, so the
+			 * facts split here (the old session ends "split").
+			 */
+			s->split = 1;
+			sw_engine_clear(e, v.sess);
+			return feed_facts(a, e, data, caplen, ts, 1);
+		}
+		tcp_packet(a, e, s, &p, v, ts);
+	} else if (p.flow.proto == s->proto) {
+		s->pkts++;
+		if (v.action == SW_PASS) {
+			max_to(&s->gap_other, ts - s->last_acc);
+			s->last_acc = ts;
+		}
+		s->last = ts;
+	}
+	return 0;
+}
+
+int an_measure(struct an *a, char *err, size_t errlen)
+{
+	struct sw_conf c = a->cur;
+	struct sw_engine *e;
+	double t0 = an_now();
+	int rc;
+
+	c.half_close_mode = SW_HC_IDLE;
+	for (int t = 0; t < SW_TO_MAX; t++)
+		c.timeout[t] = sw_timeout_info[t].max;
+	c.tombstone_ttl = 86400;
+	/*
+	 * A table that holds every session of the capture, whatever max-sessions
+	 * says: the facts are about timing; what a full table refuses, each
+	 * setting's replay counts (cost.c).
+	 */
+	c.max_sessions = an_table_for_capture(a);
+	rc = sw_engine_create(&e, &c);
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot create the engine: %s", strerror(-rc));
+		return rc;
+	}
+	sw_engine_on_end(e, facts_on_end, a);
+	for (size_t i = 0; i < a->nfr; i++)
+		if (feed_facts(a, e, a->buf + a->fr[i].off, a->fr[i].caplen, a->fr[i].ts, 0) < 0) {
+			sw_engine_destroy(e);
+			snprintf(err, errlen, "out of memory measuring sessions");
+			return -ENOMEM;
+		}
+	sw_engine_flush(e, SW_END_END_OF_CAPTURE);
+	sw_engine_destroy(e);
+	for (size_t i = 0; i < a->ns; i++)
+		if (a->s[i].late_pkts)
+			a->unfixable++;
+	if (build_keys(a) < 0) {
+		snprintf(err, errlen, "out of memory indexing sessions");
+		return -ENOMEM;
+	}
+	a->t_facts = an_now() - t0;
+	return 0;
+}
+

@@ -1,0 +1,484 @@
+/*
+ * output.c - the last stage: the analysis as tables for a terminal or as one
+ * JSON document (docs/analyze.md describes both).
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyze/an-int.h"
+#include "app/report.h"
+
+static void print_secs(FILE *f, int64_t ns)
+{
+	if (ns < 0)
+		fputs("null", f);
+	else
+		fprintf(f, "%.6f", sec(ns));
+}
+
+static double rel(const struct an *a, sw_time_t t)
+{
+	return sec(t - a->t0);
+}
+
+static void text_facts(FILE *f, const struct an *a)
+{
+	static const struct {
+		const char *what;
+		int mode, t;
+	} rows[] = {
+		{"SYN -> SYN-ACK (and anything before it)", SW_HC_IDLE, SW_TO_TCPINIT},
+		{"SYN-ACK -> handshake complete", SW_HC_IDLE, SW_TO_TCPHANDSHAKE},
+		{"idle gap while established", SW_HC_IDLE, SW_TO_TCP},
+		{"first FIN (or RST) -> last packet", SW_HC_TCPWAIT, SW_TO_TCPWAIT},
+		{"first FIN -> last packet", SW_HC_FIXED, SW_TO_TCP_HALF_CLOSED},
+		{"idle gap while half-closed", SW_HC_IDLE, SW_TO_TCP_HALF_CLOSED},
+		{"both FINs or RST -> last packet", SW_HC_IDLE, SW_TO_TCP_TIME_WAIT},
+		{"unverified RST -> the packet that settled it", SW_HC_IDLE, SW_TO_TCP_UNVERIFIED_RST},
+		{"UDP idle gap", SW_HC_IDLE, SW_TO_UDP},
+		{"ICMP idle gap", SW_HC_IDLE, SW_TO_ICMP},
+		{"other protocols: idle gap", SW_HC_IDLE, SW_TO_DEFAULT},
+	};
+	uint64_t hc = 0, closed = 0;
+	int64_t gclosed = -1, gestab = -1;
+	uint32_t wclosed = 0, westab = 0;
+
+	for (size_t i = 0; i < a->ns; i++) {
+		if (a->s[i].fin1)
+			hc++;
+		if (a->s[i].close_at)
+			closed++;
+		if (!a->s[i].late_pkts && a->s[i].gap_closed > gclosed) {
+			gclosed = a->s[i].gap_closed;
+			wclosed = (uint32_t)i + 1;
+		}
+		if (!a->s[i].late_pkts && a->s[i].gap_estab > gestab) {
+			gestab = a->s[i].gap_estab;
+			westab = (uint32_t)i + 1;
+		}
+	}
+	fprintf(f, "Timing facts (longest over all sessions)\n");
+	fprintf(f, "  %-46s %12s  %-22s %s\n", "fact", "seconds", "timer it needs", "session");
+	for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+		const struct an_rec *x = &a->rec[rows[r].mode][rows[r].t];
+		char tn[40];
+		snprintf(tn, sizeof(tn), "%s%s", sw_timeout_name((unsigned)rows[r].t),
+			 rows[r].t == SW_TO_TCP_HALF_CLOSED ? (rows[r].mode == SW_HC_FIXED ? " (fixed)" : " (idle)") : "");
+		if (x->need < 0)
+			fprintf(f, "  %-46s %12s  %-22s\n", rows[r].what, "-", tn + 8);
+		else
+			fprintf(f, "  %-46s %12.6f  %-22s #%u %s\n", rows[r].what, sec(x->need), tn + 8,
+				a->s[x->who - 1].id, a->s[x->who - 1].flow);
+	}
+	if (gestab >= 0)
+		fprintf(f, "  %-46s %12.6f  %-22s #%u %s\n", "idle gap while establishing", sec(gestab),
+			"(fixed timers above)", a->s[westab - 1].id, a->s[westab - 1].flow);
+	if (gclosed >= 0)
+		fprintf(f, "  %-46s %12.6f  %-22s #%u %s\n", "idle gap after both FINs / RST", sec(gclosed),
+			"(time-wait is fixed)", a->s[wclosed - 1].id, a->s[wclosed - 1].flow);
+	fprintf(f, "  %llu half-closed sessions, %llu closed by both FINs or an RST\n",
+		(unsigned long long)hc, (unsigned long long)closed);
+	if (a->unfixable)
+		fprintf(f, "  %llu sessions have packets after their end even with every timer at its "
+			   "maximum: no setting in range keeps them (listed as \"unfixable\")\n",
+			(unsigned long long)a->unfixable);
+}
+
+static int cmp_hc(const void *x, const void *y, void *ctx)
+{
+	const struct an *a = ctx;
+	const struct an_sess *s = &a->s[*(const uint32_t *)x], *t = &a->s[*(const uint32_t *)y];
+	int64_t u = s->last - s->fin1, v = t->last - t->fin1;
+	return (u < v) - (u > v);
+}
+
+static void text_halfclosed(FILE *f, const struct an *a, size_t top)
+{
+	uint32_t *ix = malloc(a->ns * sizeof(*ix) + 1);
+	size_t n = 0;
+
+	if (!ix)
+		return;
+	for (size_t i = 0; i < a->ns; i++)
+		if (a->s[i].fin1)
+			ix[n++] = (uint32_t)i;
+	qsort_r(ix, n, sizeof(*ix), cmp_hc, (void *)a);
+	if (n) {
+		fprintf(f, "\nHalf-closed sessions (%zu), longest first%s\n", n,
+			n > top ? " (the first ones; --json has all)" : "");
+		fprintf(f, "  %-6s %-50s %-10s %10s %10s %10s %10s %10s\n", "id", "flow", "FIN by",
+			"FIN at", "open sent", "open last", "hc gap", "FIN->last");
+		fprintf(f, "  %-6s %-50s %-10s %10s %10s %10s %10s %10s\n", "", "", "",
+			"s (capture)", "pkts", "data +s", "s", "s");
+	}
+	for (size_t k = 0; k < n && k < top; k++) {
+		const struct an_sess *s = &a->s[ix[k]];
+		char ol[24];
+		if (s->open_last)
+			snprintf(ol, sizeof(ol), "%.3f", sec(s->open_last - s->fin1));
+		else
+			snprintf(ol, sizeof(ol), "-");
+		fprintf(f, "  #%-5u %-50s %-10s %10.3f %10llu %10s %10.3f %10.3f\n", s->id, s->flow,
+			s->fin1_dir == 0 ? "originator" : "responder", rel(a, s->fin1),
+			(unsigned long long)s->open_pkts, ol, s->gap_hc < 0 ? 0 : sec(s->gap_hc),
+			sec(s->last - s->fin1));
+	}
+	free(ix);
+}
+
+static void text_broken(FILE *f, const struct an *a, const struct an_run *r, size_t top)
+{
+	fprintf(f, "\nSessions the current configuration (half-close-mode %s) breaks: %zu",
+		mode_name(r->conf.half_close_mode), r->nbroken);
+	if (r->nrefused)
+		fprintf(f, ", %zu of them refused: the session table (max-sessions %u) was full",
+			r->nrefused, r->conf.max_sessions);
+	fputc('\n', f);
+	for (size_t i = 0; i < r->nbroken && i < top; i++) {
+		const struct an_broken *b = &r->broken[i];
+		const struct an_sess *s = b->sess ? &a->s[b->sess - 1] : NULL;
+		if (b->refused) {
+			fprintf(f, "  %s: %s (table full) at %.3f s, %llu packet%s dropped\n", b->flow,
+				sw_end_name(b->end_reason), rel(a, b->start),
+				(unsigned long long)b->late_pkts, b->late_pkts == 1 ? "" : "s");
+			continue;
+		}
+		fprintf(f, "  %s: %s%s%s after %.3f s, then %llu late packet%s", b->flow,
+			sw_end_name(b->end_reason), b->timer < SW_TO_MAX ? " by " : "",
+			b->timer < SW_TO_MAX ? sw_timeout_name(b->timer) : "", sec(b->end - b->start),
+			(unsigned long long)b->late_pkts, b->late_pkts == 1 ? "" : "s");
+		if (s && b->timer < SW_TO_MAX) {
+			int64_t need = an_sess_need(s, r->conf.half_close_mode, b->timer);
+			if (need >= 0)
+				fprintf(f, "; it needs %.3f s, has %u", sec(need), r->conf.timeout[b->timer]);
+		}
+		if (s && s->late_pkts)
+			fputs(" (unfixable)", f);
+		fputc('\n', f);
+	}
+	if (r->nbroken > top)
+		fprintf(f, "  ... %zu more (--json lists all)\n", r->nbroken - top);
+}
+
+static void text_recommend(FILE *f, const struct an *a)
+{
+	fprintf(f, "\nRecommended: the smallest whole seconds that break no session of this capture,\n"
+		   "verified by replaying with them (and with each value minus one second)\n");
+	for (int m = 0; m < 3; m++) {
+		fprintf(f, "  half-close-mode %s: replay breaks %lld session%s, splits %lld (%d replay%s)",
+			mode_name(m), (long long)a->rec_broken[m], a->rec_broken[m] == 1 ? "" : "s",
+			(long long)a->rec_splits[m], a->rec_iters[m], a->rec_iters[m] == 1 ? "" : "s");
+		if (a->rec_unfixable[m])
+			fprintf(f, "; plus %lld unfixable", (long long)a->rec_unfixable[m]);
+		fputc('\n', f);
+		if (a->rec_refused[m]) {
+			fprintf(f, "    no recommendation: the session table (max-sessions %u) cannot hold this "
+				   "capture;\n    with these timers it refused %lld flow%s, and they need "
+				   "max-sessions %u or more\n",
+				a->cur.max_sessions, (long long)a->rec_refused[m],
+				a->rec_refused[m] == 1 ? "" : "s", a->rec_peak[m]);
+			continue;
+		}
+		fprintf(f, "    %-28s %12s %9s %12s  %s\n", "timer", "needed s", "set", "range",
+			"value - 1 s");
+		for (int t = 0; t < SW_TO_MAX; t++) {
+			const struct an_rec *r = &a->rec[m][t];
+			char need[24], range[32], minus[64], note[96] = "";
+			if (!an_relevant(m, t))
+				continue;
+			if (r->need < 0)
+				snprintf(need, sizeof(need), "-");
+			else
+				snprintf(need, sizeof(need), "%.6f", sec(r->need));
+			snprintf(range, sizeof(range), "%u-%u", sw_timeout_info[t].min, sw_timeout_info[t].max);
+			if (r->minus_broken >= 0)
+				snprintf(minus, sizeof(minus), "breaks %lld, splits %lld",
+					 (long long)r->minus_broken, (long long)r->minus_splits);
+			else if (r->need < 0)
+				snprintf(minus, sizeof(minus), "(no session uses it)");
+			else if (r->held)
+				snprintf(minus, sizeof(minus), "(held at time-wait)");
+			else
+				snprintf(minus, sizeof(minus), "(range minimum)");
+			if (r->beyond)
+				snprintf(note, sizeof(note), "  BEYOND RANGE: needs %.0f s > max %u",
+					 ceil(sec(r->need)), sw_timeout_info[t].max);
+			else if (r->raised)
+				snprintf(note, sizeof(note), "  raised from %u by replay", r->first);
+			else if (r->held && r->value > r->first)
+				snprintf(note, sizeof(note), "  raised to time-wait (time-wait <= half-closed)");
+			fprintf(f, "    %-28s %12s %9u %12s  %s%s\n", sw_timeout_name((unsigned)t), need,
+				r->value, range, minus, note);
+		}
+	}
+}
+
+static void conf_str(const struct sw_conf *c, char *buf, size_t len)
+{
+	size_t o = (size_t)snprintf(buf, len, "mode %s", mode_name(c->half_close_mode));
+	static const int ts[] = {SW_TO_TCPINIT, SW_TO_TCPHANDSHAKE, SW_TO_TCP, SW_TO_TCPWAIT,
+				 SW_TO_TCP_HALF_CLOSED, SW_TO_TCP_TIME_WAIT, SW_TO_UDP, SW_TO_ICMP};
+	static const char *sh[] = {"init", "hs", "tcp", "tcpwait", "hc", "tw", "udp", "icmp"};
+
+	for (size_t i = 0; i < sizeof(ts) / sizeof(ts[0]) && o < len; i++)
+		if (an_relevant(c->half_close_mode, ts[i]))
+			o += (size_t)snprintf(buf + o, len - o, " %s %u", sh[i], c->timeout[ts[i]]);
+}
+
+static void text_cost(FILE *f, const struct an *a)
+{
+	fprintf(f, "\nCost of each setting (replayed; a session occupies the table from its first packet\n"
+		   "until its timer runs out, after the capture if need be; \"in capture\" stops at its end)\n");
+	int w = 22;
+
+	for (size_t i = 0; i < a->nruns; i++)
+		if ((int)strlen(a->runs[i].name) > w)
+			w = (int)strlen(a->runs[i].name);
+	fprintf(f, "  %-*s %7s %7s %7s %8s %14s %14s %9s  %s\n", w, "setting", "broken", "unfix.",
+		"splits", "peak", "session-s", "in capture", "peak/max", "configuration");
+	for (size_t i = 0; i < a->nruns; i++) {
+		const struct an_run *r = &a->runs[i];
+		char cs[200];
+		conf_str(&r->conf, cs, sizeof(cs));
+		fprintf(f, "  %-*s %7zu %7zu %7lld %8u %14.1f %14.1f %8.4f%%  %s\n", w, r->name, r->nbroken,
+			r->nunfixable, (long long)r->splits, r->peak, r->sess_seconds, r->sess_seconds_capture,
+			100.0 * r->peak / (double)r->conf.max_sessions, cs);
+	}
+	for (size_t i = 0; i < a->nruns; i++)
+		if (a->runs[i].nrefused)
+			fprintf(f, "  %s: %zu of the broken were refused by the full table (max-sessions %u)\n",
+				a->runs[i].name, a->runs[i].nrefused, a->runs[i].conf.max_sessions);
+}
+
+static void json_conf(FILE *f, const struct sw_conf *c)
+{
+	fputs("{\"half-close-mode\":", f);
+	sw_json_str(f, mode_name(c->half_close_mode));
+	for (int t = 0; t < SW_TO_MAX; t++)
+		fprintf(f, ",\"%s\":%u", sw_timeout_name((unsigned)t), c->timeout[t]);
+	fprintf(f, ",\"max-sessions\":%u}", c->max_sessions);
+}
+
+static void json_sess(FILE *f, const struct an *a, const struct an_sess *s)
+{
+	char pb[8];
+
+	fprintf(f, "{\"id\":%u,\"flow\":", s->id);
+	sw_json_str(f, s->flow);
+	fputs(",\"proto\":", f);
+	sw_json_str(f, sw_proto_name(s->proto, pb, sizeof(pb)));
+	fprintf(f, ",\"start\":%.6f,\"last\":%.6f,\"duration\":%.6f,\"pkts\":%llu", rel(a, s->start),
+		rel(a, s->last), sec(s->last - s->start), (unsigned long long)s->pkts);
+	if (s->proto == 6) {
+		fprintf(f, ",\"picked_up\":%s,\"establishing\":{\"syn_to_synack\":",
+			s->picked_up ? "true" : "false");
+		print_secs(f, s->req_init);
+		fputs(",\"synack_to_established\":", f);
+		print_secs(f, s->req_hs);
+		fputs(",\"longest_gap\":", f);
+		print_secs(f, s->gap_estab);
+		fputs("},\"established\":{\"longest_gap\":", f);
+		print_secs(f, s->gap_est);
+		fputs("},\"half_closed\":", f);
+		if (s->fin1) {
+			fprintf(f, "{\"by\":\"%s\",\"at\":%.6f,\"open_side_pkts\":%llu,\"open_side_bytes\":%llu,"
+				   "\"open_side_last_data\":",
+				s->fin1_dir == 0 ? "originator" : "responder", rel(a, s->fin1),
+				(unsigned long long)s->open_pkts, (unsigned long long)s->open_bytes);
+			print_secs(f, s->open_last ? s->open_last - s->fin1 : -1);
+			fputs(",\"open_side_longest_gap\":", f);
+			print_secs(f, s->open_gap);
+			fputs(",\"longest_gap\":", f);
+			print_secs(f, s->gap_hc);
+			fputs(",\"fin_to_last\":", f);
+			print_secs(f, s->last - s->fin1);
+			fputc('}', f);
+		} else {
+			fputs("null", f);
+		}
+		fputs(",\"closed\":", f);
+		if (s->close_at) {
+			fprintf(f, "{\"by\":\"%s\",\"at\":%.6f,\"close_to_last\":", s->close_rst ? "rst" : "fin",
+				rel(a, s->close_at));
+			print_secs(f, s->last - s->close_at);
+			fputs(",\"longest_gap\":", f);
+			print_secs(f, s->gap_closed);
+			fputc('}', f);
+		} else {
+			fputs("null", f);
+		}
+		fputs(",\"unverified_rst\":", f);
+		print_secs(f, s->req_urst);
+		fputs(",\"tcpwait_span\":", f);
+		print_secs(f, an_sess_need(s, SW_HC_TCPWAIT, SW_TO_TCPWAIT));
+	} else {
+		fputs(",\"longest_gap\":", f);
+		print_secs(f, s->gap_other);
+	}
+	fputs(",\"end_reason\":", f);
+	sw_json_str(f, s->split ? "split-by-new-syn" : s->ended ? sw_end_name(s->end_reason) : "?");
+	fprintf(f, ",\"unfixable\":%s,\"late_pkts_at_max\":%llu}", s->late_pkts ? "true" : "false",
+		(unsigned long long)s->late_pkts);
+}
+
+static void json_out(FILE *f, const struct an *a)
+{
+	fputs("{\"capture\":{\"file\":", f);
+	sw_json_str(f, a->path);
+	fprintf(f, ",\"packets\":%zu,\"start\":", a->nfr);
+	sw_json_time(f, a->t0);
+	fprintf(f, ",\"duration\":%.6f,\"sessions\":%zu,\"sessions_by_proto\":{\"tcp\":%llu,"
+		   "\"udp\":%llu,\"icmp\":%llu,\"other\":%llu},\"unfixable\":%llu},",
+		sec(a->t1 - a->t0), a->ns, (unsigned long long)a->created_proto[0],
+		(unsigned long long)a->created_proto[1], (unsigned long long)a->created_proto[2],
+		(unsigned long long)a->created_proto[3], (unsigned long long)a->unfixable);
+	fputs("\"current\":", f);
+	json_conf(f, &a->cur);
+	fputs(",\"recommended\":{", f);
+	for (int m = 0; m < 3; m++) {
+		const char *sep = "";
+		fprintf(f, "%s\"%s\":", m ? "," : "", mode_name(m));
+		if (a->rec_refused[m]) {
+			fputs("null", f); /* the table could not hold the capture */
+			continue;
+		}
+		fputc('{', f);
+		for (int t = 0; t < SW_TO_MAX; t++)
+			if (an_relevant(m, t)) {
+				fprintf(f, "%s\"%s\":%u", sep, sw_timeout_name((unsigned)t), a->rec[m][t].value);
+				sep = ",";
+			}
+		fputc('}', f);
+	}
+	fputs("},\"verification\":{", f);
+	for (int m = 0; m < 3; m++) {
+		const char *sep = "";
+		fprintf(f, "%s\"%s\":{\"broken\":%lld,\"unfixable\":%lld,\"splits\":%lld,\"replays\":%d,"
+			   "\"refused\":%lld,\"needs_max_sessions\":",
+			m ? "," : "", mode_name(m), (long long)a->rec_broken[m],
+			(long long)a->rec_unfixable[m], (long long)a->rec_splits[m],
+			a->rec_iters[m], (long long)a->rec_refused[m]);
+		if (a->rec_refused[m])
+			fprintf(f, "%u", a->rec_peak[m]);
+		else
+			fputs("null", f);
+		fputs(",\"timers\":{", f);
+		for (int t = 0; t < SW_TO_MAX; t++) {
+			const struct an_rec *r = &a->rec[m][t];
+			if (!an_relevant(m, t))
+				continue;
+			fprintf(f, "%s\"%s\":{\"needed\":", sep, sw_timeout_name((unsigned)t));
+			print_secs(f, r->need);
+			fprintf(f, ",\"session\":");
+			if (r->who)
+				fprintf(f, "%u", a->s[r->who - 1].id);
+			else
+				fputs("null", f);
+			fprintf(f, ",\"from_facts\":%u,\"value\":%u,\"min\":%u,\"max\":%u,\"beyond_range\":%s,"
+				   "\"raised_by_replay\":%s,\"held_by_time_wait\":%s,\"minus_one_broken\":",
+				r->first, r->value, sw_timeout_info[t].min, sw_timeout_info[t].max,
+				r->beyond ? "true" : "false", r->raised ? "true" : "false",
+				r->held ? "true" : "false");
+			if (r->minus_broken >= 0)
+				fprintf(f, "%lld,\"minus_one_splits\":%lld}", (long long)r->minus_broken,
+					(long long)r->minus_splits);
+			else
+				fputs("null,\"minus_one_splits\":null}", f);
+			sep = ",";
+		}
+		fputs("}}", f);
+	}
+	fputs("},\"settings\":[", f);
+	for (size_t i = 0; i < a->nruns; i++) {
+		const struct an_run *r = &a->runs[i];
+		fprintf(f, "%s{\"name\":", i ? "," : "");
+		sw_json_str(f, r->name);
+		fputs(",\"config\":", f);
+		json_conf(f, &r->conf);
+		fprintf(f, ",\"broken\":%zu,\"unfixable\":%zu,\"refused\":%zu,\"splits\":%lld,"
+			   "\"sessions\":%llu,\"peak\":%u,"
+			   "\"session_seconds\":%.3f,\"session_seconds_in_capture\":%.3f,"
+			   "\"peak_share\":%.8f,\"broken_sessions\":[",
+			r->nbroken, r->nunfixable, r->nrefused, (long long)r->splits, (unsigned long long)r->created,
+			r->peak, r->sess_seconds, r->sess_seconds_capture, (double)r->peak / (double)r->conf.max_sessions);
+		for (size_t b = 0; b < r->nbroken; b++) {
+			const struct an_broken *x = &r->broken[b];
+			fprintf(f, "%s{\"flow\":", b ? "," : "");
+			sw_json_str(f, x->flow);
+			fputs(",\"session\":", f);
+			if (x->sess)
+				fprintf(f, "%u", a->s[x->sess - 1].id);
+			else
+				fputs("null", f);
+			fputs(",\"end_reason\":", f);
+			sw_json_str(f, sw_end_name(x->end_reason));
+			fputs(",\"timer\":", f);
+			if (x->timer < SW_TO_MAX)
+				sw_json_str(f, sw_timeout_name(x->timer));
+			else
+				fputs("null", f);
+			fprintf(f, ",\"start\":%.6f,\"end\":%.6f,\"late_pkts\":%llu,\"late_bytes\":%llu,"
+				   "\"unfixable\":%s,\"refused\":%s}",
+				rel(a, x->start), rel(a, x->end), (unsigned long long)x->late_pkts,
+				(unsigned long long)x->late_bytes,
+				x->sess && a->s[x->sess - 1].late_pkts ? "true" : "false",
+				x->refused ? "true" : "false");
+		}
+		fputs("]}", f);
+	}
+	fputs("],\"sessions\":[", f);
+	for (size_t i = 0; i < a->ns; i++) {
+		if (i)
+			fputc(',', f);
+		fputc('\n', f);
+		json_sess(f, a, &a->s[i]);
+	}
+	fprintf(f, "\n],\"timing\":{\"load\":%.3f,\"measure\":%.3f,\"recommend\":%.3f,\"cost\":%.3f}}\n",
+		a->t_load, a->t_facts, a->t_rec, a->t_cost);
+}
+
+
+/* The stream's status after writing: a short write (full disk, closed pipe) is an error. */
+static int stream_status(FILE *f)
+{
+	errno = 0;
+	if (fflush(f) != 0 || ferror(f))
+		return errno ? -errno : -EIO;
+	return 0;
+}
+
+int an_text(FILE *f, const struct an *a, size_t top)
+{
+	fprintf(f, "statewall analyze %s: %zu packets over %.3f s, %zu sessions (%llu tcp, %llu udp, "
+		   "%llu icmp, %llu other)\n\n",
+		a->path, a->nfr, sec(a->t1 - a->t0), a->ns, (unsigned long long)a->created_proto[0],
+		(unsigned long long)a->created_proto[1], (unsigned long long)a->created_proto[2],
+		(unsigned long long)a->created_proto[3]);
+	if (a->nruns && a->runs[0].nrefused)
+		fprintf(f, "The session table (max-sessions %u) cannot hold this capture: the current "
+			   "setting refused %zu flow%s\n(resources-unavailable).  They count as broken, and "
+			   "no recommendation is made where the table overflows.\n\n",
+			a->cur.max_sessions, a->runs[0].nrefused, a->runs[0].nrefused == 1 ? "" : "s");
+	text_facts(f, a);
+	text_halfclosed(f, a, top);
+	text_broken(f, a, &a->runs[0], top);
+	text_recommend(f, a);
+	text_cost(f, a);
+	return stream_status(f);
+}
+
+int an_json(FILE *f, const struct an *a)
+{
+	json_out(f, a);
+	return stream_status(f);
+}
+
+int an_timing(FILE *f, const struct an *a)
+{
+	fprintf(f, "statewall analyze: %zu packets, %zu sessions, %zu settings; load %.3f s, "
+		   "measure %.3f s, recommend %.3f s, cost %.3f s\n",
+		a->nfr, a->ns, a->nruns, a->t_load, a->t_facts, a->t_rec, a->t_cost);
+	return stream_status(f);
+}
