@@ -56,7 +56,7 @@ void ep_interfaces(struct req *r)
 }
 
 /* A value that may go into a command line as one word. */
-static int word_ok(const char *v, size_t max)
+int http_word_ok(const char *v, size_t max)
 {
 	size_t n = 0;
 
@@ -81,7 +81,7 @@ static const struct {
 	{"state", "state"},
 };
 
-static const char *filter_kw(const char *name)
+const char *http_filter_kw(const char *name)
 {
 	for (size_t i = 0; i < sizeof(filter_map) / sizeof(filter_map[0]); i++)
 		if (strcmp(filter_map[i].rest, name) == 0)
@@ -121,7 +121,7 @@ static enum MHD_Result list_arg(void *cls, enum MHD_ValueKind kind, const char *
 		}
 		return MHD_YES;
 	}
-	kw = filter_kw(key);
+	kw = http_filter_kw(key);
 	if (!kw) {
 		snprintf(q->err, sizeof(q->err),
 			 "unknown query parameter '%.64s' (known: source destination source_port "
@@ -130,7 +130,7 @@ static enum MHD_Result list_arg(void *cls, enum MHD_ValueKind kind, const char *
 		q->bad = 1;
 		return MHD_NO;
 	}
-	if (!word_ok(value, 64)) {
+	if (!http_word_ok(value, 64)) {
 		snprintf(q->err, sizeof(q->err), "%s: missing or malformed value", key);
 		q->bad = 1;
 		return MHD_NO;
@@ -298,11 +298,11 @@ void ep_sessions_clear(struct req *r)
 						     k, http_json_type_name(e));
 				goto out;
 			}
-			if (!word_ok(val, 64)) {
+			if (!http_word_ok(val, 64)) {
 				http_set_field_error(r, 400, k, "\"filter\".%s: malformed value", k);
 				goto out;
 			}
-			sw_buf_printf(&line, " %s %s", filter_kw(k), val);
+			sw_buf_printf(&line, " %s %s", http_filter_kw(k), val);
 		}
 		if (line.oom || !http_job_add(j, line.p, NULL, OP_NORMAL))
 			goto oom;

@@ -10,7 +10,7 @@
  *   jobs.c     registry command lines run in bounded steps for a request
  *   reply.c    responses: JSON bodies, errors, the UTF-8-safe string writer,
  *              JSON request bodies (jansson) and query parameters
- *   ep_*.c     the endpoints (sessions, config, auth)
+ *   ep_*.c     the endpoints (sessions, config, auth, events)
  *   metrics.c  /metrics and the service-time histogram
  *   auth.c     passwords, API keys, login sessions, the failure limiter
  */
@@ -66,6 +66,7 @@ struct conn {
 };
 
 struct route;
+struct sse;
 
 struct req {
 	struct sw_http *x;
@@ -96,6 +97,7 @@ struct req {
 	int retry_after;
 	int close;  /* Connection: close (framing errors) */
 	int ready;
+	int queued;  /* the handler queued its own response (1) or failed to (-1) */
 	/* running */
 	struct job *job;
 	uint32_t id; /* {id} of the path */
@@ -112,6 +114,9 @@ struct sw_http {
 	char *cert, *key;
 	struct req *running;    /* list */
 	struct conn *conns;     /* list */
+	struct sse *streams;    /* GET /api/v1/events (ep_events.c) */
+	unsigned nstreams;
+	uint64_t streams_opened;
 	unsigned nconns;
 	int resumed;            /* connections resumed since the last MHD_run */
 	int64_t last_run_ns, last_sweep_ns;
@@ -212,6 +217,11 @@ void http_job_simple(struct req *r, const char *line, finish_fn fin);
 /* Finisher: the first op's output as the body; its error as 404 (unknown session) or 400. */
 void http_fin_passthrough(struct req *r);
 
+/* ep_session.c: REST filter names (source_port) -> registry keywords (source-port), or NULL */
+const char *http_filter_kw(const char *name);
+/* 1 if v (at most max bytes) may go into a command line as one word */
+int http_word_ok(const char *v, size_t max);
+
 /* endpoints */
 void ep_session_info(struct req *r);
 void ep_counters(struct req *r);
@@ -228,10 +238,14 @@ void ep_logout(struct req *r);
 void ep_auth_session(struct req *r);
 void ep_metrics(struct req *r);
 void ep_openapi(struct req *r);
+void ep_events(struct req *r);
 /* ep_auth.c: who is asking; 0, or -1 with the response set. */
 int http_authenticate(struct req *r, struct who *w);
 int http_logged_in(struct req *r);
 void http_login_done(struct sw_http *x, struct req *r, int ok);
+/* ep_events.c: heartbeats of idle streams (from the sweep); end every stream (close) */
+void http_events_sweep(struct sw_http *x, int64_t now_ns);
+void http_events_end_all(struct sw_http *x);
 /* metrics.c: account one sw_http_service call */
 void http_svc_account(struct sw_http *x, int64_t wall_ns, int64_t cpu_ns);
 

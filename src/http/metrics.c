@@ -113,6 +113,8 @@ void ep_metrics(struct req *r)
 	       "connections closed for headers or a body not complete in time");
 	sw_buf_printf(&b, "statewall_http_deadline_closed_total %llu\n",
 		      (unsigned long long)x->deadline_closed);
+	metric(&b, "http_event_streams", "gauge", "open GET /api/v1/events streams");
+	sw_buf_printf(&b, "statewall_http_event_streams %u\n", x->nstreams);
 	metric(&b, "http_connections", "gauge", "open HTTP connections");
 	sw_buf_printf(&b, "statewall_http_connections %u\n", x->nconns);
 	http_set_json(r, 200, &b);

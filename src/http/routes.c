@@ -43,6 +43,7 @@ static const struct route routes[] = {
 	{GET, "/api/v1/config", R_API, 0, ep_config_get},
 	{M_POST, "/api/v1/config/validate", R_API, HTTP_BODY_MAX, ep_config_validate},
 	{M_POST, "/api/v1/config/commit", R_API, HTTP_BODY_MAX, ep_config_commit},
+	{M_GET, "/api/v1/events", R_API, 0, ep_events},
 	{GET, "/metrics", R_API, 0, ep_metrics},
 };
 
@@ -239,6 +240,8 @@ enum MHD_Result http_route_run(struct req *r)
 		return web(r);
 	if (!r->ready)
 		r->route->fn(r);
+	if (r->queued)
+		return r->queued > 0 ? MHD_YES : MHD_NO;
 	if (r->ready)
 		return http_send_ready(r);
 	return MHD_YES; /* suspended: a job or a login runs */

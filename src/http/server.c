@@ -599,6 +599,7 @@ void sw_http_close(struct sw_http *x)
 	if (!x)
 		return;
 	/* answer what still waits, so no connection stays suspended */
+	http_events_end_all(x);
 	while (x->running) {
 		struct req *r = x->running;
 		http_running_del(x, r);
@@ -639,6 +640,14 @@ int sw_http_pollfds(struct sw_http *x, struct pollfd *pfd, int max)
 	return n;
 }
 
+/* 1 if MHD has work without new I/O (a connection it can still write to). */
+static int mhd_ready(const struct sw_http *x)
+{
+	MHD_UNSIGNED_LONG_LONG t;
+
+	return MHD_get_timeout(x->d, &t) == MHD_YES && t == 0;
+}
+
 void sw_http_service(struct sw_http *x, const struct pollfd *pfd, int n, int64_t budget_ns)
 {
 	int64_t t0 = http_mono_ns(), c0 = cpu_ns(), deadline;
@@ -661,10 +670,15 @@ void sw_http_service(struct sw_http *x, const struct pollfd *pfd, int n, int64_t
 	if (t0 - x->last_sweep_ns > 100 * 1000 * 1000LL) {
 		x->last_sweep_ns = t0;
 		sweep(x, t0);
+		http_events_sweep(x, t0);
 		io = 1;
 	}
-	/* MHD: when there is I/O, something resumed, or a sweep ran (timeouts) */
-	if (io || x->resumed) {
+	/*
+	 * MHD: when there is I/O, something resumed, a sweep ran (timeouts), or
+	 * MHD has connections still ready to write (a streamed answer: its
+	 * epoll descriptor, edge-triggered, says nothing new)
+	 */
+	if (io || x->resumed || mhd_ready(x)) {
 		x->resumed = 0;
 		x->last_run_ns = t0;
 		MHD_run(x->d);
@@ -700,7 +714,7 @@ void sw_http_service(struct sw_http *x, const struct pollfd *pfd, int n, int64_t
 
 int sw_http_busy(const struct sw_http *x)
 {
-	if (x->resumed)
+	if (x->resumed || mhd_ready(x))
 		return 1;
 	for (const struct req *r = x->running; r; r = r->next)
 		if (r->job)

@@ -26,6 +26,7 @@
 #include "http/http.h"
 #include "mgmt/mgmt.h"
 #include "http/http-int.h"
+#include "mgmt/events.h"
 
 static char tmpdir[256];
 
@@ -244,6 +245,7 @@ static void test_auth_files_and_sessions(void **st)
 
 struct rig {
 	struct sw_engine *eng;
+	struct sw_events *events;
 	struct sw_mgmt_host host;
 	struct sw_dp_direct dpd;
 	struct sw_http *http;
@@ -363,6 +365,8 @@ static int rig_setup(void **st)
 	assert_int_equal(sw_engine_create(&g->eng, conf), 0);
 	free(conf);
 	sw_dp_direct_init(&g->host.dp, &g->dpd, g->eng, NULL, NULL);
+	assert_int_equal(sw_events_create(&g->events, 64), 0);
+	g->host.events = g->events;
 	path_in(hp, sizeof(hp), "rig.hash");
 	path_in(kp, sizeof(kp), "rig.keys");
 	snprintf(g->pw, sizeof(g->pw), "rig-password");
@@ -384,6 +388,7 @@ static int rig_teardown(void **st)
 	struct rig *g = *st;
 
 	sw_http_close(g->http);
+	sw_events_destroy(g->events);
 	sw_engine_destroy(g->eng);
 	free(g);
 	return 0;
@@ -607,6 +612,102 @@ static void test_http_conn_limits(void **st)
 	rig_opts.conn_per_addr = 0;
 }
 
+/* Append what fd has to read now to b (NUL-terminated); 1 if the server closed it. */
+static int drain(int fd, char *b, size_t len, size_t *got)
+{
+	for (;;) {
+		ssize_t r = recv(fd, b + *got, len - 1 - *got, MSG_DONTWAIT);
+		if (r > 0) {
+			*got += (size_t)r;
+			b[*got] = '\0';
+			continue;
+		}
+		b[*got] = '\0';
+		return r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+	}
+}
+
+static void publish(struct rig *g, unsigned type, uint16_t dport)
+{
+	struct sw_ev_rec r;
+
+	memset(&r, 0, sizeof(r));
+	r.type = (uint8_t)type;
+	r.ts = 1700000000LL * SW_NS_PER_SEC;
+	r.si.id = dport;
+	r.si.proto = 6;
+	r.si.family = 4;
+	r.si.resp_p = dport;
+	r.si.orig_p = 40000;
+	r.si.timer = SW_TO_MAX;
+	r.from = r.to = SW_TO_MAX;
+	sw_events_publish(g->events, &r);
+}
+
+static int open_stream(struct rig *g, const char *query, const char *extra)
+{
+	char raw[1024];
+	int fd = connect_from(g, 1);
+
+	snprintf(raw, sizeof(raw), "GET /api/v1/events%s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n%s\r\n",
+		 query, g->key, extra);
+	assert_int_equal(send(fd, raw, strlen(raw), 0), (ssize_t)strlen(raw));
+	return fd;
+}
+
+/* GET /api/v1/events: SSE framing, filter, resume, overflow, disconnect (issue 9). */
+static void test_http_events(void **st)
+{
+	struct rig *g = *st;
+	static char a[256 * 1024], b[64 * 1024], c[64 * 1024];
+	size_t na = 0, nb = 0, nc = 0;
+	int fa, fb, fc;
+
+	fa = open_stream(g, "", "");
+	fb = open_stream(g, "?destination_port=80", "");
+	serve(g, 50);
+	assert_int_equal(drain(fa, a, sizeof(a), &na), 0);
+	assert_non_null(strstr(a, "HTTP/1.1 200"));
+	assert_non_null(strstr(a, "Content-Type: text/event-stream"));
+	assert_non_null(strstr(a, ": statewall events"));
+	publish(g, SW_EV_START, 22);
+	publish(g, SW_EV_HALF_CLOSE, 80);
+	publish(g, SW_EV_END, 80);
+	serve(g, 50);
+	assert_int_equal(drain(fa, a, sizeof(a), &na), 0);
+	assert_int_equal(drain(fb, b, sizeof(b), &nb), 0);
+	assert_non_null(strstr(a, "id: 1\ndata: {\"id\":1,\"event\":\"start\""));
+	assert_non_null(strstr(a, "id: 3\ndata: {\"id\":3,\"event\":\"end\""));
+	assert_null(strstr(b, "id: 1\n")); /* port 22: filtered out */
+	assert_non_null(strstr(b, "id: 2\ndata: {\"id\":2,\"event\":\"half-close\""));
+	/* resume after id 1 from the backlog */
+	fc = open_stream(g, "", "Last-Event-ID: 1\r\n");
+	serve(g, 50);
+	assert_int_equal(drain(fc, c, sizeof(c), &nc), 0);
+	assert_null(strstr(c, "id: 1\n"));
+	assert_non_null(strstr(c, "id: 2\n"));
+	assert_non_null(strstr(c, "id: 3\n"));
+	close(fc);
+	close(fb);
+	/* a stream that does not keep up: an overflow event, then it is disconnected */
+	for (int i = 0; i < 100; i++)
+		publish(g, SW_EV_START, 443);
+	for (int i = 0; i < 100; i++)
+		publish(g, SW_EV_START, 443);
+	int closed = 0;
+	for (int t = 0; t < 20 && !closed; t++) {
+		serve(g, 20);
+		closed = drain(fa, a, sizeof(a), &na);
+	}
+	assert_non_null(strstr(a, "\"event\":\"overflow\""));
+	assert_int_equal(closed, 1);
+	close(fa);
+	/* the others are authenticated like every API call */
+	assert_int_equal(request(g, "GET /api/v1/events HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", a,
+				 sizeof(a)), 401);
+	assert_int_equal(api(g, "GET", "/api/v1/events?bogus=1", NULL, a, sizeof(a)), 400);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -617,6 +718,7 @@ int main(void)
 		cmocka_unit_test(test_auth_files_and_sessions),
 		cmocka_unit_test_setup_teardown(test_http_api, rig_setup, rig_teardown),
 		cmocka_unit_test_setup_teardown(test_http_refusals, rig_setup, rig_teardown),
+		cmocka_unit_test_setup_teardown(test_http_events, rig_setup, rig_teardown),
 		cmocka_unit_test_setup_teardown(test_http_conn_limits, rig_setup_limits, rig_teardown),
 	};
 	int rc;
