@@ -1,21 +1,28 @@
 /*
  * fuzz_mgmt.c - libFuzzer harness for the management plane's parsers: the
  * REST API's JSON parser (sw_jv_parse), the control protocol's JSON field
- * readers (sw_json_get_*), and the command line of the one registry the CLI,
- * the control socket and the REST API share (sw_mgmt_run, including session
- * filters, configure / set / delete / commit and completion), run against a
- * small live engine with a few sessions in it.
+ * readers (sw_json_get_*), the typed argument parsers of every command of
+ * the registry (from a JSON object: sw_cmd_parse_json and the REST entry
+ * sw_mgmt_call_json run to the end; from CLI words: sw_cmd_parse_words),
+ * and the command line the CLI and the control socket send (sw_mgmt_run,
+ * including session filters, configure / set / delete / commit and
+ * completion), run against a small live engine with a few sessions in it.
  *
- * The input is split at its first NUL: before it, JSON; after it, command
- * lines, one per line, run in order on one management session (so
- * `configure` then `set ...` then `commit` sequences are reachable).
+ * The input is split at its first NUL: before it, JSON (the arguments given
+ * to every command); after it, command lines, one per line, run in order on
+ * one management session (so `configure` then `set ...` then `commit`
+ * sequences are reachable), each line's words also parsed as the arguments
+ * of every command.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "mgmt/mgmt.h"
+#include <jansson.h>
+
 #include "http/rest.h"
+#include "mgmt/mgmt.h"
+#include "mgmt/registry.h"
 #include "statewall/engine.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -45,6 +52,66 @@ static struct sw_engine *engine(void)
 	return e;
 }
 
+/* Every command with the JSON arguments `args`, through the REST entry point. */
+static void typed_json(const json_t *args)
+{
+	struct sw_mgmt_host host = {0};
+	struct sw_mgmt_sess sess;
+	struct sw_dp_direct dpd;
+	struct sw_engine *eng = engine();
+	char err[256];
+	int bad;
+
+	sw_dp_direct_init(&host.dp, &dpd, eng, NULL, NULL);
+	sw_mgmt_sess_init(&sess);
+	for (unsigned i = 0; i < sw_cmd_count(); i++) {
+		const struct sw_cmd *c = sw_cmd_at(i);
+		void *frame = calloc(1, c->frame_size);
+		struct sw_buf out = {0};
+
+		if (!frame)
+			abort();
+		(void)sw_cmd_parse_json(c, args, frame, &bad, err, sizeof(err));
+		sw_cmd_frame_free(frame);
+		free(frame);
+		if ((c->modes & SW_MODE_CONF) && sess.mode != SW_MODE_CONF)
+			sw_mgmt_run(&host, &sess, "configure", 0, &out, err, sizeof(err));
+		else if (!(c->modes & SW_MODE_CONF) && sess.mode == SW_MODE_CONF)
+			sess.mode = SW_MODE_OP;
+		struct sw_mgmt_call *k = sw_mgmt_call_json(&host, &sess, c->words, args, &out);
+		if (!k)
+			abort();
+		while (sw_mgmt_call_step(k) == SW_CALL_MORE)
+			;
+		(void)sw_mgmt_call_field(k);
+		sw_mgmt_call_free(k);
+		sw_buf_free(&out);
+	}
+	sw_mgmt_sess_free(&sess);
+	sw_engine_destroy(eng);
+}
+
+/* A line's words as the arguments of every command. */
+static void typed_words(const char *line)
+{
+	size_t l = strlen(line);
+	char *buf = malloc(l + 1 + SW_MGMT_MAXARGS), *argv[SW_MGMT_MAXARGS], err[256];
+	int argc, bad;
+
+	if (!buf)
+		abort();
+	argc = sw_mgmt_split(line, buf, l + 1 + SW_MGMT_MAXARGS, argv, SW_MGMT_MAXARGS);
+	for (unsigned i = 0; argc >= 0 && i < sw_cmd_count(); i++) {
+		const struct sw_cmd *c = sw_cmd_at(i);
+		void *frame = calloc(1, c->frame_size);
+		if (!frame)
+			abort();
+		(void)sw_cmd_parse_words(c, argv, argc, frame, &bad, err, sizeof(err));
+		free(frame);
+	}
+	free(buf);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const uint8_t *nul = memchr(data, 0, size);
@@ -64,6 +131,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)sw_json_get_str(json, "cmd", val, sizeof(val));
 	free(sw_json_get_strdup(json, "cmd"));
 	(void)sw_json_get_int(json, "id", 0);
+	json_t *args = json_loads(json, JSON_REJECT_DUPLICATES, NULL);
+	if (args) {
+		typed_json(args);
+		json_decref(args);
+	}
 	free(json);
 
 	if (nul && size - jlen - 1 > 0) {
@@ -83,6 +155,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		sw_mgmt_sess_init(&sess);
 		for (char *line = strtok(lines, "\n"); line; line = strtok(NULL, "\n")) {
 			struct sw_buf out = {0};
+			typed_words(line);
 			sw_mgmt_run(&host, &sess, line, line[0] & 1, &out, err, sizeof(err));
 			sw_buf_free(&out);
 			sw_mgmt_complete(&host, &sess, line, &out);

@@ -135,7 +135,7 @@
  * objects, the event stream, the OpenAPI schema and docs/reference.md carry
  * it.  One entry, and every one of them has the field; nothing else to edit.
  *
- * X(key, label, type, views, help, value)
+ * X(key, label, type, views, width, help, value)
  *   key    JSON member name (and the REST/OpenAPI property)
  *   label  the text form's label (`show session id`)
  *   type   how the value renders (src/util/sessrec.h, enum sw_fv_type):
@@ -150,6 +150,7 @@
  *   views  where the field appears (SW_SV_* in src/util/sessrec.h): LOG the
  *          ended-session log line, LIVE show session id and REST objects, ROW a
  *          column of `show session all` (text)
+ *   width  ROW fields: the text column's width (0 for the others)
  *   help   one line for docs/reference.md and the OpenAPI description
  *   value  a C expression over `si` (const struct sw_sess_info *) and `cx`
  *          (const struct sw_sess_ctx *: the running conf, may be NULL outside
@@ -164,69 +165,69 @@
 #define SW_SESS_FIELDS_LOCAL(X)
 #endif
 #define SW_SESS_FIELDS(X)                                                                          \
-	X(id, "id", U64, SW_SV_ALL, "session id (unique while the daemon runs)", si->id)           \
-	X(proto, "proto", PROTO, SW_SV_ALL, "IP protocol", si->proto)                              \
-	X(orig_h, "source", ADDR, SW_SV_LOG | SW_SV_LIVE, "originator address", &si->orig_h)      \
-	X(orig_p, "source port", U64, SW_SV_LOG | SW_SV_LIVE, "originator port (ICMP: identifier)", \
+	X(id, "id", U64, SW_SV_ALL, 10, "session id (unique while the daemon runs)", si->id)           \
+	X(proto, "proto", PROTO, SW_SV_ALL, 6, "IP protocol", si->proto)                              \
+	X(orig_h, "source", ADDR, SW_SV_LOG | SW_SV_LIVE, 0, "originator address", &si->orig_h)      \
+	X(orig_p, "source port", U64, SW_SV_LOG | SW_SV_LIVE, 0, "originator port (ICMP: identifier)", \
 	  si->orig_p)                                                                              \
-	X(resp_h, "destination", ADDR, SW_SV_LOG | SW_SV_LIVE, "responder address", &si->resp_h)  \
-	X(resp_p, "destination port", U64, SW_SV_LOG | SW_SV_LIVE,                                 \
+	X(resp_h, "destination", ADDR, SW_SV_LOG | SW_SV_LIVE, 0, "responder address", &si->resp_h)  \
+	X(resp_p, "destination port", U64, SW_SV_LOG | SW_SV_LIVE, 0,                                 \
 	  "responder port (ICMP: identifier)", si->resp_p)                                         \
-	X(state, "state", STR, SW_SV_LIVE | SW_SV_ROW, "ACTIVE, HALF-CLOSED or DISCARD",           \
+	X(state, "state", STR, SW_SV_LIVE | SW_SV_ROW, 12, "ACTIVE, HALF-CLOSED or DISCARD",           \
 	  sw_sess_state_name(si))                                                                  \
-	X(orig_state, "originator tcp state", STR, SW_SV_ALL, "TCP state of the originator (null: not TCP)", \
+	X(orig_state, "originator tcp state", STR, SW_SV_ALL, 12, "TCP state of the originator (null: not TCP)", \
 	  si->proto == 6 ? sw_tcps_name(si->state[0]) : NULL)                                      \
-	X(resp_state, "responder tcp state", STR, SW_SV_ALL, "TCP state of the responder (null: not TCP)", \
+	X(resp_state, "responder tcp state", STR, SW_SV_ALL, 12, "TCP state of the responder (null: not TCP)", \
 	  si->proto == 6 ? sw_tcps_name(si->state[1]) : NULL)                                      \
-	X(start, "start time", TIME, SW_SV_LOG | SW_SV_LIVE, "first packet", si->start)            \
-	X(end, "end time", TIME, SW_SV_LOG, "when the session ended", si->end)                     \
-	X(duration, "duration", SPAN, SW_SV_LOG, "end - start", si->end - si->start)               \
-	X(end_reason, "end reason", STR, SW_SV_LOG, "why it ended (see Session end reasons)",      \
+	X(start, "start time", TIME, SW_SV_LOG | SW_SV_LIVE, 0, "first packet", si->start)            \
+	X(end, "end time", TIME, SW_SV_LOG, 0, "when the session ended", si->end)                     \
+	X(duration, "duration", SPAN, SW_SV_LOG, 0, "end - start", si->end - si->start)               \
+	X(end_reason, "end reason", STR, SW_SV_LOG, 0, "why it ended (see Session end reasons)",      \
 	  sw_end_name(si->end_reason))                                                             \
-	X(last_seen, "last seen", TIME, SW_SV_LIVE, "last accepted packet", si->last_seen)         \
-	X(half_closed_at, "half-closed since (first FIN)", TIME, SW_SV_LOG | SW_SV_LIVE,           \
+	X(last_seen, "last seen", TIME, SW_SV_LIVE, 0, "last accepted packet", si->last_seen)         \
+	X(half_closed_at, "half-closed since (first FIN)", TIME, SW_SV_LOG | SW_SV_LIVE, 0,           \
 	  "first FIN (null: none seen)", si->half_closed_at)                                       \
-	X(timer, "timer in force", STR, SW_SV_ALL,                                                 \
+	X(timer, "timer in force", STR, SW_SV_ALL, 27,                                                 \
 	  "live: the timer in force; ended: the timer that fired (null: none)",                    \
 	  si->timer < SW_TO_MAX ? sw_timeout_name(si->timer) : NULL)                               \
-	X(timer_value, "timer value (s)", I64N, SW_SV_LIVE, "seconds the timer is set to",         \
+	X(timer_value, "timer value (s)", I64N, SW_SV_LIVE, 0, "seconds the timer is set to",         \
 	  si->timer < SW_TO_MAX && cx->conf ? (int64_t)cx->conf->timeout[si->timer] : -1)          \
-	X(timer_default, "timer default (s)", I64N, SW_SV_LIVE, "the timer's default",             \
+	X(timer_default, "timer default (s)", I64N, SW_SV_LIVE, 0, "the timer's default",             \
 	  si->timer < SW_TO_MAX ? (int64_t)sw_timeout_info[si->timer].def : -1)                    \
-	X(timer_source, "timer value from", STR, SW_SV_LIVE,                                       \
+	X(timer_source, "timer value from", STR, SW_SV_LIVE, 0,                                       \
 	  "default or configured (set deviceconfig setting session ...)",                         \
 	  si->timer < SW_TO_MAX && cx->conf                                                        \
 		  ? (cx->conf->timeout[si->timer] == sw_timeout_info[si->timer].def ? "default"    \
 										     : "configured") \
 		  : NULL)                                                                          \
-	X(timer_kind, "timer kind", STR, SW_SV_LIVE,                                               \
+	X(timer_kind, "timer kind", STR, SW_SV_LIVE, 0,                                               \
 	  "idle (re-armed by every accepted packet) or fixed (an absolute life)",                  \
 	  si->timer_fixed ? "fixed" : "idle")                                                      \
-	X(expires, "expires", TIME, SW_SV_LIVE, "when the timer in force fires", si->expires)      \
-	X(remaining, "time to live", SPAN, SW_SV_LIVE | SW_SV_ROW, "expires - now (0 when due)",   \
+	X(expires, "expires", TIME, SW_SV_LIVE, 0, "when the timer in force fires", si->expires)      \
+	X(remaining, "time to live", SPAN, SW_SV_LIVE | SW_SV_ROW, 9, "expires - now (0 when due)",   \
 	  si->expires > cx->now ? si->expires - cx->now : 0)                                       \
-	X(orig_pkts, "originator packets", U64, SW_SV_LOG | SW_SV_LIVE, "packets from the originator", \
+	X(orig_pkts, "originator packets", U64, SW_SV_LOG | SW_SV_LIVE, 0, "packets from the originator", \
 	  si->pkts[0])                                                                             \
-	X(resp_pkts, "responder packets", U64, SW_SV_LOG | SW_SV_LIVE, "packets from the responder", \
+	X(resp_pkts, "responder packets", U64, SW_SV_LOG | SW_SV_LIVE, 0, "packets from the responder", \
 	  si->pkts[1])                                                                             \
-	X(orig_ip_bytes, "originator ip bytes", U64, SW_SV_LOG | SW_SV_LIVE,                       \
+	X(orig_ip_bytes, "originator ip bytes", U64, SW_SV_LOG | SW_SV_LIVE, 0,                       \
 	  "IP bytes from the originator", si->ip_bytes[0])                                         \
-	X(resp_ip_bytes, "responder ip bytes", U64, SW_SV_LOG | SW_SV_LIVE,                        \
+	X(resp_ip_bytes, "responder ip bytes", U64, SW_SV_LOG | SW_SV_LIVE, 0,                        \
 	  "IP bytes from the responder", si->ip_bytes[1])                                          \
-	X(late_pkts, "late packets", U64, SW_SV_LOG | SW_SV_LIVE,                                  \
+	X(late_pkts, "late packets", U64, SW_SV_LOG | SW_SV_LIVE, 0,                                  \
 	  "packets dropped after the session ended (counted once it ended)", si->late_pkts)        \
-	X(late_bytes, "late bytes", U64, SW_SV_LOG | SW_SV_LIVE, "their bytes", si->late_bytes)    \
-	X(conn_state, "conn_state (Zeek)", STR, SW_SV_LOG | SW_SV_LIVE, "Zeek conn_state",         \
+	X(late_bytes, "late bytes", U64, SW_SV_LOG | SW_SV_LIVE, 0, "their bytes", si->late_bytes)    \
+	X(conn_state, "conn_state (Zeek)", STR, SW_SV_LOG | SW_SV_LIVE, 0, "Zeek conn_state",         \
 	  si->conn_state ? si->conn_state : "")                                                    \
-	X(history, "history (Zeek)", STR, SW_SV_LOG | SW_SV_LIVE, "Zeek history letters",          \
+	X(history, "history (Zeek)", STR, SW_SV_LOG | SW_SV_LIVE, 0, "Zeek history letters",          \
 	  si->history)                                                                             \
-	X(picked_up, "picked up mid-stream", BOOL, SW_SV_LOG | SW_SV_LIVE,                         \
+	X(picked_up, "picked up mid-stream", BOOL, SW_SV_LOG | SW_SV_LIVE, 0,                         \
 	  "TCP session picked up without its SYN", si->picked_up)                                  \
-	X(discard, "discard", BOOL, SW_SV_LIVE, "a deny rule's discard session (its packets are dropped)", \
+	X(discard, "discard", BOOL, SW_SV_LIVE, 0, "a deny rule's discard session (its packets are dropped)", \
 	  si->discard)                                                                             \
-	X(rule, "rule", U64, SW_SV_LOG | SW_SV_LIVE, "matching rule + 1 (0: the default action)",  \
+	X(rule, "rule", U64, SW_SV_LOG | SW_SV_LIVE, 0, "matching rule + 1 (0: the default action)",  \
 	  si->rule)                                                                                \
-	X(rule_name, "rule name", STR, SW_SV_LIVE, "the matching rule's name (null: none)",        \
+	X(rule_name, "rule name", STR, SW_SV_LIVE, 0, "the matching rule's name (null: none)",        \
 	  sw_sess_rule_name(cx, si))                                                               \
 	SW_SESS_FIELDS_LOCAL(X)
 

@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <histedit.h>
+#include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -196,20 +197,28 @@ static int fetch_words(struct cli *c, const char *line, struct word **out, char 
 	if (!b.p) {
 		return 0;
 	}
-	sw_json_get_str(b.p, "prefix", prefix, plen);
-	for (char *p = b.p; (p = strstr(p, "{\"word\":")) != NULL; p++) {
-		struct word *nw = realloc(w, (size_t)(n + 1) * sizeof(*w));
+	json_t *doc = json_loads(b.p, JSON_REJECT_DUPLICATES, NULL), *e;
+	const char *pre = json_string_value(json_object_get(doc, "prefix"));
+	size_t i;
+	if (pre)
+		snprintf(prefix, plen, "%s", pre);
+	json_array_foreach(json_object_get(doc, "words"), i, e) {
+		const char *word = json_string_value(json_object_get(e, "word"));
+		const char *help = json_string_value(json_object_get(e, "help"));
+		struct word *nw = word ? realloc(w, (size_t)(n + 1) * sizeof(*w)) : NULL;
 		if (!nw)
-			break;
+			continue;
 		w = nw;
-		w[n].word = sw_json_get_strdup(p, "word");
-		w[n].help = sw_json_get_strdup(p, "help");
-		if (!w[n].word) {
+		w[n].word = strdup(word);
+		w[n].help = strdup(help ? help : "");
+		if (!w[n].word || !w[n].help) {
+			free(w[n].word);
 			free(w[n].help);
 			continue;
 		}
 		n++;
 	}
+	json_decref(doc);
 	sw_buf_free(&b);
 	*out = w;
 	return n;

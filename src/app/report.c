@@ -99,48 +99,53 @@ void sw_summary_print(FILE *f, const struct sw_summary *sum)
 void sw_summary_json(FILE *f, const struct sw_summary *sum)
 {
 	const struct sw_stats *st = &sum->st;
-	const char *sep = "";
+	struct sw_jw w;
 
-	fprintf(f, "{\"packets\":{\"total\":%llu,\"forwarded\":%llu,\"dropped\":%llu,\"drop_reasons\":{",
-		(unsigned long long)st->ctr[SW_CTR_PKTS], (unsigned long long)st->ctr[SW_CTR_FORWARDED],
-		(unsigned long long)st->ctr[SW_CTR_DROPPED]);
+	sw_jw_init_file(&w, f);
+	sw_jw_obj(&w);
+	sw_jw_key(&w, "packets");
+	sw_jw_obj(&w);
+	sw_jw_ku64(&w, "total", st->ctr[SW_CTR_PKTS]);
+	sw_jw_ku64(&w, "forwarded", st->ctr[SW_CTR_FORWARDED]);
+	sw_jw_ku64(&w, "dropped", st->ctr[SW_CTR_DROPPED]);
+	sw_jw_key(&w, "drop_reasons");
+	sw_jw_obj(&w);
 	for (int r = 1; r < SW_DROP_MAX; r++)
-		if (st->drop[r]) {
-			fprintf(f, "%s\"%s\":%llu", sep, sw_drop_name((unsigned)r),
-				(unsigned long long)st->drop[r]);
-			sep = ",";
-		}
-	fprintf(f, "}},\"sessions\":{\"created\":%llu,\"peak\":%u,\"end_reasons\":{",
-		(unsigned long long)st->ctr[SW_CTR_SESS_CREATED], st->peak);
-	sep = "";
+		if (st->drop[r])
+			sw_jw_ku64(&w, sw_drop_name((unsigned)r), st->drop[r]);
+	sw_jw_obj_end(&w);
+	sw_jw_obj_end(&w);
+	sw_jw_key(&w, "sessions");
+	sw_jw_obj(&w);
+	sw_jw_ku64(&w, "created", st->ctr[SW_CTR_SESS_CREATED]);
+	sw_jw_ku64(&w, "peak", st->peak);
+	sw_jw_key(&w, "end_reasons");
+	sw_jw_obj(&w);
 	for (int r = 0; r < SW_END_MAX; r++)
-		if (st->end[r]) {
-			fprintf(f, "%s\"%s\":%llu", sep, sw_end_name((unsigned)r),
-				(unsigned long long)st->end[r]);
-			sep = ",";
-		}
-	fputs("},\"aged_out_by_timer\":{", f);
-	sep = "";
+		if (st->end[r])
+			sw_jw_ku64(&w, sw_end_name((unsigned)r), st->end[r]);
+	sw_jw_obj_end(&w);
+	sw_jw_key(&w, "aged_out_by_timer");
+	sw_jw_obj(&w);
 	for (int t = 0; t < SW_TO_MAX; t++)
-		if (st->end_timer[t]) {
-			fprintf(f, "%s\"%s\":%llu", sep, sw_timeout_name((unsigned)t),
-				(unsigned long long)st->end_timer[t]);
-			sep = ",";
-		}
-	fputs("}},\"broken\":[", f);
+		if (st->end_timer[t])
+			sw_jw_ku64(&w, sw_timeout_name((unsigned)t), st->end_timer[t]);
+	sw_jw_obj_end(&w);
+	sw_jw_obj_end(&w);
+	sw_jw_key(&w, "broken");
+	sw_jw_arr(&w);
 	for (size_t i = 0; i < sum->nbroken; i++) {
 		const struct sw_broken *b = &sum->broken[i];
-		fprintf(f, "%s{\"id\":%u,\"flow\":", i ? "," : "", b->id);
-		sw_json_str(f, b->flow);
-		fputs(",\"end_reason\":", f);
-		sw_json_str(f, sw_end_name(b->end_reason));
-		fputs(",\"timer\":", f);
-		if (b->timer < SW_TO_MAX)
-			sw_json_str(f, sw_timeout_name(b->timer));
-		else
-			fputs("null", f);
-		fprintf(f, ",\"late_pkts\":%llu,\"late_bytes\":%llu}", (unsigned long long)b->late_pkts,
-			(unsigned long long)b->late_bytes);
+		sw_jw_obj(&w);
+		sw_jw_ku64(&w, "id", b->id);
+		sw_jw_kstr(&w, "flow", b->flow);
+		sw_jw_kstr(&w, "end_reason", sw_end_name(b->end_reason));
+		sw_jw_kstr(&w, "timer", b->timer < SW_TO_MAX ? sw_timeout_name(b->timer) : NULL);
+		sw_jw_ku64(&w, "late_pkts", b->late_pkts);
+		sw_jw_ku64(&w, "late_bytes", b->late_bytes);
+		sw_jw_obj_end(&w);
 	}
-	fputs("]}\n", f);
+	sw_jw_arr_end(&w);
+	sw_jw_obj_end(&w);
+	fputc('\n', f);
 }

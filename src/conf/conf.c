@@ -189,20 +189,15 @@ unsigned swc_setting_closest(const char *name)
 
 const char *swc_proto_name(int proto)
 {
-	switch (proto) {
-	case -1:
+	char num[8];
+	const char *n;
+
+	if (proto == -1)
 		return "any";
-	case IPPROTO_TCP:
-		return "tcp";
-	case IPPROTO_UDP:
-		return "udp";
-	case IPPROTO_ICMP:
-		return "icmp";
-	case IPPROTO_ICMPV6:
-		return "icmp6";
-	default:
+	if (proto < 0 || proto > 255)
 		return NULL;
-	}
+	n = sw_proto_name((unsigned)proto, num, sizeof(num));
+	return n == num ? NULL : n; /* a number is not a name */
 }
 
 int swc_rule_name_ok(const char *name)

@@ -461,21 +461,16 @@ static int add_ports(struct sw_rule *r, const struct toks *T, unsigned first, un
 
 static int parse_proto(const char *s, int16_t *out)
 {
-	static const struct {
-		const char *name;
-		int16_t proto;
-	} names[] = {{"any", -1},	    {"tcp", IPPROTO_TCP},	 {"udp", IPPROTO_UDP},
-		     {"icmp", IPPROTO_ICMP}, {"icmp6", IPPROTO_ICMPV6}, {"ipv6-icmp", IPPROTO_ICMPV6}};
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (strcmp(s, names[i].name) == 0) {
-			*out = names[i].proto;
-			return 0;
-		}
+	int p;
+
+	if (strcmp(s, "any") == 0) {
+		*out = -1;
+		return 0;
 	}
-	uint64_t v;
-	if (parse_uint(s, 255, &v) != 0 || v > 255)
+	p = sw_proto_lookup(s); /* the one protocol table, util/names.c */
+	if (p < 0)
 		return -1;
-	*out = (int16_t)v;
+	*out = (int16_t)p;
 	return 0;
 }
 

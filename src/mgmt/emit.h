@@ -34,8 +34,15 @@
  *   - Values: instants 0 are unset (null / "-"), strings NULL are null / "-",
  *     bools are true/false in JSON and True/False in text; every string is
  *     escaped by util/json.h (invalid UTF-8 becomes U+FFFD).
+ *   - sw_emit_obj with a NULL key is a text-only section: its title and
+ *     indent in text, nothing in JSON (its fields stay in the enclosing
+ *     object).  Without a title a section has no text form (no indent).
+ *   - An empty label ("") prints the value alone on its line.
+ *   - The rows of a list without columns have no text form (write notes).
  *   - A list without a key inside a list-valued member holds scalars
  *     (sw_emit_item_str): JSON array of strings, text one per line.
+ *   - Text lists: a value wider than its column pushes the next columns
+ *     right by the overflow (one space always separates two columns).
  *   - An emitter is resumable across the steps of a sliced command: it lives
  *     in the call, and a listing opened in step 1 is closed in step N.
  */
@@ -65,13 +72,17 @@ struct sw_emit {
 	int label_width;         /* labels are padded to this (default 56) */
 	const struct sw_emit_col *cols;
 	unsigned ncols, col;     /* inside a row: the next column */
+	int over;                /* inside a row: how far earlier columns overflowed */
+	int odepth;              /* open sw_emit_obj sections */
+	unsigned char ojson[SW_EMIT_DEPTH]; /* ... which of them are JSON objects */
+	unsigned char otitle[SW_EMIT_DEPTH]; /* ... which of them have a text title (indent) */
 	int in_row, in_items;
-	char *text_as;           /* override for the next field's text */
+	char text_as[160];       /* override for the next field's text */
+	int has_text_as;
 	int hide;                /* next field: JSON only */
 };
 
 void sw_emit_init(struct sw_emit *e, struct sw_buf *out, int json);
-void sw_emit_free(struct sw_emit *e);
 /* Label column width of text fields from now on (PAN-OS "show session info": 56). */
 void sw_emit_label_width(struct sw_emit *e, int w);
 
@@ -98,7 +109,14 @@ void sw_emit_time(struct sw_emit *e, const char *key, const char *label, sw_time
 void sw_emit_span(struct sw_emit *e, const char *key, const char *label, sw_time_t ns);
 void sw_emit_fval(struct sw_emit *e, const char *key, const char *label, const struct sw_fval *v);
 
-/* The fields of si in `views` (SW_SESS_FIELDS): keys and labels from the list. */
+/*
+ * The fields of si in `views` (SW_SESS_FIELDS): keys and labels from the
+ * list.  JSON: one flat run of members in list order.  Text: the fields
+ * whose key starts with orig_ in a "c2s flow:" section, resp_ in "s2c
+ * flow:", then the others (Zeek's naming says which side a field is).
+ * Inside a text row: the SW_SV_ROW fields, as columns (remaining in whole
+ * seconds).
+ */
 void sw_emit_sess(struct sw_emit *e, const struct sw_sess_info *si, const struct sw_sess_ctx *cx,
 		  unsigned views);
 

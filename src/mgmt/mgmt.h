@@ -1,6 +1,7 @@
 /*
- * mgmt.h - the management plane: one command registry (commands.c) served
- * over the control socket (server.c) to the CLI and, later, the web UI.
+ * mgmt.h - the management plane's line entry points: one typed command
+ * registry (registry.h, command families in cmd_*.c) served over the control
+ * socket (server.c) to the CLI, and to REST through registry.h's typed calls.
  *
  * A command runs as a `call`: sw_mgmt_call_start() parses the line against
  * the registry, sw_mgmt_call_step() does a bounded slice of work (a listing
@@ -25,12 +26,13 @@
 #include "util/json.h"
 #include "util/sessrec.h"
 
-/* ---- minimal JSON reading (requests and response frames) ----------------- */
+/* ---- JSON reading (requests and response frames; jansson, json.c) -------- */
 
 /*
  * Find `key` in the top-level JSON object `obj` (NUL-terminated) and copy its
  * string value, unescaped, to out.  1 if found as a string, 0 if absent,
- * -1 if malformed or too long.
+ * -1 if malformed (not one JSON object, duplicate keys), not a string, holding
+ * a NUL, or too long.
  */
 int sw_json_get_str(const char *obj, const char *key, char *out, size_t outlen);
 /* Same for an allocated string (caller frees); NULL if absent or malformed. */
@@ -52,6 +54,13 @@ struct sw_mgmt_host {
 	uint64_t last_pkts, last_created, last_bytes;
 	sw_time_t last_tick;
 	uint64_t commits, reloads;  /* configuration generations applied */
+	/*
+	 * Settings committed (and saved) or reloaded that take effect only at
+	 * the next start: the running engine keeps its table sizes.  The
+	 * candidate of the next `configure` and the file the next commit
+	 * writes include them (zero: none pending).
+	 */
+	uint32_t pending_max_sessions, pending_max_tombstones;
 };
 
 /* Update the rates from the engine counters; call about once a second. */

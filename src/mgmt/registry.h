@@ -12,7 +12,8 @@
  *     arguments in order), or
  *   - from a jansson object: {"source":"10.0.0.0/8","protocol":"tcp"}
  *     (member = the keyword with '-' as '_', unless .json says otherwise;
- *     numbers may be JSON integers or strings; unknown members refused),
+ *     numbers may be JSON integers or strings, yes/no may be booleans,
+ *     SW_AT_WORDS a string of words; unknown members refused),
  * with the same checks and the same messages.  A parse error names the
  * argument: its index in `args` and its JSON name (sw_mgmt_call_field).
  *
@@ -84,6 +85,7 @@ struct sw_cmd_arg {
 /* The head of every frame.  Bit i of given: args[i] was given. */
 struct sw_cmd_args {
 	uint64_t given;
+	void *mem; /* words parsed from JSON (SW_AT_WORDS); freed by sw_cmd_frame_free */
 };
 #define SW_ARG_GIVEN(a, i) ((((const struct sw_cmd_args *)(a))->given >> (i)) & 1u)
 
@@ -107,6 +109,7 @@ struct sw_cand;
 struct sw_cmd {
 	const char *words;  /* the command words, space-separated ("show session all") */
 	const char *help;
+	const char *what;   /* what its keywords are called in messages ("filter"); NULL: "argument" */
 	unsigned modes;     /* SW_MODE_OP | SW_MODE_CONF */
 	const struct sw_cmd_arg *args; /* terminated by {.name = NULL}; NULL: none */
 	size_t frame_size;  /* sizeof the frame; >= sizeof(struct sw_cmd_args) */
@@ -151,6 +154,8 @@ int sw_cmd_parse_words(const struct sw_cmd *c, char **argv, int argc, void *fram
 		       char *err, size_t errlen);
 int sw_cmd_parse_json(const struct sw_cmd *c, const json_t *obj, void *frame, int *bad,
 		      char *err, size_t errlen);
+/* Free what parsing allocated in a frame (not the frame itself). */
+void sw_cmd_frame_free(void *frame);
 /* JSON member name of argument i. */
 const char *sw_cmd_arg_json(const struct sw_cmd *c, int i, char *buf, size_t len);
 

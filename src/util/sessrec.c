@@ -11,8 +11,8 @@
 #include "util/clock.h"
 #include "util/sessrec.h"
 
-#define X_INFO(key_, label_, type_, views_, help_, expr_)                                          \
-	{.key = #key_, .label = label_, .help = help_, .type = SW_FT_##type_, .views = (views_)},
+#define X_INFO(key_, label_, type_, views_, width_, help_, expr_)                                          \
+	{.key = #key_, .label = label_, .help = help_, .type = SW_FT_##type_, .views = (views_), .width = width_},
 static const struct sw_sess_field_info fields[] = {SW_SESS_FIELDS(X_INFO)};
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
 
@@ -80,11 +80,11 @@ static void set_SPAN(struct sw_fval *v, sw_time_t t)
 	v->i = t;
 }
 
-#define X_IDX(key_, label_, type_, views_, help_, expr_) F_##key_,
+#define X_IDX(key_, label_, type_, views_, width_, help_, expr_) F_##key_,
 enum { SW_SESS_FIELDS(X_IDX) F_MAX };
 _Static_assert(F_MAX == NFIELDS, "one case per field");
 
-#define X_CASE(key_, label_, type_, views_, help_, expr_)                                          \
+#define X_CASE(key_, label_, type_, views_, width_, help_, expr_)                                          \
 	case F_##key_:                                                                             \
 		set_##type_(out, expr_);                                                           \
 		break;

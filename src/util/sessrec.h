@@ -41,6 +41,7 @@ struct sw_sess_field_info {
 	const char *key, *label, *help;
 	enum sw_fv_type type;
 	unsigned views;
+	int width; /* SW_SV_ROW: text column width */
 };
 
 /* A rendered value.  null: JSON null, text "-". */
