@@ -2,7 +2,9 @@
  * ep_config.c - the configuration endpoints: GET config (running lines and
  * every setting's schema and value), POST config/validate and config/commit
  * ({"settings":{NAME:VALUE},"lines":["set ..."]}, all or nothing, errors
- * per field).
+ * per field): the typed commands configure, set / delete (their words
+ * argument), commit and exit, with the candidate checked in between by
+ * swc_check, whose problem names the setting at fault.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,36 +15,11 @@
 
 #define SET_MAX 64
 
-/* "candidate:3: token 'x': what (not applied; ...)" -> "token 'x': what" */
-static const char *clean_msg(char *m)
+/* commit's own object, plus "valid":true */
+static void valid_tail(void *ctx, struct sw_emit *e)
 {
-	char *p = m, *q;
-	int ln, off = 0;
-
-	if (sscanf(p, "candidate:%d:%n", &ln, &off) == 1 && off > 0)
-		p += off;
-	while (*p == ' ')
-		p++;
-	if ((q = strstr(p, " (not applied; the candidate is unchanged)")))
-		*q = '\0';
-	return p;
-}
-
-/* Which submitted setting a cross-setting message is about: the first one it names. */
-static const char *guess_field(struct job *j, const char *msg)
-{
-	const char *best = NULL, *bp = NULL;
-
-	for (unsigned i = 0; i < j->nops; i++) {
-		const char *f = j->ops[i].field, *at;
-		if (!f || !(at = strstr(msg, f)))
-			continue;
-		if (!bp || at < bp) {
-			best = f;
-			bp = at;
-		}
-	}
-	return best;
+	(void)ctx;
+	sw_emit_bool(e, "valid", NULL, 1);
 }
 
 /* validate / commit: errors per field, or the commit's own answer */
@@ -56,24 +33,27 @@ static void fin_config(struct req *r, int commit)
 	sw_buf_puts(&b, "{\"errors\":[");
 	for (unsigned i = 0; i < j->nops; i++) {
 		struct op *o = &j->ops[i];
-		if (o->line && strcmp(o->line, "commit") == 0)
+		const char *field = o->field ? o->field : o->err_field;
+		if (o->words && strcmp(o->words, "commit") == 0)
 			commit_op = o;
-		if (o->rc != SW_CALL_ERROR || (o->line && strcmp(o->line, "exit") == 0))
+		if (!o->ran || o->rc == 0 || (o->words && strcmp(o->words, "exit") == 0))
 			continue;
-		const char *msg = clean_msg(o->err);
-		const char *field = o->field ? o->field : guess_field(j, msg);
 		sw_buf_puts(&b, nerr++ ? ",{\"field\":" : "{\"field\":");
 		if (field)
 			http_json_str(&b, field);
 		else
 			sw_buf_puts(&b, "null");
 		sw_buf_puts(&b, ",\"line\":");
-		if (o->line)
-			http_json_str(&b, o->line);
-		else
+		if (o->args && json_is_string(json_object_get(o->args, "words"))) {
+			struct sw_buf l = {0};
+			sw_buf_printf(&l, "%s %s", o->words, json_string_value(json_object_get(o->args, "words")));
+			http_json_str(&b, l.p ? l.p : "");
+			sw_buf_free(&l);
+		} else {
 			sw_buf_puts(&b, "null");
+		}
 		sw_buf_puts(&b, ",\"message\":");
-		http_json_str(&b, msg);
+		http_json_str(&b, o->err);
 		sw_buf_puts(&b, "}");
 	}
 	if (nerr) {
@@ -84,13 +64,8 @@ static void fin_config(struct req *r, int commit)
 		return;
 	}
 	sw_buf_free(&b);
-	if (commit && commit_op && commit_op->rc == SW_CALL_DONE) {
-		/* {"committed":true,...} from the registry, plus "valid":true */
-		struct sw_buf o = {0};
-		sw_buf_puts(&o, "{\"valid\":true,");
-		const char *p = commit_op->out.p ? commit_op->out.p : "{}";
-		sw_buf_puts(&o, *p == '{' ? p + 1 : "}");
-		http_set_json(r, 200, &o);
+	if (commit && commit_op && commit_op->ran && commit_op->rc == 0) {
+		http_set_json(r, 200, &commit_op->out);
 		return;
 	}
 	sw_buf_puts(&b, commit ? "{\"valid\":true,\"committed\":false}\n" : "{\"valid\":true,\"errors\":[]}\n");
@@ -114,8 +89,8 @@ static void fin_config_get(struct req *r)
 	const struct sw_conf *conf = sw_dp_conf(&r->x->h->dp);
 	struct sw_buf b = {0};
 
-	if (o->rc != SW_CALL_DONE) {
-		http_set_error(r, 500, "%s", o->err);
+	if (o->rc < 0) {
+		http_op_error(r, o);
 		return;
 	}
 	sw_buf_puts(&b, "{\"running\":");
@@ -226,8 +201,8 @@ static int add_setting(struct req *r, struct job *j, const char *key, json_t *e)
 		}
 		snprintf(val, sizeof(val), "%s", json_string_value(e));
 	}
-	snprintf(line, sizeof(line), "set deviceconfig setting session %s %s", s->name, val);
-	if (!http_job_add(j, line, s->name, OP_NORMAL)) {
+	snprintf(line, sizeof(line), "deviceconfig setting session %s %s", s->name, val);
+	if (!http_job_add(j, "set", json_pack("{s:s}", "words", line), s->name, OP_NORMAL)) {
 		http_set_error(r, 503, "out of memory");
 		return -1;
 	}
@@ -259,7 +234,10 @@ static int add_line(struct req *r, struct job *j, json_t *e)
 		http_set_field_error(r, 400, "lines", "\"lines\": line too long");
 		return -1;
 	}
-	if (!http_job_add(j, s, NULL, OP_NORMAL)) {
+	/* "set WORDS" / "delete WORDS": the command and its words argument */
+	int del = s[0] == 'd';
+	if (!http_job_add(j, del ? "delete" : "set", json_pack("{s:s}", "words", s + (del ? 7 : 4)),
+			  NULL, OP_NORMAL)) {
 		http_set_error(r, 503, "out of memory");
 		return -1;
 	}
@@ -300,7 +278,7 @@ static void ep_config(struct req *r, int commit)
 		goto out;
 	}
 	j = http_job_new(commit ? fin_commit : fin_validate);
-	if (!j || !http_job_add(j, "configure", NULL, OP_NORMAL))
+	if (!j || !http_job_add(j, "configure", NULL, NULL, OP_NORMAL))
 		goto oom;
 	j->keep_going = 1; /* every field gets its verdict */
 	if (settings)
@@ -312,11 +290,15 @@ static void ep_config(struct req *r, int commit)
 			if (add_line(r, j, e) < 0)
 				goto out;
 	/* the candidate as a whole; then commit (only if all of it passed) and leave */
-	if (!http_job_add(j, NULL, NULL, OP_IF_CLEAN))
+	if (!http_job_add(j, NULL, NULL, NULL, OP_IF_CLEAN))
 		goto oom;
-	if (commit && !http_job_add(j, "commit", NULL, OP_IF_CLEAN))
-		goto oom;
-	if (!http_job_add(j, "exit", NULL, OP_ALWAYS))
+	if (commit) {
+		struct op *c = http_job_add(j, "commit", NULL, NULL, OP_IF_CLEAN);
+		if (!c)
+			goto oom;
+		c->tail = valid_tail;
+	}
+	if (!http_job_add(j, "exit", NULL, NULL, OP_ALWAYS))
 		goto oom;
 	http_job_start(r, j);
 	j = NULL;

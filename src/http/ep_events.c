@@ -142,9 +142,11 @@ void http_events_end_all(struct sw_http *x)
 	}
 }
 
-/* Query parameters: filter words and last_event_id. */
+/* Query parameters: the filter as sw_filter_parse's words, and last_event_id. */
+#define EQ_MAX 12
 struct equery {
-	struct sw_buf words;
+	char *argv[2 * EQ_MAX];
+	int argc;
 	char err[256], field[96];
 	int bad;
 	long long last_id;
@@ -153,7 +155,7 @@ struct equery {
 static enum MHD_Result event_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
 	struct equery *q = cls;
-	const char *kw;
+	char *kw, *p;
 
 	(void)kind;
 	http_utf8_clean(q->field, sizeof(q->field), key);
@@ -167,7 +169,7 @@ static enum MHD_Result event_arg(void *cls, enum MHD_ValueKind kind, const char 
 		}
 		return MHD_YES;
 	}
-	if (!(kw = http_filter_kw(key))) {
+	if (!http_filter_name(key)) {
 		snprintf(q->err, sizeof(q->err),
 			 "unknown query parameter '%.64s' (known: source destination source_port "
 			 "destination_port protocol state last_event_id)",
@@ -175,25 +177,33 @@ static enum MHD_Result event_arg(void *cls, enum MHD_ValueKind kind, const char 
 		q->bad = 1;
 		return MHD_NO;
 	}
-	if (!http_word_ok(value, 64)) {
-		snprintf(q->err, sizeof(q->err), "%s: missing or malformed value", key);
+	if (q->argc >= 2 * EQ_MAX || !value || !(kw = strdup(key))) {
+		snprintf(q->err, sizeof(q->err), "%s: missing value, or too many parameters", key);
 		q->bad = 1;
 		return MHD_NO;
 	}
-	sw_buf_printf(&q->words, " %s %s", kw, value);
+	/* the filter's keyword for the JSON name (source_port -> source-port); the value is one word */
+	for (p = kw; *p; p++)
+		if (*p == '_')
+			*p = '-';
+	q->argv[q->argc++] = kw;
+	if (!(q->argv[q->argc++] = strdup(value))) {
+		snprintf(q->err, sizeof(q->err), "out of memory");
+		q->bad = 1;
+		return MHD_NO;
+	}
 	return MHD_YES;
 }
 
 void ep_events(struct req *r)
 {
 	struct sw_http *x = r->x;
-	struct equery q = {.last_id = 0};
+	struct equery q = {.argc = 0};
 	struct sw_filter f;
 	const char *lei = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Last-Event-ID");
-	char buf[512], err[256], *argv[SW_MGMT_MAXARGS];
+	char err[256];
 	struct MHD_Response *resp;
 	struct sse *s;
-	int argc = 0;
 
 	if (!x->h->events) {
 		http_set_error(r, 503, "this daemon has no event stream");
@@ -212,12 +222,8 @@ void ep_events(struct req *r)
 			goto out;
 		}
 	}
-	if (q.words.len && (argc = sw_mgmt_split(q.words.p, buf, sizeof(buf), argv, SW_MGMT_MAXARGS)) < 0) {
-		http_set_error(r, 400, "filter too long");
-		goto out;
-	}
 	memset(&f, 0, sizeof(f));
-	if (sw_filter_parse(&f, argv, argc, err, sizeof(err)) < 0) {
+	if (sw_filter_parse(&f, q.argv, q.argc, err, sizeof(err)) < 0) {
 		http_set_error(r, 400, "%s", err);
 		goto out;
 	}
@@ -233,7 +239,7 @@ void ep_events(struct req *r)
 	s->x = x;
 	s->conn = r->conn;
 	s->last_write_ns = http_mono_ns();
-	s->sub = sw_events_subscribe(x->h->events, argc ? &f : NULL, (uint64_t)q.last_id, 0, on_ready, s);
+	s->sub = sw_events_subscribe(x->h->events, q.argc ? &f : NULL, (uint64_t)q.last_id, 0, on_ready, s);
 	resp = s->sub ? MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, reader, s, sse_free)
 		      : NULL;
 	if (!resp) {
@@ -257,5 +263,6 @@ void ep_events(struct req *r)
 	r->queued = MHD_queue_response(r->conn, MHD_HTTP_OK, resp) == MHD_YES ? 1 : -1;
 	MHD_destroy_response(resp);
 out:
-	sw_buf_free(&q.words);
+	for (int i = 0; i < q.argc; i++)
+		free(q.argv[i]);
 }

@@ -1,8 +1,11 @@
 /*
  * ep_session.c - the session and status endpoints: session/info, counters,
  * interfaces, sessions (listing with filters and paging), sessions/{id}
- * (show, clear) and sessions/clear (by ids or by filter).
+ * (show, clear) and sessions/clear (by ids or by filter), each a typed
+ * command of the registry (cmd_session.c, cmd_stats.c) whose arguments are
+ * the query parameters or the body's members under the same names.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,36 +16,45 @@
 #define LIST_MAX 1000
 #define CLEAR_IDS_MAX 1000
 
-/* show session info + the broken-session counts kept here */
-static void fin_info(struct req *r)
-{
-	struct op *o = &r->job->ops[0];
-	struct sw_http *x = r->x;
+/* the filters of a listing, clear or event stream: REST name = the command's JSON name */
+static const char *const filter_names[] = {
+	"source", "destination", "source_port", "destination_port", "protocol", "state", NULL,
+};
 
-	if (o->rc != SW_CALL_DONE) {
-		http_set_error(r, 500, "%s", o->err);
-		return;
-	}
-	/* the registry's object, with three members added before its closing brace */
-	while (o->out.len && (o->out.p[o->out.len - 1] == '\n' || o->out.p[o->out.len - 1] == ' '))
-		o->out.len--;
-	if (!o->out.len || o->out.p[o->out.len - 1] != '}') {
-		http_set_error(r, 500, "unexpected output from show session info");
-		return;
-	}
-	o->out.len--;
-	o->out.p[o->out.len] = '\0';
-	sw_buf_printf(&o->out,
-		      ",\"broken_sessions\":%llu,\"broken_half_closed_sessions\":%llu,"
-		      "\"broken_late_packets\":%llu}\n",
-		      (unsigned long long)x->broken, (unsigned long long)x->broken_half_closed,
-		      (unsigned long long)x->broken_late_pkts);
-	http_set_json(r, 200, &o->out);
+const char *http_filter_name(const char *name)
+{
+	for (unsigned i = 0; filter_names[i]; i++)
+		if (strcmp(filter_names[i], name) == 0)
+			return filter_names[i];
+	return NULL;
+}
+
+/* show session info + the broken-session counts kept here */
+static void info_tail(void *ctx, struct sw_emit *e)
+{
+	struct sw_http *x = ctx;
+
+	sw_emit_u64(e, "broken_sessions", NULL, x->broken);
+	sw_emit_u64(e, "broken_half_closed_sessions", NULL, x->broken_half_closed);
+	sw_emit_u64(e, "broken_late_packets", NULL, x->broken_late_pkts);
 }
 
 void ep_session_info(struct req *r)
 {
-	http_job_simple(r, "show session info", fin_info);
+	struct job *j;
+	struct op *o;
+
+	if (http_refuse_args(r) < 0)
+		return;
+	j = http_job_new(http_fin_passthrough);
+	if (!j || !(o = http_job_add(j, "show session info", NULL, NULL, OP_NORMAL))) {
+		http_job_free(j);
+		http_set_error(r, 503, "out of memory");
+		return;
+	}
+	o->tail = info_tail;
+	o->tail_ctx = r->x;
+	http_job_start(r, j);
 }
 
 void ep_counters(struct req *r)
@@ -55,74 +67,27 @@ void ep_interfaces(struct req *r)
 	http_job_simple(r, "show interface", http_fin_passthrough);
 }
 
-/* A value that may go into a command line as one word. */
-int http_word_ok(const char *v, size_t max)
-{
-	size_t n = 0;
-
-	if (!v || !*v)
-		return 0;
-	for (; *v; v++, n++)
-		if (!((*v >= 'a' && *v <= 'z') || (*v >= 'A' && *v <= 'Z') || (*v >= '0' && *v <= '9') ||
-		      *v == '.' || *v == ':' || *v == '/' || *v == '-' || *v == '_'))
-			return 0;
-	return n <= max;
-}
-
-/* REST filter names -> registry filter keywords */
-static const struct {
-	const char *rest, *kw;
-} filter_map[] = {
-	{"source", "source"},
-	{"destination", "destination"},
-	{"source_port", "source-port"},
-	{"destination_port", "destination-port"},
-	{"protocol", "protocol"},
-	{"state", "state"},
-};
-
-const char *http_filter_kw(const char *name)
-{
-	for (size_t i = 0; i < sizeof(filter_map) / sizeof(filter_map[0]); i++)
-		if (strcmp(filter_map[i].rest, name) == 0)
-			return filter_map[i].kw;
-	return NULL;
-}
-
 struct qctx {
-	struct sw_buf line;
+	json_t *args;
 	char err[256];
 	char field[96];
 	int bad;
-	long limit, start_at;
 };
 
 static enum MHD_Result list_arg(void *cls, enum MHD_ValueKind kind, const char *key,
 				const char *value)
 {
 	struct qctx *q = cls;
-	const char *kw;
+	long n;
 
 	(void)kind;
-	if (q->bad)
-		return MHD_NO;
 	http_utf8_clean(q->field, sizeof(q->field), key);
-	if (strcmp(key, "limit") == 0) {
-		if (http_parse_num(value, 1, LIST_MAX, &q->limit) < 0) {
-			snprintf(q->err, sizeof(q->err), "limit: expected an integer from 1 to %d", LIST_MAX);
-			q->bad = 1;
-		}
-		return MHD_YES;
+	if (strcmp(key, "limit") == 0 && http_parse_num(value, 1, LIST_MAX, &n) < 0) {
+		snprintf(q->err, sizeof(q->err), "limit: expected an integer from 1 to %d", LIST_MAX);
+		q->bad = 1;
+		return MHD_NO;
 	}
-	if (strcmp(key, "start_at") == 0) {
-		if (http_parse_num(value, 1, 4294967295L, &q->start_at) < 0) {
-			snprintf(q->err, sizeof(q->err), "start_at: expected a session id (1 or more)");
-			q->bad = 1;
-		}
-		return MHD_YES;
-	}
-	kw = http_filter_kw(key);
-	if (!kw) {
+	if (strcmp(key, "limit") != 0 && strcmp(key, "start_at") != 0 && !http_filter_name(key)) {
 		snprintf(q->err, sizeof(q->err),
 			 "unknown query parameter '%.64s' (known: source destination source_port "
 			 "destination_port protocol state start_at limit)",
@@ -130,47 +95,61 @@ static enum MHD_Result list_arg(void *cls, enum MHD_ValueKind kind, const char *
 		q->bad = 1;
 		return MHD_NO;
 	}
-	if (!http_word_ok(value, 64)) {
+	/* the value as a string: the command's descriptor reads numbers from strings too */
+	if (!value || json_object_set_new(q->args, key, json_string(value)) < 0) {
 		snprintf(q->err, sizeof(q->err), "%s: missing or malformed value", key);
 		q->bad = 1;
 		return MHD_NO;
 	}
-	sw_buf_printf(&q->line, " %s %s", kw, value);
 	return MHD_YES;
 }
 
 void ep_sessions(struct req *r)
 {
-	struct qctx q = {.limit = LIST_DEFAULT};
+	struct qctx q = {.args = json_object()};
 	struct job *j;
 
-	sw_buf_puts(&q.line, "show session all filter");
-	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, list_arg, &q);
-	if (q.bad) {
-		http_set_field_error(r, 400, q.field, "%s", q.err);
-		sw_buf_free(&q.line);
-		return;
-	}
-	if (q.start_at)
-		sw_buf_printf(&q.line, " start-at %ld", q.start_at);
-	sw_buf_printf(&q.line, " limit %ld", q.limit);
-	j = http_job_new(http_fin_passthrough);
-	if (q.line.oom || !j || !http_job_add(j, q.line.p, NULL, OP_NORMAL)) {
-		http_job_free(j);
-		sw_buf_free(&q.line);
+	if (!q.args) {
 		http_set_error(r, 503, "out of memory");
 		return;
 	}
-	sw_buf_free(&q.line);
+	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, list_arg, &q);
+	if (q.bad) {
+		http_set_field_error(r, 400, q.field, "%s", q.err);
+		json_decref(q.args);
+		return;
+	}
+	if (!json_object_get(q.args, "limit"))
+		json_object_set_new(q.args, "limit", json_integer(LIST_DEFAULT));
+	j = http_job_new(http_fin_passthrough);
+	if (!j || !http_job_add(j, "show session all", q.args, NULL, OP_NORMAL)) {
+		if (!j)
+			json_decref(q.args);
+		http_job_free(j);
+		http_set_error(r, 503, "out of memory");
+		return;
+	}
 	http_job_start(r, j);
+}
+
+static json_t *id_args(uint32_t id)
+{
+	return json_pack("{s:I}", "id", (json_int_t)id);
 }
 
 void ep_session_get(struct req *r)
 {
-	char line[64];
+	struct job *j;
 
-	snprintf(line, sizeof(line), "show session id %u", r->id);
-	http_job_simple(r, line, http_fin_passthrough);
+	if (http_refuse_args(r) < 0)
+		return;
+	j = http_job_new(http_fin_passthrough);
+	if (!j || !http_job_add(j, "show session id", id_args(r->id), NULL, OP_NORMAL)) {
+		http_job_free(j);
+		http_set_error(r, 503, "out of memory");
+		return;
+	}
+	http_job_start(r, j);
 }
 
 /* {"cleared":N,"not_found":[ids]}; a single DELETE of an unknown id is 404 */
@@ -183,22 +162,24 @@ static void fin_clear(struct req *r)
 
 	for (unsigned i = 0; i < j->nops; i++) {
 		struct op *o = &j->ops[i];
-		if (o->rc == SW_CALL_DONE)
-			cleared += (unsigned long long)sw_json_get_int(o->out.p ? o->out.p : "{}",
-								       "cleared", 0);
-		else if (!strstr(o->err, "no such live session")) {
-			http_set_error(r, 400, "%s", o->err);
+		if (o->rc == 0) {
+			/* the command's own JSON document: {"cleared":N,...} */
+			json_t *v = json_loadb(o->out.p ? o->out.p : "{}", o->out.len, 0, NULL);
+			cleared += (unsigned long long)json_integer_value(json_object_get(v, "cleared"));
+			json_decref(v);
+		} else if (!(o->rc == -ENOENT && o->id)) {
+			http_op_error(r, o);
 			return;
 		}
 	}
 	sw_buf_printf(&b, "{\"cleared\":%llu,\"not_found\":[", cleared);
 	for (unsigned i = 0; i < j->nops; i++)
-		if (j->ops[i].rc != SW_CALL_DONE && j->ops[i].id)
+		if (j->ops[i].rc == -ENOENT)
 			sw_buf_printf(&b, "%s%u", nf++ ? "," : "", j->ops[i].id);
 	sw_buf_puts(&b, "]}\n");
 	if (j->nops == 1 && nf == 1 && r->id) {
 		sw_buf_free(&b);
-		http_set_error(r, 404, "%s", j->ops[0].err);
+		http_op_error(r, &j->ops[0]);
 		return;
 	}
 	http_set_json(r, 200, &b);
@@ -206,11 +187,9 @@ static void fin_clear(struct req *r)
 
 static int add_clear_id(struct job *j, uint32_t id)
 {
-	char l[64];
-	struct op *o;
+	struct op *o = http_job_add(j, "clear session id", id_args(id), NULL, OP_NORMAL);
 
-	snprintf(l, sizeof(l), "clear session id %u", id);
-	if (!(o = http_job_add(j, l, NULL, OP_NORMAL)))
+	if (!o)
 		return -1;
 	o->id = id;
 	return 0;
@@ -235,12 +214,8 @@ void ep_session_delete(struct req *r)
 void ep_sessions_clear(struct req *r)
 {
 	static const char *const top[] = {"ids", "filter", NULL};
-	static const char *const fkeys[] = {"source", "destination", "source_port", "destination_port",
-					    "protocol", "state", NULL};
 	json_t *v = http_body_object(r), *ids, *filter, *e;
 	struct job *j = NULL;
-	struct sw_buf line = {0};
-	const char *k;
 	size_t i;
 
 	if (!v || http_refuse_args(r) < 0 || http_only_members(r, v, top, "the clear request") < 0)
@@ -282,29 +257,10 @@ void ep_sessions_clear(struct req *r)
 					     http_json_type_name(filter));
 			goto out;
 		}
-		if (http_only_members(r, filter, fkeys, "\"filter\"") < 0)
+		if (http_only_members(r, filter, filter_names, "\"filter\"") < 0)
 			goto out;
-		sw_buf_puts(&line, "clear session all");
-		if (json_object_size(filter))
-			sw_buf_puts(&line, " filter");
-		json_object_foreach(filter, k, e) {
-			char num[24];
-			const char *val = json_string_value(e);
-			if (json_is_integer(e)) {
-				snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(e));
-				val = num;
-			} else if (!json_is_string(e)) {
-				http_set_field_error(r, 400, k, "\"filter\".%s must be a string or an integer, got %s",
-						     k, http_json_type_name(e));
-				goto out;
-			}
-			if (!http_word_ok(val, 64)) {
-				http_set_field_error(r, 400, k, "\"filter\".%s: malformed value", k);
-				goto out;
-			}
-			sw_buf_printf(&line, " %s %s", http_filter_kw(k), val);
-		}
-		if (line.oom || !http_job_add(j, line.p, NULL, OP_NORMAL))
+		/* the filter's members are the command's arguments, by the same names */
+		if (!http_job_add(j, "clear session all", json_incref(filter), NULL, OP_NORMAL))
 			goto oom;
 	}
 	http_job_start(r, j);
@@ -314,6 +270,5 @@ oom:
 	http_set_error(r, 503, "out of memory");
 out:
 	http_job_free(j);
-	sw_buf_free(&line);
 	json_decref(v);
 }

@@ -24,6 +24,7 @@
 #include "http/auth.h"
 #include "http/http.h"
 #include "mgmt/mgmt.h"
+#include "mgmt/registry.h"
 
 #define HTTP_BODY_MAX (64 * 1024)   /* request bodies of the authenticated API */
 #define HTTP_LOGIN_BODY_MAX 1024    /* {"password":"..."}: refused above this, unread */
@@ -186,13 +187,18 @@ enum op_when {
 	OP_IF_CLEAN /* only if every earlier op succeeded (validate, commit) */
 };
 struct op {
-	char *line;        /* a registry command line; NULL: validate the candidate */
-	char *field;       /* the setting this line sets (error attribution), or NULL */
-	uint32_t id;       /* the session id a `clear session id` line is about */
+	const char *words; /* a typed command ("show session all"); NULL: validate the candidate */
+	json_t *args;      /* its arguments (the command's descriptor reads them), or NULL */
+	char *field;       /* the setting this op sets (REST "settings"), or NULL */
+	uint32_t id;       /* the session id a `clear session id` op is about */
 	int when;          /* enum op_when */
-	int rc;            /* SW_CALL_DONE / SW_CALL_ERROR, -2 not run */
-	struct sw_buf out; /* its JSON output */
+	int ran;
+	int rc;            /* 0 or -errno (sw_mgmt_call_rc) */
+	char *err_field;   /* the argument or setting the command named as wrong, or NULL */
+	struct sw_buf out; /* its JSON output (meaningful when rc == 0) */
 	char err[768];
+	void (*tail)(void *ctx, struct sw_emit *e); /* members added to its JSON object */
+	void *tail_ctx;
 };
 struct job {
 	struct sw_mgmt_sess ms; /* this request's management session (mode, candidate) */
@@ -205,22 +211,25 @@ struct job {
 };
 struct job *http_job_new(finish_fn fin);
 void http_job_free(struct job *j);
-/* Append an op; line NULL = validate the candidate. The new op, or NULL without memory. */
-struct op *http_job_add(struct job *j, const char *line, const char *field, int when);
+/*
+ * Append a typed command (words NULL: validate the candidate); the job owns
+ * args from now on (also on failure).  The new op, or NULL without memory.
+ */
+struct op *http_job_add(struct job *j, const char *words, json_t *args, const char *field, int when);
 /* Queue r's job; the connection waits suspended. */
 void http_job_start(struct req *r, struct job *j);
 /* One step of r's job: 1 if it progressed and has more, 0 when finished. */
 int http_job_step(struct req *r);
 void http_job_finish(struct req *r);
-/* One registry line as a job whose first op's output (or error) is the answer. */
-void http_job_simple(struct req *r, const char *line, finish_fn fin);
-/* Finisher: the first op's output as the body; its error as 404 (unknown session) or 400. */
+/* One command without arguments as a job (query parameters refused). */
+void http_job_simple(struct req *r, const char *words, finish_fn fin);
+/* The answer for a failed op: -ENOENT 404, -EINVAL 400, ... with {"error","field"}. */
+void http_op_error(struct req *r, const struct op *o);
+/* Finisher: the first op's output as the body, or its error. */
 void http_fin_passthrough(struct req *r);
 
-/* ep_session.c: REST filter names (source_port) -> registry keywords (source-port), or NULL */
-const char *http_filter_kw(const char *name);
-/* 1 if v (at most max bytes) may go into a command line as one word */
-int http_word_ok(const char *v, size_t max);
+/* ep_session.c: name if it is one of the session filters (source ... state), else NULL */
+const char *http_filter_name(const char *name);
 
 /* endpoints */
 void ep_session_info(struct req *r);

@@ -407,6 +407,12 @@ static void test_http_api(void **st)
 	assert_non_null(strstr(r, "\"sessions\":[]"));
 	assert_int_equal(api(g, "GET", "/api/v1/sessions?nope=1", NULL, r, sizeof(r)), 400);
 	assert_int_equal(api(g, "GET", "/api/v1/sessions/7", NULL, r, sizeof(r)), 404);
+	assert_non_null(strstr(r, "\"field\":\"id\"")); /* -ENOENT of the typed command */
+	assert_int_equal(api(g, "GET", "/api/v1/sessions?state=sleepy", NULL, r, sizeof(r)), 400);
+	assert_non_null(strstr(r, "\"field\":\"state\"")); /* -EINVAL naming the argument */
+	assert_int_equal(api(g, "POST", "/api/v1/sessions/clear", "{\"filter\":{\"source_port\":\"x\"}}", r,
+			     sizeof(r)), 400);
+	assert_non_null(strstr(r, "\"field\":\"source_port\""));
 	assert_int_equal(api(g, "DELETE", "/api/v1/sessions/7", NULL, r, sizeof(r)), 404);
 	assert_int_equal(api(g, "POST", "/api/v1/sessions/clear", "{\"ids\":[7,8]}", r, sizeof(r)), 200);
 	assert_non_null(strstr(r, "\"not_found\":[7,8]"));
