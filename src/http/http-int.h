@@ -116,6 +116,7 @@ struct sw_http {
 	struct req *running;    /* list */
 	struct conn *conns;     /* list */
 	struct sse *streams;    /* GET /api/v1/events (ep_events.c) */
+	struct sw_buf openapi;  /* the OpenAPI document served (routes.c), built at first use */
 	unsigned nstreams;
 	uint64_t streams_opened;
 	unsigned nconns;

@@ -9,6 +9,7 @@
  * served only with a live login session (a page redirects to /login).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "http/http-int.h"
@@ -181,6 +182,10 @@ static enum MHD_Result web(struct req *r)
 		http_set_error(r, 404, "not found");
 		return http_send_ready(r);
 	}
+	if (strcmp(file, "openapi.json") == 0) { /* the generated one, as /api/v1/openapi.json */
+		ep_openapi(r);
+		return http_send_ready(r);
+	}
 	if (!asset_public(file) && !http_logged_in(r)) {
 		if (strcmp(mime(file), "text/html; charset=utf-8") == 0)
 			return redirect(r, "/login");
@@ -192,16 +197,52 @@ static enum MHD_Result web(struct req *r)
 
 /* ---- the API -------------------------------------------------------------- */
 
-void ep_openapi(struct req *r)
+/*
+ * web/openapi.json with the Session schema generated from SW_SESS_FIELDS
+ * (sw_sess_openapi), so a field added to the list is described with no
+ * other edit.  Built once.
+ */
+static int openapi_build(struct sw_http *x)
 {
 	const struct sw_web_asset *a = asset("openapi.json");
+	struct sw_buf sb = {0};
+	struct sw_jw w;
+	json_t *doc, *sess, *schemas;
+	char *out;
+
+	if (!a)
+		return -1;
+	doc = json_loadb((const char *)a->data, a->len, 0, NULL);
+	sw_jw_init_buf(&w, &sb);
+	sw_sess_openapi(&w, SW_SV_LIVE);
+	sess = sb.oom ? NULL : json_loadb(sb.p ? sb.p : "", sb.len, 0, NULL);
+	sw_buf_free(&sb);
+	schemas = json_object_get(json_object_get(doc, "components"), "schemas");
+	if (!doc || !sess || !schemas || json_object_set_new(schemas, "Session", sess) < 0) {
+		json_decref(doc);
+		return -1;
+	}
+	out = json_dumps(doc, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+	json_decref(doc);
+	if (!out)
+		return -1;
+	sw_buf_puts(&x->openapi, out);
+	sw_buf_puts(&x->openapi, "\n");
+	free(out);
+	return x->openapi.oom ? -1 : 0;
+}
+
+void ep_openapi(struct req *r)
+{
+	struct sw_http *x = r->x;
 	struct sw_buf b = {0};
 
-	if (!a) {
-		http_set_error(r, 404, "no OpenAPI description in this build");
+	if (!x->openapi.len && openapi_build(x) < 0) {
+		sw_buf_free(&x->openapi);
+		http_set_error(r, 500, "the OpenAPI description could not be built");
 		return;
 	}
-	sw_buf_put(&b, a->data, a->len);
+	sw_buf_put(&b, x->openapi.p, x->openapi.len);
 	http_set_json(r, 200, &b);
 }
 

@@ -616,6 +616,7 @@ void sw_http_close(struct sw_http *x)
 		MHD_run(x->d);
 	MHD_stop_daemon(x->d);
 	sw_auth_close(x->auth);
+	sw_buf_free(&x->openapi);
 	if (x->key)
 		memset(x->key, 0, strlen(x->key));
 	free(x->cert);

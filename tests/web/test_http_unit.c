@@ -332,6 +332,14 @@ static int request(struct rig *g, const char *raw, char *resp, size_t resplen)
 	return request_from(g, 1, 20000, raw, resp, resplen);
 }
 
+/* The body of an HTTP answer. */
+static const char *body_of(const char *resp)
+{
+	const char *b = strstr(resp, "\r\n\r\n");
+
+	return b ? b + 4 : "";
+}
+
 static int api(struct rig *g, const char *method, const char *path, const char *body, char *resp,
 	       size_t resplen)
 {
@@ -437,6 +445,24 @@ static void test_http_api(void **st)
 	assert_non_null(strstr(r, "statewall_config_commits_total 1"));
 	assert_int_equal(api(g, "GET", "/api/v1/openapi.json", NULL, r, sizeof(r)), 200);
 	assert_non_null(strstr(r, "\"openapi\""));
+	{ /* the Session schema has every live field of SW_SESS_FIELDS */
+		json_t *doc = json_loads(body_of(r), 0, NULL);
+		json_t *props = json_object_get(
+			json_object_get(json_object_get(json_object_get(doc, "components"), "schemas"), "Session"),
+			"properties");
+		unsigned n = 0;
+		assert_non_null(props);
+		for (unsigned i = 0; i < sw_sess_nfields(); i++) {
+			const struct sw_sess_field_info *fi = sw_sess_field_info(i);
+			if (fi->views & SW_SV_LIVE) {
+				n++;
+				if (!json_object_get(props, fi->key))
+					fail_msg("Session schema lacks %s", fi->key);
+			}
+		}
+		assert_int_equal(json_object_size(props), n);
+		json_decref(doc);
+	}
 
 	/* no credentials; the UI redirects; assets are served from the binary */
 	assert_int_equal(request(g, "GET /api/v1/counters HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
@@ -479,14 +505,6 @@ static void test_http_api(void **st)
 	sw_http_note_end(g->http, &si);
 	assert_int_equal(api(g, "GET", "/api/v1/session/info", NULL, r, sizeof(r)), 200);
 	assert_non_null(strstr(r, "\"broken_half_closed_sessions\":1"));
-}
-
-/* The body of an HTTP answer. */
-static const char *body_of(const char *resp)
-{
-	const char *b = strstr(resp, "\r\n\r\n");
-
-	return b ? b + 4 : "";
 }
 
 /*
