@@ -271,20 +271,62 @@ python3 - "$VW_DIR/big-login.json" <<'PY'
 import json, sys
 json.dump({f"{i:x}": 0 for i in range(7600)}, open(sys.argv[1], "w"), separators=(",", ":"))
 PY
-codes=$(for i in $(seq 1 40); do
-  ip netns exec "$NS_FW" curl -s -o /dev/null -w '%{http_code}\n' --interface 127.0.3.$i -H 'Content-Type: application/json' \
-    --data-binary @"$VW_DIR/big-login.json" "$BASE/api/v1/auth/login" &
-done; wait)
-check "40 parallel $(stat -c %s "$VW_DIR/big-login.json")-byte login bodies with 7,600 keys: all 413 from the header" \
-  [ "$(echo "$codes" | sort -u | tr -d '\n')" = 413 ]
+cat >"$VW_DIR/flood.py" <<'PY'
+# flood.py BODY ROUNDS PARALLEL: login POSTs of BODY, PARALLEL at a time, from 127.0.3.x; prints the statuses
+import socket, sys, threading
+body = open(sys.argv[1], "rb").read()
+rounds, par = int(sys.argv[2]), int(sys.argv[3])
+codes = []
+def one(i):
+    s = socket.create_connection(("127.0.0.1", int(sys.argv[4])), source_address=(f"127.0.3.{i + 1}", 0))
+    s.sendall(b"POST /api/v1/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+              b"Content-Length: %d\r\n\r\n" % len(body))
+    try:
+        s.sendall(body)
+    except OSError:
+        pass  # refused from the header: the server may close before the body is sent
+    r = b""
+    try:
+        while b"\r\n" not in r:
+            d = s.recv(4096)
+            if not d:
+                break
+            r += d
+    except OSError:
+        pass
+    codes.append(r.split(b" ")[1].decode() if r.startswith(b"HTTP/1.1 ") else "none")
+    s.close()
+for _ in range(rounds):
+    t = [threading.Thread(target=one, args=(i,)) for i in range(par)]
+    [x.start() for x in t]
+    [x.join() for x in t]
+print(" ".join(sorted(set(codes))), len(codes))
+PY
+# ping through the wire, without and with the flood: reported (p50/p99/max), not asserted
+pstats() { grep -o 'time=[0-9.]*' "$1" | cut -d= -f2 | sort -n |
+  awk '{ v[NR] = $1 } END { if (NR) printf "%d of 400 replies, p50 %.3f ms, p99 %.3f ms, max %.3f ms", NR, v[int(NR * 0.5 + 0.5)], v[int(NR * 0.99 + 0.5)], v[NR] }'; }
+nsx "$NS_C" ping -c 100 -i 0.01 -q "$SERVER_IP" >/dev/null 2>&1   # warm up: ARP, sessions
+ip netns exec "$NS_C" ping -c 400 -i 0.01 "$SERVER_IP" >"$VW_DIR/idle-ping.txt" 2>&1
+ip netns exec "$NS_C" ping -c 400 -i 0.01 "$SERVER_IP" >"$VW_DIR/flood-ping.txt" 2>&1 &
+PING=$!
+codes=$(ip netns exec "$NS_FW" python3 "$VW_DIR/flood.py" "$VW_DIR/big-login.json" 10 40 $PORT)
+wait $PING
+check "10 x 40 parallel $(stat -c %s "$VW_DIR/big-login.json")-byte login bodies with 7,600 keys: all 413 from the header ($codes)" \
+  [ "$codes" = "413 400" ]
+echo "  (ping through the wire, same run: idle $(pstats "$VW_DIR/idle-ping.txt"); during the flood $(pstats "$VW_DIR/flood-ping.txt"))"
 for i in 1 2 3; do kj POST /api/v1/config/validate "$(cat "$VW_DIR/big-login.json")" >/dev/null; done
 expect 400 "  a 7,600-member object to config/validate with a key: parsed (linear) and refused"
 k GET /metrics
 cpu=$(awk '$1 == "statewall_http_service_cpu_max_seconds" {print $2}' "$B")
 wall=$(awk '$1 == "statewall_http_service_max_seconds" {print $2}' "$B")
 budget=$(awk '$1 == "statewall_http_service_budget_seconds" {print $2}' "$B")
-check "  the longest sw_http_service call used $cpu s of CPU ($wall s wall): within its budget of $budget s" \
-  awk -v c="$cpu" -v b="$budget" 'BEGIN { exit !(c != "" && b > 0 && c <= b) }'
+# a sanitizer build runs several times slower: there the figure is reported, not held to the budget
+if grep -q __asan_init "$SW_BIN" 2>/dev/null; then
+  echo "  (sanitizer build: the longest sw_http_service call used $cpu s of CPU, $wall s wall; budget $budget s)"
+else
+  check "  the longest sw_http_service call used $cpu s of CPU ($wall s wall): within its budget of $budget s" \
+    awk -v c="$cpu" -v b="$budget" 'BEGIN { exit !(c != "" && b > 0 && c <= b) }'
+fi
 
 echo "-- wrong credentials are rate-limited per client address, never for a valid key"
 codes=""
