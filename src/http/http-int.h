@@ -127,7 +127,7 @@ struct sw_http {
 	/* rate-limited logging */
 	int64_t log_window;
 	unsigned log_lines, log_dropped;
-	/* how long sw_http_service held the data-path thread */
+	/* how long sw_http_service held the calling thread */
 	uint64_t svc_calls, svc_hist[8];
 	int64_t svc_ns_total, svc_ns_max, svc_cpu_ns_max, svc_budget_ns;
 };

@@ -1,14 +1,15 @@
 /*
  * http.h - the web UI and REST API server (src/http), shaped like the control
- * socket server (sw_ctl_*): it lives in the daemon's poll loop.
+ * socket server (sw_ctl_*): it lives in the poll loop of the thread that
+ * calls it (the daemon's management thread).
  *
  * libmicrohttpd runs with external polling (its epoll descriptor is one of
- * the daemon's pollfds, MHD_run() is called from sw_http_service), so every
- * request is handled on the data-path thread, like a control-socket command.
- * A REST request becomes registry command lines (mgmt.h) run in bounded
- * steps; its connection is suspended until they are done, so a long listing
- * or clear never holds the packet path for more than the budget.  Password
- * checks (Argon2id, ~50 ms) run on a helper thread (auth.h).
+ * the caller's pollfds, MHD_run() is called from sw_http_service), so every
+ * request is handled on that thread, like a control-socket command.  A REST
+ * request becomes typed commands (mgmt/registry.h) run in bounded steps; its
+ * connection is suspended until they are done, so a long listing or clear
+ * never holds the thread for more than the budget.  Password checks
+ * (Argon2id, ~50 ms) run on a helper thread (auth.h).
  *
  * docs/web.md describes the pages, the API and the authentication.
  */

@@ -79,7 +79,7 @@ void ep_metrics(struct req *r)
 	metric(&b, "config_commits_total", "counter", "configurations committed");
 	sw_buf_printf(&b, "statewall_config_commits_total %llu\n", (unsigned long long)x->h->commits);
 	metric(&b, "http_service_seconds", "histogram",
-	       "time the data-path thread spent serving HTTP per wakeup (sw_http_service)");
+	       "time the calling (management) thread spent serving HTTP per wakeup (sw_http_service)");
 	{
 		uint64_t cum = 0;
 		for (unsigned i = 0; i < 8; i++) {
