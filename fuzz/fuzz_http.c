@@ -28,8 +28,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* the body reader: any bytes; its message is itself valid UTF-8 */
 	v = http_json_parse((const char *)data, size, err, sizeof(err));
-	if (!v && !json_string(err))
-		abort();
+	if (!v) {
+		if (!(back = json_string(err)))
+			abort();
+		json_decref(back);
+	}
 	json_decref(v);
 
 	/* the JSON string writer: always a valid JSON string, and valid UTF-8 comes back unchanged */

@@ -230,6 +230,30 @@ kj POST /api/v1/sessions/clear '{"ids":[999998,999999]}'
 expect 200 "POST /api/v1/sessions/clear {ids: two unknown}"
 check "  cleared 0, both not_found" [ "$(jb .cleared)/$(jb '.not_found | length')" = 0/2 ]
 
+echo "-- GET /api/v1/events: the event stream (curl -N)"
+EV=$VW_DIR/events.txt
+ip netns exec "$NS_FW" curl -sN -H "Authorization: Bearer $KEY" "$BASE/api/v1/events?protocol=tcp" >"$EV" 2>/dev/null &
+EVPID=$!
+VW_PIDS+=($EVPID)
+ip netns exec "$NS_S" python3 "$APPS/tcpapp.py" server --port 5203 --timeout 20 >"$VW_DIR/srv5203.log" 2>&1 &
+VW_PIDS+=($!)
+sleep 0.5
+nsx "$NS_C" python3 "$APPS/tcpapp.py" client --server "$SERVER_IP" --port 5203 --scenario halfclose_client \
+  --delay 0.3 --stream 0.3 --period 0.1 >"$VW_DIR/cli5203.log" 2>&1
+ev() { grep '^data: ' "$EV" | sed 's/^data: //' | jq -c "select(.session.resp_p == 5203) | $1" 2>/dev/null | tr -d '"' | tr '\n' ' '; }
+for i in $(seq 1 30); do [[ "$(ev .to)" == *timeout-tcp-time-wait* ]] && break; sleep 0.1; done
+EVID=$(ev 'select(.event == "start") | .session.id' | tr -d ' ')
+k DELETE "/api/v1/sessions/$EVID"
+for i in $(seq 1 30); do grep -q '"reason":"cleared"' "$EV" && break; sleep 0.1; done
+kill $EVPID 2>/dev/null
+check "  start, the client's half-close, timer changes, the end: $(ev '.event + (if .side then "(" + .side + ")" else "" end) + (if .to then "->" + .to else "" end) + (if .reason then "(" + .reason + ")" else "" end)')" \
+  bash -c "[ '$(ev 'select(.event != "timer") | .event')' = 'start half-close end ' ] && [ '$(ev 'select(.event == "half-close") | .side')' = 'client ' ] && [[ '$(ev .to)' == *timeout-tcp-half-closed* ]] && [ '$(ev 'select(.event == "end") | .reason')' = 'cleared ' ]"
+check "  every event has an increasing id: line" bash -c "grep '^id: ' '$EV' | cut -d' ' -f2 | sort -nc && [ \$(grep -c '^id: ' '$EV') = \$(grep -c '^data: ' '$EV') ]"
+api GET /api/v1/events
+expect 401 "  the stream without credentials"
+k GET "/api/v1/events?port=1"
+expect 400 "  an unknown filter"
+
 echo "-- cookie login, CSRF, logout"
 J=$VW_DIR/jar
 api POST /api/v1/auth/login -H 'Content-Type: application/json' --data-binary '{"password":"nope"}'
