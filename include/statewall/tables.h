@@ -86,7 +86,7 @@
 	X(TCP_RST_CLIENT, "tcp-rst-from-client", "the originator reset the connection")            \
 	X(TCP_RST_SERVER, "tcp-rst-from-server", "the responder reset the connection")             \
 	X(POLICY_DENY, "policy-deny", "discard session of a denied flow expired")                  \
-	X(RESOURCES, "resources-unavailable", "refused: session table full")                       \
+	X(RESOURCES, "resources-unavailable", "never an end: refusals count as sessions-refused")   \
 	X(TCP_REUSE, "tcp-reuse", "a new SYN reused the tuple of a closing session")               \
 	X(END_OF_CAPTURE, "end-of-capture", "the capture ended while the session was open")       \
 	X(CLEARED, "cleared", "removed by `clear session`")                                        \
@@ -117,7 +117,8 @@
 	X(FORWARDED, "forwarded", "packets forwarded")                                             \
 	X(DROPPED, "dropped", "packets dropped")                                                   \
 	X(SESS_CREATED, "sessions-created", "sessions created")                                    \
-	X(SESS_ENDED, "sessions-ended", "sessions ended")                                          \
+	X(SESS_ENDED, "sessions-ended", "sessions ended (the end reasons add up to this)")         \
+	X(SESS_REFUSED, "sessions-refused", "new sessions refused: session table full (max-sessions)") \
 	X(FRAG_LATER, "fragments-matched", "non-first fragments matched to a tracked first one")   \
 	X(ICMP_ERR_MATCHED, "icmp-errors-matched", "ICMP errors attached to their session")        \
 	X(PICKUPS, "tcp-midstream-pickups", "TCP sessions picked up without a SYN")                \

@@ -6,7 +6,8 @@
  * them together: every live session is on the wheel exactly once, in a slot
  * no later than its deadline (the wheel may look early, never late), no
  * deadline lies behind the wheel's position by more than the one tick
- * expiry adds, and the engine's counters match what is in the table.
+ * expiry adds, the engine's counters match what is in the table, and the
+ * end reasons add up to the sessions ended.
  * For unit tests and fuzz_engine (after every step); never on the packet
  * path.
  */
@@ -86,6 +87,17 @@ int sw_engine_check(const struct sw_engine *e, char *err, size_t errlen)
 		if (proto[p] != e->st.active_proto[p]) {
 			snprintf(err, errlen, "protocol class %d: %u counted active, %u in the table", p,
 				 e->st.active_proto[p], proto[p]);
+			return -EFAULT;
+		}
+	}
+	{
+		uint64_t ends = 0;
+		for (int r = 0; r < SW_END_MAX; r++)
+			ends += e->st.end[r];
+		if (ends != e->st.ctr[SW_CTR_SESS_ENDED]) {
+			snprintf(err, errlen, "end reasons add up to %llu, %llu sessions ended",
+				 (unsigned long long)ends,
+				 (unsigned long long)e->st.ctr[SW_CTR_SESS_ENDED]);
 			return -EFAULT;
 		}
 	}

@@ -12,7 +12,7 @@
  *   6. track (TCP per direction, or the simple UDP/ICMP/other trackers);
  *   7. recompute the timer in force when the tracker reported an event.
  *
- * Timers (tables.h, PAN-OS names) and half-close modes are in tcp_retime().
+ * Timers (tables.h, PAN-OS names) and half-close modes are in timers.c.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -24,7 +24,6 @@
 #include "track/zeek.h"
 #include "util/bug.h"
 
-#define NO_END 0xff
 
 static inline sw_tick_t to_tick(const struct sw_engine *e, sw_time_t t)
 {
@@ -37,14 +36,6 @@ sw_time_t sw_engine_tick_time(const struct sw_engine *e, sw_tick_t t)
 	int32_t d = (int32_t)(t - e->now);
 	return e->now_ns + (sw_time_t)d * (SW_NS_PER_SEC / SW_TICK_HZ) -
 	       (e->now_ns - e->epoch) % (SW_NS_PER_SEC / SW_TICK_HZ);
-}
-
-static void load_timeouts(struct sw_engine *e)
-{
-	for (int i = 0; i < SW_TO_MAX; i++) {
-		uint64_t t = (uint64_t)e->conf.timeout[i] * SW_TICK_HZ;
-		e->to[i] = t > SW_TICK_MAX_SPAN ? SW_TICK_MAX_SPAN : (uint32_t)t;
-	}
 }
 
 int sw_engine_create(struct sw_engine **out, const struct sw_conf *conf)
@@ -61,7 +52,7 @@ int sw_engine_create(struct sw_engine **out, const struct sw_conf *conf)
 	if (!e)
 		return -ENOMEM;
 	e->conf = *conf;
-	load_timeouts(e);
+	sw_engine_load_timeouts(e);
 	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != sizeof(seed))
 		seed ^= (uint64_t)(uintptr_t)e;
 	rc = sw_table_init(&e->tab, conf->max_sessions, seed);
@@ -121,171 +112,6 @@ void sw_engine_stats(const struct sw_engine *e, struct sw_stats *st)
 	st->tombstones = e->tomb.count;
 }
 
-/* ---- timers ------------------------------------------------------------ */
-
-static inline uint32_t idle_of(const struct sw_engine *e, const struct sw_sess *s)
-{
-	return e->to[s->timer];
-}
-
-static inline struct sw_sess_cold *cold_of(const struct sw_engine *e, const struct sw_sess *s)
-{
-	return &e->tab.cold[s - e->tab.sess];
-}
-
-sw_tick_t sw_engine_deadline(const struct sw_engine *e, const struct sw_sess *s)
-{
-	if (s->flags & SW_SF_FIXED)
-		return cold_of(e, s)->deadline; /* fixed timers only: the cold line */
-	return s->last_seen + idle_of(e, s);
-}
-
-static void set_fixed(struct sw_engine *e, struct sw_sess *s, int timer, sw_tick_t deadline)
-{
-	s->timer = (uint8_t)timer;
-	cold_of(e, s)->deadline = deadline;
-	s->flags |= SW_SF_FIXED;
-}
-
-static void set_idle(struct sw_sess *s, int timer)
-{
-	s->timer = (uint8_t)timer;
-	s->flags &= (uint8_t)~SW_SF_FIXED;
-}
-
-/* A fixed life that may only shorten what is left (PAN-OS "min(x, remaining)"). */
-static void shorten(struct sw_engine *e, struct sw_sess *s, int timer, sw_tick_t now)
-{
-	sw_tick_t d = now + e->to[timer];
-	sw_tick_t cur = sw_engine_deadline(e, s);
-
-	if (!sw_tick_before(d, cur))
-		return;
-	set_fixed(e, s, timer, d);
-}
-
-/* The timer of a half-closed session, counted from its first FIN. */
-static void half_close_timer(struct sw_engine *e, struct sw_sess *s, const struct sw_sess_cold *c)
-{
-	switch (e->conf.half_close_mode) {
-	case SW_HC_TCPWAIT:
-		set_fixed(e, s, SW_TO_TCPWAIT, c->hc_at + e->to[SW_TO_TCPWAIT]);
-		break;
-	case SW_HC_FIXED:
-		set_fixed(e, s, SW_TO_TCP_HALF_CLOSED, c->hc_at + e->to[SW_TO_TCP_HALF_CLOSED]);
-		break;
-	default:
-		set_idle(s, SW_TO_TCP_HALF_CLOSED);
-		break;
-	}
-}
-
-/*
- * The timer in force for a TCP session after the events of one segment.
- * Half-close modes (the reason this project exists):
- *   tcpwait  first FIN or RST: life = timeout-tcpwait, once, never extended;
- *   fixed    first FIN: life = timeout-tcp-half-closed, never extended;
- *            second FIN / verified RST: min(timeout-tcp-time-wait, remaining);
- *   idle     first FIN: idle timer timeout-tcp-half-closed, re-armed by every
- *            accepted packet; both FINs / verified RST: timeout-tcp-time-wait.
- */
-static void tcp_retime(struct sw_engine *e, struct sw_sess *s, struct sw_sess_cold *c,
-		       unsigned ev, int dir, sw_tick_t now)
-{
-	int mode = e->conf.half_close_mode;
-	struct sw_peer *o = &s->peer[0], *r = &s->peer[1];
-
-	if (ev & SW_EV_RST) {
-		s->ended_by = dir == 0 ? SW_END_TCP_RST_CLIENT : SW_END_TCP_RST_SERVER;
-		s->flags &= (uint8_t)~SW_SF_RSTPEND;
-		if (mode == SW_HC_TCPWAIT)
-			shorten(e, s, SW_TO_TCPWAIT, now);
-		else
-			shorten(e, s, SW_TO_TCP_TIME_WAIT, now);
-		return;
-	}
-	if (s->ended_by != NO_END)
-		return; /* closing: the life set by the close stands */
-	if (ev & SW_EV_RST_INEXACT) {
-		/* RFC 5961: the receiver answers with a challenge ACK; until then, suspicion. */
-		s->flags |= SW_SF_RSTPEND;
-		s->peer[dir].wscale |= SW_WS_RSTPEND;
-		s->peer[!dir].wscale &= (uint8_t)~SW_WS_RSTPEND;
-		shorten(e, s, SW_TO_TCP_UNVERIFIED_RST, now);
-		return;
-	}
-	if ((s->flags & SW_SF_RSTPEND) && !(s->peer[dir].wscale & SW_WS_RSTPEND)) {
-		/* The challenge ACK: the RST's target is alive, the RST was not its peer's. */
-		s->flags &= (uint8_t)~(SW_SF_RSTPEND | SW_SF_FIXED);
-		if (s->flags & SW_SF_HALFCLOSED) {
-			half_close_timer(e, s, c);
-			return;
-		}
-		set_idle(s, SW_TO_TCP);
-	} else if (s->flags & SW_SF_RSTPEND) {
-		return;
-	}
-
-	if (ev & SW_EV_FIN) {
-		if (!(s->flags & SW_SF_HALFCLOSED)) {
-			s->flags |= SW_SF_HALFCLOSED;
-			c->hc_at = now;
-			half_close_timer(e, s, c);
-		}
-		if (sw_tcp_both_fin(s)) {
-			s->ended_by = SW_END_TCP_FIN;
-			if (mode == SW_HC_TCPWAIT)
-				return; /* legacy: the first FIN's life stands */
-			if (mode == SW_HC_FIXED)
-				shorten(e, s, SW_TO_TCP_TIME_WAIT, now);
-			else
-				set_fixed(e, s, SW_TO_TCP_TIME_WAIT, now + e->to[SW_TO_TCP_TIME_WAIT]);
-		}
-		return;
-	}
-	if (s->flags & SW_SF_HALFCLOSED)
-		return;
-	if (o->state >= SW_TCPS_ESTABLISHED && r->state >= SW_TCPS_ESTABLISHED) {
-		set_idle(s, SW_TO_TCP);
-	} else if (ev & SW_EV_SYNACK) {
-		set_fixed(e, s, SW_TO_TCPHANDSHAKE, now + e->to[SW_TO_TCPHANDSHAKE]);
-	} else if (!(s->flags & SW_SF_FIXED) && s->timer != SW_TO_TCP) {
-		set_fixed(e, s, SW_TO_TCPINIT, now + e->to[SW_TO_TCPINIT]);
-	}
-}
-
-/* Recompute timers of every live session after a configuration change. */
-static void retime_all(struct sw_engine *e)
-{
-	for (uint32_t i = 0; i < e->tab.hwm; i++) {
-		struct sw_sess *s = &e->tab.sess[i];
-		if (!(s->flags & SW_SF_INUSE))
-			continue;
-		if (s->flags & SW_SF_FIXED) {
-			/* A fixed life restarts from its origin with the new value. */
-			struct sw_sess_cold *c = &e->tab.cold[i];
-			sw_tick_t origin = c->deadline - e->old_to[s->timer];
-			c->deadline = origin + e->to[s->timer];
-		}
-		sw_wheel_schedule(&e->wheel, e->tab.cold, i, sw_engine_deadline(e, s) + 1);
-	}
-}
-
-int sw_engine_set_conf(struct sw_engine *e, const struct sw_conf *conf)
-{
-	char err[256];
-
-	if (sw_conf_validate(conf, err, sizeof(err)) < 0)
-		return -EINVAL;
-	if (conf->max_sessions != e->conf.max_sessions || conf->max_tombstones != e->conf.max_tombstones)
-		return -EBUSY; /* table sizes are fixed for the engine's life */
-	memcpy(e->old_to, e->to, sizeof(e->to));
-	e->conf = *conf;
-	load_timeouts(e);
-	retime_all(e);
-	return 0;
-}
-
 /* ---- session end --------------------------------------------------------- */
 
 int sw_engine_proto_slot(uint8_t proto)
@@ -334,43 +160,6 @@ void sw_engine_fill_info(const struct sw_engine *e, uint32_t idx, struct sw_sess
 	}
 }
 
-/* ---- events (only with a callback registered: every caller checks on_event) ---- */
-
-static void emit(struct sw_engine *e, int type, const struct sw_sess_info *si, sw_time_t ts,
-		 int side, int from, int to)
-{
-	struct sw_event ev = {
-		.type = (uint8_t)type,
-		.side = (uint8_t)side,
-		.from = (uint8_t)from,
-		.to = (uint8_t)to,
-		.ts = ts,
-		.si = si,
-	};
-
-	e->on_event(e->on_event_ctx, &ev);
-}
-
-static void emit_live(struct sw_engine *e, uint32_t idx, int type, int side, int from, int to)
-{
-	struct sw_sess_info si;
-
-	sw_engine_fill_info(e, idx, &si);
-	emit(e, type, &si, e->now_ns, side, from, to);
-}
-
-/* After a segment from `dir` was tracked: its first FIN, a change of timer. */
-static __attribute__((noinline)) void emit_changes(struct sw_engine *e, uint32_t idx, int dir,
-						   int was_hc, int timer_before)
-{
-	const struct sw_sess *s = &e->tab.sess[idx];
-
-	if (!was_hc && (s->flags & SW_SF_HALFCLOSED))
-		emit_live(e, idx, SW_EV_HALF_CLOSE, dir, SW_TO_MAX, SW_TO_MAX);
-	if (s->timer != timer_before)
-		emit_live(e, idx, SW_EV_TIMER, dir, timer_before, s->timer);
-}
-
 /*
  * End session idx at tick `at` with `reason` (and the timer that fired, for
  * aged-out).  Its record goes to the tombstones (logged when they retire) or,
@@ -398,7 +187,7 @@ static void end_session(struct sw_engine *e, uint32_t idx, int reason, int timer
 	if (s->flags & SW_SF_DISCARD)
 		e->st.discard--;
 	if (e->on_event)
-		emit(e, SW_EV_END, &si, si.end, 0, SW_TO_MAX, SW_TO_MAX);
+		sw_engine_emit(e, SW_EV_END, &si, si.end, 0, SW_TO_MAX, SW_TO_MAX);
 
 	sw_table_key(&e->tab, idx, &k);
 	sw_wheel_unlink(&e->wheel, e->tab.cold, idx);
@@ -420,7 +209,7 @@ static int expiry_reason(const struct sw_sess *s)
 {
 	if (s->flags & SW_SF_DISCARD)
 		return SW_END_POLICY_DENY;
-	if (s->proto == 6 && s->ended_by != NO_END)
+	if (s->proto == 6 && s->ended_by != SW_NO_END)
 		return s->ended_by;
 	if (s->proto == 6 && (s->flags & SW_SF_RSTPEND))
 		return (s->peer[0].wscale & SW_WS_RSTPEND) ? SW_END_TCP_RST_CLIENT
@@ -428,7 +217,7 @@ static int expiry_reason(const struct sw_sess *s)
 	return SW_END_AGED_OUT;
 }
 
-static void expire(struct sw_engine *e, uint32_t idx)
+void sw_engine_expire(struct sw_engine *e, uint32_t idx)
 {
 	struct sw_sess *s = &e->tab.sess[idx];
 
@@ -442,14 +231,27 @@ static void wheel_fire(void *ctx, uint32_t idx)
 	sw_tick_t d = sw_engine_deadline(e, s);
 
 	if (sw_tick_after(e->now, d))
-		expire(e, idx);
+		sw_engine_expire(e, idx);
 	else
 		sw_wheel_schedule(&e->wheel, e->tab.cold, idx, d + 1);
 }
 
+/* Move time forward by at most SW_TICK_STEP: fire the wheel and retire tombstones. */
+static void step_to(struct sw_engine *e, sw_time_t now)
+{
+	sw_tick_t t = to_tick(e, now);
+
+	e->now_ns = now;
+	if (t == e->now)
+		return; /* same millisecond: nothing can be due that was not before */
+	e->now = t;
+	sw_wheel_advance(&e->wheel, e->tab.cold, e->now, wheel_fire, e);
+	sw_tomb_expire(&e->tomb, e->now, e->on_end, e->on_end_ctx);
+}
+
 void sw_engine_advance(struct sw_engine *e, sw_time_t now)
 {
-	sw_tick_t t;
+	const sw_time_t step = (sw_time_t)SW_TICK_STEP * (SW_NS_PER_SEC / SW_TICK_HZ);
 
 	if (!e->started) {
 		/* The clock starts at the first packet, on a whole millisecond. */
@@ -462,13 +264,15 @@ void sw_engine_advance(struct sw_engine *e, sw_time_t now)
 	}
 	if (now <= e->now_ns)
 		return; /* time never runs backwards (unordered captures) */
-	e->now_ns = now;
-	t = to_tick(e, now);
-	if (t == e->now)
-		return; /* same millisecond: nothing can be due that was not before */
-	e->now = t;
-	sw_wheel_advance(&e->wheel, e->tab.cold, e->now, wheel_fire, e);
-	sw_tomb_expire(&e->tomb, e->now, e->on_end, e->on_end_ctx);
+	/*
+	 * A silence longer than a step (capture gaps of days or years): walk it
+	 * one day at a time, so that every live tick stays within 2^31 of now and
+	 * each step ends what was due by then.  Once nothing is left to end, the
+	 * rest of the gap is one jump.
+	 */
+	while (now - e->now_ns > step && (e->tab.count || e->tomb.count))
+		step_to(e, e->now_ns + step);
+	step_to(e, now);
 }
 
 void sw_engine_flush(struct sw_engine *e, enum sw_end reason)
@@ -481,8 +285,8 @@ void sw_engine_flush(struct sw_engine *e, enum sw_end reason)
 		if (!(s->flags & SW_SF_INUSE))
 			continue;
 		if (sw_tick_after(e->now, sw_engine_deadline(e, s)))
-			expire(e, i);
-		else if (s->proto == 6 && s->ended_by != NO_END)
+			sw_engine_expire(e, i);
+		else if (s->proto == 6 && s->ended_by != SW_NO_END)
 			end_session(e, i, s->ended_by, SW_TO_MAX, e->now); /* closed, lingering */
 		else
 			end_session(e, i, reason, SW_TO_MAX, e->now);
@@ -655,8 +459,9 @@ static uint32_t create(struct sw_engine *e, struct sw_key *k, uint64_t h, const 
 	}
 	idx = sw_table_insert(&e->tab, k, h);
 	if (idx == SW_IDX_NONE) {
+		/* Refused, not ended: the end reasons add up to the sessions ended. */
 		*reason = SW_DROP_RESOURCES;
-		e->st.end[SW_END_RESOURCES]++;
+		e->st.ctr[SW_CTR_SESS_REFUSED]++;
 		return SW_IDX_NONE;
 	}
 	s = &e->tab.sess[idx];
@@ -676,7 +481,7 @@ static uint32_t create(struct sw_engine *e, struct sw_key *k, uint64_t h, const 
 			: p->flow.proto == 17 ? SW_TO_DISCARD_UDP : SW_TO_DISCARD_DEFAULT;
 		s->flags |= SW_SF_DISCARD;
 		e->st.discard++;
-		set_fixed(e, s, t, e->now + e->to[t]);
+		sw_engine_set_fixed(e, s, t, e->now + e->to[t]);
 	} else if (p->flow.proto == 6) {
 		if (flip) {
 			/* Track from the responder's view: its SYN-ACK or segment came first. */
@@ -690,16 +495,16 @@ static uint32_t create(struct sw_engine *e, struct sw_key *k, uint64_t h, const 
 		if (pickup) {
 			s->flags |= SW_SF_PICKUP;
 			e->st.ctr[SW_CTR_PICKUPS]++;
-			set_idle(s, SW_TO_TCP);
+			sw_engine_set_idle(s, SW_TO_TCP);
 		} else {
-			set_fixed(e, s, SW_TO_TCPINIT, e->now + e->to[SW_TO_TCPINIT]);
+			sw_engine_set_fixed(e, s, SW_TO_TCPINIT, e->now + e->to[SW_TO_TCPINIT]);
 		}
 	} else if (p->flow.proto == 17) {
-		set_idle(s, SW_TO_UDP);
+		sw_engine_set_idle(s, SW_TO_UDP);
 	} else if (p->flow.proto == 1 || p->flow.proto == 58) {
-		set_idle(s, SW_TO_ICMP);
+		sw_engine_set_idle(s, SW_TO_ICMP);
 	} else {
-		set_idle(s, SW_TO_DEFAULT);
+		sw_engine_set_idle(s, SW_TO_DEFAULT);
 	}
 	if (flip)
 		sw_zeek_flip(s, c);
@@ -729,7 +534,8 @@ static struct sw_verdict no_session(struct sw_engine *e, struct sw_key *k, uint6
 				t->info.late_bytes += p->ip_len;
 				e->st.ctr[SW_CTR_LATE_PKTS]++;
 				if (t->info.late_pkts == 1 && e->on_event)
-					emit(e, SW_EV_LATE, &t->info, e->now_ns, 0, SW_TO_MAX, SW_TO_MAX);
+					sw_engine_emit(e, SW_EV_LATE, &t->info, e->now_ns, 0, SW_TO_MAX,
+						       SW_TO_MAX);
 				/* Counted against the session that ended, by its id. */
 				return verdict(e, SW_DROP_SESSION_AGED_OUT, t->info.id - 1, 0);
 			} else {
@@ -747,7 +553,7 @@ static struct sw_verdict no_session(struct sw_engine *e, struct sw_key *k, uint6
 	account(e, idx, dir, p);
 	if (act == SW_ACT_DENY) {
 		if (e->on_event)
-			emit_live(e, idx, SW_EV_START, dir, SW_TO_MAX, SW_TO_MAX);
+			sw_engine_emit_live(e, idx, SW_EV_START, dir, SW_TO_MAX, SW_TO_MAX);
 		if (p->pflags & SW_PF_FRAG_FIRST)
 			frag_note(e, p, idx, 0);
 		return verdict(e, SW_DROP_POLICY_DENY, idx, dir);
@@ -756,22 +562,22 @@ static struct sw_verdict no_session(struct sw_engine *e, struct sw_key *k, uint6
 		struct sw_sess *s = &e->tab.sess[idx];
 		sw_zeek_tcp(s, &e->tab.cold[idx], dir, p, pickup ? 0 : SW_EV_SYN);
 		if (e->on_event)
-			emit_live(e, idx, SW_EV_START, dir, SW_TO_MAX, SW_TO_MAX);
+			sw_engine_emit_live(e, idx, SW_EV_START, dir, SW_TO_MAX, SW_TO_MAX);
 		if (pickup && (p->th_flags & (SW_TH_FIN | SW_TH_RST))) {
 			/* Picked up by a FIN or RST: the close starts now, as for any other. */
 			int t0 = s->timer;
-			tcp_retime(e, s, &e->tab.cold[idx],
+			sw_engine_tcp_retime(e, s, &e->tab.cold[idx],
 				   (p->th_flags & SW_TH_RST) ? SW_EV_RST : SW_EV_FIN, dir, e->now);
 			if (s->flags & SW_SF_HALFCLOSED)
 				e->st.half_closed++;
 			sw_wheel_schedule(&e->wheel, e->tab.cold, idx, sw_engine_deadline(e, s) + 1);
 			if (e->on_event)
-				emit_changes(e, idx, dir, 0, t0);
+				sw_engine_emit_changes(e, idx, dir, 0, t0);
 		}
 	} else {
 		sw_zeek_other(&e->tab.sess[idx], &e->tab.cold[idx], dir, p);
 		if (e->on_event)
-			emit_live(e, idx, SW_EV_START, dir, SW_TO_MAX, SW_TO_MAX);
+			sw_engine_emit_live(e, idx, SW_EV_START, dir, SW_TO_MAX, SW_TO_MAX);
 	}
 	if (p->pflags & SW_PF_FRAG_FIRST)
 		frag_note(e, p, idx, 1);
@@ -808,9 +614,9 @@ static struct sw_verdict in_session(struct sw_engine *e, uint32_t idx, int dir,
 		}
 		if (!(ev & SW_EV_SYN_RETRANS))
 			s->last_seen = e->now;
-		if (ev || (s->flags & SW_SF_RSTPEND)) {
+		if (ev || (s->flags & SW_SF_RSTPEND) || (s->tflags & SW_TF_SYNCHAL)) {
 			int t0 = s->timer;
-			tcp_retime(e, s, c, ev, dir, e->now);
+			sw_engine_tcp_retime(e, s, c, ev, dir, e->now);
 			/*
 			 * A shorter idle timer (first FIN in idle mode) must move the
 			 * session too: the wheel may look early, never late.
@@ -819,7 +625,7 @@ static struct sw_verdict in_session(struct sw_engine *e, uint32_t idx, int dir,
 				sw_wheel_schedule(&e->wheel, e->tab.cold, idx,
 						  sw_engine_deadline(e, s) + 1);
 			if (e->on_event)
-				emit_changes(e, idx, dir, was_hc, t0);
+				sw_engine_emit_changes(e, idx, dir, was_hc, t0);
 		}
 		if (!was_hc && (s->flags & SW_SF_HALFCLOSED))
 			e->st.half_closed++;
@@ -845,7 +651,7 @@ static struct sw_verdict decide(struct sw_engine *e, const struct sw_pkt *p, str
 		struct sw_sess *s = &e->tab.sess[idx];
 		if (sw_tick_after(e->now, sw_engine_deadline(e, s))) {
 			/* Due but not yet reaped: expiry is exact at lookup. */
-			expire(e, idx);
+			sw_engine_expire(e, idx);
 			idx = SW_IDX_NONE;
 		} else if (s->proto == 6 &&
 			   (p->th_flags & (SW_TH_SYN | SW_TH_ACK | SW_TH_RST | SW_TH_FIN)) == SW_TH_SYN &&

@@ -1,5 +1,6 @@
 /*
- * engine_int.h - the engine's private state, shared by engine.c and tomb.c.
+ * engine_int.h - the engine's private state, shared by engine.c, timers.c,
+ * events.c, check.c and tomb.c.
  */
 #ifndef SW_ENGINE_INT_H
 #define SW_ENGINE_INT_H
@@ -42,8 +43,47 @@ struct sw_engine {
 
 /* Absolute time of a tick (ticks are interpreted near the engine's now). */
 sw_time_t sw_engine_tick_time(const struct sw_engine *e, sw_tick_t t);
+
 /* Tick at which the session's timer in force runs out. */
-sw_tick_t sw_engine_deadline(const struct sw_engine *e, const struct sw_sess *s);
+static inline sw_tick_t sw_engine_deadline(const struct sw_engine *e, const struct sw_sess *s)
+{
+	if (s->flags & SW_SF_FIXED)
+		return e->tab.cold[s - e->tab.sess].deadline; /* fixed timers only: the cold line */
+	return s->last_seen + e->to[s->timer];
+}
+
+/* An absolute life (tcpinit, handshake, fixed half-close, time-wait, discard...). */
+static inline void sw_engine_set_fixed(struct sw_engine *e, struct sw_sess *s, int timer,
+				       sw_tick_t deadline)
+{
+	s->timer = (uint8_t)timer;
+	e->tab.cold[s - e->tab.sess].deadline = deadline;
+	s->flags |= SW_SF_FIXED;
+}
+
+/* An idle timer, counted from last_seen. */
+static inline void sw_engine_set_idle(struct sw_sess *s, int timer)
+{
+	s->timer = (uint8_t)timer;
+	s->flags &= (uint8_t)~SW_SF_FIXED;
+}
+
+/* timers.c: e->to from the configuration; the timer after one segment's tracker events. */
+void sw_engine_load_timeouts(struct sw_engine *e);
+void sw_engine_tcp_retime(struct sw_engine *e, struct sw_sess *s, struct sw_sess_cold *c,
+			  unsigned ev, int dir, sw_tick_t now);
+/*
+ * events.c (only with on_event set): report an event about `si`; about live
+ * session idx as it is now; the half-close and timer change one segment from
+ * `dir` made.
+ */
+void sw_engine_emit(struct sw_engine *e, int type, const struct sw_sess_info *si, sw_time_t ts,
+		    int side, int from, int to);
+void sw_engine_emit_live(struct sw_engine *e, uint32_t idx, int type, int side, int from, int to);
+void sw_engine_emit_changes(struct sw_engine *e, uint32_t idx, int dir, int was_hc,
+			    int timer_before);
+/* engine.c: end a session whose deadline has passed, at its deadline. */
+void sw_engine_expire(struct sw_engine *e, uint32_t idx);
 /* Index of stats.active_proto: tcp, udp, icmp, other. */
 int sw_engine_proto_slot(uint8_t proto);
 void sw_engine_fill_info(const struct sw_engine *e, uint32_t idx, struct sw_sess_info *si);

@@ -57,13 +57,28 @@ struct sw_peer {
 #define SW_SF_RSTPEND 0x40   /* unverified RST: waiting for a challenge ACK */
 #define SW_SF_INUSE 0x80     /* record holds a live session */
 
+#define SW_NO_END 0x0f /* sw_sess.ended_by: not closing */
+
+/*
+ * sw_sess.tflags.  A SYN inside a live connection and an inexact RST both
+ * make the receiver send a challenge ACK (RFC 5961 3.2, 4.2), and a
+ * receiver sends at most one per rate-limit interval (RFC 5961 7; Linux:
+ * one per socket per 500 ms).  So the answer to a SYN is the only answer a
+ * following RST can get, and a target that answered a challenge is alive:
+ * an unverified RST can no longer shorten the session (docs/tcp-tracking.md).
+ */
+#define SW_TF_SYNCHAL 0x1 /* a SYN came inside the connection; its target's answer is due */
+#define SW_TF_SYN1 0x2    /* ... the SYN came from role 1 (the responder) */
+#define SW_TF_ALIVE 0x4   /* the target of a challenge answered it */
+
 struct sw_sess {
 	uint32_t addr[2]; /* IPv4 addresses (network order), canonical order; or v6 pool index */
 	uint16_t port[2]; /* host order, canonical order */
 	uint8_t proto;
 	uint8_t flags;    /* SW_SF_* */
 	uint8_t timer;    /* enum sw_timeout in force */
-	uint8_t ended_by; /* enum sw_end once closing (tcp-fin, tcp-rst-*), else 0xff */
+	uint8_t ended_by : 4; /* enum sw_end once closing (tcp-fin, tcp-rst-*), else SW_NO_END */
+	uint8_t tflags : 4;   /* SW_TF_*: RFC 5961 challenge bookkeeping */
 	struct sw_peer peer[2];
 	sw_tick_t last_seen;
 	uint32_t pkts[2];

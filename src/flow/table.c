@@ -95,7 +95,7 @@ static uint32_t v6_get(struct sw_table *t)
 {
 	if (t->v6_nfree)
 		return t->v6_free[--t->v6_nfree];
-	return t->v6_hwm++; /* cannot exceed cap: one v6 key per live session */
+	return t->v6_hwm++; /* below cap: one v6 key per live session, checked by the caller */
 }
 
 uint32_t sw_table_insert(struct sw_table *t, const struct sw_key *k, uint64_t h)
@@ -104,6 +104,9 @@ uint32_t sw_table_insert(struct sw_table *t, const struct sw_key *k, uint64_t h)
 	struct sw_sess *s;
 
 	if (t->count >= t->cap)
+		return SW_IDX_NONE;
+	/* Fewer live sessions than cap, so a free IPv6 key slot exists. */
+	if (k->v6 && !t->v6_nfree && !SW_CHECK(t->v6_hwm < t->cap))
 		return SW_IDX_NONE;
 	idx = pool_get(t);
 	if (idx == SW_IDX_NONE)
@@ -132,7 +135,7 @@ uint32_t sw_table_insert(struct sw_table *t, const struct sw_key *k, uint64_t h)
 	s->port[0] = k->p[0];
 	s->port[1] = k->p[1];
 	s->flags = SW_SF_INUSE | (k->swapped ? SW_SF_ORIG1 : 0);
-	s->ended_by = 0xff;
+	s->ended_by = SW_NO_END;
 	if (k->v6) {
 		uint32_t v = v6_get(t);
 		t->v6[v].a[0] = k->a[0];
@@ -239,9 +242,17 @@ int sw_table_check(const struct sw_table *t, char *err, size_t errlen)
 			if (sw_table_lookup(t, &k, h) != idx)
 				FAIL("table: record %u is indexed in bucket %u but its lookup misses it",
 				     idx, b);
+			for (uint32_t p = (uint32_t)h & t->bmask; p != b; p = (p + 1) & t->bmask)
+				if (t->bkt[p].ovf == 0)
+					FAIL("table: record %u in bucket %u passed bucket %u, which counts "
+					     "no overflowing keys", idx, b, p);
 		}
-		/* ovf: keys whose home lies before b (in probe order) and that sit after it. */
-		for (uint32_t d = 1; d < nb; d++) {
+		/*
+		 * ovf: keys whose home lies before b (in probe order) and that sit
+		 * after it.  Counted exactly where it is non-zero; where it is zero,
+		 * the keys' own side above makes sure none passes.
+		 */
+		for (uint32_t d = 1; bk->ovf && d < nb; d++) {
 			const struct sw_bucket *ob = &t->bkt[(b + d) & t->bmask];
 			for (int i = 0; i < SW_BUCKET_SLOTS; i++) {
 				struct sw_key k;

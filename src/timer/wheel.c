@@ -8,7 +8,7 @@
 #include "timer/wheel.h"
 
 #define SLOT_TICKS (1u << SW_TW_SHIFT)
-/* SW_TW_SPAN is one slot short of a full turn, so a reschedule never lands in the slot being fired. */
+/* SW_TW_SPAN: one slot short of a full turn, so a reschedule never lands in the slot firing. */
 #define SPAN_TICKS SW_TW_SPAN
 
 void sw_wheel_init(struct sw_wheel *w, sw_tick_t now)
@@ -74,6 +74,11 @@ static void fire_slot(struct sw_wheel *w, struct sw_sess_cold *cold, uint32_t sl
 void sw_wheel_advance(struct sw_wheel *w, struct sw_sess_cold *cold, sw_tick_t now,
 		      sw_wheel_fire_fn fire, void *ctx)
 {
+	if (w->count == 0) {
+		/* Nothing to fire: move to now, however far (the engine jumps empty gaps). */
+		w->cur = now & ~(SLOT_TICKS - 1);
+		return;
+	}
 	/*
 	 * Far behind (a capture with a long silence): one sweep over every slot
 	 * instead of walking the gap slot by slot.  Everything on the wheel is due

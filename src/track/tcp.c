@@ -288,6 +288,7 @@ __attribute__((noinline)) static enum sw_drop track_full(struct sw_sess *s, cons
 		 * A SYN inside a live connection: the receiver answers with a
 		 * challenge ACK (RFC 5961 4.2).  Pass it, learn nothing from it.
 		 */
+		*ev |= SW_EV_SYN_CHALLENGE;
 		return SW_DROP_NONE;
 	}
 

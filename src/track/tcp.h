@@ -31,6 +31,7 @@
 /* Observations for the passive (Zeek) view only; they never change a verdict or a timer. */
 #define SW_EV_SEQ_JUMP 0x1000     /* the segment starts beyond all this side had sent (a hole) */
 #define SW_EV_SEQ_SAME 0x2000     /* a SYN or FIN ending where this side's sequence space ends */
+#define SW_EV_SYN_CHALLENGE 0x4000 /* a SYN inside a live connection: a challenge ACK is due */
 
 /* MAXACKWINDOW of pf: ack skew tolerated, one window plus a fragment. */
 #define SW_MAXACKWINDOW (65535 + 1500)

@@ -120,7 +120,11 @@ static void test_max_sessions(void **st)
 	sw_engine_stats(e, &s);
 	assert_int_equal(s.active, 2);
 	assert_int_equal(s.peak, 2);
-	assert_int_equal(s.end[SW_END_RESOURCES], 1);
+	/* Issue 10 item 17: a refusal is counted apart; no session ended. */
+	assert_int_equal(s.ctr[SW_CTR_SESS_REFUSED], 1);
+	assert_int_equal(s.ctr[SW_CTR_SESS_ENDED], 0);
+	for (int r = 0; r < SW_END_MAX; r++)
+		assert_int_equal(s.end[r], 0);
 	/* Once one times out (tcpinit 5 s), there is room again. */
 	assert_int_equal(send_tcp(e, "10.0.0.1", "10.0.0.2", 3, 80, SW_TH_SYN, 1, 0, 6).action, SW_PASS);
 	sw_engine_destroy(e);
@@ -223,8 +227,16 @@ static void test_clear_walk_and_new_timers(void **st)
 	assert_int_equal(sw_engine_set_conf(e, &c), 0);
 	assert_int_equal(sw_engine_session(e, 2, &si), 0);
 	assert_int_equal((si.expires - SEC(0)) / SW_NS_PER_SEC, 20);
+	/* Shortened below what has passed (12 s): due sessions end at once, not at a later slot. */
+	sw_engine_advance(e, SEC(12));
+	c.timeout[SW_TO_TCPINIT] = 10;
+	assert_int_equal(sw_engine_set_conf(e, &c), 0);
+	check_engine(e);
+	assert_int_equal(sw_engine_session(e, 2, &si), -ENOENT);
 	sw_engine_flush(e, SW_END_END_OF_CAPTURE);
 	assert_int_equal(l.si[0].end_reason, SW_END_CLEARED);
+	assert_int_equal(l.si[1].end_reason, SW_END_AGED_OUT);
+	assert_int_equal(l.si[1].end, SEC(10.001));
 	sw_engine_destroy(e);
 }
 
@@ -318,10 +330,67 @@ static void test_fragments_follow_first(void **st)
 	sw_engine_destroy(e);
 }
 
+/*
+ * Issue 10 item 11: 32-bit millisecond ticks wrap every 49.7 days and compare
+ * right only within 24.8.  Gaps longer than that must still end what is due
+ * and keep what is not, and log start < end.
+ */
+static void test_long_gaps_across_tick_wrap(void **st)
+{
+	struct sw_conf c;
+	struct log l = {0};
+	struct sw_engine *e;
+	struct sw_stats s;
+	const double day = 86400;
+
+	(void)st;
+	sw_conf_defaults(&c);
+	c.timeout[SW_TO_TCP] = 2000000; /* 23.1 days, the longest a timer can be */
+	e = mk(&c, &l);
+	/* Pickup sessions are established at once (tcp-reject-non-syn no). */
+	c.tcp_reject_non_syn = 0;
+	assert_int_equal(sw_engine_set_conf(e, &c), 0);
+	assert_int_equal(send_tcp(e, "10.0.0.1", "10.0.0.2", 1000, 80, SW_TH_ACK, 1, 1, 0).action,
+			 SW_PASS);
+	/* Alive: every 22 days, five times over (110 days: the ticks wrap twice). */
+	for (int i = 1; i <= 5; i++) {
+		struct sw_verdict v = send_tcp(e, "10.0.0.1", "10.0.0.2", 1000, 80, SW_TH_ACK, 1, 1,
+					       22 * day * i);
+		assert_int_equal(v.reason, SW_DROP_NONE);
+		assert_int_equal(v.sess, 1);
+	}
+	assert_int_equal(l.n, 0);
+	/* Then 26 days of silence: it ended 23.1 days after its last packet. */
+	assert_int_equal(send_tcp(e, "10.0.0.1", "10.0.0.2", 1000, 80, SW_TH_ACK, 1, 1,
+				  22 * day * 5 + 26 * day).sess, 2);
+	sw_engine_stats(e, &s);
+	assert_int_equal(s.end[SW_END_AGED_OUT], 1);
+	sw_engine_flush(e, SW_END_END_OF_CAPTURE);
+	assert_int_equal(l.n, 2);
+	assert_int_equal(l.si[0].timer, SW_TO_TCP);
+	assert_int_equal(l.si[0].end, SEC(22 * day * 5 + 2000000) + 1000000);
+	assert_int_equal(l.si[0].last_seen, SEC(22 * day * 5));
+	/* (Its start is the known limit of docs/design.md: it lived longer than 24.8 days.) */
+	/* 30 years of silence with a live session: ended, and the clock still works after. */
+	assert_int_equal(send_tcp(e, "10.0.0.3", "10.0.0.4", 1, 2, SW_TH_SYN, 1, 0,
+				  22 * day * 5 + 40 * day).action, SW_PASS);
+	assert_int_equal(send_tcp(e, "10.0.0.5", "10.0.0.6", 1, 2, SW_TH_SYN, 1, 0,
+				  22 * day * 5 + 40 * day + 30 * 365 * day).action, SW_PASS);
+	assert_int_equal(l.n, 3);
+	assert_int_equal(l.si[2].timer, SW_TO_TCPINIT);
+	assert_int_equal(l.si[2].end - l.si[2].start, 5 * SW_NS_PER_SEC + 1000000);
+	sw_engine_advance(e, SEC(22 * day * 5 + 40 * day + 30 * 365 * day + 6));
+	check_engine(e);
+	sw_engine_stats(e, &s);
+	assert_int_equal(s.active, 0);
+	sw_engine_destroy(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_deny_rule_discard_session),
+		cmocka_unit_test(test_long_gaps_across_tick_wrap),
 		cmocka_unit_test(test_max_sessions),
 		cmocka_unit_test(test_icmp_error_attached),
 		cmocka_unit_test(test_ipv6_session_and_echo),

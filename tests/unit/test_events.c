@@ -90,6 +90,7 @@ static struct sw_engine *mk(int mode, struct evlog *l)
 	memset(l, 0, sizeof(*l));
 	sw_conf_defaults(&c);
 	c.half_close_mode = (uint8_t)mode;
+	c.max_sessions = 1024; /* a small table keeps check_engine cheap */
 	assert_int_equal(sw_engine_create(&e, &c), 0);
 	sw_engine_on_event(e, on_event, l);
 	sw_engine_on_end(e, on_end, l);

@@ -1,6 +1,8 @@
 /*
  * test_table.c - the session index and pools, and the timer wheel, checked
- * against simple models under random operations.
+ * against simple models under random operations; their invariant walkers
+ * (and the tombstones') find each kind of damage; SW_CHECK counts in
+ * release mode.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -12,7 +14,9 @@
 #include <arpa/inet.h>
 #include <cmocka.h>
 
+#include "engine/tomb.h"
 #include "flow/table.h"
+#include "statewall/engine.h"
 #include "timer/wheel.h"
 #include "util/bug.h"
 
@@ -198,6 +202,15 @@ static void test_table_check_and_bug(void **st)
 	assert_int_equal(sw_table_check(&t, err, sizeof(err)), -EFAULT);
 	assert_non_null(strstr(err, "overflowing"));
 	t.bkt[0].ovf--;
+	/* An overflow count dropped to zero while keys still pass the bucket. */
+	ovf_after = t.bkt[0].ovf;
+	t.bkt[0].ovf = 0;
+	assert_int_equal(sw_table_check(&t, err, sizeof(err)), -EFAULT);
+	/* (The overflowed keys' lookups stop at bucket 0 now, which is found first.) */
+	assert_true(strstr(err, "lookup misses") || strstr(err, "passed bucket 0"));
+	t.bkt[0].ovf = ovf_after;
+	ovf_after = 0;
+	assert_int_equal(sw_table_check(&t, err, sizeof(err)), 0);
 	/* A record no index slot points at: found, then removing it is an invariant failure. */
 	for (b = 0; b <= t.bmask; b++)
 		for (s = 0; s < SW_BUCKET_SLOTS; s++)
@@ -215,6 +228,45 @@ static void test_table_check_and_bug(void **st)
 	assert_int_equal(ovf_after, ovf_sum);
 	assert_int_equal(t.count, 10);
 	sw_table_free(&t);
+	/* The count is what `show counter global` reports as invariant-failures. */
+	{
+		struct sw_conf c;
+		struct sw_engine *e;
+		struct sw_stats sst;
+		sw_conf_defaults(&c);
+		c.max_sessions = 16;
+		assert_int_equal(sw_engine_create(&e, &c), 0);
+		sw_engine_stats(e, &sst);
+		assert_int_equal(sst.ctr[SW_CTR_BUGS], bugs + 1);
+		sw_engine_destroy(e);
+	}
+}
+
+/* The tombstones' walker: ring and chains agree; a lost chain link is found. */
+static void test_tomb_check(void **st)
+{
+	struct sw_tomb t;
+	struct sw_sess_info si;
+	struct sw_flow f;
+	struct sw_key k;
+	char err[256];
+
+	(void)st;
+	assert_int_equal(sw_tomb_init(&t, 4), 0);
+	memset(&si, 0, sizeof(si));
+	for (uint32_t i = 0; i < 6; i++) { /* 6 into 4: the two oldest retire */
+		flow_v4(&f, 0x0a000001u, 0x0a000002u, (uint16_t)(1000 + i), 80);
+		sw_key_from_flow(&k, &f);
+		si.id = i + 1;
+		si.end_reason = SW_END_TCP_FIN;
+		assert_non_null(sw_tomb_add(&t, &k, 0x1234u + i, &si, 1000 + i, NULL, NULL));
+		assert_int_equal(sw_tomb_check(&t, err, sizeof(err)), 0);
+	}
+	assert_int_equal(t.count, 4);
+	t.bucket[(0x1234u + 5) & (t.nb - 1)] = SW_IDX_NONE; /* the newest drops off its chain */
+	assert_int_equal(sw_tomb_check(&t, err, sizeof(err)), -EFAULT);
+	assert_non_null(strstr(err, "tombstones"));
+	sw_tomb_free(&t);
 }
 
 /* The wheel's walker: links, counts, and the visitor sees each record once, at its slot. */
@@ -331,6 +383,7 @@ int main(void)
 		cmocka_unit_test(test_wheel_far_deadline_and_jump),
 		cmocka_unit_test(test_table_check_and_bug),
 		cmocka_unit_test(test_wheel_check),
+		cmocka_unit_test(test_tomb_check),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
