@@ -113,6 +113,9 @@ int sw_conf_load(struct sw_conf *c, const char *path, char *err, size_t errlen);
 /* Parse a whole buffer of set lines (as sw_conf_load does); all or nothing. */
 int sw_conf_load_buf(struct sw_conf *c, const char *buf, size_t len, const char *file,
 		     char *err, size_t errlen);
+/* The same; on error *line is the line the message is about (1-based; 0: none). */
+int sw_conf_load_buf_at(struct sw_conf *c, const char *buf, size_t len, const char *file,
+			int *line, char *err, size_t errlen);
 
 /* Cross-setting checks (time-wait <= half-closed, rules complete). 0 or -EINVAL. */
 int sw_conf_validate(const struct sw_conf *c, char *err, size_t errlen);

@@ -166,69 +166,69 @@
 #define SW_SESS_FIELDS_LOCAL(X)
 #endif
 #define SW_SESS_FIELDS(X)                                                                          \
-	X(id, "id", U64, SW_SV_ALL, 10, "session id (unique while the daemon runs)", si->id)           \
-	X(proto, "proto", PROTO, SW_SV_ALL, 6, "IP protocol", si->proto)                              \
-	X(orig_h, "source", ADDR, SW_SV_LOG | SW_SV_LIVE, 0, "originator address", &si->orig_h)      \
+	X(id, "id", U64, SW_SV_ALL, 10, "session id (unique while the daemon runs)", si->id)       \
+	X(proto, "proto", PROTO, SW_SV_ALL, 6, "IP protocol", si->proto)                           \
+	X(orig_h, "source", ADDR, SW_SV_LOG | SW_SV_LIVE, 0, "originator address", &si->orig_h)    \
 	X(orig_p, "source port", U64, SW_SV_LOG | SW_SV_LIVE, 0, "originator port (ICMP: identifier)", \
 	  si->orig_p)                                                                              \
-	X(resp_h, "destination", ADDR, SW_SV_LOG | SW_SV_LIVE, 0, "responder address", &si->resp_h)  \
-	X(resp_p, "destination port", U64, SW_SV_LOG | SW_SV_LIVE, 0,                                 \
+	X(resp_h, "destination", ADDR, SW_SV_LOG | SW_SV_LIVE, 0, "responder address", &si->resp_h) \
+	X(resp_p, "destination port", U64, SW_SV_LOG | SW_SV_LIVE, 0,                              \
 	  "responder port (ICMP: identifier)", si->resp_p)                                         \
-	X(state, "state", STR, SW_SV_LIVE | SW_SV_ROW, 12, "ACTIVE, HALF-CLOSED or DISCARD",           \
+	X(state, "state", STR, SW_SV_LIVE | SW_SV_ROW, 12, "ACTIVE, HALF-CLOSED or DISCARD",       \
 	  sw_sess_state_name(si))                                                                  \
 	X(orig_state, "originator tcp state", STR, SW_SV_ALL, 12, "TCP state of the originator (null: not TCP)", \
 	  si->proto == 6 ? sw_tcps_name(si->state[0]) : NULL)                                      \
 	X(resp_state, "responder tcp state", STR, SW_SV_ALL, 12, "TCP state of the responder (null: not TCP)", \
 	  si->proto == 6 ? sw_tcps_name(si->state[1]) : NULL)                                      \
-	X(start, "start time", TIME, SW_SV_LOG | SW_SV_LIVE, 0, "first packet", si->start)            \
-	X(end, "end time", TIME, SW_SV_LOG, 0, "when the session ended", si->end)                     \
-	X(duration, "duration", SPAN, SW_SV_LOG, 0, "end - start", si->end - si->start)               \
-	X(end_reason, "end reason", STR, SW_SV_LOG, 0, "why it ended (see Session end reasons)",      \
+	X(start, "start time", TIME, SW_SV_LOG | SW_SV_LIVE, 0, "first packet", si->start)         \
+	X(end, "end time", TIME, SW_SV_LOG, 0, "when the session ended", si->end)                  \
+	X(duration, "duration", SPAN, SW_SV_LOG, 0, "end - start", si->end - si->start)            \
+	X(end_reason, "end reason", STR, SW_SV_LOG, 0, "why it ended (see Session end reasons)",   \
 	  sw_end_name(si->end_reason))                                                             \
-	X(last_seen, "last seen", TIME, SW_SV_LIVE, 0, "last accepted packet", si->last_seen)         \
-	X(half_closed_at, "half-closed since (first FIN)", TIME, SW_SV_LOG | SW_SV_LIVE, 0,           \
+	X(last_seen, "last seen", TIME, SW_SV_LIVE, 0, "last accepted packet", si->last_seen)      \
+	X(half_closed_at, "half-closed since (first FIN)", TIME, SW_SV_LOG | SW_SV_LIVE, 0,        \
 	  "first FIN (null: none seen)", si->half_closed_at)                                       \
-	X(timer, "timer in force", STR, SW_SV_ALL, 27,                                                 \
+	X(timer, "timer in force", STR, SW_SV_ALL, 27,                                             \
 	  "live: the timer in force; ended: the timer that fired (null: none)",                    \
 	  si->timer < SW_TO_MAX ? sw_timeout_name(si->timer) : NULL)                               \
-	X(timer_value, "timer value (s)", I64N, SW_SV_LIVE, 0, "seconds the timer is set to",         \
+	X(timer_value, "timer value (s)", I64N, SW_SV_LIVE, 0, "seconds the timer is set to",      \
 	  si->timer < SW_TO_MAX && cx->conf ? (int64_t)cx->conf->timeout[si->timer] : -1)          \
-	X(timer_default, "timer default (s)", I64N, SW_SV_LIVE, 0, "the timer's default",             \
+	X(timer_default, "timer default (s)", I64N, SW_SV_LIVE, 0, "the timer's default",          \
 	  si->timer < SW_TO_MAX ? (int64_t)sw_timeout_info[si->timer].def : -1)                    \
-	X(timer_source, "timer value from", STR, SW_SV_LIVE, 0,                                       \
-	  "default or configured (set deviceconfig setting session ...)",                         \
+	X(timer_source, "timer value from", STR, SW_SV_LIVE, 0,                                    \
+	  "default or configured (set deviceconfig setting session ...)",                          \
 	  si->timer < SW_TO_MAX && cx->conf                                                        \
 		  ? (cx->conf->timeout[si->timer] == sw_timeout_info[si->timer].def ? "default"    \
 										     : "configured") \
 		  : NULL)                                                                          \
-	X(timer_kind, "timer kind", STR, SW_SV_LIVE, 0,                                               \
+	X(timer_kind, "timer kind", STR, SW_SV_LIVE, 0,                                            \
 	  "idle (re-armed by every accepted packet) or fixed (an absolute life)",                  \
 	  si->timer_fixed ? "fixed" : "idle")                                                      \
-	X(expires, "expires", TIME, SW_SV_LIVE, 0, "when the timer in force fires", si->expires)      \
-	X(remaining, "time to live", SPAN, SW_SV_LIVE | SW_SV_ROW, 9, "expires - now (0 when due)",   \
+	X(expires, "expires", TIME, SW_SV_LIVE, 0, "when the timer in force fires", si->expires)   \
+	X(remaining, "time to live", SPAN, SW_SV_LIVE | SW_SV_ROW, 9, "expires - now (0 when due)", \
 	  si->expires > cx->now ? si->expires - cx->now : 0)                                       \
 	X(orig_pkts, "originator packets", U64, SW_SV_LOG | SW_SV_LIVE, 0, "packets from the originator", \
 	  si->pkts[0])                                                                             \
 	X(resp_pkts, "responder packets", U64, SW_SV_LOG | SW_SV_LIVE, 0, "packets from the responder", \
 	  si->pkts[1])                                                                             \
-	X(orig_ip_bytes, "originator ip bytes", U64, SW_SV_LOG | SW_SV_LIVE, 0,                       \
+	X(orig_ip_bytes, "originator ip bytes", U64, SW_SV_LOG | SW_SV_LIVE, 0,                    \
 	  "IP bytes from the originator", si->ip_bytes[0])                                         \
-	X(resp_ip_bytes, "responder ip bytes", U64, SW_SV_LOG | SW_SV_LIVE, 0,                        \
+	X(resp_ip_bytes, "responder ip bytes", U64, SW_SV_LOG | SW_SV_LIVE, 0,                     \
 	  "IP bytes from the responder", si->ip_bytes[1])                                          \
-	X(late_pkts, "late packets", U64, SW_SV_LOG | SW_SV_LIVE, 0,                                  \
+	X(late_pkts, "late packets", U64, SW_SV_LOG | SW_SV_LIVE, 0,                               \
 	  "packets dropped after the session ended (counted once it ended)", si->late_pkts)        \
-	X(late_bytes, "late bytes", U64, SW_SV_LOG | SW_SV_LIVE, 0, "their bytes", si->late_bytes)    \
-	X(conn_state, "conn_state (Zeek)", STR, SW_SV_LOG | SW_SV_LIVE, 0, "Zeek conn_state",         \
+	X(late_bytes, "late bytes", U64, SW_SV_LOG | SW_SV_LIVE, 0, "their bytes", si->late_bytes) \
+	X(conn_state, "conn_state (Zeek)", STR, SW_SV_LOG | SW_SV_LIVE, 0, "Zeek conn_state",      \
 	  si->conn_state ? si->conn_state : "")                                                    \
-	X(history, "history (Zeek)", STR, SW_SV_LOG | SW_SV_LIVE, 0, "Zeek history letters",          \
+	X(history, "history (Zeek)", STR, SW_SV_LOG | SW_SV_LIVE, 0, "Zeek history letters",       \
 	  si->history)                                                                             \
-	X(picked_up, "picked up mid-stream", BOOL, SW_SV_LOG | SW_SV_LIVE, 0,                         \
+	X(picked_up, "picked up mid-stream", BOOL, SW_SV_LOG | SW_SV_LIVE, 0,                      \
 	  "TCP session picked up without its SYN", si->picked_up)                                  \
 	X(discard, "discard", BOOL, SW_SV_LIVE, 0, "a deny rule's discard session (its packets are dropped)", \
 	  si->discard)                                                                             \
-	X(rule, "rule", U64, SW_SV_LOG | SW_SV_LIVE, 0, "matching rule + 1 (0: the default action)",  \
+	X(rule, "rule", U64, SW_SV_LOG | SW_SV_LIVE, 0, "matching rule + 1 (0: the default action)", \
 	  si->rule)                                                                                \
-	X(rule_name, "rule name", STR, SW_SV_LIVE, 0, "the matching rule's name (null: none)",        \
+	X(rule_name, "rule name", STR, SW_SV_LIVE, 0, "the matching rule's name (null: none)",     \
 	  sw_sess_rule_name(cx, si))                                                               \
 	SW_SESS_FIELDS_LOCAL(X)
 

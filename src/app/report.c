@@ -8,16 +8,6 @@
 
 #include "app/report.h"
 
-void sw_flow_str(const struct sw_sess_info *si, char *buf, size_t len)
-{
-	char a[SW_ADDRSTRLEN], b[SW_ADDRSTRLEN], pb[8];
-	int v6 = si->family == 6;
-
-	snprintf(buf, len, "%s%s%s:%u -> %s%s%s:%u %s", v6 ? "[" : "", sw_addr_str(&si->orig_h, a),
-		 v6 ? "]" : "", si->orig_p, v6 ? "[" : "", sw_addr_str(&si->resp_h, b),
-		 v6 ? "]" : "", si->resp_p, sw_proto_name(si->proto, pb, sizeof(pb)));
-}
-
 void sw_log_session(FILE *f, const struct sw_sess_info *si)
 {
 	sw_sess_log_line(f, si);

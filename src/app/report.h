@@ -36,7 +36,5 @@ void sw_summary_free(struct sw_summary *sum);
 void sw_summary_print(FILE *f, const struct sw_summary *sum);
 void sw_summary_json(FILE *f, const struct sw_summary *sum);
 
-/* "a.b.c.d:p -> e.f.g.h:q proto" */
-void sw_flow_str(const struct sw_sess_info *si, char *buf, size_t len);
 
 #endif

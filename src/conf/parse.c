@@ -722,7 +722,7 @@ int sw_conf_apply_kv(struct sw_conf *c, const char *kv, char *err, size_t errlen
 
 /* Report a problem of the final checks at the line that caused it. */
 static int report_problem(const struct sw_conf *w, const struct swc_problem *p,
-			  const struct track *tr, const struct ctx *x0)
+			  const struct track *tr, const struct ctx *x0, int *line)
 {
 	char what[512], num[16];
 	struct ctx x = *x0;
@@ -750,6 +750,7 @@ static int report_problem(const struct sw_conf *w, const struct swc_problem *p,
 	default:
 		break;
 	}
+	*line = x.line;
 	if (x.err && x.errlen) {
 		/* a problem inherited from the caller's struct has no line in this file */
 		if (x.line > 0)
@@ -762,11 +763,20 @@ static int report_problem(const struct sw_conf *w, const struct swc_problem *p,
 int sw_conf_load_buf(struct sw_conf *c, const char *buf, size_t len, const char *file,
 		     char *err, size_t errlen)
 {
+	int line;
+
+	return sw_conf_load_buf_at(c, buf, len, file, &line, err, errlen);
+}
+
+int sw_conf_load_buf_at(struct sw_conf *c, const char *buf, size_t len, const char *file,
+			int *line, char *err, size_t errlen)
+{
 	struct ctx x = {.file = file ? file : "-", .err = err, .errlen = errlen};
 	struct sw_conf *w = malloc(sizeof(*w));
 	struct track *tr = calloc(1, sizeof(*tr));
 	int rc = 0;
 
+	*line = 0;
 	if (!w || !tr) {
 		free(w);
 		free(tr);
@@ -783,15 +793,17 @@ int sw_conf_load_buf(struct sw_conf *c, const char *buf, size_t len, const char 
 		size_t llen = nl ? (size_t)(nl - (buf + pos)) : len - pos;
 		x.line++;
 		rc = apply(w, buf + pos, llen, &x);
-		if (rc != 0)
+		if (rc != 0) {
+			*line = x.line;
 			goto out;
+		}
 		pos += llen + 1;
 	}
 
 	struct swc_problem p;
 	swc_check(w, &p);
 	if (p.kind != SWC_OK) {
-		rc = report_problem(w, &p, tr, &x);
+		rc = report_problem(w, &p, tr, &x, line);
 		goto out;
 	}
 	memcpy(c, w, sizeof(*c));

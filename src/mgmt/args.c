@@ -29,22 +29,32 @@ const char *sw_cmd_arg_json(const struct sw_cmd *c, int i, char *buf, size_t len
 void sw_cmd_usage(const struct sw_cmd *c, char *buf, size_t len)
 {
 	size_t o = 0;
+	int nkw = 0;
+	const struct sw_cmd_arg *kw = NULL;
 
 	buf[0] = '\0';
+	for (const struct sw_cmd_arg *a = c->args; a && a->name; a++)
+		if (!(a->flags & SW_ARG_POS) && a->type != SW_AT_FLAG) {
+			nkw++;
+			kw = a;
+		}
 	for (const struct sw_cmd_arg *a = c->args; a && a->name && o < len; a++) {
-		int n;
+		int n = 0;
 		if (a->type == SW_AT_WORDS)
 			n = snprintf(buf + o, len - o, "%s%s", o ? " " : "", a->value ? a->value : "...");
 		else if (a->flags & SW_ARG_POS)
 			n = snprintf(buf + o, len - o, "%s%s", o ? " " : "", a->value);
 		else if (a->type == SW_AT_FLAG)
 			n = snprintf(buf + o, len - o, "%s[%s]", o ? " " : "", a->name);
-		else
-			n = snprintf(buf + o, len - o, "%s[%s %s]", o ? " " : "", a->name, a->value);
 		if (n < 0)
-			break;
+			return;
 		o += (size_t)n;
 	}
+	/* keywords: one is spelt out, several are summarised (the help names them) */
+	if (nkw == 1 && o < len)
+		snprintf(buf + o, len - o, "%s[%s %s]", o ? " " : "", kw->name, kw->value);
+	else if (nkw > 1 && o < len)
+		snprintf(buf + o, len - o, "%s[KEY VALUE]...", o ? " " : "");
 }
 
 static int parse_num(const char *s, unsigned long max, unsigned long *out)
@@ -73,6 +83,13 @@ static int parse_value(const struct sw_cmd_arg *a, const char *v, void *frame, c
 	switch (a->type) {
 	case SW_AT_FLAG:
 	case SW_AT_WORDS: return 0;
+	case SW_AT_STR:
+		if (strlen(v) >= a->max) {
+			snprintf(err, errlen, "token '%.32s...': longer than %u bytes", v, a->max - 1);
+			return -EINVAL;
+		}
+		memcpy(dst, v, strlen(v) + 1);
+		return 0;
 	case SW_AT_U32:
 		if (parse_num(v, UINT32_MAX, &n) != 0 || n < a->min || (a->max && n > a->max)) {
 			snprintf(err, errlen, "token '%s': not a number (%u..%u)", v, a->min,

@@ -204,6 +204,19 @@ static int configure_step(struct sw_cmd_ctx *cx, void *frame)
 	return 0;
 }
 
+/* The setting a "set deviceconfig setting session NAME ..." line is about (REST's field), or NULL. */
+static const char *line_setting(const char *line)
+{
+	char buf[256], *w[6];
+	struct sw_setting_info si;
+	int n = sw_mgmt_split(line, buf, sizeof(buf), w, 6), i;
+
+	if (n < 5 || strcmp(w[1], "deviceconfig") != 0 || (i = sw_conf_setting_find(w[4])) < 0 ||
+	    sw_conf_setting((unsigned)i, &si) < 0)
+		return NULL;
+	return si.name;
+}
+
 struct set_frame {
 	struct sw_cmd_args a;
 	struct sw_words w;
@@ -235,9 +248,9 @@ static char *join_line(const char *verb, const struct sw_words *w)
 	return p;
 }
 
-static int set_step(struct sw_cmd_ctx *cx, void *frame)
+/* Check "VERB WORDS..." against the candidate and keep it for commit. */
+static int apply_words(struct sw_cmd_ctx *cx, const char *verb, const struct sw_words *w)
 {
-	struct set_frame *a = frame;
 	struct sw_mgmt_sess *s = cx->s;
 	char e[600], **nl, *line;
 
@@ -249,17 +262,11 @@ static int set_step(struct sw_cmd_ctx *cx, void *frame)
 		s->lines = nl;
 		s->caplines = n;
 	}
-	line = join_line(cx->cmd->words, &a->w);
+	line = join_line(verb, w);
 	if (!line)
 		return sw_cmd_fail(cx, -ENOMEM, -1, "out of memory");
 	if (sw_conf_apply_line(s->cand, line, "candidate", (int)s->nlines + 1, e, sizeof(e)) < 0) {
-		/* the setting the line is about, for REST's {"field"} */
-		if (a->w.n >= 4 && strcmp(a->w.w[0], "deviceconfig") == 0) {
-			int i = sw_conf_setting_find(a->w.w[3]);
-			struct sw_setting_info si;
-			if (i >= 0 && sw_conf_setting((unsigned)i, &si) == 0)
-				cx->err_field = si.name;
-		}
+		cx->err_field = line_setting(line); /* REST's {"field"} */
 		free(line);
 		return sw_cmd_fail(cx, -EINVAL, -1, "%s (not applied; the candidate is unchanged)", e);
 	}
@@ -267,6 +274,43 @@ static int set_step(struct sw_cmd_ctx *cx, void *frame)
 	sw_emit_bool(cx->e, "ok", NULL, 1);
 	sw_emit_u64(cx->e, "uncommitted", NULL, s->nlines);
 	return 0;
+}
+
+static int set_step(struct sw_cmd_ctx *cx, void *frame)
+{
+	struct set_frame *a = frame;
+
+	return apply_words(cx, cx->cmd->words, &a->w);
+}
+
+/* REST's settings: {"name": "timeout-tcp", "value": 600} */
+struct setting_frame {
+	struct sw_cmd_args a;
+	char name[64], value[64];
+};
+
+static const struct sw_cmd_arg setting_args[] = {
+	{.name = "name", .type = SW_AT_STR, .flags = SW_ARG_POS | SW_ARG_REQUIRED, .max = 64,
+	 .off = offsetof(struct setting_frame, name), .value = "<setting>",
+	 .help = "a session setting (docs/configuration.md)"},
+	{.name = "value", .type = SW_AT_STR, .flags = SW_ARG_POS | SW_ARG_REQUIRED, .max = 64,
+	 .off = offsetof(struct setting_frame, value), .value = "<value>",
+	 .help = "its value: a number or one of its words"},
+	{0},
+};
+
+static int setting_step(struct sw_cmd_ctx *cx, void *frame)
+{
+	struct setting_frame *a = frame;
+	struct sw_setting_info si;
+	char *w[] = {"deviceconfig", "setting", "session", a->name, a->value};
+	struct sw_words words = {.w = w, .n = 5};
+	int i = sw_conf_setting_find(a->name);
+
+	if (i < 0 || sw_conf_setting((unsigned)i, &si) < 0)
+		return sw_cmd_fail(cx, -EINVAL, 0, "unknown setting '%s' (statewall timeouts, "
+				   "docs/configuration.md)", a->name);
+	return apply_words(cx, "set", &words);
 }
 
 static int exit_step(struct sw_cmd_ctx *cx, void *frame)
@@ -343,7 +387,7 @@ static int commit_step(struct sw_cmd_ctx *cx, void *frame)
 	char *text = NULL, msg[600];
 	size_t len = 0;
 	unsigned base = 0;
-	int pending = 0, rc;
+	int pending = 0, rc, ln = 0;
 	FILE *f;
 
 	(void)frame;
@@ -368,17 +412,21 @@ static int commit_step(struct sw_cmd_ctx *cx, void *frame)
 		return sw_cmd_fail(cx, -ENOMEM, -1, "out of memory");
 	}
 	sw_conf_defaults(next);
-	rc = sw_conf_load_buf(next, text, len, "candidate", msg, sizeof(msg));
+	rc = sw_conf_load_buf_at(next, text, len, "candidate", &ln, msg, sizeof(msg));
 	free(text);
 	if (rc < 0) {
-		/* "candidate:N: ..." -> name the line the operator typed */
-		int ln = 0, off = 0;
 		free(next);
-		if (sscanf(msg, "candidate:%d:%n", &ln, &off) == 1 && off > 0 && ln > (int)base &&
-		    ln - (int)base <= (int)s->nlines)
+		/* a line the operator typed: name it (and, for REST, the setting it sets) */
+		if (ln > (int)base && ln - (int)base <= (int)s->nlines) {
+			const char *typed = s->lines[ln - (int)base - 1];
+			char pre[32];
+			size_t pl = (size_t)snprintf(pre, sizeof(pre), "candidate:%d:", ln);
+			cx->err_field = line_setting(typed);
 			return sw_cmd_fail(cx, -EINVAL, -1,
 					   "commit failed, nothing changed: line %d of this session "
-					   "'%s':%s", ln - (int)base, s->lines[ln - base - 1], msg + off);
+					   "'%s':%s", ln - (int)base, typed,
+					   strncmp(msg, pre, pl) == 0 ? msg + pl : msg);
+		}
 		return sw_cmd_fail(cx, -EINVAL, -1, "commit failed, nothing changed: %s", msg);
 	}
 	rc = apply_conf(h, next, msg, sizeof(msg), 1, &pending);
@@ -578,6 +626,15 @@ const struct sw_cmd sw_cmds_config[] = {
 		.frame_size = sizeof(struct set_frame),
 		.step = set_step,
 		.complete = complete_conf,
+	},
+	{
+		.words = "set setting",
+		.help = "REST: set one session setting of the candidate ({\"name\", \"value\"})",
+		.modes = CF,
+		.flags = SW_CMD_TYPED_ONLY,
+		.args = setting_args,
+		.frame_size = sizeof(struct setting_frame),
+		.step = setting_step,
 	},
 	{
 		.words = "show",

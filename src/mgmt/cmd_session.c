@@ -155,11 +155,13 @@ static int list_cb(void *ctx, const struct sw_sess_info *si)
 	l->matched++;
 	if (l->f.count_only)
 		return 0;
-	snprintf(flow, sizeof(flow), "%s[%u] -> %s[%u]", sw_addr_str(&si->orig_h, a), si->orig_p,
-		 sw_addr_str(&si->resp_h, d), si->resp_p);
 	sw_emit_row(e);
 	sw_emit_sess(e, si, &l->sc, SW_SV_LIVE);
-	sw_emit_str(e, NULL, "", flow);
+	if (!e->json) { /* the text-only flow column: no formatting for JSON */
+		snprintf(flow, sizeof(flow), "%s[%u] -> %s[%u]", sw_addr_str(&si->orig_h, a),
+			 si->orig_p, sw_addr_str(&si->resp_h, d), si->resp_p);
+		sw_emit_str(e, NULL, "", flow);
+	}
 	sw_emit_row_end(e);
 	return 0;
 }
@@ -343,7 +345,8 @@ const struct sw_cmd sw_cmds_session[] = {
 	},
 	{
 		.words = "clear session all",
-		.help = "end every matching live session",
+		.help = "end every matching live session (filters: source destination source-port "
+			"destination-port protocol state)",
 		.what = "filter",
 		.modes = SW_MODE_OP,
 		.args = clear_all_args,

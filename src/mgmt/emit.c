@@ -317,7 +317,9 @@ void sw_emit_fval(struct sw_emit *e, const char *key, const char *label, const s
 	text_field(e, label, sw_fval_text(v, b, sizeof(b)));
 }
 
-/* Emit the fields in `want` whose key has `prefix` (NULL: those with neither side's prefix). */
+static const char ALL[] = "";
+
+/* Emit the fields in `want` whose key has `prefix` (NULL: those with neither side's prefix; ALL: every one). */
 static void sess_pass(struct sw_emit *e, const struct sw_sess_info *si,
 		      const struct sw_sess_ctx *cx, unsigned want, const char *prefix)
 {
@@ -326,11 +328,13 @@ static void sess_pass(struct sw_emit *e, const struct sw_sess_info *si,
 
 	for (unsigned i = 0, n = sw_sess_nfields(); i < n; i++) {
 		const struct sw_sess_field_info *f = sw_sess_field_info(i);
-		int side = strncmp(f->key, "orig_", 5) == 0 || strncmp(f->key, "resp_", 5) == 0;
 		if (!(f->views & want))
 			continue;
-		if (prefix ? strncmp(f->key, prefix, strlen(prefix)) != 0 : side)
-			continue;
+		if (prefix != ALL) {
+			int side = strncmp(f->key, "orig_", 5) == 0 || strncmp(f->key, "resp_", 5) == 0;
+			if (prefix ? strncmp(f->key, prefix, strlen(prefix)) != 0 : side)
+				continue;
+		}
 		sw_sess_field(i, si, cx, &v);
 		if (e->in_row && !e->json) {
 			/* a row column; remaining in whole seconds, as PAN-OS shows it */
@@ -338,6 +342,10 @@ static void sess_pass(struct sw_emit *e, const struct sw_sess_info *si,
 				sw_emit_text_as(e, "%llds", (long long)((v.i + SW_NS_PER_SEC - 1) /
 									SW_NS_PER_SEC));
 			sw_emit_fval(e, f->key, "", &v);
+			continue;
+		}
+		if (e->json) {
+			sw_emit_fval(e, f->key, NULL, &v);
 			continue;
 		}
 		snprintf(label, sizeof(label), "%s:", f->label);
@@ -349,11 +357,11 @@ void sw_emit_sess(struct sw_emit *e, const struct sw_sess_info *si, const struct
 		  unsigned views)
 {
 	if (e->json) {
-		sess_pass(e, si, cx, views, "");
+		sess_pass(e, si, cx, views, ALL);
 		return;
 	}
 	if (e->in_row) {
-		sess_pass(e, si, cx, SW_SV_ROW, "");
+		sess_pass(e, si, cx, SW_SV_ROW, ALL);
 		return;
 	}
 	sw_emit_obj(e, NULL, "c2s flow:");

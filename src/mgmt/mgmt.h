@@ -144,8 +144,9 @@ void sw_mgmt_complete(struct sw_mgmt_host *h, struct sw_mgmt_sess *s, const char
 
 /* Every command of the registry (for docs/cli.md and tests): NULL-terminated walk. */
 struct sw_mgmt_cmd_info {
-	const char *words, *args, *help;
+	const char *words, *args, *help; /* args points into argsbuf */
 	unsigned modes;
+	char argsbuf[192];
 };
 int sw_mgmt_cmd_info(unsigned i, struct sw_mgmt_cmd_info *out);
 

@@ -21,53 +21,59 @@
 
 static const struct sw_cmd help_cmds[];
 
-/* the registry, flattened once: the families in order */
-static const struct sw_cmd *table[MAXCMDS];
-static unsigned ntable;
-
-static void build(void)
-{
-	static const struct sw_cmd *const lists[] = {sw_cmds_stats, sw_cmds_session,
-						     sw_cmds_config, help_cmds};
-
-	if (ntable)
-		return;
-	for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++)
-		for (const struct sw_cmd *c = lists[l]; c->words && ntable < MAXCMDS; c++)
-			table[ntable++] = c;
-}
+/* The command families, in the order help and completion list them. */
+static const struct sw_cmd *const families[] = {sw_cmds_stats, sw_cmds_session, sw_cmds_config,
+						help_cmds};
 
 unsigned sw_cmd_count(void)
 {
-	build();
-	return ntable;
+	unsigned n = 0;
+
+	for (size_t l = 0; l < sizeof(families) / sizeof(families[0]); l++)
+		for (const struct sw_cmd *c = families[l]; c->words; c++)
+			n++;
+	return n < MAXCMDS ? n : MAXCMDS;
 }
 
 const struct sw_cmd *sw_cmd_at(unsigned i)
 {
-	build();
-	return i < ntable ? table[i] : NULL;
+	if (i >= MAXCMDS)
+		return NULL;
+	for (size_t l = 0; l < sizeof(families) / sizeof(families[0]); l++)
+		for (const struct sw_cmd *c = families[l]; c->words; c++)
+			if (i-- == 0)
+				return c;
+	return NULL;
+}
+
+/* Every command in registry order into t (MAXCMDS); how many. */
+static unsigned flatten(const struct sw_cmd **t)
+{
+	unsigned n = 0;
+
+	for (size_t l = 0; l < sizeof(families) / sizeof(families[0]); l++)
+		for (const struct sw_cmd *c = families[l]; c->words && n < MAXCMDS; c++)
+			t[n++] = c;
+	return n;
 }
 
 const struct sw_cmd *sw_cmd_find(const char *words)
 {
-	build();
-	for (unsigned i = 0; i < ntable; i++)
-		if (strcmp(table[i]->words, words) == 0)
-			return table[i];
+	for (unsigned i = 0, n = sw_cmd_count(); i < n; i++)
+		if (strcmp(sw_cmd_at(i)->words, words) == 0)
+			return sw_cmd_at(i);
 	return NULL;
 }
 
 int sw_mgmt_cmd_info(unsigned i, struct sw_mgmt_cmd_info *out)
 {
-	static char usage[MAXCMDS][160];
 	const struct sw_cmd *c = sw_cmd_at(i);
 
 	if (!c)
 		return 0;
-	sw_cmd_usage(c, usage[i], sizeof(usage[i]));
+	sw_cmd_usage(c, out->argsbuf, sizeof(out->argsbuf));
 	out->words = c->words;
-	out->args = usage[i];
+	out->args = out->argsbuf;
 	out->help = c->help;
 	out->modes = c->modes;
 	return 1;
@@ -167,10 +173,12 @@ void sw_reg_add_expected(char *expected, size_t len, const char *w)
 
 void sw_reg_resolve(unsigned mode, char **argv, int argc, struct mstate *m)
 {
-	build();
+	const struct sw_cmd *table[MAXCMDS];
+	unsigned ntable = flatten(table);
+
 	memset(m, 0, sizeof(*m));
 	for (unsigned k = 0; k < ntable; k++)
-		m->alive[k] = (table[k]->modes & mode) != 0;
+		m->alive[k] = (table[k]->modes & mode) && !(table[k]->flags & SW_CMD_TYPED_ONLY);
 	for (int i = 0; i < argc; i++) {
 		char w[64], exact[64] = "", pref[64] = "";
 		int nexact = 0, npref = 0, any = 0;
@@ -300,8 +308,8 @@ static void wrong_mode_hint(struct sw_mgmt_call *c)
 
 	if (!k || !sw_reg_word(k, 0, w0, sizeof(w0)))
 		return;
-	for (unsigned j = 0; j < ntable; j++)
-		if ((table[j]->modes & SW_MODE_OP) && sw_reg_word(table[j], 0, o0, sizeof(o0)) &&
+	for (unsigned j = 0; j < sw_cmd_count(); j++)
+		if ((sw_cmd_at(j)->modes & SW_MODE_OP) && sw_reg_word(sw_cmd_at(j), 0, o0, sizeof(o0)) &&
 		    strcmp(o0, w0) == 0)
 			return;
 	c->rc = sw_cmd_fail(&c->cx, -EACCES, -1,
@@ -482,7 +490,7 @@ static int help_step(struct sw_cmd_ctx *cx, void *frame)
 	sw_emit_list(e, "commands", NULL, 0);
 	for (unsigned i = 0; i < sw_cmd_count(); i++) {
 		const struct sw_cmd *k = sw_cmd_at(i);
-		if (!(k->modes & cx->s->mode))
+		if (!(k->modes & cx->s->mode) || (k->flags & SW_CMD_TYPED_ONLY))
 			continue;
 		sw_cmd_usage(k, usage, sizeof(usage));
 		snprintf(l, sizeof(l), "%s%s%s", k->words, usage[0] ? " " : "", usage);

@@ -112,6 +112,20 @@ void sw_sink_file(struct sw_sink *s, FILE *f)
 	s->ctx = f;
 }
 
+/* Write to a sink; a buffer with room takes the bytes without a call (most writes are short). */
+static inline void sink_put(const struct sw_sink *k, const char *s, size_t n)
+{
+	struct sw_buf *b = k->ctx;
+
+	if (k->write == buf_write && !b->oom && b->len + n < b->cap) {
+		memcpy(b->p + b->len, s, n);
+		b->len += n;
+		b->p[b->len] = '\0';
+		return;
+	}
+	k->write(k->ctx, s, n);
+}
+
 /* ---- escaping -------------------------------------------------------------- */
 
 /* Length of the valid UTF-8 sequence at p (n bytes left), 0 if not valid. */
@@ -150,7 +164,7 @@ void sw_json_escape(const struct sw_sink *out, const char *s, size_t n)
 	size_t run = 0, i = 0;
 	char esc[8];
 
-	out->write(out->ctx, "\"", 1);
+	sink_put(out, "\"", 1);
 	while (i < n) {
 		unsigned char c = p[i];
 		size_t l;
@@ -168,7 +182,7 @@ void sw_json_escape(const struct sw_sink *out, const char *s, size_t n)
 			continue;
 		}
 		if (run)
-			out->write(out->ctx, (const char *)p + i - run, run);
+			sink_put(out, (const char *)p + i - run, run);
 		run = 0;
 		switch (c) {
 		case '"': rep = "\\\"", rl = 2; break;
@@ -186,12 +200,12 @@ void sw_json_escape(const struct sw_sink *out, const char *s, size_t n)
 				rep = "\\ufffd", rl = 6; /* a byte of no valid UTF-8 sequence */
 			}
 		}
-		out->write(out->ctx, rep, rl);
+		sink_put(out, rep, rl);
 		i++;
 	}
 	if (run)
-		out->write(out->ctx, (const char *)p + i - run, run);
-	out->write(out->ctx, "\"", 1);
+		sink_put(out, (const char *)p + i - run, run);
+	sink_put(out, "\"", 1);
 }
 
 void sw_buf_json_str(struct sw_buf *b, const char *s)
@@ -228,7 +242,7 @@ void sw_jw_init_file(struct sw_jw *w, FILE *f)
 
 static void put(struct sw_jw *w, const char *s, size_t n)
 {
-	w->sink.write(w->sink.ctx, s, n);
+	sink_put(&w->sink, s, n);
 }
 
 /* Before a value: the comma between array elements. */
@@ -323,16 +337,34 @@ void sw_jw_strn(struct sw_jw *w, const char *s, size_t n)
 	sw_json_escape(&w->sink, s, n);
 }
 
+/* v in decimal, right-aligned at the end of b (24 bytes); returns its start. */
+static char *dec(char *b, uint64_t v)
+{
+	char *p = b + 24;
+
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return p;
+}
+
 void sw_jw_u64(struct sw_jw *w, uint64_t v)
 {
+	char b[24], *p = dec(b, v);
+
 	pre_value(w);
-	putf(w, "%llu", (unsigned long long)v);
+	put(w, p, (size_t)(b + 24 - p));
 }
 
 void sw_jw_i64(struct sw_jw *w, int64_t v)
 {
+	char b[25], *p = dec(b + 1, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
+
+	if (v < 0)
+		*--p = '-';
 	pre_value(w);
-	putf(w, "%lld", (long long)v);
+	put(w, p, (size_t)(b + 25 - p));
 }
 
 void sw_jw_dbl(struct sw_jw *w, double v, int decimals)
@@ -360,10 +392,18 @@ void sw_jw_null(struct sw_jw *w)
 void sw_jw_span(struct sw_jw *w, sw_time_t ns)
 {
 	uint64_t a = ns < 0 ? (uint64_t)0 - (uint64_t)ns : (uint64_t)ns;
+	uint64_t us = a % SW_NS_PER_SEC / 1000;
+	char b[32], *p;
 
+	/* "S.UUUUUU": six digits of microseconds, then the seconds before the point */
+	for (int i = 0; i < 6; i++, us /= 10)
+		b[31 - i] = (char)('0' + us % 10);
+	b[25] = '.';
+	p = dec(b + 1, a / SW_NS_PER_SEC); /* ends at b + 25 */
+	if (ns < 0)
+		*--p = '-';
 	pre_value(w);
-	putf(w, "%s%llu.%06llu", ns < 0 ? "-" : "", (unsigned long long)(a / SW_NS_PER_SEC),
-	     (unsigned long long)(a % SW_NS_PER_SEC / 1000));
+	put(w, p, (size_t)(b + 32 - p));
 }
 
 void sw_jw_time(struct sw_jw *w, sw_time_t t)

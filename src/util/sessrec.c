@@ -42,6 +42,17 @@ const char *sw_sess_rule_name(const struct sw_sess_ctx *cx, const struct sw_sess
 	return cx->conf->rules[si->rule - 1].name;
 }
 
+/* "a.b.c.d:p -> e.f.g.h:q proto", IPv6 addresses in brackets */
+void sw_flow_str(const struct sw_sess_info *si, char *buf, size_t len)
+{
+	char a[SW_ADDRSTRLEN], b[SW_ADDRSTRLEN], pb[8];
+	int v6 = si->family == 6;
+
+	snprintf(buf, len, "%s%s%s:%u -> %s%s%s:%u %s", v6 ? "[" : "", sw_addr_str(&si->orig_h, a),
+		 v6 ? "]" : "", si->orig_p, v6 ? "[" : "", sw_addr_str(&si->resp_h, b),
+		 v6 ? "]" : "", si->resp_p, sw_proto_name(si->proto, pb, sizeof(pb)));
+}
+
 /* One setter per type: the expression's C type is checked by the compiler. */
 static void set_U64(struct sw_fval *v, uint64_t x)
 {

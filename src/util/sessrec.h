@@ -79,6 +79,9 @@ void sw_sess_openapi(struct sw_jw *w, unsigned views);
 /* docs/reference.md's "Session fields" table. */
 void sw_sess_fields_md(FILE *f);
 
+/* "a.b.c.d:p -> e.f.g.h:q proto" (IPv6 in brackets): summaries, analyze. */
+void sw_flow_str(const struct sw_sess_info *si, char *buf, size_t len);
+
 /* Used by the value expressions (and the emitter). */
 const char *sw_sess_state_name(const struct sw_sess_info *si); /* ACTIVE / HALF-CLOSED / DISCARD */
 const char *sw_sess_rule_name(const struct sw_sess_ctx *cx, const struct sw_sess_info *si);

@@ -1183,6 +1183,34 @@ static void test_save_unwritable_dir(void **state)
  * sw_timeout_info: this test builds the exact text and requires it to be in
  * the document.  If it fails, paste the printed table into the doc.
  */
+/* sw_conf_load_buf_at: the line an error is about, for a bad token and for a cross-setting check. */
+static void test_load_buf_at_line(void **state)
+{
+	struct sw_conf c;
+	char err[512];
+	int line = -1;
+	const char *bad = "set deviceconfig setting session timeout-udp 45\n"
+			  "# a comment\n"
+			  "set deviceconfig setting session timeout-tcp nine\n";
+	const char *cross = "set deviceconfig setting session timeout-tcp-half-closed 10\n"
+			    "set deviceconfig setting session timeout-udp 45\n"
+			    "set deviceconfig setting session timeout-tcp-time-wait 20\n";
+	const char *good = "set deviceconfig setting session timeout-udp 45\n";
+	(void)state;
+
+	sw_conf_defaults(&c);
+	assert_int_equal(sw_conf_load_buf_at(&c, bad, strlen(bad), "b", &line, err, sizeof(err)),
+			 -EINVAL);
+	assert_int_equal(line, 3);
+	assert_int_equal(c.timeout[SW_TO_UDP], 30); /* all or nothing */
+	assert_int_equal(sw_conf_load_buf_at(&c, cross, strlen(cross), "b", &line, err, sizeof(err)),
+			 -EINVAL);
+	assert_int_equal(line, 3); /* the later of the two lines */
+	assert_int_equal(sw_conf_load_buf_at(&c, good, strlen(good), "b", &line, err, sizeof(err)), 0);
+	assert_int_equal(line, 0);
+	assert_int_equal(c.timeout[SW_TO_UDP], 45);
+}
+
 static void test_docs_timeout_table(void **state)
 {
 	(void)state;
@@ -1253,6 +1281,7 @@ int main(void)
 		cmocka_unit_test(test_save_atomic),
 		cmocka_unit_test(test_save_unwritable_dir),
 		cmocka_unit_test(test_docs_timeout_table),
+		cmocka_unit_test(test_load_buf_at_line),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
