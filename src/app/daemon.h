@@ -5,7 +5,8 @@
  *   packet thread (daemon_pkt.c, the process's main thread): receive,
  *     engine, forward; timers; between bursts, answers data-plane requests
  *     for a bounded time and queues session events and ended sessions.
- *   management thread (daemon_mgmt.c): signals, the control socket, HTTP,
+ *   management thread (daemon_mgmt.c): signals (SIGUSR1: the packet thread's
+ *     stall since the last SIGUSR1), the control socket, HTTP,
  *     the session-log writer, event fan-out, the rates.
  *
  * They share only the link (dp_thread.h: bounded SPSC rings and eventfds)
@@ -27,22 +28,12 @@
 struct sw_ctl;
 struct sw_http;
 
-/* The packet thread's longest stalls: time per wakeup spent on anything but packets. */
-#define STALL_BUCKET_NS 10000 /* 10 us histogram buckets */
-#define STALL_BUCKETS 1001    /* 0 .. 10 ms; the last one: above */
-struct stall_stats {
-	uint64_t wakeups;
-	int64_t max_ns, max_req_ns, max_timer_ns;
-	uint32_t hist[STALL_BUCKETS];
-};
-
 struct daemon {
 	/* packet thread */
 	struct sw_engine *eng;
 	struct sw_afp *port[2];
 	uint64_t arp_passed;
 	sw_time_t clock_base;
-	struct stall_stats stall;
 	int direct_log; /* the management thread is gone: log ended sessions here */
 
 	/* shared */
@@ -78,7 +69,7 @@ void daemon_drain(struct daemon *d);
 /* Engine callbacks on the packet thread. */
 void daemon_on_end(void *ctx, const struct sw_sess_info *si);
 void daemon_on_event(void *ctx, const struct sw_event *ev);
-/* "p50 ... p99 ... max" of the stall histogram, for the stop message. */
-void daemon_stall_report(const struct daemon *d, FILE *f);
+/* "p50 ... p99 ... max" of stall figures, for the stop message and SIGUSR1. */
+void daemon_stall_report(const struct sw_dp_stall *s, const char *what, FILE *f);
 
 #endif

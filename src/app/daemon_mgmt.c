@@ -1,7 +1,8 @@
 /*
  * daemon_mgmt.c - `statewall run`'s management thread: one poll() loop over
  * the signalfd, the link's notify eventfd, the control socket and HTTP.
- * Each wakeup: signals (SIGHUP reloads; SIGTERM/SIGINT stop the packet
+ * Each wakeup: signals (SIGHUP reloads; SIGUSR1 prints the packet thread's
+ * stall figures since the last SIGUSR1; SIGTERM/SIGINT stop the packet
  * thread with a STOP request and end this loop), the events ring into the
  * event stream (sw_events_publish), the ended-session ring into the
  * session log and the web UI's broken-session counts, then the control
@@ -57,6 +58,12 @@ static int on_signals(struct daemon *d)
 	int stop = 0;
 
 	while (read(d->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGUSR1) {
+			struct sw_dp_stall st;
+			if (sw_dp_thread_stall(&d->dpt, &st, 1) == 0)
+				daemon_stall_report(&st, " since the last SIGUSR1", stderr);
+			continue;
+		}
 		if (si.ssi_signo != SIGHUP) {
 			stop = 1;
 			continue;

@@ -135,14 +135,13 @@ static void pump_all(struct daemon *d, int rounds)
 	}
 }
 
-static void stall_note(struct stall_stats *s, int64_t ns)
+/* This thread's CPU time: a stall's wall time minus what other processes took (preemption). */
+static sw_time_t thread_cpu_ns(void)
 {
-	int64_t b = ns / STALL_BUCKET_NS;
+	struct timespec ts;
 
-	s->wakeups++;
-	if (ns > s->max_ns)
-		s->max_ns = ns;
-	s->hist[b < STALL_BUCKETS - 1 ? b : STALL_BUCKETS - 1]++;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (sw_time_t)ts.tv_sec * SW_NS_PER_SEC + ts.tv_nsec;
 }
 
 void daemon_packet_loop(struct daemon *d)
@@ -174,24 +173,24 @@ void daemon_packet_loop(struct daemon *d)
 		pump_all(d, BLOCKS_PER_WAKEUP);
 
 		/* everything from here to the next poll is time packets wait */
-		sw_time_t t0 = daemon_mono_ns(), t1 = t0;
+		sw_time_t t0 = daemon_mono_ns(), t1 = t0, c0 = thread_cpu_ns();
 		now = d->clock_base + t0;
 		if (now - last_adv >= ADVANCE_NS) {
 			sw_engine_advance(d->eng, now);
 			last_adv = now;
 			t1 = daemon_mono_ns();
-			if (t1 - t0 > d->stall.max_timer_ns)
-				d->stall.max_timer_ns = t1 - t0;
+			if (t1 - t0 > d->link.stall.max_timer_ns)
+				d->link.stall.max_timer_ns = t1 - t0;
 		}
 		if (pfd[2].revents & POLLIN) {
 			sw_dp_link_serve(&d->link, REQ_BUDGET_NS);
 			sw_time_t t2 = daemon_mono_ns();
-			if (t2 - t1 > d->stall.max_req_ns)
-				d->stall.max_req_ns = t2 - t1;
+			if (t2 - t1 > d->link.stall.max_req_ns)
+				d->link.stall.max_req_ns = t2 - t1;
 		}
 		sw_dp_link_notify(&d->link);
 		if (t1 != t0 || (pfd[2].revents & POLLIN))
-			stall_note(&d->stall, daemon_mono_ns() - t0);
+			sw_dp_stall_note(&d->link.stall, daemon_mono_ns() - t0, thread_cpu_ns() - c0);
 	}
 	atomic_store(&d->quit, 1);
 	{
@@ -200,28 +199,15 @@ void daemon_packet_loop(struct daemon *d)
 	}
 }
 
-static double pct_us(const struct stall_stats *s, double q)
+void daemon_stall_report(const struct sw_dp_stall *s, const char *what, FILE *f)
 {
-	uint64_t want = (uint64_t)(q * (double)s->wakeups), seen = 0;
-
-	for (int b = 0; b < STALL_BUCKETS; b++) {
-		seen += s->hist[b];
-		if (seen > want)
-			return (double)(b + 1) * STALL_BUCKET_NS / 1000.0;
-	}
-	return (double)s->max_ns / 1000.0;
-}
-
-void daemon_stall_report(const struct daemon *d, FILE *f)
-{
-	const struct stall_stats *s = &d->stall;
-
-	fprintf(f, "statewall run: packet thread: %llu wakeups with timer or request work; "
+	fprintf(f, "statewall run: packet thread%s: %llu wakeups with timer or request work; "
 		   "stall p50 <= %.0f us, p99 <= %.0f us, max %.1f us (requests %.1f us, timers "
-		   "%.1f us)\n",
-		(unsigned long long)s->wakeups, s->wakeups ? pct_us(s, 0.50) : 0.0,
-		s->wakeups ? pct_us(s, 0.99) : 0.0, (double)s->max_ns / 1000.0,
-		(double)s->max_req_ns / 1000.0, (double)s->max_timer_ns / 1000.0);
+		   "%.1f us; longest on-CPU %.1f us)\n",
+		what, (unsigned long long)s->wakeups, s->wakeups ? sw_dp_stall_quantile_us(s, 0.50) : 0.0,
+		s->wakeups ? sw_dp_stall_quantile_us(s, 0.99) : 0.0, (double)s->max_ns / 1000.0,
+		(double)s->max_req_ns / 1000.0, (double)s->max_timer_ns / 1000.0,
+		(double)s->max_cpu_ns / 1000.0);
 }
 
 void daemon_packet_finish(struct daemon *d)

@@ -47,7 +47,8 @@ static int on_line(char *line)
 		fprintf(stderr, "statewall events: %s\n", err);
 		return -1;
 	}
-	if (strncmp(line, "{\"ok\":true,\"events\":true", 25) == 0)
+	static const char ack[] = "{\"ok\":true,\"events\":true,";
+	if (strncmp(line, ack, sizeof(ack) - 1) == 0)
 		return 1; /* the subscription is in place */
 	if (fputs(line, stdout) == EOF || fputc('\n', stdout) == EOF || fflush(stdout) == EOF) {
 		fprintf(stderr, "statewall events: writing: %s\n", strerror(errno));

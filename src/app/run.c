@@ -38,6 +38,39 @@
 #define EV_SLOTS 4096    /* events ring (packet -> management) */
 #define END_SLOTS 65536  /* ended-session ring (packet -> log writer) */
 
+/* "P" or "P,M": CPU numbers for the packet and the management thread. */
+static int parse_cpus(const char *arg, int cpus[2])
+{
+	char *end;
+	long p = strtol(arg, &end, 10), m = -1;
+
+	if (end == arg || p < 0 || p >= CPU_SETSIZE)
+		return -1;
+	if (*end == ',') {
+		const char *q = end + 1;
+		m = strtol(q, &end, 10);
+		if (end == q || m < 0 || m >= CPU_SETSIZE)
+			return -1;
+	}
+	if (*end)
+		return -1;
+	cpus[0] = (int)p;
+	cpus[1] = (int)m;
+	return 0;
+}
+
+/* Pin thread t to cpu (-1: leave it); 0 or an errno. */
+static int pin(pthread_t t, int cpu)
+{
+	cpu_set_t set;
+
+	if (cpu < 0)
+		return 0;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return pthread_setaffinity_np(t, sizeof(set), &set);
+}
+
 static void usage(FILE *f)
 {
 	fputs("usage: statewall run --vwire IF_A,IF_B [options]\n"
@@ -54,10 +87,11 @@ static void usage(FILE *f)
 	      "                         default /etc/statewall/api-keys)\n"
 	      "      --tls-cert FILE, --tls-key FILE   serve HTTPS with this PEM certificate and key\n"
 	      "      --ctl-idle-timeout SECS  close control clients idle this long (default 300)\n"
+	      "      --cpus P[,M]       pin the packet thread to CPU P (and the management thread to M)\n"
 	      "  -q, --quiet            no start/stop messages\n"
 	      "Signals: SIGTERM/SIGINT stop (open sessions are logged with reason `shutdown`),\n"
-	      "SIGHUP reloads the configuration file.  At stop it reports the packet thread's\n"
-	      "stall: per wakeup, the time spent on timers and management requests.\n",
+	      "SIGHUP reloads the configuration file.  SIGUSR1 (and the stop) report the packet\n"
+	      "thread's stall: per wakeup, the time spent on timers and management requests.\n",
 	      f);
 }
 
@@ -71,6 +105,7 @@ int sw_cmd_run(int argc, char **argv)
 		{"http-keys", required_argument, NULL, 'K'}, {"tls-cert", required_argument, NULL, 'T'},
 		{"tls-key", required_argument, NULL, 'Y'},
 		{"ctl-idle-timeout", required_argument, NULL, 'I'},
+		{"cpus", required_argument, NULL, 'P'},
 		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
 	const char *http_addr = NULL;
 	struct sw_http_opts hopts = {.auth_file = "/etc/statewall/admin.hash",
@@ -82,6 +117,7 @@ int sw_cmd_run(int argc, char **argv)
 	static struct daemon d; /* large (rings' bookkeeping, stall histogram): not on the stack */
 	int ch, rc = 1, quiet = 0, link_ok = 0, dpt_ok = 0;
 	unsigned ctl_idle = SW_CTL_IDLE_DEFAULT;
+	int cpus[2] = {-1, -1}; /* --cpus: the packet and management threads' CPUs (-1: any) */
 	sigset_t mask;
 	pthread_t mgmt;
 
@@ -105,6 +141,14 @@ int sw_cmd_run(int argc, char **argv)
 		case 'K': hopts.keys_file = optarg; break;
 		case 'T': hopts.tls_cert = optarg; break;
 		case 'Y': hopts.tls_key = optarg; break;
+		case 'P':
+			if (parse_cpus(optarg, cpus) < 0) {
+				fprintf(stderr, "statewall run: --cpus %s: expected PACKET_CPU[,MGMT_CPU] "
+						"(CPU numbers)\n", optarg);
+				rc = 2;
+				goto out;
+			}
+			break;
 		case 'I': {
 			char *end;
 			unsigned long v = strtoul(optarg, &end, 10);
@@ -214,9 +258,27 @@ int sw_cmd_run(int argc, char **argv)
 		goto out;
 	}
 	d.host.events = d.events;
+	sw_events_set_conf(d.events, sw_dp_conf(&d.host.dp));
 	sw_engine_on_end(d.eng, daemon_on_end, &d);
 	sw_engine_on_event(d.eng, daemon_on_event, &d);
 
+	/*
+	 * Every thread blocks these (set before any thread starts: HTTP's password
+	 * thread, the management thread); the management thread reads them from
+	 * its signalfd.
+	 */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	d.sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (d.sfd < 0) {
+		fprintf(stderr, "statewall run: signalfd: %s\n", strerror(errno));
+		goto out;
+	}
 	d.host.conf_path = ac.config;
 	d.host.started = daemon_now(&d);
 	if (sw_ctl_open(&d.ctl, ctl_path, &d.host, err, sizeof(err)) < 0) {
@@ -230,18 +292,6 @@ int sw_cmd_run(int argc, char **argv)
 		goto out;
 	}
 
-	/* every thread blocks these; the management thread reads them from its signalfd */
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &mask, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	d.sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (d.sfd < 0) {
-		fprintf(stderr, "statewall run: signalfd: %s\n", strerror(errno));
-		goto out;
-	}
 	if (!quiet)
 		fprintf(stderr, "statewall run: bridging %s <-> %s; control socket %s; config %s; "
 				"log %s\n", ifs[0], ifs[1], ctl_path, ac.config ? ac.config : "(none)",
@@ -254,6 +304,8 @@ int sw_cmd_run(int argc, char **argv)
 			strerror(ch));
 		goto out;
 	}
+	if ((ch = pin(pthread_self(), cpus[0])) != 0 || (ch = pin(mgmt, cpus[1])) != 0)
+		fprintf(stderr, "statewall run: --cpus: %s (the threads run unpinned)\n", strerror(ch));
 	daemon_packet_loop(&d);
 	pthread_join(mgmt, NULL);
 
@@ -274,7 +326,7 @@ int sw_cmd_run(int argc, char **argv)
 			(unsigned long long)st.ctr[SW_CTR_DROPPED],
 			(unsigned long long)st.ctr[SW_CTR_SESS_CREATED],
 			(unsigned long long)d.arp_passed, (unsigned long long)d.link.ev_lost);
-		daemon_stall_report(&d, stderr);
+		daemon_stall_report(&d.link.stall, "", stderr);
 	}
 	rc = 0;
 out:

@@ -15,6 +15,7 @@
 #include "mgmt/dp_thread.h"
 
 #define REQ_SLOTS 16
+#define SPIN_LOOKS 1000 /* ring looks (tens of us) before waiting on the eventfd */
 
 static int64_t mono_ns(void)
 {
@@ -83,6 +84,30 @@ uint32_t sw_dp_link_gid(const struct sw_dp_link *l, uint32_t local)
 	return local ? (local - 1) * l->nworkers + l->index + 1 : 0;
 }
 
+void sw_dp_stall_note(struct sw_dp_stall *s, int64_t ns, int64_t cpu_ns)
+{
+	int64_t b = ns / SW_STALL_BUCKET_NS;
+
+	s->wakeups++;
+	if (cpu_ns > s->max_cpu_ns)
+		s->max_cpu_ns = cpu_ns;
+	if (ns > s->max_ns)
+		s->max_ns = ns;
+	s->hist[b < SW_STALL_BUCKETS - 1 ? b : SW_STALL_BUCKETS - 1]++;
+}
+
+double sw_dp_stall_quantile_us(const struct sw_dp_stall *s, double q)
+{
+	uint64_t want = (uint64_t)(q * (double)s->wakeups), seen = 0;
+
+	for (int b = 0; b < SW_STALL_BUCKETS - 1; b++) {
+		seen += s->hist[b];
+		if (seen > want)
+			return (double)(b + 1) * SW_STALL_BUCKET_NS / 1000.0;
+	}
+	return (double)s->max_ns / 1000.0;
+}
+
 /* ---- the worker's side ----------------------------------------------------- */
 
 struct copy {
@@ -132,6 +157,11 @@ static void answer(struct sw_dp_link *l, const struct sw_dpm_req *q, struct sw_d
 		break;
 	}
 	case SW_DPM_STOP: l->stop = 1; break;
+	case SW_DPM_STALL:
+		*(struct sw_dp_stall *)q->out = l->stall;
+		if (q->arg)
+			memset(&l->stall, 0, sizeof(l->stall));
+		break;
 	default: a->rc = -EINVAL; break;
 	}
 	a->now = sw_engine_now(d->eng);
@@ -211,7 +241,7 @@ static int ask(struct sw_dp_thread *t, unsigned first, unsigned n, struct sw_dpm
 {
 	uint32_t seq = ++t->seq;
 	int64_t deadline = mono_ns() + t->timeout_ns;
-	unsigned got = 0;
+	unsigned got = 0, spins = 0;
 	int have[SW_DP_MAX_WORKERS] = {0};
 
 	t->calls++;
@@ -243,6 +273,9 @@ static int ask(struct sw_dp_thread *t, unsigned first, unsigned n, struct sw_dpm
 		}
 		if (got == n)
 			return 0;
+		/* a worker on its own CPU answers within microseconds: look again before sleeping */
+		if (spins++ < SPIN_LOOKS)
+			continue;
 		int64_t left = deadline - mono_ns();
 		if (left <= 0) {
 			t->timeouts++;
@@ -493,8 +526,11 @@ int sw_dp_thread_init(struct sw_dp *dp, struct sw_dp_thread *t, struct sw_dp_lin
 	t->timeout_ns = 5LL * SW_NS_PER_SEC;
 	t->running = *running;
 	t->stats = calloc(n, sizeof(*t->stats));
-	if (!t->stats)
+	t->stalls = calloc(n, sizeof(*t->stalls));
+	if (!t->stats || !t->stalls) {
+		sw_dp_thread_free(t);
 		return -ENOMEM;
+	}
 	for (unsigned i = 0; i < n; i++) {
 		t->w[i] = w[i];
 		t->walk[i] = calloc(SW_DPM_WALK_MAX, sizeof(struct sw_sess_info));
@@ -516,6 +552,38 @@ void sw_dp_thread_free(struct sw_dp_thread *t)
 	}
 	free(t->stats);
 	t->stats = NULL;
+	free(t->stalls);
+	t->stalls = NULL;
+}
+
+int sw_dp_thread_stall(struct sw_dp_thread *t, struct sw_dp_stall *out, int reset)
+{
+	struct sw_dpm_req q[SW_DP_MAX_WORKERS];
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	req_all(t, q, SW_DPM_STALL);
+	for (unsigned i = 0; i < t->nw; i++) {
+		q[i].arg = reset ? 1 : 0;
+		q[i].out = &t->stalls[i];
+	}
+	if ((rc = ask(t, 0, t->nw, q)) < 0)
+		return rc;
+	for (unsigned i = 0; i < t->nw; i++) {
+		const struct sw_dp_stall *s = &t->stalls[i];
+		out->wakeups += s->wakeups;
+		for (int b = 0; b < SW_STALL_BUCKETS; b++)
+			out->hist[b] += s->hist[b];
+		if (s->max_ns > out->max_ns)
+			out->max_ns = s->max_ns;
+		if (s->max_req_ns > out->max_req_ns)
+			out->max_req_ns = s->max_req_ns;
+		if (s->max_timer_ns > out->max_timer_ns)
+			out->max_timer_ns = s->max_timer_ns;
+		if (s->max_cpu_ns > out->max_cpu_ns)
+			out->max_cpu_ns = s->max_cpu_ns;
+	}
+	return 0;
 }
 
 int sw_dp_thread_stop(struct sw_dp_thread *t)

@@ -46,6 +46,7 @@ enum sw_dpm_op {
 	SW_DPM_SET_CONF, /* conf: copied by the engine before the answer */
 	SW_DPM_IFACE,    /* arg: port; out: struct sw_dp_if */
 	SW_DPM_STOP,     /* stop the packet loop (SIGTERM): it drains and flushes */
+	SW_DPM_STALL,    /* out: struct sw_dp_stall, the loop's stall figures; arg 1: then reset them */
 };
 
 struct sw_dpm_req {
@@ -64,6 +65,22 @@ struct sw_dpm_res {
 	sw_time_t now;   /* the worker's engine time */
 };
 
+/*
+ * The packet loop's stall: per wakeup, the time spent on anything but
+ * packets (timers, requests), kept by the worker in its link.
+ */
+#define SW_STALL_BUCKET_NS 10000 /* 10 us histogram buckets */
+#define SW_STALL_BUCKETS 1001    /* 0 .. 10 ms; the last one: above */
+struct sw_dp_stall {
+	uint64_t wakeups;
+	int64_t max_ns, max_req_ns, max_timer_ns;
+	int64_t max_cpu_ns; /* the longest one in the thread's own CPU time (without preemption) */
+	uint32_t hist[SW_STALL_BUCKETS];
+};
+void sw_dp_stall_note(struct sw_dp_stall *s, int64_t ns, int64_t cpu_ns);
+/* The q-quantile (0..1) in microseconds: the upper edge of its bucket. */
+double sw_dp_stall_quantile_us(const struct sw_dp_stall *s, double q);
+
 /* An ended session on the `end` ring. */
 struct sw_dpm_end {
 	struct sw_sess_info si;
@@ -77,6 +94,7 @@ struct sw_dp_link {
 	struct sw_dp_direct dd;   /* what the worker answers from */
 	uint64_t ev_lost, end_lost; /* records the worker could not queue (ring full) */
 	int pushed;                 /* records queued since the last notify */
+	struct sw_dp_stall stall;   /* the worker's loop, written by the worker only */
 	int stop;                   /* SW_DPM_STOP received */
 };
 
@@ -117,6 +135,7 @@ struct sw_dp_thread {
 	struct sw_sess_info *walk[SW_DP_MAX_WORKERS]; /* each worker's walk answer */
 	struct sw_stats *stats;                       /* each worker's stats answer */
 	struct sw_dp_if ifs[SW_DP_MAX_WORKERS];
+	struct sw_dp_stall *stalls; /* each worker's stall answer */
 	struct sw_dpm_res last[SW_DP_MAX_WORKERS];
 	sw_time_t now;       /* engine time from the latest answer */
 	int64_t now_at;      /* when it arrived (monotonic ns) */
@@ -131,6 +150,8 @@ struct sw_dp_thread {
 int sw_dp_thread_init(struct sw_dp *dp, struct sw_dp_thread *t, struct sw_dp_link *const *w,
 		      unsigned n, int notify_fd, const struct sw_conf *running);
 void sw_dp_thread_free(struct sw_dp_thread *t);
+/* The workers' stall figures merged (histograms summed, maxima); reset: start over. 0 or -errno. */
+int sw_dp_thread_stall(struct sw_dp_thread *t, struct sw_dp_stall *out, int reset);
 /* Ask every worker to stop (SIGTERM); 0 or -errno. */
 int sw_dp_thread_stop(struct sw_dp_thread *t);
 

@@ -11,6 +11,8 @@
 #include <time.h>
 
 #include "mgmt/events.h"
+#include "util/json.h"
+#include "util/sessrec.h"
 
 struct ent {
 	uint64_t id;
@@ -40,6 +42,7 @@ struct sw_events {
 	uint64_t lost_seen; /* packet-side loss already announced */
 	struct sw_ev_sub *subs;
 	struct sw_events_stats st;
+	const struct sw_conf *conf; /* for the live session objects; NULL: log records only */
 };
 
 void sw_ev_rec_fill(struct sw_ev_rec *r, const struct sw_event *ev, uint64_t lost_before)
@@ -154,6 +157,11 @@ void sw_events_publish(struct sw_events *ev, const struct sw_ev_rec *r)
 	append(ev, &e);
 }
 
+void sw_events_set_conf(struct sw_events *ev, const struct sw_conf *conf)
+{
+	ev->conf = conf;
+}
+
 uint64_t sw_events_last_id(const struct sw_events *ev)
 {
 	return ev->last;
@@ -239,89 +247,51 @@ int sw_ev_closed(const struct sw_ev_sub *s)
 
 /* ---- output ---------------------------------------------------------------- */
 
-static const char *proto_str(unsigned p, char *buf, size_t len)
-{
-	switch (p) {
-	case 6: return "tcp";
-	case 17: return "udp";
-	case 1: return "icmp";
-	case 58: return "icmp6";
-	default: snprintf(buf, len, "%u", p); return buf;
-	}
-}
-
-static void json_time(struct sw_buf *b, sw_time_t t)
-{
-	sw_buf_printf(b, "%lld.%06lld", (long long)(t / SW_NS_PER_SEC),
-		      (long long)(t % SW_NS_PER_SEC / 1000));
-}
-
-static void json_name(struct sw_buf *b, const char *key, const char *val)
-{
-	sw_buf_printf(b, ",\"%s\":", key);
-	if (val)
-		sw_buf_json_str(b, val);
-	else
-		sw_buf_puts(b, "null");
-}
-
 static const char *timer_name(unsigned t)
 {
 	return t < SW_TO_MAX ? sw_timeout_name(t) : NULL;
 }
 
-static void session_json(struct sw_buf *b, const struct sw_sess_info *si)
+/*
+ * {"id":N,"event":E,"ts":T, what the event adds, "session":{...}}: the
+ * session object is the REST one (SW_SV_LIVE, remaining time at the event)
+ * while it lives and the session-log record (SW_SV_LOG) at its end.
+ */
+static void event_json(const struct sw_events *ev, struct sw_buf *b, uint64_t id,
+		       const struct sw_ev_rec *r)
 {
-	char a[SW_ADDRSTRLEN], pb[8];
+	struct sw_jw w;
+	struct sw_sess_ctx cx = {.conf = ev ? ev->conf : NULL, .now = r->ts};
+	int ended = r->type == SW_EV_END || r->type == SW_EV_LATE;
 
-	sw_buf_printf(b, "{\"id\":%u", si->id);
-	json_name(b, "proto", proto_str(si->proto, pb, sizeof(pb)));
-	json_name(b, "orig_h", sw_addr_str(&si->orig_h, a));
-	sw_buf_printf(b, ",\"orig_p\":%u", si->orig_p);
-	json_name(b, "resp_h", sw_addr_str(&si->resp_h, a));
-	sw_buf_printf(b, ",\"resp_p\":%u,\"start\":", si->resp_p);
-	json_time(b, si->start);
-	json_name(b, "state", sw_sess_state_name(si));
-	if (si->proto == 6) {
-		json_name(b, "orig_state", sw_tcps_name(si->state[0]));
-		json_name(b, "resp_state", sw_tcps_name(si->state[1]));
-	}
-	json_name(b, "history", si->history);
-	sw_buf_printf(b, ",\"orig_pkts\":%llu,\"resp_pkts\":%llu,\"orig_ip_bytes\":%llu,"
-			 "\"resp_ip_bytes\":%llu,\"late_pkts\":%llu,\"rule\":%u}",
-		      (unsigned long long)si->pkts[0], (unsigned long long)si->pkts[1],
-		      (unsigned long long)si->ip_bytes[0], (unsigned long long)si->ip_bytes[1],
-		      (unsigned long long)si->late_pkts, si->rule);
-}
-
-static void event_json(struct sw_buf *b, uint64_t id, const struct sw_ev_rec *r)
-{
-	sw_buf_printf(b, "{\"id\":%llu", (unsigned long long)id);
-	json_name(b, "event", sw_event_name(r->type));
-	sw_buf_puts(b, ",\"ts\":");
-	json_time(b, r->ts);
+	sw_jw_init_buf(&w, b);
+	sw_jw_obj(&w);
+	sw_jw_ku64(&w, "id", id);
+	sw_jw_kstr(&w, "event", sw_event_name(r->type));
+	sw_jw_key(&w, "ts");
+	sw_jw_time(&w, r->ts);
 	switch (r->type) {
 	case SW_EV_HALF_CLOSE:
-		json_name(b, "side", r->side ? "server" : "client");
+		sw_jw_kstr(&w, "side", r->side ? "server" : "client");
 		break;
 	case SW_EV_TIMER:
-		json_name(b, "from", timer_name(r->from));
-		json_name(b, "to", timer_name(r->to));
+		sw_jw_kstr(&w, "from", timer_name(r->from));
+		sw_jw_kstr(&w, "to", timer_name(r->to));
 		break;
 	case SW_EV_END:
-		json_name(b, "reason", sw_end_name(r->si.end_reason));
-		json_name(b, "timer", timer_name(r->si.timer));
-		sw_buf_printf(b, ",\"late_pkts\":%llu", (unsigned long long)r->si.late_pkts);
+		sw_jw_kstr(&w, "reason", sw_end_name(r->si.end_reason));
+		sw_jw_kstr(&w, "timer", timer_name(r->si.timer));
+		sw_jw_ku64(&w, "late_pkts", r->si.late_pkts);
 		break;
 	case SW_EV_LATE:
-		sw_buf_printf(b, ",\"late_pkts\":%llu", (unsigned long long)r->si.late_pkts);
+		sw_jw_ku64(&w, "late_pkts", r->si.late_pkts);
 		break;
 	default:
 		break;
 	}
-	sw_buf_puts(b, ",\"session\":");
-	session_json(b, &r->si);
-	sw_buf_puts(b, "}");
+	sw_jw_key(&w, "session");
+	sw_sess_write(&w, &r->si, &cx, ended || !cx.conf ? SW_SV_LOG : SW_SV_LIVE);
+	sw_jw_obj_end(&w);
 }
 
 /*
@@ -332,7 +302,7 @@ static void event_json(struct sw_buf *b, uint64_t id, const struct sw_ev_rec *r)
  */
 static void event_text(struct sw_buf *b, uint64_t id, const struct sw_ev_rec *r)
 {
-	char a[SW_ADDRSTRLEN], c[SW_ADDRSTRLEN], pb[8], tb[32];
+	char a[SW_ADDRSTRLEN], c[SW_ADDRSTRLEN], pb[16], tb[32];
 	time_t secs = (time_t)(r->ts / SW_NS_PER_SEC);
 	struct tm tm;
 	const char *detail = "", *timer = timer_name(r->si.timer);
@@ -351,7 +321,7 @@ static void event_text(struct sw_buf *b, uint64_t id, const struct sw_ev_rec *r)
 	sw_buf_printf(b, "%s,TRAFFIC,%s,%llu,%u,%s,%s,%u,%u,%s,%s,%s,%llu,%llu,%llu,%llu,%llu", tb,
 		      sw_event_name(r->type), (unsigned long long)id, r->si.id,
 		      sw_addr_str(&r->si.orig_h, a), sw_addr_str(&r->si.resp_h, c), r->si.orig_p,
-		      r->si.resp_p, proto_str(r->si.proto, pb, sizeof(pb)), detail,
+		      r->si.resp_p, sw_proto_name(r->si.proto, pb, sizeof(pb)), detail,
 		      timer ? timer : "none", (unsigned long long)r->si.pkts[0],
 		      (unsigned long long)r->si.pkts[1], (unsigned long long)r->si.ip_bytes[0],
 		      (unsigned long long)r->si.ip_bytes[1], (unsigned long long)r->si.late_pkts);
@@ -387,7 +357,7 @@ int sw_ev_next(struct sw_ev_sub *s, enum sw_ev_format fmt, struct sw_buf *out, u
 		else if (fmt == SW_EV_TEXT)
 			event_text(out, e->id, &e->r);
 		else
-			event_json(out, e->id, &e->r);
+			event_json(s->ev, out, e->id, &e->r);
 		return 1;
 	}
 	s->armed = 1;

@@ -54,6 +54,13 @@ int sw_events_create(struct sw_events **out, unsigned backlog);
 /* Closes every subscriber first (their ready callbacks are called, then -EPIPE). */
 void sw_events_destroy(struct sw_events *ev);
 
+/*
+ * The running configuration, read when an event is written (the session
+ * objects of live sessions show their timers' values); NULL (the default):
+ * every session object is the session-log record.
+ */
+void sw_events_set_conf(struct sw_events *ev, const struct sw_conf *conf);
+
 /* Number, keep and announce one record from the events ring. */
 void sw_events_publish(struct sw_events *ev, const struct sw_ev_rec *r);
 /* Id of the newest event (0: none yet). */

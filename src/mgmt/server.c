@@ -27,8 +27,11 @@
  *   - clients: MAX_CLIENTS, plus one reserve slot for an operator when they
  *     are all taken: a client in the reserve slot that sends no request
  *     within RESERVE_GRACE_NS is told "too many control connections" and
- *     closed, as is any connection beyond it; a client with nothing running
- *     and nothing sent or received for the idle timeout is closed.
+ *     closed.  A connection that finds the reserve slot taken too closes the
+ *     client idle longest if one has been idle RESERVE_GRACE_NS, and is
+ *     itself told "too many control connections" if none has.  A client
+ *     with nothing running and nothing sent or received for the idle
+ *     timeout is closed, as is one that has not read its output that long.
  * Each connection has its own mode and candidate configuration.
  */
 #include <errno.h>
@@ -64,6 +67,7 @@ struct client {
 	int reserve;  /* in the reserve slot */
 	int requests; /* requests started */
 	int closing;  /* drop once the output is flushed (or the client stays stuck) */
+	int notice_stuck; /* an overflow notice was queued while its output was full */
 	int64_t accepted, active; /* monotonic ns: accept, last I/O or progress */
 	struct sw_buf in, out, body;
 	struct sw_mgmt_sess sess;
@@ -432,6 +436,38 @@ static void next_request(struct sw_ctl *c, struct client *k)
 	}
 }
 
+/*
+ * Every slot is taken: make room by closing the client idle longest, if one
+ * has had nothing running for RESERVE_GRACE_NS.  0, or -1 if none may go.
+ */
+static int evict_idlest(struct sw_ctl *c)
+{
+	int64_t now = mono_ns(), idlest = 0;
+	int pick = -1;
+
+	for (int i = 0; i < c->ncl; i++) {
+		const struct client *k = &c->cl[i];
+		if (k->call || k->sub || k->out.len || k->in.len)
+			continue;
+		if (now - k->active >= RESERVE_GRACE_NS && now - k->active > idlest) {
+			idlest = now - k->active;
+			pick = i;
+		}
+	}
+	if (pick < 0)
+		return -1;
+	{
+		struct client *k = &c->cl[pick];
+		char msg[160];
+		int n = snprintf(msg, sizeof(msg), "{\"end\":true,\"ok\":false,\"error\":\"idle for "
+					      "%lld s: closed to make room for a new connection\"}\n",
+				 (long long)(idlest / SW_NS_PER_SEC));
+		(void)!send(k->fd, msg, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
+	}
+	drop_client(c, pick);
+	return 0;
+}
+
 static void accept_clients(struct sw_ctl *c)
 {
 	for (;;) {
@@ -440,12 +476,12 @@ static void accept_clients(struct sw_ctl *c)
 		if (fd < 0)
 			return;
 		if (c->ncl - c->nreserve >= MAX_CLIENTS) {
-			if (c->nreserve) {
+			if (c->nreserve && evict_idlest(c) < 0) {
 				(void)!send(fd, too_many, sizeof(too_many) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
 				close(fd);
 				continue;
 			}
-			reserve = 1; /* for an operator: it must send a request soon */
+			reserve = c->nreserve == 0; /* for an operator: it must send a request soon */
 		}
 		struct client *k = &c->cl[c->ncl++];
 		memset(k, 0, sizeof(*k));
@@ -497,9 +533,19 @@ static void pump_events(struct client *k)
 	uint64_t id;
 
 	for (int i = 0; k->sub && i < EVENTS_PER_SERVICE; i++) {
-		if (k->out.len >= OUT_HIGH && !sw_ev_overflow_pending(k->sub) && !sw_ev_closed(k->sub))
+		int gone = 0;
+		if (k->out.len < OUT_HIGH) {
+			k->notice_stuck = 0;
+		} else if (sw_ev_closed(k->sub)) {
+			/* its notice, then its closing */
+		} else if (!sw_ev_overflow_pending(k->sub)) {
 			return;
-		int rc = sw_ev_next(k->sub, k->sub_fmt, &k->out, &id);
+		} else if (k->notice_stuck) {
+			gone = 1; /* a second overflow before it read the first notice */
+		} else {
+			k->notice_stuck = 1;
+		}
+		int rc = gone ? -EPIPE : sw_ev_next(k->sub, k->sub_fmt, &k->out, &id);
 		if (rc == 0)
 			return;
 		if (rc < 0) {

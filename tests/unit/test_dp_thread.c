@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -39,7 +40,7 @@ struct worker {
 	struct sw_dp_link link;
 	struct sw_engine *e;
 	pthread_t t;
-	unsigned served;
+	atomic_uint served; /* read by the test while the worker runs */
 };
 
 /* A packet loop with no packets: poll the wake eventfd, answer, until told to stop. */
@@ -50,7 +51,7 @@ static void *worker_main(void *arg)
 	while (!w->link.stop) {
 		struct pollfd p = {.fd = w->link.wake_fd, .events = POLLIN};
 		poll(&p, 1, 1000);
-		w->served += sw_dp_link_serve(&w->link, 1000 * 1000);
+		atomic_fetch_add(&w->served, sw_dp_link_serve(&w->link, 1000 * 1000));
 	}
 	return NULL;
 }
@@ -172,7 +173,7 @@ static void test_session_clear_routed(void **state)
 	assert_int_equal(st.active, 998);
 	assert_int_equal(st.ctr[SW_CTR_SESS_CREATED], 1000);
 	assert_int_equal(st.max_sessions, 2 * 4096);
-	assert_true(f->w[0].served > 0 && f->w[1].served > 0);
+	assert_true(atomic_load(&f->w[0].served) > 0 && atomic_load(&f->w[1].served) > 0);
 }
 
 static void test_conf_and_now(void **state)
@@ -190,6 +191,28 @@ static void test_conf_and_now(void **state)
 	assert_int_equal(sw_dp_conf(&f->dp)->timeout[SW_TO_TCP], 1234);
 	assert_int_equal(sw_dp_now(&f->dp), T0);
 	assert_int_equal(sw_dp_iface(&f->dp, 0, &di), -ENOENT);
+}
+
+/* The loop's stall figures: noted by each worker, merged and reset by request. */
+static void test_stall_merged(void **state)
+{
+	struct fx *f = *state;
+	struct sw_dp_stall st;
+
+	for (int i = 0; i < 98; i++)
+		sw_dp_stall_note(&f->w[0].link.stall, 5000, 4000);
+	sw_dp_stall_note(&f->w[0].link.stall, 25000, 20000);
+	sw_dp_stall_note(&f->w[0].link.stall, 3000000, 90000);
+	sw_dp_stall_note(&f->w[1].link.stall, 15000, 15000);
+	assert_int_equal(sw_dp_thread_stall(&f->t, &st, 1), 0);
+	assert_int_equal(st.wakeups, 101);
+	assert_int_equal(st.max_ns, 3000000);
+	assert_int_equal(st.max_cpu_ns, 90000);
+	assert_true(sw_dp_stall_quantile_us(&st, 0.5) == 10.0);
+	assert_true(sw_dp_stall_quantile_us(&st, 0.99) == 30.0);
+	assert_true(sw_dp_stall_quantile_us(&st, 1.0) == 3000.0);
+	assert_int_equal(sw_dp_thread_stall(&f->t, &st, 0), 0);
+	assert_int_equal(st.wakeups, 0);
 }
 
 /* The worker's queues never block: a full ring counts, the next record carries the count. */
@@ -228,6 +251,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_walk_merged, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_session_clear_routed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_conf_and_now, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stall_merged, setup, teardown),
 		cmocka_unit_test(test_end_ring_full),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
