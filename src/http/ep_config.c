@@ -2,8 +2,9 @@
  * ep_config.c - the configuration endpoints: GET config (running lines and
  * every setting's schema and value), POST config/validate and config/commit
  * ({"settings":{NAME:VALUE},"lines":["set ..."]}, all or nothing, errors
- * per field): the typed commands configure, set / delete (their words
- * argument), commit and exit, with the candidate checked in between by
+ * per field): the typed commands configure, set setting {name, value} for
+ * "settings", set / delete (their words argument) for "lines", commit and
+ * exit, with the candidate checked in between by
  * swc_check, whose problem names the setting at fault.
  */
 #include <stdio.h>
@@ -171,7 +172,7 @@ static int word_ok(const char *v, size_t max)
 static int add_setting(struct req *r, struct job *j, const char *key, json_t *e)
 {
 	int si = swc_setting_find(key);
-	char line[256], val[32], name[96];
+	char val[32], name[96];
 
 	if (si < 0) {
 		http_utf8_clean(name, sizeof(name), key);
@@ -201,8 +202,8 @@ static int add_setting(struct req *r, struct job *j, const char *key, json_t *e)
 		}
 		snprintf(val, sizeof(val), "%s", json_string_value(e));
 	}
-	snprintf(line, sizeof(line), "deviceconfig setting session %s %s", s->name, val);
-	if (!http_job_add(j, "set", json_pack("{s:s}", "words", line), s->name, OP_NORMAL)) {
+	if (!http_job_add(j, "set setting", json_pack("{s:s,s:s}", "name", s->name, "value", val), s->name,
+			  OP_NORMAL)) {
 		http_set_error(r, 503, "out of memory");
 		return -1;
 	}
