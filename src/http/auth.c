@@ -792,6 +792,18 @@ struct sw_auth_sess *sw_auth_sess_find(struct sw_auth *a, const char *token, int
 	return hit;
 }
 
+int sw_auth_sess_live(struct sw_auth *a, const char *token, int64_t now_s)
+{
+	if (strlen(token) != SW_AUTH_TOKEN_HEX)
+		return 0;
+	for (unsigned i = 0; i < SW_AUTH_MAX_SESSIONS; i++) {
+		struct sw_auth_sess *s = &a->sess[i];
+		if (s->used && sodium_memcmp(s->token, token, SW_AUTH_TOKEN_HEX) == 0)
+			return sess_live(s, now_s);
+	}
+	return 0;
+}
+
 void sw_auth_sess_end(struct sw_auth *a, struct sw_auth_sess *s)
 {
 	(void)a;

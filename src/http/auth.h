@@ -123,6 +123,8 @@ struct sw_auth_sess {
 struct sw_auth_sess *sw_auth_sess_new(struct sw_auth *a, int64_t now_s);
 /* The live session with this token (constant-time compare), refreshed; or NULL. */
 struct sw_auth_sess *sw_auth_sess_find(struct sw_auth *a, const char *token, int64_t now_s);
+/* 1 if the session with this token is live, without refreshing it (long-lived streams). */
+int sw_auth_sess_live(struct sw_auth *a, const char *token, int64_t now_s);
 void sw_auth_sess_end(struct sw_auth *a, struct sw_auth_sess *s);
 /* 1 if t equals the session's CSRF token (constant time). */
 int sw_auth_csrf_ok(const struct sw_auth_sess *s, const char *t);

@@ -12,7 +12,9 @@
  * an overflow event says how many are gone.  A subscriber that falls behind
  * gets {"event":"overflow","lost":N} and continues with the newest events;
  * if it stays behind it is disconnected (events.h).  An idle stream gets a
- * comment line every HEARTBEAT_S so that dead clients are noticed.
+ * comment line every HEARTBEAT_S so that dead clients are noticed.  The
+ * credentials it was opened with are checked again every second: logout,
+ * session expiry or a revoked API key end the stream.
  *
  * The response is produced by a content reader: when the subscriber has
  * nothing to read the connection is suspended; the event stream's ready
@@ -26,6 +28,15 @@
 #include "http/http-int.h"
 #include "mgmt/events.h"
 
+/* Forget a credential (not optimised away). */
+static void cred_forget(char *p, size_t n)
+{
+	volatile char *v = p;
+
+	while (n--)
+		*v++ = 0;
+}
+
 #define STREAMS_MAX 64
 #define HEARTBEAT_S 15
 #define OUT_MAX (32 * 1024)
@@ -38,7 +49,10 @@ struct sse {
 	struct sw_buf out, line;
 	size_t off;
 	int suspended, ending, heartbeat;
-	int64_t last_write_ns;
+	int64_t last_write_ns, last_auth_ns;
+	/* the credentials it was opened with, checked again every second */
+	int kind;                                /* enum who_kind */
+	char cred[SW_AUTH_TOKEN_HEX + 260];      /* session token or API key */
 	struct sse *prev, *next;
 };
 
@@ -122,16 +136,35 @@ static void sse_free(void *cls)
 	x->nstreams--;
 	sw_buf_free(&s->out);
 	sw_buf_free(&s->line);
+	cred_forget(s->cred, sizeof(s->cred));
 	free(s);
+}
+
+/* Still allowed: the session not ended or expired, the key not revoked. */
+static int still_allowed(struct sse *s)
+{
+	char name[SW_AUTH_KEY_NAME_MAX];
+
+	if (s->kind == WHO_SESSION)
+		return sw_auth_sess_live(s->x->auth, s->cred, http_now_s());
+	return sw_auth_check_key(s->x->auth, s->cred, name, sizeof(name));
 }
 
 void http_events_sweep(struct sw_http *x, int64_t now)
 {
-	for (struct sse *s = x->streams; s; s = s->next)
+	for (struct sse *s = x->streams; s; s = s->next) {
+		if (!s->ending && now - s->last_auth_ns > SW_NS_PER_SEC) {
+			s->last_auth_ns = now;
+			if (!still_allowed(s)) {
+				s->ending = 1; /* logged out, expired or revoked: the stream ends */
+				sse_resume(s);
+			}
+		}
 		if (s->suspended && now - s->last_write_ns > (int64_t)HEARTBEAT_S * SW_NS_PER_SEC) {
 			s->heartbeat = 1;
 			sse_resume(s);
 		}
+	}
 }
 
 void http_events_end_all(struct sw_http *x)
@@ -238,7 +271,18 @@ void ep_events(struct req *r)
 	}
 	s->x = x;
 	s->conn = r->conn;
-	s->last_write_ns = http_mono_ns();
+	s->last_write_ns = s->last_auth_ns = http_mono_ns();
+	s->kind = r->who.kind;
+	if (s->kind == WHO_SESSION) {
+		const char *t = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, HTTP_COOKIE);
+		snprintf(s->cred, sizeof(s->cred), "%s", t ? t : "");
+	} else {
+		const char *k = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Authorization");
+		k = k && strlen(k) > 7 ? k + 7 : "";
+		while (*k == ' ')
+			k++;
+		snprintf(s->cred, sizeof(s->cred), "%s", k);
+	}
 	s->sub = sw_events_subscribe(x->h->events, q.argc ? &f : NULL, (uint64_t)q.last_id, 0, on_ready, s);
 	resp = s->sub ? MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, reader, s, sse_free)
 		      : NULL;

@@ -730,6 +730,22 @@ static void test_http_events(void **st)
 	assert_int_equal(request(g, "GET /api/v1/events HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", a,
 				 sizeof(a)), 401);
 	assert_int_equal(api(g, "GET", "/api/v1/events?bogus=1", NULL, a, sizeof(a)), 400);
+	/* a stream ends when its API key is revoked (the keys file is re-read about once a second) */
+	char kp[300], err[256];
+	int closed2 = 0;
+	na = 0;
+	fa = open_stream(g, "", "");
+	serve(g, 50);
+	assert_int_equal(drain(fa, a, sizeof(a), &na), 0);
+	assert_non_null(strstr(a, "HTTP/1.1 200"));
+	path_in(kp, sizeof(kp), "rig.keys");
+	assert_int_equal(sw_auth_key_del(kp, "unit", err, sizeof(err)), 0);
+	for (int t = 0; t < 60 && !closed2; t++) {
+		serve(g, 50);
+		closed2 = drain(fa, a, sizeof(a), &na);
+	}
+	assert_int_equal(closed2, 1);
+	close(fa);
 }
 
 int main(void)
