@@ -694,6 +694,7 @@ static void test_http_events(void **st)
 	assert_non_null(strstr(a, "HTTP/1.1 200"));
 	assert_non_null(strstr(a, "Content-Type: text/event-stream"));
 	assert_non_null(strstr(a, ": statewall events"));
+	assert_int_equal(sw_http_busy(g->http), 0); /* idle streams are suspended: no busy loop */
 	publish(g, SW_EV_START, 22);
 	publish(g, SW_EV_HALF_CLOSE, 80);
 	publish(g, SW_EV_END, 80);
