@@ -123,8 +123,20 @@ int sw_conf_validate(const struct sw_conf *c, char *err, size_t errlen);
 /* Write *c as canonical set lines (only what differs from the defaults if !full). */
 void sw_conf_write(const struct sw_conf *c, FILE *out, int full);
 
-/* Write *c to path atomically: temporary file, fsync, rename, fsync dir. 0 or -errno. */
+/*
+ * Write *c to path atomically: temporary file beside the file (beside a
+ * symbolic link's target: the link stays), fsync, rename, fsync dir.
+ * 0 or -errno: -EACCES for a file made read-only (no write bit), -ENOSPC
+ * for a full file system, each with a message naming the file.
+ */
 int sw_conf_save(const struct sw_conf *c, const char *path, char *err, size_t errlen);
+
+/*
+ * Remove the temporary files a save interrupted by a crash left beside
+ * path's file (PATH.tmp.XXXXXX).  Call it at start, before loading path.
+ * The number removed, or -errno with a message.
+ */
+int sw_conf_save_cleanup(const char *path, char *err, size_t errlen);
 
 /*
  * First rule that matches the flow (src/dst address, protocol, destination

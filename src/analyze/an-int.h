@@ -28,18 +28,20 @@ struct an_frame {
 
 /* The timing facts of one session, measured in one pass with timers that never fire. */
 struct an_sess {
+	/*
+	 * The engine's session record: as created, then as the measuring pass
+	 * ended it (rec.late_pkts: packets late even with every timer at its
+	 * maximum).  Written out by the one session-record writer (sessrec.h).
+	 */
+	struct sw_sess_info rec;
 	uint32_t id;     /* session id in the measuring pass */
 	uint32_t prev_id, prev_key; /* chains (index + 1, 0 = none) */
-	uint8_t proto, picked_up, phase, ended;
+	uint8_t phase, ended;
 	int8_t fin1_dir;  /* 0 originator, 1 responder, -1 none */
 	uint8_t close_rst; /* closed by an RST (else both FINs) */
 	uint8_t split;     /* ended because a new connection's SYN reused the tuple */
-	uint8_t end_reason, end_timer;
-	uint64_t late_pkts; /* packets late even with every timer at its maximum */
 	uint32_t isn;       /* originator's ISN, for telling a new connection on the tuple */
 	uint8_t has_isn;
-	struct sw_addr orig_h, resp_h;
-	uint16_t orig_p, resp_p;
 	uint32_t khash;
 	char flow[112];
 	sw_time_t start, last, last_acc; /* first packet, last packet, last accepted packet */

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "analyze/an-int.h"
-#include "app/report.h"
+#include "util/sessrec.h"
 #include "statewall/pkt.h"
 
 /* ---- replay ------------------------------------------------------------------------ */
@@ -153,7 +153,7 @@ static void run_on_end(void *ctx, const struct sw_sess_info *si)
 		b->late_bytes = si->late_bytes;
 		b->start = si->start;
 		b->end = si->end;
-		if (b->sess && x->a->s[b->sess - 1].late_pkts)
+		if (b->sess && x->a->s[b->sess - 1].rec.late_pkts)
 			r->nunfixable++;
 	}
 }
@@ -174,9 +174,11 @@ static void occupancy(struct an_run *r)
 	for (size_t k = 0; k < r->nocc; k++)
 		ss += sec(r->ends[k] - r->starts[k]);
 	r->sess_seconds = ss;
+	r->peak = 0;
+	if (!r->nocc)
+		return; /* no session: nothing to sort (qsort wants an array, even of none) */
 	qsort(r->starts, r->nocc, sizeof(*r->starts), cmp_time);
 	qsort(r->ends, r->nocc, sizeof(*r->ends), cmp_time);
-	r->peak = 0;
 	while (i < r->nocc) {
 		if (j < r->nocc && r->ends[j] <= r->starts[i]) {
 			cur--;

@@ -65,7 +65,7 @@ int an_load(struct an *a, char *err, size_t errlen)
 			a->fr = p;
 			a->capfr = c;
 		}
-		if (a->blen + caplen > a->bcap) {
+		if (!a->buf || a->blen + caplen > a->bcap) { /* the first frame may be empty */
 			size_t c = a->bcap ? a->bcap : 1 << 20;
 			while (c < a->blen + caplen)
 				c *= 2;

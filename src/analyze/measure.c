@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "analyze/an-int.h"
-#include "app/report.h"
+#include "util/sessrec.h"
 #include "statewall/pkt.h"
 
 /* ---- keys: the measured sessions by flow, for the replays ------------------------- */
@@ -43,15 +43,15 @@ uint32_t an_key_hash(unsigned proto, const struct sw_addr *a, uint16_t pa,
 
 static int same_flow(const struct an_sess *s, const struct sw_sess_info *si)
 {
-	if (s->proto != si->proto)
+	if (s->rec.proto != si->proto)
 		return 0;
-	if (!memcmp(&s->orig_h, &si->orig_h, sizeof(s->orig_h)) &&
-	    !memcmp(&s->resp_h, &si->resp_h, sizeof(s->resp_h)) && s->orig_p == si->orig_p &&
-	    s->resp_p == si->resp_p)
+	if (!memcmp(&s->rec.orig_h, &si->orig_h, sizeof(s->rec.orig_h)) &&
+	    !memcmp(&s->rec.resp_h, &si->resp_h, sizeof(s->rec.resp_h)) && s->rec.orig_p == si->orig_p &&
+	    s->rec.resp_p == si->resp_p)
 		return 1;
-	return !memcmp(&s->orig_h, &si->resp_h, sizeof(s->orig_h)) &&
-	       !memcmp(&s->resp_h, &si->orig_h, sizeof(s->resp_h)) && s->orig_p == si->resp_p &&
-	       s->resp_p == si->orig_p;
+	return !memcmp(&s->rec.orig_h, &si->resp_h, sizeof(s->rec.orig_h)) &&
+	       !memcmp(&s->rec.resp_h, &si->orig_h, sizeof(s->rec.resp_h)) && s->rec.orig_p == si->resp_p &&
+	       s->rec.resp_p == si->orig_p;
 }
 
 static int build_keys(struct an *a)
@@ -132,9 +132,7 @@ static void facts_on_end(void *ctx, const struct sw_sess_info *si)
 		return;
 	struct an_sess *s = &a->s[pick - 1];
 	s->ended = 1;
-	s->end_reason = si->end_reason;
-	s->end_timer = si->timer;
-	s->late_pkts = si->late_pkts;
+	s->rec = *si;
 }
 
 static void max_to(int64_t *v, int64_t x)
@@ -175,16 +173,10 @@ static struct an_sess *new_sess(struct an *a, struct sw_engine *e, uint32_t id, 
 	a->idmap[id] = (uint32_t)++a->ns;
 	s->start = s->last = s->last_acc = ts;
 	s->fin1_dir = -1;
-	s->end_timer = SW_TO_MAX;
 	s->gap_estab = s->req_init = s->req_hs = s->gap_est = s->gap_hc = -1;
 	s->gap_closed = s->req_urst = s->gap_other = s->open_gap = -1;
 	if (sw_engine_session(e, id, &si) == 0) {
-		s->proto = si.proto;
-		s->picked_up = si.picked_up;
-		s->orig_h = si.orig_h;
-		s->resp_h = si.resp_h;
-		s->orig_p = si.orig_p;
-		s->resp_p = si.resp_p;
+		s->rec = si;
 		sw_flow_str(&si, s->flow, sizeof(s->flow));
 		s->origin = si.expires - NS / 1000 -
 			    (sw_time_t)sw_engine_conf(e)->timeout[si.timer < SW_TO_MAX ? si.timer : 0] * NS;
@@ -196,12 +188,12 @@ static struct an_sess *new_sess(struct an *a, struct sw_engine *e, uint32_t id, 
 			s->phase = PH_OTHER;
 		}
 	}
-	if (parsed && s->proto == 6 && (p->th_flags & (SW_TH_SYN | SW_TH_ACK)) == SW_TH_SYN) {
+	if (parsed && s->rec.proto == 6 && (p->th_flags & (SW_TH_SYN | SW_TH_ACK)) == SW_TH_SYN) {
 		s->isn = p->seq;
 		s->has_isn = 1;
 	}
-	s->khash = an_key_hash(s->proto, &s->orig_h, s->orig_p, &s->resp_h, s->resp_p);
-	a->created_proto[proto_slot(s->proto)]++;
+	s->khash = an_key_hash(s->rec.proto, &s->rec.orig_h, s->rec.orig_p, &s->rec.resp_h, s->rec.resp_p);
+	a->created_proto[proto_slot(s->rec.proto)]++;
 	return s;
 }
 
@@ -306,7 +298,7 @@ static int feed_facts(struct an *a, struct sw_engine *e, const uint8_t *data, ui
 		return 0;
 	}
 	s = &a->s[a->idmap[v.sess] - 1];
-	if (s->proto == 6 && p.flow.proto == 6) {
+	if (s->rec.proto == 6 && p.flow.proto == 6) {
 		int pure_syn = (p.th_flags & (SW_TH_SYN | SW_TH_ACK | SW_TH_RST)) == SW_TH_SYN;
 		if (pure_syn && v.action == SW_DROP && !again &&
 		    (v.dir == 1 || !s->has_isn || p.seq != s->isn)) {
@@ -320,7 +312,7 @@ static int feed_facts(struct an *a, struct sw_engine *e, const uint8_t *data, ui
 			return feed_facts(a, e, data, caplen, ts, 1);
 		}
 		tcp_packet(a, e, s, &p, v, ts);
-	} else if (p.flow.proto == s->proto) {
+	} else if (p.flow.proto == s->rec.proto) {
 		s->pkts++;
 		if (v.action == SW_PASS) {
 			max_to(&s->gap_other, ts - s->last_acc);
@@ -363,7 +355,7 @@ int an_measure(struct an *a, char *err, size_t errlen)
 	sw_engine_flush(e, SW_END_END_OF_CAPTURE);
 	sw_engine_destroy(e);
 	for (size_t i = 0; i < a->ns; i++)
-		if (a->s[i].late_pkts)
+		if (a->s[i].rec.late_pkts)
 			a->unfixable++;
 	if (build_keys(a) < 0) {
 		snprintf(err, errlen, "out of memory indexing sessions");

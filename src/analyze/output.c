@@ -8,15 +8,8 @@
 #include <string.h>
 
 #include "analyze/an-int.h"
-#include "app/report.h"
-
-static void print_secs(FILE *f, int64_t ns)
-{
-	if (ns < 0)
-		fputs("null", f);
-	else
-		fprintf(f, "%.6f", sec(ns));
-}
+#include "util/json.h"
+#include "util/sessrec.h"
 
 static double rel(const struct an *a, sw_time_t t)
 {
@@ -50,11 +43,11 @@ static void text_facts(FILE *f, const struct an *a)
 			hc++;
 		if (a->s[i].close_at)
 			closed++;
-		if (!a->s[i].late_pkts && a->s[i].gap_closed > gclosed) {
+		if (!a->s[i].rec.late_pkts && a->s[i].gap_closed > gclosed) {
 			gclosed = a->s[i].gap_closed;
 			wclosed = (uint32_t)i + 1;
 		}
-		if (!a->s[i].late_pkts && a->s[i].gap_estab > gestab) {
+		if (!a->s[i].rec.late_pkts && a->s[i].gap_estab > gestab) {
 			gestab = a->s[i].gap_estab;
 			westab = (uint32_t)i + 1;
 		}
@@ -154,7 +147,7 @@ static void text_broken(FILE *f, const struct an *a, const struct an_run *r, siz
 			if (need >= 0)
 				fprintf(f, "; it needs %.3f s, has %u", sec(need), r->conf.timeout[b->timer]);
 		}
-		if (s && s->late_pkts)
+		if (s && s->rec.late_pkts)
 			fputs(" (unfixable)", f);
 		fputc('\n', f);
 	}
@@ -252,193 +245,261 @@ static void text_cost(FILE *f, const struct an *a)
 				a->runs[i].name, a->runs[i].nrefused, a->runs[i].conf.max_sessions);
 }
 
-static void json_conf(FILE *f, const struct sw_conf *c)
+static void json_conf(struct sw_jw *w, const struct sw_conf *c)
 {
-	fputs("{\"half-close-mode\":", f);
-	sw_json_str(f, mode_name(c->half_close_mode));
+	sw_jw_obj(w);
+	sw_jw_kstr(w, "half-close-mode", mode_name(c->half_close_mode));
 	for (int t = 0; t < SW_TO_MAX; t++)
-		fprintf(f, ",\"%s\":%u", sw_timeout_name((unsigned)t), c->timeout[t]);
-	fprintf(f, ",\"max-sessions\":%u}", c->max_sessions);
+		sw_jw_ku64(w, sw_timeout_name((unsigned)t), c->timeout[t]);
+	sw_jw_ku64(w, "max-sessions", c->max_sessions);
+	sw_jw_obj_end(w);
 }
 
-static void json_sess(FILE *f, const struct an *a, const struct an_sess *s)
+/* Seconds (analyze's own facts: six decimals, rounded); ns < 0 = never happened = null. */
+static void jsecs(struct sw_jw *w, const char *key, int64_t ns)
+{
+	if (ns < 0)
+		sw_jw_knull(w, key);
+	else
+		sw_jw_kdbl(w, key, sec(ns), 6);
+}
+
+/* Which session of the measuring pass (facts index + 1), or null. */
+static void jsess_ref(struct sw_jw *w, const char *key, const struct an *a, uint32_t who)
+{
+	if (who)
+		sw_jw_ku64(w, key, a->s[who - 1].id);
+	else
+		sw_jw_knull(w, key);
+}
+
+/*
+ * One session: its timing facts, then under "record" the session as the
+ * session log writes it (the one record writer, util/sessrec.h), as the
+ * measuring pass ended it.
+ */
+static void json_sess(struct sw_jw *w, const struct an *a, const struct an_sess *s)
 {
 	char pb[8];
 
-	fprintf(f, "{\"id\":%u,\"flow\":", s->id);
-	sw_json_str(f, s->flow);
-	fputs(",\"proto\":", f);
-	sw_json_str(f, sw_proto_name(s->proto, pb, sizeof(pb)));
-	fprintf(f, ",\"start\":%.6f,\"last\":%.6f,\"duration\":%.6f,\"pkts\":%llu", rel(a, s->start),
-		rel(a, s->last), sec(s->last - s->start), (unsigned long long)s->pkts);
-	if (s->proto == 6) {
-		fprintf(f, ",\"picked_up\":%s,\"establishing\":{\"syn_to_synack\":",
-			s->picked_up ? "true" : "false");
-		print_secs(f, s->req_init);
-		fputs(",\"synack_to_established\":", f);
-		print_secs(f, s->req_hs);
-		fputs(",\"longest_gap\":", f);
-		print_secs(f, s->gap_estab);
-		fputs("},\"established\":{\"longest_gap\":", f);
-		print_secs(f, s->gap_est);
-		fputs("},\"half_closed\":", f);
+	sw_jw_obj(w);
+	sw_jw_ku64(w, "id", s->id);
+	sw_jw_kstr(w, "flow", s->flow);
+	sw_jw_kstr(w, "proto", sw_proto_name(s->rec.proto, pb, sizeof(pb)));
+	sw_jw_kdbl(w, "start", rel(a, s->start), 6);
+	sw_jw_kdbl(w, "last", rel(a, s->last), 6);
+	sw_jw_kdbl(w, "duration", sec(s->last - s->start), 6);
+	sw_jw_ku64(w, "pkts", s->pkts);
+	if (s->rec.proto == 6) {
+		sw_jw_kbool(w, "picked_up", s->rec.picked_up);
+		sw_jw_key(w, "establishing");
+		sw_jw_obj(w);
+		jsecs(w, "syn_to_synack", s->req_init);
+		jsecs(w, "synack_to_established", s->req_hs);
+		jsecs(w, "longest_gap", s->gap_estab);
+		sw_jw_obj_end(w);
+		sw_jw_key(w, "established");
+		sw_jw_obj(w);
+		jsecs(w, "longest_gap", s->gap_est);
+		sw_jw_obj_end(w);
+		sw_jw_key(w, "half_closed");
 		if (s->fin1) {
-			fprintf(f, "{\"by\":\"%s\",\"at\":%.6f,\"open_side_pkts\":%llu,\"open_side_bytes\":%llu,"
-				   "\"open_side_last_data\":",
-				s->fin1_dir == 0 ? "originator" : "responder", rel(a, s->fin1),
-				(unsigned long long)s->open_pkts, (unsigned long long)s->open_bytes);
-			print_secs(f, s->open_last ? s->open_last - s->fin1 : -1);
-			fputs(",\"open_side_longest_gap\":", f);
-			print_secs(f, s->open_gap);
-			fputs(",\"longest_gap\":", f);
-			print_secs(f, s->gap_hc);
-			fputs(",\"fin_to_last\":", f);
-			print_secs(f, s->last - s->fin1);
-			fputc('}', f);
+			sw_jw_obj(w);
+			sw_jw_kstr(w, "by", s->fin1_dir == 0 ? "originator" : "responder");
+			sw_jw_kdbl(w, "at", rel(a, s->fin1), 6);
+			sw_jw_ku64(w, "open_side_pkts", s->open_pkts);
+			sw_jw_ku64(w, "open_side_bytes", s->open_bytes);
+			jsecs(w, "open_side_last_data", s->open_last ? s->open_last - s->fin1 : -1);
+			jsecs(w, "open_side_longest_gap", s->open_gap);
+			jsecs(w, "longest_gap", s->gap_hc);
+			jsecs(w, "fin_to_last", s->last - s->fin1);
+			sw_jw_obj_end(w);
 		} else {
-			fputs("null", f);
+			sw_jw_null(w);
 		}
-		fputs(",\"closed\":", f);
+		sw_jw_key(w, "closed");
 		if (s->close_at) {
-			fprintf(f, "{\"by\":\"%s\",\"at\":%.6f,\"close_to_last\":", s->close_rst ? "rst" : "fin",
-				rel(a, s->close_at));
-			print_secs(f, s->last - s->close_at);
-			fputs(",\"longest_gap\":", f);
-			print_secs(f, s->gap_closed);
-			fputc('}', f);
+			sw_jw_obj(w);
+			sw_jw_kstr(w, "by", s->close_rst ? "rst" : "fin");
+			sw_jw_kdbl(w, "at", rel(a, s->close_at), 6);
+			jsecs(w, "close_to_last", s->last - s->close_at);
+			jsecs(w, "longest_gap", s->gap_closed);
+			sw_jw_obj_end(w);
 		} else {
-			fputs("null", f);
+			sw_jw_null(w);
 		}
-		fputs(",\"unverified_rst\":", f);
-		print_secs(f, s->req_urst);
-		fputs(",\"tcpwait_span\":", f);
-		print_secs(f, an_sess_need(s, SW_HC_TCPWAIT, SW_TO_TCPWAIT));
+		jsecs(w, "unverified_rst", s->req_urst);
+		jsecs(w, "tcpwait_span", an_sess_need(s, SW_HC_TCPWAIT, SW_TO_TCPWAIT));
 	} else {
-		fputs(",\"longest_gap\":", f);
-		print_secs(f, s->gap_other);
+		jsecs(w, "longest_gap", s->gap_other);
 	}
-	fputs(",\"end_reason\":", f);
-	sw_json_str(f, s->split ? "split-by-new-syn" : s->ended ? sw_end_name(s->end_reason) : "?");
-	fprintf(f, ",\"unfixable\":%s,\"late_pkts_at_max\":%llu}", s->late_pkts ? "true" : "false",
-		(unsigned long long)s->late_pkts);
+	sw_jw_kstr(w, "end_reason", s->split ? "split-by-new-syn"
+				    : s->ended ? sw_end_name(s->rec.end_reason) : "?");
+	sw_jw_kbool(w, "unfixable", s->rec.late_pkts != 0);
+	sw_jw_ku64(w, "late_pkts_at_max", s->rec.late_pkts);
+	sw_jw_key(w, "record");
+	sw_sess_write(w, &s->rec, NULL, SW_SV_LOG);
+	sw_jw_obj_end(w);
 }
 
-static void json_out(FILE *f, const struct an *a)
+static void json_broken(struct sw_jw *w, const struct an *a, const struct an_broken *x)
 {
-	fputs("{\"capture\":{\"file\":", f);
-	sw_json_str(f, a->path);
-	fprintf(f, ",\"packets\":%zu,\"start\":", a->nfr);
-	sw_json_time(f, a->t0);
-	fprintf(f, ",\"duration\":%.6f,\"sessions\":%zu,\"sessions_by_proto\":{\"tcp\":%llu,"
-		   "\"udp\":%llu,\"icmp\":%llu,\"other\":%llu},\"unfixable\":%llu},",
-		sec(a->t1 - a->t0), a->ns, (unsigned long long)a->created_proto[0],
-		(unsigned long long)a->created_proto[1], (unsigned long long)a->created_proto[2],
-		(unsigned long long)a->created_proto[3], (unsigned long long)a->unfixable);
-	fputs("\"current\":", f);
-	json_conf(f, &a->cur);
-	fputs(",\"recommended\":{", f);
+	sw_jw_obj(w);
+	sw_jw_kstr(w, "flow", x->flow);
+	jsess_ref(w, "session", a, x->sess);
+	sw_jw_kstr(w, "end_reason", sw_end_name(x->end_reason));
+	sw_jw_kstr(w, "timer", x->timer < SW_TO_MAX ? sw_timeout_name(x->timer) : NULL);
+	sw_jw_kdbl(w, "start", rel(a, x->start), 6);
+	sw_jw_kdbl(w, "end", rel(a, x->end), 6);
+	sw_jw_ku64(w, "late_pkts", x->late_pkts);
+	sw_jw_ku64(w, "late_bytes", x->late_bytes);
+	sw_jw_kbool(w, "unfixable", x->sess && a->s[x->sess - 1].rec.late_pkts);
+	sw_jw_kbool(w, "refused", x->refused);
+	sw_jw_obj_end(w);
+}
+
+static void json_recommended(struct sw_jw *w, const struct an *a)
+{
+	sw_jw_key(w, "recommended");
+	sw_jw_obj(w);
 	for (int m = 0; m < 3; m++) {
-		const char *sep = "";
-		fprintf(f, "%s\"%s\":", m ? "," : "", mode_name(m));
+		sw_jw_key(w, mode_name(m));
 		if (a->rec_refused[m]) {
-			fputs("null", f); /* the table could not hold the capture */
+			sw_jw_null(w); /* the table could not hold the capture */
 			continue;
 		}
-		fputc('{', f);
+		sw_jw_obj(w);
 		for (int t = 0; t < SW_TO_MAX; t++)
-			if (an_relevant(m, t)) {
-				fprintf(f, "%s\"%s\":%u", sep, sw_timeout_name((unsigned)t), a->rec[m][t].value);
-				sep = ",";
-			}
-		fputc('}', f);
+			if (an_relevant(m, t))
+				sw_jw_ku64(w, sw_timeout_name((unsigned)t), a->rec[m][t].value);
+		sw_jw_obj_end(w);
 	}
-	fputs("},\"verification\":{", f);
+	sw_jw_obj_end(w);
+	sw_jw_key(w, "verification");
+	sw_jw_obj(w);
 	for (int m = 0; m < 3; m++) {
-		const char *sep = "";
-		fprintf(f, "%s\"%s\":{\"broken\":%lld,\"unfixable\":%lld,\"splits\":%lld,\"replays\":%d,"
-			   "\"refused\":%lld,\"needs_max_sessions\":",
-			m ? "," : "", mode_name(m), (long long)a->rec_broken[m],
-			(long long)a->rec_unfixable[m], (long long)a->rec_splits[m],
-			a->rec_iters[m], (long long)a->rec_refused[m]);
+		sw_jw_key(w, mode_name(m));
+		sw_jw_obj(w);
+		sw_jw_ki64(w, "broken", a->rec_broken[m]);
+		sw_jw_ki64(w, "unfixable", a->rec_unfixable[m]);
+		sw_jw_ki64(w, "splits", a->rec_splits[m]);
+		sw_jw_ki64(w, "replays", a->rec_iters[m]);
+		sw_jw_ki64(w, "refused", a->rec_refused[m]);
 		if (a->rec_refused[m])
-			fprintf(f, "%u", a->rec_peak[m]);
+			sw_jw_ku64(w, "needs_max_sessions", a->rec_peak[m]);
 		else
-			fputs("null", f);
-		fputs(",\"timers\":{", f);
+			sw_jw_knull(w, "needs_max_sessions");
+		sw_jw_key(w, "timers");
+		sw_jw_obj(w);
 		for (int t = 0; t < SW_TO_MAX; t++) {
 			const struct an_rec *r = &a->rec[m][t];
 			if (!an_relevant(m, t))
 				continue;
-			fprintf(f, "%s\"%s\":{\"needed\":", sep, sw_timeout_name((unsigned)t));
-			print_secs(f, r->need);
-			fprintf(f, ",\"session\":");
-			if (r->who)
-				fprintf(f, "%u", a->s[r->who - 1].id);
-			else
-				fputs("null", f);
-			fprintf(f, ",\"from_facts\":%u,\"value\":%u,\"min\":%u,\"max\":%u,\"beyond_range\":%s,"
-				   "\"raised_by_replay\":%s,\"held_by_time_wait\":%s,\"minus_one_broken\":",
-				r->first, r->value, sw_timeout_info[t].min, sw_timeout_info[t].max,
-				r->beyond ? "true" : "false", r->raised ? "true" : "false",
-				r->held ? "true" : "false");
-			if (r->minus_broken >= 0)
-				fprintf(f, "%lld,\"minus_one_splits\":%lld}", (long long)r->minus_broken,
-					(long long)r->minus_splits);
-			else
-				fputs("null,\"minus_one_splits\":null}", f);
-			sep = ",";
+			sw_jw_key(w, sw_timeout_name((unsigned)t));
+			sw_jw_obj(w);
+			jsecs(w, "needed", r->need);
+			jsess_ref(w, "session", a, r->who);
+			sw_jw_ku64(w, "from_facts", r->first);
+			sw_jw_ku64(w, "value", r->value);
+			sw_jw_ku64(w, "min", sw_timeout_info[t].min);
+			sw_jw_ku64(w, "max", sw_timeout_info[t].max);
+			sw_jw_kbool(w, "beyond_range", r->beyond);
+			sw_jw_kbool(w, "raised_by_replay", r->raised);
+			sw_jw_kbool(w, "held_by_time_wait", r->held);
+			if (r->minus_broken >= 0) {
+				sw_jw_ki64(w, "minus_one_broken", r->minus_broken);
+				sw_jw_ki64(w, "minus_one_splits", r->minus_splits);
+			} else {
+				sw_jw_knull(w, "minus_one_broken");
+				sw_jw_knull(w, "minus_one_splits");
+			}
+			sw_jw_obj_end(w);
 		}
-		fputs("}}", f);
+		sw_jw_obj_end(w);
+		sw_jw_obj_end(w);
 	}
-	fputs("},\"settings\":[", f);
-	for (size_t i = 0; i < a->nruns; i++) {
-		const struct an_run *r = &a->runs[i];
-		fprintf(f, "%s{\"name\":", i ? "," : "");
-		sw_json_str(f, r->name);
-		fputs(",\"config\":", f);
-		json_conf(f, &r->conf);
-		fprintf(f, ",\"broken\":%zu,\"unfixable\":%zu,\"refused\":%zu,\"splits\":%lld,"
-			   "\"sessions\":%llu,\"peak\":%u,"
-			   "\"session_seconds\":%.3f,\"session_seconds_in_capture\":%.3f,"
-			   "\"peak_share\":%.8f,\"broken_sessions\":[",
-			r->nbroken, r->nunfixable, r->nrefused, (long long)r->splits, (unsigned long long)r->created,
-			r->peak, r->sess_seconds, r->sess_seconds_capture, (double)r->peak / (double)r->conf.max_sessions);
-		for (size_t b = 0; b < r->nbroken; b++) {
-			const struct an_broken *x = &r->broken[b];
-			fprintf(f, "%s{\"flow\":", b ? "," : "");
-			sw_json_str(f, x->flow);
-			fputs(",\"session\":", f);
-			if (x->sess)
-				fprintf(f, "%u", a->s[x->sess - 1].id);
-			else
-				fputs("null", f);
-			fputs(",\"end_reason\":", f);
-			sw_json_str(f, sw_end_name(x->end_reason));
-			fputs(",\"timer\":", f);
-			if (x->timer < SW_TO_MAX)
-				sw_json_str(f, sw_timeout_name(x->timer));
-			else
-				fputs("null", f);
-			fprintf(f, ",\"start\":%.6f,\"end\":%.6f,\"late_pkts\":%llu,\"late_bytes\":%llu,"
-				   "\"unfixable\":%s,\"refused\":%s}",
-				rel(a, x->start), rel(a, x->end), (unsigned long long)x->late_pkts,
-				(unsigned long long)x->late_bytes,
-				x->sess && a->s[x->sess - 1].late_pkts ? "true" : "false",
-				x->refused ? "true" : "false");
-		}
-		fputs("]}", f);
-	}
-	fputs("],\"sessions\":[", f);
-	for (size_t i = 0; i < a->ns; i++) {
-		if (i)
-			fputc(',', f);
-		fputc('\n', f);
-		json_sess(f, a, &a->s[i]);
-	}
-	fprintf(f, "\n],\"timing\":{\"load\":%.3f,\"measure\":%.3f,\"recommend\":%.3f,\"cost\":%.3f}}\n",
-		a->t_load, a->t_facts, a->t_rec, a->t_cost);
+	sw_jw_obj_end(w);
 }
 
+static void json_settings(struct sw_jw *w, const struct an *a)
+{
+	sw_jw_key(w, "settings");
+	sw_jw_arr(w);
+	for (size_t i = 0; i < a->nruns; i++) {
+		const struct an_run *r = &a->runs[i];
+		sw_jw_obj(w);
+		sw_jw_kstr(w, "name", r->name);
+		sw_jw_key(w, "config");
+		json_conf(w, &r->conf);
+		sw_jw_ku64(w, "broken", r->nbroken);
+		sw_jw_ku64(w, "unfixable", r->nunfixable);
+		sw_jw_ku64(w, "refused", r->nrefused);
+		sw_jw_ki64(w, "splits", r->splits);
+		sw_jw_ku64(w, "sessions", r->created);
+		sw_jw_ku64(w, "peak", r->peak);
+		sw_jw_kdbl(w, "session_seconds", r->sess_seconds, 3);
+		sw_jw_kdbl(w, "session_seconds_in_capture", r->sess_seconds_capture, 3);
+		sw_jw_kdbl(w, "peak_share", (double)r->peak / (double)r->conf.max_sessions, 8);
+		sw_jw_key(w, "broken_sessions");
+		sw_jw_arr(w);
+		for (size_t b = 0; b < r->nbroken; b++)
+			json_broken(w, a, &r->broken[b]);
+		sw_jw_arr_end(w);
+		sw_jw_obj_end(w);
+	}
+	sw_jw_arr_end(w);
+}
+
+static void json_out(FILE *f, const struct an *a)
+{
+	struct sw_jw w;
+
+	sw_jw_init_file(&w, f);
+	sw_jw_obj(&w);
+	sw_jw_key(&w, "capture");
+	sw_jw_obj(&w);
+	sw_jw_kstr(&w, "file", a->path);
+	sw_jw_ku64(&w, "packets", a->nfr);
+	sw_jw_ktime(&w, "start", a->t0);
+	sw_jw_kdbl(&w, "duration", sec(a->t1 - a->t0), 6);
+	sw_jw_ku64(&w, "sessions", a->ns);
+	sw_jw_key(&w, "sessions_by_proto");
+	sw_jw_obj(&w);
+	sw_jw_ku64(&w, "tcp", a->created_proto[0]);
+	sw_jw_ku64(&w, "udp", a->created_proto[1]);
+	sw_jw_ku64(&w, "icmp", a->created_proto[2]);
+	sw_jw_ku64(&w, "other", a->created_proto[3]);
+	sw_jw_obj_end(&w);
+	sw_jw_ku64(&w, "unfixable", a->unfixable);
+	sw_jw_obj_end(&w);
+	sw_jw_key(&w, "current");
+	json_conf(&w, &a->cur);
+	json_recommended(&w, a);
+	json_settings(&w, a);
+	/*
+	 * One line per session: each element has its own writer on the same
+	 * stream, the separators and newlines are written here.
+	 */
+	sw_jw_key(&w, "sessions");
+	sw_jw_arr(&w);
+	for (size_t i = 0; i < a->ns; i++) {
+		struct sw_jw sw;
+		fputs(i ? ",\n" : "\n", f);
+		sw_jw_init_file(&sw, f);
+		json_sess(&sw, a, &a->s[i]);
+	}
+	fputc('\n', f);
+	sw_jw_arr_end(&w);
+	sw_jw_key(&w, "timing");
+	sw_jw_obj(&w);
+	sw_jw_kdbl(&w, "load", a->t_load, 3);
+	sw_jw_kdbl(&w, "measure", a->t_facts, 3);
+	sw_jw_kdbl(&w, "recommend", a->t_rec, 3);
+	sw_jw_kdbl(&w, "cost", a->t_cost, 3);
+	sw_jw_obj_end(&w);
+	sw_jw_obj_end(&w);
+	fputc('\n', f);
+}
 
 /* The stream's status after writing: a short write (full disk, closed pipe) is an error. */
 static int stream_status(FILE *f)

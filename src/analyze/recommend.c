@@ -27,14 +27,14 @@ int an_relevant(int mode, int t)
 int64_t an_sess_need(const struct an_sess *s, int m, int t)
 {
 	switch (t) {
-	case SW_TO_TCPINIT: return s->proto == 6 ? s->req_init : -1;
-	case SW_TO_TCPHANDSHAKE: return s->proto == 6 ? s->req_hs : -1;
-	case SW_TO_TCP: return s->proto == 6 ? s->gap_est : -1;
-	case SW_TO_TCP_UNVERIFIED_RST: return s->proto == 6 ? s->req_urst : -1;
-	case SW_TO_UDP: return s->proto == 17 ? s->gap_other : -1;
-	case SW_TO_ICMP: return (s->proto == 1 || s->proto == 58) ? s->gap_other : -1;
+	case SW_TO_TCPINIT: return s->rec.proto == 6 ? s->req_init : -1;
+	case SW_TO_TCPHANDSHAKE: return s->rec.proto == 6 ? s->req_hs : -1;
+	case SW_TO_TCP: return s->rec.proto == 6 ? s->gap_est : -1;
+	case SW_TO_TCP_UNVERIFIED_RST: return s->rec.proto == 6 ? s->req_urst : -1;
+	case SW_TO_UDP: return s->rec.proto == 17 ? s->gap_other : -1;
+	case SW_TO_ICMP: return (s->rec.proto == 1 || s->rec.proto == 58) ? s->gap_other : -1;
 	case SW_TO_DEFAULT:
-		return (s->proto != 6 && s->proto != 17 && s->proto != 1 && s->proto != 58)
+		return (s->rec.proto != 6 && s->rec.proto != 17 && s->rec.proto != 1 && s->rec.proto != 58)
 			       ? s->gap_other : -1;
 	case SW_TO_TCPWAIT: {
 		sw_time_t from = s->fin1;
@@ -60,7 +60,7 @@ static void need_of(const struct an *a, int m, struct an_need *n)
 	}
 	for (size_t i = 0; i < a->ns; i++) {
 		const struct an_sess *s = &a->s[i];
-		if (s->late_pkts)
+		if (s->rec.late_pkts)
 			continue; /* nothing in range saves it: reported apart */
 		for (int t = 0; t < SW_TO_MAX; t++) {
 			int64_t v = an_sess_need(s, m, t);
@@ -153,7 +153,7 @@ int an_recommend(struct an *a, char *err, size_t errlen)
 			for (size_t b = 0; b < run.nbroken; b++) {
 				int t = run.broken[b].timer;
 				uint32_t si = run.broken[b].sess;
-				if (si && a->s[si - 1].late_pkts)
+				if (si && a->s[si - 1].rec.late_pkts)
 					continue; /* no value in range saves it */
 				if (t < SW_TO_MAX && an_relevant(m, t) &&
 				    a->rec[m][t].value < sw_timeout_info[t].max)

@@ -47,7 +47,7 @@ int sw_cmd_analyze(int argc, char **argv)
 	struct app_conf ac;
 	struct sw_conf cur;
 	struct an *a = NULL;
-	char **whatif = NULL, err[512];
+	char **whatif = NULL, err[512], *endp;
 	struct sw_conf *wconf = NULL;
 	int nwhatif = 0, json = 0, quiet = 0, partial, wr, ch, rc = 2;
 	const char *plotpath = NULL;
@@ -73,9 +73,12 @@ int sw_cmd_analyze(int argc, char **argv)
 		case 'J': json = 1; break;
 		case 'P': plotpath = optarg; break;
 		case 'T':
-			top = strtol(optarg, NULL, 10);
-			if (top < 0)
-				top = 0;
+			top = strtol(optarg, &endp, 10);
+			if (*endp || endp == optarg || top < 0) {
+				fprintf(stderr, "statewall analyze: --top '%s': expected a number of rows "
+						"(0 or more)\n", optarg);
+				goto out;
+			}
 			break;
 		case 'q': quiet = 1; break;
 		case 'h': usage(stdout); rc = 0; goto out;

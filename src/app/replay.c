@@ -1,6 +1,8 @@
 /*
  * replay.c - `statewall replay`: a capture through the engine, clocked by the
- * capture's own timestamps.
+ * capture's own timestamps.  Exit status: 0; 1 if the capture could not be
+ * read whole or an output could not be written (each error names the file);
+ * 2 for bad options or configuration.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -27,9 +29,26 @@ struct batch {
 	uint32_t slot;
 };
 
+/* A text output (--log, --verdicts): its stream and the first write error. */
+struct out {
+	FILE *f;
+	const char *opt, *path;
+	int err;
+};
+
+/*
+ * Right after a write to o: keep the errno of the first one that failed
+ * (stdio keeps only a flag, and errno only until the next call).
+ */
+static void out_note(struct out *o)
+{
+	if (!o->err && ferror_unlocked(o->f))
+		o->err = errno ? errno : EIO;
+}
+
 struct replay {
 	struct batch batch;
-	FILE *log;
+	struct out log;
 	struct sw_summary sum;
 	int oom;
 };
@@ -38,8 +57,11 @@ static void on_end(void *ctx, const struct sw_sess_info *si)
 {
 	struct replay *r = ctx;
 
-	if (r->log)
-		sw_log_session(r->log, si);
+	if (r->log.f) {
+		errno = 0;
+		sw_log_session(r->log.f, si);
+		out_note(&r->log);
+	}
 	if (sw_summary_note(&r->sum, si) < 0)
 		r->oom = 1;
 }
@@ -66,6 +88,60 @@ static FILE *open_out(const char *path, FILE *std)
 	return fopen(path, "w");
 }
 
+/* 0, or the errno of the first write to o that failed. */
+static int out_error(struct out *o)
+{
+	if (o->f)
+		out_note(o);
+	return o->err;
+}
+
+/* Flush and close (not stdout); 0 or the errno of the first write that failed. */
+static int out_close(struct out *o)
+{
+	if (!o->f)
+		return 0;
+	errno = 0;
+	if (fflush(o->f) != 0 && !o->err)
+		o->err = errno ? errno : EIO;
+	(void)out_error(o);
+	if (o->f != stdout) {
+		errno = 0;
+		if (fclose(o->f) != 0 && !o->err)
+			o->err = errno ? errno : EIO;
+	}
+	o->f = NULL;
+	return o->err;
+}
+
+/* The BPF filter: the words after the capture, joined by spaces; NULL if out of memory. */
+static char *join_filter(int argc, char **argv)
+{
+	size_t len = 1;
+	char *f;
+
+	for (int i = 0; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	f = malloc(len);
+	if (!f)
+		return NULL;
+	f[0] = '\0';
+	for (int i = 0; i < argc; i++) {
+		strcat(f, argv[i]);
+		strcat(f, " ");
+	}
+	return f;
+}
+
+/* An output that failed: say which and why. */
+static void out_failed(const char *opt, const char *path, int e)
+{
+	if (strcmp(path, "-") == 0)
+		fprintf(stderr, "statewall replay: %s: standard output: %s\n", opt, strerror(e));
+	else
+		fprintf(stderr, "statewall replay: %s %s: %s\n", opt, path, strerror(e));
+}
+
 int sw_cmd_replay(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -81,16 +157,16 @@ int sw_cmd_replay(int argc, char **argv)
 	char *endp;
 	struct sw_conf conf;
 	struct app_conf ac;
-	char err[512], filter[4096] = "";
+	char err[512], *filter = NULL;
 	struct sw_capture *cap = NULL;
 	struct sw_engine *eng = NULL;
 	struct sw_dumper *wd = NULL, *dd = NULL;
-	FILE *vf = NULL;
+	struct out vo = {.opt = "--verdicts"};
 	struct replay r = {0};
 	const uint8_t *data;
 	uint32_t caplen, wirelen;
 	sw_time_t ts;
-	int link, progress, stable;
+	int link, progress, stable, e;
 	uint64_t last_progress = 0;
 
 	app_conf_init(&ac);
@@ -128,15 +204,19 @@ int sw_cmd_replay(int argc, char **argv)
 		app_conf_free(&ac);
 		return 2;
 	}
-	for (int i = optind + 1; i < argc; i++) {
-		strncat(filter, argv[i], sizeof(filter) - strlen(filter) - 2);
-		strcat(filter, " ");
-	}
 	if (app_conf_build(&ac, &conf) < 0) {
 		app_conf_free(&ac);
 		return 2;
 	}
-	if (sw_capture_open(&cap, argv[optind], filter, err, sizeof(err)) < 0) {
+	filter = join_filter(argc - optind - 1, argv + optind + 1);
+	if (!filter) {
+		fputs("statewall replay: out of memory\n", stderr);
+		app_conf_free(&ac);
+		return 1;
+	}
+	rc = sw_capture_open(&cap, argv[optind], filter, err, sizeof(err));
+	free(filter);
+	if (rc < 0) {
 		fprintf(stderr, "statewall replay: %s\n", err);
 		app_conf_free(&ac);
 		return 1;
@@ -152,12 +232,15 @@ int sw_cmd_replay(int argc, char **argv)
 		app_conf_free(&ac);
 		return 1;
 	}
-	if (lpath && !(r.log = open_out(lpath, stdout))) {
+	r.log.opt = "--log";
+	r.log.path = lpath;
+	vo.path = vpath;
+	if (lpath && !(r.log.f = open_out(lpath, stdout))) {
 		fprintf(stderr, "statewall replay: %s: %s\n", lpath, strerror(errno));
 		rc = -1;
 		goto out;
 	}
-	if (vpath && !(vf = open_out(vpath, stdout))) {
+	if (vpath && !(vo.f = open_out(vpath, stdout))) {
 		fprintf(stderr, "statewall replay: %s: %s\n", vpath, strerror(errno));
 		rc = -1;
 		goto out;
@@ -223,13 +306,22 @@ int sw_cmd_replay(int argc, char **argv)
 		sw_engine_burst(eng, b->frame, b->caplen, link, b->ts, (unsigned)n, b->v);
 		for (int i = 0; i < n; i++) {
 			const struct sw_verdict *v = &b->v[i];
-			if (vf)
-				fprintf(vf, "%llu %s %s %u\n", (unsigned long long)b->num[i],
-					v->action == SW_PASS ? "pass" : "drop", sw_drop_name(v->reason), v->sess);
+			if (vo.f && fprintf(vo.f, "%llu %s %s %u\n", (unsigned long long)b->num[i],
+					    v->action == SW_PASS ? "pass" : "drop", sw_drop_name(v->reason),
+					    v->sess) < 0)
+				out_note(&vo);
 			if (v->action == SW_PASS && wd)
 				sw_dumper_write(wd, b->frame[i], b->caplen[i], b->wirelen[i], b->ts[i]);
 			else if (v->action == SW_DROP && dd)
 				sw_dumper_write(dd, b->frame[i], b->caplen[i], b->wirelen[i], b->ts[i]);
+		}
+		/*
+		 * A failed output stops the replay (what follows would be lost too);
+		 * closing it below says which and why.
+		 */
+		if (out_error(&vo) || out_error(&r.log) || sw_dumper_error(wd) || sw_dumper_error(dd)) {
+			rc = -1;
+			goto out;
 		}
 		if (progress && (sw_capture_count(cap) >> 16) != (last_progress >> 16)) {
 			uint64_t pos, total;
@@ -250,23 +342,38 @@ int sw_cmd_replay(int argc, char **argv)
 		sw_summary_json(stdout, &r.sum);
 	else
 		sw_summary_print(stdout, &r.sum);
-	if (r.oom)
+	errno = 0;
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		e = errno ? errno : EIO;
+		if (vo.f == stdout && !vo.err)
+			vo.err = e; /* said when it is closed */
+		else if (r.log.f == stdout && !r.log.err)
+			r.log.err = e;
+		else if (vo.f != stdout && r.log.f != stdout)
+			fprintf(stderr, "statewall replay: standard output: %s\n", strerror(e));
+		rc = -1;
+	}
+	if (r.oom) {
 		fputs("statewall replay: out of memory: the broken list is incomplete\n", stderr);
+		rc = -1;
+	}
 out:
-	if (wd && sw_dumper_close(wd) < 0) {
-		fprintf(stderr, "statewall replay: %s: write failed\n", wpath);
+	if (wd && (e = -sw_dumper_close(wd))) {
+		out_failed("-w", wpath, e);
 		rc = -1;
 	}
-	if (dd && sw_dumper_close(dd) < 0) {
-		fprintf(stderr, "statewall replay: %s: write failed\n", dpath);
+	if (dd && (e = -sw_dumper_close(dd))) {
+		out_failed("--dropped", dpath, e);
 		rc = -1;
 	}
-	if (r.log && r.log != stdout && fclose(r.log) != 0) {
-		fprintf(stderr, "statewall replay: %s: write failed\n", lpath);
+	if (r.log.f && (e = out_close(&r.log))) {
+		out_failed(r.log.opt, r.log.path, e);
 		rc = -1;
 	}
-	if (vf && vf != stdout && fclose(vf) != 0)
+	if (vo.f && (e = out_close(&vo))) {
+		out_failed(vo.opt, vo.path, e);
 		rc = -1;
+	}
 	free(r.batch.copy);
 	sw_summary_free(&r.sum);
 	sw_engine_destroy(eng);

@@ -11,6 +11,7 @@
 #define STATEWALL_CONF_INT_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "statewall/conf.h"
@@ -81,5 +82,12 @@ void swc_check(const struct sw_conf *c, struct swc_problem *p);
 /* Describe p in words (no FILE:LINE prefix) into buf. */
 void swc_problem_str(const struct sw_conf *c, const struct swc_problem *p, char *buf,
 		     size_t len);
+
+/*
+ * Replace path (through symbolic links) atomically with what fill writes
+ * (0 or -errno); see save.c.  0 or -errno with a message naming the file.
+ */
+int swc_save_atomic(const char *path, int (*fill)(FILE *f, const void *ctx), const void *ctx,
+		    char *err, size_t errlen);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * write.c - canonical output and atomic save.
+ * write.c - canonical output, and what a saved file holds (save.c writes it).
  *
  * The canonical form is what sw_conf_load_buf reads back into a struct that
  * is byte-for-byte the same (the fuzzer checks this): settings in table
@@ -10,12 +10,8 @@
 #define _GNU_SOURCE /* POSIX/GNU APIs when built outside CMake (fuzzing by hand) */
 #endif
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "conf-int.h"
 
@@ -92,127 +88,24 @@ void sw_conf_write(const struct sw_conf *c, FILE *out, int full)
 		write_rule(&c->rules[i], out);
 }
 
-/*
- * Atomic replace: the new text goes to a temporary file in the same
- * directory (rename is only atomic within one file system), is fsync'd so
- * the rename cannot expose an empty file after a crash, then renamed over
- * PATH; the directory is fsync'd so the rename itself is durable.  Until the
- * rename, PATH keeps its old content; after any failure the temporary file
- * is removed.
- */
+/* What a saved file holds: a header line, then the non-default settings and the rules. */
+static int fill_conf(FILE *f, const void *ctx)
+{
+	fputs("# statewall configuration\n", f);
+	sw_conf_write(ctx, f, 0);
+	return 0;
+}
+
+/* How the file is written (atomically, beside a link's target, ...) is save.c's. */
 int sw_conf_save(const struct sw_conf *c, const char *path, char *err, size_t errlen)
 {
 	char what[512];
-	size_t plen = strlen(path);
-	char *tmp = malloc(plen + sizeof(".tmp.XXXXXX"));
-	char *dir = malloc(plen + 2);
-	FILE *f = NULL;
-	int fd = -1, dfd = -1, rc = 0;
-	const char *step = "";
 
-	if (tmp)
-		tmp[0] = '\0'; /* the cleanup below unlinks tmp only once it names a file */
-	if (!tmp || !dir) {
-		rc = -ENOMEM;
-		step = "cannot allocate memory";
-		goto fail;
-	}
 	/* an invalid struct would be written, then refused at the next load */
 	if (sw_conf_validate(c, what, sizeof(what)) != 0) {
 		if (err && errlen)
 			snprintf(err, errlen, "%s: not saved: %s", path, what);
-		rc = -EINVAL;
-		goto out;
+		return -EINVAL;
 	}
-
-	memcpy(tmp, path, plen);
-	memcpy(tmp + plen, ".tmp.XXXXXX", sizeof(".tmp.XXXXXX"));
-	const char *slash = strrchr(path, '/');
-	if (!slash) {
-		strcpy(dir, ".");
-	} else if (slash == path) {
-		strcpy(dir, "/");
-	} else {
-		memcpy(dir, path, (size_t)(slash - path));
-		dir[slash - path] = '\0';
-	}
-
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		rc = -errno;
-		step = "cannot create a temporary file";
-		tmp[0] = '\0'; /* nothing to unlink */
-		goto fail;
-	}
-	/*
-	 * mkstemp makes the file 0600; keep the mode of the file we replace,
-	 * or use 0644 for a new one (configuration is not secret, and the
-	 * daemon and tools may run as different users).
-	 */
-	struct stat st;
-	mode_t mode = stat(path, &st) == 0 ? (st.st_mode & 07777) : 0644;
-	if (fchmod(fd, mode) != 0) {
-		rc = -errno;
-		step = "cannot set the mode of the temporary file";
-		goto fail;
-	}
-	f = fdopen(fd, "w");
-	if (!f) {
-		rc = -errno;
-		step = "cannot open the temporary file";
-		goto fail;
-	}
-	fd = -1; /* owned by f now */
-
-	fputs("# statewall configuration\n", f);
-	sw_conf_write(c, f, 0);
-	errno = 0;
-	if (fflush(f) != 0 || ferror(f)) {
-		rc = errno ? -errno : -EIO;
-		step = "cannot write the temporary file";
-		goto fail;
-	}
-	if (fsync(fileno(f)) != 0) {
-		rc = -errno;
-		step = "cannot fsync the temporary file";
-		goto fail;
-	}
-	if (fclose(f) != 0) {
-		f = NULL;
-		rc = -errno;
-		step = "cannot close the temporary file";
-		goto fail;
-	}
-	f = NULL;
-	if (rename(tmp, path) != 0) {
-		rc = -errno;
-		step = "cannot rename the temporary file over it";
-		goto fail;
-	}
-	tmp[0] = '\0'; /* renamed: nothing left to clean up */
-
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 || fsync(dfd) != 0) {
-		/* the new file is in place; only its durability is in doubt */
-		rc = -errno;
-		step = "saved, but cannot fsync the directory";
-		goto fail;
-	}
-	goto out;
-
-fail:
-	if (err && errlen)
-		snprintf(err, errlen, "%s: %s: %s", path, step, strerror(-rc));
-out:
-	if (f)
-		fclose(f);
-	if (fd >= 0)
-		close(fd);
-	if (dfd >= 0)
-		close(dfd);
-	if (tmp && tmp[0])
-		unlink(tmp);
-	free(tmp);
-	free(dir);
-	return rc;
+	return swc_save_atomic(path, fill_conf, c, err, errlen);
 }

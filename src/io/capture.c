@@ -80,13 +80,20 @@ static int try_map(struct sw_capture *c, FILE *fp)
 struct sw_dumper {
 	pcap_t *p;
 	pcap_dumper_t *d;
+	int err; /* -errno of the first write that failed */
 };
 
 static int finish_open(struct sw_capture *c, const char *filter, char *err, size_t errlen)
 {
 	if (filter && *filter) {
 		if (pcap_compile(c->p, &c->prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
-			snprintf(err, errlen, "filter '%s': %s", filter, pcap_geterr(c->p));
+			/* libpcap's reason last and whole: a long filter is shortened, not it */
+			size_t n = strlen(filter);
+			if (n > 80)
+				snprintf(err, errlen, "filter '%.60s ... %.12s' (%zu bytes): %s", filter,
+					 filter + n - 12, n, pcap_geterr(c->p));
+			else
+				snprintf(err, errlen, "filter '%s': %s", filter, pcap_geterr(c->p));
 			return -EINVAL;
 		}
 		c->has_prog = 1;
@@ -227,6 +234,18 @@ static int map_next(struct sw_capture *c, const uint8_t **data, uint32_t *caplen
 	}
 }
 
+/* Seconds and fraction (ns or us) as engine time; -1 if out of its range (or before 1970). */
+static int stamp_ns(int64_t sec, int64_t frac, int ns, sw_time_t *out)
+{
+	int64_t t;
+
+	if (sec < 0 || frac < 0 || __builtin_mul_overflow(sec, SW_NS_PER_SEC, &t) ||
+	    __builtin_mul_overflow(frac, ns ? 1 : 1000, &frac) || __builtin_add_overflow(t, frac, &t))
+		return -1;
+	*out = t;
+	return 0;
+}
+
 int sw_capture_next(struct sw_capture *c, const uint8_t **data, uint32_t *caplen,
 		    uint32_t *wirelen, sw_time_t *ts, char *err, size_t errlen)
 {
@@ -248,12 +267,21 @@ int sw_capture_next(struct sw_capture *c, const uint8_t **data, uint32_t *caplen
 		c->count++;
 		if (c->has_prog && !pcap_offline_filter(&c->prog, h, d))
 			continue;
+		/*
+		 * With nanosecond precision requested, tv_usec holds nanoseconds.
+		 * pcapng stamps are 64-bit units plus a signed 64-bit if_tsoffset:
+		 * anything outside 1970..2262 does not fit engine time.
+		 */
+		if (stamp_ns(h->ts.tv_sec, h->ts.tv_usec, c->precision_ns, ts) < 0) {
+			snprintf(err, errlen, "%s: packet %llu: timestamp %lld.%09ld s is outside what "
+				 "statewall can represent (1970-01-01 to 2262-04-11)", c->name,
+				 (unsigned long long)c->count, (long long)h->ts.tv_sec,
+				 (long)h->ts.tv_usec);
+			return -1;
+		}
 		*data = d;
 		*caplen = h->caplen;
 		*wirelen = h->len;
-		/* With nanosecond precision requested, tv_usec holds nanoseconds. */
-		*ts = (sw_time_t)h->ts.tv_sec * SW_NS_PER_SEC +
-		      (sw_time_t)h->ts.tv_usec * (c->precision_ns ? 1 : 1000);
 		return 1;
 	}
 }
@@ -333,20 +361,36 @@ void sw_dumper_write(struct sw_dumper *d, const uint8_t *data, uint32_t caplen, 
 	h.ts.tv_usec = (suseconds_t)(ts % SW_NS_PER_SEC); /* ns: the dumper is nano precision */
 	h.caplen = caplen;
 	h.len = wirelen;
+	errno = 0;
 	pcap_dump((u_char *)d->d, &h, data);
+	/* stdio keeps only a flag: keep the first failure's errno while it is there */
+	if (!d->err && ferror_unlocked(pcap_dump_file(d->d)))
+		d->err = errno ? -errno : -EIO;
+}
+
+int sw_dumper_error(struct sw_dumper *d)
+{
+	FILE *f;
+
+	if (!d)
+		return 0;
+	f = pcap_dump_file(d->d);
+	if (!d->err && ferror_unlocked(f))
+		d->err = -EIO; /* failed where sw_dumper_write could not see why */
+	return d->err;
 }
 
 int sw_dumper_close(struct sw_dumper *d)
 {
-	int rc = 0;
+	int rc;
 
 	if (!d)
 		return 0;
-	if (pcap_dump_flush(d->d) < 0)
-		rc = -EIO;
-	if (ferror(pcap_dump_file(d->d)))
-		rc = -EIO;
-	pcap_dump_close(d->d);
+	errno = 0;
+	if (pcap_dump_flush(d->d) < 0 && !d->err)
+		d->err = errno ? -errno : -EIO;
+	rc = sw_dumper_error(d);
+	pcap_dump_close(d->d); /* returns nothing: the flush above is the check */
 	pcap_close(d->p);
 	free(d);
 	return rc;

@@ -48,6 +48,8 @@ int sw_dumper_open(struct sw_dumper **out, const char *path, int linktype, int s
 		   size_t errlen);
 void sw_dumper_write(struct sw_dumper *d, const uint8_t *data, uint32_t caplen, uint32_t wirelen,
 		     sw_time_t ts);
+/* 0, or -errno if a write to the file failed (a full disk); NULL: 0. */
+int sw_dumper_error(struct sw_dumper *d);
 /* Flush and close; 0 or -errno (a full disk shows here). */
 int sw_dumper_close(struct sw_dumper *d);
 

@@ -459,6 +459,15 @@ def test_halfclose(binp, src, tmp):
     check(setting(js, "pan-os-6.0")["broken"] == 1 and setting(js, "pan-os")["broken"] == 0,
           "half-close: PAN-OS 6.0 model breaks it, PAN-OS >= 6.1 defaults do not")
     check_svg(svg, "half-close plot")
+    # the session record: the session log's own writer, as the measuring pass ended it
+    p = subprocess.run([binp, "replay", "-q", "--log", "-", cap], capture_output=True, text=True,
+                       check=True)
+    log = json.loads(p.stdout.splitlines()[0])
+    rec = s.get("record") or {}
+    check(sorted(rec) == sorted(log) and all(rec[k] == log[k] for k in
+                                             ("id", "proto", "orig_h", "orig_p", "resp_h", "resp_p",
+                                              "start", "history", "orig_pkts", "resp_pkts")),
+          "half-close: the session's record has the session log's fields and values")
 
 
 def test_mixed(binp, shared, tmp):

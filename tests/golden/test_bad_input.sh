@@ -66,5 +66,56 @@ PY
 check "unsupported link type: warned, all dropped as unsupported-l2" \
   bash -c "grep -q 'link type 147' '$T/err' && python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); sys.exit(s[\"packets\"][\"drop_reasons\"].get(\"unsupported-l2\") != 60)' '$T/out'"
 
+# analyze reads captures as replay does: the same exit status, the same message.
+"$BIN" analyze -q "$T/trunc.pcap" >"$T/out" 2>"$T/err"; rc=$?
+check "analyze truncated: exit 1 like replay, names the file and packet 59" \
+  bash -c "test $rc -eq 1 && grep -q 'trunc.pcap: after packet 59' '$T/err' && grep -q '59 packets' '$T/out'"
+"$BIN" analyze -q --json "$T/corrupt.pcap" >"$T/out" 2>"$T/err"; rc=$?
+check "analyze corrupt record: exit 1 after packet 10, JSON of the 10 packets" \
+  bash -c "test $rc -eq 1 && grep -q 'after packet 10' '$T/err' && python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1]))[\"capture\"][\"packets\"] != 10)' '$T/out'"
+"$BIN" analyze -q "$T/junk.pcap" >/dev/null 2>"$T/err"; rc=$?
+check "analyze garbage: exit 1, not a capture" bash -c "test $rc -eq 1 && grep -q 'not a readable pcap' '$T/err'"
+
+"$BIN" analyze -q --top many "$CAP" >"$T/out" 2>"$T/err"; rc=$?
+check "analyze --top many: exit 2, says what it expected" \
+  bash -c "test $rc -eq 2 -a ! -s '$T/out' && grep -q -- \"--top 'many': expected a number\" '$T/err'"
+
+# Every output is checked: a full disk (/dev/full) is exit 1 and says which output.
+full() { # what, expected message, command...
+  local what=$1 msg=$2; shift 2
+  "$@" >"$T/out" 2>"$T/err"; local rc=$?
+  check "$what: exit 1, says '$msg'" bash -c "test $rc -eq 1 && grep -qF -- '$msg' '$T/err'"
+}
+full "replay > /dev/full" "statewall replay: standard output: No space left on device" \
+  bash -c "'$BIN' replay -q '$CAP' >/dev/full"
+full "replay --json > /dev/full" "standard output: No space left on device" \
+  bash -c "'$BIN' replay -q --json '$CAP' >/dev/full"
+full "replay --verdicts /dev/full" "--verdicts /dev/full: No space left on device" \
+  "$BIN" replay -q --verdicts /dev/full "$CAP"
+full "replay --verdicts - > /dev/full" "--verdicts: standard output: No space left on device" \
+  bash -c "'$BIN' replay -q --verdicts - '$CAP' >/dev/full"
+full "replay --log /dev/full" "--log /dev/full: No space left on device" \
+  "$BIN" replay -q --log /dev/full "$CAP"
+full "replay -w /dev/full" "-w /dev/full: No space left on device" "$BIN" replay -q -w /dev/full "$CAP"
+full "replay --dropped /dev/full" "--dropped /dev/full: No space left on device" \
+  "$BIN" replay -q --dropped /dev/full "$CAP"
+full "analyze > /dev/full" "statewall analyze: standard output: No space left on device" \
+  bash -c "'$BIN' analyze -q '$CAP' >/dev/full"
+full "analyze --json > /dev/full" "statewall analyze: standard output: No space left on device" \
+  bash -c "'$BIN' analyze -q --json '$CAP' >/dev/full"
+"$BIN" replay -q --verdicts "$T/v" --log "$T/l" -w "$T/w.pcap" "$CAP" >/dev/null 2>"$T/err"; rc=$?
+check "replay to writable outputs: exit 0, all written" \
+  bash -c "test $rc -eq 0 -a ! -s '$T/err' && test \$(wc -l <'$T/v') -eq 60 -a -s '$T/l' -a -s '$T/w.pcap'"
+
+# A long BPF filter: libpcap's reason comes last and whole; a valid one of any length works.
+long=$(python3 -c 'print(" or ".join("host 10.0.0.%d" % (i % 250) for i in range(300)) + " or bogus(")')
+"$BIN" replay -q "$CAP" $long >/dev/null 2>"$T/err"; rc=$?
+check "long bad filter: exit 1, shortened filter, then libpcap's whole reason" \
+  bash -c "test $rc -eq 1 && grep -q \"' ([0-9]* bytes): unknown host 'bogus'\$\" '$T/err'"
+long=$(python3 -c 'print(" or ".join(["udp"] * 1500) + " or tcp")')
+"$BIN" replay -q --json "$CAP" $long >"$T/out" 2>"$T/err"; rc=$?
+check "valid 10 KB filter: applied whole (60 packets pass 'udp or ... or tcp')" \
+  bash -c "test $rc -eq 0 && python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1]))[\"packets\"][\"total\"] != 60)' '$T/out'"
+
 echo "$pass passed, $fail failed"
 test $fail -eq 0
