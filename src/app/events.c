@@ -21,6 +21,14 @@
 
 #define DEFAULT_CTL "/run/statewall/statewall.sock"
 
+static volatile sig_atomic_t interrupted;
+
+static void on_interrupt(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
 static void usage(FILE *f)
 {
 	fputs("usage: statewall events [--ctl SOCKET] [-o json|text] [--after ID] [FILTER...]\n"
@@ -113,6 +121,14 @@ int sw_cmd_events(int argc, char **argv)
 	}
 	memcpy(sa.sun_path, path, strlen(path) + 1);
 	signal(SIGPIPE, SIG_IGN);
+	{
+		/* ^C or SIGTERM: stop following, exit 0 (recv is interrupted: no SA_RESTART) */
+		struct sigaction sa_int;
+		memset(&sa_int, 0, sizeof(sa_int));
+		sa_int.sa_handler = on_interrupt;
+		sigaction(SIGINT, &sa_int, NULL);
+		sigaction(SIGTERM, &sa_int, NULL);
+	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		fprintf(stderr, "statewall events: cannot connect to %s: %s (is `statewall run` "
@@ -126,6 +142,10 @@ int sw_cmd_events(int argc, char **argv)
 	for (;;) {
 		char buf[65536], *nl;
 		ssize_t r = recv(fd, buf, sizeof(buf), 0);
+		if (interrupted) {
+			rc = 0;
+			goto out;
+		}
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0) {
