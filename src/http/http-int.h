@@ -12,7 +12,8 @@
  *              JSON request bodies (jansson) and query parameters
  *   ep_*.c     the endpoints (sessions, config, auth, events)
  *   metrics.c  /metrics and the service-time histogram
- *   auth.c     passwords, API keys, login sessions, the failure limiter
+ *   auth.c     passwords, API keys, login sessions
+ *   limiter.c  wrong credentials: per-client backoff, the password's limit, device cookies
  */
 #ifndef SW_HTTP_HTTP_INT_H
 #define SW_HTTP_HTTP_INT_H
