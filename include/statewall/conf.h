@@ -48,6 +48,29 @@ struct sw_port_range {
 	uint16_t lo, hi;
 };
 
+/*
+ * Service objects (PAN-OS `set service NAME protocol tcp|udp port LIST
+ * [source-port LIST] [override yes timeout S halfclose-timeout S
+ * timewait-timeout S]`).  A rule's service list narrows what it matches;
+ * the first service of the session's rule that matches the flow, if it has
+ * `override yes`, sets the session's timers (docs/configuration.md).
+ */
+#define SW_SERVICES_MAX 64
+#define SW_SVC_PORTS 16
+#define SW_RULE_SERVICES 16
+
+/* The timers a service override may set (0 = not set: the global value). */
+enum sw_svc_timer { SW_SVC_TIMEOUT, SW_SVC_HALFCLOSE, SW_SVC_TIMEWAIT, SW_SVC_TIMERS };
+
+struct sw_service {
+	char name[SW_RULE_NAME_MAX];
+	struct sw_port_range port[SW_SVC_PORTS], sport[SW_SVC_PORTS];
+	uint8_t nport, nsport; /* nsport 0 = any source port */
+	uint8_t proto;         /* IPPROTO_TCP or IPPROTO_UDP */
+	uint8_t override;      /* override yes */
+	uint32_t timer[SW_SVC_TIMERS]; /* seconds, 0 = not set */
+};
+
 struct sw_rule {
 	char name[SW_RULE_NAME_MAX];
 	struct sw_cidr src[SW_RULE_ADDRS], dst[SW_RULE_ADDRS];
@@ -57,6 +80,8 @@ struct sw_rule {
 	int16_t proto;  /* -1 = any, else IPPROTO_* */
 	uint8_t action; /* enum sw_action */
 	uint8_t has_action;
+	uint8_t nsvc;   /* 0 = service any */
+	uint8_t svc[SW_RULE_SERVICES]; /* indexes into sw_conf.services */
 };
 
 struct sw_conf {
@@ -71,6 +96,8 @@ struct sw_conf {
 	uint8_t default_action;         /* enum sw_action */
 	uint32_t nrules;
 	struct sw_rule rules[SW_RULES_MAX];
+	uint32_t nservices;
+	struct sw_service services[SW_SERVICES_MAX];
 };
 
 /*
@@ -144,6 +171,18 @@ int sw_conf_save_cleanup(const char *path, char *err, size_t errlen);
  */
 const struct sw_rule *sw_conf_match(const struct sw_conf *c, const struct sw_flow *f,
 				    enum sw_action *action);
+
+/*
+ * The service of rule r (an index into c->services) that matches the flow,
+ * the first in the rule's list; -1 when the rule has no service list or no
+ * service of it matches.
+ */
+int sw_conf_rule_service(const struct sw_conf *c, const struct sw_rule *r,
+			 const struct sw_flow *f);
+/* 1 if service s matches the flow's protocol, destination and source port. */
+int sw_service_matches(const struct sw_service *s, const struct sw_flow *f);
+/* The service-override word of timer t ("timeout", "halfclose-timeout", "timewait-timeout"). */
+const char *sw_svc_timer_name(unsigned t);
 
 /* Parse "a.b.c.d[/n]", "v6[/n]" or "any" (plen 0). 0 or -EINVAL. */
 int sw_cidr_parse(struct sw_cidr *out, const char *s);

@@ -52,6 +52,9 @@ struct sw_sess_info {
 	uint64_t pkts[2], ip_bytes[2];
 	uint64_t late_pkts, late_bytes; /* dropped after the session ended */
 	uint8_t timer_fixed;            /* the timer is an absolute life, not idle */
+	uint32_t timer_secs;            /* the timer's value for this session, seconds */
+	/* where timer_secs comes from: "default", "configured", "service NAME override" */
+	char timer_from[SW_RULE_NAME_MAX + 24];
 };
 
 /* Called once per ended session, when it can no longer change (see tombstones). */

@@ -191,16 +191,13 @@
 	X(timer, "timer in force", STR, SW_SV_ALL, 27,                                             \
 	  "live: the timer in force; ended: the timer that fired (null: none)",                    \
 	  si->timer < SW_TO_MAX ? sw_timeout_name(si->timer) : NULL)                               \
-	X(timer_value, "timer value (s)", I64N, SW_SV_LIVE, 0, "seconds the timer is set to",      \
-	  si->timer < SW_TO_MAX && cx->conf ? (int64_t)cx->conf->timeout[si->timer] : -1)          \
+	X(timer_value, "timer value (s)", I64N, SW_SV_LOG | SW_SV_LIVE, 0,                        \
+	  "seconds the timer is set to for this session", si->timer < SW_TO_MAX ? (int64_t)si->timer_secs : -1) \
 	X(timer_default, "timer default (s)", I64N, SW_SV_LIVE, 0, "the timer's default",          \
 	  si->timer < SW_TO_MAX ? (int64_t)sw_timeout_info[si->timer].def : -1)                    \
-	X(timer_source, "timer value from", STR, SW_SV_LIVE, 0,                                    \
-	  "default or configured (set deviceconfig setting session ...)",                          \
-	  si->timer < SW_TO_MAX && cx->conf                                                        \
-		  ? (cx->conf->timeout[si->timer] == sw_timeout_info[si->timer].def ? "default"    \
-										     : "configured") \
-		  : NULL)                                                                          \
+	X(timer_source, "timer value from", STR, SW_SV_LOG | SW_SV_LIVE, 0,                        \
+	  "default, configured (set deviceconfig setting session ...) or service NAME override",   \
+	  si->timer < SW_TO_MAX ? si->timer_from : NULL)                                          \
 	X(timer_kind, "timer kind", STR, SW_SV_LIVE, 0,                                            \
 	  "idle (re-armed by every accepted packet) or fixed (an absolute life)",                  \
 	  si->timer_fixed ? "fixed" : "idle")                                                      \

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "statewall/conf.h"
 
@@ -69,7 +70,9 @@ enum swc_problem_kind {
 	SWC_P_TIMEWAIT,   /* timeout-tcp-time-wait > timeout-tcp-half-closed */
 	SWC_P_NO_ACTION,  /* rule `rule` has no action */
 	SWC_P_PORT_PROTO, /* rule `rule` has destination-port with a non-tcp/udp protocol */
-	SWC_P_RULE_BAD    /* rule `rule` has corrupt counts or name (struct filled by hand) */
+	SWC_P_RULE_BAD,   /* rule `rule` has corrupt counts or name (struct filled by hand) */
+	SWC_P_SVC_BAD,    /* service `rule` has corrupt counts, protocol or name */
+	SWC_P_SVC_NOPORT  /* service `rule` has no port */
 };
 
 struct swc_problem {
@@ -89,5 +92,77 @@ void swc_problem_str(const struct sw_conf *c, const struct swc_problem *p, char 
  */
 int swc_save_atomic(const char *path, int (*fill)(FILE *f, const void *ctx), const void *ctx,
 		    char *err, size_t errlen);
+
+/* ------------------------------------------------------------------------ */
+/* The set-line interpreter's pieces shared by parse.c and service.c.       */
+
+/* Longest line accepted; a list of 16 IPv6 prefixes is under 800 bytes. */
+#define SWC_LINE_MAX 4096
+/* Most tokens on one line; a full address list needs 7 + 2 + 16. */
+#define SWC_TOKENS_MAX 128
+/* Largest file sw_conf_load reads; a full rulebase is well under 1 MiB. */
+#define SWC_FILE_MAX (16u << 20)
+
+/*
+ * Where each setting and rule was last touched while loading a file, so
+ * that a problem found only by the final cross-checks (time-wait longer
+ * than half-closed, a rule without action) still points at a line.
+ */
+struct track {
+	int setting[SWC_NSETTINGS_MAX];
+	int svc[SW_SERVICES_MAX]; /* line that first named the service */
+	int rule[SW_RULES_MAX];    /* line that first named the rule */
+	int rule_pp[SW_RULES_MAX]; /* last line setting its protocol or ports */
+};
+
+struct ctx {
+	const char *file;
+	int line; /* 0: no line (the --set option) */
+	char *err;
+	size_t errlen;
+	struct track *tr; /* NULL outside sw_conf_load* */
+};
+
+struct tok {
+	const char *s;
+	int quoted;
+};
+
+struct toks {
+	struct tok t[SWC_TOKENS_MAX];
+	unsigned n;
+	/* token text, NUL-separated; brackets split tokens, hence 2x */
+	char buf[2 * SWC_LINE_MAX + 2];
+};
+
+/* Fail with "FILE:LINE: token 'TOK': what"; always -EINVAL. */
+__attribute__((format(printf, 4, 5))) int swc_fail_n(const struct ctx *x, const char *tok,
+						     size_t toklen, const char *fmt, ...);
+#define fail(x, tok, ...) swc_fail_n((x), (tok), strlen(tok), __VA_ARGS__)
+
+/*
+ * The value words of a line from token `from`: one word, or a `[ ... ]`
+ * list.  On success first and count delimit the items inside T->t.
+ */
+int swc_value_items(const struct toks *T, unsigned from, unsigned *first, unsigned *count,
+		    int list_ok, const struct ctx *x);
+
+/*
+ * Add the port ranges of one token ("N", "N-M", comma lists) to list (*n of
+ * max used).  `what` names the list in messages ("rule 'r' destination-port").
+ * With no_overlap, a range overlapping one already there is refused.
+ */
+int swc_add_port_token(struct sw_port_range *list, uint8_t *n, unsigned max, const char *what,
+		       int no_overlap, const char *tok, const struct ctx *x);
+
+/* `set/delete service ...` and `set/delete service-group ...` (service.c). */
+int swc_do_service(struct sw_conf *c, const struct toks *T, int del, const struct ctx *x);
+/* The index of the service called name, or -1. */
+int swc_find_service(const struct sw_conf *c, const char *name);
+/* Write the services as set lines (write.c's order: before the rules that use them). */
+void swc_write_services(const struct sw_conf *c, FILE *out);
+/* A rule's service list as a value ("any", "svc-a", "[ svc-a svc-b ]") into buf. */
+void swc_rule_services_str(const struct sw_conf *c, const struct sw_rule *r, char *buf,
+			   size_t len);
 
 #endif

@@ -323,6 +323,25 @@ void swc_check(const struct sw_conf *c, struct swc_problem *p)
 		p->kind = SWC_P_TIMEWAIT;
 		return;
 	}
+	if (c->nservices > SW_SERVICES_MAX) {
+		p->kind = SWC_P_SVC_BAD;
+		p->rule = SW_SERVICES_MAX;
+		return;
+	}
+	for (unsigned i = 0; i < c->nservices; i++) {
+		const struct sw_service *s = &c->services[i];
+		p->rule = i;
+		if (s->nport > SW_SVC_PORTS || s->nsport > SW_SVC_PORTS ||
+		    (s->proto != IPPROTO_TCP && s->proto != IPPROTO_UDP) ||
+		    memchr(s->name, '\0', sizeof(s->name)) == NULL || !swc_rule_name_ok(s->name)) {
+			p->kind = SWC_P_SVC_BAD;
+			return;
+		}
+		if (s->nport == 0) {
+			p->kind = SWC_P_SVC_NOPORT;
+			return;
+		}
+	}
 	if (c->nrules > SW_RULES_MAX) {
 		p->kind = SWC_P_RULE_BAD;
 		p->rule = SW_RULES_MAX;
@@ -333,10 +352,16 @@ void swc_check(const struct sw_conf *c, struct swc_problem *p)
 		p->rule = i;
 		if (r->nsrc > SW_RULE_ADDRS || r->ndst > SW_RULE_ADDRS ||
 		    r->ndport > SW_RULE_PORTS || r->proto < -1 || r->proto > 255 ||
-		    r->action > SW_ACT_DENY || memchr(r->name, '\0', sizeof(r->name)) == NULL ||
+		    r->action > SW_ACT_DENY || r->nsvc > SW_RULE_SERVICES || memchr(r->name, '\0', sizeof(r->name)) == NULL ||
 		    !swc_rule_name_ok(r->name)) {
 			p->kind = SWC_P_RULE_BAD;
 			return;
+		}
+		for (unsigned k = 0; k < r->nsvc; k++) {
+			if (r->svc[k] >= c->nservices) {
+				p->kind = SWC_P_RULE_BAD;
+				return;
+			}
 		}
 		if (!r->has_action) {
 			p->kind = SWC_P_NO_ACTION;
@@ -379,6 +404,16 @@ void swc_problem_str(const struct sw_conf *c, const struct swc_problem *p, char 
 			 "timeout-tcp-half-closed or lower timeout-tcp-time-wait)",
 			 (unsigned)c->timeout[SW_TO_TCP_TIME_WAIT],
 			 (unsigned)c->timeout[SW_TO_TCP_HALF_CLOSED]);
+		break;
+	case SWC_P_SVC_BAD:
+		snprintf(buf, len, "service %u has corrupt counts, protocol or name", p->rule);
+		break;
+	case SWC_P_SVC_NOPORT:
+		snprintf(buf, len, "service '%.*s' has no port (expected 'set service %.*s protocol %s "
+			 "port N')",
+			 SW_RULE_NAME_MAX - 1, c->services[p->rule].name, SW_RULE_NAME_MAX - 1,
+			 c->services[p->rule].name,
+			 c->services[p->rule].proto == IPPROTO_UDP ? "udp" : "tcp");
 		break;
 	case SWC_P_NO_ACTION:
 		snprintf(buf, len, "rule '%.*s' has no action (expected 'action allow' or 'action deny')",
@@ -473,7 +508,8 @@ const struct sw_rule *sw_conf_match(const struct sw_conf *c, const struct sw_flo
 {
 	unsigned n = c->nrules < SW_RULES_MAX ? c->nrules : SW_RULES_MAX;
 	for (unsigned i = 0; i < n; i++) {
-		if (rule_matches(&c->rules[i], f)) {
+		if (rule_matches(&c->rules[i], f) &&
+		    (c->rules[i].nsvc == 0 || sw_conf_rule_service(c, &c->rules[i], f) >= 0)) {
 			if (action)
 				*action = (enum sw_action)c->rules[i].action;
 			return &c->rules[i];

@@ -28,44 +28,6 @@
 
 #include "conf-int.h"
 
-/* Longest line accepted; a list of 16 IPv6 prefixes is under 800 bytes. */
-#define SWC_LINE_MAX 4096
-/* Most tokens on one line; a full address list needs 7 + 2 + 16. */
-#define SWC_TOKENS_MAX 128
-/* Largest file sw_conf_load reads; a full rulebase is well under 1 MiB. */
-#define SWC_FILE_MAX (16u << 20)
-
-/*
- * Where each setting and rule was last touched while loading a file, so
- * that a problem found only by the final cross-checks (time-wait longer
- * than half-closed, a rule without action) still points at a line.
- */
-struct track {
-	int setting[SWC_NSETTINGS_MAX];
-	int rule[SW_RULES_MAX];    /* line that first named the rule */
-	int rule_pp[SW_RULES_MAX]; /* last line setting its protocol or ports */
-};
-
-struct ctx {
-	const char *file;
-	int line; /* 0: no line (the --set option) */
-	char *err;
-	size_t errlen;
-	struct track *tr; /* NULL outside sw_conf_load* */
-};
-
-struct tok {
-	const char *s;
-	int quoted;
-};
-
-struct toks {
-	struct tok t[SWC_TOKENS_MAX];
-	unsigned n;
-	/* token text, NUL-separated; brackets split tokens, hence 2x */
-	char buf[2 * SWC_LINE_MAX + 2];
-};
-
 /*
  * Copy a token into a message, escaping what would garble a terminal and
  * cutting very long ones: the message must stay one readable line.
@@ -88,8 +50,7 @@ static void tok_show(char *dst, size_t dlen, const char *s, size_t slen)
 	dst[o < dlen ? o : dlen - 1] = '\0';
 }
 
-__attribute__((format(printf, 4, 5))) static int fail_n(const struct ctx *x, const char *tok,
-							 size_t toklen, const char *fmt, ...)
+int swc_fail_n(const struct ctx *x, const char *tok, size_t toklen, const char *fmt, ...)
 {
 	char shown[64 * 4 + 8], what[512];
 	va_list ap;
@@ -106,8 +67,6 @@ __attribute__((format(printf, 4, 5))) static int fail_n(const struct ctx *x, con
 		snprintf(x->err, x->errlen, "%s: token '%s': %s", x->file, shown, what);
 	return -EINVAL;
 }
-
-#define fail(x, tok, ...) fail_n((x), (tok), strlen(tok), __VA_ARGS__)
 
 static int is_space(unsigned char ch)
 {
@@ -130,7 +89,7 @@ static int tokenize(const char *text, size_t len, struct toks *T, const struct c
 
 	T->n = 0;
 	if (len > SWC_LINE_MAX)
-		return fail_n(x, text, 32, "line is %zu characters long (expected at most %d)", len,
+		return swc_fail_n(x, text, 32, "line is %zu characters long (expected at most %d)", len,
 			      SWC_LINE_MAX);
 	for (;;) {
 		while (i < len && is_space((unsigned char)text[i]))
@@ -138,7 +97,7 @@ static int tokenize(const char *text, size_t len, struct toks *T, const struct c
 		if (i == len || text[i] == '#')
 			break;
 		if (T->n == SWC_TOKENS_MAX)
-			return fail_n(x, text + i, len - i,
+			return swc_fail_n(x, text + i, len - i,
 				      "too many words on one line (expected at most %d)",
 				      SWC_TOKENS_MAX);
 
@@ -152,18 +111,18 @@ static int tokenize(const char *text, size_t len, struct toks *T, const struct c
 			t->quoted = 1;
 			while (i < len && text[i] != '"') {
 				if (is_ctl((unsigned char)text[i]) || text[i] == '\n')
-					return fail_n(x, text + start, i - start + 1,
+					return swc_fail_n(x, text + start, i - start + 1,
 						      "control character inside quotes "
 						      "(expected printable text)");
 				T->buf[o++] = text[i++];
 			}
 			if (i == len)
-				return fail_n(x, text + start, len - start,
+				return swc_fail_n(x, text + start, len - start,
 					      "unterminated quoted string (expected a closing '\"')");
 			i++;
 			if (i < len && !is_space((unsigned char)text[i]) && text[i] != '#' &&
 			    text[i] != '[' && text[i] != ']')
-				return fail_n(x, text + start, i - start + 1,
+				return swc_fail_n(x, text + start, i - start + 1,
 					      "text right after a closing quote "
 					      "(expected a space between words)");
 		} else {
@@ -171,13 +130,13 @@ static int tokenize(const char *text, size_t len, struct toks *T, const struct c
 			while (i < len && !is_space((unsigned char)text[i]) && text[i] != '#' &&
 			       text[i] != '[' && text[i] != ']' && text[i] != '"') {
 				if (is_ctl((unsigned char)text[i]))
-					return fail_n(x, text + start, i - start + 1,
+					return swc_fail_n(x, text + start, i - start + 1,
 						      "control character in a word "
 						      "(expected printable text)");
 				T->buf[o++] = text[i++];
 			}
 			if (i < len && text[i] == '"')
-				return fail_n(x, text + start, i - start + 1,
+				return swc_fail_n(x, text + start, i - start + 1,
 					      "a double quote inside a word "
 					      "(expected quotes around a whole word)");
 		}
@@ -295,9 +254,9 @@ static int do_session(struct sw_conf *c, const struct toks *T, int del, const st
 /* ------------------------------------------------------------------------ */
 /* Security rules                                                           */
 
-enum field { F_SOURCE, F_DESTINATION, F_PROTOCOL, F_DPORT, F_ACTION, F_MAX };
-static const char *const field_names[F_MAX + 1] = {"source", "destination", "protocol",
-						   "destination-port", "action", NULL};
+enum field { F_SOURCE, F_DESTINATION, F_PROTOCOL, F_DPORT, F_ACTION, F_SERVICE, F_MAX };
+static const char *const field_names[F_MAX + 1] = {
+	"source", "destination", "protocol", "destination-port", "action", "service", NULL};
 
 static int find_field(const char *s)
 {
@@ -320,7 +279,7 @@ static int find_rule(const struct sw_conf *c, const char *name)
  * The value words of a rule line: one word, or a `[ ... ]` list.  On
  * success first and count delimit the items inside T->t.
  */
-static int value_items(const struct toks *T, unsigned from, unsigned *first, unsigned *count,
+int swc_value_items(const struct toks *T, unsigned from, unsigned *first, unsigned *count,
 		       int list_ok, const struct ctx *x)
 {
 	const struct tok *t = T->t;
@@ -404,9 +363,59 @@ static int parse_port(const char *s, size_t len, uint16_t *out)
 	return 0;
 }
 
+int swc_add_port_token(struct sw_port_range *list, uint8_t *n, unsigned max, const char *what,
+		       int no_overlap, const char *s, const struct ctx *x)
+{
+	/* comma list of N or N-M */
+	const char *p = s;
+	for (;;) {
+		const char *end = strchr(p, ',');
+		size_t elen = end ? (size_t)(end - p) : strlen(p);
+		const char *dash = memchr(p, '-', elen);
+		struct sw_port_range pr = {0, 0};
+		int bad;
+
+		if (dash) {
+			bad = parse_port(p, (size_t)(dash - p), &pr.lo) ||
+			      parse_port(dash + 1, elen - (size_t)(dash - p) - 1, &pr.hi);
+		} else {
+			bad = parse_port(p, elen, &pr.lo);
+			pr.hi = pr.lo;
+		}
+		if (bad)
+			return fail(x, s, "'%.*s' is not a port (expected N, N-M or a comma "
+					  "list of them, ports 0..65535)",
+				    (int)(elen > 32 ? 32 : elen), p);
+		if (pr.lo > pr.hi)
+			return fail(x, s, "port range %u-%u is backwards (expected low-high)", pr.lo,
+				    pr.hi);
+		unsigned j;
+		for (j = 0; j < *n; j++) {
+			if (list[j].lo == pr.lo && list[j].hi == pr.hi)
+				break;
+			if (no_overlap && pr.lo <= list[j].hi && list[j].lo <= pr.hi)
+				return fail(x, s, "%s: range %u-%u overlaps %u-%u (expected "
+						  "disjoint ranges)",
+					    what, pr.lo, pr.hi, list[j].lo, list[j].hi);
+		}
+		if (j == *n) {
+			if (*n >= max)
+				return fail(x, s, "%s would have more than %u ranges", what, max);
+			list[(*n)++] = pr;
+		}
+		if (!end)
+			break;
+		p = end + 1;
+	}
+	return 0;
+}
+
 static int add_ports(struct sw_rule *r, const struct toks *T, unsigned first, unsigned count,
 		     const struct ctx *x)
 {
+	char what[SW_RULE_NAME_MAX + 32];
+
+	snprintf(what, sizeof(what), "rule '%s' destination-port", r->name);
 	for (unsigned k = first; k < first + count; k++) {
 		const char *s = T->t[k].s;
 		if (strcmp(s, "any") == 0) {
@@ -417,45 +426,46 @@ static int add_ports(struct sw_rule *r, const struct toks *T, unsigned first, un
 			memset(r->dport, 0, sizeof(r->dport));
 			return 0;
 		}
-		/* comma list of N or N-M */
-		const char *p = s;
-		for (;;) {
-			const char *end = strchr(p, ',');
-			size_t elen = end ? (size_t)(end - p) : strlen(p);
-			const char *dash = memchr(p, '-', elen);
-			struct sw_port_range pr = {0, 0};
-			int bad;
-
-			if (dash) {
-				bad = parse_port(p, (size_t)(dash - p), &pr.lo) ||
-				      parse_port(dash + 1, elen - (size_t)(dash - p) - 1, &pr.hi);
-			} else {
-				bad = parse_port(p, elen, &pr.lo);
-				pr.hi = pr.lo;
-			}
-			if (bad)
-				return fail(x, s, "'%.*s' is not a port (expected N, N-M or a comma "
-						  "list of them, ports 0..65535)",
-					    (int)(elen > 32 ? 32 : elen), p);
-			if (pr.lo > pr.hi)
-				return fail(x, s, "port range %u-%u is backwards (expected low-high)",
-					    pr.lo, pr.hi);
-			unsigned j;
-			for (j = 0; j < r->ndport; j++)
-				if (r->dport[j].lo == pr.lo && r->dport[j].hi == pr.hi)
-					break;
-			if (j == r->ndport) {
-				if (r->ndport >= SW_RULE_PORTS)
-					return fail(x, s, "rule '%s' would have more than %d "
-							  "destination-port ranges",
-						    r->name, SW_RULE_PORTS);
-				r->dport[r->ndport++] = pr;
-			}
-			if (!end)
-				break;
-			p = end + 1;
-		}
+		if (swc_add_port_token(r->dport, &r->ndport, SW_RULE_PORTS, what, 0, s, x) != 0)
+			return -EINVAL;
 	}
+	return 0;
+}
+
+/* A rule's `service`: `any` (no constraint) or services by name. */
+static int set_services(struct sw_conf *c, struct sw_rule *r, const struct toks *T,
+			unsigned first, unsigned count, const struct ctx *x)
+{
+	uint8_t list[SW_RULE_SERVICES];
+	unsigned n = 0;
+
+	for (unsigned k = first; k < first + count; k++) {
+		const char *s = T->t[k].s;
+		if (strcmp(s, "any") == 0) {
+			if (count > 1)
+				return fail(x, s, "'any' cannot be combined with services "
+						  "(expected services only, or 'any' alone)");
+			r->nsvc = 0;
+			memset(r->svc, 0, sizeof(r->svc));
+			return 0;
+		}
+		int i = swc_find_service(c, s);
+		if (i < 0)
+			return fail(x, s, "unknown service (expected the name of a service set "
+					  "before this line, or any)");
+		unsigned j;
+		for (j = 0; j < n && list[j] != i; j++)
+			;
+		if (j < n)
+			continue;
+		if (n >= SW_RULE_SERVICES)
+			return fail(x, s, "rule '%s' would have more than %d services", r->name,
+				    SW_RULE_SERVICES);
+		list[n++] = (uint8_t)i;
+	}
+	memset(r->svc, 0, sizeof(r->svc));
+	memcpy(r->svc, list, n);
+	r->nsvc = (uint8_t)n;
 	return 0;
 }
 
@@ -503,6 +513,10 @@ static void reset_field(struct sw_rule *r, int f)
 		r->action = 0;
 		r->has_action = 0;
 		break;
+	case F_SERVICE:
+		r->nsvc = 0;
+		memset(r->svc, 0, sizeof(r->svc));
+		break;
 	}
 }
 
@@ -529,8 +543,8 @@ static int do_rule(struct sw_conf *c, const struct toks *T, int del, const struc
 					bestd = d, best = i;
 			}
 			return fail(x, t[5].s, "unknown rule field (did you mean '%s'? expected "
-					       "source, destination, protocol, destination-port or "
-					       "action)",
+					       "source, destination, protocol, destination-port, "
+					       "action or service)",
 				    field_names[best]);
 		}
 	}
@@ -558,7 +572,7 @@ static int do_rule(struct sw_conf *c, const struct toks *T, int del, const struc
 
 	if (f < 0)
 		return fail(x, name, "missing field (expected source, destination, protocol, "
-				     "destination-port or action)");
+				     "destination-port, action or service)");
 	if (idx < 0 && c->nrules >= SW_RULES_MAX)
 		return fail(x, name, "too many rules (expected at most %d)", SW_RULES_MAX);
 
@@ -573,8 +587,8 @@ static int do_rule(struct sw_conf *c, const struct toks *T, int del, const struc
 	}
 
 	unsigned first = 0, count = 0;
-	int list_ok = f == F_SOURCE || f == F_DESTINATION || f == F_DPORT;
-	if (value_items(T, 6, &first, &count, list_ok, x) != 0)
+	int list_ok = f == F_SOURCE || f == F_DESTINATION || f == F_DPORT || f == F_SERVICE;
+	if (swc_value_items(T, 6, &first, &count, list_ok, x) != 0)
 		return -EINVAL;
 	const char *v = t[first].s;
 
@@ -589,6 +603,10 @@ static int do_rule(struct sw_conf *c, const struct toks *T, int del, const struc
 		break;
 	case F_DPORT:
 		if (add_ports(&r, T, first, count, x) != 0)
+			return -EINVAL;
+		break;
+	case F_SERVICE:
+		if (set_services(c, &r, T, first, count, x) != 0)
 			return -EINVAL;
 		break;
 	case F_PROTOCOL:
@@ -647,7 +665,8 @@ static int apply(struct sw_conf *c, const char *text, size_t len, const struct c
 		goto out;
 	}
 	if (T->n < 2) {
-		rc = fail(x, t[0].s, "incomplete line (expected 'deviceconfig' or 'rulebase')");
+		rc = fail(x, t[0].s, "incomplete line (expected 'deviceconfig', 'rulebase' or "
+				     "'service')");
 	} else if (strcmp(t[1].s, "deviceconfig") == 0) {
 		if (T->n < 3 || strcmp(t[2].s, "setting") != 0)
 			rc = fail(x, t[T->n < 3 ? 1 : 2].s, "%s (expected 'setting')",
@@ -666,8 +685,11 @@ static int apply(struct sw_conf *c, const char *text, size_t len, const struct c
 				  T->n < 4 ? "incomplete line" : "unknown word");
 		else
 			rc = do_rule(c, T, del, x);
+	} else if (strcmp(t[1].s, "service") == 0) {
+		rc = swc_do_service(c, T, del, x);
 	} else {
-		rc = fail(x, t[1].s, "unknown word (expected 'deviceconfig' or 'rulebase')");
+		rc = fail(x, t[1].s, "unknown word (expected 'deviceconfig', 'rulebase' or "
+				     "'service')");
 	}
 out:
 	free(T);
@@ -746,6 +768,10 @@ static int report_problem(const struct sw_conf *w, const struct swc_problem *p,
 	case SWC_P_PORT_PROTO:
 		x.line = tr->rule_pp[p->rule];
 		tok = w->rules[p->rule].name;
+		break;
+	case SWC_P_SVC_NOPORT:
+		x.line = tr->svc[p->rule];
+		tok = w->services[p->rule].name;
 		break;
 	default:
 		break;

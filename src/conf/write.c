@@ -43,7 +43,7 @@ static void write_addrs(FILE *out, const char *prefix, const char *field,
 	}
 }
 
-static void write_rule(const struct sw_rule *r, FILE *out)
+static void write_rule(const struct sw_conf *c, const struct sw_rule *r, FILE *out)
 {
 	char prefix[SW_RULE_NAME_MAX + 32];
 	/* names are [A-Za-z0-9 _.-] only, so quotes are the only escaping needed */
@@ -72,6 +72,11 @@ static void write_rule(const struct sw_rule *r, FILE *out)
 	}
 	fputc('\n', out);
 
+	if (r->nsvc) {
+		char list[SW_RULE_SERVICES * (SW_RULE_NAME_MAX + 3) + 8];
+		swc_rule_services_str(c, r, list, sizeof(list));
+		fprintf(out, "%s service %s\n", prefix, list);
+	}
 	if (r->has_action)
 		fprintf(out, "%s action %s\n", prefix, r->action == SW_ACT_DENY ? "deny" : "allow");
 }
@@ -83,9 +88,10 @@ void sw_conf_write(const struct sw_conf *c, FILE *out, int full)
 		if (full || swc_get(c, s) != s->def)
 			write_setting(c, s, out);
 	}
+	swc_write_services(c, out);
 	unsigned n = c->nrules < SW_RULES_MAX ? c->nrules : SW_RULES_MAX;
 	for (unsigned i = 0; i < n; i++)
-		write_rule(&c->rules[i], out);
+		write_rule(c, &c->rules[i], out);
 }
 
 /* What a saved file holds: a header line, then the non-default settings and the rules. */

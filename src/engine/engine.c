@@ -146,6 +146,7 @@ void sw_engine_fill_info(const struct sw_engine *e, uint32_t idx, struct sw_sess
 	si->expires = sw_engine_tick_time(e, sw_engine_deadline(e, s) + 1);
 	si->timer = s->timer;
 	si->timer_fixed = (s->flags & SW_SF_FIXED) != 0;
+	sw_engine_timer_source(e, idx, s->timer, si);
 	si->state[0] = s->proto == 6 ? s->peer[0].state : 0;
 	si->state[1] = s->proto == 6 ? s->peer[1].state : 0;
 	si->picked_up = (s->flags & SW_SF_PICKUP) != 0;
@@ -175,6 +176,7 @@ static void end_session(struct sw_engine *e, uint32_t idx, int reason, int timer
 	sw_engine_fill_info(e, idx, &si);
 	si.end_reason = (uint8_t)reason;
 	si.timer = (uint8_t)timer;
+	sw_engine_timer_source(e, idx, (unsigned)timer, &si);
 	si.end = sw_engine_tick_time(e, at);
 	si.expires = 0;
 	e->st.end[reason]++;
@@ -438,7 +440,7 @@ static int sw_addr_multicast(const struct sw_flow *f)
  * *reason = resources-unavailable when the table is full.
  */
 static uint32_t create(struct sw_engine *e, struct sw_key *k, uint64_t h, const struct sw_pkt *p,
-		       int pickup, int deny, int rule, int *reason)
+		       int pickup, int deny, int rule, unsigned prof, int *reason)
 {
 	uint32_t idx;
 	struct sw_sess *s;
@@ -471,6 +473,7 @@ static uint32_t create(struct sw_engine *e, struct sw_key *k, uint64_t h, const 
 	c->start = e->now;
 	s->last_seen = e->now;
 	c->rule = (uint16_t)rule;
+	sw_engine_set_profile(e, s, prof);
 	e->st.ctr[SW_CTR_SESS_CREATED]++;
 	e->st.active_proto[sw_engine_proto_slot(p->flow.proto)]++;
 	if (e->tab.count > e->st.peak)
@@ -481,7 +484,7 @@ static uint32_t create(struct sw_engine *e, struct sw_key *k, uint64_t h, const 
 			: p->flow.proto == 17 ? SW_TO_DISCARD_UDP : SW_TO_DISCARD_DEFAULT;
 		s->flags |= SW_SF_DISCARD;
 		e->st.discard++;
-		sw_engine_set_fixed(e, s, t, e->now + e->to[t]);
+		sw_engine_set_fixed(e, s, t, e->now + sw_engine_to(e, s, t));
 	} else if (p->flow.proto == 6) {
 		if (flip) {
 			/* Track from the responder's view: its SYN-ACK or segment came first. */
@@ -497,7 +500,7 @@ static uint32_t create(struct sw_engine *e, struct sw_key *k, uint64_t h, const 
 			e->st.ctr[SW_CTR_PICKUPS]++;
 			sw_engine_set_idle(s, SW_TO_TCP);
 		} else {
-			sw_engine_set_fixed(e, s, SW_TO_TCPINIT, e->now + e->to[SW_TO_TCPINIT]);
+			sw_engine_set_fixed(e, s, SW_TO_TCPINIT, e->now + sw_engine_to(e, s, SW_TO_TCPINIT));
 		}
 	} else if (p->flow.proto == 17) {
 		sw_engine_set_idle(s, SW_TO_UDP);
@@ -546,7 +549,8 @@ static struct sw_verdict no_session(struct sw_engine *e, struct sw_key *k, uint6
 	rule = sw_conf_match(&e->conf, &p->flow, &act);
 	if (rule)
 		rule_idx = (int)(rule - e->conf.rules) + 1;
-	idx = create(e, k, h, p, pickup, act == SW_ACT_DENY, rule_idx, &reason);
+	idx = create(e, k, h, p, pickup, act == SW_ACT_DENY, rule_idx,
+		     sw_engine_profile(e, (unsigned)rule_idx, &p->flow), &reason);
 	if (idx == SW_IDX_NONE)
 		return verdict(e, reason, SW_IDX_NONE, 0);
 	dir = k->swapped ^ !!(e->tab.sess[idx].flags & SW_SF_ORIG1);

@@ -20,10 +20,26 @@ struct sw_frag {
 	uint8_t proto, pass, used;
 };
 
+/*
+ * A timer profile: every timer's value for the sessions of one service
+ * override (profile i + 1 = service i), built at each configuration change.
+ * Profile 0 is the global timers (sw_engine.to).  A session costs nothing
+ * more for it: the profile index shares cold.rule's 16 bits.
+ */
+#define SW_PROFILES (SW_SERVICES_MAX + 1)
+struct sw_prof {
+	uint32_t to[SW_TO_MAX]; /* ticks, clamped to SW_TICK_MAX_SPAN */
+	uint16_t from_svc;      /* bit t: timer t is the service override's */
+};
+static_assert(SW_TO_MAX <= 16, "sw_prof.from_svc holds one bit per timer");
+static_assert(SW_PROFILES <= 128, "profile indexes must fit sw_sess_cold.prof");
+static_assert(SW_RULES_MAX + 1 <= 512, "rule indexes must fit sw_sess_cold.rule");
+
 struct sw_engine {
 	struct sw_conf conf;
 	uint32_t to[SW_TO_MAX];     /* timeouts in ticks, clamped to SW_TICK_MAX_SPAN */
 	uint32_t old_to[SW_TO_MAX]; /* previous values during sw_engine_set_conf */
+	struct sw_prof prof[SW_PROFILES], old_prof[SW_PROFILES];
 	struct sw_table tab;
 	struct sw_tomb tomb;
 	sw_time_t epoch;  /* tick 0 */
@@ -44,12 +60,20 @@ struct sw_engine {
 /* Absolute time of a tick (ticks are interpreted near the engine's now). */
 sw_time_t sw_engine_tick_time(const struct sw_engine *e, sw_tick_t t);
 
+/* The value in ticks of timer t for session s: its profile's, or the global one. */
+static inline uint32_t sw_engine_to(const struct sw_engine *e, const struct sw_sess *s, int t)
+{
+	if (!(s->tflags & SW_TF_PROF))
+		return e->to[t];
+	return e->prof[e->tab.cold[s - e->tab.sess].prof].to[t];
+}
+
 /* Tick at which the session's timer in force runs out. */
 static inline sw_tick_t sw_engine_deadline(const struct sw_engine *e, const struct sw_sess *s)
 {
 	if (s->flags & SW_SF_FIXED)
 		return e->tab.cold[s - e->tab.sess].deadline; /* fixed timers only: the cold line */
-	return s->last_seen + e->to[s->timer];
+	return s->last_seen + sw_engine_to(e, s, s->timer);
 }
 
 /* An absolute life (tcpinit, handshake, fixed half-close, time-wait, discard...). */
@@ -68,8 +92,22 @@ static inline void sw_engine_set_idle(struct sw_sess *s, int timer)
 	s->flags &= (uint8_t)~SW_SF_FIXED;
 }
 
-/* timers.c: e->to from the configuration; the timer after one segment's tracker events. */
+/* timers.c: e->to and the profiles from the configuration; the timer after one segment's tracker events. */
 void sw_engine_load_timeouts(struct sw_engine *e);
+/* si->timer_secs and si->timer_from: timer t (SW_TO_MAX: none) of live session idx. */
+void sw_engine_timer_source(const struct sw_engine *e, uint32_t idx, unsigned t,
+			    struct sw_sess_info *si);
+/* The profile of a session of rule (index + 1, 0 none) for flow f: 0 = the global timers. */
+unsigned sw_engine_profile(const struct sw_engine *e, unsigned rule, const struct sw_flow *f);
+/* Give session s profile p (0: the global timers). */
+static inline void sw_engine_set_profile(struct sw_engine *e, struct sw_sess *s, unsigned p)
+{
+	e->tab.cold[s - e->tab.sess].prof = (uint16_t)(p & 0x7f);
+	if (p)
+		s->tflags |= SW_TF_PROF;
+	else
+		s->tflags &= (uint8_t)~SW_TF_PROF;
+}
 void sw_engine_tcp_retime(struct sw_engine *e, struct sw_sess *s, struct sw_sess_cold *c,
 			  unsigned ev, int dir, sw_tick_t now);
 /*

@@ -7,6 +7,7 @@
  * deadline says.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "engine/engine_int.h"
@@ -14,18 +15,89 @@
 
 static_assert(SW_END_MAX < SW_NO_END, "end reasons must fit sw_sess.ended_by");
 
+static uint32_t ticks(uint32_t secs)
+{
+	uint64_t t = (uint64_t)secs * SW_TICK_HZ;
+	return t > SW_TICK_MAX_SPAN ? SW_TICK_MAX_SPAN : (uint32_t)t;
+}
+
+/* Set timer t of profile p to secs, from the service override. */
+static void prof_set(struct sw_prof *p, int t, uint32_t secs)
+{
+	p->to[t] = ticks(secs);
+	p->from_svc |= (uint16_t)(1u << t);
+}
+
+/*
+ * e->to from the global timeouts, and one profile per service with
+ * `override yes`: TCP `timeout` is timeout-tcp, `halfclose-timeout` the
+ * half-closed timer (in tcpwait mode the tcpwait life: that mode has no
+ * other half-close timer), `timewait-timeout` time-wait; UDP `timeout` is
+ * timeout-udp.  What the override leaves unset stays global.
+ */
 void sw_engine_load_timeouts(struct sw_engine *e)
 {
-	for (int i = 0; i < SW_TO_MAX; i++) {
-		uint64_t t = (uint64_t)e->conf.timeout[i] * SW_TICK_HZ;
-		e->to[i] = t > SW_TICK_MAX_SPAN ? SW_TICK_MAX_SPAN : (uint32_t)t;
+	for (int i = 0; i < SW_TO_MAX; i++)
+		e->to[i] = ticks(e->conf.timeout[i]);
+	memset(e->prof, 0, sizeof(e->prof));
+	for (unsigned i = 0; i < SW_PROFILES; i++)
+		memcpy(e->prof[i].to, e->to, sizeof(e->to));
+	for (unsigned i = 0; i < e->conf.nservices && i < SW_SERVICES_MAX; i++) {
+		const struct sw_service *sv = &e->conf.services[i];
+		struct sw_prof *p = &e->prof[i + 1];
+		if (!sv->override)
+			continue;
+		if (sv->proto == 17) {
+			if (sv->timer[SW_SVC_TIMEOUT])
+				prof_set(p, SW_TO_UDP, sv->timer[SW_SVC_TIMEOUT]);
+			continue;
+		}
+		if (sv->timer[SW_SVC_TIMEOUT])
+			prof_set(p, SW_TO_TCP, sv->timer[SW_SVC_TIMEOUT]);
+		if (sv->timer[SW_SVC_HALFCLOSE])
+			prof_set(p, e->conf.half_close_mode == SW_HC_TCPWAIT ? SW_TO_TCPWAIT
+									     : SW_TO_TCP_HALF_CLOSED,
+				 sv->timer[SW_SVC_HALFCLOSE]);
+		if (sv->timer[SW_SVC_TIMEWAIT])
+			prof_set(p, SW_TO_TCP_TIME_WAIT, sv->timer[SW_SVC_TIMEWAIT]);
 	}
+}
+
+unsigned sw_engine_profile(const struct sw_engine *e, unsigned rule, const struct sw_flow *f)
+{
+	int svc;
+
+	if (rule == 0 || rule > e->conf.nrules)
+		return 0;
+	svc = sw_conf_rule_service(&e->conf, &e->conf.rules[rule - 1], f);
+	if (svc < 0 || !e->conf.services[svc].override || !e->prof[svc + 1].from_svc)
+		return 0;
+	return (unsigned)svc + 1;
+}
+
+void sw_engine_timer_source(const struct sw_engine *e, uint32_t idx, unsigned t,
+			    struct sw_sess_info *si)
+{
+	const struct sw_sess *s = &e->tab.sess[idx];
+	unsigned p = (s->tflags & SW_TF_PROF) ? e->tab.cold[idx].prof : 0;
+
+	if (t >= SW_TO_MAX)
+		return;
+	if (p && (e->prof[p].from_svc & (1u << t))) {
+		si->timer_secs = (uint32_t)(e->prof[p].to[t] / SW_TICK_HZ);
+		snprintf(si->timer_from, sizeof(si->timer_from), "service %.*s override",
+			 SW_RULE_NAME_MAX - 1, e->conf.services[p - 1].name);
+		return;
+	}
+	si->timer_secs = e->conf.timeout[t];
+	snprintf(si->timer_from, sizeof(si->timer_from), "%s",
+		 e->conf.timeout[t] == sw_timeout_info[t].def ? "default" : "configured");
 }
 
 /* A fixed life that may only shorten what is left (PAN-OS "min(x, remaining)"). */
 static void shorten(struct sw_engine *e, struct sw_sess *s, int timer, sw_tick_t now)
 {
-	sw_tick_t d = now + e->to[timer];
+	sw_tick_t d = now + sw_engine_to(e, s, timer);
 	sw_tick_t cur = sw_engine_deadline(e, s);
 
 	if (!sw_tick_before(d, cur))
@@ -38,10 +110,10 @@ static void half_close_timer(struct sw_engine *e, struct sw_sess *s, const struc
 {
 	switch (e->conf.half_close_mode) {
 	case SW_HC_TCPWAIT:
-		sw_engine_set_fixed(e, s, SW_TO_TCPWAIT, c->hc_at + e->to[SW_TO_TCPWAIT]);
+		sw_engine_set_fixed(e, s, SW_TO_TCPWAIT, c->hc_at + sw_engine_to(e, s, SW_TO_TCPWAIT));
 		break;
 	case SW_HC_FIXED:
-		sw_engine_set_fixed(e, s, SW_TO_TCP_HALF_CLOSED, c->hc_at + e->to[SW_TO_TCP_HALF_CLOSED]);
+		sw_engine_set_fixed(e, s, SW_TO_TCP_HALF_CLOSED, c->hc_at + sw_engine_to(e, s, SW_TO_TCP_HALF_CLOSED));
 		break;
 	default:
 		sw_engine_set_idle(s, SW_TO_TCP_HALF_CLOSED);
@@ -67,9 +139,10 @@ void sw_engine_tcp_retime(struct sw_engine *e, struct sw_sess *s, struct sw_sess
 	/* RFC 5961 challenges (session.h SW_TF_*): the target of a SYN answers it. */
 	if ((s->tflags & SW_TF_SYNCHAL) && dir != !!(s->tflags & SW_TF_SYN1) &&
 	    !(ev & (SW_EV_RST | SW_EV_RST_INEXACT)))
-		s->tflags = SW_TF_ALIVE;
+		s->tflags = (uint8_t)((s->tflags & SW_TF_PROF) | SW_TF_ALIVE);
 	if ((ev & SW_EV_SYN_CHALLENGE) && !(s->tflags & SW_TF_ALIVE))
-		s->tflags = (uint8_t)(SW_TF_SYNCHAL | (dir ? SW_TF_SYN1 : 0));
+		s->tflags = (uint8_t)((s->tflags & SW_TF_PROF) | SW_TF_SYNCHAL |
+				      (dir ? SW_TF_SYN1 : 0));
 	ev &= ~(unsigned)SW_EV_SYN_CHALLENGE;
 	if (!ev && !(s->flags & SW_SF_RSTPEND))
 		return;
@@ -103,7 +176,7 @@ void sw_engine_tcp_retime(struct sw_engine *e, struct sw_sess *s, struct sw_sess
 	if ((s->flags & SW_SF_RSTPEND) && !(s->peer[dir].wscale & SW_WS_RSTPEND)) {
 		/* The challenge ACK: the RST's target is alive, the RST was not its peer's. */
 		s->flags &= (uint8_t)~(SW_SF_RSTPEND | SW_SF_FIXED);
-		s->tflags = SW_TF_ALIVE;
+		s->tflags = (uint8_t)((s->tflags & SW_TF_PROF) | SW_TF_ALIVE);
 		if (s->flags & SW_SF_HALFCLOSED) {
 			half_close_timer(e, s, c);
 			return;
@@ -126,7 +199,7 @@ void sw_engine_tcp_retime(struct sw_engine *e, struct sw_sess *s, struct sw_sess
 			if (mode == SW_HC_FIXED)
 				shorten(e, s, SW_TO_TCP_TIME_WAIT, now);
 			else
-				sw_engine_set_fixed(e, s, SW_TO_TCP_TIME_WAIT, now + e->to[SW_TO_TCP_TIME_WAIT]);
+				sw_engine_set_fixed(e, s, SW_TO_TCP_TIME_WAIT, now + sw_engine_to(e, s, SW_TO_TCP_TIME_WAIT));
 		}
 		return;
 	}
@@ -135,27 +208,44 @@ void sw_engine_tcp_retime(struct sw_engine *e, struct sw_sess *s, struct sw_sess
 	if (o->state >= SW_TCPS_ESTABLISHED && r->state >= SW_TCPS_ESTABLISHED) {
 		sw_engine_set_idle(s, SW_TO_TCP);
 	} else if (ev & SW_EV_SYNACK) {
-		sw_engine_set_fixed(e, s, SW_TO_TCPHANDSHAKE, now + e->to[SW_TO_TCPHANDSHAKE]);
+		sw_engine_set_fixed(e, s, SW_TO_TCPHANDSHAKE, now + sw_engine_to(e, s, SW_TO_TCPHANDSHAKE));
 	} else if (!(s->flags & SW_SF_FIXED) && s->timer != SW_TO_TCP) {
-		sw_engine_set_fixed(e, s, SW_TO_TCPINIT, now + e->to[SW_TO_TCPINIT]);
+		sw_engine_set_fixed(e, s, SW_TO_TCPINIT, now + sw_engine_to(e, s, SW_TO_TCPINIT));
 	}
 }
 
 /*
- * Recompute timers of every live session after a configuration change; a
- * session the shorter timer has already run out ends now, at its deadline.
+ * Recompute timers of every live session after a configuration change: its
+ * profile again (the service objects may have changed; its rule stays the
+ * one that matched at creation), then its deadline.  A session the shorter
+ * timer has already run out ends now, at its deadline.
  */
 static void retime_all(struct sw_engine *e)
 {
 	for (uint32_t i = 0; i < e->tab.hwm; i++) {
 		struct sw_sess *s = &e->tab.sess[i];
+		struct sw_sess_cold *c = &e->tab.cold[i];
 		if (!(s->flags & SW_SF_INUSE))
 			continue;
+		uint32_t old = (s->tflags & SW_TF_PROF) ? e->old_prof[c->prof].to[s->timer]
+							: e->old_to[s->timer];
+		struct sw_key k;
+		struct sw_flow f;
+		int o = (s->flags & SW_SF_ORIG1) ? 1 : 0;
+		sw_table_key(&e->tab, i, &k);
+		memset(&f, 0, sizeof(f));
+		f.src = k.a[o];
+		f.dst = k.a[!o];
+		f.sport = k.p[o];
+		f.dport = k.p[!o];
+		f.proto = s->proto;
+		f.family = (s->flags & SW_SF_V6) ? 6 : 4;
+		sw_engine_set_profile(e, s, (s->flags & SW_SF_DISCARD) ? 0
+								: sw_engine_profile(e, c->rule, &f));
 		if (s->flags & SW_SF_FIXED) {
 			/* A fixed life restarts from its origin with the new value. */
-			struct sw_sess_cold *c = &e->tab.cold[i];
-			sw_tick_t origin = c->deadline - e->old_to[s->timer];
-			c->deadline = origin + e->to[s->timer];
+			sw_tick_t origin = c->deadline - old;
+			c->deadline = origin + sw_engine_to(e, s, s->timer);
 		}
 		if (sw_tick_after(e->now, sw_engine_deadline(e, s)))
 			sw_engine_expire(e, i);
@@ -173,6 +263,7 @@ int sw_engine_set_conf(struct sw_engine *e, const struct sw_conf *conf)
 	if (conf->max_sessions != e->conf.max_sessions || conf->max_tombstones != e->conf.max_tombstones)
 		return -EBUSY; /* table sizes are fixed for the engine's life */
 	memcpy(e->old_to, e->to, sizeof(e->to));
+	memcpy(e->old_prof, e->prof, sizeof(e->prof));
 	e->conf = *conf;
 	sw_engine_load_timeouts(e);
 	retime_all(e);

@@ -12,7 +12,8 @@
  *   struct sw_sess_cold (48 B): 64-bit byte totals (folded in from the hot
  *   counters when they would overflow), the Zeek history string, start and
  *   half-close times, the absolute deadline of fixed timers, the matching
- *   rule and the timer-wheel links - touched on state changes only.
+ *   rule, the timer profile and the timer-wheel links - touched on state
+ *   changes only.
  *
  * With the index (16 B per session at the table's load limit) an IPv4
  * session costs 128 bytes; the free list is threaded through the freed
@@ -70,6 +71,12 @@ struct sw_peer {
 #define SW_TF_SYNCHAL 0x1 /* a SYN came inside the connection; its target's answer is due */
 #define SW_TF_SYN1 0x2    /* ... the SYN came from role 1 (the responder) */
 #define SW_TF_ALIVE 0x4   /* the target of a challenge answered it */
+/*
+ * Not a challenge bit: the session's timers come from timer profile
+ * cold.prof (a service override), not the global values.  Kept here so an
+ * idle deadline of a session on the global timers never reads the cold line.
+ */
+#define SW_TF_PROF 0x8
 
 struct sw_sess {
 	uint32_t addr[2]; /* IPv4 addresses (network order), canonical order; or v6 pool index */
@@ -93,7 +100,8 @@ struct sw_sess_cold {
 	sw_tick_t hc_at;      /* first FIN (SW_SF_HALFCLOSED) */
 	uint32_t tw_next, tw_prev; /* timer-wheel list links (pool indexes, ~0 = none) */
 	sw_tick_t deadline;   /* SW_SF_FIXED: absolute end; else unused */
-	uint16_t rule;        /* index of the rule that matched + 1, 0 = default action */
+	uint16_t rule : 9;    /* index of the rule that matched + 1, 0 = default action */
+	uint16_t prof : 7;    /* timer profile (SW_TF_PROF): its service's index + 1 */
 	uint8_t rexmit[2];    /* retransmissions per role (saturating), for Zeek's 't' */
 };
 

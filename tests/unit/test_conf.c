@@ -370,7 +370,7 @@ static void test_syntax_errors(void **state)
 	} cases[] = {
 		{"sett deviceconfig", "sett", "expected 'set' or 'delete'"},
 		{"set", "set", "incomplete line"},
-		{"set devicecfg setting session timeout-tcp 1", "devicecfg", "expected 'deviceconfig' or 'rulebase'"},
+		{"set devicecfg setting session timeout-tcp 1", "devicecfg", "expected 'deviceconfig', 'rulebase' or 'service'"},
 		{"set deviceconfig settings session timeout-tcp 1", "settings", "expected 'setting'"},
 		{"set deviceconfig setting", "setting", "expected 'session'"},
 		{"set deviceconfig setting sessions x", "sessions", "expected 'session'"},

@@ -1,0 +1,327 @@
+/*
+ * service.c - service objects: `set service NAME protocol tcp|udp port LIST
+ * [source-port LIST] [override yes|no] [timeout S] [halfclose-timeout S]
+ * [timewait-timeout S]` (PAN-OS syntax), `delete service NAME [protocol P
+ * override]`, their canonical set lines and the matching of a flow to the
+ * services of its rule.  Which timers an override sets and how the engine
+ * applies them is src/engine/timers.c's.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "conf-int.h"
+
+static const struct {
+	const char *word;
+	uint32_t min, max;
+	int tcp_only;
+} svc_timers[SW_SVC_TIMERS] = {
+	[SW_SVC_TIMEOUT] = {"timeout", 1, 604800, 0},
+	[SW_SVC_HALFCLOSE] = {"halfclose-timeout", 1, 604800, 1},
+	[SW_SVC_TIMEWAIT] = {"timewait-timeout", 1, 600, 1},
+};
+
+const char *sw_svc_timer_name(unsigned t)
+{
+	return t < SW_SVC_TIMERS ? svc_timers[t].word : NULL;
+}
+
+int swc_find_service(const struct sw_conf *c, const char *name)
+{
+	unsigned n = c->nservices < SW_SERVICES_MAX ? c->nservices : SW_SERVICES_MAX;
+	for (unsigned i = 0; i < n; i++)
+		if (strncmp(c->services[i].name, name, SW_RULE_NAME_MAX) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int parse_secs(const char *s, uint32_t *out)
+{
+	uint64_t v = 0;
+	size_t n = strlen(s);
+	if (n == 0 || n > 10)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	if (v > UINT32_MAX)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+/* A port list value: one token (the comma form) or a `[ ... ]` list; *next: the word after it. */
+static int port_value(struct sw_port_range *list, uint8_t *n, const char *what,
+		      const struct toks *T, unsigned from, unsigned *next, const struct ctx *x)
+{
+	const struct tok *t = T->t;
+	unsigned last = from;
+
+	if (from >= T->n)
+		return fail(x, t[from - 1].s, "missing value (expected ports: N, N-M or a comma "
+					      "list of them)");
+	*n = 0;
+	memset(list, 0, SW_SVC_PORTS * sizeof(*list));
+	if (!t[from].quoted && strcmp(t[from].s, "[") == 0) {
+		for (last = from + 1; last < T->n && strcmp(t[last].s, "]") != 0; last++)
+			if (swc_add_port_token(list, n, SW_SVC_PORTS, what, 1, t[last].s, x) != 0)
+				return -EINVAL;
+		if (last == T->n)
+			return fail(x, t[T->n - 1].s, "unterminated list (expected ']')");
+		if (*n == 0)
+			return fail(x, t[last].s, "empty list (expected at least one port)");
+	} else if (swc_add_port_token(list, n, SW_SVC_PORTS, what, 1, t[from].s, x) != 0) {
+		return -EINVAL;
+	}
+	*next = last + 1;
+	return 0;
+}
+
+static int used_by_rule(const struct sw_conf *c, int idx)
+{
+	for (unsigned i = 0; i < c->nrules && i < SW_RULES_MAX; i++)
+		for (unsigned k = 0; k < c->rules[i].nsvc && k < SW_RULE_SERVICES; k++)
+			if (c->rules[i].svc[k] == idx)
+				return (int)i;
+	return -1;
+}
+
+static int delete_service(struct sw_conf *c, const struct toks *T, int idx, const struct ctx *x)
+{
+	const struct tok *t = T->t;
+	const char *name = t[2].s;
+
+	if (idx < 0)
+		return fail(x, name, "no such service (expected the name of an existing service)");
+	if (T->n == 6 && strcmp(t[3].s, "protocol") == 0 && strcmp(t[5].s, "override") == 0) {
+		struct sw_service *s = &c->services[idx];
+		s->override = 0;
+		memset(s->timer, 0, sizeof(s->timer));
+		return 0;
+	}
+	if (T->n > 3)
+		return fail(x, t[3].s, "unexpected word (expected end of line, or 'protocol P "
+				       "override')");
+	int r = used_by_rule(c, idx);
+	if (r >= 0)
+		return fail(x, name, "service is used by rule '%s' (expected a service no rule "
+				     "uses; remove it from the rule's service first)",
+			    c->rules[r].name);
+	unsigned n = c->nservices;
+	memmove(&c->services[idx], &c->services[idx + 1],
+		(n - (unsigned)idx - 1) * sizeof(c->services[0]));
+	memset(&c->services[n - 1], 0, sizeof(c->services[0]));
+	c->nservices--;
+	for (unsigned i = 0; i < c->nrules && i < SW_RULES_MAX; i++)
+		for (unsigned k = 0; k < c->rules[i].nsvc && k < SW_RULE_SERVICES; k++)
+			if (c->rules[i].svc[k] > idx)
+				c->rules[i].svc[k]--;
+	if (x->tr) {
+		memmove(&x->tr->svc[idx], &x->tr->svc[idx + 1],
+			(n - (unsigned)idx - 1) * sizeof(x->tr->svc[0]));
+		x->tr->svc[n - 1] = 0;
+	}
+	return 0;
+}
+
+int swc_do_service(struct sw_conf *c, const struct toks *T, int del, const struct ctx *x)
+{
+	const struct tok *t = T->t;
+
+	if (T->n < 3)
+		return fail(x, t[T->n - 1].s, "missing service name (expected a name)");
+	const char *name = t[2].s;
+	if (!swc_rule_name_ok(name))
+		return fail(x, name, "invalid service name (expected 1..%d letters, digits, "
+				     "spaces, '-', '_' or '.', starting with a letter or digit)",
+			    SW_RULE_NAME_MAX - 1);
+	int idx = swc_find_service(c, name);
+	if (del)
+		return delete_service(c, T, idx, x);
+
+	if (T->n < 4 || strcmp(t[3].s, "protocol") != 0) {
+		const char *tok = t[T->n < 4 ? 2 : 3].s;
+		if (T->n >= 4 && strcmp(t[3].s, "override") == 0)
+			return fail(x, tok, "override on a service with no protocol (expected "
+					    "'protocol tcp|udp override yes ...')");
+		return fail(x, tok, "%s (expected 'protocol tcp' or 'protocol udp')",
+			    T->n < 4 ? "incomplete line" : "unknown word");
+	}
+	if (T->n < 5)
+		return fail(x, t[3].s, "missing protocol (expected tcp or udp)");
+	uint8_t proto;
+	if (strcmp(t[4].s, "tcp") == 0)
+		proto = IPPROTO_TCP;
+	else if (strcmp(t[4].s, "udp") == 0)
+		proto = IPPROTO_UDP;
+	else
+		return fail(x, t[4].s, "unknown protocol (expected tcp or udp)");
+	if (idx < 0 && c->nservices >= SW_SERVICES_MAX)
+		return fail(x, name, "too many services (expected at most %d)", SW_SERVICES_MAX);
+
+	/* Work on a copy: the caller's service changes only if the whole line is good. */
+	struct sw_service s;
+	if (idx >= 0 && c->services[idx].proto == proto) {
+		memcpy(&s, &c->services[idx], sizeof(s));
+	} else {
+		/* a new service, or a protocol change: ports and override belong to the old one */
+		memset(&s, 0, sizeof(s));
+		memcpy(s.name, name, strlen(name) + 1);
+		s.proto = proto;
+	}
+	char what[SW_RULE_NAME_MAX + 32];
+	uint32_t timer[SW_SVC_TIMERS] = {0};
+	unsigned i = 5;
+	while (i < T->n) {
+		const char *w = t[i].s;
+		if (strcmp(w, "port") == 0 || strcmp(w, "source-port") == 0) {
+			int src = w[0] == 's';
+			snprintf(what, sizeof(what), "service '%s' %s", name, w);
+			if (port_value(src ? s.sport : s.port, src ? &s.nsport : &s.nport, what, T,
+				       i + 1, &i, x) != 0)
+				return -EINVAL;
+			continue;
+		}
+		if (i + 1 >= T->n)
+			return fail(x, w, "missing value after '%s'", w);
+		const char *v = t[i + 1].s;
+		if (strcmp(w, "override") == 0) {
+			if (strcmp(v, "yes") == 0) {
+				s.override = 1;
+			} else if (strcmp(v, "no") == 0) {
+				s.override = 0;
+				memset(s.timer, 0, sizeof(s.timer));
+			} else {
+				return fail(x, v, "expected yes or no");
+			}
+			i += 2;
+			continue;
+		}
+		unsigned k;
+		for (k = 0; k < SW_SVC_TIMERS && strcmp(w, svc_timers[k].word) != 0; k++)
+			;
+		if (k == SW_SVC_TIMERS)
+			return fail(x, w, "unknown word (expected port, source-port, override, "
+					  "timeout%s)",
+				    proto == IPPROTO_TCP ? ", halfclose-timeout or timewait-timeout"
+							 : "");
+		if (svc_timers[k].tcp_only && proto != IPPROTO_TCP)
+			return fail(x, w, "a udp service has only 'timeout' (expected timeout)");
+		if (parse_secs(v, &timer[k]) != 0 || timer[k] < svc_timers[k].min ||
+		    timer[k] > svc_timers[k].max)
+			return fail(x, v, "%s out of range (expected %u..%u seconds)", w,
+				    (unsigned)svc_timers[k].min, (unsigned)svc_timers[k].max);
+		i += 2;
+	}
+	for (unsigned k = 0; k < SW_SVC_TIMERS; k++) {
+		if (!timer[k])
+			continue;
+		if (!s.override)
+			return fail(x, svc_timers[k].word, "a timeout needs 'override yes' (expected "
+							   "'override yes %s ...')",
+				    svc_timers[k].word);
+		s.timer[k] = timer[k];
+	}
+	if (idx < 0) {
+		idx = (int)c->nservices++;
+		if (x->tr)
+			x->tr->svc[idx] = x->line;
+	}
+	memcpy(&c->services[idx], &s, sizeof(s));
+	return 0;
+}
+
+static void write_ports(FILE *out, const struct sw_port_range *p, unsigned n)
+{
+	for (unsigned i = 0; i < n && i < SW_SVC_PORTS; i++) {
+		if (p[i].lo == p[i].hi)
+			fprintf(out, "%s%u", i ? "," : "", p[i].lo);
+		else
+			fprintf(out, "%s%u-%u", i ? "," : "", p[i].lo, p[i].hi);
+	}
+}
+
+static void svc_prefix(const struct sw_service *s, char *buf, size_t len)
+{
+	int q = strchr(s->name, ' ') != NULL;
+	snprintf(buf, len, "set service %s%.*s%s protocol %s", q ? "\"" : "",
+		 SW_RULE_NAME_MAX - 1, s->name, q ? "\"" : "",
+		 s->proto == IPPROTO_UDP ? "udp" : "tcp");
+}
+
+void swc_write_services(const struct sw_conf *c, FILE *out)
+{
+	char prefix[SW_RULE_NAME_MAX + 40];
+
+	for (unsigned i = 0; i < c->nservices && i < SW_SERVICES_MAX; i++) {
+		const struct sw_service *s = &c->services[i];
+		svc_prefix(s, prefix, sizeof(prefix));
+		fprintf(out, "%s", prefix);
+		if (s->nport) {
+			fputs(" port ", out);
+			write_ports(out, s->port, s->nport);
+		}
+		if (s->nsport) {
+			fputs(" source-port ", out);
+			write_ports(out, s->sport, s->nsport);
+		}
+		fputc('\n', out);
+		if (!s->override)
+			continue;
+		fprintf(out, "%s override yes", prefix);
+		for (unsigned k = 0; k < SW_SVC_TIMERS; k++)
+			if (s->timer[k])
+				fprintf(out, " %s %u", svc_timers[k].word, (unsigned)s->timer[k]);
+		fputc('\n', out);
+	}
+}
+
+void swc_rule_services_str(const struct sw_conf *c, const struct sw_rule *r, char *buf,
+			   size_t len)
+{
+	size_t o = 0;
+	unsigned n = r->nsvc < SW_RULE_SERVICES ? r->nsvc : SW_RULE_SERVICES;
+
+	if (n == 0) {
+		snprintf(buf, len, "any");
+		return;
+	}
+	buf[0] = '\0';
+	if (n > 1)
+		o += (size_t)snprintf(buf + o, len - o, "[ ");
+	for (unsigned k = 0; k < n && o < len; k++) {
+		const char *nm = r->svc[k] < SW_SERVICES_MAX ? c->services[r->svc[k]].name : "?";
+		int q = strchr(nm, ' ') != NULL;
+		o += (size_t)snprintf(buf + o, len - o, q ? "\"%s\"%s" : "%s%s", nm,
+				      n > 1 ? " " : "");
+	}
+	if (n > 1 && o < len)
+		snprintf(buf + o, len - o, "]");
+}
+
+static int in_ranges(const struct sw_port_range *p, unsigned n, uint16_t port)
+{
+	for (unsigned i = 0; i < n && i < SW_SVC_PORTS; i++)
+		if (p[i].lo <= port && port <= p[i].hi)
+			return 1;
+	return 0;
+}
+
+int sw_service_matches(const struct sw_service *s, const struct sw_flow *f)
+{
+	return s->proto == f->proto && in_ranges(s->port, s->nport, f->dport) &&
+	       (s->nsport == 0 || in_ranges(s->sport, s->nsport, f->sport));
+}
+
+int sw_conf_rule_service(const struct sw_conf *c, const struct sw_rule *r,
+			 const struct sw_flow *f)
+{
+	for (unsigned k = 0; k < r->nsvc && k < SW_RULE_SERVICES; k++)
+		if (r->svc[k] < c->nservices && sw_service_matches(&c->services[r->svc[k]], f))
+			return r->svc[k];
+	return -1;
+}
