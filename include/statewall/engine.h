@@ -55,6 +55,7 @@ struct sw_sess_info {
 	uint32_t timer_secs;            /* the timer's value for this session, seconds */
 	/* where timer_secs comes from: "default", "configured", "service NAME override" */
 	char timer_from[SW_RULE_NAME_MAX + 24];
+	char service[SW_RULE_NAME_MAX]; /* the rule's service that matched the flow, "" none */
 };
 
 /* Called once per ended session, when it can no longer change (see tombstones). */

@@ -227,6 +227,9 @@
 	  si->rule)                                                                                \
 	X(rule_name, "rule name", STR, SW_SV_LIVE, 0, "the matching rule's name (null: none)",     \
 	  sw_sess_rule_name(cx, si))                                                               \
+	X(service, "service", STR, SW_SV_LOG | SW_SV_LIVE, 0,                                      \
+	  "the service of the rule that matched the flow (null: the rule's service is any)",      \
+	  si->service[0] ? si->service : NULL)                                                     \
 	SW_SESS_FIELDS_LOCAL(X)
 
 #endif

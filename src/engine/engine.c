@@ -147,6 +147,13 @@ void sw_engine_fill_info(const struct sw_engine *e, uint32_t idx, struct sw_sess
 	si->timer = s->timer;
 	si->timer_fixed = (s->flags & SW_SF_FIXED) != 0;
 	sw_engine_timer_source(e, idx, s->timer, si);
+	if (c->rule && c->rule <= e->conf.nrules && e->conf.rules[c->rule - 1].nsvc) {
+		struct sw_flow f = {.src = si->orig_h, .dst = si->resp_h, .sport = si->orig_p,
+				    .dport = si->resp_p, .proto = s->proto, .family = si->family};
+		int sv = sw_conf_rule_service(&e->conf, &e->conf.rules[c->rule - 1], &f);
+		if (sv >= 0)
+			memcpy(si->service, e->conf.services[sv].name, sizeof(si->service));
+	}
 	si->state[0] = s->proto == 6 ? s->peer[0].state : 0;
 	si->state[1] = s->proto == 6 ? s->peer[1].state : 0;
 	si->picked_up = (s->flags & SW_SF_PICKUP) != 0;

@@ -224,7 +224,7 @@ struct set_frame {
 
 static const struct sw_cmd_arg set_args[] = {
 	{.name = "words", .type = SW_AT_WORDS, .flags = SW_ARG_POS | SW_ARG_REQUIRED,
-	 .off = offsetof(struct set_frame, w), .value = "deviceconfig|rulebase ...",
+	 .off = offsetof(struct set_frame, w), .value = "deviceconfig|rulebase|service ...",
 	 .help = "what to set (the configuration's set grammar)"},
 	{0},
 };
@@ -497,6 +497,8 @@ static const struct {
 	{"protocol", "<protocol>", "tcp, udp, icmp, icmp6, any or a number"},
 	{"destination-port", "<port>", "port, lo-hi range, comma list or any"},
 	{"action", "<action>", "allow or deny"},
+	{"service", "<service>", "any, a service (set service) or [ list ]; the first that matches "
+				 "sets the session's timer overrides"},
 };
 #define NRULE_FIELDS (sizeof(rule_fields) / sizeof(rule_fields[0]))
 
@@ -553,6 +555,10 @@ static void complete_rule(struct sw_cand *o, const struct sw_conf *cf, char **a,
 			for (unsigned i = 0; i < sizeof(p) / sizeof(p[0]); i++)
 				sw_cand_add(o, p[i], "");
 			sw_cand_add(o, "<0-255>", "protocol number");
+		} else if (strcmp(a[4], "service") == 0) {
+			for (unsigned i = 0; i < cf->nservices; i++)
+				sw_cand_add(o, cf->services[i].name, "existing service");
+			sw_cand_add(o, "any", "no service constraint, global timers");
 		} else if (strcmp(a[4], "action") == 0) {
 			sw_cand_add(o, "allow", "let the flow pass");
 			sw_cand_add(o, "deny", "drop it (discard session)");
@@ -569,6 +575,47 @@ static void complete_rule(struct sw_cand *o, const struct sw_conf *cf, char **a,
 	}
 }
 
+/* set service NAME protocol tcp|udp [port P] [source-port P] [override yes|no] [timeout S] ... */
+static void complete_service(struct sw_cand *o, const struct sw_conf *cf, char **a, int n, int del)
+{
+	if (n == 1) {
+		for (unsigned i = 0; i < cf->nservices; i++)
+			sw_cand_add(o, cf->services[i].name, "existing service");
+		if (!del)
+			sw_cand_add(o, "<name>", "a new service");
+	} else if (n == 2) {
+		sw_cand_add(o, "protocol", "tcp or udp, then its ports and override");
+		if (del)
+			sw_cand_add(o, "<Enter>", "delete the whole service (refused while a rule uses it)");
+	} else if (n == 3) {
+		sw_cand_add(o, "tcp", "");
+		sw_cand_add(o, "udp", "");
+	} else if (del) {
+		if (n == 4)
+			sw_cand_add(o, "override", "remove the timeout override");
+		else
+			sw_cand_add(o, "<Enter>", "finish input");
+	} else if (n % 2 == 0) {
+		sw_cand_add(o, "port", "destination ports: N, N-M or a comma list");
+		sw_cand_add(o, "source-port", "source ports (default any)");
+		sw_cand_add(o, "override", "yes: the timeouts below replace the global ones");
+		sw_cand_add(o, "timeout", "tcp: timeout-tcp, udp: timeout-udp (1..604800 s)");
+		if (strcmp(a[3], "tcp") == 0) {
+			sw_cand_add(o, "halfclose-timeout",
+				    "the half-closed timer (mode tcpwait: the tcpwait life), 1..604800 s");
+			sw_cand_add(o, "timewait-timeout", "timeout-tcp-time-wait, 1..600 s");
+		}
+		sw_cand_add(o, "<Enter>", "finish input");
+	} else if (strcmp(a[n - 1], "override") == 0) {
+		sw_cand_add(o, "yes", "override the global timeouts");
+		sw_cand_add(o, "no", "use the global timeouts");
+	} else if (strcmp(a[n - 1], "port") == 0 || strcmp(a[n - 1], "source-port") == 0) {
+		sw_cand_add(o, "<port>", "N, N-M or a comma list of them");
+	} else {
+		sw_cand_add(o, "<seconds>", "");
+	}
+}
+
 static void complete_conf(struct sw_cmd_ctx *cx, char **a, int n, struct sw_cand *o)
 {
 	int del = strcmp(cx->cmd->words, "delete") == 0;
@@ -577,6 +624,9 @@ static void complete_conf(struct sw_cmd_ctx *cx, char **a, int n, struct sw_cand
 	if (n == 0) {
 		sw_cand_add(o, "deviceconfig", "device settings (session timeouts and modes)");
 		sw_cand_add(o, "rulebase", "security rules");
+		sw_cand_add(o, "service", "service objects: ports and timeout overrides");
+	} else if (strcmp(a[0], "service") == 0) {
+		complete_service(o, cf, a, n, del);
 	} else if (strcmp(a[0], "deviceconfig") == 0) {
 		complete_setting(o, a, n, del);
 	} else if (strcmp(a[0], "rulebase") == 0) {

@@ -28,6 +28,7 @@ struct list_frame {
 	struct sw_cmd_args a;
 	struct sw_cidr src, dst;
 	int32_t sport, dport, proto, state, count;
+	char service[64];
 	uint32_t start_at, limit;
 	/* state */
 	struct sw_filter f;
@@ -46,7 +47,8 @@ static const char *const state_words[] = {"active", "half-closed", "discard", NU
 static const char *const yesno[] = {"yes", "no", NULL};
 
 /* argument indexes, shared by both descriptors */
-enum { A_FILTER, A_SRC, A_DST, A_SPORT, A_DPORT, A_PROTO, A_STATE, A_START, A_LIMIT, A_COUNT };
+enum { A_FILTER, A_SRC, A_DST, A_SPORT, A_DPORT, A_PROTO, A_STATE, A_SERVICE, A_START, A_LIMIT,
+       A_COUNT };
 
 #define MATCH_ARGS(what)                                                                           \
 	[A_FILTER] = {.name = "filter", .type = SW_AT_FLAG, .help = what},                         \
@@ -66,7 +68,10 @@ enum { A_FILTER, A_SRC, A_DST, A_SPORT, A_DPORT, A_PROTO, A_STATE, A_START, A_LI
 		     .value = "<1-255>", .help = "IP protocol (number or tcp, udp, icmp, icmp6)"},  \
 	[A_STATE] = {.name = "state", .type = SW_AT_ENUM, .off = offsetof(struct list_frame, state), \
 		     .choices = state_words, .value = "<state>",                                   \
-		     .help = "ACTIVE, HALF-CLOSED or DISCARD"}
+		     .help = "ACTIVE, HALF-CLOSED or DISCARD"},                                    \
+	[A_SERVICE] = {.name = "service", .type = SW_AT_STR, .max = 64,                             \
+		       .off = offsetof(struct list_frame, service), .value = "<name>",             \
+		       .help = "the service of the session's rule that matched it (set service)"}
 
 static const struct sw_cmd_arg show_all_args[] = {
 	MATCH_ARGS("narrow the listing (the keywords below also work without it)"),
@@ -95,6 +100,8 @@ static void to_filter(const struct list_frame *l, struct sw_filter *f)
 		f->src = l->src;
 	if ((f->has_dst = SW_ARG_GIVEN(l, A_DST)))
 		f->dst = l->dst;
+	if (SW_ARG_GIVEN(l, A_SERVICE))
+		snprintf(f->service, sizeof(f->service), "%s", l->service);
 	f->start_at = l->start_at;
 	f->limit = l->limit;
 	f->count_only = l->count;
@@ -127,6 +134,8 @@ int sw_filter_match(const struct sw_filter *f, const struct sw_sess_info *si)
 	if (f->dport >= 0 && si->resp_p != f->dport)
 		return 0;
 	if (f->proto >= 0 && si->proto != f->proto)
+		return 0;
+	if (f->service[0] && strcmp(f->service, si->service) != 0)
 		return 0;
 	switch (f->state) {
 	case SW_FS_ACTIVE: return !si->discard && !si->half_closed_at;
@@ -328,7 +337,7 @@ const struct sw_cmd sw_cmds_session[] = {
 	{
 		.words = "show session all",
 		.help = "list live sessions (filters: source destination source-port "
-			"destination-port protocol state start-at limit count)",
+			"destination-port protocol state service start-at limit count)",
 		.what = "filter",
 		.modes = SW_MODE_OP,
 		.args = show_all_args,
@@ -346,7 +355,7 @@ const struct sw_cmd sw_cmds_session[] = {
 	{
 		.words = "clear session all",
 		.help = "end every matching live session (filters: source destination source-port "
-			"destination-port protocol state)",
+			"destination-port protocol state service)",
 		.what = "filter",
 		.modes = SW_MODE_OP,
 		.args = clear_all_args,

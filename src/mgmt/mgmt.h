@@ -99,6 +99,7 @@ struct sw_filter {
 	uint32_t start_at;  /* first session id listed */
 	uint32_t limit;     /* 0 = no limit */
 	int count_only;     /* `count yes` */
+	char service[64];   /* "" any, else the session's service (struct sw_sess_info.service) */
 };
 
 /* Parse `[filter] KEY VALUE ...`; 0, or -EINVAL with a message naming the token. */

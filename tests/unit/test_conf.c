@@ -965,7 +965,14 @@ static void test_round_trip_everything_changed(void **state)
 		"set rulebase security rules ports destination-port 0,65535,1-65534\n"
 		"set rulebase security rules ports action deny\n"
 		"set rulebase security rules p255 protocol 255\n"
-		"set rulebase security rules p255 action deny\n";
+		"set rulebase security rules p255 action deny\n"
+		"set service \"s 1\" protocol tcp port 5002,6000-6010 source-port 1024-65535\n"
+		"set service \"s 1\" protocol tcp override yes timeout 1 halfclose-timeout 604800 "
+		"timewait-timeout 600\n"
+		"set service dns protocol udp port 53 override yes timeout 90\n"
+		"set service plain protocol tcp port 1\n"
+		"set rulebase security rules ports service [ dns \"s 1\" ]\n"
+		"set rulebase security rules p255 service plain\n";
 	assert_int_equal(load_str(c, text, err, sizeof(err)), 0);
 	check_round_trip(c, 0);
 	check_round_trip(c, 1);
@@ -975,6 +982,9 @@ static void test_round_trip_everything_changed(void **state)
 	assert_contains(s, "set rulebase security rules ports protocol udp\n");
 	assert_contains(s, "set rulebase security rules ports destination-port 0,65535,1-65534\n");
 	assert_contains(s, "set deviceconfig setting session half-close-mode fixed\n");
+	assert_contains(s, "set service \"s 1\" protocol tcp override yes timeout 1 "
+			   "halfclose-timeout 604800 timewait-timeout 600\n");
+	assert_contains(s, "set rulebase security rules ports service [ dns \"s 1\" ]\n");
 	free(s);
 	free(c);
 }

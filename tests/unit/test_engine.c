@@ -240,6 +240,67 @@ static void test_clear_walk_and_new_timers(void **st)
 	sw_engine_destroy(e);
 }
 
+static void load(struct sw_conf *c, const char *text)
+{
+	char err[256];
+
+	if (sw_conf_load_buf(c, text, strlen(text), "t", err, sizeof(err)) < 0)
+		fail_msg("%s", err);
+}
+
+/* A service override reaches sessions created before it, and leaves when it is removed. */
+static void test_service_override_live(void **st)
+{
+	struct sw_conf c;
+	struct log l = {0};
+	struct sw_engine *e;
+	struct sw_sess_info si;
+
+	(void)st;
+	sw_conf_defaults(&c);
+	load(&c, "set service svc protocol tcp port 5002\n"
+		 "set rulebase security rules R service svc\n"
+		 "set rulebase security rules R action allow\n");
+	e = mk(&c, &l);
+	send_tcp(e, "10.0.0.1", "10.0.0.2", 40000, 5002, SW_TH_SYN, 100, 0, 0);
+	send_tcp(e, "10.0.0.2", "10.0.0.1", 5002, 40000, SW_TH_SYN | SW_TH_ACK, 500, 101, 0.01);
+	send_tcp(e, "10.0.0.1", "10.0.0.2", 40000, 5002, SW_TH_ACK, 101, 501, 0.02);
+	assert_int_equal(sw_engine_session(e, 1, &si), 0);
+	assert_int_equal(si.timer, SW_TO_TCP);
+	assert_int_equal(si.timer_secs, 3600);
+	assert_string_equal(si.timer_from, "default");
+	assert_int_equal(si.rule, 1);
+
+	load(&c, "set service svc protocol tcp override yes timeout 600\n");
+	assert_int_equal(sw_engine_set_conf(e, &c), 0);
+	check_engine(e);
+	assert_int_equal(sw_engine_session(e, 1, &si), 0);
+	assert_int_equal(si.timer_secs, 600);
+	assert_string_equal(si.timer_from, "service svc override");
+	assert_int_equal(si.expires, SEC(600.021));
+
+	load(&c, "set service svc protocol tcp override yes timeout 30\n");
+	assert_int_equal(sw_engine_set_conf(e, &c), 0);
+	sw_engine_advance(e, SEC(31));
+	check_engine(e);
+	assert_int_equal(sw_engine_session(e, 1, &si), -ENOENT);
+	sw_engine_flush(e, SW_END_END_OF_CAPTURE);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.si[0].end_reason, SW_END_AGED_OUT);
+	assert_int_equal(l.si[0].end, SEC(30.021));
+	assert_int_equal(l.si[0].timer_secs, 30);
+	assert_string_equal(l.si[0].timer_from, "service svc override");
+
+	/* Another flow of the rule, a port the service does not cover: default action, global timers. */
+	load(&c, "delete service svc protocol tcp override\n");
+	assert_int_equal(sw_engine_set_conf(e, &c), 0);
+	send_tcp(e, "10.0.0.1", "10.0.0.2", 40001, 5003, SW_TH_SYN, 100, 0, 40);
+	assert_int_equal(sw_engine_session(e, 2, &si), 0);
+	assert_int_equal(si.rule, 0);
+	assert_string_equal(si.timer_from, "default");
+	sw_engine_destroy(e);
+}
+
 /* A SACK edge beyond what the peer sent is as forged as such an ACK. */
 static void test_sack_beyond_sent(void **st)
 {
@@ -395,6 +456,7 @@ int main(void)
 		cmocka_unit_test(test_icmp_error_attached),
 		cmocka_unit_test(test_ipv6_session_and_echo),
 		cmocka_unit_test(test_clear_walk_and_new_timers),
+		cmocka_unit_test(test_service_override_live),
 		cmocka_unit_test(test_fragments_follow_first),
 		cmocka_unit_test(test_sack_beyond_sent),
 	};

@@ -410,7 +410,24 @@ static void test_complete(void **state)
 	assert_true(has_word(b.p, "<1-600>"));
 	b.len = 0;
 	sw_mgmt_complete(&f->h, &f->s, "set rulebase security rules web ", &b);
-	assert_true(has_word(b.p, "action") && has_word(b.p, "destination-port"));
+	assert_true(has_word(b.p, "action") && has_word(b.p, "destination-port") &&
+		    has_word(b.p, "service"));
+	b.len = 0;
+	sw_mgmt_complete(&f->h, &f->s, "set ", &b);
+	assert_true(has_word(b.p, "service"));
+	b.len = 0;
+	sw_mgmt_complete(&f->h, &f->s, "set service s protocol ", &b);
+	assert_true(has_word(b.p, "tcp") && has_word(b.p, "udp"));
+	b.len = 0;
+	sw_mgmt_complete(&f->h, &f->s, "set service s protocol tcp port 80 ", &b);
+	assert_true(has_word(b.p, "override") && has_word(b.p, "halfclose-timeout"));
+	b.len = 0;
+	sw_mgmt_complete(&f->h, &f->s, "set service s protocol udp ", &b);
+	assert_true(has_word(b.p, "timeout"));
+	assert_false(has_word(b.p, "halfclose-timeout"));
+	b.len = 0;
+	sw_mgmt_complete(&f->h, &f->s, "set service s protocol tcp override ", &b);
+	assert_true(has_word(b.p, "yes") && has_word(b.p, "no"));
 	b.len = 0;
 	sw_mgmt_complete(&f->h, &f->s, "co", &b);
 	assert_true(has_word(b.p, "commit"));
