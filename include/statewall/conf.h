@@ -34,6 +34,9 @@ const char *sw_half_close_mode_name(unsigned m);
 
 enum sw_action { SW_ACT_ALLOW, SW_ACT_DENY };
 
+/* table-full-action: what a new session does when max-sessions are live. */
+enum sw_table_full_action { SW_TFA_EVICT, SW_TFA_REFUSE };
+
 #define SW_RULE_NAME_MAX 64
 #define SW_RULE_ADDRS 16
 #define SW_RULE_PORTS 16
@@ -94,6 +97,12 @@ struct sw_conf {
 	uint8_t tcp_window_check;       /* 1 = drop out-of-window segments (default) */
 	uint8_t tcp_checksum_check;     /* 1 = verify L4 checksums (default no) */
 	uint8_t default_action;         /* enum sw_action */
+	uint8_t accel_aging;            /* accelerated-aging: 1 = yes (default) */
+	uint8_t table_full_action;      /* enum sw_table_full_action */
+	uint32_t accel_threshold;       /* percent of max-sessions, 50-99 */
+	uint32_t accel_factor;          /* idle timers divided by it, 2-16 */
+	uint32_t evict_min_idle;        /* seconds: a session active within it is never evicted */
+	uint32_t max_per_source;        /* sessions per source (IPv4 /32, IPv6 /64); 0 = no limit */
 	uint32_t nrules;
 	struct sw_rule rules[SW_RULES_MAX];
 	uint32_t nservices;

@@ -52,6 +52,9 @@ struct sw_sess_info {
 	uint64_t pkts[2], ip_bytes[2];
 	uint64_t late_pkts, late_bytes; /* dropped after the session ended */
 	uint8_t timer_fixed;            /* the timer is an absolute life, not idle */
+	uint8_t accel_factor;           /* accelerated aging: live, the factor dividing its idle
+					 * timer now; aged-out, the factor that aged it; 0 none */
+	uint8_t evict_class;            /* end reason evicted: enum sw_evict_class */
 	uint32_t timer_secs;            /* the timer's value for this session, seconds */
 	/* where timer_secs comes from: "default", "configured", "service NAME override" */
 	char timer_from[SW_RULE_NAME_MAX + 24];
@@ -71,6 +74,8 @@ struct sw_stats {
 	uint32_t half_closed, discard;
 	uint32_t max_sessions;
 	size_t bytes_per_session;
+	uint32_t sources_at_quota; /* sources with max-sessions-per-source sessions (0: no quota) */
+	uint8_t accelerating;      /* accelerated aging in force now (active >= threshold) */
 };
 
 /* 0 or -errno (-EINVAL with conf errors, -ENOMEM). */

@@ -66,7 +66,9 @@
 	X(NON_SYN_TCP, "non-syn-tcp", "TCP packet that is not a SYN and matches no session")        \
 	X(SESSION_AGED_OUT, "session-aged-out", "packet of a session a timer already ended")       \
 	X(POLICY_DENY, "policy-deny", "a security rule denies the flow")                           \
-	X(RESOURCES, "resources-unavailable", "session table full (max-sessions)")                 \
+	X(RESOURCES, "resources-unavailable", "session table full (max-sessions) and nothing evictable") \
+	X(SOURCE_QUOTA, "source-quota-exceeded",                                                   \
+	  "the source (IPv4 /32, IPv6 /64) already has max-sessions-per-source sessions")          \
 	X(TCP_STATE, "tcp-invalid-state", "TCP flags not allowed in the session's state")          \
 	X(SEQ_HIGH, "tcp-seq-above-window", "segment ends beyond what the receiver allowed")       \
 	X(SEQ_LOW, "tcp-seq-below-window", "segment lies entirely before the receive window")      \
@@ -90,7 +92,22 @@
 	X(TCP_REUSE, "tcp-reuse", "a new SYN reused the tuple of a closing session")               \
 	X(END_OF_CAPTURE, "end-of-capture", "the capture ended while the session was open")       \
 	X(CLEARED, "cleared", "removed by `clear session`")                                        \
-	X(SHUTDOWN, "shutdown", "the daemon stopped while the session was open")
+	X(SHUTDOWN, "shutdown", "the daemon stopped while the session was open")                   \
+	X(EVICTED, "evicted", "the table was full: a new session took its slot (evict_class says why)")
+
+/*
+ * Eviction classes (table-full-action evict), in the order a full table
+ * gives them up; oldest activity first within a class.  The established and
+ * half-closed classes only hold sessions idle longer than evict-min-idle.
+ * X(id, name, help)
+ */
+#define SW_EVICT_CLASSES(X)                                                                        \
+	X(DISCARD, "discard", "a deny rule's discard session")                                     \
+	X(UNESTABLISHED, "unestablished",                                                          \
+	  "TCP that never completed its handshake; UDP/ICMP/other seen one way only")              \
+	X(CLOSING, "closing", "TCP with both FINs or an RST seen")                                 \
+	X(ESTABLISHED, "established", "established, idle longer than evict-min-idle")              \
+	X(HALF_CLOSED, "half-closed", "one FIN seen, idle longer than evict-min-idle")
 
 /* Per-direction TCP state, pf style.  X(id, name, zeek endpoint state) */
 #define SW_TCP_STATES(X)                                                                           \
@@ -119,6 +136,18 @@
 	X(SESS_CREATED, "sessions-created", "sessions created")                                    \
 	X(SESS_ENDED, "sessions-ended", "sessions ended (the end reasons add up to this)")         \
 	X(SESS_REFUSED, "sessions-refused", "new sessions refused: session table full (max-sessions)") \
+	X(SESS_REFUSED_QUOTA, "sessions-refused-source-quota",                                     \
+	  "new sessions refused: their source is at max-sessions-per-source")                      \
+	X(EVICT_DISCARD, "sessions-evicted-discard", "discard sessions evicted for a new session")  \
+	X(EVICT_UNESTABLISHED, "sessions-evicted-unestablished",                                   \
+	  "unestablished sessions evicted for a new session")                                      \
+	X(EVICT_CLOSING, "sessions-evicted-closing", "closing sessions evicted for a new session")  \
+	X(EVICT_ESTABLISHED, "sessions-evicted-established",                                       \
+	  "established sessions idle > evict-min-idle evicted for a new session")                  \
+	X(EVICT_HALF_CLOSED, "sessions-evicted-half-closed",                                       \
+	  "half-closed sessions idle > evict-min-idle evicted for a new session")                  \
+	X(ACCEL_AGED, "sessions-aged-accelerated",                                                 \
+	  "sessions aged out by an idle timer shortened by accelerated aging")                     \
 	X(FRAG_LATER, "fragments-matched", "non-first fragments matched to a tracked first one")   \
 	X(ICMP_ERR_MATCHED, "icmp-errors-matched", "ICMP errors attached to their session")        \
 	X(PICKUPS, "tcp-midstream-pickups", "TCP sessions picked up without a SYN")                \
@@ -227,6 +256,15 @@
 	  si->rule)                                                                                \
 	X(rule_name, "rule name", STR, SW_SV_LIVE, 0, "the matching rule's name (null: none)",     \
 	  sw_sess_rule_name(cx, si))                                                               \
+	X(accel_factor, "accelerated aging factor", I64N, SW_SV_LOG | SW_SV_LIVE, 0,               \
+	  "live: the factor dividing its idle timer now; ended: the factor that aged it out "      \
+	  "(null: not accelerated)",                                                               \
+	  si->accel_factor ? (int64_t)si->accel_factor : -1)                                       \
+	X(evict_class, "evicted as", STR, SW_SV_LOG, 0,                                            \
+	  "end reason evicted: the class it was taken from (null: not evicted)",                   \
+	  si->end_reason == SW_END_EVICTED && si->evict_class < SW_EC_MAX                          \
+		  ? sw_evict_class_name(si->evict_class)                                           \
+		  : NULL)                                                                          \
 	X(service, "service", STR, SW_SV_LOG | SW_SV_LIVE, 0,                                      \
 	  "the service of the rule that matched the flow (null: the rule's service is any)",      \
 	  si->service[0] ? si->service : NULL)                                                     \

@@ -28,6 +28,9 @@ enum sw_counter { SW_COUNTERS(SW_X_ENUM_CTR) SW_CTR_MAX };
 #define SW_X_ENUM_EV(id, name, help) SW_EV_##id,
 enum sw_ev { SW_EVENTS(SW_X_ENUM_EV) SW_EV_MAX };
 
+#define SW_X_ENUM_EC(id, name, help) SW_EC_##id,
+enum sw_evict_class { SW_EVICT_CLASSES(SW_X_ENUM_EC) SW_EC_MAX };
+
 /* Names from the tables; NULL-safe for out-of-range values ("?"). */
 const char *sw_timeout_name(unsigned t);
 const char *sw_drop_name(unsigned r);
@@ -35,6 +38,7 @@ const char *sw_end_name(unsigned e);
 const char *sw_tcps_name(unsigned s);
 const char *sw_counter_name(unsigned c);
 const char *sw_event_name(unsigned ev);
+const char *sw_evict_class_name(unsigned c);
 
 /* Protocol names (one table, src/util/names.c): "tcp", "udp", "icmp", "icmp6",
  * else the number written into buf.  sw_proto_lookup: a name (also

@@ -26,10 +26,12 @@
 static const char *const hc_words[] = {"tcpwait", "fixed", "idle", NULL};
 static const char *const yesno_words[] = {"no", "yes", NULL};
 static const char *const action_words[] = {"allow", "deny", NULL};
+static const char *const tfa_words[] = {"evict", "refuse", NULL};
 
 /* The word tables index the enums directly; keep them in step. */
 _Static_assert(SW_HC_TCPWAIT == 0 && SW_HC_FIXED == 1 && SW_HC_IDLE == 2, "hc_words order");
 _Static_assert(SW_ACT_ALLOW == 0 && SW_ACT_DENY == 1, "action_words order");
+_Static_assert(SW_TFA_EVICT == 0 && SW_TFA_REFUSE == 1, "tfa_words order");
 
 #define SWC_TO_ROW(id, name_, def_, lo_, hi_, label_, help_)                                      \
 	{.name = name_,                                                                            \
@@ -80,6 +82,21 @@ const struct swc_setting swc_settings[] = {
 		    "ended sessions remembered to classify late packets"),
 	SWC_U32_ROW("tombstone-ttl", tombstone_ttl, 300, 1, 86400, "seconds",
 		    "how long an ended session is remembered"),
+	SWC_WORD_ROW("accelerated-aging", accel_aging, 1, yesno_words,
+		     "divide idle timers by the scaling factor while the table is above the "
+		     "threshold (PAN-OS)"),
+	SWC_U32_ROW("accelerated-aging-threshold", accel_threshold, 80, 50, 99, "percent",
+		    "percent of max-sessions at which accelerated aging starts"),
+	SWC_U32_ROW("accelerated-aging-scaling-factor", accel_factor, 2, 2, 16, "divisor",
+		    "what accelerated aging divides idle timers by"),
+	SWC_WORD_ROW("table-full-action", table_full_action, SW_TFA_EVICT, tfa_words,
+		     "a new session when the table is full: evict (discard, unestablished, closing, "
+		     "idle established, idle half-closed, in that order) or refuse (PAN-OS)"),
+	SWC_U32_ROW("evict-min-idle", evict_min_idle, 60, 1, 86400, "seconds",
+		    "an established or half-closed session that carried a packet within it is "
+		    "never evicted"),
+	SWC_U32_ROW("max-sessions-per-source", max_per_source, 0, 0, 100000000, "sessions",
+		    "sessions one source (IPv4 /32, IPv6 /64) may hold; 0 = no limit"),
 };
 const unsigned swc_nsettings = sizeof(swc_settings) / sizeof(swc_settings[0]);
 _Static_assert(sizeof(swc_settings) / sizeof(swc_settings[0]) <= SWC_NSETTINGS_MAX,

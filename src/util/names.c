@@ -24,6 +24,8 @@ static const char *const tcps_names[SW_TCPS_MAX] = {SW_TCP_STATES(X_TCPS_NAME)};
 static const char *const ctr_names[SW_CTR_MAX] = {SW_COUNTERS(X_CTR_NAME)};
 #define X_EV_NAME(id, name, help) [SW_EV_##id] = name,
 static const char *const ev_names[SW_EV_MAX] = {SW_EVENTS(X_EV_NAME)};
+#define X_EC_NAME(id, name, help) [SW_EC_##id] = name,
+static const char *const ec_names[SW_EC_MAX] = {SW_EVICT_CLASSES(X_EC_NAME)};
 
 const char *sw_timeout_name(unsigned t)
 {
@@ -53,6 +55,11 @@ const char *sw_counter_name(unsigned c)
 const char *sw_event_name(unsigned ev)
 {
 	return ev < SW_EV_MAX ? ev_names[ev] : "?";
+}
+
+const char *sw_evict_class_name(unsigned c)
+{
+	return c < SW_EC_MAX ? ec_names[c] : "?";
 }
 
 static const struct {

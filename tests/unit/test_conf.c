@@ -235,6 +235,10 @@ static void test_u32_settings_bounds(void **state)
 		{"max-sessions", offsetof(struct sw_conf, max_sessions), 1, 100000000},
 		{"max-tombstones", offsetof(struct sw_conf, max_tombstones), 0, 10000000},
 		{"tombstone-ttl", offsetof(struct sw_conf, tombstone_ttl), 1, 86400},
+		{"accelerated-aging-threshold", offsetof(struct sw_conf, accel_threshold), 50, 99},
+		{"accelerated-aging-scaling-factor", offsetof(struct sw_conf, accel_factor), 2, 16},
+		{"evict-min-idle", offsetof(struct sw_conf, evict_min_idle), 1, 86400},
+		{"max-sessions-per-source", offsetof(struct sw_conf, max_per_source), 0, 100000000},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const struct u32_case *k = &cases[i];
@@ -277,6 +281,9 @@ static void test_word_settings(void **state)
 		 {1, 0}},
 		{"default-action", offsetof(struct sw_conf, default_action), {"allow", "deny"},
 		 {SW_ACT_ALLOW, SW_ACT_DENY}},
+		{"accelerated-aging", offsetof(struct sw_conf, accel_aging), {"yes", "no"}, {1, 0}},
+		{"table-full-action", offsetof(struct sw_conf, table_full_action),
+		 {"evict", "refuse"}, {SW_TFA_EVICT, SW_TFA_REFUSE}},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const struct word_case *k = &cases[i];
@@ -1255,6 +1262,12 @@ static void test_docs_timeout_table(void **state)
 		"| `tcp-window-check` | yes | yes, no |",
 		"| `tcp-checksum-check` | no | yes, no |",
 		"| `default-action` | allow | allow, deny |",
+		"| `accelerated-aging` | yes | yes, no |",
+		"| `accelerated-aging-threshold` | 80 | 50..99 |",
+		"| `accelerated-aging-scaling-factor` | 2 | 2..16 |",
+		"| `table-full-action` | evict | evict, refuse |",
+		"| `evict-min-idle` | 60 | 1..86400 |",
+		"| `max-sessions-per-source` | 0 | 0..100000000 |",
 	};
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
 		if (!strstr(doc, rows[i]))
