@@ -1,5 +1,6 @@
 /*
- * conf.h - statewall configuration: session settings, timeouts, security rules.
+ * conf.h - statewall configuration: session settings, timeouts, security rules,
+ * service objects.
  *
  * The configuration language is PAN-OS `set` lines, one per line, `#` starts a
  * comment:
@@ -10,6 +11,9 @@
  *   set rulebase security rules block-telnet protocol tcp
  *   set rulebase security rules block-telnet destination-port 23
  *   set rulebase security rules block-telnet action deny
+ *   set service svc-x protocol tcp port 5002 override yes halfclose-timeout 600
+ *   set rulebase security rules web service svc-x
+ *   set rulebase security rules web action allow
  *
  * A rule's lines accumulate; rules are evaluated in the order they were first
  * named.  Every error names the file, line and offending token, and a failed
