@@ -78,6 +78,19 @@ struct sw_service {
 	uint32_t timer[SW_SVC_TIMERS]; /* seconds, 0 = not set */
 };
 
+/*
+ * Service groups (`set service-group NAME members [ svc ... ]`): members are
+ * services.  In a rule's service list an entry below SW_SVC_GROUP_BASE is a
+ * service index, SW_SVC_GROUP_BASE + i is group i.
+ */
+#define SW_SVC_GROUPS_MAX 32
+#define SW_SVC_GROUP_BASE SW_SERVICES_MAX
+struct sw_svc_group {
+	char name[SW_RULE_NAME_MAX];
+	uint8_t n;
+	uint8_t member[SW_RULE_SERVICES]; /* service indexes */
+};
+
 struct sw_rule {
 	char name[SW_RULE_NAME_MAX];
 	struct sw_cidr src[SW_RULE_ADDRS], dst[SW_RULE_ADDRS];
@@ -88,7 +101,7 @@ struct sw_rule {
 	uint8_t action; /* enum sw_action */
 	uint8_t has_action;
 	uint8_t nsvc;   /* 0 = service any */
-	uint8_t svc[SW_RULE_SERVICES]; /* indexes into sw_conf.services */
+	uint8_t svc[SW_RULE_SERVICES]; /* services, or SW_SVC_GROUP_BASE + group */
 };
 
 struct sw_conf {
@@ -111,6 +124,8 @@ struct sw_conf {
 	struct sw_rule rules[SW_RULES_MAX];
 	uint32_t nservices;
 	struct sw_service services[SW_SERVICES_MAX];
+	uint32_t ngroups;
+	struct sw_svc_group groups[SW_SVC_GROUPS_MAX];
 };
 
 /*

@@ -72,7 +72,8 @@ enum swc_problem_kind {
 	SWC_P_PORT_PROTO, /* rule `rule` has destination-port with a non-tcp/udp protocol */
 	SWC_P_RULE_BAD,   /* rule `rule` has corrupt counts or name (struct filled by hand) */
 	SWC_P_SVC_BAD,    /* service `rule` has corrupt counts, protocol or name */
-	SWC_P_SVC_NOPORT  /* service `rule` has no port */
+	SWC_P_SVC_NOPORT, /* service `rule` has no port */
+	SWC_P_GROUP_BAD   /* group `rule` has corrupt counts, members or name */
 };
 
 struct swc_problem {
@@ -157,8 +158,11 @@ int swc_add_port_token(struct sw_port_range *list, uint8_t *n, unsigned max, con
 
 /* `set/delete service ...` and `set/delete service-group ...` (service.c). */
 int swc_do_service(struct sw_conf *c, const struct toks *T, int del, const struct ctx *x);
-/* The index of the service called name, or -1. */
+/* `set/delete service-group NAME [members LIST]` (service.c). */
+int swc_do_group(struct sw_conf *c, const struct toks *T, int del, const struct ctx *x);
+/* The index of the service called name, or -1; of the group, or -1. */
 int swc_find_service(const struct sw_conf *c, const char *name);
+int swc_find_group(const struct sw_conf *c, const char *name);
 /* Write the services as set lines (write.c's order: before the rules that use them). */
 void swc_write_services(const struct sw_conf *c, FILE *out);
 /* A rule's service list as a value ("any", "svc-a", "[ svc-a svc-b ]") into buf. */

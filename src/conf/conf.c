@@ -359,6 +359,23 @@ void swc_check(const struct sw_conf *c, struct swc_problem *p)
 			return;
 		}
 	}
+	if (c->ngroups > SW_SVC_GROUPS_MAX) {
+		p->kind = SWC_P_GROUP_BAD;
+		p->rule = SW_SVC_GROUPS_MAX;
+		return;
+	}
+	for (unsigned i = 0; i < c->ngroups; i++) {
+		const struct sw_svc_group *g = &c->groups[i];
+		p->rule = i;
+		int bad = g->n == 0 || g->n > SW_RULE_SERVICES ||
+			  memchr(g->name, '\0', sizeof(g->name)) == NULL || !swc_rule_name_ok(g->name);
+		for (unsigned k = 0; !bad && k < g->n; k++)
+			bad = g->member[k] >= c->nservices;
+		if (bad) {
+			p->kind = SWC_P_GROUP_BAD;
+			return;
+		}
+	}
 	if (c->nrules > SW_RULES_MAX) {
 		p->kind = SWC_P_RULE_BAD;
 		p->rule = SW_RULES_MAX;
@@ -375,7 +392,9 @@ void swc_check(const struct sw_conf *c, struct swc_problem *p)
 			return;
 		}
 		for (unsigned k = 0; k < r->nsvc; k++) {
-			if (r->svc[k] >= c->nservices) {
+			unsigned v = r->svc[k];
+			if (v < SW_SVC_GROUP_BASE ? v >= c->nservices
+						  : v - SW_SVC_GROUP_BASE >= c->ngroups) {
 				p->kind = SWC_P_RULE_BAD;
 				return;
 			}
@@ -424,6 +443,9 @@ void swc_problem_str(const struct sw_conf *c, const struct swc_problem *p, char 
 		break;
 	case SWC_P_SVC_BAD:
 		snprintf(buf, len, "service %u has corrupt counts, protocol or name", p->rule);
+		break;
+	case SWC_P_GROUP_BAD:
+		snprintf(buf, len, "service-group %u has corrupt counts, members or name", p->rule);
 		break;
 	case SWC_P_SVC_NOPORT:
 		snprintf(buf, len, "service '%.*s' has no port (expected 'set service %.*s protocol %s "

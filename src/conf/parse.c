@@ -450,9 +450,11 @@ static int set_services(struct sw_conf *c, struct sw_rule *r, const struct toks 
 			return 0;
 		}
 		int i = swc_find_service(c, s);
+		if (i < 0 && (i = swc_find_group(c, s)) >= 0)
+			i += SW_SVC_GROUP_BASE;
 		if (i < 0)
-			return fail(x, s, "unknown service (expected the name of a service set "
-					  "before this line, or any)");
+			return fail(x, s, "unknown service (expected the name of a service or "
+					  "service-group set before this line, or any)");
 		unsigned j;
 		for (j = 0; j < n && list[j] != i; j++)
 			;
@@ -687,9 +689,11 @@ static int apply(struct sw_conf *c, const char *text, size_t len, const struct c
 			rc = do_rule(c, T, del, x);
 	} else if (strcmp(t[1].s, "service") == 0) {
 		rc = swc_do_service(c, T, del, x);
+	} else if (strcmp(t[1].s, "service-group") == 0) {
+		rc = swc_do_group(c, T, del, x);
 	} else {
-		rc = fail(x, t[1].s, "unknown word (expected 'deviceconfig', 'rulebase' or "
-				     "'service')");
+		rc = fail(x, t[1].s, "unknown word (expected 'deviceconfig', 'rulebase', "
+				     "'service' or 'service-group')");
 	}
 out:
 	free(T);

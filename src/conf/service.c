@@ -37,6 +37,15 @@ int swc_find_service(const struct sw_conf *c, const char *name)
 	return -1;
 }
 
+int swc_find_group(const struct sw_conf *c, const char *name)
+{
+	unsigned n = c->ngroups < SW_SVC_GROUPS_MAX ? c->ngroups : SW_SVC_GROUPS_MAX;
+	for (unsigned i = 0; i < n; i++)
+		if (strncmp(c->groups[i].name, name, SW_RULE_NAME_MAX) == 0)
+			return (int)i;
+	return -1;
+}
+
 static int parse_secs(const char *s, uint32_t *out)
 {
 	uint64_t v = 0;
@@ -81,6 +90,17 @@ static int port_value(struct sw_port_range *list, uint8_t *n, const char *what,
 	return 0;
 }
 
+/* The first group with service idx as a member, or -1. */
+static int used_by_group(const struct sw_conf *c, int idx)
+{
+	for (unsigned i = 0; i < c->ngroups && i < SW_SVC_GROUPS_MAX; i++)
+		for (unsigned k = 0; k < c->groups[i].n && k < SW_RULE_SERVICES; k++)
+			if (c->groups[i].member[k] == idx)
+				return (int)i;
+	return -1;
+}
+
+/* The first rule whose service list holds entry idx (a service, or SW_SVC_GROUP_BASE + group). */
 static int used_by_rule(const struct sw_conf *c, int idx)
 {
 	for (unsigned i = 0; i < c->nrules && i < SW_RULES_MAX; i++)
@@ -106,11 +126,15 @@ static int delete_service(struct sw_conf *c, const struct toks *T, int idx, cons
 	if (T->n > 3)
 		return fail(x, t[3].s, "unexpected word (expected end of line, or 'protocol P "
 				       "override')");
-	int r = used_by_rule(c, idx);
+	int r = used_by_rule(c, idx), g = used_by_group(c, idx);
 	if (r >= 0)
 		return fail(x, name, "service is used by rule '%s' (expected a service no rule "
 				     "uses; remove it from the rule's service first)",
 			    c->rules[r].name);
+	if (g >= 0)
+		return fail(x, name, "service is a member of service-group '%s' (expected a "
+				     "service no group holds; remove it from the group first)",
+			    c->groups[g].name);
 	unsigned n = c->nservices;
 	memmove(&c->services[idx], &c->services[idx + 1],
 		(n - (unsigned)idx - 1) * sizeof(c->services[0]));
@@ -118,8 +142,12 @@ static int delete_service(struct sw_conf *c, const struct toks *T, int idx, cons
 	c->nservices--;
 	for (unsigned i = 0; i < c->nrules && i < SW_RULES_MAX; i++)
 		for (unsigned k = 0; k < c->rules[i].nsvc && k < SW_RULE_SERVICES; k++)
-			if (c->rules[i].svc[k] > idx)
+			if (c->rules[i].svc[k] > idx && c->rules[i].svc[k] < SW_SVC_GROUP_BASE)
 				c->rules[i].svc[k]--;
+	for (unsigned i = 0; i < c->ngroups && i < SW_SVC_GROUPS_MAX; i++)
+		for (unsigned k = 0; k < c->groups[i].n && k < SW_RULE_SERVICES; k++)
+			if (c->groups[i].member[k] > idx)
+				c->groups[i].member[k]--;
 	if (x->tr) {
 		memmove(&x->tr->svc[idx], &x->tr->svc[idx + 1],
 			(n - (unsigned)idx - 1) * sizeof(x->tr->svc[0]));
@@ -142,6 +170,8 @@ int swc_do_service(struct sw_conf *c, const struct toks *T, int del, const struc
 	int idx = swc_find_service(c, name);
 	if (del)
 		return delete_service(c, T, idx, x);
+	if (idx < 0 && swc_find_group(c, name) >= 0)
+		return fail(x, name, "a service-group has this name (expected a name no group has)");
 
 	if (T->n < 4 || strcmp(t[3].s, "protocol") != 0) {
 		const char *tok = t[T->n < 4 ? 2 : 3].s;
@@ -235,6 +265,74 @@ int swc_do_service(struct sw_conf *c, const struct toks *T, int del, const struc
 	return 0;
 }
 
+int swc_do_group(struct sw_conf *c, const struct toks *T, int del, const struct ctx *x)
+{
+	const struct tok *t = T->t;
+
+	if (T->n < 3)
+		return fail(x, t[T->n - 1].s, "missing service-group name (expected a name)");
+	const char *name = t[2].s;
+	if (!swc_rule_name_ok(name))
+		return fail(x, name, "invalid service-group name (expected 1..%d letters, digits, "
+				     "spaces, '-', '_' or '.', starting with a letter or digit)",
+			    SW_RULE_NAME_MAX - 1);
+	if (swc_find_service(c, name) >= 0)
+		return fail(x, name, "a service has this name (expected a name no service has)");
+	int idx = swc_find_group(c, name);
+	if (del) {
+		if (idx < 0)
+			return fail(x, name, "no such service-group (expected an existing one)");
+		if (T->n > 3)
+			return fail(x, t[3].s, "unexpected word (expected end of line)");
+		int r = used_by_rule(c, SW_SVC_GROUP_BASE + idx);
+		if (r >= 0)
+			return fail(x, name, "service-group is used by rule '%s' (expected a group no "
+					     "rule uses; remove it from the rule's service first)",
+				    c->rules[r].name);
+		unsigned n = c->ngroups;
+		memmove(&c->groups[idx], &c->groups[idx + 1],
+			(n - (unsigned)idx - 1) * sizeof(c->groups[0]));
+		memset(&c->groups[n - 1], 0, sizeof(c->groups[0]));
+		c->ngroups--;
+		for (unsigned i = 0; i < c->nrules && i < SW_RULES_MAX; i++)
+			for (unsigned k = 0; k < c->rules[i].nsvc && k < SW_RULE_SERVICES; k++)
+				if (c->rules[i].svc[k] > SW_SVC_GROUP_BASE + idx)
+					c->rules[i].svc[k]--;
+		return 0;
+	}
+	if (T->n < 4 || strcmp(t[3].s, "members") != 0)
+		return fail(x, t[T->n < 4 ? 2 : 3].s, "%s (expected 'members')",
+			    T->n < 4 ? "incomplete line" : "unknown word");
+	unsigned first, count;
+	if (swc_value_items(T, 4, &first, &count, 1, x) != 0)
+		return -EINVAL;
+	if (idx < 0 && c->ngroups >= SW_SVC_GROUPS_MAX)
+		return fail(x, name, "too many service-groups (expected at most %d)",
+			    SW_SVC_GROUPS_MAX);
+	struct sw_svc_group g;
+	memset(&g, 0, sizeof(g));
+	memcpy(g.name, name, strlen(name) + 1);
+	for (unsigned k = first; k < first + count; k++) {
+		int m = swc_find_service(c, t[k].s);
+		if (m < 0)
+			return fail(x, t[k].s, "unknown service (expected the name of a service set "
+					       "before this line)");
+		unsigned j;
+		for (j = 0; j < g.n && g.member[j] != m; j++)
+			;
+		if (j < g.n)
+			continue;
+		if (g.n >= SW_RULE_SERVICES)
+			return fail(x, t[k].s, "service-group '%s' would have more than %d members",
+				    name, SW_RULE_SERVICES);
+		g.member[g.n++] = (uint8_t)m;
+	}
+	if (idx < 0)
+		idx = (int)c->ngroups++;
+	memcpy(&c->groups[idx], &g, sizeof(g));
+	return 0;
+}
+
 static void write_ports(FILE *out, const struct sw_port_range *p, unsigned n)
 {
 	for (unsigned i = 0; i < n && i < SW_SVC_PORTS; i++) {
@@ -278,6 +376,17 @@ void swc_write_services(const struct sw_conf *c, FILE *out)
 				fprintf(out, " %s %u", svc_timers[k].word, (unsigned)s->timer[k]);
 		fputc('\n', out);
 	}
+	for (unsigned i = 0; i < c->ngroups && i < SW_SVC_GROUPS_MAX; i++) {
+		const struct sw_svc_group *g = &c->groups[i];
+		int q = strchr(g->name, ' ') != NULL;
+		fprintf(out, "set service-group %s%.*s%s members [", q ? "\"" : "",
+			SW_RULE_NAME_MAX - 1, g->name, q ? "\"" : "");
+		for (unsigned k = 0; k < g->n && k < SW_RULE_SERVICES; k++) {
+			const char *nm = c->services[g->member[k] % SW_SERVICES_MAX].name;
+			fprintf(out, strchr(nm, ' ') ? " \"%s\"" : " %s", nm);
+		}
+		fputs(" ]\n", out);
+	}
 }
 
 void swc_rule_services_str(const struct sw_conf *c, const struct sw_rule *r, char *buf,
@@ -294,7 +403,11 @@ void swc_rule_services_str(const struct sw_conf *c, const struct sw_rule *r, cha
 	if (n > 1)
 		o += (size_t)snprintf(buf + o, len - o, "[ ");
 	for (unsigned k = 0; k < n && o < len; k++) {
-		const char *nm = r->svc[k] < SW_SERVICES_MAX ? c->services[r->svc[k]].name : "?";
+		unsigned v = r->svc[k];
+		const char *nm = v < SW_SVC_GROUP_BASE ? c->services[v].name
+			       : v - SW_SVC_GROUP_BASE < SW_SVC_GROUPS_MAX
+				       ? c->groups[v - SW_SVC_GROUP_BASE].name
+				       : "?";
 		int q = strchr(nm, ' ') != NULL;
 		o += (size_t)snprintf(buf + o, len - o, q ? "\"%s\"%s" : "%s%s", nm,
 				      n > 1 ? " " : "");
@@ -320,8 +433,21 @@ int sw_service_matches(const struct sw_service *s, const struct sw_flow *f)
 int sw_conf_rule_service(const struct sw_conf *c, const struct sw_rule *r,
 			 const struct sw_flow *f)
 {
-	for (unsigned k = 0; k < r->nsvc && k < SW_RULE_SERVICES; k++)
-		if (r->svc[k] < c->nservices && sw_service_matches(&c->services[r->svc[k]], f))
-			return r->svc[k];
+	for (unsigned k = 0; k < r->nsvc && k < SW_RULE_SERVICES; k++) {
+		unsigned v = r->svc[k];
+		if (v < SW_SVC_GROUP_BASE) {
+			if (v < c->nservices && sw_service_matches(&c->services[v], f))
+				return (int)v;
+			continue;
+		}
+		if (v - SW_SVC_GROUP_BASE >= c->ngroups)
+			continue;
+		/* a group: its members in order */
+		const struct sw_svc_group *g = &c->groups[v - SW_SVC_GROUP_BASE];
+		for (unsigned m = 0; m < g->n && m < SW_RULE_SERVICES; m++)
+			if (g->member[m] < c->nservices &&
+			    sw_service_matches(&c->services[g->member[m]], f))
+				return g->member[m];
+	}
 	return -1;
 }

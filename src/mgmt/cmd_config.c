@@ -558,6 +558,8 @@ static void complete_rule(struct sw_cand *o, const struct sw_conf *cf, char **a,
 		} else if (strcmp(a[4], "service") == 0) {
 			for (unsigned i = 0; i < cf->nservices; i++)
 				sw_cand_add(o, cf->services[i].name, "existing service");
+			for (unsigned i = 0; i < cf->ngroups; i++)
+				sw_cand_add(o, cf->groups[i].name, "existing service-group");
 			sw_cand_add(o, "any", "no service constraint, global timers");
 		} else if (strcmp(a[4], "action") == 0) {
 			sw_cand_add(o, "allow", "let the flow pass");
@@ -625,6 +627,21 @@ static void complete_conf(struct sw_cmd_ctx *cx, char **a, int n, struct sw_cand
 		sw_cand_add(o, "deviceconfig", "device settings (session timeouts and modes)");
 		sw_cand_add(o, "rulebase", "security rules");
 		sw_cand_add(o, "service", "service objects: ports and timeout overrides");
+		sw_cand_add(o, "service-group", "named lists of services for rules");
+	} else if (strcmp(a[0], "service-group") == 0) {
+		if (n == 1) {
+			for (unsigned i = 0; i < cf->ngroups; i++)
+				sw_cand_add(o, cf->groups[i].name, "existing service-group");
+			if (!del)
+				sw_cand_add(o, "<name>", "a new service-group");
+		} else if (n == 2 && !del) {
+			sw_cand_add(o, "members", "[ service ... ] (replaces the list)");
+		} else if (!del) {
+			for (unsigned i = 0; i < cf->nservices; i++)
+				sw_cand_add(o, cf->services[i].name, "existing service");
+		} else {
+			sw_cand_add(o, "<Enter>", "delete the group (refused while a rule uses it)");
+		}
 	} else if (strcmp(a[0], "service") == 0) {
 		complete_service(o, cf, a, n, del);
 	} else if (strcmp(a[0], "deviceconfig") == 0) {

@@ -133,6 +133,19 @@ check("first matching service",
       "set service svc-y protocol tcp port 5002 override yes halfclose-timeout 130\n" +
       SVC.replace("[ svc-x svc-y ]", "[ svc-y svc-x ]"),
       {5002: ("aged-out", 130, "service svc-y override"), 7000: AGED})
+# A service-group in the rule's list: its members, in order, as if listed there.
+GROUP = """set service svc-x protocol tcp port 5002 override yes halfclose-timeout 600
+set service svc-y protocol tcp port 7000
+set service svc-z protocol tcp port 7000 override yes halfclose-timeout 300
+set service-group grp members [ svc-z svc-x ]
+set rulebase security rules R service LIST
+set rulebase security rules R action allow
+set rulebase security rules R2 action allow
+"""
+check("service-group", GROUP.replace("LIST", "[ svc-y grp ]"),
+      {5002: ("tcp-fin", None, None), 7000: AGED})
+check("service-group first", GROUP.replace("LIST", "[ grp svc-y ]"),
+      {5002: ("tcp-fin", None, None), 7000: ("tcp-fin", None, None)})
 
 refused("unknown service", "set rulebase security rules R service nope\n" + ALLOW,
         ":3: token 'nope': unknown service")
@@ -151,4 +164,13 @@ refused("delete a used service", "set service s protocol tcp port 1\n"
         ":6: token 's': service is used by rule 'R'")
 refused("udp halfclose", "set service s protocol udp port 53 override yes halfclose-timeout 5\n",
         ":3: token 'halfclose-timeout': a udp service has only 'timeout'")
+refused("delete a grouped service", "set service s protocol tcp port 1\n"
+        "set service-group g members s\n" "delete service s\n",
+        ":5: token 's': service is a member of service-group 'g'")
+refused("delete a used group", "set service s protocol tcp port 1\n"
+        "set service-group g members [ s ]\n"
+        "set rulebase security rules R service g\n" + ALLOW + "delete service-group g\n",
+        ":7: token 'g': service-group is used by rule 'R'")
+refused("unknown group member", "set service-group g members [ nope ]\n",
+        ":3: token 'nope': unknown service")
 sys.exit(1 if fails else 0)

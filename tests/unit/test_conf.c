@@ -377,7 +377,7 @@ static void test_syntax_errors(void **state)
 	} cases[] = {
 		{"sett deviceconfig", "sett", "expected 'set' or 'delete'"},
 		{"set", "set", "incomplete line"},
-		{"set devicecfg setting session timeout-tcp 1", "devicecfg", "expected 'deviceconfig', 'rulebase' or 'service'"},
+		{"set devicecfg setting session timeout-tcp 1", "devicecfg", "expected 'deviceconfig', 'rulebase', 'service' or 'service-group'"},
 		{"set deviceconfig settings session timeout-tcp 1", "settings", "expected 'setting'"},
 		{"set deviceconfig setting", "setting", "expected 'session'"},
 		{"set deviceconfig setting sessions x", "sessions", "expected 'session'"},
@@ -978,7 +978,8 @@ static void test_round_trip_everything_changed(void **state)
 		"timewait-timeout 600\n"
 		"set service dns protocol udp port 53 override yes timeout 90\n"
 		"set service plain protocol tcp port 1\n"
-		"set rulebase security rules ports service [ dns \"s 1\" ]\n"
+		"set service-group \"g 1\" members [ plain \"s 1\" ]\n"
+		"set rulebase security rules ports service [ dns \"s 1\" \"g 1\" ]\n"
 		"set rulebase security rules p255 service plain\n";
 	assert_int_equal(load_str(c, text, err, sizeof(err)), 0);
 	check_round_trip(c, 0);
@@ -991,7 +992,8 @@ static void test_round_trip_everything_changed(void **state)
 	assert_contains(s, "set deviceconfig setting session half-close-mode fixed\n");
 	assert_contains(s, "set service \"s 1\" protocol tcp override yes timeout 1 "
 			   "halfclose-timeout 604800 timewait-timeout 600\n");
-	assert_contains(s, "set rulebase security rules ports service [ dns \"s 1\" ]\n");
+	assert_contains(s, "set rulebase security rules ports service [ dns \"s 1\" \"g 1\" ]\n");
+	assert_contains(s, "set service-group \"g 1\" members [ plain \"s 1\" ]\n");
 	free(s);
 	free(c);
 }
