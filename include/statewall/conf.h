@@ -102,7 +102,16 @@ struct sw_rule {
 	uint8_t has_action;
 	uint8_t nsvc;   /* 0 = service any */
 	uint8_t svc[SW_RULE_SERVICES]; /* services, or SW_SVC_GROUP_BASE + group */
+	uint32_t timeout[SW_TO_MAX];   /* `timeout-NAME S` for its sessions, 0 = global */
 };
+
+/*
+ * Timer profiles: each distinct combination of a rule's timeouts and a
+ * service override becomes one profile of the engine; at most
+ * SW_TIMER_PROFILES - 1 besides the global timers, so (rules with a
+ * timeout + 1) x (services with override yes + 1) must stay within that.
+ */
+#define SW_TIMER_PROFILES 128
 
 struct sw_conf {
 	uint32_t timeout[SW_TO_MAX]; /* seconds */

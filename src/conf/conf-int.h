@@ -73,7 +73,9 @@ enum swc_problem_kind {
 	SWC_P_RULE_BAD,   /* rule `rule` has corrupt counts or name (struct filled by hand) */
 	SWC_P_SVC_BAD,    /* service `rule` has corrupt counts, protocol or name */
 	SWC_P_SVC_NOPORT, /* service `rule` has no port */
-	SWC_P_GROUP_BAD   /* group `rule` has corrupt counts, members or name */
+	SWC_P_GROUP_BAD,  /* group `rule` has corrupt counts, members or name */
+	SWC_P_PROFILES,   /* too many rules with timeouts x services with override */
+	SWC_P_RULE_TIMEOUT /* rule `rule`'s timer `setting` out of range */
 };
 
 struct swc_problem {

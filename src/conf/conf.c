@@ -399,6 +399,14 @@ void swc_check(const struct sw_conf *c, struct swc_problem *p)
 				return;
 			}
 		}
+		for (unsigned t = 0; t < SW_TO_MAX; t++) {
+			if (r->timeout[t] && (r->timeout[t] < sw_timeout_info[t].min ||
+					      r->timeout[t] > sw_timeout_info[t].max)) {
+				p->kind = SWC_P_RULE_TIMEOUT;
+				p->setting = t;
+				return;
+			}
+		}
 		if (!r->has_action) {
 			p->kind = SWC_P_NO_ACTION;
 			return;
@@ -411,6 +419,19 @@ void swc_check(const struct sw_conf *c, struct swc_problem *p)
 		}
 	}
 	p->kind = SWC_OK;
+	unsigned nr = 1, ns = 1;
+	for (unsigned i = 0; i < c->nrules; i++)
+		for (unsigned t = 0; t < SW_TO_MAX; t++)
+			if (c->rules[i].timeout[t]) {
+				nr++;
+				break;
+			}
+	for (unsigned i = 0; i < c->nservices; i++)
+		ns += c->services[i].override;
+	if (nr * ns > SW_TIMER_PROFILES) {
+		p->kind = SWC_P_PROFILES;
+		p->rule = nr * ns;
+	}
 }
 
 void swc_problem_str(const struct sw_conf *c, const struct swc_problem *p, char *buf,
@@ -443,6 +464,18 @@ void swc_problem_str(const struct sw_conf *c, const struct swc_problem *p, char 
 		break;
 	case SWC_P_SVC_BAD:
 		snprintf(buf, len, "service %u has corrupt counts, protocol or name", p->rule);
+		break;
+	case SWC_P_PROFILES:
+		snprintf(buf, len, "(rules with a timeout + 1) x (services with override yes + 1) "
+			 "is %u, more than the %d timer profiles the engine keeps (expected fewer "
+			 "rules with timeouts or service overrides)",
+			 p->rule, SW_TIMER_PROFILES);
+		break;
+	case SWC_P_RULE_TIMEOUT:
+		snprintf(buf, len, "rule '%.*s' %s is %u but must be %u..%u", SW_RULE_NAME_MAX - 1,
+			 r->name, sw_timeout_info[p->setting].name, (unsigned)r->timeout[p->setting],
+			 (unsigned)sw_timeout_info[p->setting].min,
+			 (unsigned)sw_timeout_info[p->setting].max);
 		break;
 	case SWC_P_GROUP_BAD:
 		snprintf(buf, len, "service-group %u has corrupt counts, members or name", p->rule);

@@ -522,6 +522,57 @@ static void reset_field(struct sw_rule *r, int f)
 	}
 }
 
+/* `set rulebase security rules R timeout-NAME S` / `delete ... R timeout-NAME`. */
+static int rule_timeout(struct sw_conf *c, const struct toks *T, int idx, int del,
+			const struct ctx *x)
+{
+	const struct tok *t = T->t;
+	const char *w = t[5].s;
+	int tm = -1;
+	uint32_t v = 0;
+
+	for (int i = 0; i < SW_TO_MAX; i++)
+		if (strcmp(w, sw_timeout_info[i].name) == 0)
+			tm = i;
+	if (tm < 0)
+		return fail(x, w, "unknown timer (expected one of the timeout-* session settings, "
+				  "e.g. timeout-tcp-half-closed)");
+	if (idx < 0 && del)
+		return fail(x, t[4].s, "no such rule (expected the name of an existing rule)");
+	if (del) {
+		if (T->n > 6)
+			return fail(x, t[6].s, "unexpected word (expected end of line)");
+		c->rules[idx].timeout[tm] = 0;
+		return 0;
+	}
+	if (T->n < 7)
+		return fail(x, w, "missing value (expected seconds)");
+	if (T->n > 7)
+		return fail(x, t[7].s, "unexpected word after the value (expected end of line)");
+	const char *vs = t[6].s;
+	size_t n = strlen(vs);
+	int bad = n == 0 || n > 10;
+	for (size_t i = 0; i < n && !bad; i++) {
+		bad = vs[i] < '0' || vs[i] > '9';
+		v = v * 10 + (uint32_t)(vs[i] - '0');
+	}
+	if (bad || v < sw_timeout_info[tm].min || v > sw_timeout_info[tm].max)
+		return fail(x, vs, "%s out of range (expected %u..%u seconds)", w,
+			    (unsigned)sw_timeout_info[tm].min, (unsigned)sw_timeout_info[tm].max);
+	if (idx < 0) {
+		if (c->nrules >= SW_RULES_MAX)
+			return fail(x, t[4].s, "too many rules (expected at most %d)", SW_RULES_MAX);
+		idx = (int)c->nrules++;
+		memset(&c->rules[idx], 0, sizeof(c->rules[idx]));
+		memcpy(c->rules[idx].name, t[4].s, strlen(t[4].s) + 1);
+		c->rules[idx].proto = -1;
+		if (x->tr)
+			x->tr->rule[idx] = x->line;
+	}
+	c->rules[idx].timeout[tm] = v;
+	return 0;
+}
+
 static int do_rule(struct sw_conf *c, const struct toks *T, int del, const struct ctx *x)
 {
 	const struct tok *t = T->t;
@@ -535,6 +586,8 @@ static int do_rule(struct sw_conf *c, const struct toks *T, int del, const struc
 
 	int idx = find_rule(c, name);
 	int f = -1;
+	if (T->n >= 6 && strncmp(t[5].s, "timeout-", 8) == 0)
+		return rule_timeout(c, T, idx, del, x);
 	if (T->n >= 6) {
 		f = find_field(t[5].s);
 		if (f < 0) {

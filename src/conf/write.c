@@ -77,6 +77,10 @@ static void write_rule(const struct sw_conf *c, const struct sw_rule *r, FILE *o
 		swc_rule_services_str(c, r, list, sizeof(list));
 		fprintf(out, "%s service %s\n", prefix, list);
 	}
+	for (unsigned t = 0; t < SW_TO_MAX; t++)
+		if (r->timeout[t])
+			fprintf(out, "%s %s %u\n", prefix, sw_timeout_info[t].name,
+				(unsigned)r->timeout[t]);
 	if (r->has_action)
 		fprintf(out, "%s action %s\n", prefix, r->action == SW_ACT_DENY ? "deny" : "allow");
 }

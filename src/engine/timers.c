@@ -21,58 +21,99 @@ static uint32_t ticks(uint32_t secs)
 	return t > SW_TICK_MAX_SPAN ? SW_TICK_MAX_SPAN : (uint32_t)t;
 }
 
-/* Set timer t of profile p to secs, from the service override. */
-static void prof_set(struct sw_prof *p, int t, uint32_t secs)
+/* Set timer t of profile p to secs, from the service override (svc) or the rule. */
+static void prof_set(struct sw_prof *p, int t, uint32_t secs, int svc)
 {
 	p->to[t] = ticks(secs);
-	p->from_svc |= (uint16_t)(1u << t);
+	if (svc) {
+		p->from_svc |= (uint16_t)(1u << t);
+		p->from_rule &= (uint16_t)~(1u << t);
+	} else {
+		p->from_rule |= (uint16_t)(1u << t);
+	}
+}
+
+/* The timers of a session of rule r (index + 1, 0 none) whose service is sv (index + 1, 0 none). */
+static void prof_build(const struct sw_engine *e, unsigned r, unsigned sv, struct sw_prof *p)
+{
+	memset(p, 0, sizeof(*p));
+	memcpy(p->to, e->to, sizeof(e->to));
+	if (r) {
+		for (int t = 0; t < SW_TO_MAX; t++)
+			if (e->conf.rules[r - 1].timeout[t])
+				prof_set(p, t, e->conf.rules[r - 1].timeout[t], 0);
+		if (p->from_rule)
+			p->rule = (uint16_t)r;
+	}
+	if (!sv || !e->conf.services[sv - 1].override)
+		return;
+	const struct sw_service *s = &e->conf.services[sv - 1];
+	if (s->proto == 17) {
+		if (s->timer[SW_SVC_TIMEOUT])
+			prof_set(p, SW_TO_UDP, s->timer[SW_SVC_TIMEOUT], 1);
+	} else {
+		if (s->timer[SW_SVC_TIMEOUT])
+			prof_set(p, SW_TO_TCP, s->timer[SW_SVC_TIMEOUT], 1);
+		if (s->timer[SW_SVC_HALFCLOSE])
+			prof_set(p, e->conf.half_close_mode == SW_HC_TCPWAIT ? SW_TO_TCPWAIT
+									     : SW_TO_TCP_HALF_CLOSED,
+				 s->timer[SW_SVC_HALFCLOSE], 1);
+		if (s->timer[SW_SVC_TIMEWAIT])
+			prof_set(p, SW_TO_TCP_TIME_WAIT, s->timer[SW_SVC_TIMEWAIT], 1);
+	}
+	if (p->from_svc)
+		p->svc = (uint8_t)sv;
+	if (!p->from_rule)
+		p->rule = 0;
 }
 
 /*
- * e->to from the global timeouts, and one profile per service with
- * `override yes`: TCP `timeout` is timeout-tcp, `halfclose-timeout` the
- * half-closed timer (in tcpwait mode the tcpwait life: that mode has no
- * other half-close timer), `timewait-timeout` time-wait; UDP `timeout` is
- * timeout-udp.  What the override leaves unset stays global.
+ * e->to from the global timeouts, and the timer profiles: one per distinct
+ * (rule timeouts, service override) pair, so that e->pmap[rule][service]
+ * names a session's profile.  A rule's `timeout-NAME` replaces the global
+ * value; a service override (precedence) replaces both: TCP `timeout` is
+ * timeout-tcp, `halfclose-timeout` the half-closed timer (in tcpwait mode
+ * the tcpwait life: that mode has no other half-close timer),
+ * `timewait-timeout` time-wait; UDP `timeout` is timeout-udp.  What neither
+ * sets stays global.  sw_conf_validate keeps the count within SW_PROFILES.
  */
 void sw_engine_load_timeouts(struct sw_engine *e)
 {
+	unsigned np = 1;
+
 	for (int i = 0; i < SW_TO_MAX; i++)
 		e->to[i] = ticks(e->conf.timeout[i]);
 	memset(e->prof, 0, sizeof(e->prof));
-	for (unsigned i = 0; i < SW_PROFILES; i++)
-		memcpy(e->prof[i].to, e->to, sizeof(e->to));
-	for (unsigned i = 0; i < e->conf.nservices && i < SW_SERVICES_MAX; i++) {
-		const struct sw_service *sv = &e->conf.services[i];
-		struct sw_prof *p = &e->prof[i + 1];
-		if (!sv->override)
-			continue;
-		if (sv->proto == 17) {
-			if (sv->timer[SW_SVC_TIMEOUT])
-				prof_set(p, SW_TO_UDP, sv->timer[SW_SVC_TIMEOUT]);
-			continue;
+	memset(e->pmap, 0, sizeof(e->pmap));
+	memcpy(e->prof[0].to, e->to, sizeof(e->to));
+	for (unsigned r = 0; r <= e->conf.nrules && r <= SW_RULES_MAX; r++) {
+		for (unsigned sv = 0; sv <= e->conf.nservices && sv <= SW_SERVICES_MAX; sv++) {
+			struct sw_prof p;
+			unsigned k;
+			prof_build(e, r, sv, &p);
+			if (!p.from_svc && !p.from_rule)
+				continue;
+			for (k = 1; k < np && memcmp(&e->prof[k], &p, sizeof(p)) != 0; k++)
+				;
+			if (k == np) {
+				if (np == SW_PROFILES)
+					continue; /* refused by sw_conf_validate; global timers */
+				e->prof[np++] = p;
+			}
+			e->pmap[r][sv] = (uint8_t)k;
 		}
-		if (sv->timer[SW_SVC_TIMEOUT])
-			prof_set(p, SW_TO_TCP, sv->timer[SW_SVC_TIMEOUT]);
-		if (sv->timer[SW_SVC_HALFCLOSE])
-			prof_set(p, e->conf.half_close_mode == SW_HC_TCPWAIT ? SW_TO_TCPWAIT
-									     : SW_TO_TCP_HALF_CLOSED,
-				 sv->timer[SW_SVC_HALFCLOSE]);
-		if (sv->timer[SW_SVC_TIMEWAIT])
-			prof_set(p, SW_TO_TCP_TIME_WAIT, sv->timer[SW_SVC_TIMEWAIT]);
 	}
 }
 
 unsigned sw_engine_profile(const struct sw_engine *e, unsigned rule, const struct sw_flow *f)
 {
-	int svc;
+	int svc = -1;
 
 	if (rule == 0 || rule > e->conf.nrules)
 		return 0;
-	svc = sw_conf_rule_service(&e->conf, &e->conf.rules[rule - 1], f);
-	if (svc < 0 || !e->conf.services[svc].override || !e->prof[svc + 1].from_svc)
-		return 0;
-	return (unsigned)svc + 1;
+	if (e->conf.rules[rule - 1].nsvc)
+		svc = sw_conf_rule_service(&e->conf, &e->conf.rules[rule - 1], f);
+	return e->pmap[rule][svc + 1];
 }
 
 void sw_engine_timer_source(const struct sw_engine *e, uint32_t idx, unsigned t,
@@ -86,7 +127,13 @@ void sw_engine_timer_source(const struct sw_engine *e, uint32_t idx, unsigned t,
 	if (p && (e->prof[p].from_svc & (1u << t))) {
 		si->timer_secs = (uint32_t)(e->prof[p].to[t] / SW_TICK_HZ);
 		snprintf(si->timer_from, sizeof(si->timer_from), "service %.*s override",
-			 SW_RULE_NAME_MAX - 1, e->conf.services[p - 1].name);
+			 SW_RULE_NAME_MAX - 1, e->conf.services[e->prof[p].svc - 1].name);
+		return;
+	}
+	if (p && (e->prof[p].from_rule & (1u << t))) {
+		si->timer_secs = (uint32_t)(e->prof[p].to[t] / SW_TICK_HZ);
+		snprintf(si->timer_from, sizeof(si->timer_from), "rule %.*s", SW_RULE_NAME_MAX - 1,
+			 e->conf.rules[e->prof[p].rule - 1].name);
 		return;
 	}
 	si->timer_secs = e->conf.timeout[t];

@@ -547,6 +547,9 @@ static void complete_rule(struct sw_cand *o, const struct sw_conf *cf, char **a,
 	} else if (n == 4) {
 		for (size_t k = 0; k < NRULE_FIELDS; k++)
 			sw_cand_add(o, rule_fields[k].word, rule_fields[k].help);
+		for (unsigned t = 0; t < SW_TO_MAX; t++)
+			sw_cand_add(o, sw_timeout_info[t].name, "this timer for the rule's sessions "
+								"(a service override wins)");
 		if (del)
 			sw_cand_add(o, "<Enter>", "delete the whole rule");
 	} else if (n == 5 && !del) {

@@ -146,6 +146,38 @@ check("service-group", GROUP.replace("LIST", "[ svc-y grp ]"),
       {5002: ("tcp-fin", None, None), 7000: AGED})
 check("service-group first", GROUP.replace("LIST", "[ grp svc-y ]"),
       {5002: ("tcp-fin", None, None), 7000: ("tcp-fin", None, None)})
+# Per-rule timeouts (pf style), and precedence: a service override beats the rule's.
+RULE = """set rulebase security rules R destination-port 5002
+set rulebase security rules R timeout-tcp-half-closed RT
+set rulebase security rules R action allow
+set rulebase security rules R2 action allow
+"""
+check("rule timeout", RULE.replace("RT", "600"), {5002: ("tcp-fin", None, None), 7000: AGED})
+check("rule timeout below the gap", RULE.replace("RT", "150"),
+      {5002: ("aged-out", 150, "rule R"), 7000: AGED})
+check("precedence: service 600 over rule 150",
+      "set service svc-x protocol tcp port 5002 override yes halfclose-timeout 600\n" +
+      RULE.replace("RT", "150") + "set rulebase security rules R service svc-x\n",
+      {5002: ("tcp-fin", None, None), 7000: AGED})
+check("precedence: service 150 over rule 600",
+      "set service svc-x protocol tcp port 5002 override yes halfclose-timeout 150\n" +
+      RULE.replace("RT", "600") + "set rulebase security rules R service svc-x\n",
+      {5002: ("aged-out", 150, "service svc-x override"), 7000: AGED})
+check("a timer the service leaves alone stays the rule's",
+      "set service svc-x protocol tcp port 5002 override yes timewait-timeout 20\n" +
+      RULE.replace("RT", "150") + "set rulebase security rules R service svc-x\n",
+      {5002: ("aged-out", 150, "rule R"), 7000: AGED})
+refused("rule timeout out of range",
+        "set rulebase security rules R timeout-tcp-time-wait 601\n" + ALLOW,
+        ":3: token '601': timeout-tcp-time-wait out of range (expected 1..600 seconds)")
+refused("unknown rule timer", "set rulebase security rules R timeout-tcp-halfclosed 60\n" + ALLOW,
+        ":3: token 'timeout-tcp-halfclosed': unknown timer")
+refused("too many timer profiles",
+        "".join(f"set service s{i} protocol tcp port {1000 + i} override yes timeout 60\n"
+                for i in range(10)) +
+        "".join(f"set rulebase security rules r{i} timeout-tcp {100 + i}\n"
+                f"set rulebase security rules r{i} action allow\n" for i in range(12)),
+        "is 143, more than the 128 timer profiles")
 
 refused("unknown service", "set rulebase security rules R service nope\n" + ALLOW,
         ":3: token 'nope': unknown service")

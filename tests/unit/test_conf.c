@@ -980,7 +980,9 @@ static void test_round_trip_everything_changed(void **state)
 		"set service plain protocol tcp port 1\n"
 		"set service-group \"g 1\" members [ plain \"s 1\" ]\n"
 		"set rulebase security rules ports service [ dns \"s 1\" \"g 1\" ]\n"
-		"set rulebase security rules p255 service plain\n";
+		"set rulebase security rules p255 service plain\n"
+		"set rulebase security rules p255 timeout-tcp-half-closed 604800\n"
+		"set rulebase security rules p255 timeout-udp 1\n";
 	assert_int_equal(load_str(c, text, err, sizeof(err)), 0);
 	check_round_trip(c, 0);
 	check_round_trip(c, 1);
@@ -994,6 +996,7 @@ static void test_round_trip_everything_changed(void **state)
 			   "halfclose-timeout 604800 timewait-timeout 600\n");
 	assert_contains(s, "set rulebase security rules ports service [ dns \"s 1\" \"g 1\" ]\n");
 	assert_contains(s, "set service-group \"g 1\" members [ plain \"s 1\" ]\n");
+	assert_contains(s, "set rulebase security rules p255 timeout-tcp-half-closed 604800\n");
 	free(s);
 	free(c);
 }

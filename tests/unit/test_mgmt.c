@@ -411,7 +411,7 @@ static void test_complete(void **state)
 	b.len = 0;
 	sw_mgmt_complete(&f->h, &f->s, "set rulebase security rules web ", &b);
 	assert_true(has_word(b.p, "action") && has_word(b.p, "destination-port") &&
-		    has_word(b.p, "service"));
+		    has_word(b.p, "service") && has_word(b.p, "timeout-tcp-half-closed"));
 	b.len = 0;
 	sw_mgmt_complete(&f->h, &f->s, "set ", &b);
 	assert_true(has_word(b.p, "service"));
