@@ -91,6 +91,23 @@ struct sw_svc_group {
 	uint8_t member[SW_RULE_SERVICES]; /* service indexes */
 };
 
+/*
+ * Application timeouts (`set application NAME protocol tcp|udp port LIST
+ * [tcp-timeout S] [tcp-half-closed-timeout S] [tcp-time-wait-timeout S]
+ * [udp-timeout S]`): port-based here (no App-ID); the first application
+ * whose protocol and port match a flow gives its timers, below a service
+ * override and a rule's timeout-NAME, above the global values.
+ */
+#define SW_APPS_MAX 16
+enum sw_app_timer { SW_APP_TCP, SW_APP_HALF_CLOSED, SW_APP_TIME_WAIT, SW_APP_UDP, SW_APP_TIMERS };
+struct sw_app {
+	char name[SW_RULE_NAME_MAX];
+	struct sw_port_range port[SW_SVC_PORTS];
+	uint8_t nport;
+	uint8_t proto; /* IPPROTO_TCP or IPPROTO_UDP */
+	uint32_t timer[SW_APP_TIMERS]; /* seconds, 0 = not set */
+};
+
 struct sw_rule {
 	char name[SW_RULE_NAME_MAX];
 	struct sw_cidr src[SW_RULE_ADDRS], dst[SW_RULE_ADDRS];
@@ -109,7 +126,8 @@ struct sw_rule {
  * Timer profiles: each distinct combination of a rule's timeouts and a
  * service override becomes one profile of the engine; at most
  * SW_TIMER_PROFILES - 1 besides the global timers, so (rules with a
- * timeout + 1) x (services with override yes + 1) must stay within that.
+ * timeout + 1) x (services with override yes + 1) x (applications + 1)
+ * must stay within that.
  */
 #define SW_TIMER_PROFILES 128
 
@@ -135,6 +153,8 @@ struct sw_conf {
 	struct sw_service services[SW_SERVICES_MAX];
 	uint32_t ngroups;
 	struct sw_svc_group groups[SW_SVC_GROUPS_MAX];
+	uint32_t napps;
+	struct sw_app apps[SW_APPS_MAX];
 };
 
 /*
@@ -216,6 +236,8 @@ const struct sw_rule *sw_conf_match(const struct sw_conf *c, const struct sw_flo
  */
 int sw_conf_rule_service(const struct sw_conf *c, const struct sw_rule *r,
 			 const struct sw_flow *f);
+/* The first application matching the flow's protocol and destination port, or -1. */
+int sw_conf_app_match(const struct sw_conf *c, const struct sw_flow *f);
 /* 1 if service s matches the flow's protocol, destination and source port. */
 int sw_service_matches(const struct sw_service *s, const struct sw_flow *f);
 /* The service-override word of timer t ("timeout", "halfclose-timeout", "timewait-timeout"). */

@@ -75,7 +75,8 @@ enum swc_problem_kind {
 	SWC_P_SVC_NOPORT, /* service `rule` has no port */
 	SWC_P_GROUP_BAD,  /* group `rule` has corrupt counts, members or name */
 	SWC_P_PROFILES,   /* too many rules with timeouts x services with override */
-	SWC_P_RULE_TIMEOUT /* rule `rule`'s timer `setting` out of range */
+	SWC_P_RULE_TIMEOUT, /* rule `rule`'s timer `setting` out of range */
+	SWC_P_APP_NOPORT,  /* application `rule` has no port (or corrupt counts) */
 };
 
 struct swc_problem {
@@ -114,6 +115,7 @@ int swc_save_atomic(const char *path, int (*fill)(FILE *f, const void *ctx), con
 struct track {
 	int setting[SWC_NSETTINGS_MAX];
 	int svc[SW_SERVICES_MAX]; /* line that first named the service */
+	int app[SW_APPS_MAX];     /* line that first named the application */
 	int rule[SW_RULES_MAX];    /* line that first named the rule */
 	int rule_pp[SW_RULES_MAX]; /* last line setting its protocol or ports */
 };
@@ -162,6 +164,8 @@ int swc_add_port_token(struct sw_port_range *list, uint8_t *n, unsigned max, con
 int swc_do_service(struct sw_conf *c, const struct toks *T, int del, const struct ctx *x);
 /* `set/delete service-group NAME [members LIST]` (service.c). */
 int swc_do_group(struct sw_conf *c, const struct toks *T, int del, const struct ctx *x);
+/* `set/delete application NAME ...` (service.c). */
+int swc_do_app(struct sw_conf *c, const struct toks *T, int del, const struct ctx *x);
 /* The index of the service called name, or -1; of the group, or -1. */
 int swc_find_service(const struct sw_conf *c, const char *name);
 int swc_find_group(const struct sw_conf *c, const char *name);

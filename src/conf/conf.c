@@ -359,6 +359,21 @@ void swc_check(const struct sw_conf *c, struct swc_problem *p)
 			return;
 		}
 	}
+	if (c->napps > SW_APPS_MAX) {
+		p->kind = SWC_P_APP_NOPORT;
+		p->rule = 0;
+		return;
+	}
+	for (unsigned i = 0; i < c->napps; i++) {
+		const struct sw_app *a = &c->apps[i];
+		p->rule = i;
+		if (a->nport == 0 || a->nport > SW_SVC_PORTS ||
+		    (a->proto != IPPROTO_TCP && a->proto != IPPROTO_UDP) ||
+		    memchr(a->name, '\0', sizeof(a->name)) == NULL || !swc_rule_name_ok(a->name)) {
+			p->kind = SWC_P_APP_NOPORT;
+			return;
+		}
+	}
 	if (c->ngroups > SW_SVC_GROUPS_MAX) {
 		p->kind = SWC_P_GROUP_BAD;
 		p->rule = SW_SVC_GROUPS_MAX;
@@ -428,9 +443,10 @@ void swc_check(const struct sw_conf *c, struct swc_problem *p)
 			}
 	for (unsigned i = 0; i < c->nservices; i++)
 		ns += c->services[i].override;
-	if (nr * ns > SW_TIMER_PROFILES) {
+	unsigned na = c->napps + 1;
+	if (nr * ns * na > SW_TIMER_PROFILES) {
 		p->kind = SWC_P_PROFILES;
-		p->rule = nr * ns;
+		p->rule = nr * ns * na;
 	}
 }
 
@@ -466,10 +482,16 @@ void swc_problem_str(const struct sw_conf *c, const struct swc_problem *p, char 
 		snprintf(buf, len, "service %u has corrupt counts, protocol or name", p->rule);
 		break;
 	case SWC_P_PROFILES:
-		snprintf(buf, len, "(rules with a timeout + 1) x (services with override yes + 1) "
-			 "is %u, more than the %d timer profiles the engine keeps (expected fewer "
+		snprintf(buf, len, "(rules with a timeout + 1) x (services with override yes + 1) x "
+			 "(applications + 1) is %u, more than the %d timer profiles the engine keeps (expected fewer "
 			 "rules with timeouts or service overrides)",
 			 p->rule, SW_TIMER_PROFILES);
+		break;
+	case SWC_P_APP_NOPORT:
+		snprintf(buf, len, "application '%.*s' has no port (expected 'set application %.*s "
+			 "protocol tcp|udp port N ...')",
+			 SW_RULE_NAME_MAX - 1, c->apps[p->rule % SW_APPS_MAX].name,
+			 SW_RULE_NAME_MAX - 1, c->apps[p->rule % SW_APPS_MAX].name);
 		break;
 	case SWC_P_RULE_TIMEOUT:
 		snprintf(buf, len, "rule '%.*s' %s is %u but must be %u..%u", SW_RULE_NAME_MAX - 1,

@@ -744,9 +744,11 @@ static int apply(struct sw_conf *c, const char *text, size_t len, const struct c
 		rc = swc_do_service(c, T, del, x);
 	} else if (strcmp(t[1].s, "service-group") == 0) {
 		rc = swc_do_group(c, T, del, x);
+	} else if (strcmp(t[1].s, "application") == 0) {
+		rc = swc_do_app(c, T, del, x);
 	} else {
 		rc = fail(x, t[1].s, "unknown word (expected 'deviceconfig', 'rulebase', "
-				     "'service' or 'service-group')");
+				     "'service', 'service-group' or 'application')");
 	}
 out:
 	free(T);
@@ -829,6 +831,10 @@ static int report_problem(const struct sw_conf *w, const struct swc_problem *p,
 	case SWC_P_SVC_NOPORT:
 		x.line = tr->svc[p->rule];
 		tok = w->services[p->rule].name;
+		break;
+	case SWC_P_APP_NOPORT:
+		x.line = tr->app[p->rule];
+		tok = w->apps[p->rule].name;
 		break;
 	default:
 		break;

@@ -333,6 +333,130 @@ int swc_do_group(struct sw_conf *c, const struct toks *T, int del, const struct 
 	return 0;
 }
 
+static const struct {
+	const char *word;
+	uint32_t min, max;
+	uint8_t proto;
+} app_timers[SW_APP_TIMERS] = {
+	[SW_APP_TCP] = {"tcp-timeout", 1, 604800, IPPROTO_TCP},
+	[SW_APP_HALF_CLOSED] = {"tcp-half-closed-timeout", 1, 604800, IPPROTO_TCP},
+	[SW_APP_TIME_WAIT] = {"tcp-time-wait-timeout", 1, 600, IPPROTO_TCP},
+	[SW_APP_UDP] = {"udp-timeout", 1, 604800, IPPROTO_UDP},
+};
+
+static int find_app(const struct sw_conf *c, const char *name)
+{
+	for (unsigned i = 0; i < c->napps && i < SW_APPS_MAX; i++)
+		if (strncmp(c->apps[i].name, name, SW_RULE_NAME_MAX) == 0)
+			return (int)i;
+	return -1;
+}
+
+int swc_do_app(struct sw_conf *c, const struct toks *T, int del, const struct ctx *x)
+{
+	const struct tok *t = T->t;
+
+	if (T->n < 3)
+		return fail(x, t[T->n - 1].s, "missing application name (expected a name)");
+	const char *name = t[2].s;
+	if (!swc_rule_name_ok(name))
+		return fail(x, name, "invalid application name (expected 1..%d letters, digits, "
+				     "spaces, '-', '_' or '.', starting with a letter or digit)",
+			    SW_RULE_NAME_MAX - 1);
+	int idx = find_app(c, name);
+	if (del) {
+		if (idx < 0)
+			return fail(x, name, "no such application (expected an existing one)");
+		if (T->n > 3)
+			return fail(x, t[3].s, "unexpected word (expected end of line)");
+		unsigned n = c->napps;
+		memmove(&c->apps[idx], &c->apps[idx + 1], (n - (unsigned)idx - 1) * sizeof(c->apps[0]));
+		memset(&c->apps[n - 1], 0, sizeof(c->apps[0]));
+		c->napps--;
+		if (x->tr) {
+			memmove(&x->tr->app[idx], &x->tr->app[idx + 1],
+				(n - (unsigned)idx - 1) * sizeof(x->tr->app[0]));
+			x->tr->app[n - 1] = 0;
+		}
+		return 0;
+	}
+	if (T->n < 5 || strcmp(t[3].s, "protocol") != 0)
+		return fail(x, t[T->n < 4 ? 2 : 3].s, "%s (expected 'protocol tcp' or 'protocol udp')",
+			    T->n < 5 ? "incomplete line" : "unknown word");
+	uint8_t proto;
+	if (strcmp(t[4].s, "tcp") == 0)
+		proto = IPPROTO_TCP;
+	else if (strcmp(t[4].s, "udp") == 0)
+		proto = IPPROTO_UDP;
+	else
+		return fail(x, t[4].s, "unknown protocol (expected tcp or udp)");
+	if (idx < 0 && c->napps >= SW_APPS_MAX)
+		return fail(x, name, "too many applications (expected at most %d)", SW_APPS_MAX);
+
+	struct sw_app a;
+	if (idx >= 0 && c->apps[idx].proto == proto) {
+		memcpy(&a, &c->apps[idx], sizeof(a));
+	} else {
+		memset(&a, 0, sizeof(a));
+		memcpy(a.name, name, strlen(name) + 1);
+		a.proto = proto;
+	}
+	char what[SW_RULE_NAME_MAX + 32];
+	unsigned i = 5;
+	while (i < T->n) {
+		const char *w = t[i].s;
+		if (strcmp(w, "port") == 0) {
+			snprintf(what, sizeof(what), "application '%s' port", name);
+			if (port_value(a.port, &a.nport, what, T, i + 1, &i, x) != 0)
+				return -EINVAL;
+			continue;
+		}
+		unsigned k;
+		for (k = 0; k < SW_APP_TIMERS && strcmp(w, app_timers[k].word) != 0; k++)
+			;
+		if (k == SW_APP_TIMERS)
+			return fail(x, w, "unknown word (expected port, %s)",
+				    proto == IPPROTO_TCP ? "tcp-timeout, tcp-half-closed-timeout or "
+							   "tcp-time-wait-timeout"
+							 : "udp-timeout");
+		if (app_timers[k].proto != proto)
+			return fail(x, w, "not a timeout of a %s application (expected %s)",
+				    proto == IPPROTO_TCP ? "tcp" : "udp",
+				    proto == IPPROTO_TCP ? "tcp-timeout, tcp-half-closed-timeout or "
+							   "tcp-time-wait-timeout"
+							 : "udp-timeout");
+		if (i + 1 >= T->n)
+			return fail(x, w, "missing value after '%s'", w);
+		const char *v = t[i + 1].s;
+		uint32_t secs;
+		if (parse_secs(v, &secs) != 0 || secs < app_timers[k].min || secs > app_timers[k].max)
+			return fail(x, v, "%s out of range (expected %u..%u seconds)", w,
+				    (unsigned)app_timers[k].min, (unsigned)app_timers[k].max);
+		a.timer[k] = secs;
+		i += 2;
+	}
+	if (idx < 0) {
+		idx = (int)c->napps++;
+		if (x->tr)
+			x->tr->app[idx] = x->line;
+	}
+	memcpy(&c->apps[idx], &a, sizeof(a));
+	return 0;
+}
+
+int sw_conf_app_match(const struct sw_conf *c, const struct sw_flow *f)
+{
+	for (unsigned i = 0; i < c->napps && i < SW_APPS_MAX; i++) {
+		const struct sw_app *a = &c->apps[i];
+		if (a->proto != f->proto)
+			continue;
+		for (unsigned k = 0; k < a->nport && k < SW_SVC_PORTS; k++)
+			if (a->port[k].lo <= f->dport && f->dport <= a->port[k].hi)
+				return (int)i;
+	}
+	return -1;
+}
+
 static void write_ports(FILE *out, const struct sw_port_range *p, unsigned n)
 {
 	for (unsigned i = 0; i < n && i < SW_SVC_PORTS; i++) {
@@ -386,6 +510,18 @@ void swc_write_services(const struct sw_conf *c, FILE *out)
 			fprintf(out, strchr(nm, ' ') ? " \"%s\"" : " %s", nm);
 		}
 		fputs(" ]\n", out);
+	}
+	for (unsigned i = 0; i < c->napps && i < SW_APPS_MAX; i++) {
+		const struct sw_app *a = &c->apps[i];
+		int q = strchr(a->name, ' ') != NULL;
+		fprintf(out, "set application %s%.*s%s protocol %s port ", q ? "\"" : "",
+			SW_RULE_NAME_MAX - 1, a->name, q ? "\"" : "",
+			a->proto == IPPROTO_UDP ? "udp" : "tcp");
+		write_ports(out, a->port, a->nport);
+		for (unsigned k = 0; k < SW_APP_TIMERS; k++)
+			if (a->timer[k])
+				fprintf(out, " %s %u", app_timers[k].word, (unsigned)a->timer[k]);
+		fputc('\n', out);
 	}
 }
 

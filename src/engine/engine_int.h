@@ -45,19 +45,21 @@ struct sw_press {
 };
 
 /*
- * A timer profile: every timer's value for the sessions of one distinct
- * (rule timeouts, service override) pair, built at each configuration
- * change (timers.c); profile 0 is the global timers (sw_engine.to).  A
- * session costs nothing more for it: the profile index shares cold.rule's
- * 16 bits, and e->pmap[rule][service] finds it at creation.
+ * A timer profile: every timer's value for the sessions of one (rule with
+ * timeouts, service with override, application) triple, built at each
+ * configuration change (timers.c); profile 0 is the global timers
+ * (sw_engine.to).  A session costs nothing more for it: the profile index
+ * shares cold.rule's 16 bits, and sw_engine_profile computes it from ranks.
  */
 #define SW_PROFILES SW_TIMER_PROFILES
 struct sw_prof {
 	uint32_t to[SW_TO_MAX]; /* ticks, clamped to SW_TICK_MAX_SPAN */
 	uint16_t from_svc;      /* bit t: timer t is the service override's */
 	uint16_t from_rule;     /* bit t: timer t is the rule's timeout-NAME */
+	uint16_t from_app;      /* bit t: timer t is the application's */
 	uint16_t rule;          /* from_rule: the rule, index + 1 */
 	uint8_t svc;            /* from_svc: the service, index + 1 */
+	uint8_t app;            /* from_app: the application, index + 1 */
 };
 static_assert(SW_TO_MAX <= 16, "sw_prof masks hold one bit per timer");
 static_assert(SW_PROFILES <= 128, "profile indexes must fit sw_sess_cold.prof");
@@ -69,7 +71,9 @@ struct sw_engine {
 	uint32_t to_idle[SW_TO_MAX]; /* idle timers in force: to[] / the accelerated-aging factor */
 	uint32_t old_to[SW_TO_MAX]; /* previous values during sw_engine_set_conf */
 	struct sw_prof prof[SW_PROFILES], old_prof[SW_PROFILES];
-	uint8_t pmap[SW_RULES_MAX + 1][SW_SERVICES_MAX + 1]; /* [rule + 1][service + 1] -> profile */
+	uint8_t rule_rank[SW_RULES_MAX + 1];   /* rule + 1 -> its rank among rules with timeouts */
+	uint8_t svc_rank[SW_SERVICES_MAX + 1]; /* service + 1 -> rank among overriding ones */
+	uint8_t np_svc, np_app;                /* ranks of each (with 0 = none) */
 	struct sw_table tab;
 	struct sw_tomb tomb;
 	sw_time_t epoch;  /* tick 0 */

@@ -33,11 +33,33 @@ static void prof_set(struct sw_prof *p, int t, uint32_t secs, int svc)
 	}
 }
 
-/* The timers of a session of rule r (index + 1, 0 none) whose service is sv (index + 1, 0 none). */
-static void prof_build(const struct sw_engine *e, unsigned r, unsigned sv, struct sw_prof *p)
+/*
+ * The timers of a session of rule r (index + 1, 0 none) whose service is
+ * sv and whose application is ap (index + 1, 0 none), weakest first: the
+ * application, the rule's timeout-NAME, the service override.
+ */
+static void prof_build(const struct sw_engine *e, unsigned r, unsigned sv, unsigned ap,
+		       struct sw_prof *p)
 {
+	int hc = e->conf.half_close_mode == SW_HC_TCPWAIT ? SW_TO_TCPWAIT : SW_TO_TCP_HALF_CLOSED;
+
 	memset(p, 0, sizeof(*p));
 	memcpy(p->to, e->to, sizeof(e->to));
+	if (ap) {
+		static const int app_to[SW_APP_TIMERS] = {
+			[SW_APP_TCP] = SW_TO_TCP, [SW_APP_HALF_CLOSED] = -1,
+			[SW_APP_TIME_WAIT] = SW_TO_TCP_TIME_WAIT, [SW_APP_UDP] = SW_TO_UDP};
+		const struct sw_app *a = &e->conf.apps[ap - 1];
+		for (int k = 0; k < SW_APP_TIMERS; k++) {
+			if (!a->timer[k])
+				continue;
+			int t = app_to[k] < 0 ? hc : app_to[k];
+			p->to[t] = ticks(a->timer[k]);
+			p->from_app |= (uint16_t)(1u << t);
+		}
+		if (p->from_app)
+			p->app = (uint8_t)ap;
+	}
 	if (r) {
 		for (int t = 0; t < SW_TO_MAX; t++)
 			if (e->conf.rules[r - 1].timeout[t])
@@ -45,75 +67,95 @@ static void prof_build(const struct sw_engine *e, unsigned r, unsigned sv, struc
 		if (p->from_rule)
 			p->rule = (uint16_t)r;
 	}
-	if (!sv || !e->conf.services[sv - 1].override)
-		return;
-	const struct sw_service *s = &e->conf.services[sv - 1];
-	if (s->proto == 17) {
-		if (s->timer[SW_SVC_TIMEOUT])
-			prof_set(p, SW_TO_UDP, s->timer[SW_SVC_TIMEOUT], 1);
-	} else {
-		if (s->timer[SW_SVC_TIMEOUT])
-			prof_set(p, SW_TO_TCP, s->timer[SW_SVC_TIMEOUT], 1);
-		if (s->timer[SW_SVC_HALFCLOSE])
-			prof_set(p, e->conf.half_close_mode == SW_HC_TCPWAIT ? SW_TO_TCPWAIT
-									     : SW_TO_TCP_HALF_CLOSED,
-				 s->timer[SW_SVC_HALFCLOSE], 1);
-		if (s->timer[SW_SVC_TIMEWAIT])
-			prof_set(p, SW_TO_TCP_TIME_WAIT, s->timer[SW_SVC_TIMEWAIT], 1);
+	if (sv && e->conf.services[sv - 1].override) {
+		const struct sw_service *s = &e->conf.services[sv - 1];
+		if (s->proto == 17) {
+			if (s->timer[SW_SVC_TIMEOUT])
+				prof_set(p, SW_TO_UDP, s->timer[SW_SVC_TIMEOUT], 1);
+		} else {
+			if (s->timer[SW_SVC_TIMEOUT])
+				prof_set(p, SW_TO_TCP, s->timer[SW_SVC_TIMEOUT], 1);
+			if (s->timer[SW_SVC_HALFCLOSE])
+				prof_set(p, hc, s->timer[SW_SVC_HALFCLOSE], 1);
+			if (s->timer[SW_SVC_TIMEWAIT])
+				prof_set(p, SW_TO_TCP_TIME_WAIT, s->timer[SW_SVC_TIMEWAIT], 1);
+		}
+		if (p->from_svc)
+			p->svc = (uint8_t)sv;
 	}
-	if (p->from_svc)
-		p->svc = (uint8_t)sv;
+	/* a stronger source took every timer of a weaker one: it names none */
+	p->from_app &= (uint16_t)~(p->from_rule | p->from_svc);
+	p->from_rule &= (uint16_t)~p->from_svc;
 	if (!p->from_rule)
 		p->rule = 0;
+	if (!p->from_app)
+		p->app = 0;
 }
 
 /*
- * e->to from the global timeouts, and the timer profiles: one per distinct
- * (rule timeouts, service override) pair, so that e->pmap[rule][service]
- * names a session's profile.  A rule's `timeout-NAME` replaces the global
- * value; a service override (precedence) replaces both: TCP `timeout` is
- * timeout-tcp, `halfclose-timeout` the half-closed timer (in tcpwait mode
- * the tcpwait life: that mode has no other half-close timer),
- * `timewait-timeout` time-wait; UDP `timeout` is timeout-udp.  What neither
- * sets stays global.  sw_conf_validate keeps the count within SW_PROFILES.
+ * e->to from the global timeouts, and the timer profiles: profile
+ * (rr * ns + ss) * na + aa for the rr-th rule with a timeout, the ss-th
+ * service with override yes and application aa (0: none of each), so a
+ * session finds its profile by arithmetic, with no search.
+ * sw_conf_validate keeps the product within SW_PROFILES.
  */
 void sw_engine_load_timeouts(struct sw_engine *e)
 {
-	unsigned np = 1;
+	unsigned rules[SW_RULES_MAX + 1] = {0}, svcs[SW_SERVICES_MAX + 1] = {0};
+	unsigned nr = 1, ns = 1, na = e->conf.napps + 1;
 
 	for (int i = 0; i < SW_TO_MAX; i++)
 		e->to[i] = ticks(e->conf.timeout[i]);
 	memset(e->prof, 0, sizeof(e->prof));
-	memset(e->pmap, 0, sizeof(e->pmap));
+	memset(e->rule_rank, 0, sizeof(e->rule_rank));
+	memset(e->svc_rank, 0, sizeof(e->svc_rank));
 	memcpy(e->prof[0].to, e->to, sizeof(e->to));
-	for (unsigned r = 0; r <= e->conf.nrules && r <= SW_RULES_MAX; r++) {
-		for (unsigned sv = 0; sv <= e->conf.nservices && sv <= SW_SERVICES_MAX; sv++) {
-			struct sw_prof p;
-			unsigned k;
-			prof_build(e, r, sv, &p);
-			if (!p.from_svc && !p.from_rule)
-				continue;
-			for (k = 1; k < np && memcmp(&e->prof[k], &p, sizeof(p)) != 0; k++)
-				;
-			if (k == np) {
-				if (np == SW_PROFILES)
-					continue; /* refused by sw_conf_validate; global timers */
-				e->prof[np++] = p;
+	for (unsigned r = 1; r <= e->conf.nrules && r <= SW_RULES_MAX; r++)
+		for (int t = 0; t < SW_TO_MAX; t++)
+			if (e->conf.rules[r - 1].timeout[t]) {
+				e->rule_rank[r] = (uint8_t)nr;
+				rules[nr++] = r;
+				break;
 			}
-			e->pmap[r][sv] = (uint8_t)k;
+	for (unsigned i = 0; i < e->conf.nservices && i < SW_SERVICES_MAX; i++)
+		if (e->conf.services[i].override) {
+			e->svc_rank[i + 1] = (uint8_t)ns;
+			svcs[ns++] = i + 1;
 		}
+	if (nr * ns * na > SW_PROFILES) {
+		/* refused by sw_conf_validate: the global timers only */
+		nr = ns = na = 1;
+		memset(e->rule_rank, 0, sizeof(e->rule_rank));
+		memset(e->svc_rank, 0, sizeof(e->svc_rank));
 	}
+	e->np_svc = (uint8_t)ns;
+	e->np_app = (uint8_t)na;
+	for (unsigned rr = 0; rr < nr; rr++)
+		for (unsigned ss = 0; ss < ns; ss++)
+			for (unsigned aa = 0; aa < na; aa++)
+				if (rr || ss || aa)
+					prof_build(e, rules[rr], svcs[ss], aa,
+						   &e->prof[(rr * ns + ss) * na + aa]);
 }
 
 unsigned sw_engine_profile(const struct sw_engine *e, unsigned rule, const struct sw_flow *f)
 {
+	unsigned rr = 0, ss = 0, aa;
 	int svc = -1;
 
-	if (rule == 0 || rule > e->conf.nrules)
+	if (rule && rule <= e->conf.nrules) {
+		rr = e->rule_rank[rule];
+		if (e->conf.rules[rule - 1].nsvc)
+			svc = sw_conf_rule_service(&e->conf, &e->conf.rules[rule - 1], f);
+		if (svc >= 0)
+			ss = e->svc_rank[svc + 1];
+	}
+	aa = e->np_app > 1 ? (unsigned)(sw_conf_app_match(&e->conf, f) + 1) : 0;
+	if (aa >= e->np_app)
+		aa = 0;
+	if (rr >= SW_PROFILES || ss >= e->np_svc)
 		return 0;
-	if (e->conf.rules[rule - 1].nsvc)
-		svc = sw_conf_rule_service(&e->conf, &e->conf.rules[rule - 1], f);
-	return e->pmap[rule][svc + 1];
+	return (rr * e->np_svc + ss) * e->np_app + aa;
 }
 
 void sw_engine_timer_source(const struct sw_engine *e, uint32_t idx, unsigned t,
@@ -134,6 +176,12 @@ void sw_engine_timer_source(const struct sw_engine *e, uint32_t idx, unsigned t,
 		si->timer_secs = (uint32_t)(e->prof[p].to[t] / SW_TICK_HZ);
 		snprintf(si->timer_from, sizeof(si->timer_from), "rule %.*s", SW_RULE_NAME_MAX - 1,
 			 e->conf.rules[e->prof[p].rule - 1].name);
+		return;
+	}
+	if (p && (e->prof[p].from_app & (1u << t))) {
+		si->timer_secs = (uint32_t)(e->prof[p].to[t] / SW_TICK_HZ);
+		snprintf(si->timer_from, sizeof(si->timer_from), "application %.*s",
+			 SW_RULE_NAME_MAX - 1, e->conf.apps[e->prof[p].app - 1].name);
 		return;
 	}
 	si->timer_secs = e->conf.timeout[t];

@@ -631,6 +631,30 @@ static void complete_conf(struct sw_cmd_ctx *cx, char **a, int n, struct sw_cand
 		sw_cand_add(o, "rulebase", "security rules");
 		sw_cand_add(o, "service", "service objects: ports and timeout overrides");
 		sw_cand_add(o, "service-group", "named lists of services for rules");
+		sw_cand_add(o, "application", "port-based application timeouts");
+	} else if (strcmp(a[0], "application") == 0) {
+		static const char *const w[] = {"port", "tcp-timeout", "tcp-half-closed-timeout",
+						"tcp-time-wait-timeout", "udp-timeout"};
+		if (n == 1) {
+			for (unsigned i = 0; i < cf->napps; i++)
+				sw_cand_add(o, cf->apps[i].name, "existing application");
+			if (!del)
+				sw_cand_add(o, "<name>", "a new application");
+		} else if (del) {
+			sw_cand_add(o, "<Enter>", "delete the application");
+		} else if (n == 2) {
+			sw_cand_add(o, "protocol", "tcp or udp");
+		} else if (n == 3) {
+			sw_cand_add(o, "tcp", "");
+			sw_cand_add(o, "udp", "");
+		} else if (n % 2 == 0) {
+			for (unsigned i = 0; i < sizeof(w) / sizeof(w[0]); i++)
+				if (i == 0 || (strcmp(a[3], "udp") == 0) == (i == 4))
+					sw_cand_add(o, w[i], i ? "seconds" : "N, N-M or a comma list");
+			sw_cand_add(o, "<Enter>", "finish input");
+		} else {
+			sw_cand_add(o, strcmp(a[n - 1], "port") == 0 ? "<port>" : "<seconds>", "");
+		}
 	} else if (strcmp(a[0], "service-group") == 0) {
 		if (n == 1) {
 			for (unsigned i = 0; i < cf->ngroups; i++)

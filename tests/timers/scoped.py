@@ -172,6 +172,31 @@ refused("rule timeout out of range",
         ":3: token '601': timeout-tcp-time-wait out of range (expected 1..600 seconds)")
 refused("unknown rule timer", "set rulebase security rules R timeout-tcp-halfclosed 60\n" + ALLOW,
         ":3: token 'timeout-tcp-halfclosed': unknown timer")
+# Application timeouts (port-based), below a rule's timeout and a service override.
+APP = "set application app-x protocol tcp port 5002 tcp-half-closed-timeout AT\n"
+check("application timeout", APP.replace("AT", "600") + ALLOW,
+      {5002: ("tcp-fin", None, None), 7000: AGED})
+check("application timeout below the gap", APP.replace("AT", "150") + ALLOW,
+      {5002: ("aged-out", 150, "application app-x"), 7000: AGED})
+check("precedence: rule 150 over application 600",
+      APP.replace("AT", "600") + RULE.replace("RT", "150"),
+      {5002: ("aged-out", 150, "rule R"), 7000: AGED})
+check("precedence: service 150 over application 600",
+      APP.replace("AT", "600") +
+      "set service svc-x protocol tcp port 5002 override yes halfclose-timeout 150\n"
+      "set rulebase security rules R service svc-x\n" + ALLOW + "set rulebase security rules R2 action allow\n",
+      {5002: ("aged-out", 150, "service svc-x override"), 7000: AGED})
+check("application in tcpwait mode",
+      "set deviceconfig setting session half-close-mode tcpwait\n" +
+      APP.replace("AT", "600") + ALLOW,
+      {5002: ("tcp-fin", None, None), 7000: ("aged-out", 30, "default")})
+refused("udp timeout on a tcp application",
+        "set application a protocol tcp port 1 udp-timeout 60\n",
+        ":3: token 'udp-timeout': not a timeout of a tcp application")
+refused("application without port",
+        "set application a protocol udp udp-timeout 60\n",
+        ":3: token 'a': application 'a' has no port")
+
 refused("too many timer profiles",
         "".join(f"set service s{i} protocol tcp port {1000 + i} override yes timeout 60\n"
                 for i in range(10)) +

@@ -377,7 +377,7 @@ static void test_syntax_errors(void **state)
 	} cases[] = {
 		{"sett deviceconfig", "sett", "expected 'set' or 'delete'"},
 		{"set", "set", "incomplete line"},
-		{"set devicecfg setting session timeout-tcp 1", "devicecfg", "expected 'deviceconfig', 'rulebase', 'service' or 'service-group'"},
+		{"set devicecfg setting session timeout-tcp 1", "devicecfg", "expected 'deviceconfig', 'rulebase', 'service', 'service-group' or 'application'"},
 		{"set deviceconfig settings session timeout-tcp 1", "settings", "expected 'setting'"},
 		{"set deviceconfig setting", "setting", "expected 'session'"},
 		{"set deviceconfig setting sessions x", "sessions", "expected 'session'"},
@@ -982,7 +982,10 @@ static void test_round_trip_everything_changed(void **state)
 		"set rulebase security rules ports service [ dns \"s 1\" \"g 1\" ]\n"
 		"set rulebase security rules p255 service plain\n"
 		"set rulebase security rules p255 timeout-tcp-half-closed 604800\n"
-		"set rulebase security rules p255 timeout-udp 1\n";
+		"set rulebase security rules p255 timeout-udp 1\n"
+		"set application \"a 1\" protocol tcp port 5002,7000-7010 tcp-timeout 9 "
+		"tcp-half-closed-timeout 604800 tcp-time-wait-timeout 600\n"
+		"set application dns protocol udp port 53 udp-timeout 1\n";
 	assert_int_equal(load_str(c, text, err, sizeof(err)), 0);
 	check_round_trip(c, 0);
 	check_round_trip(c, 1);
@@ -997,6 +1000,7 @@ static void test_round_trip_everything_changed(void **state)
 	assert_contains(s, "set rulebase security rules ports service [ dns \"s 1\" \"g 1\" ]\n");
 	assert_contains(s, "set service-group \"g 1\" members [ plain \"s 1\" ]\n");
 	assert_contains(s, "set rulebase security rules p255 timeout-tcp-half-closed 604800\n");
+	assert_contains(s, "set application dns protocol udp port 53 udp-timeout 1\n");
 	free(s);
 	free(c);
 }
