@@ -136,6 +136,94 @@ def crafted():
     return pk
 
 
+class Conn:
+    """One TCP connection between (a, ap) and (b, bp) with its sequence numbers."""
+
+    def __init__(self, pk, a, ap, b, bp, isn=1000, risn=50000):
+        self.pk, self.a, self.ap, self.b, self.bp = pk, a, ap, b, bp
+        self.seq, self.rseq = isn, risn
+
+    def cs(self, t, fl, data=b""):
+        self.pk.append((T0 + t, eth(tcp(self.a, self.b, self.ap, self.bp, self.seq, self.rseq,
+                                        fl, data))))
+        self.seq += len(data) + (1 if fl & (SYN | FIN) else 0)
+
+    def sc(self, t, fl, data=b""):
+        self.pk.append((T0 + t, eth(tcp(self.b, self.a, self.bp, self.ap, self.rseq, self.seq,
+                                        fl, data))))
+        self.rseq += len(data) + (1 if fl & (SYN | FIN) else 0)
+
+    def open(self, t, data=b""):
+        """Handshake at t (1 ms steps), then a request and its ACK if data."""
+        self.cs(t, SYN)
+        self.sc(t + 0.001, SYN | ACK)
+        self.cs(t + 0.002, ACK)
+        if data:
+            self.cs(t + 0.003, PSH | ACK, data)
+            self.sc(t + 0.004, ACK)
+
+    def talk(self, t, data=b"x" * 40):
+        self.cs(t, PSH | ACK, data)
+        self.sc(t + 0.001, ACK)
+
+    def close(self, t):
+        self.cs(t, FIN | ACK)
+        self.sc(t + 0.001, FIN | ACK)
+        self.cs(t + 0.002, ACK)
+
+
+def pressure_aging():
+    """A victim and a pile of half-closed sessions that a raised half-closed timer keeps.
+
+    The victim (10.2.0.1 -> 10.2.255.1:22) is established and idle 39 s, then 45 s
+    (t 40 -> 85), then closes.  90 sessions half-close at once and stay silent,
+    one every 0.5 s from t 10 to 54.5 (10.2.1.x / 10.2.2.x -> :80).  With
+    half-closed 5 s about 10 are live at a time; with 120 s they pile up past
+    80 % of max-sessions 100 at t 49 and stay there until the accelerated
+    half-closed timer (60 s) starts retiring the oldest at t 70.  A UDP flow
+    (10.2.0.9 -> :123) sends every 0.25 s from t 0 to 100, so the replay's clock
+    never jumps over those moments.
+    """
+    pk = [(T0 + i * 0.25, eth(udp("10.2.0.9", "10.2.255.3", 123, 123, b"t" * 48)))
+          for i in range(401)]
+    v = Conn(pk, "10.2.0.1", 40000, "10.2.255.1", 22)
+    v.open(0.0, b"hello")
+    v.talk(1.0)
+    v.talk(40.0)
+    v.talk(85.0)
+    v.close(86.0)
+    for i in range(90):
+        t = 10.0 + i * 0.5
+        h = Conn(pk, "10.2.%d.%d" % (1 + i // 200, 1 + i % 200), 41000 + i, "10.2.255.2", 80)
+        h.open(t)
+        h.cs(t + 0.003, FIN | ACK)
+        h.sc(t + 0.004, ACK)
+    return pk
+
+
+def pressure_fill():
+    """40 idle established sessions, then 30 new connections: more than max-sessions 50.
+
+    The 40 (10.3.0.x -> 10.3.255.1:443) open at t 0 .. 0.39, talk once, are
+    silent until t 200, talk and close.  At t 100 .. 100.29 (10 ms apart) 30 new
+    connections (10.4.0.x -> 10.3.255.2:443) open, talk, and close at t 102.
+    """
+    pk = []
+    old = []
+    for i in range(40):
+        c = Conn(pk, "10.3.0.%d" % (1 + i), 42000 + i, "10.3.255.1", 443)
+        c.open(i * 0.01, b"q" * 30)
+        old.append(c)
+    for i, c in enumerate(old):
+        c.talk(200.0 + i * 0.01)
+        c.close(201.0 + i * 0.01)
+    for i in range(30):
+        c = Conn(pk, "10.4.0.%d" % (1 + i), 43000 + i, "10.3.255.2", 443)
+        c.open(100.0 + i * 0.01, b"r" * 30)
+        c.close(102.0 + i * 0.01)
+    return pk
+
+
 # ---- image checks ------------------------------------------------------------------
 
 def png_decode(path):
