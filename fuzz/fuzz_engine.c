@@ -130,7 +130,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	conf.half_close_mode = (uint8_t)(data[0] % 3);
 	conf.tcp_window_check = !(data[0] & 0x04);
 	conf.tcp_reject_non_syn = !(data[0] & 0x08);
-	conf.max_sessions = 8;
+	/* Table pressure: a table small enough to fill, a quota, aging accelerating at half. */
+	conf.max_sessions = (data[0] & 0x40) ? 3 : 8;
+	conf.max_per_source = (data[0] & 0x80) ? 2 : 0;
+	conf.evict_min_idle = 1;
+	conf.accel_threshold = 50;
+	conf.accel_factor = 4;
 	conf.max_tombstones = (data[0] & 0x10) ? 0 : 4;
 	conf.tombstone_ttl = 5;
 	conf.timeout[SW_TO_TCP] = 20;

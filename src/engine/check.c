@@ -7,7 +7,11 @@
  * no later than its deadline (the wheel may look early, never late), no
  * deadline lies behind the wheel's position by more than the one tick
  * expiry adds, the engine's counters match what is in the table, and the
- * end reasons add up to the sessions ended.
+ * end reasons add up to the sessions ended.  Table pressure (pressure.c):
+ * every live session is on the eviction list of its class exactly once,
+ * positions never decrease along a list, the per-source counts are what the
+ * table holds, and accelerated aging is on exactly when the count says so
+ * (while its sweep runs, a session may still sit at its normal deadline).
  * For unit tests and fuzz_engine (after every step); never on the packet
  * path.
  */
@@ -35,7 +39,7 @@ static int visit(void *p, uint32_t idx, sw_tick_t slot_start)
 		return -1;
 	}
 	c->on_wheel++;
-	due = sw_engine_deadline(e, s) + 1;
+	due = (e->press.sweep_left ? sw_engine_deadline_normal(e, s) : sw_engine_deadline(e, s)) + 1;
 	if (sw_tick_before(due, cur)) {
 		snprintf(c->err, c->errlen, "session %u: deadline tick %u is behind the wheel (%u, now %u)",
 			 idx + 1, due - 1, cur, e->now);
@@ -47,6 +51,99 @@ static int visit(void *p, uint32_t idx, sw_tick_t slot_start)
 		snprintf(c->err, c->errlen, "session %u: on the wheel at tick %u, after its deadline %u "
 			 "(timer %s)", idx + 1, slot_start, due - 1, sw_timeout_name(s->timer));
 		return -1;
+	}
+	return 0;
+}
+
+static int check_lists(const struct sw_engine *e, uint32_t live, char *err, size_t errlen)
+{
+	const struct sw_press *p = &e->press;
+	uint32_t total = 0;
+
+	for (int c = 0; c < SW_EC_MAX; c++) {
+		uint32_t n = 0, prev = SW_IDX_NONE;
+		for (uint32_t i = p->head[c]; i != SW_IDX_NONE; prev = i, i = p->q[i].next) {
+			const struct sw_sess *s;
+			if (i >= e->tab.hwm || n > live) {
+				snprintf(err, errlen, "%s list: link to record %u (hwm %u) or a cycle",
+					 sw_evict_class_name((unsigned)c), i, e->tab.hwm);
+				return -EFAULT;
+			}
+			s = &e->tab.sess[i];
+			if (!(s->flags & SW_SF_INUSE) || p->cls[i] != c || sw_press_class(s) != c ||
+			    p->q[i].prev != prev) {
+				snprintf(err, errlen, "session %u on the %s list: live %d, marked %s, class "
+					 "%s, back link %u (expected %u)", i + 1,
+					 sw_evict_class_name((unsigned)c), !!(s->flags & SW_SF_INUSE),
+					 sw_evict_class_name(p->cls[i]),
+					 sw_evict_class_name((unsigned)sw_press_class(s)), p->q[i].prev, prev);
+				return -EFAULT;
+			}
+			if (prev != SW_IDX_NONE && sw_tick_before(p->q[i].pos, p->q[prev].pos)) {
+				snprintf(err, errlen, "%s list: session %u at position %u after session %u "
+					 "at %u", sw_evict_class_name((unsigned)c), i + 1, p->q[i].pos,
+					 prev + 1, p->q[prev].pos);
+				return -EFAULT;
+			}
+			n++;
+		}
+		if (prev != p->tail[c] || n != p->n[c]) {
+			snprintf(err, errlen, "%s list: %u sessions, counted %u, ends at %u, tail says %u",
+				 sw_evict_class_name((unsigned)c), n, p->n[c], prev, p->tail[c]);
+			return -EFAULT;
+		}
+		total += n;
+	}
+	if (total != live) {
+		snprintf(err, errlen, "%u live sessions, %u on eviction lists", live, total);
+		return -EFAULT;
+	}
+	if (p->accel != (e->conf.accel_aging && (uint64_t)live * 100 >=
+				       (uint64_t)e->conf.accel_threshold * e->conf.max_sessions)) {
+		snprintf(err, errlen, "accelerated aging %s with %u of %u sessions (threshold %u %%)",
+			 p->accel ? "on" : "off", live, e->conf.max_sessions, e->conf.accel_threshold);
+		return -EFAULT;
+	}
+	return 0;
+}
+
+/* Every session counted under its source, and nothing else (quota set). */
+static int check_sources(const struct sw_engine *e, char *err, size_t errlen)
+{
+	const struct sw_press *p = &e->press;
+	uint64_t sum = 0;
+	uint32_t used = 0, at = 0;
+
+	if (!e->conf.max_per_source)
+		return 0;
+	for (uint32_t i = 0; i < p->nsrc; i++) {
+		if (!p->src[i].cnt)
+			continue;
+		used++;
+		sum += p->src[i].cnt & 0x7fffffffu;
+		at += (p->src[i].cnt & 0x7fffffffu) >= e->conf.max_per_source;
+		if (sw_press_src_count(e, p->src[i].k, p->src[i].cnt >> 31) != (p->src[i].cnt & 0x7fffffffu)) {
+			snprintf(err, errlen, "source table: entry %u is not found by its own lookup", i);
+			return -EFAULT;
+		}
+	}
+	for (uint32_t i = 0; i < e->tab.hwm; i++) {
+		struct sw_key k;
+		uint32_t sk[2], v6;
+		if (!(e->tab.sess[i].flags & SW_SF_INUSE))
+			continue;
+		sw_table_key(&e->tab, i, &k);
+		sw_press_src_key(&k.a[(e->tab.sess[i].flags & SW_SF_ORIG1) ? 1 : 0], sk, &v6);
+		if (sw_press_src_count(e, sk, v6) == 0) {
+			snprintf(err, errlen, "session %u: its source is not counted", i + 1);
+			return -EFAULT;
+		}
+	}
+	if (sum != e->tab.count || used != p->nsources || at != p->at_quota) {
+		snprintf(err, errlen, "source table: %llu sessions in %u sources (%u at quota), table "
+			 "holds %u, counted %u sources, %u at quota", (unsigned long long)sum, used, at,
+			 e->tab.count, p->nsources, p->at_quota);
+		return -EFAULT;
 	}
 	return 0;
 }
@@ -74,6 +171,8 @@ int sw_engine_check(const struct sw_engine *e, char *err, size_t errlen)
 			return -EFAULT;
 		}
 	}
+	if ((rc = check_lists(e, live, err, errlen)) < 0 || (rc = check_sources(e, err, errlen)) < 0)
+		return rc;
 	if (c.on_wheel != live) {
 		snprintf(err, errlen, "%u live sessions, %u of them on the wheel", live, c.on_wheel);
 		return -EFAULT;

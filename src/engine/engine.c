@@ -66,9 +66,17 @@ int sw_engine_create(struct sw_engine **out, const struct sw_conf *conf)
 		free(e);
 		return rc;
 	}
+	rc = sw_press_init(e, seed ^ 0x9e3779b97f4a7c15ull);
+	if (rc < 0) {
+		sw_tomb_free(&e->tomb);
+		sw_table_free(&e->tab);
+		free(e);
+		return rc;
+	}
 	sw_wheel_init(&e->wheel, 0);
 	e->st.max_sessions = conf->max_sessions;
-	e->st.bytes_per_session = sw_table_bytes_per_session(&e->tab, 0);
+	e->st.bytes_per_session =
+		sw_table_bytes_per_session(&e->tab, 0) + sw_press_bytes_per_session(e, 0);
 	*out = e;
 	return 0;
 }
@@ -77,6 +85,7 @@ void sw_engine_destroy(struct sw_engine *e)
 {
 	if (!e)
 		return;
+	sw_press_free(e);
 	sw_tomb_free(&e->tomb);
 	sw_table_free(&e->tab);
 	free(e);
@@ -110,6 +119,8 @@ void sw_engine_stats(const struct sw_engine *e, struct sw_stats *st)
 	st->ctr[SW_CTR_BUGS] = sw_bug_count();
 	st->active = e->tab.count;
 	st->tombstones = e->tomb.count;
+	st->sources_at_quota = e->conf.max_per_source ? e->press.at_quota : 0;
+	st->accelerating = e->press.accel;
 }
 
 /* ---- session end --------------------------------------------------------- */
@@ -151,6 +162,8 @@ void sw_engine_fill_info(const struct sw_engine *e, uint32_t idx, struct sw_sess
 	si->picked_up = (s->flags & SW_SF_PICKUP) != 0;
 	si->discard = (s->flags & SW_SF_DISCARD) != 0;
 	si->rule = c->rule;
+	if (e->press.accel && !(s->flags & SW_SF_FIXED))
+		si->accel_factor = (uint8_t)e->conf.accel_factor;
 	sw_zeek_history(c, si->history, sizeof(si->history));
 	si->flipped = si->history[0] == '^';
 	si->conn_state = sw_zeek_conn_state(s, c);
@@ -177,6 +190,12 @@ static void end_session(struct sw_engine *e, uint32_t idx, int reason, int timer
 	si.timer = (uint8_t)timer;
 	si.end = sw_engine_tick_time(e, at);
 	si.expires = 0;
+	if (reason != SW_END_AGED_OUT)
+		si.accel_factor = 0; /* only an idle timer that fired was accelerated */
+	else if (si.accel_factor)
+		e->st.ctr[SW_CTR_ACCEL_AGED]++;
+	if (reason == SW_END_EVICTED)
+		si.evict_class = e->press.cls[idx];
 	e->st.end[reason]++;
 	e->st.ctr[SW_CTR_SESS_ENDED]++;
 	if (reason == SW_END_AGED_OUT && timer < SW_TO_MAX)
@@ -191,7 +210,9 @@ static void end_session(struct sw_engine *e, uint32_t idx, int reason, int timer
 
 	sw_table_key(&e->tab, idx, &k);
 	sw_wheel_unlink(&e->wheel, e->tab.cold, idx);
+	sw_press_ended(e, idx);
 	sw_table_remove(&e->tab, idx);
+	sw_press_update(e);
 
 	if (e->flushing || e->tomb.cap == 0) {
 		if (e->on_end)
@@ -224,6 +245,15 @@ void sw_engine_expire(struct sw_engine *e, uint32_t idx)
 	end_session(e, idx, expiry_reason(s), s->timer, sw_engine_deadline(e, s) + 1);
 }
 
+_Static_assert(SW_CTR_EVICT_HALF_CLOSED - SW_CTR_EVICT_DISCARD == SW_EC_HALF_CLOSED - SW_EC_DISCARD,
+	       "one eviction counter per class, in class order");
+
+void sw_engine_evict(struct sw_engine *e, uint32_t idx, int cls)
+{
+	e->st.ctr[SW_CTR_EVICT_DISCARD + cls]++;
+	end_session(e, idx, SW_END_EVICTED, SW_TO_MAX, e->now);
+}
+
 static void wheel_fire(void *ctx, uint32_t idx)
 {
 	struct sw_engine *e = ctx;
@@ -244,6 +274,8 @@ static void step_to(struct sw_engine *e, sw_time_t now)
 	e->now_ns = now;
 	if (t == e->now)
 		return; /* same millisecond: nothing can be due that was not before */
+	if (e->press.sweep_left)
+		sw_press_sweep(e, t - e->now);
 	e->now = t;
 	sw_wheel_advance(&e->wheel, e->tab.cold, e->now, wheel_fire, e);
 	sw_tomb_expire(&e->tomb, e->now, e->on_end, e->on_end_ctx);
@@ -457,9 +489,11 @@ static uint32_t create(struct sw_engine *e, struct sw_key *k, uint64_t h, const 
 		flip = sw_zeek_likely_server_port(17, p->flow.sport) &&
 		       !sw_zeek_likely_server_port(17, p->flow.dport) && !sw_addr_multicast(&p->flow);
 	}
+	/* Refused, not ended: the end reasons add up to the sessions ended. */
+	if (!sw_press_admit(e, flip ? &p->flow.dst : &p->flow.src, reason))
+		return SW_IDX_NONE;
 	idx = sw_table_insert(&e->tab, k, h);
-	if (idx == SW_IDX_NONE) {
-		/* Refused, not ended: the end reasons add up to the sessions ended. */
+	if (!SW_CHECK(idx != SW_IDX_NONE)) { /* admitted: a slot is free */
 		*reason = SW_DROP_RESOURCES;
 		e->st.ctr[SW_CTR_SESS_REFUSED]++;
 		return SW_IDX_NONE;
@@ -508,12 +542,14 @@ static uint32_t create(struct sw_engine *e, struct sw_key *k, uint64_t h, const 
 	}
 	if (flip)
 		sw_zeek_flip(s, c);
+	sw_press_created(e, idx);
+	sw_press_link(e, idx);
 	sw_wheel_schedule(&e->wheel, e->tab.cold, idx, sw_engine_deadline(e, s) + 1);
 	return idx;
 }
 
-static struct sw_verdict no_session(struct sw_engine *e, struct sw_key *k, uint64_t h,
-				    const struct sw_pkt *p)
+static struct sw_verdict new_session(struct sw_engine *e, struct sw_key *k, uint64_t h,
+				     const struct sw_pkt *p, uint32_t *created)
 {
 	int pickup = 0, reason = SW_DROP_NONE, rule_idx = 0, dir;
 	enum sw_action act;
@@ -549,6 +585,7 @@ static struct sw_verdict no_session(struct sw_engine *e, struct sw_key *k, uint6
 	idx = create(e, k, h, p, pickup, act == SW_ACT_DENY, rule_idx, &reason);
 	if (idx == SW_IDX_NONE)
 		return verdict(e, reason, SW_IDX_NONE, 0);
+	*created = idx;
 	dir = k->swapped ^ !!(e->tab.sess[idx].flags & SW_SF_ORIG1);
 	account(e, idx, dir, p);
 	if (act == SW_ACT_DENY) {
@@ -584,8 +621,19 @@ static struct sw_verdict no_session(struct sw_engine *e, struct sw_key *k, uint6
 	return verdict(e, SW_DROP_NONE, idx, dir);
 }
 
-static struct sw_verdict in_session(struct sw_engine *e, uint32_t idx, int dir,
+/* A new session's first packet may change its class (a pickup's FIN, a reply never). */
+static struct sw_verdict no_session(struct sw_engine *e, struct sw_key *k, uint64_t h,
 				    const struct sw_pkt *p)
+{
+	uint32_t idx = SW_IDX_NONE;
+	struct sw_verdict v = new_session(e, k, h, p, &idx);
+
+	if (idx != SW_IDX_NONE)
+		sw_press_reclass(e, idx, e->press.cls[idx]);
+	return v;
+}
+
+static struct sw_verdict track(struct sw_engine *e, uint32_t idx, int dir, const struct sw_pkt *p)
 {
 	struct sw_sess *s = &e->tab.sess[idx];
 	struct sw_sess_cold *c = &e->tab.cold[idx];
@@ -639,6 +687,21 @@ static struct sw_verdict in_session(struct sw_engine *e, uint32_t idx, int dir,
 	if (p->pflags & SW_PF_FRAG_FIRST)
 		frag_note(e, p, idx, 1);
 	return verdict(e, SW_DROP_NONE, idx, dir);
+}
+
+/*
+ * A packet may move its session to another eviction class (handshake done,
+ * a reply, a FIN, an RST): compared on the hot record only, so an
+ * established packet touches no list.
+ */
+static struct sw_verdict in_session(struct sw_engine *e, uint32_t idx, int dir,
+				    const struct sw_pkt *p)
+{
+	int before = sw_press_class(&e->tab.sess[idx]);
+	struct sw_verdict v = track(e, idx, dir, p);
+
+	sw_press_reclass(e, idx, before);
+	return v;
 }
 
 /* Steps 3-7 for a parsed packet whose key and hash are known. */

@@ -20,9 +20,34 @@ struct sw_frag {
 	uint8_t proto, pass, used;
 };
 
+/* pressure.c: a session's place on its eviction-class list. */
+struct sw_evq {
+	uint32_t next, prev; /* pool indexes, SW_IDX_NONE at the ends */
+	sw_tick_t pos;       /* never decreases along a list; <= last_seen unless requeued */
+};
+
+/* pressure.c: one source's session count (quota table entry; cnt 0 = empty). */
+struct sw_src {
+	uint32_t k[2]; /* IPv4: address, 0; IPv6: the /64 prefix */
+	uint32_t cnt;  /* bit 31: IPv6; the rest: live sessions of the source */
+};
+
+struct sw_press {
+	struct sw_evq *q;  /* per pool index */
+	uint8_t *cls;      /* per pool index: the list it is on (SW_EC_MAX: none) */
+	uint32_t head[SW_EC_MAX], tail[SW_EC_MAX], n[SW_EC_MAX];
+	struct sw_src *src;
+	uint32_t nsrc;     /* entries (cap * 5/4 + 1) */
+	uint32_t nsources, at_quota;
+	uint64_t seed;
+	uint8_t accel;     /* accelerated aging in force now */
+	uint32_t sweep_cur, sweep_left; /* accelerated-aging reschedule sweep */
+};
+
 struct sw_engine {
 	struct sw_conf conf;
 	uint32_t to[SW_TO_MAX];     /* timeouts in ticks, clamped to SW_TICK_MAX_SPAN */
+	uint32_t to_idle[SW_TO_MAX]; /* idle timers in force: to[] / the accelerated-aging factor */
 	uint32_t old_to[SW_TO_MAX]; /* previous values during sw_engine_set_conf */
 	struct sw_table tab;
 	struct sw_tomb tomb;
@@ -39,6 +64,7 @@ struct sw_engine {
 	struct sw_frag frag[SW_FRAG_SLOTS];
 	uint32_t frag_next;
 	struct sw_wheel wheel;
+	struct sw_press press;
 };
 
 /* Absolute time of a tick (ticks are interpreted near the engine's now). */
@@ -49,7 +75,7 @@ static inline sw_tick_t sw_engine_deadline(const struct sw_engine *e, const stru
 {
 	if (s->flags & SW_SF_FIXED)
 		return e->tab.cold[s - e->tab.sess].deadline; /* fixed timers only: the cold line */
-	return s->last_seen + e->to[s->timer];
+	return s->last_seen + e->to_idle[s->timer];
 }
 
 /* An absolute life (tcpinit, handshake, fixed half-close, time-wait, discard...). */
@@ -87,5 +113,39 @@ void sw_engine_expire(struct sw_engine *e, uint32_t idx);
 /* Index of stats.active_proto: tcp, udp, icmp, other. */
 int sw_engine_proto_slot(uint8_t proto);
 void sw_engine_fill_info(const struct sw_engine *e, uint32_t idx, struct sw_sess_info *si);
+/* engine.c: end live session idx, evicted from class cls, now. */
+void sw_engine_evict(struct sw_engine *e, uint32_t idx, int cls);
+
+/*
+ * pressure.c: accelerated aging, eviction lists, per-source quota.
+ *   class       the eviction class of a session (enum sw_evict_class)
+ *   link        put a new session on its class's list
+ *   reclass     after a packet: move it if its class is no longer `before`
+ *   admit       may a session from `src` be created now?  Evicts one if the
+ *               table is full (evict); 0 with *reason and the refusal counted
+ *   created / ended   quota counts and accelerated aging follow the table
+ *   sweep       `ticks` passed: reschedule a slice after aging accelerated
+ */
+int sw_press_init(struct sw_engine *e, uint64_t seed);
+void sw_press_free(struct sw_engine *e);
+void sw_press_conf(struct sw_engine *e, uint32_t old_quota);
+int sw_press_class(const struct sw_sess *s);
+void sw_press_link(struct sw_engine *e, uint32_t idx);
+void sw_press_reclass(struct sw_engine *e, uint32_t idx, int before);
+int sw_press_admit(struct sw_engine *e, const struct sw_addr *src, int *reason);
+void sw_press_created(struct sw_engine *e, uint32_t idx);
+void sw_press_ended(struct sw_engine *e, uint32_t idx);
+void sw_press_update(struct sw_engine *e);
+void sw_press_sweep(struct sw_engine *e, uint32_t ticks);
+void sw_press_src_key(const struct sw_addr *a, uint32_t k[2], uint32_t *v6);
+uint32_t sw_press_src_count(const struct sw_engine *e, const uint32_t k[2], uint32_t v6);
+size_t sw_press_bytes_per_session(const struct sw_engine *e, int with_quota);
+/* The deadline a session has without accelerated aging (the sweep's lag). */
+static inline sw_tick_t sw_engine_deadline_normal(const struct sw_engine *e, const struct sw_sess *s)
+{
+	if (s->flags & SW_SF_FIXED)
+		return e->tab.cold[s - e->tab.sess].deadline;
+	return s->last_seen + e->to[s->timer];
+}
 
 #endif

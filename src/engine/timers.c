@@ -172,9 +172,12 @@ int sw_engine_set_conf(struct sw_engine *e, const struct sw_conf *conf)
 		return -EINVAL;
 	if (conf->max_sessions != e->conf.max_sessions || conf->max_tombstones != e->conf.max_tombstones)
 		return -EBUSY; /* table sizes are fixed for the engine's life */
+	uint32_t old_quota = e->conf.max_per_source;
+
 	memcpy(e->old_to, e->to, sizeof(e->to));
 	e->conf = *conf;
 	sw_engine_load_timeouts(e);
+	sw_press_conf(e, old_quota);
 	retime_all(e);
 	return 0;
 }

@@ -473,14 +473,16 @@ def test_crafted(binp, tmp):
 
 
 def test_overflow(binp, tmp):
-    """SYN-only flows 100 us apart, far more than max-sessions holds (issue 10 item 14)."""
+    """SYN-only flows 100 us apart, far more than max-sessions holds (issue 10 item 14);
+    table-full-action refuse, so that the overflow is refusals (evict would take them)."""
     n, cap = 3000, os.path.join(tmp, "synflood.pcap")
     pk = []
     for i in range(n):
         src = "10.1.%d.%d" % (i >> 8, i & 255)
         pk.append((T0 + i * 1e-4, eth(tcp(src, S, 1024 + i, 80, 1000 + i, 0, SYN))))
     write_pcap(cap, pk)
-    p, _ = analyze(binp, ["--json", "--set", "max-sessions=10", cap])
+    p, _ = analyze(binp, ["--json", "--set", "max-sessions=10", "--set", "table-full-action=refuse",
+                          cap])
     check(p.returncode == 0, "overflow: analyze --json exits 0")
     js = json.loads(p.stdout)
     check(js["capture"]["sessions"] == n,
@@ -501,7 +503,7 @@ def test_overflow(binp, tmp):
               (m, v["refused"], v["needs_max_sessions"]))
     check(not [s for s in js["settings"] if s["name"].startswith("recommended-")],
           "overflow: no recommended setting is costed")
-    p, _ = analyze(binp, ["--set", "max-sessions=10", cap])
+    p, _ = analyze(binp, ["--set", "max-sessions=10", "--set", "table-full-action=refuse", cap])
     check(p.returncode == 0 and "cannot hold this capture" in p.stdout and
           "refused %d flows" % (n - 10) in p.stdout and "no recommendation" in p.stdout,
           "overflow: the text report says the table overflowed and recommends nothing")

@@ -112,6 +112,7 @@ static void test_max_sessions(void **st)
 	(void)st;
 	sw_conf_defaults(&c);
 	c.max_sessions = 2;
+	c.table_full_action = SW_TFA_REFUSE; /* PAN-OS: a full table refuses */
 	e = mk(&c, &l);
 	assert_int_equal(send_tcp(e, "10.0.0.1", "10.0.0.2", 1, 80, SW_TH_SYN, 1, 0, 0).action, SW_PASS);
 	assert_int_equal(send_tcp(e, "10.0.0.1", "10.0.0.2", 2, 80, SW_TH_SYN, 1, 0, 0).action, SW_PASS);
