@@ -3,8 +3,11 @@
  * keep what it costs: the sessions it breaks (late packets after a timer
  * ended them), the splits, and from every session's start and end (its timer
  * running out after the capture if need be) the peak concurrency and the
- * session-seconds.  Then every setting compared: the current one, each
- * recommendation, models of PAN-OS, Linux conntrack and pf, and --what-if.
+ * session-seconds.  Each broken session carries its cause: a timer, or the
+ * table's pressure (accelerated aging, eviction, a refusal).  Then every
+ * setting compared: the current one, each recommendation, models of PAN-OS,
+ * Linux conntrack and pf, and --what-if; each also against its table
+ * (pressure.c).
  */
 #include <errno.h>
 #include <stdlib.h>
