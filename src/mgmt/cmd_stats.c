@@ -89,6 +89,24 @@ static int info_step(struct sw_cmd_ctx *cx, void *frame)
 	sw_emit_u64(e, "rules", "Security rules:", conf->nrules);
 	sw_emit_obj_end(e);
 	sw_emit_note(e, LINE);
+	/* Table pressure, as PAN-OS shows accelerated aging, then what statewall adds. */
+	sw_emit_bool(e, "accelerated_aging", "Session accelerated aging:", conf->accel_aging);
+	sw_emit_text_as(e, "%u%% of utilization", conf->accel_threshold);
+	sw_emit_u64(e, "accelerated_aging_threshold", "  Accelerated aging threshold:",
+		    conf->accel_threshold);
+	sw_emit_text_as(e, "%u X", conf->accel_factor);
+	sw_emit_u64(e, "accelerated_aging_scaling_factor", "  Scaling factor:", conf->accel_factor);
+	sw_emit_bool(e, "accelerating", "  Accelerating now:", st.accelerating);
+	sw_emit_str(e, "table_full_action", "Table full action:",
+		    conf->table_full_action == SW_TFA_REFUSE ? "refuse" : "evict");
+	sw_emit_text_as(e, "%u secs", conf->evict_min_idle);
+	sw_emit_u64(e, "evict_min_idle", "  Never evict a session active within:",
+		    conf->evict_min_idle);
+	if (!conf->max_per_source)
+		sw_emit_text_as(e, "no limit");
+	sw_emit_u64(e, "max_sessions_per_source", "Max sessions per source:", conf->max_per_source);
+	sw_emit_u64(e, "sources_at_quota", "  Sources at their quota:", st.sources_at_quota);
+	sw_emit_note(e, LINE);
 	sw_emit_obj(e, "drops", "Drops per reason");
 	for (unsigned r = 1; r < SW_DROP_MAX; r++) {
 		char label[64];
