@@ -329,6 +329,14 @@ const SETTING_NEEDS = {
   'accelerated-aging-scaling-factor': ['accelerated-aging', 'yes'],
   'evict-min-idle': ['table-full-action', 'evict'],
 };
+// Live rows under a group: what the table is doing now (GET session/info).
+const SETTING_STATUS = {
+  'Session table': [['sources-at-quota', 'Sources at their quota', (i) =>
+    i.max_sessions_per_source ? fmt(i.sources_at_quota) : 'no quota set']],
+  'Accelerated aging': [['accelerating', 'Accelerating now', (i) =>
+    `${i.accelerating ? 'yes' : 'no'} (table ${fmt(i.utilization_pct, 2)}% full, threshold ${i.accelerated_aging_threshold}%` +
+    `${i.accelerated_aging ? '' : ', aging off'})`]],
+};
 const isYesNo = (s) => s.type === 'choice' && s.choices.length === 2 && s.choices.includes('yes') && s.choices.includes('no');
 
 function groupSettings(settings) {
@@ -370,8 +378,12 @@ function viewSetup(main) {
           el('td', { class: 'muted' }, s.help + (s.restart_needed ? ' — takes effect at the next start' : '') +
             (off ? ` (${off})` : ''))));
       }
+      for (const [id, text] of SETTING_STATUS[title] || [])
+        rows.push(el('tr', { class: 'status', 'data-status': id }, el('th', { scope: 'row' }, text),
+          el('td', { class: 'value', 'aria-live': 'polite' }, '–'), el('td', { class: 'muted' }, 'now, updated every 2 s')));
     }
     st.replaceChildren(...rows);
+    status();
     const tt = $('#timeouts-table tbody', main);
     tt.replaceChildren(...conf.timeouts.map((t) => el('tr', { 'data-name': t.name },
       el('th', { scope: 'row' }, t.label, el('br'), el('small', { class: 'muted' }, t.name)),
@@ -379,6 +391,17 @@ function viewSetup(main) {
       el('td', { class: 'num' }, fmt(t.default)),
       el('td', {}, `${fmt(t.min)} – ${fmt(t.max)}`),
       el('td', { class: 'muted' }, t.help))));
+  }
+
+  async function status() {
+    let r;
+    try { r = await api('GET', 'session/info'); } catch (e) { return; }
+    if (S.view !== 'setup' || !r.ok) return;
+    for (const rows of Object.values(SETTING_STATUS))
+      for (const [id, , text] of rows) {
+        const td = $(`#settings-table tr[data-status="${id}"] td.value`, main);
+        if (td) td.textContent = text(r.data);
+      }
   }
 
   function field(s) {
@@ -394,11 +417,11 @@ function viewSetup(main) {
       input = el('input', { id, name: s.name, type: 'number', inputmode: 'numeric', min: s.min, max: s.max,
         step: 1, required: true, value: s.value, 'aria-describedby': `${hint} ${err}` });
     }
-    const range = isYesNo(s) ? 'checked is yes' : s.type === 'choice' ? `one of ${s.choices.join(', ')}` :
-      `${fmt(s.min)} – ${fmt(s.max)}${s.unit ? ' ' + s.unit : ''}`;
+    const range = isYesNo(s) ? 'checked means yes' : s.type === 'choice' ? `range one of ${s.choices.join(', ')}` :
+      `range ${fmt(s.min)} – ${fmt(s.max)}${s.unit ? ' ' + s.unit : ''}`;
     return el('div', { class: 'field', 'data-name': s.name },
       el('label', { for: id }, label(s)), input,
-      el('small', { id: hint, class: 'hint' }, `Default ${s.default}; range ${range}. ${s.help}`),
+      el('small', { id: hint, class: 'hint' }, `Default ${s.default}; ${range}. ${s.help}`),
       el('span', { id: err, class: 'field-error', role: 'alert' }));
   }
 
@@ -519,6 +542,7 @@ function viewSetup(main) {
   });
   for (const b of main.querySelectorAll('[data-edit]')) b.addEventListener('click', () => openEdit(b.dataset.edit));
   load();
+  S.timers.push(setInterval(status, 2000));
 }
 
 // ---- start -----------------------------------------------------------------------

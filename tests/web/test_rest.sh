@@ -223,6 +223,8 @@ check "  refused with the choices: $(jb '.errors[0].message' | cut -c1-90)" \
 k GET /api/v1/config
 check "  the running threshold, factor and table-full action are still 80, 2, evict" \
   [ "$(jb '[.settings[] | select(.name == "accelerated-aging-threshold" or .name == "accelerated-aging-scaling-factor" or .name == "table-full-action") | .value] | map(tostring) | join("/")')" = 80/2/evict ]
+check "  and show session info says so" \
+  [ "$(cli -o json -c 'show session info' | jq -r '"\(.accelerated_aging_threshold)/\(.accelerated_aging_scaling_factor)/\(.table_full_action)"')" = 80/2/evict ]
 kj POST /api/v1/config/validate '{"settings":{"timeout-tcp-half-closed":300,"half-close-mode":"fixed"}}'
 expect 200 "validate: a good candidate (not committed)"
 check "  valid" [ "$(jb .valid)" = true ]
