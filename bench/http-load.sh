@@ -11,12 +11,18 @@
 # Four phases: ping alone (every 2 ms: a stall of the daemon's loop shows as
 # RTT), API idle then loaded; iperf3 alone, API idle then loaded.  Reported:
 # ping RTT p50/p99/p99.9/max and loss, iperf3 throughput, API requests/s and
-# latency, and the daemon's own figure: how long each sw_http_service() call
-# held the data-path thread (histogram statewall_http_service_seconds).
-# The daemon is pinned to CPU 0 and everything else to the other CPUs, so
-# the figures show the daemon's scheduling, not CPU contention.
+# latency, and the daemon's own figures: the packet thread's stall per wakeup
+# (time on timers and management requests, p50/p99/max, read with SIGUSR1
+# before and after each phase) and how long each sw_http_service() call took
+# on the management thread (histogram statewall_http_service_seconds).
+# The packet thread is pinned to CPU 0 and everything else to the other CPUs
+# (PIN=shared: the whole daemon on CPU 0), so the figures show the daemon's
+# scheduling, not CPU contention.
 #
 #   sudo SW_BIN=build-bench/statewall bench/http-load.sh [CLIENTS] [SECONDS] [N_SESS]
+#   e.g. bench/http-load.sh 200 10 100000: 200 clients listing a 100k-session table
+#   STALL=0 PIN=shared for a daemon without the management thread (no SIGUSR1, no --cpus)
+#   RT=1: the packet thread SCHED_FIFO (other processes on this machine cannot preempt it)
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SW_BIN=${SW_BIN:-$ROOT/build/statewall}
@@ -32,27 +38,37 @@ SW_BIN=$(command -v "$SW_BIN" || echo "$SW_BIN")
 vw_trap
 NCPU=$(nproc)
 OTHERS=1-$((NCPU - 1)); [ "$NCPU" -lt 2 ] && OTHERS=0
+# The packet thread alone on CPU 0 (--cpus), the management thread with the
+# load generator and the traffic on the others.  PIN=shared: the whole daemon
+# on CPU 0 (both threads share it), as before the management thread existed.
+if [ "${PIN:-split}" = shared ]; then
+  DAEMON_RUN=(taskset -c 0 "$SW_BIN" run); PIN_DESC="both daemon threads on CPU 0"
+else
+  DAEMON_RUN=("$SW_BIN" run --cpus "0,$((NCPU > 1 ? 1 : 0))"); PIN_DESC="packet thread on CPU 0"
+fi
 PORT=8092
 OUT=${OUT:-$VW_DIR}
 
 vw_up
 printf 'load test password\n' | "$SW_BIN" passwd --file "$VW_DIR/admin.hash" 2>/dev/null
 KEY=$("$SW_BIN" apikey add load --file "$VW_DIR/keys" 2>/dev/null)
-ip netns exec "$NS_FW" taskset -c 0 "$SW_BIN" run --vwire fw-c,fw-s --ctl "$CTL" -q \
+ip netns exec "$NS_FW" "${DAEMON_RUN[@]}" --vwire fw-c,fw-s --ctl "$CTL" -q \
   --set timeout-udp=3600 --http "127.0.0.1:$PORT" --http-auth "$VW_DIR/admin.hash" \
   --http-keys "$VW_DIR/keys" 2>>"$VW_DIR/daemon.err" &
 DAEMON_PID=$!
 for i in $(seq 1 100); do cli -c "show session info" >/dev/null 2>&1 && break; sleep 0.05; done
+# RT=1: the packet thread (the daemon's main thread) SCHED_FIFO, as an inline box would run it
+if [ "${RT:-0}" = 1 ]; then chrt -f -p 10 "$DAEMON_PID" && PIN_DESC="$PIN_DESC, SCHED_FIFO"; fi
 vw_wait_path || { echo "no path through the wire" >&2; exit 1; }
 
-# N_SESS UDP sessions: one datagram from each of N_SESS source ports
+# N_SESS UDP sessions: one datagram from each (source port, destination port)
 nsx "$NS_C" taskset -c "$OTHERS" python3 - "$SERVER_IP" "$N_SESS" <<'PY'
 import socket, sys
 dst, n = sys.argv[1], int(sys.argv[2])
-socks = []
 for i in range(n):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.sendto(b"x", (dst, 9))
+    s.bind(("0.0.0.0", 1024 + i % 60000))
+    s.sendto(b"x", (dst, 9 + i // 60000))
     s.close()
 PY
 sleep 1
@@ -113,19 +129,24 @@ run() {
     lp=$!
     sleep 0.5
   fi
-  local h0 h1
+  local h0 h1 stall
   h0=$(hist)
+  [ "${STALL:-1}" = 1 ] && kill -USR1 "$DAEMON_PID"  # the stall figures start over
+  sleep 0.1
   if [ "$traffic" = ping ]; then
     # every 2 ms, alone on the wire: any stall of the daemon's loop shows as RTT
     nsx "$NS_C" taskset -c "$OTHERS" ping -i 0.002 -w "$SECS" "$SERVER_IP" >"$VW_DIR/ping-$name.txt" 2>&1
   else
     nsx "$NS_C" taskset -c "$OTHERS" iperf3 -c "$SERVER_IP" -p 5201 -t "$SECS" -J >"$VW_DIR/iperf-$name.json" 2>&1
   fi
+  [ "${STALL:-1}" = 1 ] && kill -USR1 "$DAEMON_PID"
+  sleep 0.2
+  stall=$(grep 'since the last SIGUSR1' "$VW_DIR/daemon.err" | tail -1)
   h1=$(hist)
   [ -n "$lp" ] && wait $lp
-  python3 - "$name" "$traffic" "$VW_DIR" "$h0" "$h1" <<'PY'
+  python3 - "$name" "$traffic" "$VW_DIR" "$h0" "$h1" "$stall" <<'PY'
 import json, re, sys, os
-name, traffic, d, h0, h1 = sys.argv[1:6]
+name, traffic, d, h0, h1, stall = sys.argv[1:7]
 out = {"phase": f"{traffic}, API {name}"}
 if traffic == "ping":
     ping = open(f"{d}/ping-{name}.txt").read()
@@ -136,6 +157,13 @@ if traffic == "ping":
 else:
     ip = json.load(open(f"{d}/iperf-{name}.json"))["end"]["sum_sent"]
     out["iperf3"] = {"gbps": round(ip["bits_per_second"] / 1e9, 2), "retransmits": ip.get("retransmits")}
+m = re.search(r"(\d+) wakeups.*p50 <= ([\d.]+) us, p99 <= ([\d.]+) us, max ([\d.]+) us "
+              r"\(requests ([\d.]+) us, timers ([\d.]+) us; longest on-CPU ([\d.]+) us\)", stall)
+if m:
+    out["packet_thread_stall_us"] = {"wakeups": int(m.group(1)), "p50_le": float(m.group(2)),
+                                     "p99_le": float(m.group(3)), "max": float(m.group(4)),
+                                     "max_requests": float(m.group(5)), "max_timers": float(m.group(6)),
+                                     "max_on_cpu": float(m.group(7))}
 # sw_http_service calls during the phase, by duration (histogram deltas from /metrics)
 a, b = json.loads(h0), json.loads(h1)
 out["http_service_calls"] = {k: b[k] - a.get(k, 0) for k in b if b[k] - a.get(k, 0)}
@@ -158,6 +186,6 @@ for l in sys.stdin:
 print(json.dumps(out))'
 }
 
-echo "== $CLIENTS API clients for $SECS s vs. API idle; $(nproc) CPUs, daemon on CPU 0"
+echo "== $CLIENTS API clients for $SECS s vs. API idle; $(nproc) CPUs, $PIN_DESC"
 { run idle ping; run loaded ping; run idle iperf; run loaded iperf; } | tee "$OUT/http-load.jsonl"
 echo "sessions in the table at the end: $(cli -o json -c 'show session info' | jq .active)"

@@ -9,7 +9,9 @@
  *      and writing that gives the identical text (the canonical form is a
  *      fixed point);
  *   3. the loaded struct passes sw_conf_validate;
- *   4. --set: the first line as NAME=VALUE either applies or changes nothing.
+ *   4. --set: the first line as NAME=VALUE either applies or changes nothing;
+ *   5. a failed load reports a line of the input, the one its message names
+ *      (sw_conf_load_buf_at; commit uses it to name the operator's line).
  * Seeds: the .conf files in tests/data.
  */
 #ifndef _GNU_SOURCE
@@ -100,11 +102,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sw_conf_defaults(a);
 	sw_conf_defaults(d);
 
-	if (sw_conf_load_buf(a, (const char *)data, size, "fuzz", err, sizeof(err)) != 0) {
+	int line = -1;
+	if (sw_conf_load_buf_at(a, (const char *)data, size, "fuzz", &line, err, sizeof(err)) != 0) {
+		char pre[32];
+		size_t lines = 1;
+		for (size_t i = 0; i < size; i++)
+			lines += data[i] == '\n';
 		if (memcmp(a, d, sizeof(*a)) != 0)
 			die("failed load changed the struct", err, NULL);
 		if (err[0] == '\0')
 			die("failed load without a message", NULL, NULL);
+		/* the line reported is one of the input's, and the one the message names */
+		snprintf(pre, sizeof(pre), "fuzz:%d:", line);
+		if (line < 0 || (size_t)line > lines || (line > 0 && strncmp(err, pre, strlen(pre)) != 0))
+			die("error line does not match the message", err, pre);
 	} else {
 		if (sw_conf_validate(a, err, sizeof(err)) != 0)
 			die("loaded struct does not validate", err, NULL);

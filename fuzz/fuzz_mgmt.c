@@ -1,6 +1,6 @@
 /*
  * fuzz_mgmt.c - libFuzzer harness for the management plane's parsers: the
- * REST API's JSON parser (sw_jv_parse), the control protocol's JSON field
+ * REST API's JSON body reader (http_json_parse: jansson with caps), the control protocol's JSON field
  * readers (sw_json_get_*), the typed argument parsers of every command of
  * the registry (from a JSON object: sw_cmd_parse_json and the REST entry
  * sw_mgmt_call_json run to the end; from CLI words: sw_cmd_parse_words),
@@ -20,7 +20,7 @@
 
 #include <jansson.h>
 
-#include "http/rest.h"
+#include "http/http-int.h"
 #include "mgmt/mgmt.h"
 #include "mgmt/registry.h"
 #include "statewall/engine.h"
@@ -117,16 +117,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const uint8_t *nul = memchr(data, 0, size);
 	size_t jlen = nul ? (size_t)(nul - data) : size;
 	char *json = malloc(jlen + 1), err[256], val[128];
-	struct sw_jv *v;
+	json_t *v;
 
 	if (!json)
 		return 0;
 	memcpy(json, data, jlen);
 	json[jlen] = 0;
-	v = sw_jv_parse(json, jlen, err, sizeof(err));
+	v = http_json_parse(json, jlen, err, sizeof(err));
 	if (v) {
-		(void)sw_jv_get(v, "filter");
-		sw_jv_free(v);
+		(void)json_object_get(v, "filter");
+		json_decref(v);
 	}
 	(void)sw_json_get_str(json, "cmd", val, sizeof(val));
 	free(sw_json_get_strdup(json, "cmd"));

@@ -1,7 +1,10 @@
 // app.js - the statewall web UI: three views over the REST API (/api/v1/).
 // Plain DOM, no framework, no external resources.  Every change goes through
 // the same registry commands as the CLI (the server turns them into
-// `clear session ...` or `configure` / `set ...` / `commit`).
+// `clear session ...` or `configure` / `set ...` / `commit`).  The session
+// event stream (GET /api/v1/events, Server-Sent Events) updates the session
+// browser and the dashboard as sessions start, half-close and end; while it
+// is down the views poll instead.
 'use strict';
 
 const $ = (sel, root = document) => root.querySelector(sel);
@@ -18,7 +21,7 @@ const el = (tag, attrs = {}, ...kids) => {
   return e;
 };
 
-const S = { csrf: null, timers: [], view: null };
+const S = { csrf: null, timers: [], cleanup: [], view: null };
 
 // ---- API -------------------------------------------------------------------
 
@@ -55,6 +58,73 @@ function every(ms, fn) {
 const fmt = (n, d = 0) => (n === null || n === undefined) ? '–' :
   Number(n).toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 
+// ---- the event stream ----------------------------------------------------------
+
+const LIVE = { es: null, open: false, listeners: new Set(), log: [], counts: {} };
+
+function liveStatus() {
+  const t = $('#live-status');
+  t.textContent = LIVE.open ? 'live' : 'polling (event stream down)';
+  t.className = 'live' + (LIVE.open ? ' on' : '');
+}
+
+// One EventSource for the page; it reconnects by itself, resuming with Last-Event-ID.
+function liveStart() {
+  const es = new EventSource('/api/v1/events');
+  LIVE.es = es;
+  es.onopen = () => { LIVE.open = true; liveStatus(); };
+  es.onerror = () => { LIVE.open = es.readyState === EventSource.OPEN; liveStatus(); };
+  es.onmessage = (m) => {
+    let ev;
+    try { ev = JSON.parse(m.data); } catch (e) { return; }
+    LIVE.log.unshift(ev);
+    if (LIVE.log.length > 50) LIVE.log.pop();
+    LIVE.counts[ev.event] = (LIVE.counts[ev.event] || 0) + 1;
+    for (const fn of LIVE.listeners) fn(ev);
+  };
+}
+
+// Call fn for every event while the current view is shown.
+function onLive(fn) {
+  LIVE.listeners.add(fn);
+  S.cleanup.push(() => LIVE.listeners.delete(fn));
+}
+
+function evText(ev) {
+  const t = ev.ts ? new Date(ev.ts * 1000).toLocaleTimeString() : '';
+  if (ev.event === 'overflow') return `${t} overflow: ${ev.lost} events lost (the page fell behind)`;
+  const s = ev.session || {};
+  let what = ev.event;
+  if (ev.event === 'half-close') what += ` (${ev.side} FIN)`;
+  if (ev.event === 'timer') what += ` ${ev.from || '–'} → ${ev.to || '–'}`;
+  if (ev.event === 'end') what += ` ${ev.reason}${ev.timer ? ' ' + ev.timer : ''}${ev.late_pkts ? `, ${ev.late_pkts} late` : ''}`;
+  return `${t} #${s.id} ${s.proto} ${s.orig_h}:${s.orig_p} → ${s.resp_h}:${s.resp_p} ${what}`;
+}
+
+// Keep a view's event panel current.
+function eventPanel(main) {
+  const ol = $('.event-log', main), counts = $('.ev-counts', main);
+  const draw = () => {
+    ol.replaceChildren(...LIVE.log.slice(0, 20).map((ev) => el('li', {
+      'data-event': ev.event, 'data-session': ev.session ? ev.session.id : null }, evText(ev))));
+    if (!LIVE.log.length) ol.append(el('li', { class: 'muted' }, 'no event since this page opened'));
+    counts.textContent = Object.entries(LIVE.counts).map(([k, n]) => `${k} ${fmt(n)}`).join(' · ') ||
+      'starts, half-closes, timer changes and ends appear here as they happen';
+  };
+  draw();
+  onLive(draw);
+}
+
+// fn at most once per ms, the last call not lost.
+function throttle(ms, fn) {
+  let t = null, again = false;
+  return () => {
+    if (t) { again = true; return; }
+    fn();
+    t = setTimeout(() => { t = null; if (again) { again = false; fn(); } }, ms);
+  };
+}
+
 // ---- router ------------------------------------------------------------------
 
 const VIEWS = {
@@ -67,6 +137,8 @@ function route() {
   const v = VIEWS[location.hash] || VIEWS['#/dashboard'];
   S.timers.forEach(clearInterval);
   S.timers = [];
+  S.cleanup.forEach((fn) => fn());
+  S.cleanup = [];
   const main = $('#main');
   main.replaceChildren($('#' + v[1]).content.cloneNode(true));
   document.title = 'statewall — ' + v[3];
@@ -89,7 +161,8 @@ function spark(svg, hist) {
 function viewDashboard(main) {
   const hist = { pps: [], cps: [] };
   let prev = null;
-  every(1000, async () => {
+  eventPanel(main);
+  const update = async () => {
     let info, ctr;
     try {
       [info, ctr] = await Promise.all([api('GET', 'session/info'), api('GET', 'counters')]);
@@ -122,7 +195,11 @@ function viewDashboard(main) {
       [el('tr', {}, el('td', { colspan: 4, class: 'muted' }, 'no drops'))]));
     prev = c;
     $('#dash-updated', main).textContent = 'Last update ' + new Date().toLocaleTimeString();
-  });
+  };
+  every(1000, update);
+  // a session starts, half-closes or ends: the numbers now, not at the next tick
+  const soon = throttle(250, update);
+  onLive((ev) => { if (ev.event !== 'timer') soon(); });
 }
 
 const DROP_HELP = {
@@ -296,7 +373,20 @@ function viewSessions(main) {
   $('#next', main).addEventListener('click', () => { if (page && page.next_start_at) { starts.push(page.next_start_at); refresh(); } });
   $('#prev', main).addEventListener('click', () => { if (starts.length > 1) { starts.pop(); refresh(); } });
   $('#first', main).addEventListener('click', () => { starts = [0]; refresh(); });
-  every(2000, () => { if ($('#auto', main).checked) refresh(); });
+  // live: the event stream says when the table changed; polling only while it is down
+  eventPanel(main);
+  const soon = throttle(300, refresh);
+  onLive((ev) => {
+    if (!$('#auto', main).checked) return;
+    const id = ev.session && ev.session.id;
+    const tr = id ? $(`#sessions tbody tr[data-id="${id}"]`, main) : null;
+    if (tr && ev.event === 'end') {
+      tr.classList.add('ended');
+      tr.title = `ended: ${ev.reason}`;
+    }
+    soon();
+  });
+  every(2000, () => { if ($('#auto', main).checked && !LIVE.open) refresh(); });
   refresh();
 }
 
@@ -556,6 +646,7 @@ function viewSetup(main) {
     await api('POST', 'auth/logout').catch(() => {});
     location.href = '/login';
   });
+  liveStart();
   window.addEventListener('hashchange', route);
   if (!VIEWS[location.hash]) history.replaceState(null, '', '#/dashboard');
   route();

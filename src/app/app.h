@@ -24,6 +24,7 @@ int sw_cmd_analyze(int argc, char **argv);
 int sw_cmd_timeouts(int argc, char **argv);
 int sw_cmd_run(int argc, char **argv);
 int sw_cmd_cli(int argc, char **argv);
+int sw_cmd_events(int argc, char **argv);
 int sw_cmd_passwd(int argc, char **argv);
 int sw_cmd_apikey(int argc, char **argv);
 

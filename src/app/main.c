@@ -129,6 +129,7 @@ static const struct command {
 	 cmd_reference},
 	{"run", "--vwire A,B", "inline firewall between two interfaces", sw_cmd_run},
 	{"cli", "[-c COMMAND]", "PAN-OS style CLI to a running daemon", sw_cmd_cli},
+	{"events", "[FILTER...]", "follow a running daemon's session events", sw_cmd_events},
 #ifdef SW_WITH_HTTP
 	{"passwd", "[--file PATH]", "set the web UI / REST administrator password", sw_cmd_passwd},
 	{"apikey", "add|del|list [NAME]", "REST API keys (printed once, stored hashed)", sw_cmd_apikey},

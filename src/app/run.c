@@ -1,152 +1,74 @@
 /*
- * run.c - `statewall run --vwire A,B`: the inline firewall daemon.
- *
- * One thread, one poll() loop over: the two interfaces' receive rings, a
- * signalfd (SIGTERM/SIGINT stop, SIGHUP reloads the configuration file), the
- * control socket and its clients.  Each wakeup:
- *
- *   1. packets: a receive block at a time from each interface, in bursts of
- *      up to BURST frames through sw_engine_burst(); passed frames are queued
- *      on the other interface's TX ring, one send() per burst;
- *   2. timers: sw_engine_advance() every ~100 ms (the poll timeout when idle);
- *   3. management: command steps for at most MGMT_BUDGET_NS, so a listing of
- *      a large table or a clear is spread over many wakeups and packets keep
- *      flowing in between.
+ * run.c - `statewall run --vwire A,B`: the inline firewall daemon's options,
+ * setup and teardown.  The daemon is two threads (daemon.h): the packet
+ * thread (daemon_pkt.c, this process's main thread) and the management
+ * thread (daemon_mgmt.c), talking only through bounded rings.
  *
  * Time is wall-clock nanoseconds (the session log's times are real dates),
  * taken as CLOCK_REALTIME at start plus CLOCK_MONOTONIC since: stepping the
  * system clock can neither age every session out at once nor stall timers.
+ *
+ * Stopping (SIGTERM/SIGINT, read by the management thread): it asks the
+ * packet thread to stop and ends; the packet thread joins it, moves what
+ * the rings still hold to the log, drains the receive rings, ends every
+ * open session with reason `shutdown` and logs them itself.
  */
 #include <errno.h>
 #include <getopt.h>
-#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "app/app.h"
+#include "app/daemon.h"
 #include "app/report.h"
-#include "io/afpacket.h"
 #include "http/http.h"
+#include "io/afpacket.h"
+#include "mgmt/ctl.h"
 #include "mgmt/mgmt.h"
 #include "statewall/engine.h"
 
-#define BURST 256
-#define ADVANCE_NS (100 * 1000 * 1000LL)
-#define MGMT_BUDGET_NS (2 * 1000 * 1000LL)
-#define BLOCKS_PER_WAKEUP 8
 #define DEFAULT_CTL "/run/statewall/statewall.sock"
-#define LINK_ETHERNET 1
+#define EV_SLOTS 4096    /* events ring (packet -> management) */
+#define END_SLOTS 65536  /* ended-session ring (packet -> log writer) */
 
-struct daemon {
-	struct sw_engine *eng;
-	struct sw_afp *port[2];
-	FILE *log;
-	int log_dirty;
-	uint64_t arp_passed;
-	sw_time_t clock_base;
-	struct sw_mgmt_host host;
-	struct sw_dp_direct dpd;
-	struct sw_ctl *ctl;
-	struct sw_http *http; /* --http: web UI and REST API (NULL: off) */
-};
-
-static sw_time_t mono_ns(void)
+/* "P" or "P,M": CPU numbers for the packet and the management thread. */
+static int parse_cpus(const char *arg, int cpus[2])
 {
-	struct timespec ts;
+	char *end;
+	long p = strtol(arg, &end, 10), m = -1;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (sw_time_t)ts.tv_sec * SW_NS_PER_SEC + ts.tv_nsec;
-}
-
-static sw_time_t now_ns(const struct daemon *d)
-{
-	return d->clock_base + mono_ns();
-}
-
-static void on_end(void *ctx, const struct sw_sess_info *si)
-{
-	struct daemon *d = ctx;
-
-	if (d->log) {
-		sw_log_session(d->log, si);
-		d->log_dirty = 1;
+	if (end == arg || p < 0 || p >= CPU_SETSIZE)
+		return -1;
+	if (*end == ',') {
+		const char *q = end + 1;
+		m = strtol(q, &end, 10);
+		if (end == q || m < 0 || m >= CPU_SETSIZE)
+			return -1;
 	}
-	sw_http_note_end(d->http, si);
-}
-
-/* ARP, possibly behind one or two VLAN tags. */
-static int is_arp(const uint8_t *f, uint32_t len)
-{
-	uint32_t off = 12;
-
-	for (int tags = 0; tags < 3 && off + 2 <= len; tags++) {
-		unsigned et = (unsigned)f[off] << 8 | f[off + 1];
-		if (et == 0x0806)
-			return 1;
-		if (et != 0x8100 && et != 0x88a8 && et != 0x9100)
-			return 0;
-		off += 4;
-	}
+	if (*end)
+		return -1;
+	cpus[0] = (int)p;
+	cpus[1] = (int)m;
 	return 0;
 }
 
-/* One receive block of `in` through the engine; passed frames out of `out`. 1 if a block was processed. */
-static int pump(struct daemon *d, struct sw_afp *in, struct sw_afp *out, sw_time_t now)
+/* Pin thread t to cpu (-1: leave it); 0 or an errno. */
+static int pin(pthread_t t, int cpu)
 {
-	const uint8_t *frames[BURST];
-	uint32_t lens[BURST];
-	sw_time_t ts[BURST];
-	struct sw_verdict v[BURST];
-	unsigned n;
-	int any = 0;
+	cpu_set_t set;
 
-	while ((n = sw_afp_rx(in, frames, lens, BURST)) > 0) {
-		unsigned m = 0;
-		/*
-		 * ARP is the wire's own business: it goes across untouched, as on a
-		 * PAN-OS virtual wire.  Everything else is the engine's (which drops
-		 * other non-IP frames as unsupported-l2).  Order is kept per direction.
-		 */
-		for (unsigned i = 0; i < n; i++) {
-			if (is_arp(frames[i], lens[i])) {
-				(void)sw_afp_tx(out, frames[i], lens[i]);
-				d->arp_passed++;
-				continue;
-			}
-			frames[m] = frames[i];
-			lens[m] = lens[i];
-			ts[m++] = now;
-		}
-		if (m) {
-			sw_engine_burst(d->eng, frames, lens, LINK_ETHERNET, ts, m, v);
-			for (unsigned i = 0; i < m; i++)
-				if (v[i].action == SW_PASS)
-					(void)sw_afp_tx(out, frames[i], lens[i]);
-		}
-		sw_afp_tx_flush(out);
-		any = 1;
-	}
-	if (sw_afp_rx_pending(in)) {
-		sw_afp_rx_done(in);
-		any = 1;
-	}
-	return any;
-}
-
-static void pump_all(struct daemon *d, int rounds)
-{
-	for (int r = 0; r < rounds; r++) {
-		sw_time_t now = now_ns(d);
-		int moved = pump(d, d->port[0], d->port[1], now);
-		moved |= pump(d, d->port[1], d->port[0], now);
-		if (!moved)
-			break;
-	}
+	if (cpu < 0)
+		return 0;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return pthread_setaffinity_np(t, sizeof(set), &set);
 }
 
 static void usage(FILE *f)
@@ -164,9 +86,12 @@ static void usage(FILE *f)
 	      "      --http-keys FILE   REST API keys (`statewall apikey add`;\n"
 	      "                         default /etc/statewall/api-keys)\n"
 	      "      --tls-cert FILE, --tls-key FILE   serve HTTPS with this PEM certificate and key\n"
+	      "      --ctl-idle-timeout SECS  close control clients idle this long (default 300)\n"
+	      "      --cpus P[,M]       pin the packet thread to CPU P (and the management thread to M)\n"
 	      "  -q, --quiet            no start/stop messages\n"
 	      "Signals: SIGTERM/SIGINT stop (open sessions are logged with reason `shutdown`),\n"
-	      "SIGHUP reloads the configuration file.\n",
+	      "SIGHUP reloads the configuration file.  SIGUSR1 (and the stop) report the packet\n"
+	      "thread's stall: per wakeup, the time spent on timers and management requests.\n",
 	      f);
 }
 
@@ -179,6 +104,8 @@ int sw_cmd_run(int argc, char **argv)
 		{"http", required_argument, NULL, 'H'}, {"http-auth", required_argument, NULL, 'A'},
 		{"http-keys", required_argument, NULL, 'K'}, {"tls-cert", required_argument, NULL, 'T'},
 		{"tls-key", required_argument, NULL, 'Y'},
+		{"ctl-idle-timeout", required_argument, NULL, 'I'},
+		{"cpus", required_argument, NULL, 'P'},
 		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
 	const char *http_addr = NULL;
 	struct sw_http_opts hopts = {.auth_file = "/etc/statewall/admin.hash",
@@ -187,13 +114,15 @@ int sw_cmd_run(int argc, char **argv)
 	char ifs[2][64], err[600];
 	struct app_conf ac;
 	struct sw_conf *conf = NULL;
-	struct daemon d;
-	int ch, rc = 1, quiet = 0, sfd = -1, stop = 0;
+	static struct daemon d; /* large (rings' bookkeeping, stall histogram): not on the stack */
+	int ch, rc = 1, quiet = 0, link_ok = 0, dpt_ok = 0;
+	unsigned ctl_idle = SW_CTL_IDLE_DEFAULT;
+	int cpus[2] = {-1, -1}; /* --cpus: the packet and management threads' CPUs (-1: any) */
 	sigset_t mask;
-	struct pollfd pfd[3 + 40 + 2];
-	sw_time_t last_adv, last_rate;
+	pthread_t mgmt;
 
 	memset(&d, 0, sizeof(d));
+	d.sfd = d.notify_fd = -1;
 	app_conf_init(&ac);
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "c:qh", opts, NULL)) != -1) {
@@ -212,6 +141,26 @@ int sw_cmd_run(int argc, char **argv)
 		case 'K': hopts.keys_file = optarg; break;
 		case 'T': hopts.tls_cert = optarg; break;
 		case 'Y': hopts.tls_key = optarg; break;
+		case 'P':
+			if (parse_cpus(optarg, cpus) < 0) {
+				fprintf(stderr, "statewall run: --cpus %s: expected PACKET_CPU[,MGMT_CPU] "
+						"(CPU numbers)\n", optarg);
+				rc = 2;
+				goto out;
+			}
+			break;
+		case 'I': {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (*end || end == optarg || v == 0 || v > 86400) {
+				fprintf(stderr, "statewall run: --ctl-idle-timeout %s: expected seconds, "
+						"1 to 86400\n", optarg);
+				rc = 2;
+				goto out;
+			}
+			ctl_idle = (unsigned)v;
+			break;
+		}
 		case 'h': usage(stdout); rc = 0; goto out;
 		default: usage(stderr); rc = 2; goto out;
 		}
@@ -278,37 +227,71 @@ int sw_cmd_run(int argc, char **argv)
 			goto out;
 		}
 	}
-	sw_engine_on_end(d.eng, on_end, &d);
+	d.log_path = log_path;
+	d.quiet = quiet;
 	{
 		struct timespec rt;
 		clock_gettime(CLOCK_REALTIME, &rt);
-		d.clock_base = (sw_time_t)rt.tv_sec * SW_NS_PER_SEC + rt.tv_nsec - mono_ns();
+		d.clock_base = (sw_time_t)rt.tv_sec * SW_NS_PER_SEC + rt.tv_nsec - daemon_mono_ns();
 	}
 
-	sw_dp_direct_init(&d.host.dp, &d.dpd, d.eng, d.port[0], d.port[1]);
+	d.notify_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (d.notify_fd < 0 ||
+	    (ch = sw_dp_link_init(&d.link, 0, 1, d.eng, d.port[0], d.port[1], d.notify_fd, EV_SLOTS,
+				  END_SLOTS)) < 0) {
+		fprintf(stderr, "statewall run: cannot set up the packet/management rings: %s\n",
+			strerror(d.notify_fd < 0 ? errno : -ch));
+		goto out;
+	}
+	link_ok = 1;
+	{
+		struct sw_dp_link *links[1] = {&d.link};
+		if ((ch = sw_dp_thread_init(&d.host.dp, &d.dpt, links, 1, d.notify_fd,
+					    sw_engine_conf(d.eng))) < 0) {
+			fprintf(stderr, "statewall run: %s\n", strerror(-ch));
+			goto out;
+		}
+		dpt_ok = 1;
+	}
+	if ((ch = sw_events_create(&d.events, 0)) < 0) {
+		fprintf(stderr, "statewall run: event stream: %s\n", strerror(-ch));
+		goto out;
+	}
+	d.host.events = d.events;
+	sw_events_set_conf(d.events, sw_dp_conf(&d.host.dp));
+	sw_engine_on_end(d.eng, daemon_on_end, &d);
+	sw_engine_on_event(d.eng, daemon_on_event, &d);
+
+	/*
+	 * Every thread blocks these (set before any thread starts: HTTP's password
+	 * thread, the management thread); the management thread reads them from
+	 * its signalfd.
+	 */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	d.sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (d.sfd < 0) {
+		fprintf(stderr, "statewall run: signalfd: %s\n", strerror(errno));
+		goto out;
+	}
 	d.host.conf_path = ac.config;
-	d.host.started = now_ns(&d);
+	d.host.started = daemon_now(&d);
 	if (sw_ctl_open(&d.ctl, ctl_path, &d.host, err, sizeof(err)) < 0) {
 		fprintf(stderr, "statewall run: %s\n", err);
 		goto out;
 	}
+	sw_ctl_set_idle_timeout(d.ctl, ctl_idle);
 	hopts.quiet = quiet;
 	if (http_addr && sw_http_open(&d.http, http_addr, &d.host, &hopts, err, sizeof(err)) < 0) {
 		fprintf(stderr, "statewall run: %s\n", err);
 		goto out;
 	}
 
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (sfd < 0) {
-		fprintf(stderr, "statewall run: signalfd: %s\n", strerror(errno));
-		goto out;
-	}
 	if (!quiet)
 		fprintf(stderr, "statewall run: bridging %s <-> %s; control socket %s; config %s; "
 				"log %s\n", ifs[0], ifs[1], ctl_path, ac.config ? ac.config : "(none)",
@@ -316,83 +299,34 @@ int sw_cmd_run(int argc, char **argv)
 	if (!quiet && d.http)
 		fprintf(stderr, "statewall run: web UI and REST API at %s\n", sw_http_url(d.http));
 
-	last_adv = last_rate = now_ns(&d);
-	sw_engine_advance(d.eng, last_adv);
-	sw_mgmt_rates_tick(&d.host, last_rate);
-	while (!stop) {
-		int n, nh, timeout;
-		sw_time_t now = now_ns(&d);
-
-		pfd[0].fd = sw_afp_fd(d.port[0]);
-		pfd[1].fd = sw_afp_fd(d.port[1]);
-		pfd[2].fd = sfd;
-		for (int i = 0; i < 3; i++) {
-			pfd[i].events = POLLIN;
-			pfd[i].revents = 0;
-		}
-		n = 3 + sw_ctl_pollfds(d.ctl, pfd + 3, (int)(sizeof(pfd) / sizeof(pfd[0])) - 3 - 2);
-		nh = d.http ? sw_http_pollfds(d.http, pfd + n, 2) : 0;
-		timeout = (int)((last_adv + ADVANCE_NS - now) / 1000000);
-		if (timeout < 0 || sw_ctl_busy(d.ctl) || (d.http && sw_http_busy(d.http)))
-			timeout = 0;
-		if (timeout > 100)
-			timeout = 100;
-		if (poll(pfd, (nfds_t)(n + nh), timeout) < 0 && errno != EINTR) {
-			fprintf(stderr, "statewall run: poll: %s\n", strerror(errno));
-			break;
-		}
-
-		pump_all(&d, BLOCKS_PER_WAKEUP);
-
-		now = now_ns(&d);
-		if (now - last_adv >= ADVANCE_NS) {
-			sw_engine_advance(d.eng, now);
-			last_adv = now;
-		}
-		if (now - last_rate >= SW_NS_PER_SEC) {
-			sw_mgmt_rates_tick(&d.host, now);
-			last_rate = now;
-		}
-
-		if (pfd[2].revents & POLLIN) {
-			struct signalfd_siginfo si;
-			while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-				if (si.ssi_signo == SIGHUP) {
-					if (sw_mgmt_reload(&d.host, err, sizeof(err)) < 0)
-						fprintf(stderr, "statewall run: SIGHUP: reload failed, "
-								"configuration unchanged: %s\n", err);
-					else if (!quiet)
-						fprintf(stderr, "statewall run: SIGHUP: %s reloaded%s%s\n",
-							d.host.conf_path, err[0] ? "; " : "", err);
-				} else {
-					stop = 1;
-				}
-			}
-		}
-
-		sw_ctl_service(d.ctl, pfd + 3, n - 3, MGMT_BUDGET_NS);
-		if (d.http)
-			sw_http_service(d.http, pfd + n, nh, MGMT_BUDGET_NS);
-
-		if (d.log_dirty) {
-			fflush(d.log);
-			d.log_dirty = 0;
-		}
+	if ((ch = pthread_create(&mgmt, NULL, daemon_mgmt_main, &d)) != 0) {
+		fprintf(stderr, "statewall run: cannot start the management thread: %s\n",
+			strerror(ch));
+		goto out;
 	}
+	if ((ch = pin(pthread_self(), cpus[0])) != 0 || (ch = pin(mgmt, cpus[1])) != 0)
+		fprintf(stderr, "statewall run: --cpus: %s (the threads run unpinned)\n", strerror(ch));
+	daemon_packet_loop(&d);
+	pthread_join(mgmt, NULL);
 
-	/* drain what the rings hold, then end every open session */
-	pump_all(&d, 4 * BLOCKS_PER_WAKEUP);
-	sw_engine_advance(d.eng, now_ns(&d));
-	sw_engine_flush(d.eng, SW_END_SHUTDOWN);
+	/* the management thread is gone: what the rings hold, then every open session, logged here */
+	daemon_drain(&d);
+	d.direct_log = 1;
+	daemon_packet_finish(&d);
+	if (d.link.end_lost)
+		fprintf(stderr, "statewall run: %llu ended sessions were not logged: the queue to "
+				"the log writer was full\n", (unsigned long long)d.link.end_lost);
 	if (!quiet) {
 		struct sw_stats st;
 		sw_engine_stats(d.eng, &st);
 		fprintf(stderr, "statewall run: stopped: %llu packets, %llu forwarded, %llu dropped, "
-				"%llu sessions; %llu ARP frames passed\n", (unsigned long long)st.ctr[SW_CTR_PKTS],
+				"%llu sessions; %llu ARP frames passed; %llu events lost (queue full)\n",
+			(unsigned long long)st.ctr[SW_CTR_PKTS],
 			(unsigned long long)st.ctr[SW_CTR_FORWARDED],
 			(unsigned long long)st.ctr[SW_CTR_DROPPED],
 			(unsigned long long)st.ctr[SW_CTR_SESS_CREATED],
-			(unsigned long long)d.arp_passed);
+			(unsigned long long)d.arp_passed, (unsigned long long)d.link.ev_lost);
+		daemon_stall_report(&d.link.stall, "", stderr);
 	}
 	rc = 0;
 out:
@@ -402,11 +336,18 @@ out:
 	} else if (d.log == stdout) {
 		fflush(stdout);
 	}
-	if (sfd >= 0)
-		close(sfd);
+	if (d.sfd >= 0)
+		close(d.sfd);
 	sw_http_close(d.http);
 	d.http = NULL;
 	sw_ctl_close(d.ctl);
+	sw_events_destroy(d.events);
+	if (dpt_ok)
+		sw_dp_thread_free(&d.dpt);
+	if (link_ok)
+		sw_dp_link_free(&d.link);
+	if (d.notify_fd >= 0)
+		close(d.notify_fd);
 	sw_afp_close(d.port[0]);
 	sw_afp_close(d.port[1]);
 	sw_engine_destroy(d.eng);

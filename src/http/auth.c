@@ -1,6 +1,6 @@
 /*
- * auth.c - password hash, API keys, login sessions and the limiter for
- * wrong credentials (see auth.h).  Crypto is libsodium's: crypto_pwhash_str
+ * auth.c - password hash, API keys and login sessions (see auth.h; the
+ * limiter for wrong credentials is limiter.c).  Crypto is libsodium's: crypto_pwhash_str
  * (Argon2id, random salt) for the password, crypto_generichash (BLAKE2b) for
  * API keys (they are 256-bit random, so a fast hash is enough), randombytes
  * for tokens, sodium_memcmp for every comparison of a secret.
@@ -18,60 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "http/auth.h"
-
-#define MAX_KEYS 256
-#define MAX_VERIFY 4 /* verifications queued or running at once */
-#define RL_SLOTS 256
-#define RL_FREE_FAILS 5
-#define RL_MAX_WAIT 300
-#define RL_GLOBAL_PER_MIN 60
-#define RL_GLOBAL_WAIT 10
-
-struct key {
-	char name[SW_AUTH_KEY_NAME_MAX];
-	unsigned char h[crypto_generichash_BYTES];
-};
-
-struct vjob {
-	char hash[crypto_pwhash_STRBYTES];
-	char *pw;
-	size_t pwlen;
-	void *tag;
-	int ok;
-	struct vjob *next;
-};
-
-struct rl {
-	unsigned char addr[16];
-	size_t alen;
-	int fails;
-	int64_t until, last;
-};
-
-struct sw_auth {
-	char *hash_path, *keys_path;
-	char hash[crypto_pwhash_STRBYTES];
-	int have_hash;
-	struct timespec hash_mtime, keys_mtime;
-	time_t hash_checked, keys_checked;
-	struct key keys[MAX_KEYS];
-	unsigned nkeys;
-
-	pthread_t th;
-	int th_started;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	struct vjob *todo, *done, *cur;
-	int queued, stop, efd;
-
-	struct rl rl[RL_SLOTS];
-	int64_t g_window;
-	int g_fails;
-	int64_t g_until;
-
-	struct sw_auth_sess sess[SW_AUTH_MAX_SESSIONS];
-};
+#include "http/auth-int.h"
 
 int sw_auth_init(void)
 {
@@ -451,6 +398,7 @@ int sw_auth_open(struct sw_auth **out, const char *hash_path, const char *keys_p
 		return -ENOMEM;
 	}
 	a->efd = -1;
+	randombytes_buf(a->device_key, sizeof(a->device_key));
 	a->hash_path = strdup(hash_path);
 	a->keys_path = keys_path ? strdup(keys_path) : NULL;
 	if (!a->hash_path || (keys_path && !a->keys_path)) {
@@ -625,75 +573,6 @@ int sw_auth_check_key(struct sw_auth *a, const char *key, char *name, size_t nam
 	return 1;
 }
 
-/* ---- limiter -------------------------------------------------------------- */
-
-static struct rl *rl_find(struct sw_auth *a, const void *client, size_t clen, int create)
-{
-	struct rl *old = &a->rl[0];
-
-	if (clen > sizeof(a->rl[0].addr))
-		clen = sizeof(a->rl[0].addr);
-	for (unsigned i = 0; i < RL_SLOTS; i++) {
-		struct rl *r = &a->rl[i];
-		if (r->alen == clen && memcmp(r->addr, client, clen) == 0)
-			return r;
-		if (r->last < old->last)
-			old = r;
-	}
-	if (!create)
-		return NULL;
-	memset(old, 0, sizeof(*old));
-	memcpy(old->addr, client, clen);
-	old->alen = clen;
-	return old;
-}
-
-int sw_auth_limited(struct sw_auth *a, const void *client, size_t clen, int64_t now_s)
-{
-	struct rl *r;
-
-	if (a->g_until > now_s)
-		return (int)(a->g_until - now_s);
-	r = rl_find(a, client, clen, 0);
-	if (r && r->until > now_s)
-		return (int)(r->until - now_s);
-	return 0;
-}
-
-void sw_auth_failed(struct sw_auth *a, const void *client, size_t clen, int64_t now_s)
-{
-	struct rl *r = rl_find(a, client, clen, 1);
-
-	/* a client quiet for 15 minutes starts over */
-	if (r->last && now_s - r->last > 900)
-		r->fails = 0;
-	r->fails++;
-	r->last = now_s;
-	if (r->fails >= RL_FREE_FAILS) {
-		/*
-		 * 4, 8, 16 ... s: the clock here counts whole seconds, so a first wait
-		 * of 1 s could end a moment after it began.
-		 */
-		int sh = r->fails - RL_FREE_FAILS;
-		int64_t wait = sh >= 7 ? RL_MAX_WAIT : (int64_t)4 << sh;
-		r->until = now_s + (wait > RL_MAX_WAIT ? RL_MAX_WAIT : wait);
-	}
-	if (now_s / 60 != a->g_window) {
-		a->g_window = now_s / 60;
-		a->g_fails = 0;
-	}
-	if (++a->g_fails > RL_GLOBAL_PER_MIN)
-		a->g_until = now_s + RL_GLOBAL_WAIT;
-}
-
-void sw_auth_succeeded(struct sw_auth *a, const void *client, size_t clen)
-{
-	struct rl *r = rl_find(a, client, clen, 0);
-
-	if (r)
-		memset(r, 0, sizeof(*r));
-}
-
 /* ---- sessions ------------------------------------------------------------- */
 
 static void rand_hex(char *out, size_t bytes)
@@ -750,6 +629,18 @@ struct sw_auth_sess *sw_auth_sess_find(struct sw_auth *a, const char *token, int
 	}
 	hit->last = now_s;
 	return hit;
+}
+
+int sw_auth_sess_live(struct sw_auth *a, const char *token, int64_t now_s)
+{
+	if (strlen(token) != SW_AUTH_TOKEN_HEX)
+		return 0;
+	for (unsigned i = 0; i < SW_AUTH_MAX_SESSIONS; i++) {
+		struct sw_auth_sess *s = &a->sess[i];
+		if (s->used && sodium_memcmp(s->token, token, SW_AUTH_TOKEN_HEX) == 0)
+			return sess_live(s, now_s);
+	}
+	return 0;
 }
 
 void sw_auth_sess_end(struct sw_auth *a, struct sw_auth_sess *s)

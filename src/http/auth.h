@@ -10,7 +10,8 @@
  *    printed once and stored nowhere;
  *  - login sessions: random 256-bit tokens (cookie) with a per-session
  *    CSRF token, idle and absolute expiry;
- *  - a limiter for wrong credentials, per client address and overall.
+ *  - a limiter for wrong credentials: per client address or device cookie,
+ *    and for the password from unknown devices (never for valid API keys).
  *
  * Files are re-read when their modification time changes, so `statewall
  * passwd` and `statewall apikey add` take effect without a restart.
@@ -82,14 +83,32 @@ int sw_auth_verify_now(struct sw_auth *a, const char *pw);
 /* ---- wrong credentials -------------------------------------------------- */
 
 /*
- * 0 if `client` (an address, any bytes) may try now, else the seconds to
- * wait.  Five failures in a row from one address cost 1 s, then 2, 4, ...
- * up to 300 s; more than 60 failures a minute in total block every client
- * for 10 s.
+ * Per client: `client` is an address or "D" and a device cookie's id (any
+ * bytes, at most 20).  0 if it may try now, else the seconds to wait.  Five failures
+ * in a row cost 4 s, then 8, 16, ... up to 300 s; a success resets it.
+ * Nothing here is global: a valid API key is never refused (callers check
+ * the key before asking), and the password has its own limit below.
  */
 int sw_auth_limited(struct sw_auth *a, const void *client, size_t clen, int64_t now_s);
 void sw_auth_failed(struct sw_auth *a, const void *client, size_t clen, int64_t now_s);
 void sw_auth_succeeded(struct sw_auth *a, const void *client, size_t clen);
+
+/*
+ * The password (one user) from clients without a device cookie: more than
+ * 30 wrong ones in a minute, from any number of addresses, stop such logins
+ * for 60 s.  A browser that logged in before carries a device cookie and is
+ * limited only by its own failures, so rotating addresses cannot lock the
+ * administrator out of a known browser, nor anybody out of an API key.
+ */
+int sw_auth_pw_limited(struct sw_auth *a, int64_t now_s);
+void sw_auth_pw_failed(struct sw_auth *a, int64_t now_s);
+
+/* Device cookies: 16 random bytes and their keyed BLAKE2b (key made at start), hex. */
+#define SW_AUTH_DEVICE_HEX 64
+#define SW_AUTH_DEVICE_ID 16
+void sw_auth_device_new(struct sw_auth *a, char *out /* SW_AUTH_DEVICE_HEX + 1 */);
+/* 1 and the device's id (SW_AUTH_DEVICE_ID bytes, may be NULL) if tok is one of ours. */
+int sw_auth_device_ok(struct sw_auth *a, const char *tok, unsigned char *id);
 
 /* ---- login sessions ----------------------------------------------------- */
 
@@ -104,6 +123,8 @@ struct sw_auth_sess {
 struct sw_auth_sess *sw_auth_sess_new(struct sw_auth *a, int64_t now_s);
 /* The live session with this token (constant-time compare), refreshed; or NULL. */
 struct sw_auth_sess *sw_auth_sess_find(struct sw_auth *a, const char *token, int64_t now_s);
+/* 1 if the session with this token is live, without refreshing it (long-lived streams). */
+int sw_auth_sess_live(struct sw_auth *a, const char *token, int64_t now_s);
 void sw_auth_sess_end(struct sw_auth *a, struct sw_auth_sess *s);
 /* 1 if t equals the session's CSRF token (constant time). */
 int sw_auth_csrf_ok(const struct sw_auth_sess *s, const char *t);

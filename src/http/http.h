@@ -1,14 +1,15 @@
 /*
- * http.h - the web UI and REST API server (http.c), shaped like the control
- * socket server (sw_ctl_*): it lives in the daemon's poll loop.
+ * http.h - the web UI and REST API server (src/http), shaped like the control
+ * socket server (sw_ctl_*): it lives in the poll loop of the thread that
+ * calls it (the daemon's management thread).
  *
  * libmicrohttpd runs with external polling (its epoll descriptor is one of
- * the daemon's pollfds, MHD_run() is called from sw_http_service), so every
- * request is handled on the data-path thread, like a control-socket command.
- * A REST request becomes registry command lines (mgmt.h) run in bounded
- * steps; its connection is suspended until they are done, so a long listing
- * or clear never holds the packet path for more than the budget.  Password
- * checks (Argon2id, ~50 ms) run on a helper thread (auth.h).
+ * the caller's pollfds, MHD_run() is called from sw_http_service), so every
+ * request is handled on that thread, like a control-socket command.  A REST
+ * request becomes typed commands (mgmt/registry.h) run in bounded steps; its
+ * connection is suspended until they are done, so a long listing or clear
+ * never holds the thread for more than the budget.  Password checks
+ * (Argon2id, ~50 ms) run on a helper thread (auth.h).
  *
  * docs/web.md describes the pages, the API and the authentication.
  */
@@ -33,6 +34,10 @@ struct sw_http_opts {
 	const char *tls_cert;   /* PEM certificate (chain) file: serve HTTPS; NULL: HTTP */
 	const char *tls_key;    /* PEM private key file (with tls_cert) */
 	int quiet;              /* no log lines on stderr */
+	/* limits; 0: the defaults of docs/web.md (10 s, 30 s, 32 connections) */
+	unsigned header_deadline_s; /* request headers complete this long after connecting */
+	unsigned body_deadline_s;   /* the body complete this long after the headers */
+	unsigned conn_per_addr;     /* connections from one client address */
 };
 
 /*
@@ -63,6 +68,7 @@ struct sw_http;
 struct sw_http_opts {
 	const char *auth_file, *keys_file, *tls_cert, *tls_key;
 	int quiet;
+	unsigned header_deadline_s, body_deadline_s, conn_per_addr;
 };
 static inline int sw_http_open(struct sw_http **out, const char *addrport, struct sw_mgmt_host *h,
 			       const struct sw_http_opts *o, char *err, size_t errlen)

@@ -83,6 +83,13 @@ static int parse_value(const struct sw_cmd_arg *a, const char *v, void *frame, c
 	switch (a->type) {
 	case SW_AT_FLAG:
 	case SW_AT_WORDS: return 0;
+	case SW_AT_STR:
+		if (strlen(v) >= a->max) {
+			snprintf(err, errlen, "token '%.32s...': longer than %u bytes", v, a->max - 1);
+			return -EINVAL;
+		}
+		memcpy(dst, v, strlen(v) + 1);
+		return 0;
 	case SW_AT_U32:
 		if (parse_num(v, UINT32_MAX, &n) != 0 || n < a->min || (a->max && n > a->max)) {
 			snprintf(err, errlen, "token '%s': not a number (%u..%u)", v, a->min,

@@ -248,12 +248,11 @@ static char *join_line(const char *verb, const struct sw_words *w)
 	return p;
 }
 
-static int set_step(struct sw_cmd_ctx *cx, void *frame)
+/* Check "VERB WORDS..." against the candidate and keep it for commit. */
+static int apply_words(struct sw_cmd_ctx *cx, const char *verb, const struct sw_words *w)
 {
-	struct set_frame *a = frame;
 	struct sw_mgmt_sess *s = cx->s;
 	char e[600], **nl, *line;
-
 
 	if (s->nlines == s->caplines) {
 		unsigned n = s->caplines ? s->caplines * 2 : 16;
@@ -263,7 +262,7 @@ static int set_step(struct sw_cmd_ctx *cx, void *frame)
 		s->lines = nl;
 		s->caplines = n;
 	}
-	line = join_line(cx->cmd->words, &a->w);
+	line = join_line(verb, w);
 	if (!line)
 		return sw_cmd_fail(cx, -ENOMEM, -1, "out of memory");
 	if (sw_conf_apply_line(s->cand, line, "candidate", (int)s->nlines + 1, e, sizeof(e)) < 0) {
@@ -275,6 +274,43 @@ static int set_step(struct sw_cmd_ctx *cx, void *frame)
 	sw_emit_bool(cx->e, "ok", NULL, 1);
 	sw_emit_u64(cx->e, "uncommitted", NULL, s->nlines);
 	return 0;
+}
+
+static int set_step(struct sw_cmd_ctx *cx, void *frame)
+{
+	struct set_frame *a = frame;
+
+	return apply_words(cx, cx->cmd->words, &a->w);
+}
+
+/* REST's settings: {"name": "timeout-tcp", "value": 600} */
+struct setting_frame {
+	struct sw_cmd_args a;
+	char name[64], value[64];
+};
+
+static const struct sw_cmd_arg setting_args[] = {
+	{.name = "name", .type = SW_AT_STR, .flags = SW_ARG_POS | SW_ARG_REQUIRED, .max = 64,
+	 .off = offsetof(struct setting_frame, name), .value = "<setting>",
+	 .help = "a session setting (docs/configuration.md)"},
+	{.name = "value", .type = SW_AT_STR, .flags = SW_ARG_POS | SW_ARG_REQUIRED, .max = 64,
+	 .off = offsetof(struct setting_frame, value), .value = "<value>",
+	 .help = "its value: a number or one of its words"},
+	{0},
+};
+
+static int setting_step(struct sw_cmd_ctx *cx, void *frame)
+{
+	struct setting_frame *a = frame;
+	struct sw_setting_info si;
+	char *w[] = {"deviceconfig", "setting", "session", a->name, a->value};
+	struct sw_words words = {.w = w, .n = 5};
+	int i = sw_conf_setting_find(a->name);
+
+	if (i < 0 || sw_conf_setting((unsigned)i, &si) < 0)
+		return sw_cmd_fail(cx, -EINVAL, 0, "unknown setting '%s' (statewall timeouts, "
+				   "docs/configuration.md)", a->name);
+	return apply_words(cx, "set", &words);
 }
 
 static int exit_step(struct sw_cmd_ctx *cx, void *frame)
@@ -590,6 +626,15 @@ const struct sw_cmd sw_cmds_config[] = {
 		.frame_size = sizeof(struct set_frame),
 		.step = set_step,
 		.complete = complete_conf,
+	},
+	{
+		.words = "set setting",
+		.help = "REST: set one session setting of the candidate ({\"name\", \"value\"})",
+		.modes = CF,
+		.flags = SW_CMD_TYPED_ONLY,
+		.args = setting_args,
+		.frame_size = sizeof(struct setting_frame),
+		.step = setting_step,
 	},
 	{
 		.words = "show",

@@ -97,7 +97,6 @@ void sw_emit_list(struct sw_emit *e, const char *key, const struct sw_emit_col *
 {
 	e->cols = cols;
 	e->ncols = ncols;
-	e->in_items = 1;
 	if (e->json) {
 		if (key)
 			sw_jw_key(&e->jw, key);
@@ -127,7 +126,6 @@ void sw_emit_list_end(struct sw_emit *e)
 {
 	e->cols = NULL;
 	e->ncols = 0;
-	e->in_items = 0;
 	if (e->json)
 		sw_jw_arr_end(&e->jw);
 }

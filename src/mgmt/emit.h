@@ -76,7 +76,7 @@ struct sw_emit {
 	int odepth;              /* open sw_emit_obj sections */
 	unsigned char ojson[SW_EMIT_DEPTH]; /* ... which of them are JSON objects */
 	unsigned char otitle[SW_EMIT_DEPTH]; /* ... which of them have a text title (indent) */
-	int in_row, in_items;
+	int in_row;
 	char text_as[160];       /* override for the next field's text */
 	int has_text_as;
 	int hide;                /* next field: JSON only */

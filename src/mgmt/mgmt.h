@@ -42,8 +42,11 @@ long sw_json_get_int(const char *obj, const char *key, long def);
 
 /* ---- the daemon, as management sees it ----------------------------------- */
 
+struct sw_events;
+
 struct sw_mgmt_host {
 	struct sw_dp dp;            /* the data plane: engines and interfaces (dp.h) */
+	struct sw_events *events;   /* the session event stream (events.h); NULL: none */
 	const char *conf_path;      /* file commit writes; NULL: commit applies without saving */
 	sw_time_t started;          /* daemon start, wall clock */
 	/* rates over the last second, kept by the daemon (sw_mgmt_rates_tick) */

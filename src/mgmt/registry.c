@@ -178,7 +178,7 @@ void sw_reg_resolve(unsigned mode, char **argv, int argc, struct mstate *m)
 
 	memset(m, 0, sizeof(*m));
 	for (unsigned k = 0; k < ntable; k++)
-		m->alive[k] = (table[k]->modes & mode) != 0;
+		m->alive[k] = (table[k]->modes & mode) && !(table[k]->flags & SW_CMD_TYPED_ONLY);
 	for (int i = 0; i < argc; i++) {
 		char w[64], exact[64] = "", pref[64] = "";
 		int nexact = 0, npref = 0, any = 0;
@@ -490,7 +490,7 @@ static int help_step(struct sw_cmd_ctx *cx, void *frame)
 	sw_emit_list(e, "commands", NULL, 0);
 	for (unsigned i = 0; i < sw_cmd_count(); i++) {
 		const struct sw_cmd *k = sw_cmd_at(i);
-		if (!(k->modes & cx->s->mode))
+		if (!(k->modes & cx->s->mode) || (k->flags & SW_CMD_TYPED_ONLY))
 			continue;
 		sw_cmd_usage(k, usage, sizeof(usage));
 		snprintf(l, sizeof(l), "%s%s%s", k->words, usage[0] ? " " : "", usage);

@@ -33,6 +33,10 @@
  * One matcher (sw_cmd_match) serves execution, TAB and `?`: it resolves
  * command words exactly or as unique prefixes and reports what may come next.
  *
+ * Typed-only commands (SW_CMD_TYPED_ONLY) exist for REST: "set setting"
+ * {"name": "timeout-tcp", "value": 600} sets one session setting of the
+ * candidate without a configuration line being written.
+ *
  * REST entry point:  c = sw_mgmt_call_json(h, s, "show session id",
  * json_args, &out); while (sw_mgmt_call_step(c) == SW_CALL_MORE) ...;
  * then sw_mgmt_call_rc(c) (0 / -errno), sw_mgmt_call_field(c) (JSON name of
@@ -59,6 +63,7 @@ enum sw_arg_type {
 	SW_AT_ENUM,  /* int32_t index into choices */
 	SW_AT_YESNO, /* int32_t 1 (yes / true) or 0 (no / false) */
 	SW_AT_WORDS, /* struct sw_words: every remaining word (set / delete lines) */
+	SW_AT_STR,   /* char[max]: one word, copied into the frame (JSON: a string or integer) */
 };
 
 /* SW_AT_WORDS: the words, valid during the call. */
@@ -69,6 +74,9 @@ struct sw_words {
 
 #define SW_ARG_POS 1u      /* positional: no keyword, taken in order */
 #define SW_ARG_REQUIRED 2u /* must be given */
+
+/* sw_cmd.flags: a typed entry only (REST): no CLI words match it, help and completion skip it */
+#define SW_CMD_TYPED_ONLY 1u
 
 struct sw_cmd_arg {
 	const char *name;   /* CLI keyword (positional: the name used in messages and JSON) */
@@ -111,6 +119,7 @@ struct sw_cmd {
 	const char *help;
 	const char *what;   /* what its keywords are called in messages ("filter"); NULL: "argument" */
 	unsigned modes;     /* SW_MODE_OP | SW_MODE_CONF */
+	unsigned flags;     /* SW_CMD_* */
 	const struct sw_cmd_arg *args; /* terminated by {.name = NULL}; NULL: none */
 	size_t frame_size;  /* sizeof the frame; >= sizeof(struct sw_cmd_args) */
 	/* defaults before parsing (optional) */

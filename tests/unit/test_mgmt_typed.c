@@ -237,6 +237,27 @@ static void test_config_family(void **state)
 			 0);
 	assert_int_equal(call(f, "set", "{\"words\":\"rulebase security rules \\\"no ssh\\\" action deny\"}"),
 			 0);
+	/* REST's settings: typed, no line to write */
+	assert_int_equal(call(f, "set setting", "{\"name\":\"timeout-udp\",\"value\":45}"), 0);
+	assert_int_equal(call(f, "set setting", "{\"name\":\"half-close-mode\",\"value\":\"fixed\"}"), 0);
+	assert_int_equal(call(f, "set setting", "{\"name\":\"timeout-udp\",\"value\":\"lots\"}"),
+			 -EINVAL);
+	assert_string_equal(f->field, "timeout-udp");
+	assert_int_equal(call(f, "set setting", "{\"name\":\"timeout-bogus\",\"value\":1}"), -EINVAL);
+	assert_string_equal(f->field, "name");
+	assert_int_equal(call(f, "set setting", "{\"name\":\"timeout-udp\"}"), -EINVAL);
+	assert_string_equal(f->field, "value");
+	{
+		/* not a CLI command: `set setting ...` typed is the set grammar, and help omits it */
+		char err[256];
+		struct sw_buf b = {0};
+		assert_int_equal(sw_mgmt_run(&f->h, &f->s, "set setting timeout-udp 45", 0, &b, err,
+					     sizeof(err)), SW_CALL_ERROR);
+		assert_non_null(strstr(err, "setting"));
+		assert_int_equal(sw_mgmt_run(&f->h, &f->s, "help", 0, &b, err, sizeof(err)), SW_CALL_DONE);
+		assert_null(strstr(b.p, "set setting"));
+		sw_buf_free(&b);
+	}
 	assert_int_equal(call(f, "set", "{\"words\":42}"), -EINVAL);
 	assert_string_equal(f->field, "words");
 	assert_int_equal(call(f, "show", NULL), 0);
@@ -244,6 +265,8 @@ static void test_config_family(void **state)
 	assert_int_equal(call(f, "commit", NULL), 0);
 	assert_non_null(strstr(f->out.p, "\"committed\":true"));
 	assert_int_equal(sw_engine_conf(f->e)->timeout[SW_TO_TCP], 5);
+	assert_int_equal(sw_engine_conf(f->e)->timeout[SW_TO_UDP], 45);
+	assert_int_equal(sw_engine_conf(f->e)->half_close_mode, SW_HC_FIXED);
 	assert_int_equal(sw_engine_conf(f->e)->nrules, 1);
 	assert_int_equal(call(f, "delete", "{\"words\":\"rulebase security rules \\\"no ssh\\\"\"}"), 0);
 	assert_int_equal(call(f, "exit", NULL), 0);

@@ -2,12 +2,13 @@
 // driven by playwright-core (run by test_browser.sh, which starts the lab,
 // the daemon and a live transfer).  Every step leaves a screenshot in $ART.
 //
-// env: BASE (http://127.0.0.1:PORT), PW, SW_BIN, CTL, LIVE_PORT, ART, CHROMIUM
+// env: BASE (http://127.0.0.1:PORT), PW, SW_BIN, CTL, LIVE_PORT, ART, CHROMIUM,
+//      NS_C and SERVER_IP (a ping from the client namespace, seen live)
 import { chromium } from 'playwright-core';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 
-const { BASE, PW, SW_BIN, CTL, LIVE_PORT, ART } = process.env;
+const { BASE, PW, SW_BIN, CTL, LIVE_PORT, ART, NS_C, SERVER_IP } = process.env;
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 mkdirSync(ART, { recursive: true });
 
@@ -225,6 +226,14 @@ try {
     await page.getByRole('button', { name: 'Close' }).click();
     return `${state}, client ${cs}, server ${ss}, ${timer}, ${rem} s left`;
   });
+  await step('the page follows the event stream: a ping through the wire appears as it starts', async () => {
+    await expectText(page.locator('#live-status'), /^live$/);
+    execFileSync('ip', ['netns', 'exec', NS_C, 'ping', '-c', '1', '-W', '2', SERVER_IP], { stdio: 'ignore' });
+    const li = page.locator('.event-log li[data-event="start"]', { hasText: 'icmp' });
+    await li.first().waitFor();
+    await snap('live-event-start');
+    return (await li.first().textContent()).trim();
+  });
   await step('select it and clear it; it is gone from the table and from the CLI', async () => {
     await page.getByLabel(`Select session ${id}`).check();
     await page.getByRole('button', { name: /Clear selected \(1\)/ }).click();
@@ -238,6 +247,18 @@ try {
     try { cli(`show session id ${id}`); } catch (e) { gone = true; }
     if (!gone) throw new Error('the CLI still shows it');
     return t;
+  });
+  await step('its end arrives on the event stream with reason cleared', async () => {
+    const li = page.locator(`.event-log li[data-event="end"][data-session="${id}"]`);
+    return expectText(li.first(), /cleared/);
+  });
+  await step('the dashboard shows the stream too: start and end counts, the last events', async () => {
+    await page.getByRole('link', { name: 'Dashboard' }).click();
+    await page.waitForURL(/#\/dashboard$/);
+    const c = await expectText(page.locator('.ev-counts'), /start \d+.*end \d+|end \d+.*start \d+/);
+    await page.locator(`.event-log li[data-event="end"][data-session="${id}"]`).waitFor();
+    await snap('dashboard-live-events');
+    return c;
   });
   await step('no error in the browser console (CSP, scripts)', async () => {
     if (consoleErrors.length) throw new Error(consoleErrors.join(' | '));

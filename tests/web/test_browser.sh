@@ -6,7 +6,9 @@
 # the table-pressure Session Settings (accelerated aging threshold, max
 # sessions per source; aging off greys out its threshold), then the
 # Session Browser during a live half-closed transfer through the vwire lab:
-# detail view, clear that session, and the application sees it cut.
+# detail view, clear that session, and the application sees it cut; the
+# page follows the event stream (a ping's start and the cleared session's
+# end appear live, on the session browser and the dashboard).
 #
 # Screenshots: $SW_BUILD/web-artifacts/.  Needs root, /usr/bin/chromium, node,
 # and `npm ci` in tests/web (done here when node_modules is missing or stale).
@@ -63,7 +65,7 @@ sleep 1
 
 # Chromium runs in the fw namespace, where the daemon listens on 127.0.0.1
 ip netns exec "$NS_FW" env BASE="http://127.0.0.1:$PORT" PW="$PW" SW_BIN="$SW_BIN" CTL="$CTL" \
-  LIVE_PORT=$LIVE_PORT ART="$ART" CHROMIUM="$CHROMIUM" HOME="$VW_DIR" \
+  LIVE_PORT=$LIVE_PORT ART="$ART" CHROMIUM="$CHROMIUM" HOME="$VW_DIR" NS_C="$NS_C" SERVER_IP="$SERVER_IP" \
   node "$HERE/browser.mjs"
 rc=$?
 

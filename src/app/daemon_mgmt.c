@@ -1,0 +1,137 @@
+/*
+ * daemon_mgmt.c - `statewall run`'s management thread: one poll() loop over
+ * the signalfd, the link's notify eventfd, the control socket and HTTP.
+ * Each wakeup: signals (SIGHUP reloads; SIGUSR1 prints the packet thread's
+ * stall figures since the last SIGUSR1; SIGTERM/SIGINT stop the packet
+ * thread with a STOP request and end this loop), the events ring into the
+ * event stream (sw_events_publish), the ended-session ring into the
+ * session log and the web UI's broken-session counts, then the control
+ * socket and HTTP, and the rates once a second.  It reaches the engine
+ * only through requests (dp_thread.c), so a slow client costs this thread
+ * time, never the packet thread.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "app/daemon.h"
+#include "app/report.h"
+#include "http/http.h"
+
+#define MGMT_BUDGET_NS (2 * 1000 * 1000LL)
+
+void daemon_drain(struct daemon *d)
+{
+	const struct sw_ev_rec *ev;
+	const struct sw_dpm_end *end;
+
+	while ((ev = sw_ring_peek(&d->link.ev))) {
+		if (d->events)
+			sw_events_publish(d->events, ev);
+		sw_ring_release(&d->link.ev);
+	}
+	while ((end = sw_ring_peek(&d->link.end))) {
+		if (end->lost_before > d->log_lost_seen) {
+			fprintf(stderr, "statewall run: %llu ended sessions not logged: the queue to "
+					"the log writer was full\n",
+				(unsigned long long)(end->lost_before - d->log_lost_seen));
+			d->log_lost_seen = end->lost_before;
+		}
+		if (d->log) {
+			sw_log_session(d->log, &end->si);
+			d->log_written++;
+			d->log_dirty = 1;
+		}
+		if (!d->direct_log)
+			sw_http_note_end(d->http, &end->si);
+		sw_ring_release(&d->link.end);
+	}
+}
+
+static int on_signals(struct daemon *d)
+{
+	struct signalfd_siginfo si;
+	char err[600];
+	int stop = 0;
+
+	while (read(d->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGUSR1) {
+			struct sw_dp_stall st;
+			if (sw_dp_thread_stall(&d->dpt, &st, 1) == 0)
+				daemon_stall_report(&st, " since the last SIGUSR1", stderr);
+			continue;
+		}
+		if (si.ssi_signo != SIGHUP) {
+			stop = 1;
+			continue;
+		}
+		err[0] = '\0';
+		if (sw_mgmt_reload(&d->host, err, sizeof(err)) < 0)
+			fprintf(stderr, "statewall run: SIGHUP: reload failed, configuration "
+					"unchanged: %s\n", err);
+		else if (!d->quiet)
+			fprintf(stderr, "statewall run: SIGHUP: %s reloaded%s%s\n", d->host.conf_path,
+				err[0] ? "; " : "", err);
+	}
+	return stop;
+}
+
+void *daemon_mgmt_main(void *arg)
+{
+	struct daemon *d = arg;
+	struct pollfd pfd[2 + 40 + 2];
+	sw_time_t last_rate = daemon_now(d);
+
+	sw_mgmt_rates_tick(&d->host, last_rate);
+	while (!atomic_load(&d->quit)) {
+		int n, nh, timeout;
+		sw_time_t now = daemon_now(d);
+
+		pfd[0].fd = d->sfd;
+		pfd[1].fd = d->notify_fd;
+		for (int i = 0; i < 2; i++) {
+			pfd[i].events = POLLIN;
+			pfd[i].revents = 0;
+		}
+		n = 2 + sw_ctl_pollfds(d->ctl, pfd + 2, (int)(sizeof(pfd) / sizeof(pfd[0])) - 2 - 2);
+		nh = d->http ? sw_http_pollfds(d->http, pfd + n, 2) : 0;
+		timeout = (int)((last_rate + SW_NS_PER_SEC - now) / 1000000);
+		if (timeout < 0 || sw_ctl_busy(d->ctl) || (d->http && sw_http_busy(d->http)))
+			timeout = 0;
+		if (timeout > 1000)
+			timeout = 1000;
+		if (poll(pfd, (nfds_t)(n + nh), timeout) < 0 && errno != EINTR) {
+			fprintf(stderr, "statewall run: management poll: %s\n", strerror(errno));
+			break;
+		}
+		if (pfd[1].revents & POLLIN) {
+			uint64_t v;
+			(void)!read(d->notify_fd, &v, sizeof(v));
+		}
+		if ((pfd[0].revents & POLLIN) && on_signals(d))
+			break;
+
+		daemon_drain(d);
+		sw_ctl_service(d->ctl, pfd + 2, n - 2, MGMT_BUDGET_NS);
+		if (d->http)
+			sw_http_service(d->http, pfd + n, nh, MGMT_BUDGET_NS);
+		/* what the requests above brought along */
+		daemon_drain(d);
+
+		now = daemon_now(d);
+		if (now - last_rate >= SW_NS_PER_SEC) {
+			sw_mgmt_rates_tick(&d->host, now);
+			last_rate = now;
+		}
+		if (d->log_dirty) {
+			fflush(d->log);
+			d->log_dirty = 0;
+		}
+	}
+	if (!atomic_load(&d->quit) && sw_dp_thread_stop(&d->dpt) < 0)
+		fprintf(stderr, "statewall run: the packet thread did not answer the stop request\n");
+	return NULL;
+}

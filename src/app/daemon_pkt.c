@@ -1,0 +1,218 @@
+/*
+ * daemon_pkt.c - `statewall run`'s packet thread: one poll() loop over the
+ * two interfaces' receive rings and the link's wake eventfd.  Each wakeup:
+ *
+ *   1. packets: a receive block at a time from each interface, in bursts of
+ *      up to BURST frames through sw_engine_burst(); passed frames are queued
+ *      on the other interface's TX ring, one send() per burst;
+ *   2. timers: sw_engine_advance() every ~100 ms (the poll timeout when idle);
+ *   3. data-plane requests from the management thread, for at most
+ *      REQ_BUDGET_NS (each request is itself bounded: a walk lists at most
+ *      SW_DPM_WALK_MAX sessions), then one wake-up of the management thread
+ *      if events or ended sessions were queued.
+ *
+ * Steps 2 and 3 are the packet thread's stall (time not spent on packets):
+ * it is measured per wakeup and reported at stop (daemon_stall_report).
+ * Nothing here blocks on the management thread or takes a lock.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "app/daemon.h"
+#include "app/report.h"
+
+#define BURST 256
+#define ADVANCE_NS (100 * 1000 * 1000LL)
+#define REQ_BUDGET_NS (200 * 1000LL)
+#define BLOCKS_PER_WAKEUP 8
+#define LINK_ETHERNET 1
+
+sw_time_t daemon_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (sw_time_t)ts.tv_sec * SW_NS_PER_SEC + ts.tv_nsec;
+}
+
+sw_time_t daemon_now(const struct daemon *d)
+{
+	return d->clock_base + daemon_mono_ns();
+}
+
+void daemon_on_end(void *ctx, const struct sw_sess_info *si)
+{
+	struct daemon *d = ctx;
+
+	if (d->direct_log) {
+		if (d->log) {
+			sw_log_session(d->log, si);
+			d->log_written++;
+		}
+		return;
+	}
+	(void)sw_dp_link_end(&d->link, si); /* full: counted in link.end_lost, reported */
+}
+
+void daemon_on_event(void *ctx, const struct sw_event *ev)
+{
+	struct daemon *d = ctx;
+
+	if (!d->direct_log)
+		sw_dp_link_event(&d->link, ev);
+}
+
+/* ARP, possibly behind one or two VLAN tags. */
+static int is_arp(const uint8_t *f, uint32_t len)
+{
+	uint32_t off = 12;
+
+	for (int tags = 0; tags < 3 && off + 2 <= len; tags++) {
+		unsigned et = (unsigned)f[off] << 8 | f[off + 1];
+		if (et == 0x0806)
+			return 1;
+		if (et != 0x8100 && et != 0x88a8 && et != 0x9100)
+			return 0;
+		off += 4;
+	}
+	return 0;
+}
+
+/* One receive block of `in` through the engine; passed frames out of `out`. 1 if a block was processed. */
+static int pump(struct daemon *d, struct sw_afp *in, struct sw_afp *out, sw_time_t now)
+{
+	const uint8_t *frames[BURST];
+	uint32_t lens[BURST];
+	sw_time_t ts[BURST];
+	struct sw_verdict v[BURST];
+	unsigned n;
+	int any = 0;
+
+	while ((n = sw_afp_rx(in, frames, lens, BURST)) > 0) {
+		unsigned m = 0;
+		/*
+		 * ARP is the wire's own business: it goes across untouched, as on a
+		 * PAN-OS virtual wire.  Everything else is the engine's (which drops
+		 * other non-IP frames as unsupported-l2).  Order is kept per direction.
+		 */
+		for (unsigned i = 0; i < n; i++) {
+			if (is_arp(frames[i], lens[i])) {
+				(void)sw_afp_tx(out, frames[i], lens[i]);
+				d->arp_passed++;
+				continue;
+			}
+			frames[m] = frames[i];
+			lens[m] = lens[i];
+			ts[m++] = now;
+		}
+		if (m) {
+			sw_engine_burst(d->eng, frames, lens, LINK_ETHERNET, ts, m, v);
+			for (unsigned i = 0; i < m; i++)
+				if (v[i].action == SW_PASS)
+					(void)sw_afp_tx(out, frames[i], lens[i]);
+		}
+		sw_afp_tx_flush(out);
+		any = 1;
+	}
+	if (sw_afp_rx_pending(in)) {
+		sw_afp_rx_done(in);
+		any = 1;
+	}
+	return any;
+}
+
+static void pump_all(struct daemon *d, int rounds)
+{
+	for (int r = 0; r < rounds; r++) {
+		sw_time_t now = daemon_now(d);
+		int moved = pump(d, d->port[0], d->port[1], now);
+		moved |= pump(d, d->port[1], d->port[0], now);
+		if (!moved)
+			break;
+	}
+}
+
+/* This thread's CPU time: a stall's wall time minus what other processes took (preemption). */
+static sw_time_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (sw_time_t)ts.tv_sec * SW_NS_PER_SEC + ts.tv_nsec;
+}
+
+void daemon_packet_loop(struct daemon *d)
+{
+	struct pollfd pfd[3];
+	sw_time_t last_adv = daemon_now(d);
+
+	sw_engine_advance(d->eng, last_adv);
+	while (!d->link.stop) {
+		sw_time_t now = daemon_now(d);
+		int timeout = (int)((last_adv + ADVANCE_NS - now) / 1000000);
+
+		pfd[0].fd = sw_afp_fd(d->port[0]);
+		pfd[1].fd = sw_afp_fd(d->port[1]);
+		pfd[2].fd = d->link.wake_fd;
+		for (int i = 0; i < 3; i++) {
+			pfd[i].events = POLLIN;
+			pfd[i].revents = 0;
+		}
+		if (timeout < 0)
+			timeout = 0;
+		if (timeout > 100)
+			timeout = 100;
+		if (poll(pfd, 3, timeout) < 0 && errno != EINTR) {
+			fprintf(stderr, "statewall run: poll: %s\n", strerror(errno));
+			break;
+		}
+
+		pump_all(d, BLOCKS_PER_WAKEUP);
+
+		/* everything from here to the next poll is time packets wait */
+		sw_time_t t0 = daemon_mono_ns(), t1 = t0, c0 = thread_cpu_ns();
+		now = d->clock_base + t0;
+		if (now - last_adv >= ADVANCE_NS) {
+			sw_engine_advance(d->eng, now);
+			last_adv = now;
+			t1 = daemon_mono_ns();
+			if (t1 - t0 > d->link.stall.max_timer_ns)
+				d->link.stall.max_timer_ns = t1 - t0;
+		}
+		if (pfd[2].revents & POLLIN) {
+			sw_dp_link_serve(&d->link, REQ_BUDGET_NS);
+			sw_time_t t2 = daemon_mono_ns();
+			if (t2 - t1 > d->link.stall.max_req_ns)
+				d->link.stall.max_req_ns = t2 - t1;
+		}
+		sw_dp_link_notify(&d->link);
+		if (t1 != t0 || (pfd[2].revents & POLLIN))
+			sw_dp_stall_note(&d->link.stall, daemon_mono_ns() - t0, thread_cpu_ns() - c0);
+	}
+	atomic_store(&d->quit, 1);
+	{
+		uint64_t one = 1;
+		(void)!write(d->notify_fd, &one, sizeof(one));
+	}
+}
+
+void daemon_stall_report(const struct sw_dp_stall *s, const char *what, FILE *f)
+{
+	fprintf(f, "statewall run: packet thread%s: %llu wakeups with timer or request work; "
+		   "stall p50 <= %.0f us, p99 <= %.0f us, max %.1f us (requests %.1f us, timers "
+		   "%.1f us; longest on-CPU %.1f us)\n",
+		what, (unsigned long long)s->wakeups, s->wakeups ? sw_dp_stall_quantile_us(s, 0.50) : 0.0,
+		s->wakeups ? sw_dp_stall_quantile_us(s, 0.99) : 0.0, (double)s->max_ns / 1000.0,
+		(double)s->max_req_ns / 1000.0, (double)s->max_timer_ns / 1000.0,
+		(double)s->max_cpu_ns / 1000.0);
+}
+
+void daemon_packet_finish(struct daemon *d)
+{
+	pump_all(d, 4 * BLOCKS_PER_WAKEUP);
+	sw_engine_advance(d->eng, daemon_now(d));
+	sw_engine_flush(d->eng, SW_END_SHUTDOWN);
+}
