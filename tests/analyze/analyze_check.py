@@ -665,6 +665,33 @@ def test_pressure_fill(binp, tmp):
           "fill: the text report says the table filled and what was evicted")
 
 
+def test_pressure_quota(binp, tmp):
+    """One host opens 12 connections, another 2; a quota of 10 per source refuses 2."""
+    cap = os.path.join(tmp, "pressure-quota.pcap")
+    pk = []
+    for i in range(14):
+        c = Conn(pk, "10.5.0.1" if i < 12 else "10.5.0.2", 44000 + i, "10.5.255.1", 80)
+        c.open(i * 0.01, b"g" * 20)
+        c.talk(1.0 + i * 0.01)
+        c.close(2.0 + i * 0.01)
+    write_pcap(cap, pk)
+    p, _ = analyze(binp, ["--json", "--what-if", "max-sessions-per-source=10", cap])
+    js = json.loads(p.stdout)
+    q = setting(js, "max-sessions-per-source=10")
+    rb = [b for b in q["broken_sessions"] if b["refused"]]
+    check(q["refused_source_quota"] == 2 and q["refused"] == 0 and q["pressure"]["broken_by"]["source-quota"] == 2
+          and {b["flow"] for b in rb} == {"10.5.0.1:44010 -> 10.5.255.1:80 tcp", "10.5.0.1:44011 -> 10.5.255.1:80 tcp"}
+          and all(b["cause"] == "source-quota" for b in rb),
+          "quota: 10 per source refuses the 11th and 12th connection of 10.5.0.1, not 10.5.0.2's (got %s)" %
+          sorted(b["flow"] for b in rb))
+    check(untouched(pressure_of(js, "current")) and setting(js, "current")["broken"] == 0,
+          "quota: without a quota nothing is refused")
+    p, _ = analyze(binp, ["--set", "max-sessions-per-source=10", cap])
+    check("source-quota-exceeded (its source at max-sessions-per-source)" in p.stdout and
+          "plus 2 broken by the table's pressure" in p.stdout,
+          "quota: the text names the refusals and the recommendation counts them apart")
+
+
 def test_halfclose(binp, src, tmp):
     cap = os.path.join(src, "data/captures/halfclose-client-45s.pcap")
     pk = pcap_times(cap)
@@ -776,6 +803,7 @@ def main():
         test_pressure_none(a.bin, tmp)
         test_pressure_aging(a.bin, tmp)
         test_pressure_fill(a.bin, tmp)
+        test_pressure_quota(a.bin, tmp)
         test_halfclose(a.bin, a.src, tmp)
         if a.shared:
             test_mixed(a.bin, a.shared, tmp)
