@@ -117,6 +117,7 @@ struct an_pressure {
 	uint64_t evicted[SW_EC_MAX];
 	size_t broken_by[AN_CAUSE_MAX];
 	uint64_t pressure_splits;  /* UDP/ICMP/other sessions ended by pressure whose flow went on */
+	uint8_t accel_at_end;      /* the replay was accelerating when the capture ended */
 };
 
 /* One replay's result. */

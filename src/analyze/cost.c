@@ -254,6 +254,8 @@ int an_replay(struct an *a, struct an_run *r)
 		if (!cur || x.oom)
 			break;
 	}
+	sw_engine_stats(e, &st);
+	r->pr.accel_at_end = st.accelerating;
 	x.flushing = 1;
 	sw_engine_flush(e, SW_END_END_OF_CAPTURE);
 	sw_engine_stats(e, &st);

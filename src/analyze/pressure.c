@@ -78,26 +78,47 @@ static sw_time_t peak_at(const struct an_run *d)
 	return at;
 }
 
+/*
+ * Did the setting's own replay feel no pressure at all?  Then it is its own
+ * demand replay: accelerated aging only ever moves deadlines earlier, so if
+ * no session aged out by a shortened timer, none was evicted or refused and
+ * aging was not accelerating when the capture ended (the timers that run
+ * out after it), every session lived exactly as without the pressure.
+ */
+static int unpressured(const struct an_run *r)
+{
+	uint64_t ev = 0;
+
+	for (int c = 0; c < SW_EC_MAX; c++)
+		ev += r->pr.evicted[c];
+	return !r->pr.accel_aged && !ev && !r->nrefused && !r->nquota && !r->pr.accel_at_end;
+}
+
+static void fill(struct an_pressure *p, const struct an_run *d, const struct sw_conf *c)
+{
+	p->threshold = an_threshold(c);
+	p->demand_peak = d->peak;
+	p->demand_peak_at = peak_at(d);
+	p->broken_free = (int64_t)d->ntimer;
+	over(d, p->threshold, &p->first_above, &p->above_s);
+	over(d, c->max_sessions + 1, &p->first_full, &p->full_s);
+}
+
 int an_pressure(struct an *a, struct an_run *r)
 {
-	struct an_pressure *p = &r->pr;
 	struct an_run d;
 	int rc;
 
+	if (unpressured(r)) {
+		fill(&r->pr, r, &r->conf);
+		return 0;
+	}
 	memset(&d, 0, sizeof(d));
 	d.conf = r->conf;
 	an_free_conf(a, &d.conf);
 	rc = an_replay(a, &d);
-	if (rc < 0) {
-		an_run_free(&d);
-		return rc;
-	}
-	p->threshold = an_threshold(&r->conf);
-	p->demand_peak = d.peak;
-	p->demand_peak_at = peak_at(&d);
-	p->broken_free = (int64_t)d.ntimer;
-	over(&d, p->threshold, &p->first_above, &p->above_s);
-	over(&d, r->conf.max_sessions + 1, &p->first_full, &p->full_s);
+	if (rc == 0)
+		fill(&r->pr, &d, &r->conf);
 	an_run_free(&d);
-	return 0;
+	return rc;
 }
