@@ -10,12 +10,11 @@
 
 #include "analyze/an-int.h"
 #include "io/capture.h"
+#include "util/clock.h"
 
 double an_now(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double)sw_mono_ns() / 1e9;
 }
 
 struct an *an_create(const char *path, const struct sw_conf *cur)

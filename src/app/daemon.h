@@ -55,7 +55,6 @@ struct daemon {
 	int quiet;
 };
 
-sw_time_t daemon_mono_ns(void);
 sw_time_t daemon_now(const struct daemon *d);
 
 /* The packet loop until a STOP request (or a poll failure); then drain and flush. */

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "app/daemon.h"
+#include "util/clock.h"
 #include "app/report.h"
 
 #define BURST 256
@@ -30,17 +31,9 @@
 #define BLOCKS_PER_WAKEUP 8
 #define LINK_ETHERNET 1
 
-sw_time_t daemon_mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (sw_time_t)ts.tv_sec * SW_NS_PER_SEC + ts.tv_nsec;
-}
-
 sw_time_t daemon_now(const struct daemon *d)
 {
-	return d->clock_base + daemon_mono_ns();
+	return d->clock_base + sw_mono_ns();
 }
 
 void daemon_on_end(void *ctx, const struct sw_sess_info *si)
@@ -135,15 +128,6 @@ static void pump_all(struct daemon *d, int rounds)
 	}
 }
 
-/* This thread's CPU time: a stall's wall time minus what other processes took (preemption). */
-static sw_time_t thread_cpu_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (sw_time_t)ts.tv_sec * SW_NS_PER_SEC + ts.tv_nsec;
-}
-
 void daemon_packet_loop(struct daemon *d)
 {
 	struct pollfd pfd[3];
@@ -173,24 +157,24 @@ void daemon_packet_loop(struct daemon *d)
 		pump_all(d, BLOCKS_PER_WAKEUP);
 
 		/* everything from here to the next poll is time packets wait */
-		sw_time_t t0 = daemon_mono_ns(), t1 = t0, c0 = thread_cpu_ns();
+		sw_time_t t0 = sw_mono_ns(), t1 = t0, c0 = sw_thread_cpu_ns();
 		now = d->clock_base + t0;
 		if (now - last_adv >= ADVANCE_NS) {
 			sw_engine_advance(d->eng, now);
 			last_adv = now;
-			t1 = daemon_mono_ns();
+			t1 = sw_mono_ns();
 			if (t1 - t0 > d->link.stall.max_timer_ns)
 				d->link.stall.max_timer_ns = t1 - t0;
 		}
 		if (pfd[2].revents & POLLIN) {
 			sw_dp_link_serve(&d->link, REQ_BUDGET_NS);
-			sw_time_t t2 = daemon_mono_ns();
+			sw_time_t t2 = sw_mono_ns();
 			if (t2 - t1 > d->link.stall.max_req_ns)
 				d->link.stall.max_req_ns = t2 - t1;
 		}
 		sw_dp_link_notify(&d->link);
 		if (t1 != t0 || (pfd[2].revents & POLLIN))
-			sw_dp_stall_note(&d->link.stall, daemon_mono_ns() - t0, thread_cpu_ns() - c0);
+			sw_dp_stall_note(&d->link.stall, sw_mono_ns() - t0, sw_thread_cpu_ns() - c0);
 	}
 	atomic_store(&d->quit, 1);
 	{

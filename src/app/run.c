@@ -27,6 +27,7 @@
 
 #include "app/app.h"
 #include "app/daemon.h"
+#include "util/clock.h"
 #include "app/report.h"
 #include "http/http.h"
 #include "io/afpacket.h"
@@ -195,6 +196,16 @@ int sw_cmd_run(int argc, char **argv)
 		fputs("statewall run: out of memory\n", stderr);
 		goto out;
 	}
+	if (ac.config) {
+		/* a commit killed mid-save leaves PATH.tmp.XXXXXX beside the file */
+		char e[512];
+		int n = sw_conf_save_cleanup(ac.config, e, sizeof(e));
+		if (n < 0)
+			fprintf(stderr, "statewall run: %s\n", e);
+		else if (n && !quiet)
+			fprintf(stderr, "statewall run: removed %d stale temporary file%s beside %s\n", n,
+				n == 1 ? "" : "s", ac.config);
+	}
 	if (ac.config && access(ac.config, F_OK) != 0 && errno == ENOENT) {
 		const char *path = ac.config;
 		if (!quiet)
@@ -232,7 +243,7 @@ int sw_cmd_run(int argc, char **argv)
 	{
 		struct timespec rt;
 		clock_gettime(CLOCK_REALTIME, &rt);
-		d.clock_base = (sw_time_t)rt.tv_sec * SW_NS_PER_SEC + rt.tv_nsec - daemon_mono_ns();
+		d.clock_base = (sw_time_t)rt.tv_sec * SW_NS_PER_SEC + rt.tv_nsec - sw_mono_ns();
 	}
 
 	d.notify_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);

@@ -16,6 +16,7 @@
 #include <strings.h>
 
 #include "http/http-int.h"
+#include "util/clock.h"
 
 #define DEVICE_MAX_AGE (30 * 24 * 3600)
 
@@ -51,7 +52,7 @@ int http_authenticate(struct req *r, struct who *w)
 	struct sw_http *x = r->x;
 	const char *authz = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Authorization");
 	const char *tok = cookie_token(r);
-	int64_t now = http_now_s();
+	int64_t now = (sw_mono_ns() / SW_NS_PER_SEC);
 	int wait;
 
 	memset(w, 0, sizeof(*w));
@@ -101,7 +102,7 @@ int http_logged_in(struct req *r)
 {
 	const char *tok = cookie_token(r);
 
-	return tok && sw_auth_sess_find(r->x->auth, tok, http_now_s()) != NULL;
+	return tok && sw_auth_sess_find(r->x->auth, tok, (sw_mono_ns() / SW_NS_PER_SEC)) != NULL;
 }
 
 static void set_cookie(struct req *r, const char *token, int max_age)
@@ -118,7 +119,7 @@ void ep_login(struct req *r)
 	const char *dev = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, HTTP_DEVICE_COOKIE);
 	unsigned char id[SW_AUTH_DEVICE_ID];
 	json_t *v, *pw;
-	int64_t now = http_now_s();
+	int64_t now = (sw_mono_ns() / SW_NS_PER_SEC);
 	int wait, rc;
 
 	if (sw_auth_device_ok(x->auth, dev, id)) {
@@ -172,7 +173,7 @@ void http_login_done(struct sw_http *x, struct req *r, int ok)
 	r->login_pending = 0;
 	http_running_del(x, r);
 	if (ok) {
-		struct sw_auth_sess *s = sw_auth_sess_new(x->auth, http_now_s());
+		struct sw_auth_sess *s = sw_auth_sess_new(x->auth, (sw_mono_ns() / SW_NS_PER_SEC));
 		struct sw_buf b = {0};
 		sw_auth_succeeded(x->auth, r->limkey, r->limlen);
 		set_cookie(r, s->token, SW_AUTH_ABS_SEC);
@@ -190,9 +191,9 @@ void http_login_done(struct sw_http *x, struct req *r, int ok)
 		http_set_json(r, 200, &b);
 		http_log(x, "%s: administrator logged in", r->addr_s);
 	} else {
-		sw_auth_failed(x->auth, r->limkey, r->limlen, http_now_s());
+		sw_auth_failed(x->auth, r->limkey, r->limlen, (sw_mono_ns() / SW_NS_PER_SEC));
 		if (!r->device)
-			sw_auth_pw_failed(x->auth, http_now_s());
+			sw_auth_pw_failed(x->auth, (sw_mono_ns() / SW_NS_PER_SEC));
 		x->logins_failed++;
 		http_set_error(r, 401, "wrong password");
 		http_log(x, "%s: wrong password", r->addr_s);

@@ -27,6 +27,7 @@
 
 #include "http/http-int.h"
 #include "mgmt/events.h"
+#include "util/clock.h"
 
 /* Forget a credential (not optimised away). */
 static void cred_forget(char *p, size_t n)
@@ -110,7 +111,7 @@ static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
 			n = max;
 		memcpy(buf, s->out.p + s->off, n);
 		s->off += n;
-		s->last_write_ns = http_mono_ns();
+		s->last_write_ns = sw_mono_ns();
 		return (ssize_t)n;
 	}
 	if (s->ending || s->out.oom)
@@ -146,7 +147,7 @@ static int still_allowed(struct sse *s)
 	char name[SW_AUTH_KEY_NAME_MAX];
 
 	if (s->kind == WHO_SESSION)
-		return sw_auth_sess_live(s->x->auth, s->cred, http_now_s());
+		return sw_auth_sess_live(s->x->auth, s->cred, (sw_mono_ns() / SW_NS_PER_SEC));
 	return sw_auth_check_key(s->x->auth, s->cred, name, sizeof(name));
 }
 
@@ -271,7 +272,7 @@ void ep_events(struct req *r)
 	}
 	s->x = x;
 	s->conn = r->conn;
-	s->last_write_ns = s->last_auth_ns = http_mono_ns();
+	s->last_write_ns = s->last_auth_ns = sw_mono_ns();
 	s->kind = r->who.kind;
 	if (s->kind == WHO_SESSION) {
 		const char *t = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, HTTP_COOKIE);

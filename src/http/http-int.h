@@ -133,8 +133,6 @@ struct sw_http {
 	int64_t svc_ns_total, svc_ns_max, svc_cpu_ns_max, svc_budget_ns;
 };
 
-int64_t http_mono_ns(void);
-int64_t http_now_s(void);
 /* A log line on stderr, at most HTTP_LOG_BURST per window (the rest counted, then summarised). */
 void http_log(struct sw_http *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The decision behind http_log: 1 to print now; *dropped: lines to report as suppressed first. */

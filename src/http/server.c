@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "http/http-int.h"
+#include "util/clock.h"
 
 /*
  * TLS 1.2 or 1.3, forward-secret key exchange only (no RSA key transport),
@@ -44,30 +45,6 @@
 #define TLS_PRIORITIES                                                                             \
 	"SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-RSA:-SHA1:-AES-128-CBC:-AES-256-CBC:"     \
 	"%SERVER_PRECEDENCE"
-
-int64_t http_mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * SW_NS_PER_SEC + ts.tv_nsec;
-}
-
-int64_t http_now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec;
-}
-
-static int64_t cpu_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (int64_t)ts.tv_sec * SW_NS_PER_SEC + ts.tv_nsec;
-}
 
 /* ---- logging -------------------------------------------------------------- */
 
@@ -99,7 +76,7 @@ static void log_v(struct sw_http *x, const char *fmt, va_list ap)
 
 	if (x->quiet)
 		return;
-	int ok = http_log_allow(&x->log_window, &x->log_lines, &x->log_dropped, http_now_s(), &report);
+	int ok = http_log_allow(&x->log_window, &x->log_lines, &x->log_dropped, (sw_mono_ns() / SW_NS_PER_SEC), &report);
 	if (report)
 		fprintf(stderr, "statewall http: %u log lines suppressed in the last %d s\n", report,
 			HTTP_LOG_WINDOW_S);
@@ -186,7 +163,7 @@ static void on_connection(void *cls, struct MHD_Connection *mc, void **socket_co
 		if (!c)
 			return; /* it simply has no deadline */
 		c->fd = ci ? ci->connect_fd : -1;
-		c->since_ns = http_mono_ns();
+		c->since_ns = sw_mono_ns();
 		c->next = x->conns;
 		if (x->conns)
 			x->conns->prev = c;
@@ -364,7 +341,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		if (r->ready)
 			return http_send_ready(r); /* before any body byte: MHD discards the rest */
 		if (len > 0 && r->c)
-			r->c->body_ns = http_mono_ns();
+			r->c->body_ns = sw_mono_ns();
 		return MHD_YES;
 	}
 	if (*upload_size) {
@@ -397,7 +374,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (r->c) {
 		r->c->in_request = 0;
 		r->c->body_ns = 0;
-		r->c->since_ns = http_mono_ns();
+		r->c->since_ns = sw_mono_ns();
 	}
 	if (r->login_pending)
 		sw_auth_verify_cancel(x->auth, r);
@@ -651,7 +628,7 @@ static int mhd_ready(const struct sw_http *x)
 
 void sw_http_service(struct sw_http *x, const struct pollfd *pfd, int n, int64_t budget_ns)
 {
-	int64_t t0 = http_mono_ns(), c0 = cpu_ns(), deadline;
+	int64_t t0 = sw_mono_ns(), c0 = sw_thread_cpu_ns(), deadline;
 	int io = 0, verified = 0;
 
 	x->svc_budget_ns = budget_ns;
@@ -690,8 +667,8 @@ void sw_http_service(struct sw_http *x, const struct pollfd *pfd, int n, int64_t
 	 * packets in between, so 200 busy API clients add about the slice (plus
 	 * MHD's own I/O) to a packet's wait, not the whole management budget
 	 */
-	deadline = http_mono_ns() + (budget_ns < HTTP_STEP_SLICE_NS ? budget_ns : HTTP_STEP_SLICE_NS);
-	for (int progress = 1; progress && http_mono_ns() < deadline;) {
+	deadline = sw_mono_ns() + (budget_ns < HTTP_STEP_SLICE_NS ? budget_ns : HTTP_STEP_SLICE_NS);
+	for (int progress = 1; progress && sw_mono_ns() < deadline;) {
 		struct req *r = x->running, *next;
 		progress = 0;
 		for (; r; r = next) {
@@ -702,7 +679,7 @@ void sw_http_service(struct sw_http *x, const struct pollfd *pfd, int n, int64_t
 				progress = 1;
 			else
 				http_job_finish(r);
-			if (http_mono_ns() >= deadline)
+			if (sw_mono_ns() >= deadline)
 				break;
 		}
 	}
@@ -710,7 +687,7 @@ void sw_http_service(struct sw_http *x, const struct pollfd *pfd, int n, int64_t
 	 * answers that became ready go out at the next wakeup (sw_http_busy says
 	 * so), after the packets that arrived meanwhile
 	 */
-	http_svc_account(x, http_mono_ns() - t0, cpu_ns() - c0);
+	http_svc_account(x, sw_mono_ns() - t0, sw_thread_cpu_ns() - c0);
 }
 
 int sw_http_busy(const struct sw_http *x)

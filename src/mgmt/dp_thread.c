@@ -13,17 +13,10 @@
 #include <unistd.h>
 
 #include "mgmt/dp_thread.h"
+#include "util/clock.h"
 
 #define REQ_SLOTS 16
 #define SPIN_LOOKS 1000 /* ring looks (tens of us) before waiting on the eventfd */
-
-static int64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * SW_NS_PER_SEC + ts.tv_nsec;
-}
 
 static void kick(int fd)
 {
@@ -169,7 +162,7 @@ static void answer(struct sw_dp_link *l, const struct sw_dpm_req *q, struct sw_d
 
 unsigned sw_dp_link_serve(struct sw_dp_link *l, int64_t budget_ns)
 {
-	int64_t start = mono_ns();
+	int64_t start = sw_mono_ns();
 	const struct sw_dpm_req *q;
 	unsigned n = 0;
 
@@ -183,7 +176,7 @@ unsigned sw_dp_link_serve(struct sw_dp_link *l, int64_t budget_ns)
 		sw_ring_release(&l->req);
 		l->pushed = 1;
 		n++;
-		if (mono_ns() - start >= budget_ns)
+		if (sw_mono_ns() - start >= budget_ns)
 			break;
 	}
 	if (sw_ring_peek(&l->req))
@@ -240,7 +233,7 @@ void sw_dp_link_notify(struct sw_dp_link *l)
 static int ask(struct sw_dp_thread *t, unsigned first, unsigned n, struct sw_dpm_req *q)
 {
 	uint32_t seq = ++t->seq;
-	int64_t deadline = mono_ns() + t->timeout_ns;
+	int64_t deadline = sw_mono_ns() + t->timeout_ns;
 	unsigned got = 0, spins = 0;
 	int have[SW_DP_MAX_WORKERS] = {0};
 
@@ -250,7 +243,7 @@ static int ask(struct sw_dp_thread *t, unsigned first, unsigned n, struct sw_dpm
 		q[i].seq = seq;
 		while (sw_ring_push(&l->req, &q[i], sizeof(q[i])) < 0) {
 			/* only after timeouts can old requests still be queued */
-			if (mono_ns() > deadline) {
+			if (sw_mono_ns() > deadline) {
 				t->timeouts++;
 				return -ETIMEDOUT;
 			}
@@ -266,7 +259,7 @@ static int ask(struct sw_dp_thread *t, unsigned first, unsigned n, struct sw_dpm
 					continue; /* the answer to a request that timed out */
 				t->last[first + i] = a;
 				t->now = a.now;
-				t->now_at = mono_ns();
+				t->now_at = sw_mono_ns();
 				have[i] = 1;
 				got++;
 			}
@@ -276,7 +269,7 @@ static int ask(struct sw_dp_thread *t, unsigned first, unsigned n, struct sw_dpm
 		/* a worker on its own CPU answers within microseconds: look again before sleeping */
 		if (spins++ < SPIN_LOOKS)
 			continue;
-		int64_t left = deadline - mono_ns();
+		int64_t left = deadline - sw_mono_ns();
 		if (left <= 0) {
 			t->timeouts++;
 			return -ETIMEDOUT;
@@ -435,7 +428,7 @@ static sw_time_t t_now(void *ctx)
 	struct sw_dp_thread *t = ctx;
 	struct sw_dpm_req q[SW_DP_MAX_WORKERS];
 
-	if (t->now_at && mono_ns() - t->now_at < 10 * 1000 * 1000)
+	if (t->now_at && sw_mono_ns() - t->now_at < 10 * 1000 * 1000)
 		return t->now;
 	req_all(t, q, SW_DPM_NOW);
 	if (ask(t, 0, t->nw, q) == 0)

@@ -49,6 +49,7 @@
 #include "mgmt/ctl.h"
 #include "mgmt/events.h"
 #include "mgmt/mgmt.h"
+#include "util/clock.h"
 
 #define MAX_CLIENTS 32
 #define IN_MAX (256 * 1024)   /* longest request line */
@@ -84,14 +85,6 @@ struct sw_ctl {
 	int ncl, nreserve;
 	int64_t idle_ns;
 };
-
-static int64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * SW_NS_PER_SEC + ts.tv_nsec;
-}
 
 int sw_ctl_open(struct sw_ctl **out, const char *path, struct sw_mgmt_host *h, char *err,
 		size_t errlen)
@@ -442,7 +435,7 @@ static void next_request(struct sw_ctl *c, struct client *k)
  */
 static int evict_idlest(struct sw_ctl *c)
 {
-	int64_t now = mono_ns(), idlest = 0;
+	int64_t now = sw_mono_ns(), idlest = 0;
 	int pick = -1;
 
 	for (int i = 0; i < c->ncl; i++) {
@@ -488,7 +481,7 @@ static void accept_clients(struct sw_ctl *c)
 		k->fd = fd;
 		k->reserve = reserve;
 		c->nreserve += reserve;
-		k->accepted = k->active = mono_ns();
+		k->accepted = k->active = sw_mono_ns();
 		sw_mgmt_sess_init(&k->sess);
 	}
 }
@@ -519,7 +512,7 @@ static int read_client(struct client *k)
 		}
 		if (r < 0)
 			return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? 0 : -1;
-		k->active = mono_ns();
+		k->active = sw_mono_ns();
 		take_input(k, buf, (size_t)r);
 		if (k->in.oom)
 			return -1;
@@ -561,7 +554,7 @@ static void pump_events(struct client *k)
 
 void sw_ctl_service(struct sw_ctl *c, const struct pollfd *pfd, int n, int64_t budget_ns)
 {
-	int64_t now = mono_ns(), deadline = now + budget_ns;
+	int64_t now = sw_mono_ns(), deadline = now + budget_ns;
 
 	for (int j = 0; j < n; j++) {
 		if (!pfd[j].revents)
@@ -587,7 +580,7 @@ void sw_ctl_service(struct sw_ctl *c, const struct pollfd *pfd, int n, int64_t b
 	}
 
 	/* run commands, round robin, until they are done, blocked on output, or time is up */
-	for (int progress = 1; progress && mono_ns() < deadline;) {
+	for (int progress = 1; progress && sw_mono_ns() < deadline;) {
 		progress = 0;
 		for (int i = 0; i < c->ncl; i++) {
 			struct client *k = &c->cl[i];
@@ -606,12 +599,12 @@ void sw_ctl_service(struct sw_ctl *c, const struct pollfd *pfd, int n, int64_t b
 				next_request(c, k);
 			}
 			progress = 1;
-			if (mono_ns() >= deadline)
+			if (sw_mono_ns() >= deadline)
 				break;
 		}
 	}
 
-	now = mono_ns();
+	now = sw_mono_ns();
 	for (int i = 0; i < c->ncl; i++) {
 		struct client *k = &c->cl[i];
 		size_t before;

@@ -35,6 +35,15 @@ static inline sw_time_t sw_wall_ns(void)
 	return (sw_time_t)ts.tv_sec * SW_NS_PER_SEC + ts.tv_nsec;
 }
 
+/* CPU time of the calling thread in ns: a stall's wall time minus what preemption took. */
+static inline int64_t sw_thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (int64_t)ts.tv_sec * SW_NS_PER_SEC + ts.tv_nsec;
+}
+
 /* Format instant t into buf (at least 32 bytes useful); returns buf. */
 const char *sw_time_text(sw_time_t t, char *buf, size_t len);
 
