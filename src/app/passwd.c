@@ -1,7 +1,7 @@
 /*
  * passwd.c - `statewall passwd` and `statewall apikey`: the credentials of
  * the web UI and the REST API (`statewall run --http`), kept in files the
- * daemon re-reads when they change (src/mgmt/auth.h).
+ * daemon re-reads when they change (src/http/auth.h).
  *
  *   statewall passwd [--file PATH]           set the administrator password
  *   statewall apikey add NAME [--file PATH]  new API key, printed once

@@ -2,7 +2,7 @@
  * test_http_unit.c - the web front end without namespaces (runs under
  * ASan/UBSan in `make test-asan`): the strict JSON reader, auth.c (password
  * hash, API keys, sessions, CSRF, the limiter, the verification thread), and
- * http.c in-process: a real engine, sw_http_open on 127.0.0.1:0 and a plain
+ * the web server (src/http) in-process: a real engine, sw_http_open on 127.0.0.1:0 and a plain
  * socket client driven by the same poll/service loop the daemon uses:
  * framing refusals, early 413, the asset rule, UTF-8 in answers, the
  * limiter, connection caps and the header deadline.
