@@ -147,8 +147,8 @@ static void text_broken_one(FILE *f, const struct an *a, const struct an_run *r,
 	if (b->cause == AN_CAUSE_ACCEL && b->timer < SW_TO_MAX)
 		fprintf(f, " accelerated (%u s / %u) at %.3f s", r->conf.timeout[b->timer],
 			b->accel_factor, rel(a, b->end));
-	fprintf(f, " after %.3f s, then %llu late packet%s", sec(b->end - b->start),
-		(unsigned long long)b->late_pkts, b->late_pkts == 1 ? "" : "s");
+	fprintf(f, "%s %.3f s, then %llu late packet%s", b->cause == AN_CAUSE_TIMER ? " after" : ", its life",
+		sec(b->end - b->start), (unsigned long long)b->late_pkts, b->late_pkts == 1 ? "" : "s");
 	if (s && b->timer < SW_TO_MAX && b->cause == AN_CAUSE_TIMER) {
 		int64_t need = an_sess_need(s, r->conf.half_close_mode, b->timer);
 		if (need >= 0)
