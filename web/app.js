@@ -397,23 +397,83 @@ const SETTING_LABELS = {
   'tcp-reject-non-syn': 'Reject non-SYN TCP', 'tcp-window-check': 'TCP window check',
   'tcp-checksum-check': 'Verify L4 checksums', 'default-action': 'Default action',
   'max-tombstones': 'Max tombstones', 'tombstone-ttl': 'Tombstone lifetime (s)',
+  'max-sessions-per-source': 'Max sessions per source', 'table-full-action': 'Table-full action',
+  'evict-min-idle': 'Evict min idle (s)', 'accelerated-aging': 'Accelerated Aging',
+  'accelerated-aging-threshold': 'Accelerated Aging Threshold (%)',
+  'accelerated-aging-scaling-factor': 'Accelerated Aging Scaling Factor',
 };
 const label = (s) => s.label || SETTING_LABELS[s.name] || s.name;
 
+// The Session Settings panel, grouped as PAN-OS groups it; a setting the
+// server lists and no group names goes under "Other", so none is ever hidden.
+const SETTING_GROUPS = [
+  ['Session table', ['max-sessions', 'max-sessions-per-source', 'table-full-action', 'evict-min-idle']],
+  ['Accelerated aging', ['accelerated-aging', 'accelerated-aging-threshold', 'accelerated-aging-scaling-factor']],
+  ['TCP', ['half-close-mode', 'tcp-reject-non-syn', 'tcp-window-check', 'tcp-checksum-check']],
+  ['Policy and tombstones', ['default-action', 'max-tombstones', 'tombstone-ttl']],
+];
+// A setting that only matters while another one has a given value: greyed out
+// (and not sent) otherwise, as PAN-OS greys out the threshold without aging.
+const SETTING_NEEDS = {
+  'accelerated-aging-threshold': ['accelerated-aging', 'yes'],
+  'accelerated-aging-scaling-factor': ['accelerated-aging', 'yes'],
+  'evict-min-idle': ['table-full-action', 'evict'],
+};
+// Live rows under a group: what the table is doing now (GET session/info).
+const SETTING_STATUS = {
+  'Session table': [['sources-at-quota', 'Sources at their quota', (i) =>
+    i.max_sessions_per_source ? fmt(i.sources_at_quota) : 'no quota set']],
+  'Accelerated aging': [['accelerating', 'Accelerating now', (i) =>
+    `${i.accelerating ? 'yes' : 'no'} (table ${fmt(i.utilization_pct, 2)}% full, threshold ${i.accelerated_aging_threshold}%` +
+    `${i.accelerated_aging ? '' : ', aging off'})`]],
+};
+const isYesNo = (s) => s.type === 'choice' && s.choices.length === 2 && s.choices.includes('yes') && s.choices.includes('no');
+
+function groupSettings(settings) {
+  const by = new Map(settings.map((s) => [s.name, s]));
+  const out = [];
+  for (const [title, names] of SETTING_GROUPS) {
+    const list = names.filter((n) => by.has(n)).map((n) => by.get(n));
+    names.forEach((n) => by.delete(n));
+    if (list.length) out.push([title, list]);
+  }
+  if (by.size) out.push(['Other', [...by.values()]]);
+  return out;
+}
+
 function viewSetup(main) {
   let conf = null, editing = null;
+
+  // what the dependent setting waits for, in `values` (name -> value); '' if it is in use
+  const unused = (s, values) => {
+    const need = SETTING_NEEDS[s.name];
+    if (!need || !(need[0] in values) || values[need[0]] === need[1]) return '';
+    return `not in use: ${label({ name: need[0] })} is ${values[need[0]]}`;
+  };
 
   async function load() {
     const r = await api('GET', 'config');
     if (!r.ok) { toast(r.data.error, true); return; }
     conf = r.data;
+    const values = Object.fromEntries(conf.settings.map((s) => [s.name, s.value]));
     const st = $('#settings-table tbody', main);
-    st.replaceChildren(...conf.settings.map((s) => el('tr', { 'data-name': s.name },
-      el('th', { scope: 'row' }, label(s)),
-      el('td', { class: 'value' }, String(s.value) + (s.value !== s.default ? '' : ' (default)')),
-      el('td', { class: 'muted' }, s.help + (s.restart_needed ? ' — takes effect at the next start' : '')))));
-    if (conf.accelerated_aging)
-      st.append(el('tr', {}, el('th', { scope: 'row' }, 'Accelerated aging'), el('td', {}, String(conf.accelerated_aging)), el('td')));
+    const rows = [];
+    for (const [title, list] of groupSettings(conf.settings)) {
+      rows.push(el('tr', { class: 'group' }, el('th', { scope: 'rowgroup', colspan: 3 }, title)));
+      for (const s of list) {
+        const off = unused(s, values);
+        rows.push(el('tr', { 'data-name': s.name, class: off ? 'unused' : null },
+          el('th', { scope: 'row' }, label(s)),
+          el('td', { class: 'value' }, String(s.value) + (s.value !== s.default ? '' : ' (default)')),
+          el('td', { class: 'muted' }, s.help + (s.restart_needed ? ' — takes effect at the next start' : '') +
+            (off ? ` (${off})` : ''))));
+      }
+      for (const [id, text] of SETTING_STATUS[title] || [])
+        rows.push(el('tr', { class: 'status', 'data-status': id }, el('th', { scope: 'row' }, text),
+          el('td', { class: 'value', 'aria-live': 'polite' }, '–'), el('td', { class: 'muted' }, 'now, updated every 2 s')));
+    }
+    st.replaceChildren(...rows);
+    status();
     const tt = $('#timeouts-table tbody', main);
     tt.replaceChildren(...conf.timeouts.map((t) => el('tr', { 'data-name': t.name },
       el('th', { scope: 'row' }, t.label, el('br'), el('small', { class: 'muted' }, t.name)),
@@ -423,27 +483,62 @@ function viewSetup(main) {
       el('td', { class: 'muted' }, t.help))));
   }
 
+  async function status() {
+    let r;
+    try { r = await api('GET', 'session/info'); } catch (e) { return; }
+    if (S.view !== 'setup' || !r.ok) return;
+    for (const rows of Object.values(SETTING_STATUS))
+      for (const [id, , text] of rows) {
+        const td = $(`#settings-table tr[data-status="${id}"] td.value`, main);
+        if (td) td.textContent = text(r.data);
+      }
+  }
+
   function field(s) {
     const id = 'f-' + s.name, hint = 'h-' + s.name, err = 'e-' + s.name;
     let input;
-    if (s.type === 'choice') {
+    if (isYesNo(s)) {
+      input = el('input', { id, name: s.name, type: 'checkbox', checked: s.value === 'yes',
+        'aria-describedby': `${hint} ${err}` });
+    } else if (s.type === 'choice') {
       input = el('select', { id, name: s.name, 'aria-describedby': `${hint} ${err}` },
         ...s.choices.map((c) => el('option', { value: c, selected: c === s.value }, c)));
     } else {
       input = el('input', { id, name: s.name, type: 'number', inputmode: 'numeric', min: s.min, max: s.max,
         step: 1, required: true, value: s.value, 'aria-describedby': `${hint} ${err}` });
     }
-    const range = s.type === 'choice' ? `one of ${s.choices.join(', ')}` : `${fmt(s.min)} – ${fmt(s.max)}${s.unit ? ' ' + s.unit : ''}`;
-    return el('div', { class: 'field' },
+    const range = isYesNo(s) ? 'checked means yes' : s.type === 'choice' ? `range one of ${s.choices.join(', ')}` :
+      `range ${fmt(s.min)} – ${fmt(s.max)}${s.unit ? ' ' + s.unit : ''}`;
+    return el('div', { class: 'field', 'data-name': s.name },
       el('label', { for: id }, label(s)), input,
-      el('small', { id: hint, class: 'hint' }, `Default ${s.default}; range ${range}. ${s.help}`),
+      el('small', { id: hint, class: 'hint' }, `Default ${s.default}; ${range}. ${s.help}`),
       el('span', { id: err, class: 'field-error', role: 'alert' }));
+  }
+
+  const inputOf = (s) => $('#f-' + CSS.escape(s.name), main);
+  const valueOf = (s, input) => isYesNo(s) ? (input.checked ? 'yes' : 'no') :
+    s.type === 'choice' ? input.value : Number(input.value);
+  // the dialog's current values, for the dependencies
+  const formValues = () => Object.fromEntries(editing.map((s) => [s.name, valueOf(s, inputOf(s))]));
+  function updateDependents() {
+    const values = formValues();
+    for (const s of editing) {
+      if (!SETTING_NEEDS[s.name]) continue;
+      const off = unused(s, values), input = inputOf(s);
+      input.disabled = !!off;
+      $('#h-' + CSS.escape(s.name), main).dataset.unused = off;
+      if (off) {
+        input.setCustomValidity('');
+        input.setAttribute('aria-invalid', 'false');
+        $('#e-' + CSS.escape(s.name), main).textContent = '';
+      }
+    }
   }
 
   // the browser's check; the server checks again on commit
   function checkField(s, input) {
     let msg = '';
-    if (s.type !== 'choice') {
+    if (s.type !== 'choice' && !input.disabled) {
       const v = input.value.trim();
       if (v === '') msg = `${label(s)}: enter a value`;
       else if (!/^\d+$/.test(v)) msg = `${label(s)} must be a whole number`;
@@ -458,13 +553,21 @@ function viewSetup(main) {
   function openEdit(which) {
     editing = which === 'timeouts' ? conf.timeouts.map((t) => ({ ...t, type: 'integer' })) : conf.settings;
     $('#edit-title', main).textContent = which === 'timeouts' ? 'Session Timeouts' : 'Session Settings';
-    $('#edit-fields', main).replaceChildren(...editing.map(field));
+    if (which === 'timeouts') {
+      $('#edit-fields', main).replaceChildren(...editing.map(field));
+    } else {
+      const groups = groupSettings(editing);
+      editing = groups.flatMap(([, list]) => list); // the dialog's order
+      $('#edit-fields', main).replaceChildren(...groups.map(([title, list]) =>
+        el('fieldset', {}, el('legend', {}, title), ...list.map(field))));
+    }
     $('#edit-error', main).textContent = '';
     for (const s of editing) {
-      const input = $('#f-' + CSS.escape(s.name), main);
-      input.addEventListener('change', () => checkField(s, input));
+      const input = inputOf(s);
+      input.addEventListener('change', () => { checkField(s, input); updateDependents(); });
       input.addEventListener('input', () => { if (input.getAttribute('aria-invalid') === 'true') checkField(s, input); });
     }
+    updateDependents();
     $('#edit', main).showModal();
   }
 
@@ -475,14 +578,15 @@ function viewSetup(main) {
     let good = true, first = null;
     const changes = {};
     for (const s of editing) {
-      const input = $('#f-' + CSS.escape(s.name), main);
+      const input = inputOf(s);
       $('#e-' + CSS.escape(s.name), main).textContent = '';
+      if (input.disabled) continue; // not in use: kept as it is
       if (!checkField(s, input)) {
         good = false;
         first = first || input;
         continue;
       }
-      const v = s.type === 'choice' ? input.value : Number(input.value);
+      const v = valueOf(s, input);
       if (v !== s.value) changes[s.name] = v;
     }
     if (!good) {
@@ -528,6 +632,7 @@ function viewSetup(main) {
   });
   for (const b of main.querySelectorAll('[data-edit]')) b.addEventListener('click', () => openEdit(b.dataset.edit));
   load();
+  S.timers.push(setInterval(status, 2000));
 }
 
 // ---- start -----------------------------------------------------------------------

@@ -70,18 +70,54 @@ struct an_need {
 	uint32_t who[SW_TO_MAX]; /* session index + 1 that needs the most */
 };
 
+/* What broke a session: its timer, or the table's pressure (docs/analyze.md). */
+enum an_cause {
+	AN_CAUSE_TIMER,  /* a timer at its configured value */
+	AN_CAUSE_ACCEL,  /* an idle timer shortened by accelerated aging */
+	AN_CAUSE_EVICT,  /* evicted for a new session (table-full-action evict) */
+	AN_CAUSE_FULL,   /* refused: the table was full (resources-unavailable) */
+	AN_CAUSE_QUOTA,  /* refused: its source was at max-sessions-per-source */
+	AN_CAUSE_MAX
+};
+const char *an_cause_name(unsigned c);
+
 /*
- * A session a setting breaks: a timer ended it before its last packet, or
- * (refused) the table was full when the flow began, so it never had one.
+ * A session a setting breaks: a timer, accelerated aging or an eviction
+ * ended it before its last packet, or (refused) the table was full or its
+ * source at its quota when the flow began, so it never had one.
  */
 struct an_broken {
 	uint32_t sess;    /* facts index + 1, 0 if not found */
 	char flow[112];
 	uint8_t timer, end_reason; /* refused: SW_TO_MAX, SW_END_RESOURCES */
 	uint8_t refused;
+	uint8_t cause;        /* enum an_cause */
+	uint8_t accel_factor; /* AN_CAUSE_ACCEL: what divided the timer */
+	uint8_t evict_class;  /* AN_CAUSE_EVICT: enum sw_evict_class */
 	/* late: packets after the end; refused: the flow's packets the full table dropped */
 	uint64_t late_pkts, late_bytes;
 	sw_time_t start, end;
+};
+
+/*
+ * A setting against the table: the table its timers need (a replay with no
+ * limit and no accelerated aging, the "demand"), compared with its
+ * accelerated-aging threshold and max-sessions, and what the table's
+ * pressure did in the setting's own replay.
+ */
+struct an_pressure {
+	uint32_t threshold;        /* sessions at which aging accelerates */
+	uint32_t demand_peak;      /* peak of the demand replay */
+	sw_time_t demand_peak_at;
+	sw_time_t first_above;     /* first moment the demand reaches the threshold; 0 never */
+	sw_time_t first_full;      /* first moment it exceeds max-sessions; 0 never */
+	double above_s, full_s;    /* seconds at or above the threshold / above max-sessions */
+	int64_t broken_free;       /* broken in the demand replay (timers alone), unfixable excluded */
+	uint64_t accel_aged;       /* sessions the setting's replay aged out accelerated */
+	uint64_t evicted[SW_EC_MAX];
+	size_t broken_by[AN_CAUSE_MAX];
+	uint64_t pressure_splits;  /* UDP/ICMP/other sessions ended by pressure whose flow went on */
+	uint8_t accel_at_end;      /* the replay was accelerating when the capture ended */
 };
 
 /* One replay's result. */
@@ -94,6 +130,9 @@ struct an_run {
 	size_t nbroken, capbroken;
 	size_t nunfixable; /* of the broken: late even with every timer at its maximum */
 	size_t nrefused;   /* of the broken: flows the full table refused (max-sessions) */
+	size_t nquota;     /* of the broken: flows refused at max-sessions-per-source */
+	size_t ntimer;     /* of the broken: by a timer at its value, not unfixable */
+	struct an_pressure pr;
 	uint32_t *refused_of; /* per measured session: its refused entry in broken + 1 */
 	sw_time_t *starts, *ends;
 	size_t nocc, capocc;
@@ -143,6 +182,7 @@ struct an {
 	 */
 	int64_t rec_refused[3];
 	uint32_t rec_peak[3];
+	int64_t rec_pressure[3]; /* broken by accelerated aging, eviction or a source quota */
 	int rec_iters[3];
 
 	struct an_run *runs;
@@ -191,7 +231,17 @@ void an_rec_conf(const struct an *a, int m, struct sw_conf *c);
 
 /* cost.c: one replay of the whole capture under r->conf. 0 or -ENOMEM. */
 int an_replay(struct an *a, struct an_run *r);
+/* The same, keeping the counts: broken by timers (not unfixable), and splits. */
 int an_replay_counts(struct an *a, const struct sw_conf *c, int64_t *broken, int64_t *splits);
 void an_run_free(struct an_run *r);
+/* Sort the run's starts and ends; its peak and session-seconds. */
+void an_occupancy(struct an_run *r);
+
+/* pressure.c: c without the table's pressure: no limit, no accelerated aging, no quota. */
+void an_free_conf(const struct an *a, struct sw_conf *c);
+/* Sessions at which c's aging accelerates (active >= threshold % of max-sessions). */
+uint32_t an_threshold(const struct sw_conf *c);
+/* Fill r->pr: the demand replay, compared with r->conf's table. 0 or -ENOMEM. */
+int an_pressure(struct an *a, struct an_run *r);
 
 #endif

@@ -10,6 +10,8 @@
  *                every session, verified by replaying with them
  *   cost.c       replays under each setting: broken sessions, refused flows,
  *                peak concurrency, session-seconds
+ *   pressure.c   each setting against a real table: the peak its timers need,
+ *                its accelerated-aging threshold and max-sessions crossed
  *   output.c     the tables and the JSON document
  *   plot.c       the picture (cairo; only with SW_WITH_PLOT)
  *

@@ -3,8 +3,11 @@
  * keep what it costs: the sessions it breaks (late packets after a timer
  * ended them), the splits, and from every session's start and end (its timer
  * running out after the capture if need be) the peak concurrency and the
- * session-seconds.  Then every setting compared: the current one, each
- * recommendation, models of PAN-OS, Linux conntrack and pf, and --what-if.
+ * session-seconds.  Each broken session carries its cause: a timer, or the
+ * table's pressure (accelerated aging, eviction, a refusal).  Then every
+ * setting compared: the current one, each recommendation, models of PAN-OS,
+ * Linux conntrack and pf, and --what-if; each also against its table
+ * (pressure.c).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -75,7 +78,7 @@ static struct an_broken *new_broken(struct an_run *r)
  * session it belongs to) is broken by the table limit, once per flow; its
  * later refused packets are counted on the same entry.
  */
-static void note_refused(struct run_ctx *x, size_t i)
+static void note_refused(struct run_ctx *x, size_t i, int quota)
 {
 	struct an *a = x->a;
 	struct an_run *r = x->r;
@@ -95,9 +98,14 @@ static void note_refused(struct run_ctx *x, size_t i)
 	}
 	if (!(b = new_broken(r)))
 		return;
-	r->nrefused++;
+	if (quota)
+		r->nquota++;
+	else
+		r->nrefused++;
 	b->sess = k;
 	b->refused = 1;
+	b->cause = quota ? AN_CAUSE_QUOTA : AN_CAUSE_FULL;
+	r->pr.broken_by[b->cause]++;
 	b->timer = SW_TO_MAX;
 	b->end_reason = SW_END_RESOURCES;
 	b->late_pkts = 1;
@@ -141,6 +149,13 @@ static void run_on_end(void *ctx, const struct sw_sess_info *si)
 	r->ends[r->nocc] = end;
 	r->nocc++;
 	r->sess_seconds_capture += sec((si->end > si->start ? si->end : si->start) - si->start);
+	if (!si->late_pkts && si->proto != 6 &&
+	    (si->end_reason == SW_END_EVICTED || (si->end_reason == SW_END_AGED_OUT && si->accel_factor))) {
+		/* ended by the table's pressure: did its flow go on (a split, not a break)? */
+		uint32_t k = an_find_sess(x->a, si);
+		if (k && x->a->s[k - 1].last > si->end)
+			r->pr.pressure_splits++;
+	}
 	if (si->late_pkts) {
 		struct an_broken *b = new_broken(r);
 		if (!b)
@@ -153,8 +168,18 @@ static void run_on_end(void *ctx, const struct sw_sess_info *si)
 		b->late_bytes = si->late_bytes;
 		b->start = si->start;
 		b->end = si->end;
+		if (si->end_reason == SW_END_EVICTED) {
+			b->cause = AN_CAUSE_EVICT;
+			b->evict_class = si->evict_class;
+		} else if (si->end_reason == SW_END_AGED_OUT && si->accel_factor) {
+			b->cause = AN_CAUSE_ACCEL;
+			b->accel_factor = si->accel_factor;
+		}
+		r->pr.broken_by[b->cause]++;
 		if (b->sess && x->a->s[b->sess - 1].rec.late_pkts)
 			r->nunfixable++;
+		else if (b->cause == AN_CAUSE_TIMER)
+			r->ntimer++;
 	}
 }
 
@@ -165,7 +190,7 @@ static int cmp_time(const void *x, const void *y)
 }
 
 /* Peak concurrency and session-seconds from the starts and ends (ends first on ties). */
-static void occupancy(struct an_run *r)
+void an_occupancy(struct an_run *r)
 {
 	size_t i = 0, j = 0;
 	uint32_t cur = 0;
@@ -206,6 +231,7 @@ int an_replay(struct an *a, struct an_run *r)
 {
 	struct sw_engine *e;
 	struct run_ctx x = {.a = a, .r = r};
+	struct sw_stats st;
 	int rc = sw_engine_create(&e, &r->conf);
 
 	if (rc < 0)
@@ -219,16 +245,23 @@ int an_replay(struct an *a, struct an_run *r)
 	for (size_t i = 0; i < a->nfr; i++) {
 		struct sw_verdict v = sw_engine_packet(e, a->buf + a->fr[i].off, a->fr[i].caplen,
 						       a->link, a->fr[i].ts);
-		if (v.action == SW_DROP && v.reason == SW_DROP_RESOURCES)
-			note_refused(&x, i);
+		if (v.action == SW_DROP &&
+		    (v.reason == SW_DROP_RESOURCES || v.reason == SW_DROP_SOURCE_QUOTA))
+			note_refused(&x, i, v.reason == SW_DROP_SOURCE_QUOTA);
 	}
 	for (uint32_t cur = 0;;) {
 		sw_engine_walk(e, &cur, 4096, note_expiry, &x);
 		if (!cur || x.oom)
 			break;
 	}
+	sw_engine_stats(e, &st);
+	r->pr.accel_at_end = st.accelerating;
 	x.flushing = 1;
 	sw_engine_flush(e, SW_END_END_OF_CAPTURE);
+	sw_engine_stats(e, &st);
+	r->pr.accel_aged = st.ctr[SW_CTR_ACCEL_AGED];
+	for (int c = 0; c < SW_EC_MAX; c++)
+		r->pr.evicted[c] = st.ctr[SW_CTR_EVICT_DISCARD + c];
 	sw_engine_destroy(e);
 	free(x.exp_start);
 	free(x.exp_at);
@@ -240,7 +273,7 @@ int an_replay(struct an *a, struct an_run *r)
 	for (int p = 1; p < 4; p++)
 		if (r->created_proto[p] > a->created_proto[p])
 			r->splits += (int64_t)(r->created_proto[p] - a->created_proto[p]);
-	occupancy(r);
+	an_occupancy(r);
 	return r->oom ? -ENOMEM : 0;
 }
 
@@ -253,7 +286,7 @@ int an_replay_counts(struct an *a, const struct sw_conf *c, int64_t *broken, int
 	memset(&r, 0, sizeof(r));
 	r.conf = *c;
 	rc = an_replay(a, &r);
-	*broken = (int64_t)(r.nbroken - r.nunfixable);
+	*broken = (int64_t)r.ntimer;
 	*splits = r.splits;
 	an_run_free(&r);
 	return rc;
@@ -286,6 +319,8 @@ static int add_run(struct an *a, const char *name, const struct sw_conf *c, char
 	snprintf(r->name, sizeof(r->name), "%s", name);
 	r->conf = *c;
 	rc = an_replay(a, r);
+	if (rc == 0)
+		rc = an_pressure(a, r);
 	if (rc < 0)
 		snprintf(err, errlen, "replaying under setting %s: %s", name, strerror(-rc));
 	return rc;

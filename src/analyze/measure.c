@@ -336,10 +336,11 @@ int an_measure(struct an *a, char *err, size_t errlen)
 	c.tombstone_ttl = 86400;
 	/*
 	 * A table that holds every session of the capture, whatever max-sessions
-	 * says: the facts are about timing; what a full table refuses, each
-	 * setting's replay counts (cost.c).
+	 * says, without accelerated aging or a source quota: the facts are about
+	 * timing; what a full or nearly full table does, each setting's replay
+	 * counts (cost.c, pressure.c).
 	 */
-	c.max_sessions = an_table_for_capture(a);
+	an_free_conf(a, &c);
 	rc = sw_engine_create(&e, &c);
 	if (rc < 0) {
 		snprintf(err, errlen, "cannot create the engine: %s", strerror(-rc));

@@ -121,6 +121,43 @@ static void text_halfclosed(FILE *f, const struct an *a, size_t top)
 	free(ix);
 }
 
+/*
+ * One session a setting broke, on one line without its newline: how it
+ * ended (timer, accelerated timer, eviction class, refusal) and, for a
+ * timer at its value, what the session needed of it.
+ */
+static void text_broken_one(FILE *f, const struct an *a, const struct an_run *r,
+			    const struct an_broken *b)
+{
+	const struct an_sess *s = b->sess ? &a->s[b->sess - 1] : NULL;
+
+	if (b->refused) {
+		fprintf(f, "  %s: %s at %.3f s, %llu packet%s dropped", b->flow,
+			b->cause == AN_CAUSE_QUOTA
+				? "source-quota-exceeded (its source at max-sessions-per-source)"
+				: "resources-unavailable (table full)",
+			rel(a, b->start), (unsigned long long)b->late_pkts, b->late_pkts == 1 ? "" : "s");
+		return;
+	}
+	fprintf(f, "  %s: %s", b->flow, sw_end_name(b->end_reason));
+	if (b->cause == AN_CAUSE_EVICT)
+		fprintf(f, " (%s) at %.3f s", sw_evict_class_name(b->evict_class), rel(a, b->end));
+	else if (b->timer < SW_TO_MAX)
+		fprintf(f, " by %s", sw_timeout_name(b->timer));
+	if (b->cause == AN_CAUSE_ACCEL && b->timer < SW_TO_MAX)
+		fprintf(f, " accelerated (%u s / %u) at %.3f s", r->conf.timeout[b->timer],
+			b->accel_factor, rel(a, b->end));
+	fprintf(f, "%s %.3f s, then %llu late packet%s", b->cause == AN_CAUSE_TIMER ? " after" : ", its life",
+		sec(b->end - b->start), (unsigned long long)b->late_pkts, b->late_pkts == 1 ? "" : "s");
+	if (s && b->timer < SW_TO_MAX && b->cause == AN_CAUSE_TIMER) {
+		int64_t need = an_sess_need(s, r->conf.half_close_mode, b->timer);
+		if (need >= 0)
+			fprintf(f, "; it needs %.3f s, has %u", sec(need), r->conf.timeout[b->timer]);
+	}
+	if (s && s->rec.late_pkts)
+		fputs(" (unfixable)", f);
+}
+
 static void text_broken(FILE *f, const struct an *a, const struct an_run *r, size_t top)
 {
 	fprintf(f, "\nSessions the current configuration (half-close-mode %s) breaks: %zu",
@@ -130,25 +167,7 @@ static void text_broken(FILE *f, const struct an *a, const struct an_run *r, siz
 			r->nrefused, r->conf.max_sessions);
 	fputc('\n', f);
 	for (size_t i = 0; i < r->nbroken && i < top; i++) {
-		const struct an_broken *b = &r->broken[i];
-		const struct an_sess *s = b->sess ? &a->s[b->sess - 1] : NULL;
-		if (b->refused) {
-			fprintf(f, "  %s: %s (table full) at %.3f s, %llu packet%s dropped\n", b->flow,
-				sw_end_name(b->end_reason), rel(a, b->start),
-				(unsigned long long)b->late_pkts, b->late_pkts == 1 ? "" : "s");
-			continue;
-		}
-		fprintf(f, "  %s: %s%s%s after %.3f s, then %llu late packet%s", b->flow,
-			sw_end_name(b->end_reason), b->timer < SW_TO_MAX ? " by " : "",
-			b->timer < SW_TO_MAX ? sw_timeout_name(b->timer) : "", sec(b->end - b->start),
-			(unsigned long long)b->late_pkts, b->late_pkts == 1 ? "" : "s");
-		if (s && b->timer < SW_TO_MAX) {
-			int64_t need = an_sess_need(s, r->conf.half_close_mode, b->timer);
-			if (need >= 0)
-				fprintf(f, "; it needs %.3f s, has %u", sec(need), r->conf.timeout[b->timer]);
-		}
-		if (s && s->rec.late_pkts)
-			fputs(" (unfixable)", f);
+		text_broken_one(f, a, r, &r->broken[i]);
 		fputc('\n', f);
 	}
 	if (r->nbroken > top)
@@ -165,6 +184,9 @@ static void text_recommend(FILE *f, const struct an *a)
 			(long long)a->rec_splits[m], a->rec_iters[m], a->rec_iters[m] == 1 ? "" : "s");
 		if (a->rec_unfixable[m])
 			fprintf(f, "; plus %lld unfixable", (long long)a->rec_unfixable[m]);
+		if (a->rec_pressure[m])
+			fprintf(f, "; plus %lld broken by the table's pressure (see \"Under pressure\")",
+				(long long)a->rec_pressure[m]);
 		fputc('\n', f);
 		if (a->rec_refused[m]) {
 			fprintf(f, "    no recommendation: the session table (max-sessions %u) cannot hold this "
@@ -245,6 +267,133 @@ static void text_cost(FILE *f, const struct an *a)
 				a->runs[i].name, a->runs[i].nrefused, a->runs[i].conf.max_sessions);
 }
 
+/* ---- under pressure ---------------------------------------------------------------- */
+
+static size_t pressure_broken(const struct an_run *r)
+{
+	return r->pr.broken_by[AN_CAUSE_ACCEL] + r->pr.broken_by[AN_CAUSE_EVICT] +
+	       r->pr.broken_by[AN_CAUSE_FULL] + r->pr.broken_by[AN_CAUSE_QUOTA];
+}
+
+static uint64_t evicted_total(const struct an_run *r)
+{
+	uint64_t n = 0;
+	for (int c = 0; c < SW_EC_MAX; c++)
+		n += r->pr.evicted[c];
+	return n;
+}
+
+/* Did the table's pressure touch this setting at all (demand or replay)? */
+static int pressured(const struct an_run *r)
+{
+	return r->pr.first_above || r->pr.first_full || r->pr.accel_aged || evicted_total(r) ||
+	       r->nrefused || r->nquota;
+}
+
+static void at_or_no(char *buf, size_t len, const struct an *a, sw_time_t t)
+{
+	if (t)
+		snprintf(buf, len, "%.3f", rel(a, t));
+	else
+		snprintf(buf, len, "no");
+}
+
+/* What happened to one setting under pressure, in words. */
+static void text_pressure_one(FILE *f, const struct an *a, const struct an_run *r, size_t top)
+{
+	const struct an_pressure *p = &r->pr;
+	const char *sep = "";
+	size_t shown = 0;
+
+	fprintf(f, "  %s: its timers need %u sessions at %.3f s (%.1f%% of max-sessions %u)", r->name,
+		p->demand_peak, rel(a, p->demand_peak_at),
+		100.0 * p->demand_peak / (double)r->conf.max_sessions, r->conf.max_sessions);
+	if (p->first_above)
+		fprintf(f, ";\n    at or above the accelerated-aging threshold (%u sessions) for %.3f s "
+			   "from %.3f s", p->threshold, p->above_s, rel(a, p->first_above));
+	if (p->first_above && !r->conf.accel_aging)
+		fputs(" (accelerated aging is off)", f);
+	if (p->first_full)
+		fprintf(f, ";\n    above max-sessions for %.3f s from %.3f s (table-full-action %s)",
+			p->full_s, rel(a, p->first_full),
+			r->conf.table_full_action == SW_TFA_EVICT ? "evict" : "refuse");
+	fputs("\n    replayed:", f);
+	if (p->accel_aged) {
+		fprintf(f, " %llu aged out accelerated (factor %u)", (unsigned long long)p->accel_aged,
+			r->conf.accel_factor);
+		sep = ";";
+	}
+	if (evicted_total(r)) {
+		fprintf(f, "%s evicted", sep);
+		for (int c = 0, n = 0; c < SW_EC_MAX; c++)
+			if (p->evicted[c])
+				fprintf(f, "%s %llu %s", n++ ? "," : "", (unsigned long long)p->evicted[c],
+					sw_evict_class_name((unsigned)c));
+		sep = ";";
+	}
+	if (r->nrefused || r->nquota) {
+		fprintf(f, "%s refused %zu flow%s (table full) and %zu (source quota)", sep, r->nrefused,
+			r->nrefused == 1 ? "" : "s", r->nquota);
+		sep = ";";
+	}
+	if (!*sep)
+		fputs(" nothing aged faster, evicted or refused", f);
+	fprintf(f, ";\n    broken %zu (%zu by the pressure), with the same timers and no pressure %lld",
+		r->nbroken, pressure_broken(r), (long long)p->broken_free);
+	if (p->pressure_splits)
+		fprintf(f, "; %llu UDP/ICMP/other flow%s split by it", (unsigned long long)p->pressure_splits,
+			p->pressure_splits == 1 ? "" : "s");
+	fputc('\n', f);
+	for (size_t i = 0; i < r->nbroken; i++) {
+		const struct an_broken *b = &r->broken[i];
+		if (b->cause == AN_CAUSE_TIMER)
+			continue;
+		if (shown++ == top) {
+			fprintf(f, "    ... more (--json lists all)\n");
+			break;
+		}
+		fputs("  ", f);
+		text_broken_one(f, a, r, b);
+		fputc('\n', f);
+	}
+}
+
+static void text_pressure(FILE *f, const struct an *a, size_t top)
+{
+	int w = 22, any = 0;
+
+	fprintf(f, "\nUnder pressure: the table each setting's timers need (replayed with no limit, no\n"
+		   "accelerated aging and no source quota) against its own accelerated-aging threshold and\n"
+		   "max-sessions, and what the table did in the setting's own replay\n");
+	for (size_t i = 0; i < a->nruns; i++)
+		if ((int)strlen(a->runs[i].name) > w)
+			w = (int)strlen(a->runs[i].name);
+	fprintf(f, "  %-*s %9s %10s %9s %10s %10s %8s %8s %8s %9s\n", w, "setting", "needs", "threshold",
+		"max", "crosses", "fills", "aged", "evicted", "refused", "broken by");
+	fprintf(f, "  %-*s %9s %10s %9s %10s %10s %8s %8s %8s %9s\n", w, "", "(peak)", "(sessions)",
+		"sessions", "at s", "at s", "faster", "", "", "pressure");
+	for (size_t i = 0; i < a->nruns; i++) {
+		const struct an_run *r = &a->runs[i];
+		char thr[24], cross[24], full[24];
+		snprintf(thr, sizeof(thr), "%u%s", r->pr.threshold, r->conf.accel_aging ? "" : " off");
+		at_or_no(cross, sizeof(cross), a, r->pr.first_above);
+		at_or_no(full, sizeof(full), a, r->pr.first_full);
+		fprintf(f, "  %-*s %9u %10s %9u %10s %10s %8llu %8llu %8zu %9zu\n", w, r->name,
+			r->pr.demand_peak, thr, r->conf.max_sessions, cross, full,
+			(unsigned long long)r->pr.accel_aged, (unsigned long long)evicted_total(r),
+			r->nrefused + r->nquota, pressure_broken(r));
+	}
+	for (size_t i = 0; i < a->nruns; i++)
+		if (pressured(&a->runs[i])) {
+			if (!any++)
+				fputc('\n', f);
+			text_pressure_one(f, a, &a->runs[i], top);
+		}
+	if (!any)
+		fprintf(f, "  no setting's timers reach its accelerated-aging threshold or max-sessions on "
+			   "this capture\n");
+}
+
 static void json_conf(struct sw_jw *w, const struct sw_conf *c)
 {
 	sw_jw_obj(w);
@@ -252,6 +401,54 @@ static void json_conf(struct sw_jw *w, const struct sw_conf *c)
 	for (int t = 0; t < SW_TO_MAX; t++)
 		sw_jw_ku64(w, sw_timeout_name((unsigned)t), c->timeout[t]);
 	sw_jw_ku64(w, "max-sessions", c->max_sessions);
+	sw_jw_kstr(w, "accelerated-aging", c->accel_aging ? "yes" : "no");
+	sw_jw_ku64(w, "accelerated-aging-threshold", c->accel_threshold);
+	sw_jw_ku64(w, "accelerated-aging-scaling-factor", c->accel_factor);
+	sw_jw_kstr(w, "table-full-action", c->table_full_action == SW_TFA_EVICT ? "evict" : "refuse");
+	sw_jw_ku64(w, "evict-min-idle", c->evict_min_idle);
+	sw_jw_ku64(w, "max-sessions-per-source", c->max_per_source);
+	sw_jw_obj_end(w);
+}
+
+/* Capture seconds of an instant, or null for 0 (never). */
+static void jat(struct sw_jw *w, const struct an *a, const char *key, sw_time_t t)
+{
+	if (t)
+		sw_jw_kdbl(w, key, rel(a, t), 6);
+	else
+		sw_jw_knull(w, key);
+}
+
+static void json_pressure(struct sw_jw *w, const struct an *a, const struct an_run *r)
+{
+	const struct an_pressure *p = &r->pr;
+
+	sw_jw_key(w, "pressure");
+	sw_jw_obj(w);
+	sw_jw_ku64(w, "threshold_sessions", p->threshold);
+	sw_jw_ku64(w, "demand_peak", p->demand_peak);
+	jat(w, a, "demand_peak_at", p->demand_peak_at);
+	sw_jw_kbool(w, "crosses_threshold", p->first_above != 0);
+	jat(w, a, "first_above_threshold", p->first_above);
+	sw_jw_kdbl(w, "seconds_above_threshold", p->above_s, 6);
+	sw_jw_kbool(w, "fills_table", p->first_full != 0);
+	jat(w, a, "first_above_max_sessions", p->first_full);
+	sw_jw_kdbl(w, "seconds_above_max_sessions", p->full_s, 6);
+	sw_jw_ki64(w, "broken_without_pressure", p->broken_free);
+	sw_jw_ku64(w, "aged_accelerated", p->accel_aged);
+	sw_jw_key(w, "evicted");
+	sw_jw_obj(w);
+	for (int c = 0; c < SW_EC_MAX; c++)
+		sw_jw_ku64(w, sw_evict_class_name((unsigned)c), p->evicted[c]);
+	sw_jw_obj_end(w);
+	sw_jw_ku64(w, "refused", r->nrefused);
+	sw_jw_ku64(w, "refused_source_quota", r->nquota);
+	sw_jw_key(w, "broken_by");
+	sw_jw_obj(w);
+	for (int c = 0; c < AN_CAUSE_MAX; c++)
+		sw_jw_ku64(w, an_cause_name((unsigned)c), p->broken_by[c]);
+	sw_jw_obj_end(w);
+	sw_jw_ku64(w, "split_by_pressure", p->pressure_splits);
 	sw_jw_obj_end(w);
 }
 
@@ -355,6 +552,13 @@ static void json_broken(struct sw_jw *w, const struct an *a, const struct an_bro
 	sw_jw_ku64(w, "late_bytes", x->late_bytes);
 	sw_jw_kbool(w, "unfixable", x->sess && a->s[x->sess - 1].rec.late_pkts);
 	sw_jw_kbool(w, "refused", x->refused);
+	sw_jw_kstr(w, "cause", an_cause_name(x->cause));
+	if (x->cause == AN_CAUSE_ACCEL)
+		sw_jw_ku64(w, "accel_factor", x->accel_factor);
+	else
+		sw_jw_knull(w, "accel_factor");
+	sw_jw_kstr(w, "evict_class",
+		   x->cause == AN_CAUSE_EVICT ? sw_evict_class_name(x->evict_class) : NULL);
 	sw_jw_obj_end(w);
 }
 
@@ -385,6 +589,7 @@ static void json_recommended(struct sw_jw *w, const struct an *a)
 		sw_jw_ki64(w, "splits", a->rec_splits[m]);
 		sw_jw_ki64(w, "replays", a->rec_iters[m]);
 		sw_jw_ki64(w, "refused", a->rec_refused[m]);
+		sw_jw_ki64(w, "pressure_broken", a->rec_pressure[m]);
 		if (a->rec_refused[m])
 			sw_jw_ku64(w, "needs_max_sessions", a->rec_peak[m]);
 		else
@@ -434,12 +639,14 @@ static void json_settings(struct sw_jw *w, const struct an *a)
 		sw_jw_ku64(w, "broken", r->nbroken);
 		sw_jw_ku64(w, "unfixable", r->nunfixable);
 		sw_jw_ku64(w, "refused", r->nrefused);
+		sw_jw_ku64(w, "refused_source_quota", r->nquota);
 		sw_jw_ki64(w, "splits", r->splits);
 		sw_jw_ku64(w, "sessions", r->created);
 		sw_jw_ku64(w, "peak", r->peak);
 		sw_jw_kdbl(w, "session_seconds", r->sess_seconds, 3);
 		sw_jw_kdbl(w, "session_seconds_in_capture", r->sess_seconds_capture, 3);
 		sw_jw_kdbl(w, "peak_share", (double)r->peak / (double)r->conf.max_sessions, 8);
+		json_pressure(w, a, r);
 		sw_jw_key(w, "broken_sessions");
 		sw_jw_arr(w);
 		for (size_t b = 0; b < r->nbroken; b++)
@@ -502,9 +709,12 @@ static void json_out(FILE *f, const struct an *a)
 }
 
 /* The stream's status after writing: a short write (full disk, closed pipe) is an error. */
+/*
+ * The writers clear errno before they start, so when a write fails half
+ * way (the buffer filled and the disk was full) errno still says why.
+ */
 static int stream_status(FILE *f)
 {
-	errno = 0;
 	if (fflush(f) != 0 || ferror(f))
 		return errno ? -errno : -EIO;
 	return 0;
@@ -512,6 +722,7 @@ static int stream_status(FILE *f)
 
 int an_text(FILE *f, const struct an *a, size_t top)
 {
+	errno = 0;
 	fprintf(f, "statewall analyze %s: %zu packets over %.3f s, %zu sessions (%llu tcp, %llu udp, "
 		   "%llu icmp, %llu other)\n\n",
 		a->path, a->nfr, sec(a->t1 - a->t0), a->ns, (unsigned long long)a->created_proto[0],
@@ -527,17 +738,20 @@ int an_text(FILE *f, const struct an *a, size_t top)
 	text_broken(f, a, &a->runs[0], top);
 	text_recommend(f, a);
 	text_cost(f, a);
+	text_pressure(f, a, top);
 	return stream_status(f);
 }
 
 int an_json(FILE *f, const struct an *a)
 {
+	errno = 0;
 	json_out(f, a);
 	return stream_status(f);
 }
 
 int an_timing(FILE *f, const struct an *a)
 {
+	errno = 0;
 	fprintf(f, "statewall analyze: %zu packets, %zu sessions, %zu settings; load %.3f s, "
 		   "measure %.3f s, recommend %.3f s, cost %.3f s\n",
 		a->nfr, a->ns, a->nruns, a->t_load, a->t_facts, a->t_rec, a->t_cost);

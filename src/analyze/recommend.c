@@ -155,6 +155,8 @@ int an_recommend(struct an *a, char *err, size_t errlen)
 				uint32_t si = run.broken[b].sess;
 				if (si && a->s[si - 1].rec.late_pkts)
 					continue; /* no value in range saves it */
+				if (run.broken[b].cause != AN_CAUSE_TIMER)
+					continue; /* the table's pressure, not the timer, ended it */
 				if (t < SW_TO_MAX && an_relevant(m, t) &&
 				    a->rec[m][t].value < sw_timeout_info[t].max)
 					raise[t] = 1;
@@ -165,9 +167,11 @@ int an_recommend(struct an *a, char *err, size_t errlen)
 				raise[SW_TO_ICMP] = 1;
 			if (run.created_proto[3] > a->created_proto[3])
 				raise[SW_TO_DEFAULT] = 1;
-			a->rec_broken[m] = (int64_t)(run.nbroken - run.nunfixable);
+			a->rec_broken[m] = (int64_t)run.ntimer;
 			a->rec_unfixable[m] = (int64_t)run.nunfixable;
 			a->rec_refused[m] = (int64_t)run.nrefused;
+			a->rec_pressure[m] = (int64_t)(run.nbroken - run.nunfixable - run.ntimer -
+						       run.nrefused);
 			a->rec_splits[m] = run.splits;
 			an_run_free(&run);
 			for (int t = 0; t < SW_TO_MAX; t++) {
@@ -192,7 +196,7 @@ int an_recommend(struct an *a, char *err, size_t errlen)
 
 			memset(&big, 0, sizeof(big));
 			big.conf = c;
-			big.conf.max_sessions = an_table_for_capture(a);
+			an_free_conf(a, &big.conf);
 			rc = an_replay(a, &big);
 			a->rec_peak[m] = big.peak;
 			an_run_free(&big);

@@ -18,7 +18,9 @@ static void usage(FILE *f)
 {
 	fputs("usage: statewall analyze [options] CAPTURE\n"
 	      "  -c, --config FILE        configuration file of `set` lines (the current setting)\n"
-	      "      --set NAME=VALUE     one session setting (repeatable)\n"
+	      "      --set NAME=VALUE     one session setting (repeatable), e.g. max-sessions=50000 or\n"
+	      "                           accelerated-aging-threshold=90: \"Under pressure\" compares\n"
+	      "                           each setting's peak with that table\n"
 	      "      --what-if 'K=V,...'  one more named setting to compare (repeatable), e.g.\n"
 	      "                           --what-if 'timeout-tcpwait=60,half-close-mode=fixed'\n"
 	      "      --json               one JSON object on stdout instead of the tables\n"

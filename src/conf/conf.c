@@ -66,7 +66,7 @@ _Static_assert(SW_TFA_EVICT == 0 && SW_TFA_REFUSE == 1, "tfa_words order");
 const struct swc_setting swc_settings[] = {
 	SW_TIMEOUTS(SWC_TO_ROW)
 	SWC_U32_ROW("max-sessions", max_sessions, 1000000, 1, 100000000, "sessions",
-		    "size of the session table; new sessions beyond it are refused"),
+		    "size of the session table; when full, table-full-action says what a new session does"),
 	SWC_WORD_ROW("half-close-mode", half_close_mode, SW_HC_IDLE, hc_words,
 		     "what the first FIN starts: tcpwait (PAN-OS <= 6.0), fixed (PAN-OS >= 6.1) "
 		     "or idle"),

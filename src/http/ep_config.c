@@ -145,7 +145,7 @@ static void fin_config_get(struct req *r)
 			sw_buf_puts(&b, ",\"restart_needed\":true");
 		sw_buf_puts(&b, "}");
 	}
-	sw_buf_puts(&b, "],\"accelerated_aging\":null}\n");
+	sw_buf_puts(&b, "]}\n");
 	http_set_json(r, 200, &b);
 }
 

@@ -136,6 +136,94 @@ def crafted():
     return pk
 
 
+class Conn:
+    """One TCP connection between (a, ap) and (b, bp) with its sequence numbers."""
+
+    def __init__(self, pk, a, ap, b, bp, isn=1000, risn=50000):
+        self.pk, self.a, self.ap, self.b, self.bp = pk, a, ap, b, bp
+        self.seq, self.rseq = isn, risn
+
+    def cs(self, t, fl, data=b""):
+        self.pk.append((T0 + t, eth(tcp(self.a, self.b, self.ap, self.bp, self.seq, self.rseq,
+                                        fl, data))))
+        self.seq += len(data) + (1 if fl & (SYN | FIN) else 0)
+
+    def sc(self, t, fl, data=b""):
+        self.pk.append((T0 + t, eth(tcp(self.b, self.a, self.bp, self.ap, self.rseq, self.seq,
+                                        fl, data))))
+        self.rseq += len(data) + (1 if fl & (SYN | FIN) else 0)
+
+    def open(self, t, data=b""):
+        """Handshake at t (1 ms steps), then a request and its ACK if data."""
+        self.cs(t, SYN)
+        self.sc(t + 0.001, SYN | ACK)
+        self.cs(t + 0.002, ACK)
+        if data:
+            self.cs(t + 0.003, PSH | ACK, data)
+            self.sc(t + 0.004, ACK)
+
+    def talk(self, t, data=b"x" * 40):
+        self.cs(t, PSH | ACK, data)
+        self.sc(t + 0.001, ACK)
+
+    def close(self, t):
+        self.cs(t, FIN | ACK)
+        self.sc(t + 0.001, FIN | ACK)
+        self.cs(t + 0.002, ACK)
+
+
+def pressure_aging():
+    """A victim and a pile of half-closed sessions that a raised half-closed timer keeps.
+
+    The victim (10.2.0.1 -> 10.2.255.1:22) is established and idle 39 s, then 45 s
+    (t 40 -> 85), then closes.  90 sessions half-close at once and stay silent,
+    one every 0.5 s from t 10 to 54.5 (10.2.1.x / 10.2.2.x -> :80).  With
+    half-closed 5 s about 10 are live at a time; with 120 s they pile up past
+    80 % of max-sessions 100 at t 49 and stay there until the accelerated
+    half-closed timer (60 s) starts retiring the oldest at t 70.  A UDP flow
+    (10.2.0.9 -> :123) sends every 0.25 s from t 0 to 100, so the replay's clock
+    never jumps over those moments.
+    """
+    pk = [(T0 + i * 0.25, eth(udp("10.2.0.9", "10.2.255.3", 123, 123, b"t" * 48)))
+          for i in range(401)]
+    v = Conn(pk, "10.2.0.1", 40000, "10.2.255.1", 22)
+    v.open(0.0, b"hello")
+    v.talk(1.0)
+    v.talk(40.0)
+    v.talk(85.0)
+    v.close(86.0)
+    for i in range(90):
+        t = 10.0 + i * 0.5
+        h = Conn(pk, "10.2.%d.%d" % (1 + i // 200, 1 + i % 200), 41000 + i, "10.2.255.2", 80)
+        h.open(t)
+        h.cs(t + 0.003, FIN | ACK)
+        h.sc(t + 0.004, ACK)
+    return pk
+
+
+def pressure_fill():
+    """40 idle established sessions, then 30 new connections: more than max-sessions 50.
+
+    The 40 (10.3.0.x -> 10.3.255.1:443) open at t 0 .. 0.39, talk once, are
+    silent until t 200, talk and close.  At t 100 .. 100.29 (10 ms apart) 30 new
+    connections (10.4.0.x -> 10.3.255.2:443) open, talk, and close at t 102.
+    """
+    pk = []
+    old = []
+    for i in range(40):
+        c = Conn(pk, "10.3.0.%d" % (1 + i), 42000 + i, "10.3.255.1", 443)
+        c.open(i * 0.01, b"q" * 30)
+        old.append(c)
+    for i, c in enumerate(old):
+        c.talk(200.0 + i * 0.01)
+        c.close(201.0 + i * 0.01)
+    for i in range(30):
+        c = Conn(pk, "10.4.0.%d" % (1 + i), 43000 + i, "10.3.255.2", 443)
+        c.open(100.0 + i * 0.01, b"r" * 30)
+        c.close(102.0 + i * 0.01)
+    return pk
+
+
 # ---- image checks ------------------------------------------------------------------
 
 def png_decode(path):
@@ -385,16 +473,36 @@ def test_crafted(binp, tmp):
 
 
 def test_overflow(binp, tmp):
-    """SYN-only flows 100 us apart, far more than max-sessions holds (issue 10 item 14);
-    table-full-action refuse, so that the overflow is refusals (evict would take them)."""
+    """SYN-only flows 100 us apart, far more than max-sessions holds (issue 10 item 14):
+    evicted by table-full-action evict, refused by table-full-action refuse."""
     n, cap = 3000, os.path.join(tmp, "synflood.pcap")
     pk = []
     for i in range(n):
         src = "10.1.%d.%d" % (i >> 8, i & 255)
         pk.append((T0 + i * 1e-4, eth(tcp(src, S, 1024 + i, 80, 1000 + i, 0, SYN))))
     write_pcap(cap, pk)
-    p, _ = analyze(binp, ["--json", "--set", "max-sessions=10", "--set", "table-full-action=refuse",
-                          cap])
+    # table-full-action evict (the default): each SYN takes an older SYN's slot, which
+    # breaks nothing (no SYN-only flow has a packet to come)
+    p, _ = analyze(binp, ["--json", "--set", "max-sessions=10", cap])
+    js = json.loads(p.stdout)
+    cur = setting(js, "current")
+    pr = cur["pressure"]
+    check(cur["refused"] == 0 and cur["broken"] == 0 and pr["evicted"]["unestablished"] == n - 10 and
+          sum(pr["evicted"].values()) == n - 10,
+          "overflow, evict: %d SYNs evicted as unestablished, none refused or broken (got %s, %s refused)"
+          % (n - 10, pr["evicted"], cur["refused"]))
+    check(pr["demand_peak"] == n and pr["fills_table"] and pr["threshold_sessions"] == 8 and
+          pr["crosses_threshold"] and pr["first_above_threshold"] == 0 and
+          near(pr["first_above_max_sessions"], 1e-3),
+          "overflow, evict: the timers need %s sessions; threshold 8 reached at 0.0007 s, "
+          "max-sessions 10 exceeded at 0.001 s: 0 and 0.001 on the engine's millisecond clock "
+          "(got %s, %s)" %
+          (pr["demand_peak"], pr["first_above_threshold"], pr["first_above_max_sessions"]))
+    check(all(js["recommended"][m] is not None and js["verification"][m]["refused"] == 0
+              for m in ("tcpwait", "fixed", "idle")),
+          "overflow, evict: the table holds the capture by eviction: recommendations made")
+    # table-full-action refuse (PAN-OS): the flows beyond the table are refused
+    p, _ = analyze(binp, ["--json", "--set", "max-sessions=10", "--set", "table-full-action=refuse", cap])
     check(p.returncode == 0, "overflow: analyze --json exits 0")
     js = json.loads(p.stdout)
     check(js["capture"]["sessions"] == n,
@@ -415,16 +523,173 @@ def test_overflow(binp, tmp):
               (m, v["refused"], v["needs_max_sessions"]))
     check(not [s for s in js["settings"] if s["name"].startswith("recommended-")],
           "overflow: no recommended setting is costed")
+    check(cur["pressure"]["broken_by"]["table-full"] == n - 10 and
+          all(b["cause"] == "table-full" for b in ref),
+          "overflow: the refused flows are broken by the full table (cause table-full)")
     p, _ = analyze(binp, ["--set", "max-sessions=10", "--set", "table-full-action=refuse", cap])
     check(p.returncode == 0 and "cannot hold this capture" in p.stdout and
           "refused %d flows" % (n - 10) in p.stdout and "no recommendation" in p.stdout,
           "overflow: the text report says the table overflowed and recommends nothing")
     # the same capture with a table that holds it: recommendations as usual
-    p, _ = analyze(binp, ["--json", "--set", "max-sessions=%d" % n, cap])
+    p, _ = analyze(binp, ["--json", "--set", "max-sessions=%d" % n, "--set", "table-full-action=refuse",
+                          cap])
     js = json.loads(p.stdout)
     check(setting(js, "current")["refused"] == 0 and
           all(js["recommended"][m] is not None for m in ("tcpwait", "fixed", "idle")),
           "overflow: max-sessions %d holds it: nothing refused, recommendations made" % n)
+
+
+def pressure_of(js, name):
+    return setting(js, name)["pressure"]
+
+
+def untouched(pr):
+    return (not pr["crosses_threshold"] and not pr["fills_table"] and pr["aged_accelerated"] == 0 and
+            sum(pr["evicted"].values()) == 0 and pr["refused"] == 0 and pr["refused_source_quota"] == 0
+            and all(v == 0 for k, v in pr["broken_by"].items() if k != "timer"))
+
+
+def test_pressure_none(binp, tmp):
+    """The crafted capture: 3 sessions against the default table of a million."""
+    cap = os.path.join(tmp, "crafted-np.pcap")
+    write_pcap(cap, crafted())
+    p, _ = analyze(binp, ["--json", "--what-if", "timeout-tcp-half-closed=600", cap])
+    js = json.loads(p.stdout)
+    bad = [s["name"] for s in js["settings"] if not untouched(s["pressure"])]
+    check(not bad, "no pressure: no setting crosses the threshold, fills the table, ages faster, "
+          "evicts or refuses (%d settings; not so: %s)" % (len(js["settings"]), bad))
+    pr = pressure_of(js, "current")
+    check(pr["threshold_sessions"] == 800000 and pr["demand_peak"] == 3 and
+          pr["first_above_threshold"] is None and pr["seconds_above_threshold"] == 0,
+          "no pressure: threshold 800000 sessions, the timers need 3 (got %s)" % pr["demand_peak"])
+    p, _ = analyze(binp, [cap])
+    check("Under pressure" in p.stdout and "no setting's timers reach its accelerated-aging threshold"
+          in p.stdout, "no pressure: the text report says no setting reaches the threshold")
+
+
+AGING_SETS = ["--set", "max-sessions=100", "--set", "timeout-tcp=60", "--set",
+              "timeout-tcp-half-closed=5", "--set", "timeout-tcp-time-wait=5"]
+VICTIM = "10.2.0.1:40000 -> 10.2.255.1:22 tcp"
+
+
+def test_pressure_aging(binp, tmp):
+    """Raising half-closed to 120 s piles 90 silent half-closed sessions up past 80 % of 100."""
+    cap = os.path.join(tmp, "pressure-aging.pcap")
+    write_pcap(cap, pressure_aging())
+    hc120 = "timeout-tcp-half-closed=120"
+    p, _ = analyze(binp, ["--json"] + AGING_SETS + [
+        "--what-if", hc120, "--what-if", hc120 + ",accelerated-aging=no",
+        "--what-if", hc120 + ",accelerated-aging-threshold=95", cap])
+    check(p.returncode == 0, "aging: analyze --json exits 0")
+    js = json.loads(p.stdout)
+    check(js["current"]["accelerated-aging"] == "yes" and js["current"]["accelerated-aging-threshold"] == 80
+          and js["current"]["accelerated-aging-scaling-factor"] == 2,
+          "aging: the configuration in the JSON has the accelerated-aging settings")
+    cur = pressure_of(js, "current")
+    check(untouched(cur) and cur["demand_peak"] == 13 and setting(js, "current")["broken"] == 0,
+          "aging: half-closed 5 s: the timers need %s sessions (< 80), nothing aged faster or broken"
+          % cur["demand_peak"])
+    for m in ("tcpwait", "fixed", "idle"):
+        check(untouched(pressure_of(js, "recommended-" + m)) and
+              js["verification"][m]["pressure_broken"] == 0,
+              "aging: recommended-%s stays below the threshold" % m)
+    w = setting(js, hc120)
+    pr = w["pressure"]
+    check(pr["threshold_sessions"] == 80 and pr["demand_peak"] == 92 and near(pr["demand_peak_at"], 54.5)
+          and pr["crosses_threshold"] and near(pr["first_above_threshold"], 48.5) and not pr["fills_table"],
+          "aging: half-closed 120 s: the timers need 92 sessions at 54.5 s, the threshold (80) from "
+          "48.5 s, the table never full (got %s at %s, from %s)" %
+          (pr["demand_peak"], pr["demand_peak_at"], pr["first_above_threshold"]))
+    check(pr["broken_without_pressure"] == 0 and w["broken"] == 1 and pr["broken_by"]["accelerated-aging"] == 1,
+          "aging: half-closed 120 s: accelerated aging breaks 1 session the timers alone keep "
+          "(broken %s, by aging %s)" % (w["broken"], pr["broken_by"]["accelerated-aging"]))
+    b = w["broken_sessions"][0] if w["broken_sessions"] else {}
+    check(b.get("flow") == VICTIM and b.get("cause") == "accelerated-aging" and b.get("accel_factor") == 2 and
+          b.get("timer") == "timeout-tcp" and b.get("end_reason") == "aged-out" and b.get("late_pkts") == 5,
+          "aging: the broken one is the idle established victim, aged out by timeout-tcp / 2, "
+          "5 late packets (got %s)" % b)
+    check(near(b.get("end"), 70.002, 1e-6),
+          "aging: it ended 30 s (60 / 2) after its last packet at 40.001 s, on the next millisecond "
+          "tick (only a gap longer than the timer ends a session): at %s s, expected 70.002" % b.get("end"))
+    check(pr["aged_accelerated"] == 13,
+          "aging: 13 sessions aged out accelerated: the victim and the 12 oldest half-closed ones, "
+          "until the table is below 80 again (got %s)" % pr["aged_accelerated"])
+    off = setting(js, hc120 + ",accelerated-aging=no")
+    check(off["pressure"]["crosses_threshold"] and off["pressure"]["aged_accelerated"] == 0 and off["broken"] == 0,
+          "aging: the same with accelerated aging off: crosses the threshold, nothing aged faster or broken")
+    t95 = pressure_of(js, hc120 + ",accelerated-aging-threshold=95")
+    check(t95["threshold_sessions"] == 95 and untouched(t95),
+          "aging: with the threshold at 95 %: 92 sessions never reach it, nothing happens")
+    p, _ = analyze(binp, AGING_SETS + ["--what-if", hc120, cap])
+    out = p.stdout
+    check("at or above the accelerated-aging threshold (80 sessions)" in out and
+          VICTIM + ": aged-out by timeout-tcp accelerated (60 s / 2) at 70.00" in out,
+          "aging: the text report names the threshold crossing and the session aging breaks")
+
+
+def test_pressure_fill(binp, tmp):
+    """70 sessions for a table of 50: eviction takes the idle established, refuse refuses."""
+    cap = os.path.join(tmp, "pressure-fill.pcap")
+    write_pcap(cap, pressure_fill())
+    p, _ = analyze(binp, ["--json", "--set", "max-sessions=50", "--what-if", "table-full-action=refuse",
+                          "--what-if", "evict-min-idle=120", cap])
+    check(p.returncode == 0, "fill: analyze --json exits 0")
+    js = json.loads(p.stdout)
+    cur = setting(js, "current")
+    pr = cur["pressure"]
+    check(pr["demand_peak"] == 70 and pr["fills_table"] and near(pr["first_above_max_sessions"], 100.1) and
+          pr["crosses_threshold"] and pr["threshold_sessions"] == 40,
+          "fill: the timers need 70 sessions; max-sessions 50 exceeded from 100.1 s (got %s from %s)" %
+          (pr["demand_peak"], pr["first_above_max_sessions"]))
+    ev = [b for b in cur["broken_sessions"] if b["cause"] == "eviction"]
+    check(pr["evicted"]["established"] == 20 and sum(pr["evicted"].values()) == 20 and cur["refused"] == 0,
+          "fill, evict: 20 idle established sessions evicted for the new ones, none refused (got %s)" %
+          pr["evicted"])
+    check(len(ev) == 20 and cur["broken"] == 20 and pr["broken_without_pressure"] == 0 and
+          {b["flow"] for b in ev} == {"10.3.0.%d:%d -> 10.3.255.1:443 tcp" % (1 + i, 42000 + i) for i in range(20)}
+          and all(b["evict_class"] == "established" and b["late_pkts"] == 5 for b in ev),
+          "fill, evict: they are the 20 oldest, each with its 5 packets at 200 s late (got %d)" % len(ev))
+    ref = setting(js, "table-full-action=refuse")
+    rb = [b for b in ref["broken_sessions"] if b["refused"]]
+    check(ref["refused"] == 20 and ref["broken"] == 20 and sum(ref["pressure"]["evicted"].values()) == 0 and
+          {b["flow"] for b in rb} == {"10.4.0.%d:%d -> 10.3.255.2:443 tcp" % (11 + i, 43010 + i) for i in range(20)}
+          and all(b["cause"] == "table-full" for b in rb),
+          "fill, refuse: the last 20 new connections refused instead (got %d refused)" % ref["refused"])
+    mi = setting(js, "evict-min-idle=120")
+    check(mi["refused"] == 20 and sum(mi["pressure"]["evicted"].values()) == 0,
+          "fill, evict-min-idle 120: the old sessions idle 100 s are not evictable: 20 refused (got %s)"
+          % mi["refused"])
+    p, _ = analyze(binp, ["--set", "max-sessions=50", cap])
+    check("above max-sessions for" in p.stdout and "evicted 20 established" in p.stdout and
+          "evicted (established) at 100.1" in p.stdout,
+          "fill: the text report says the table filled and what was evicted")
+
+
+def test_pressure_quota(binp, tmp):
+    """One host opens 12 connections, another 2; a quota of 10 per source refuses 2."""
+    cap = os.path.join(tmp, "pressure-quota.pcap")
+    pk = []
+    for i in range(14):
+        c = Conn(pk, "10.5.0.1" if i < 12 else "10.5.0.2", 44000 + i, "10.5.255.1", 80)
+        c.open(i * 0.01, b"g" * 20)
+        c.talk(1.0 + i * 0.01)
+        c.close(2.0 + i * 0.01)
+    write_pcap(cap, pk)
+    p, _ = analyze(binp, ["--json", "--what-if", "max-sessions-per-source=10", cap])
+    js = json.loads(p.stdout)
+    q = setting(js, "max-sessions-per-source=10")
+    rb = [b for b in q["broken_sessions"] if b["refused"]]
+    check(q["refused_source_quota"] == 2 and q["refused"] == 0 and q["pressure"]["broken_by"]["source-quota"] == 2
+          and {b["flow"] for b in rb} == {"10.5.0.1:44010 -> 10.5.255.1:80 tcp", "10.5.0.1:44011 -> 10.5.255.1:80 tcp"}
+          and all(b["cause"] == "source-quota" for b in rb),
+          "quota: 10 per source refuses the 11th and 12th connection of 10.5.0.1, not 10.5.0.2's (got %s)" %
+          sorted(b["flow"] for b in rb))
+    check(untouched(pressure_of(js, "current")) and setting(js, "current")["broken"] == 0,
+          "quota: without a quota nothing is refused")
+    p, _ = analyze(binp, ["--set", "max-sessions-per-source=10", cap])
+    check("source-quota-exceeded (its source at max-sessions-per-source)" in p.stdout and
+          "plus 2 broken by the table's pressure" in p.stdout,
+          "quota: the text names the refusals and the recommendation counts them apart")
 
 
 def test_halfclose(binp, src, tmp):
@@ -535,6 +800,10 @@ def main():
     with tempfile.TemporaryDirectory(prefix="sw-analyze-") as tmp:
         test_crafted(a.bin, tmp)
         test_overflow(a.bin, tmp)
+        test_pressure_none(a.bin, tmp)
+        test_pressure_aging(a.bin, tmp)
+        test_pressure_fill(a.bin, tmp)
+        test_pressure_quota(a.bin, tmp)
         test_halfclose(a.bin, a.src, tmp)
         if a.shared:
             test_mixed(a.bin, a.shared, tmp)

@@ -139,6 +139,64 @@ try {
     return line.replace(/\s+/g, ' ').trim();
   });
 
+  // ---- Session Settings: the table-pressure settings
+  const thr = () => page.getByLabel('Accelerated Aging Threshold (%)', { exact: true });
+  await step('Session Settings lists the table-pressure settings, grouped, with their defaults', async () => {
+    const t = [];
+    for (const [name, re] of [['accelerated-aging', /yes \(default\)/], ['accelerated-aging-threshold', /80 \(default\)/],
+      ['accelerated-aging-scaling-factor', /2 \(default\)/], ['table-full-action', /evict \(default\)/],
+      ['evict-min-idle', /60 \(default\)/], ['max-sessions-per-source', /0 \(default\)/]])
+      t.push(await expectText(page.locator(`#settings-table tr[data-name="${name}"] td.value`), re));
+    const groups = await page.locator('#settings-table tr.group').allTextContents();
+    if (!groups.includes('Accelerated aging') || !groups.includes('Session table')) throw new Error(groups.join(', '));
+    t.push('accelerating now: ' + await expectText(page.locator('#settings-table tr[data-status="accelerating"] td.value'),
+      /^no \(table [\d.]+% full, threshold 80%\)$/));
+    await snap('session-settings-pressure');
+    return t.join(', ');
+  });
+  await step('edit Session Settings: threshold 100 is refused by the browser with the range 50 – 99', async () => {
+    await page.getByRole('button', { name: 'Edit Session Settings' }).click();
+    await page.locator('#edit[open]').waitFor();
+    if (!(await page.getByLabel('Accelerated Aging', { exact: true }).isChecked())) throw new Error('aging not checked');
+    await thr().fill('100');
+    await page.getByRole('button', { name: 'OK' }).click();
+    const t = await expectText(page.locator('#e-accelerated-aging-threshold'), /between 50 and 99/);
+    if ((await thr().getAttribute('aria-invalid')) !== 'true') throw new Error('not marked aria-invalid');
+    await snap('threshold-100-refused-in-browser');
+    const info = cli('show session info');
+    if (!/threshold[^\n]*80/i.test(info)) throw new Error('the running threshold changed');
+    return t;
+  });
+  await step('unchecking Accelerated Aging greys out its threshold and scaling factor', async () => {
+    await page.getByLabel('Accelerated Aging', { exact: true }).uncheck();
+    if (!(await thr().isDisabled()) || !(await page.getByLabel('Accelerated Aging Scaling Factor').isDisabled()))
+      throw new Error('still enabled');
+    const err = (await page.locator('#e-accelerated-aging-threshold').textContent()).trim();
+    if (err) throw new Error(`the disabled field still says "${err}"`);
+    await snap('aging-off-greys-out');
+    await page.getByLabel('Accelerated Aging', { exact: true }).check();
+    if (await thr().isDisabled()) throw new Error('not enabled again');
+  });
+  await step('threshold 90 and max sessions per source 500 are committed; the panel shows them', async () => {
+    await thr().fill('90');
+    await page.getByLabel('Max sessions per source').fill('500');
+    await page.getByRole('button', { name: 'OK' }).click();
+    await page.locator('#edit').waitFor({ state: 'hidden' });
+    const toast = await expectText(page.locator('#toast'), /Committed 2 changes/);
+    await expectText(page.locator('#settings-table tr[data-name="accelerated-aging-threshold"] td.value'), /^90$/);
+    await expectText(page.locator('#settings-table tr[data-name="max-sessions-per-source"] td.value'), /^500$/);
+    await snap('threshold-90-committed');
+    return toast;
+  });
+  await step('statewall cli -c "show session info" shows threshold 90 and 500 per source', async () => {
+    const info = cli('show session info');
+    writeFileSync(`${ART}/show-session-info-pressure.txt`, info);
+    const lines = info.split('\n').filter((l) => /threshold|per source/i.test(l));
+    if (!lines.some((l) => /threshold[^\n]*\b90\b/i.test(l)) || !lines.some((l) => /per source[^\n]*\b500\b/i.test(l)))
+      throw new Error(lines.join(' | ') || 'no such lines');
+    return lines.map((l) => l.replace(/\s+/g, ' ').trim()).join(' | ');
+  });
+
   // ---- Monitor > Session Browser during the live transfer
   let id = null;
   await step(`open the Session Browser, filter destination port ${LIVE_PORT}: the live transfer is listed`, async () => {

@@ -2,7 +2,9 @@
 # test_browser.sh - the web UI in headless Chromium (Debian's chromium driven by
 # playwright-core, tests/web/browser.mjs): log in, Device > Setup > Session,
 # change TCP Half Closed (a bad value refused with its message, a good one
-# committed and seen in `statewall cli -c "show session info"`), then the
+# committed and seen in `statewall cli -c "show session info"`), the same for
+# the table-pressure Session Settings (accelerated aging threshold, max
+# sessions per source; aging off greys out its threshold), then the
 # Session Browser during a live half-closed transfer through the vwire lab:
 # detail view, clear that session, and the application sees it cut; the
 # page follows the event stream (a ping's start and the cleared session's
@@ -69,6 +71,8 @@ rc=$?
 
 echo "-- after the browser"
 grep -q "timeout-tcp-half-closed 240" "$CONF" && ok "the commit is in the configuration file" || bad "the file lacks timeout-tcp-half-closed 240"
+grep -q "accelerated-aging-threshold 90" "$CONF" && grep -q "max-sessions-per-source 500" "$CONF" &&
+  ok "the Session Settings commit is in the configuration file" || bad "the file lacks accelerated-aging-threshold 90 / max-sessions-per-source 500"
 wait "$CPID" 2>/dev/null; wait "$SPID" 2>/dev/null
 if grep -q "result=FAIL" "$VW_DIR/live.client.log"; then
   ok "the cleared transfer is cut: the client never gets the server's late data ($(grep -o 'late_bytes=[0-9]*\|received=[0-9]*' "$VW_DIR/live.client.log" | head -1))"

@@ -113,6 +113,11 @@ check "  config: the 13 timers of tables.h with label, default, range, help; set
     "$(jb '.timeouts[] | select(.name == "timeout-tcp-half-closed") | "\(.label)/\(.default)/\(.min)/\(.max)"')" = "TCP Half Closed/120/1/604800" -a \
     "$(jb '.settings[] | select(.name == "half-close-mode") | .choices | join(",")')" = tcpwait,fixed,idle -a \
     "$(jb '.running.lines | length > 10')" = true ]
+# the table-pressure settings are rows of the one setting table: listed with their ranges
+pressure_rows='.settings[] | select(.name | test("^(accelerated-aging|table-full-action|evict-min-idle|max-sessions-per-source)")) | "\(.name)=\(.value)/\(.default)/\(.min // (.choices | join(",")))/\(.max // "")"'
+check "  config: the table-pressure settings with value, default and range: $(jb "[$pressure_rows] | join(\" \")")" \
+  [ "$(jb "[$pressure_rows] | join(\" \")")" = "accelerated-aging=yes/yes/no,yes/ accelerated-aging-threshold=80/80/50/99 accelerated-aging-scaling-factor=2/2/2/16 table-full-action=evict/evict/evict,refuse/ evict-min-idle=60/60/1/86400 max-sessions-per-source=0/0/0/100000000" -a \
+    "$(jb 'has("accelerated_aging")')" = false ]
 k GET /api/v1/auth/session
 expect 200 "GET /api/v1/auth/session (API key)"
 api GET /api/v1/openapi.json
@@ -206,6 +211,20 @@ check "  attributed to $(jb '.errors[0].field'): $(jb '.errors[0].message' | cut
 kj POST /api/v1/config/commit '{"settings":{"timeout-tcp-half-closed":300,"timeout-udp":0}}'
 expect 422 "commit: one good and one bad setting (all or nothing)"
 check "  the good one was not committed either" [ "$before" = "$(state)" ]
+kj POST /api/v1/config/commit '{"settings":{"accelerated-aging-threshold":100,"accelerated-aging-scaling-factor":4}}'
+expect 422 "commit: accelerated-aging-threshold 100 (above 99) with a good scaling factor"
+check "  refused with its range: $(jb '.errors[0].field'): $(jb '.errors[0].message' | cut -c1-90)" \
+  [ "$(jb '.errors | length')" = 1 -a "$(jb '.errors[0].field')" = accelerated-aging-threshold -a \
+    "$(jb '.errors[0].message | test("50\\.\\.99")')" = true -a "$(jb .committed)" = false ]
+kj POST /api/v1/config/commit '{"settings":{"table-full-action":"drop"}}'
+expect 422 "commit: table-full-action drop (not a choice)"
+check "  refused with the choices: $(jb '.errors[0].message' | cut -c1-90)" \
+  [ "$(jb '.errors[0].field')" = table-full-action -a "$(jb '.errors[0].message | test("evict or refuse")')" = true ]
+k GET /api/v1/config
+check "  the running threshold, factor and table-full action are still 80, 2, evict" \
+  [ "$(jb '[.settings[] | select(.name == "accelerated-aging-threshold" or .name == "accelerated-aging-scaling-factor" or .name == "table-full-action") | .value] | map(tostring) | join("/")')" = 80/2/evict ]
+check "  and show session info says so" \
+  [ "$(cli -o json -c 'show session info' | jq -r '"\(.accelerated_aging_threshold)/\(.accelerated_aging_scaling_factor)/\(.table_full_action)"')" = 80/2/evict ]
 kj POST /api/v1/config/validate '{"settings":{"timeout-tcp-half-closed":300,"half-close-mode":"fixed"}}'
 expect 200 "validate: a good candidate (not committed)"
 check "  valid" [ "$(jb .valid)" = true ]
