@@ -117,7 +117,8 @@ struct sw_rule {
 	int16_t proto;  /* -1 = any, else IPPROTO_* */
 	uint8_t action; /* enum sw_action */
 	uint8_t has_action;
-	uint8_t nsvc;   /* 0 = service any */
+	uint8_t nsvc;   /* 0 = service any (or application-default) */
+	uint8_t appdef; /* service application-default: only the applications' ports match */
 	uint8_t svc[SW_RULE_SERVICES]; /* services, or SW_SVC_GROUP_BASE + group */
 	uint32_t timeout[SW_TO_MAX];   /* `timeout-NAME S` for its sessions, 0 = global */
 };

@@ -401,7 +401,8 @@ void swc_check(const struct sw_conf *c, struct swc_problem *p)
 		p->rule = i;
 		if (r->nsrc > SW_RULE_ADDRS || r->ndst > SW_RULE_ADDRS ||
 		    r->ndport > SW_RULE_PORTS || r->proto < -1 || r->proto > 255 ||
-		    r->action > SW_ACT_DENY || r->nsvc > SW_RULE_SERVICES || memchr(r->name, '\0', sizeof(r->name)) == NULL ||
+		    r->action > SW_ACT_DENY || r->nsvc > SW_RULE_SERVICES || r->appdef > 1 ||
+		    (r->appdef && r->nsvc) || memchr(r->name, '\0', sizeof(r->name)) == NULL ||
 		    !swc_rule_name_ok(r->name)) {
 			p->kind = SWC_P_RULE_BAD;
 			return;
@@ -602,8 +603,9 @@ const struct sw_rule *sw_conf_match(const struct sw_conf *c, const struct sw_flo
 {
 	unsigned n = c->nrules < SW_RULES_MAX ? c->nrules : SW_RULES_MAX;
 	for (unsigned i = 0; i < n; i++) {
-		if (rule_matches(&c->rules[i], f) &&
-		    (c->rules[i].nsvc == 0 || sw_conf_rule_service(c, &c->rules[i], f) >= 0)) {
+		const struct sw_rule *r = &c->rules[i];
+		if (rule_matches(r, f) && (r->nsvc == 0 || sw_conf_rule_service(c, r, f) >= 0) &&
+		    (!r->appdef || sw_conf_app_match(c, f) >= 0)) {
 			if (action)
 				*action = (enum sw_action)c->rules[i].action;
 			return &c->rules[i];

@@ -441,11 +441,12 @@ static int set_services(struct sw_conf *c, struct sw_rule *r, const struct toks 
 
 	for (unsigned k = first; k < first + count; k++) {
 		const char *s = T->t[k].s;
-		if (strcmp(s, "any") == 0) {
+		if (strcmp(s, "any") == 0 || strcmp(s, "application-default") == 0) {
 			if (count > 1)
-				return fail(x, s, "'any' cannot be combined with services "
-						  "(expected services only, or 'any' alone)");
+				return fail(x, s, "'%s' cannot be combined with services (expected "
+						  "services only, or '%s' alone)", s, s);
 			r->nsvc = 0;
+			r->appdef = s[0] == 'a' && s[1] == 'p';
 			memset(r->svc, 0, sizeof(r->svc));
 			return 0;
 		}
@@ -468,6 +469,7 @@ static int set_services(struct sw_conf *c, struct sw_rule *r, const struct toks 
 	memset(r->svc, 0, sizeof(r->svc));
 	memcpy(r->svc, list, n);
 	r->nsvc = (uint8_t)n;
+	r->appdef = 0;
 	return 0;
 }
 
@@ -517,6 +519,7 @@ static void reset_field(struct sw_rule *r, int f)
 		break;
 	case F_SERVICE:
 		r->nsvc = 0;
+		r->appdef = 0;
 		memset(r->svc, 0, sizeof(r->svc));
 		break;
 	}

@@ -72,6 +72,8 @@ static void write_rule(const struct sw_conf *c, const struct sw_rule *r, FILE *o
 	}
 	fputc('\n', out);
 
+	if (r->appdef)
+		fprintf(out, "%s service application-default\n", prefix);
 	if (r->nsvc) {
 		char list[SW_RULE_SERVICES * (SW_RULE_NAME_MAX + 3) + 8];
 		swc_rule_services_str(c, r, list, sizeof(list));

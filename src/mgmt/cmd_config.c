@@ -564,6 +564,7 @@ static void complete_rule(struct sw_cand *o, const struct sw_conf *cf, char **a,
 			for (unsigned i = 0; i < cf->ngroups; i++)
 				sw_cand_add(o, cf->groups[i].name, "existing service-group");
 			sw_cand_add(o, "any", "no service constraint, global timers");
+			sw_cand_add(o, "application-default", "only the ports of the applications");
 		} else if (strcmp(a[4], "action") == 0) {
 			sw_cand_add(o, "allow", "let the flow pass");
 			sw_cand_add(o, "deny", "drop it (discard session)");

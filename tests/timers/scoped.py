@@ -190,6 +190,14 @@ check("application in tcpwait mode",
       "set deviceconfig setting session half-close-mode tcpwait\n" +
       APP.replace("AT", "600") + ALLOW,
       {5002: ("tcp-fin", None, None), 7000: ("aged-out", 30, "default")})
+# service application-default: the rule takes only the applications' ports.
+check("application-default",
+      "set application app-x protocol tcp port 5002 tcp-half-closed-timeout 150\n"
+      "set rulebase security rules R service application-default\n"
+      "set rulebase security rules R timeout-tcp-half-closed 600\n"
+      "set rulebase security rules R action allow\n"
+      "set rulebase security rules R2 action allow\n",
+      {5002: ("tcp-fin", None, None), 7000: AGED})
 refused("udp timeout on a tcp application",
         "set application a protocol tcp port 1 udp-timeout 60\n",
         ":3: token 'udp-timeout': not a timeout of a tcp application")

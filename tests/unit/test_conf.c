@@ -985,7 +985,8 @@ static void test_round_trip_everything_changed(void **state)
 		"set rulebase security rules p255 timeout-udp 1\n"
 		"set application \"a 1\" protocol tcp port 5002,7000-7010 tcp-timeout 9 "
 		"tcp-half-closed-timeout 604800 tcp-time-wait-timeout 600\n"
-		"set application dns protocol udp port 53 udp-timeout 1\n";
+		"set application dns protocol udp port 53 udp-timeout 1\n"
+		"set rulebase security rules \"a b.c_d-e\" service application-default\n";
 	assert_int_equal(load_str(c, text, err, sizeof(err)), 0);
 	check_round_trip(c, 0);
 	check_round_trip(c, 1);
@@ -1001,6 +1002,7 @@ static void test_round_trip_everything_changed(void **state)
 	assert_contains(s, "set service-group \"g 1\" members [ plain \"s 1\" ]\n");
 	assert_contains(s, "set rulebase security rules p255 timeout-tcp-half-closed 604800\n");
 	assert_contains(s, "set application dns protocol udp port 53 udp-timeout 1\n");
+	assert_contains(s, "set rulebase security rules \"a b.c_d-e\" service application-default\n");
 	free(s);
 	free(c);
 }
