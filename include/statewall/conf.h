@@ -144,6 +144,7 @@ struct sw_conf {
 	uint8_t default_action;         /* enum sw_action */
 	uint8_t accel_aging;            /* accelerated-aging: 1 = yes (default) */
 	uint8_t table_full_action;      /* enum sw_table_full_action */
+	uint8_t hc_refresh;             /* half-closed-refresh: 0 both (default), 1 open-side */
 	uint32_t accel_threshold;       /* percent of max-sessions, 50-99 */
 	uint32_t accel_factor;          /* idle timers divided by it, 2-16 */
 	uint32_t evict_min_idle;        /* seconds: a session active within it is never evicted */

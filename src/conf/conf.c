@@ -27,6 +27,7 @@ static const char *const hc_words[] = {"tcpwait", "fixed", "idle", NULL};
 static const char *const yesno_words[] = {"no", "yes", NULL};
 static const char *const action_words[] = {"allow", "deny", NULL};
 static const char *const tfa_words[] = {"evict", "refuse", NULL};
+static const char *const refresh_words[] = {"both", "open-side", NULL};
 
 /* The word tables index the enums directly; keep them in step. */
 _Static_assert(SW_HC_TCPWAIT == 0 && SW_HC_FIXED == 1 && SW_HC_IDLE == 2, "hc_words order");
@@ -95,6 +96,9 @@ const struct swc_setting swc_settings[] = {
 	SWC_U32_ROW("evict-min-idle", evict_min_idle, 60, 1, 86400, "seconds",
 		    "an established or half-closed session that carried a packet within it is "
 		    "never evicted"),
+	SWC_WORD_ROW("half-closed-refresh", hc_refresh, 0, refresh_words,
+		     "which packets re-arm the half-closed idle timer: both sides, or only the "
+		     "side that has not sent FIN (open-side)"),
 	SWC_U32_ROW("max-sessions-per-source", max_per_source, 0, 0, 100000000, "sessions",
 		    "sessions one source (IPv4 /32, IPv6 /64) may hold; 0 = no limit"),
 };

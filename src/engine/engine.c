@@ -671,7 +671,14 @@ static struct sw_verdict track(struct sw_engine *e, uint32_t idx, int dir, const
 				frag_note(e, p, idx, 0);
 			return verdict(e, reason, idx, dir);
 		}
-		if (!(ev & SW_EV_SYN_RETRANS))
+		/*
+		 * half-closed-refresh open-side: once half-closed, the side that
+		 * sent its FIN (ACKs, FIN retransmissions) no longer keeps the
+		 * session alive; only the open side does.
+		 */
+		if (!(ev & SW_EV_SYN_RETRANS) &&
+		    !(e->conf.hc_refresh && (s->flags & SW_SF_HALFCLOSED) &&
+		      s->peer[dir].state >= SW_TCPS_FIN_SENT))
 			s->last_seen = e->now;
 		if (ev || (s->flags & SW_SF_RSTPEND) || (s->tflags & SW_TF_SYNCHAL)) {
 			int t0 = s->timer;

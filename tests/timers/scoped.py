@@ -238,4 +238,46 @@ refused("delete a used group", "set service s protocol tcp port 1\n"
         ":7: token 'g': service-group is used by rule 'R'")
 refused("unknown group member", "set service-group g members [ nope ]\n",
         ":3: token 'nope': unknown service")
+# half-closed-refresh (idle mode, half-closed 120 s): port 8001's closed side
+# (the client, after its FIN) sends bare ACKs every 60 s and the server resumes
+# at 201 s; port 8002's open side (the server) sends every 60 s.
+def closed_side_acks():
+    cv = sy.Conv("192.0.2.10", "198.51.100.20", 40003, 8001, 5000000, 5500000)
+    sy.handshake(cv, 100, 200)
+    cv.add(1.000, 1, FIN | ACK, 101, 201)
+    cv.add(1.010, 0, ACK, 201, 102)
+    for t in (61.0, 121.0, 181.0):
+        cv.add(t, 1, ACK, 102, 201)
+    cv.add(201.000, 0, PSH | ACK, 201, 102, 300)
+    cv.add(201.010, 1, ACK, 102, 501)
+    cv.add(202.000, 0, FIN | ACK, 501, 102)
+    cv.add(202.010, 1, ACK, 102, 502)
+    return cv.pkts
+
+
+def open_side_sends():
+    cv = sy.Conv("192.0.2.10", "198.51.100.20", 40004, 8002, 7000000, 7500000)
+    sy.handshake(cv, 100, 200)
+    cv.add(1.000, 1, FIN | ACK, 101, 201)
+    cv.add(1.010, 0, ACK, 201, 102)
+    seq = 201
+    for t in (61.0, 121.0, 181.0):
+        cv.add(t, 0, PSH | ACK, seq, 102, 100)
+        seq += 100
+        cv.add(t + 0.01, 1, ACK, 102, seq)
+    cv.add(202.000, 0, FIN | ACK, seq, 102)
+    cv.add(202.010, 1, ACK, 102, seq + 1)
+    return cv.pkts
+
+
+cap = os.path.join(tmp, "refresh.pcap")
+sy.write(cap, sy.T0, sorted(closed_side_acks() + open_side_sends(), key=lambda p: p[0]))
+BASE = ""
+FIN_END = ("tcp-fin", None, None)
+check("half-closed-refresh both (default)", ALLOW, {8001: FIN_END, 8002: FIN_END})
+check("half-closed-refresh both", "set deviceconfig setting session half-closed-refresh both\n" +
+      ALLOW, {8001: FIN_END, 8002: FIN_END})
+check("half-closed-refresh open-side",
+      "set deviceconfig setting session half-closed-refresh open-side\n" + ALLOW,
+      {8001: ("aged-out", 120, "default"), 8002: FIN_END})
 sys.exit(1 if fails else 0)
