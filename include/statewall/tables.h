@@ -214,7 +214,7 @@
 	X(duration, "duration", SPAN, SW_SV_LOG, 0, "end - start", si->end - si->start)            \
 	X(end_reason, "end reason", STR, SW_SV_LOG, 0, "why it ended (see Session end reasons)",   \
 	  sw_end_name(si->end_reason))                                                             \
-	X(last_seen, "last seen", TIME, SW_SV_LIVE, 0, "last accepted packet", si->last_seen)      \
+	X(last_seen, "last seen", TIME, SW_SV_LIVE, 0, "last packet that refreshed the timer", si->last_seen) \
 	X(half_closed_at, "half-closed since (first FIN)", TIME, SW_SV_LOG | SW_SV_LIVE, 0,        \
 	  "first FIN (null: none seen)", si->half_closed_at)                                       \
 	X(timer, "timer in force", STR, SW_SV_ALL, 27,                                             \
