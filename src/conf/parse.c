@@ -11,6 +11,11 @@
  * Messages always read "FILE:LINE: token 'TOK': what is wrong (expected ...)",
  * so an editor can jump to the place and the user sees the exact word we
  * stumbled on.
+ *
+ * Over 800 lines because the tokenizer, the rule grammar and the file
+ * loader share the line-tracking state that points final-check problems at
+ * a line; the object grammars (services, groups, applications) live in
+ * service.c.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* POSIX/GNU APIs when built outside CMake (fuzzing by hand) */
