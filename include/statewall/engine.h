@@ -129,6 +129,13 @@ int sw_engine_clear(struct sw_engine *e, uint32_t id);
 
 void sw_engine_stats(const struct sw_engine *e, struct sw_stats *st);
 
+/*
+ * Fold one engine's stats into a sum over several (per-core workers): counts
+ * add up, peak is the sum of peaks (an upper bound of the peak of the sum),
+ * accelerating is set if any engine accelerates.  Start from a zeroed sum.
+ */
+void sw_stats_add(struct sw_stats *sum, const struct sw_stats *s);
+
 /* Info for a live session by id; 0 or -ENOENT. */
 int sw_engine_session(const struct sw_engine *e, uint32_t id, struct sw_sess_info *si);
 

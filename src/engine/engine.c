@@ -123,6 +123,29 @@ void sw_engine_stats(const struct sw_engine *e, struct sw_stats *st)
 	st->accelerating = e->press.accel;
 }
 
+void sw_stats_add(struct sw_stats *sum, const struct sw_stats *s)
+{
+	for (int k = 0; k < SW_CTR_MAX; k++)
+		sum->ctr[k] += s->ctr[k];
+	for (int k = 0; k < SW_DROP_MAX; k++)
+		sum->drop[k] += s->drop[k];
+	for (int k = 0; k < SW_END_MAX; k++)
+		sum->end[k] += s->end[k];
+	for (int k = 0; k < SW_TO_MAX; k++)
+		sum->end_timer[k] += s->end_timer[k];
+	for (int k = 0; k < 4; k++)
+		sum->active_proto[k] += s->active_proto[k];
+	sum->active += s->active;
+	sum->peak += s->peak;
+	sum->tombstones += s->tombstones;
+	sum->half_closed += s->half_closed;
+	sum->discard += s->discard;
+	sum->max_sessions += s->max_sessions;
+	sum->bytes_per_session = s->bytes_per_session;
+	sum->sources_at_quota += s->sources_at_quota;
+	sum->accelerating |= s->accelerating;
+}
+
 /* ---- session end --------------------------------------------------------- */
 
 int sw_engine_proto_slot(uint8_t proto)

@@ -385,3 +385,16 @@ void sw_afp_stats(struct sw_afp *p, struct sw_afp_stats *st)
 		p->st.rx_kernel_drops += ks.tp_drops; /* reading resets the kernel's counters */
 	*st = p->st;
 }
+
+void sw_afp_stats_add(struct sw_afp_stats *a, const struct sw_afp_stats *b)
+{
+	a->rx_pkts += b->rx_pkts;
+	a->rx_bytes += b->rx_bytes;
+	a->rx_truncated += b->rx_truncated;
+	a->rx_kernel_drops += b->rx_kernel_drops;
+	a->tx_pkts += b->tx_pkts;
+	a->tx_bytes += b->tx_bytes;
+	a->tx_ring_full += b->tx_ring_full;
+	a->tx_errors += b->tx_errors;
+	a->tx_too_big += b->tx_too_big;
+}

@@ -62,5 +62,7 @@ void sw_afp_tx_flush(struct sw_afp *p);
 
 /* Counters; also reads the kernel's ring drop count. */
 void sw_afp_stats(struct sw_afp *p, struct sw_afp_stats *st);
+/* Add b's counters to a (one interface served by several workers' rings). */
+void sw_afp_stats_add(struct sw_afp_stats *a, const struct sw_afp_stats *b);
 
 #endif

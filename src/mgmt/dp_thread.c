@@ -400,26 +400,8 @@ static void t_stats(void *ctx, struct sw_stats *st)
 		q[i].out = &t->stats[i];
 	if (ask(t, 0, t->nw, q) < 0)
 		return;
-	for (unsigned i = 0; i < t->nw; i++) {
-		const struct sw_stats *s = &t->stats[i];
-		for (int k = 0; k < SW_CTR_MAX; k++)
-			st->ctr[k] += s->ctr[k];
-		for (int k = 0; k < SW_DROP_MAX; k++)
-			st->drop[k] += s->drop[k];
-		for (int k = 0; k < SW_END_MAX; k++)
-			st->end[k] += s->end[k];
-		for (int k = 0; k < SW_TO_MAX; k++)
-			st->end_timer[k] += s->end_timer[k];
-		for (int k = 0; k < 4; k++)
-			st->active_proto[k] += s->active_proto[k];
-		st->active += s->active;
-		st->peak += s->peak; /* the sum of peaks: an upper bound of the peak of the sum */
-		st->tombstones += s->tombstones;
-		st->half_closed += s->half_closed;
-		st->discard += s->discard;
-		st->max_sessions += s->max_sessions;
-		st->bytes_per_session = s->bytes_per_session;
-	}
+	for (unsigned i = 0; i < t->nw; i++)
+		sw_stats_add(st, &t->stats[i]);
 }
 
 /* Engine time: the latest answer's if it is under 10 ms old (a listing asks per row). */
@@ -485,14 +467,7 @@ static int t_iface(void *ctx, unsigned port, struct sw_dp_if *out)
 			*out = *f;
 			continue;
 		}
-		out->st.rx_pkts += f->st.rx_pkts;
-		out->st.rx_bytes += f->st.rx_bytes;
-		out->st.rx_truncated += f->st.rx_truncated;
-		out->st.rx_kernel_drops += f->st.rx_kernel_drops;
-		out->st.tx_pkts += f->st.tx_pkts;
-		out->st.tx_bytes += f->st.tx_bytes;
-		out->st.tx_ring_full += f->st.tx_ring_full;
-		out->st.tx_errors += f->st.tx_errors;
+		sw_afp_stats_add(&out->st, &f->st);
 	}
 	return found ? 0 : -ENOENT;
 }

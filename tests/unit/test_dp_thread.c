@@ -193,6 +193,21 @@ static void test_conf_and_now(void **state)
 	assert_int_equal(sw_dp_iface(&f->dp, 0, &di), -ENOENT);
 }
 
+/* Every member of the stats is merged: each worker has 10.0.0.1 at its quota. */
+static void test_stats_merged(void **state)
+{
+	struct fx *f = *state;
+	struct sw_conf c = *sw_dp_conf(&f->dp);
+	struct sw_stats st;
+
+	c.max_per_source = 100;
+	assert_int_equal(sw_dp_set_conf(&f->dp, &c), 0);
+	sw_dp_stats(&f->dp, &st);
+	assert_int_equal(st.sources_at_quota, 2);
+	assert_int_equal(st.active, 1000);
+	assert_int_equal(st.accelerating, 0);
+}
+
 /* The loop's stall figures: noted by each worker, merged and reset by request. */
 static void test_stall_merged(void **state)
 {
@@ -252,6 +267,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_session_clear_routed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_conf_and_now, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stall_merged, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stats_merged, setup, teardown),
 		cmocka_unit_test(test_end_ring_full),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
