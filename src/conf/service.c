@@ -63,6 +63,28 @@ static int parse_secs(const char *s, uint32_t *out)
 	return 0;
 }
 
+/* The value v of timer word w, in seconds within [min, max]; 0 or -EINVAL (reported). */
+static int secs_value(const char *w, const char *v, uint32_t min, uint32_t max, uint32_t *out,
+		      const struct ctx *x)
+{
+	if (parse_secs(v, out) != 0 || *out < min || *out > max)
+		return fail(x, v, "%s out of range (expected %u..%u seconds)", w, (unsigned)min,
+			    (unsigned)max);
+	return 0;
+}
+
+/* A service's or an application's protocol word; 0 or -EINVAL (reported). */
+static int tcp_or_udp(const char *w, uint8_t *proto, const struct ctx *x)
+{
+	if (strcmp(w, "tcp") == 0)
+		*proto = IPPROTO_TCP;
+	else if (strcmp(w, "udp") == 0)
+		*proto = IPPROTO_UDP;
+	else
+		return fail(x, w, "unknown protocol (expected tcp or udp)");
+	return 0;
+}
+
 /* A port list value: one token (the comma form) or a `[ ... ]` list; *next: the word after it. */
 static int port_value(struct sw_port_range *list, uint8_t *n, const char *what,
 		      const struct toks *T, unsigned from, unsigned *next, const struct ctx *x)
@@ -184,12 +206,8 @@ int swc_do_service(struct sw_conf *c, const struct toks *T, int del, const struc
 	if (T->n < 5)
 		return fail(x, t[3].s, "missing protocol (expected tcp or udp)");
 	uint8_t proto;
-	if (strcmp(t[4].s, "tcp") == 0)
-		proto = IPPROTO_TCP;
-	else if (strcmp(t[4].s, "udp") == 0)
-		proto = IPPROTO_UDP;
-	else
-		return fail(x, t[4].s, "unknown protocol (expected tcp or udp)");
+	if (tcp_or_udp(t[4].s, &proto, x) != 0)
+		return -EINVAL;
 	if (idx < 0 && c->nservices >= SW_SERVICES_MAX)
 		return fail(x, name, "too many services (expected at most %d)", SW_SERVICES_MAX);
 
@@ -241,10 +259,8 @@ int swc_do_service(struct sw_conf *c, const struct toks *T, int del, const struc
 							 : "");
 		if (svc_timers[k].tcp_only && proto != IPPROTO_TCP)
 			return fail(x, w, "a udp service has only 'timeout' (expected timeout)");
-		if (parse_secs(v, &timer[k]) != 0 || timer[k] < svc_timers[k].min ||
-		    timer[k] > svc_timers[k].max)
-			return fail(x, v, "%s out of range (expected %u..%u seconds)", w,
-				    (unsigned)svc_timers[k].min, (unsigned)svc_timers[k].max);
+		if (secs_value(w, v, svc_timers[k].min, svc_timers[k].max, &timer[k], x) != 0)
+			return -EINVAL;
 		i += 2;
 	}
 	for (unsigned k = 0; k < SW_SVC_TIMERS; k++) {
@@ -384,12 +400,8 @@ int swc_do_app(struct sw_conf *c, const struct toks *T, int del, const struct ct
 		return fail(x, t[T->n < 4 ? 2 : 3].s, "%s (expected 'protocol tcp' or 'protocol udp')",
 			    T->n < 5 ? "incomplete line" : "unknown word");
 	uint8_t proto;
-	if (strcmp(t[4].s, "tcp") == 0)
-		proto = IPPROTO_TCP;
-	else if (strcmp(t[4].s, "udp") == 0)
-		proto = IPPROTO_UDP;
-	else
-		return fail(x, t[4].s, "unknown protocol (expected tcp or udp)");
+	if (tcp_or_udp(t[4].s, &proto, x) != 0)
+		return -EINVAL;
 	if (idx < 0 && c->napps >= SW_APPS_MAX)
 		return fail(x, name, "too many applications (expected at most %d)", SW_APPS_MAX);
 
@@ -428,11 +440,8 @@ int swc_do_app(struct sw_conf *c, const struct toks *T, int del, const struct ct
 		if (i + 1 >= T->n)
 			return fail(x, w, "missing value after '%s'", w);
 		const char *v = t[i + 1].s;
-		uint32_t secs;
-		if (parse_secs(v, &secs) != 0 || secs < app_timers[k].min || secs > app_timers[k].max)
-			return fail(x, v, "%s out of range (expected %u..%u seconds)", w,
-				    (unsigned)app_timers[k].min, (unsigned)app_timers[k].max);
-		a.timer[k] = secs;
+		if (secs_value(w, v, app_timers[k].min, app_timers[k].max, &a.timer[k], x) != 0)
+			return -EINVAL;
 		i += 2;
 	}
 	if (idx < 0) {
