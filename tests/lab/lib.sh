@@ -59,6 +59,20 @@ vw_down() {
 
 vw_trap() { trap 'rc=$?; vw_down; exit $rc' EXIT; trap 'exit 130' INT TERM; }
 
+# A lab test's start: root and the binary (SW_BIN resolved to a path), with
+# `apps` also ../shared's TCP apps (APPS), then the cleanup trap.  Skips (77)
+# what cannot run here.
+vw_test_start() {
+  if [ "${1:-}" = apps ]; then
+    APPS=$SW_SHARED/lab/apps
+    [ -f "$APPS/tcpapp.py" ] || { echo "SKIP: $APPS/tcpapp.py not found (set SW_SHARED)"; exit 77; }
+  fi
+  vw_need_root
+  command -v "$SW_BIN" >/dev/null || [ -x "$SW_BIN" ] || { echo "SW_BIN=$SW_BIN not found" >&2; exit 1; }
+  SW_BIN=$(command -v "$SW_BIN" || echo "$SW_BIN")
+  vw_trap
+}
+
 # vw_up [bridge]: the namespaces and veths; `bridge` puts a plain Linux bridge in fw instead
 vw_up() {
   local ns

@@ -16,10 +16,7 @@ set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 VW_TAG=ctl
 . "$HERE/lib.sh"
-vw_need_root
-command -v "$SW_BIN" >/dev/null || [ -x "$SW_BIN" ] || { echo "SW_BIN=$SW_BIN not found" >&2; exit 1; }
-SW_BIN=$(command -v "$SW_BIN" || echo "$SW_BIN")
-vw_trap
+vw_test_start
 
 vw_up
 vw_start --set timeout-udp=600 --ctl-idle-timeout "${CTL_IDLE:-4}" || exit 1

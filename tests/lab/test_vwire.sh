@@ -13,12 +13,7 @@ SW_SRC=${SW_SRC:-$(cd "$HERE/../.." && pwd)}
 SW_SHARED=${SW_SHARED:-$SW_SRC/../shared}
 VW_TAG=vwire
 . "$HERE/lib.sh"
-APPS=$SW_SHARED/lab/apps
-[ -f "$APPS/tcpapp.py" ] || { echo "SKIP: $APPS/tcpapp.py not found (set SW_SHARED)"; exit 77; }
-vw_need_root
-command -v "$SW_BIN" >/dev/null || [ -x "$SW_BIN" ] || { echo "SW_BIN=$SW_BIN not found" >&2; exit 1; }
-SW_BIN=$(command -v "$SW_BIN" || echo "$SW_BIN")
-vw_trap
+vw_test_start apps
 
 jget() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1], {"d": d}))' "$1"; }
 
