@@ -205,7 +205,7 @@ int swc_do_service(struct sw_conf *c, const struct toks *T, int del, const struc
 	}
 	if (T->n < 5)
 		return fail(x, t[3].s, "missing protocol (expected tcp or udp)");
-	uint8_t proto;
+	uint8_t proto = 0;
 	if (tcp_or_udp(t[4].s, &proto, x) != 0)
 		return -EINVAL;
 	if (idx < 0 && c->nservices >= SW_SERVICES_MAX)
@@ -399,7 +399,7 @@ int swc_do_app(struct sw_conf *c, const struct toks *T, int del, const struct ct
 	if (T->n < 5 || strcmp(t[3].s, "protocol") != 0)
 		return fail(x, t[T->n < 4 ? 2 : 3].s, "%s (expected 'protocol tcp' or 'protocol udp')",
 			    T->n < 5 ? "incomplete line" : "unknown word");
-	uint8_t proto;
+	uint8_t proto = 0;
 	if (tcp_or_udp(t[4].s, &proto, x) != 0)
 		return -EINVAL;
 	if (idx < 0 && c->napps >= SW_APPS_MAX)
