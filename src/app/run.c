@@ -89,6 +89,8 @@ static void usage(FILE *f)
 	      "      --tls-cert FILE, --tls-key FILE   serve HTTPS with this PEM certificate and key\n"
 	      "      --ctl-idle-timeout SECS  close control clients idle this long (default 300)\n"
 	      "      --cpus P[,M]       pin the packet thread to CPU P (and the management thread to M)\n"
+	      "      --rx-ring v2|v3    receive ring: v2 (default) sees each frame at once; v3 hands\n"
+	      "                         over blocks, fewer wakeups, up to 1 ms wait per frame\n"
 	      "  -q, --quiet            no start/stop messages\n"
 	      "Signals: SIGTERM/SIGINT stop (open sessions are logged with reason `shutdown`),\n"
 	      "SIGHUP reloads the configuration file.  SIGUSR1 (and the stop) report the packet\n"
@@ -106,7 +108,7 @@ int sw_cmd_run(int argc, char **argv)
 		{"http-keys", required_argument, NULL, 'K'}, {"tls-cert", required_argument, NULL, 'T'},
 		{"tls-key", required_argument, NULL, 'Y'},
 		{"ctl-idle-timeout", required_argument, NULL, 'I'},
-		{"cpus", required_argument, NULL, 'P'},
+		{"cpus", required_argument, NULL, 'P'}, {"rx-ring", required_argument, NULL, 'R'},
 		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
 	const char *http_addr = NULL;
 	struct sw_http_opts hopts = {.auth_file = "/etc/statewall/admin.hash",
@@ -118,6 +120,7 @@ int sw_cmd_run(int argc, char **argv)
 	static struct daemon d; /* large (rings' bookkeeping, stall histogram): not on the stack */
 	int ch, rc = 1, quiet = 0, link_ok = 0, dpt_ok = 0;
 	unsigned ctl_idle = SW_CTL_IDLE_DEFAULT;
+	enum sw_afp_ring ring = SW_AFP_RING_V2;
 	int cpus[2] = {-1, -1}; /* --cpus: the packet and management threads' CPUs (-1: any) */
 	sigset_t mask;
 	pthread_t mgmt;
@@ -146,6 +149,17 @@ int sw_cmd_run(int argc, char **argv)
 			if (parse_cpus(optarg, cpus) < 0) {
 				fprintf(stderr, "statewall run: --cpus %s: expected PACKET_CPU[,MGMT_CPU] "
 						"(CPU numbers)\n", optarg);
+				rc = 2;
+				goto out;
+			}
+			break;
+		case 'R':
+			if (strcmp(optarg, "v2") == 0) {
+				ring = SW_AFP_RING_V2;
+			} else if (strcmp(optarg, "v3") == 0) {
+				ring = SW_AFP_RING_V3;
+			} else {
+				fprintf(stderr, "statewall run: --rx-ring %s: expected v2 or v3\n", optarg);
 				rc = 2;
 				goto out;
 			}
@@ -227,7 +241,7 @@ int sw_cmd_run(int argc, char **argv)
 		goto out;
 	}
 	for (int i = 0; i < 2; i++)
-		if (sw_afp_open(&d.port[i], ifs[i], err, sizeof(err)) < 0) {
+		if (sw_afp_open(&d.port[i], ifs[i], ring, err, sizeof(err)) < 0) {
 			fprintf(stderr, "statewall run: %s\n", err);
 			goto out;
 		}

@@ -1,12 +1,20 @@
 /*
- * afpacket.c - AF_PACKET ports: TPACKET_V3 receive ring, TPACKET_V2 transmit
- * ring.  See afpacket.h.
+ * afpacket.c - AF_PACKET ports: a TPACKET_V2 or TPACKET_V3 receive ring, a
+ * TPACKET_V2 transmit ring.  See afpacket.h.
  *
  * Receive: one socket per interface, bound to it (opened with protocol 0 so
- * nothing is queued before the bind), a ring of RX_BLOCKS blocks.  The kernel
- * fills a block and hands it over when it is full or RX_TOV_MS after its
- * first frame, so a quiet link still sees ~1 ms latency and a busy one gets
- * hundreds of frames per poll() wakeup.
+ * nothing is queued before the bind), 8 MiB of ring.
+ *
+ *   V2 (the default): a ring of frame slots, each with its own status word.
+ *   poll() wakes as soon as one frame is in, so a quiet link adds only the
+ *   wakeup; a busy one is drained up to `max` frames per sw_afp_rx() call, so
+ *   batching happens exactly when frames are queued.
+ *   V3: blocks of many frames; the kernel hands a block over when it is full
+ *   or RX_TOV_MS after its first frame.  Fewer wakeups under load, but a
+ *   lone frame waits up to RX_TOV_MS (docs/benchmarks.md has both measured).
+ *
+ * Either way sw_afp_rx() hands out one batch, pointers into the ring (no
+ * copy), and sw_afp_rx_done() gives the batch back to the kernel.
  *
  * Transmit: a second socket on the same interface (protocol 0: it receives
  * nothing) with a TPACKET_V2 TX ring.  sw_afp_tx() copies a frame into the
@@ -40,10 +48,11 @@
 #define PACKET_IGNORE_OUTGOING 23
 #endif
 
-#define RX_BLOCK_SIZE (1u << 18) /* 256 KiB */
-#define RX_BLOCKS 32             /* 8 MiB of receive ring per interface */
+#define RX_RING_BYTES (1u << 23) /* 8 MiB of receive ring per interface */
+#define RX_BLOCK_SIZE (1u << 18) /* V3: 256 KiB blocks */
 #define RX_FRAME_SIZE 2048       /* V3 ignores it but checks it */
 #define RX_TOV_MS 1
+#define RX2_BLOCK_SIZE (1u << 16) /* V2: frame slots are allocated in 64 KiB blocks */
 #define TX_FRAMES 1024
 #define VLAN_SCRATCH 256         /* frames of one rx() call that may need a tag put back */
 #define VLAN_SLOT 2048
@@ -52,12 +61,18 @@ struct sw_afp {
 	char name[IF_NAMESIZE];
 	int ifindex;
 	int fd, txfd;
+	enum sw_afp_ring ring;
 	uint8_t *rx_ring;
 	size_t rx_ring_len;
+	/* V3 */
 	unsigned rx_block;        /* block to look at next */
 	struct tpacket_block_desc *cur; /* block being handed out, NULL if none */
 	struct tpacket3_hdr *next_hdr;  /* next frame of cur */
 	uint32_t left;                  /* frames of cur not handed out */
+	/* V2 */
+	unsigned rx_frame_size, rx_frames;
+	unsigned rx_idx;          /* first slot of the batch handed out (or next to look at) */
+	unsigned rx_held;         /* slots handed out, not yet given back */
 	uint8_t *tx_ring;
 	size_t tx_ring_len;
 	unsigned tx_frame_size, tx_frames, tx_idx, tx_queued;
@@ -78,9 +93,25 @@ static int fail(char *err, size_t errlen, int e, const char *fmt, ...)
 	return -e;
 }
 
+static unsigned rx_slot_size(const struct sw_afp *p)
+{
+	struct ifreq ifr;
+	unsigned fs = 2048, mtu = 1500, need;
+
+	memset(&ifr, 0, sizeof(ifr));
+	memcpy(ifr.ifr_name, p->name, strlen(p->name) + 1);
+	if (ioctl(p->fd, SIOCGIFMTU, &ifr) == 0 && ifr.ifr_mtu > 0)
+		mtu = (unsigned)ifr.ifr_mtu;
+	/* header + sockaddr_ll + Ethernet + two VLAN tags + MTU, a power of two */
+	need = (unsigned)TPACKET_ALIGN(TPACKET2_HDRLEN) + 16 + 14 + 8 + mtu;
+	while (fs < need && fs < RX2_BLOCK_SIZE)
+		fs <<= 1;
+	return fs;
+}
+
 static int open_rx(struct sw_afp *p, char *err, size_t errlen)
 {
-	int v = TPACKET_V3, one = 1;
+	int v = p->ring == SW_AFP_RING_V3 ? TPACKET_V3 : TPACKET_V2, one = 1;
 	struct tpacket_req3 req;
 	struct sockaddr_ll sll;
 	struct packet_mreq mr;
@@ -90,16 +121,28 @@ static int open_rx(struct sw_afp *p, char *err, size_t errlen)
 		return fail(err, errlen, errno, "%s: cannot open an AF_PACKET socket: %s (root or "
 						"CAP_NET_RAW needed)", p->name, strerror(errno));
 	if (setsockopt(p->fd, SOL_PACKET, PACKET_VERSION, &v, sizeof(v)) < 0)
-		return fail(err, errlen, errno, "%s: TPACKET_V3 not supported: %s", p->name, strerror(errno));
+		return fail(err, errlen, errno, "%s: TPACKET_V%d not supported: %s", p->name,
+			    v == TPACKET_V3 ? 3 : 2, strerror(errno));
 	memset(&req, 0, sizeof(req));
-	req.tp_block_size = RX_BLOCK_SIZE;
-	req.tp_block_nr = RX_BLOCKS;
-	req.tp_frame_size = RX_FRAME_SIZE;
-	req.tp_frame_nr = RX_BLOCK_SIZE / RX_FRAME_SIZE * RX_BLOCKS;
-	req.tp_retire_blk_tov = RX_TOV_MS;
-	if (setsockopt(p->fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof(req)) < 0)
+	if (v == TPACKET_V3) {
+		req.tp_block_size = RX_BLOCK_SIZE;
+		req.tp_block_nr = RX_RING_BYTES / RX_BLOCK_SIZE;
+		req.tp_frame_size = RX_FRAME_SIZE;
+		req.tp_frame_nr = RX_RING_BYTES / RX_FRAME_SIZE;
+		req.tp_retire_blk_tov = RX_TOV_MS;
+	} else {
+		p->rx_frame_size = rx_slot_size(p);
+		p->rx_frames = RX_RING_BYTES / p->rx_frame_size;
+		req.tp_block_size = RX2_BLOCK_SIZE;
+		req.tp_block_nr = RX_RING_BYTES / RX2_BLOCK_SIZE;
+		req.tp_frame_size = p->rx_frame_size;
+		req.tp_frame_nr = p->rx_frames;
+	}
+	/* a struct tpacket_req3 starts with the four fields of a struct tpacket_req */
+	if (setsockopt(p->fd, SOL_PACKET, PACKET_RX_RING, &req,
+		       v == TPACKET_V3 ? sizeof(req) : sizeof(struct tpacket_req)) < 0)
 		return fail(err, errlen, errno, "%s: cannot set up the receive ring: %s", p->name, strerror(errno));
-	p->rx_ring_len = (size_t)RX_BLOCK_SIZE * RX_BLOCKS;
+	p->rx_ring_len = RX_RING_BYTES;
 	p->rx_ring = mmap(NULL, p->rx_ring_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_LOCKED,
 			  p->fd, 0);
 	if (p->rx_ring == MAP_FAILED) /* MAP_LOCKED can fail under RLIMIT_MEMLOCK */
@@ -173,7 +216,8 @@ static int open_tx(struct sw_afp *p, char *err, size_t errlen)
 	return 0;
 }
 
-int sw_afp_open(struct sw_afp **out, const char *ifname, char *err, size_t errlen)
+int sw_afp_open(struct sw_afp **out, const char *ifname, enum sw_afp_ring ring, char *err,
+		size_t errlen)
 {
 	struct sw_afp *p;
 	int rc;
@@ -189,6 +233,7 @@ int sw_afp_open(struct sw_afp **out, const char *ifname, char *err, size_t errle
 		return -ENOMEM;
 	}
 	p->fd = p->txfd = -1;
+	p->ring = ring;
 	memcpy(p->name, ifname, strlen(ifname) + 1);
 	p->ifindex = (int)if_nametoindex(ifname);
 	if (p->ifindex == 0) {
@@ -245,12 +290,58 @@ static struct tpacket_block_desc *block(const struct sw_afp *p, unsigned i)
 	return (struct tpacket_block_desc *)(p->rx_ring + (size_t)i * RX_BLOCK_SIZE);
 }
 
-int sw_afp_rx_pending(const struct sw_afp *p)
+static struct tpacket2_hdr *rx_slot(const struct sw_afp *p, unsigned i)
 {
-	return p->cur != NULL;
+	/* slots never straddle a block: the block size is a multiple of the slot size */
+	return (struct tpacket2_hdr *)(p->rx_ring + (size_t)i * p->rx_frame_size);
 }
 
-unsigned sw_afp_rx(struct sw_afp *p, const uint8_t **frames, uint32_t *lens, unsigned max)
+int sw_afp_rx_pending(const struct sw_afp *p)
+{
+	return p->ring == SW_AFP_RING_V3 ? p->cur != NULL : p->rx_held != 0;
+}
+
+/*
+ * One received frame (V2 and V3 headers alike): skip our own transmissions
+ * and frames cut by the slot, put a VLAN tag the stack lifted back in front
+ * of the EtherType.  1 if frames[*n] / lens[*n] were filled.
+ */
+static int take(struct sw_afp *p, const uint8_t *data, uint32_t len, uint32_t wirelen,
+		const struct sockaddr_ll *sll, uint32_t status, uint16_t tci, uint16_t tpid,
+		unsigned *nvlan, const uint8_t **frame, uint32_t *flen)
+{
+	if (sll->sll_pkttype == PACKET_OUTGOING)
+		return 0;
+	if (len < wirelen) {
+		p->st.rx_truncated++;
+		return 0;
+	}
+	if ((status & TP_STATUS_VLAN_VALID) && len >= 12) {
+		uint8_t *s;
+		if (!(status & TP_STATUS_VLAN_TPID_VALID))
+			tpid = ETH_P_8021Q;
+		if (*nvlan >= VLAN_SCRATCH || len + 4 > VLAN_SLOT) {
+			p->st.rx_truncated++;
+			return 0;
+		}
+		s = p->vlan_scratch + (size_t)(*nvlan)++ * VLAN_SLOT;
+		memcpy(s, data, 12);
+		s[12] = (uint8_t)(tpid >> 8);
+		s[13] = (uint8_t)tpid;
+		s[14] = (uint8_t)(tci >> 8);
+		s[15] = (uint8_t)tci;
+		memcpy(s + 16, data + 12, len - 12);
+		data = s;
+		len += 4;
+	}
+	*frame = data;
+	*flen = len;
+	p->st.rx_pkts++;
+	p->st.rx_bytes += len;
+	return 1;
+}
+
+static unsigned rx_v3(struct sw_afp *p, const uint8_t **frames, uint32_t *lens, unsigned max)
 {
 	unsigned n = 0, nvlan = 0;
 
@@ -266,53 +357,58 @@ unsigned sw_afp_rx(struct sw_afp *p, const uint8_t **frames, uint32_t *lens, uns
 		struct tpacket3_hdr *h = p->next_hdr;
 		const struct sockaddr_ll *sll =
 			(const struct sockaddr_ll *)((uint8_t *)h + TPACKET_ALIGN(sizeof(*h)));
-		const uint8_t *data = (const uint8_t *)h + h->tp_mac;
-		uint32_t len = h->tp_snaplen;
 
 		p->left--;
 		p->next_hdr = (struct tpacket3_hdr *)((uint8_t *)h + h->tp_next_offset);
-		if (sll->sll_pkttype == PACKET_OUTGOING)
-			continue;
-		if (h->tp_snaplen < h->tp_len) {
-			p->st.rx_truncated++;
-			continue;
-		}
-		if ((h->tp_status & TP_STATUS_VLAN_VALID) && len >= 12) {
-			/* put the tag the NIC/stack lifted back in front of the EtherType */
-			uint16_t tpid = (h->tp_status & TP_STATUS_VLAN_TPID_VALID) ? h->hv1.tp_vlan_tpid
-										 : ETH_P_8021Q;
-			uint8_t *s;
-			if (nvlan >= VLAN_SCRATCH || len + 4 > VLAN_SLOT) {
-				p->st.rx_truncated++;
-				continue;
-			}
-			s = p->vlan_scratch + (size_t)nvlan++ * VLAN_SLOT;
-			memcpy(s, data, 12);
-			s[12] = (uint8_t)(tpid >> 8);
-			s[13] = (uint8_t)tpid;
-			s[14] = (uint8_t)(h->hv1.tp_vlan_tci >> 8);
-			s[15] = (uint8_t)h->hv1.tp_vlan_tci;
-			memcpy(s + 16, data + 12, len - 12);
-			data = s;
-			len += 4;
-		}
-		frames[n] = data;
-		lens[n] = len;
-		p->st.rx_pkts++;
-		p->st.rx_bytes += len;
-		n++;
+		n += (unsigned)take(p, (const uint8_t *)h + h->tp_mac, h->tp_snaplen, h->tp_len, sll,
+				    h->tp_status, (uint16_t)h->hv1.tp_vlan_tci,
+				    (uint16_t)h->hv1.tp_vlan_tpid, &nvlan, &frames[n], &lens[n]);
 	}
 	return n;
 }
 
+/* V2: the frames from rx_idx on that the kernel has handed over, as one batch. */
+static unsigned rx_v2(struct sw_afp *p, const uint8_t **frames, uint32_t *lens, unsigned max)
+{
+	unsigned n = 0, nvlan = 0;
+
+	if (p->rx_held)
+		return 0; /* the batch handed out is not given back yet */
+	while (p->rx_held < max && p->rx_held < p->rx_frames) {
+		struct tpacket2_hdr *h = rx_slot(p, (p->rx_idx + p->rx_held) % p->rx_frames);
+		uint32_t st = __atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE);
+		if (!(st & TP_STATUS_USER))
+			break;
+		const struct sockaddr_ll *sll =
+			(const struct sockaddr_ll *)((uint8_t *)h + TPACKET_ALIGN(sizeof(*h)));
+		p->rx_held++;
+		n += (unsigned)take(p, (const uint8_t *)h + h->tp_mac, h->tp_snaplen, h->tp_len, sll,
+				    st, h->tp_vlan_tci, h->tp_vlan_tpid, &nvlan, &frames[n], &lens[n]);
+	}
+	return n;
+}
+
+unsigned sw_afp_rx(struct sw_afp *p, const uint8_t **frames, uint32_t *lens, unsigned max)
+{
+	return p->ring == SW_AFP_RING_V3 ? rx_v3(p, frames, lens, max) : rx_v2(p, frames, lens, max);
+}
+
 void sw_afp_rx_done(struct sw_afp *p)
 {
+	if (p->ring == SW_AFP_RING_V2) {
+		for (unsigned i = 0; i < p->rx_held; i++)
+			__atomic_store_n(&rx_slot(p, (p->rx_idx + i) % p->rx_frames)->tp_status,
+					 TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+		p->rx_idx = (p->rx_idx + p->rx_held) % p->rx_frames;
+		p->rx_held = 0;
+		return;
+	}
 	if (!p->cur)
 		return;
 	__atomic_store_n(&p->cur->hdr.bh1.block_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
 	p->cur = NULL;
 	p->left = 0;
-	p->rx_block = (p->rx_block + 1) % RX_BLOCKS;
+	p->rx_block = (p->rx_block + 1) % (RX_RING_BYTES / RX_BLOCK_SIZE);
 }
 
 static struct tpacket2_hdr *tx_slot(const struct sw_afp *p, unsigned i)

@@ -1,7 +1,8 @@
 /*
- * afpacket.h - one Linux interface as a packet port: a TPACKET_V3 receive
- * ring (batched, block at a time) and a TPACKET_V2 transmit ring (frames
- * queued, then sent with one syscall per burst).
+ * afpacket.h - one Linux interface as a packet port: a receive ring
+ * (TPACKET_V2, frame at a time, or TPACKET_V3, block at a time; batches
+ * either way) and a TPACKET_V2 transmit ring (frames queued, then sent with
+ * one syscall per burst).
  *
  * The port is promiscuous (PACKET_MR_PROMISC, dropped with the socket), needs
  * no address, and never receives what it (or any other socket) transmits on
@@ -10,10 +11,10 @@
  *
  * Use from one thread:
  *
- *   while ((n = sw_afp_rx(p, frames, lens, 256)) > 0) {   // frames of the current block
+ *   while ((n = sw_afp_rx(p, frames, lens, 256)) > 0) {   // one batch
  *           ... verdicts ...; sw_afp_tx(other, frame, len) for each passed frame;
  *           sw_afp_tx_flush(other);
- *           sw_afp_rx_done(p);                            // block back to the kernel
+ *           sw_afp_rx_done(p);                            // batch back to the kernel
  *   }
  *
  * Frames returned by sw_afp_rx() stay valid until sw_afp_rx_done().
@@ -36,8 +37,15 @@ struct sw_afp_stats {
 	uint64_t tx_too_big;         /* frames longer than the TX slot */
 };
 
+/* Receive ring layout (afpacket.c explains the trade). */
+enum sw_afp_ring {
+	SW_AFP_RING_V2, /* a status word per frame: a frame is seen as soon as it is in */
+	SW_AFP_RING_V3, /* blocks handed over when full or after 1 ms */
+};
+
 /* Open `ifname`: 0 or -errno with a message in err. */
-int sw_afp_open(struct sw_afp **out, const char *ifname, char *err, size_t errlen);
+int sw_afp_open(struct sw_afp **out, const char *ifname, enum sw_afp_ring ring, char *err,
+		size_t errlen);
 void sw_afp_close(struct sw_afp *p);
 
 /* The descriptor to poll() for POLLIN (a receive block is ready). */

@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# vwire.sh - a benchmark, not a test: the wire against the Linux peers in one
+# run, the same three-namespace layout for each (tests/lab/lib.sh), offloads
+# off on every veth (MTU-sized frames with real checksums):
+#
+#   bridge       a plain Linux bridge in the fw namespace
+#   bridge+ct    the same bridge with nftables conntrack on it (br_netfilter,
+#                inet forward chain: ct state established/related/new accepted, invalid dropped):
+#                the Linux stateful firewall statewall is compared with
+#   statewall    `statewall run --vwire` (each WORKERS setting)
+#
+# For each: iperf3 throughput with 1 and 8 streams, and ping RTT p50/p99 idle
+# and under a bulk transfer (1 stream running beside the pings).  Ratios are
+# against bridge+ct.  Needs root, iperf3, nft.
+#
+#   SW_BIN=build/statewall bench/vwire.sh [SECONDS] [PINGS]
+#   SW_VWIRE_WORKERS="1 2"   statewall --workers settings to run (default: 1)
+set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+SECS=${1:-5}
+PINGS=${2:-400}
+VW_TAG=bench
+. "$HERE/../tests/lab/lib.sh"
+vw_need_root
+command -v iperf3 >/dev/null || { echo "needs iperf3" >&2; exit 77; }
+command -v nft >/dev/null || { echo "needs nft" >&2; exit 77; }
+SW_BIN=$(command -v "$SW_BIN" || echo "$SW_BIN")
+WORKERS=${SW_VWIRE_WORKERS:-1}
+vw_trap
+
+# iperf3 client -> server, N streams, SECS seconds; prints Gbit/s
+tput() {
+  local port=$((5201 + RANDOM % 1000)) spid
+  ip netns exec "$NS_S" iperf3 -s -1 -B "$SERVER_IP" -p "$port" >/dev/null 2>&1 &
+  spid=$!
+  VW_PIDS+=("$spid")
+  sleep 0.5
+  ip netns exec "$NS_C" iperf3 -c "$SERVER_IP" -p "$port" -t "$SECS" -P "$1" -J 2>/dev/null |
+    python3 -c 'import json,sys; d=json.load(sys.stdin); print("%.3f" % (d["end"]["sum_received"]["bits_per_second"]/1e9))' ||
+    echo 0
+  wait "$spid" 2>/dev/null
+}
+
+# PINGS echo requests 5 ms apart; prints "p50 p99" in microseconds
+rtt() {
+  ip netns exec "$NS_C" ping -n -c "$PINGS" -i 0.005 -W 1 "$SERVER_IP" 2>/dev/null |
+    python3 -c '
+import re, sys
+v = sorted(float(m.group(1)) * 1000 for m in (re.search(r"time=([0-9.]+) ms", l) for l in sys.stdin) if m)
+q = lambda p: v[min(len(v) - 1, int(p * len(v)))] if v else float("nan")
+print("%.0f %.0f %d" % (q(0.50), q(0.99), len(v)))'
+}
+
+# rtt while one bulk stream runs
+rtt_loaded() {
+  local port=$((6201 + RANDOM % 1000)) spid cpid out
+  ip netns exec "$NS_S" iperf3 -s -1 -B "$SERVER_IP" -p "$port" >/dev/null 2>&1 &
+  spid=$!
+  VW_PIDS+=("$spid")
+  sleep 0.5
+  ip netns exec "$NS_C" iperf3 -c "$SERVER_IP" -p "$port" -t $((PINGS / 150 + 3)) >/dev/null 2>&1 &
+  cpid=$!
+  VW_PIDS+=("$cpid")
+  sleep 1
+  out=$(rtt)
+  wait "$cpid" "$spid" 2>/dev/null
+  echo "$out"
+}
+
+declare -a ROWS=()
+measure() { # name
+  local t1 t8 idle load
+  vw_wait_path || { echo "$1: no path" >&2; exit 1; }
+  idle=$(rtt)
+  load=$(rtt_loaded)
+  t1=$(tput 1)
+  t8=$(tput 8)
+  ROWS+=("$1|$t1|$t8|$idle|$load")
+  echo "  $1: 1 stream $t1 Gbit/s, 8 streams $t8 Gbit/s, RTT idle p50/p99/n $idle us, loaded $load us" >&2
+}
+
+fresh() { vw_down; VW_DIR=$(mktemp -d "${TMPDIR:-/tmp}/statewall-lab.XXXXXX"); CTL=$VW_DIR/ctl.sock; VW_PIDS=(); }
+
+vw_up bridge
+measure bridge
+# br_netfilter hands bridged IPv4 to the inet forward hook (per namespace), where conntrack is
+nsx "$NS_FW" sysctl -qw net.bridge.bridge-nf-call-iptables=1 || { echo "no br_netfilter" >&2; exit 77; }
+nsx "$NS_FW" nft -f - <<'EOF'
+table inet swbench {
+  chain forward {
+    type filter hook forward priority filter; policy accept;
+    ct state established,related accept
+    ct state invalid drop
+    ct state new accept
+  }
+}
+EOF
+measure bridge+ct
+fresh
+
+for w in $WORKERS; do
+  vw_up
+  if [ "$w" = 1 ]; then vw_start || exit 1; else vw_start --workers "$w" || exit 1; fi
+  measure "statewall-w$w"
+  cli -c "show counter global" | grep -E "^(pkts|forwarded|dropped) " >&2 || true
+  fresh
+done
+
+python3 - "$SECS" "$PINGS" "${ROWS[@]}" <<'EOF'
+import sys
+secs, pings, rows = sys.argv[1], sys.argv[2], [r.split("|") for r in sys.argv[3:]]
+ref = next(r for r in rows if r[0] == "bridge+ct")
+f = lambda s: [float(x) for x in s.split()]
+print(f"vwire: iperf3 {secs} s per figure, {pings} pings 5 ms apart, MTU 1500, offloads off")
+print(f"  {'':16} {'1 stream':>10} {'8 streams':>10} {'idle p50':>9} {'p99':>6} {'loaded p50':>11} {'p99':>6}  (Gbit/s, us)")
+for r in rows:
+    i, l = f(r[3]), f(r[4])
+    print(f"  {r[0]:16} {float(r[1]):10.3f} {float(r[2]):10.3f} {i[0]:9.0f} {i[1]:6.0f} {l[0]:11.0f} {l[1]:6.0f}")
+ri, rl = f(ref[3]), f(ref[4])
+for r in rows:
+    if not r[0].startswith("statewall"):
+        continue
+    i, l = f(r[3]), f(r[4])
+    t1 = float(r[1]) / float(ref[1]) if float(ref[1]) else float("nan")
+    t8 = float(r[2]) / float(ref[2]) if float(ref[2]) else float("nan")
+    print(f"RESULT {r[0]} tput1_vs_ct={t1:.2f} tput8_vs_ct={t8:.2f} "
+          f"idle_p50_add_us={i[0]-ri[0]:.0f} idle_p99_add_us={i[1]-ri[1]:.0f} "
+          f"load_p50_add_us={l[0]-rl[0]:.0f} load_p99_add_us={l[1]-rl[1]:.0f}")
+EOF
