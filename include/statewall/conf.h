@@ -205,6 +205,14 @@ int sw_conf_load_buf_at(struct sw_conf *c, const char *buf, size_t len, const ch
 
 /* Cross-setting checks (time-wait <= half-closed, rules complete). 0 or -EINVAL. */
 int sw_conf_validate(const struct sw_conf *c, char *err, size_t errlen);
+/*
+ * One worker's part of c when n workers share the traffic (each owns an
+ * engine): max-sessions, max-tombstones and max-sessions-per-source divided
+ * by n, rounded up.  Flows are spread by hash, so a source's sessions are
+ * spread too: its quota holds per worker, within rounding of the whole.
+ * Percentages (accelerated-aging-threshold) need no division.
+ */
+void sw_conf_share(struct sw_conf *c, unsigned n);
 
 /* Write *c as canonical set lines (only what differs from the defaults if !full). */
 void sw_conf_write(const struct sw_conf *c, FILE *out, int full);

@@ -46,6 +46,7 @@ struct sw_sess_info {
 	uint8_t timer;                   /* enum sw_timeout in force / that fired; SW_TO_MAX none */
 	uint8_t state[2];                /* enum sw_tcps, originator / responder */
 	uint8_t picked_up, discard, flipped;
+	uint8_t worker; /* the daemon's packet worker that owns it (set by the data plane, dp_thread.c) */
 	uint16_t rule; /* matching rule + 1, 0 = default action */
 	char history[24];
 	const char *conn_state; /* Zeek conn_state */

@@ -268,6 +268,8 @@
 	X(service, "service", STR, SW_SV_LOG | SW_SV_LIVE, 0,                                      \
 	  "the service of the rule that matched the flow (null: the rule's service is any)",      \
 	  si->service[0] ? si->service : NULL)                                                     \
+	X(worker, "worker", U64, SW_SV_LOG | SW_SV_LIVE, 0,                                        \
+	  "the packet worker that owns the session (`run --workers`; 0 in replay)", si->worker)   \
 	SW_SESS_FIELDS_LOCAL(X)
 
 #endif

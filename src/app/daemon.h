@@ -1,21 +1,26 @@
 /*
- * daemon.h - `statewall run`'s two threads and what they share
- * (docs/design.md, "The management thread").
+ * daemon.h - `statewall run`'s threads and what they share
+ * (docs/design.md, "The management thread" and "Workers").
  *
- *   packet thread (daemon_pkt.c, the process's main thread): receive,
- *     engine, forward; timers; between bursts, answers data-plane requests
- *     for a bounded time and queues session events and ended sessions.
+ *   packet workers (daemon_pkt.c; worker 0 is the process's main thread):
+ *     each owns one engine and one receive socket per interface, in a
+ *     PACKET_FANOUT_HASH group per interface, so both directions of a flow
+ *     reach the same worker.  Receive, engine, forward; timers; between
+ *     bursts, answers data-plane requests for a bounded time and queues
+ *     session events and ended sessions.  Workers share nothing they write.
  *   management thread (daemon_mgmt.c): signals (SIGUSR1: the packet thread's
  *     stall since the last SIGUSR1), the control socket, HTTP,
  *     the session-log writer, event fan-out, the rates.
  *
- * They share only the link (dp_thread.h: bounded SPSC rings and eventfds)
- * and `quit`, which the packet thread sets if it stops on its own (poll
- * failure) so the management thread does not wait for a SIGTERM.
+ * A worker and the management thread share only the worker's link
+ * (dp_thread.h: bounded SPSC rings and eventfds) and `quit`, which a worker
+ * sets when it stops (on a STOP request or a poll failure): the others and
+ * the management thread then stop too.
  */
 #ifndef SW_APP_DAEMON_H
 #define SW_APP_DAEMON_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 
@@ -28,18 +33,29 @@
 struct sw_ctl;
 struct sw_http;
 
-struct daemon {
-	/* packet thread */
+struct daemon;
+
+struct daemon_worker {
+	struct daemon *d;
+	unsigned index;
 	struct sw_engine *eng;
-	struct sw_afp *port[2];
+	struct sw_afp *port[2]; /* this worker's sockets on interfaces A and B */
 	uint64_t arp_passed;
+	struct sw_dp_link link; /* shared with the management thread */
+	int link_ok;
+	int cpu;                /* --cpus: pinned there (-1: not pinned) */
+	pthread_t tid;          /* workers 1..n-1 */
+};
+
+struct daemon {
+	struct daemon_worker w[SW_DP_MAX_WORKERS];
+	unsigned nw;
 	sw_time_t clock_base;
-	int direct_log; /* the management thread is gone: log ended sessions here */
+	int direct_log; /* the threads are gone: ended sessions are logged by the main thread */
 
 	/* shared */
-	struct sw_dp_link link;
 	int notify_fd;   /* wakes the management thread */
-	atomic_int quit; /* the packet thread stopped: the management thread ends too */
+	atomic_int quit; /* a worker stopped: every thread ends */
 
 	/* management thread */
 	struct sw_mgmt_host host;
@@ -50,22 +66,24 @@ struct daemon {
 	FILE *log;
 	const char *log_path;
 	int log_dirty;
-	uint64_t log_written, log_lost_seen;
+	uint64_t log_written, log_lost_seen[SW_DP_MAX_WORKERS];
 	int sfd; /* signalfd: SIGTERM/SIGINT stop, SIGHUP reload */
 	int quiet;
 };
 
 sw_time_t daemon_now(const struct daemon *d);
 
-/* The packet loop until a STOP request (or a poll failure); then drain and flush. */
-void daemon_packet_loop(struct daemon *d);
-/* After the management thread is gone: the receive rings, due timers, then every session ends (shutdown). */
-void daemon_packet_finish(struct daemon *d);
+/* A worker's packet loop until a STOP request, a poll failure or another worker's stop. */
+void daemon_packet_loop(struct daemon_worker *w);
+/* pthread start routine of workers 1..n-1 (arg: struct daemon_worker). */
+void *daemon_worker_main(void *arg);
+/* After every thread is gone: the receive rings, due timers, then every session ends (shutdown). */
+void daemon_packet_finish(struct daemon_worker *w);
 /* The management thread's body (pthread start routine; arg: struct daemon). */
 void *daemon_mgmt_main(void *arg);
 /* Move what the rings hold to the log (the management thread, or the packet thread after it). */
 void daemon_drain(struct daemon *d);
-/* Engine callbacks on the packet thread. */
+/* Engine callbacks on a worker (ctx: struct daemon_worker). */
 void daemon_on_end(void *ctx, const struct sw_sess_info *si);
 void daemon_on_event(void *ctx, const struct sw_event *ev);
 /* "p50 ... p99 ... max" of stall figures, for the stop message and SIGUSR1. */

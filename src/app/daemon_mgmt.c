@@ -23,22 +23,23 @@
 
 #define MGMT_BUDGET_NS (2 * 1000 * 1000LL)
 
-void daemon_drain(struct daemon *d)
+/* One worker's rings: events to the stream, ended sessions to the log. */
+static void drain_link(struct daemon *d, struct sw_dp_link *l, uint64_t *lost_seen)
 {
 	const struct sw_ev_rec *ev;
 	const struct sw_dpm_end *end;
 
-	while ((ev = sw_ring_peek(&d->link.ev))) {
+	while ((ev = sw_ring_peek(&l->ev))) {
 		if (d->events)
 			sw_events_publish(d->events, ev);
-		sw_ring_release(&d->link.ev);
+		sw_ring_release(&l->ev);
 	}
-	while ((end = sw_ring_peek(&d->link.end))) {
-		if (end->lost_before > d->log_lost_seen) {
-			fprintf(stderr, "statewall run: %llu ended sessions not logged: the queue to "
-					"the log writer was full\n",
-				(unsigned long long)(end->lost_before - d->log_lost_seen));
-			d->log_lost_seen = end->lost_before;
+	while ((end = sw_ring_peek(&l->end))) {
+		if (end->lost_before > *lost_seen) {
+			fprintf(stderr, "statewall run: worker %u: %llu ended sessions not logged: the "
+					"queue to the log writer was full\n", l->index,
+				(unsigned long long)(end->lost_before - *lost_seen));
+			*lost_seen = end->lost_before;
 		}
 		if (d->log) {
 			sw_log_session(d->log, &end->si);
@@ -47,8 +48,14 @@ void daemon_drain(struct daemon *d)
 		}
 		if (!d->direct_log)
 			sw_http_note_end(d->http, &end->si);
-		sw_ring_release(&d->link.end);
+		sw_ring_release(&l->end);
 	}
+}
+
+void daemon_drain(struct daemon *d)
+{
+	for (unsigned i = 0; i < d->nw; i++)
+		drain_link(d, &d->w[i].link, &d->log_lost_seen[i]);
 }
 
 static int on_signals(struct daemon *d)

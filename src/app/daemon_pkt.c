@@ -1,6 +1,7 @@
 /*
- * daemon_pkt.c - `statewall run`'s packet thread: one poll() loop over the
- * two interfaces' receive rings and the link's wake eventfd.  Each wakeup:
+ * daemon_pkt.c - `statewall run`'s packet workers: each one poll() loop over
+ * its two receive rings (its sockets in the interfaces' fanout groups) and
+ * its link's wake eventfd.  Each wakeup:
  *
  *   1. packets: a receive block at a time from each interface, in bursts of
  *      up to BURST frames through sw_engine_burst(); passed frames are queued
@@ -11,9 +12,9 @@
  *      SW_DPM_WALK_MAX sessions), then one wake-up of the management thread
  *      if events or ended sessions were queued.
  *
- * Steps 2 and 3 are the packet thread's stall (time not spent on packets):
- * it is measured per wakeup and reported at stop (daemon_stall_report).
- * Nothing here blocks on the management thread or takes a lock.
+ * Steps 2 and 3 are the worker's stall (time not spent on packets): it is
+ * measured per wakeup and reported at stop (daemon_stall_report).  Nothing
+ * here blocks on the management thread or another worker or takes a lock.
  */
 #include <errno.h>
 #include <poll.h>
@@ -38,24 +39,28 @@ sw_time_t daemon_now(const struct daemon *d)
 
 void daemon_on_end(void *ctx, const struct sw_sess_info *si)
 {
-	struct daemon *d = ctx;
+	struct daemon_worker *w = ctx;
+	struct daemon *d = w->d;
 
 	if (d->direct_log) {
 		if (d->log) {
-			sw_log_session(d->log, si);
+			struct sw_sess_info g = *si;
+			g.id = sw_dp_link_gid(&w->link, si->id);
+			g.worker = (uint8_t)w->index;
+			sw_log_session(d->log, &g);
 			d->log_written++;
 		}
 		return;
 	}
-	(void)sw_dp_link_end(&d->link, si); /* full: counted in link.end_lost, reported */
+	(void)sw_dp_link_end(&w->link, si); /* full: counted in link.end_lost, reported */
 }
 
 void daemon_on_event(void *ctx, const struct sw_event *ev)
 {
-	struct daemon *d = ctx;
+	struct daemon_worker *w = ctx;
 
-	if (!d->direct_log)
-		sw_dp_link_event(&d->link, ev);
+	if (!w->d->direct_log)
+		sw_dp_link_event(&w->link, ev);
 }
 
 /* ARP, possibly behind one or two VLAN tags. */
@@ -75,7 +80,7 @@ static int is_arp(const uint8_t *f, uint32_t len)
 }
 
 /* One receive block of `in` through the engine; passed frames out of `out`. 1 if a block was processed. */
-static int pump(struct daemon *d, struct sw_afp *in, struct sw_afp *out, sw_time_t now)
+static int pump(struct daemon_worker *w, struct sw_afp *in, struct sw_afp *out, sw_time_t now)
 {
 	const uint8_t *frames[BURST];
 	uint32_t lens[BURST];
@@ -94,7 +99,7 @@ static int pump(struct daemon *d, struct sw_afp *in, struct sw_afp *out, sw_time
 		for (unsigned i = 0; i < n; i++) {
 			if (is_arp(frames[i], lens[i])) {
 				(void)sw_afp_tx(out, frames[i], lens[i]);
-				d->arp_passed++;
+				w->arp_passed++;
 				continue;
 			}
 			frames[m] = frames[i];
@@ -102,7 +107,7 @@ static int pump(struct daemon *d, struct sw_afp *in, struct sw_afp *out, sw_time
 			ts[m++] = now;
 		}
 		if (m) {
-			sw_engine_burst(d->eng, frames, lens, LINK_ETHERNET, ts, m, v);
+			sw_engine_burst(w->eng, frames, lens, LINK_ETHERNET, ts, m, v);
 			for (unsigned i = 0; i < m; i++)
 				if (v[i].action == SW_PASS)
 					(void)sw_afp_tx(out, frames[i], lens[i]);
@@ -117,30 +122,31 @@ static int pump(struct daemon *d, struct sw_afp *in, struct sw_afp *out, sw_time
 	return any;
 }
 
-static void pump_all(struct daemon *d, int rounds)
+static void pump_all(struct daemon_worker *w, int rounds)
 {
 	for (int r = 0; r < rounds; r++) {
-		sw_time_t now = daemon_now(d);
-		int moved = pump(d, d->port[0], d->port[1], now);
-		moved |= pump(d, d->port[1], d->port[0], now);
+		sw_time_t now = daemon_now(w->d);
+		int moved = pump(w, w->port[0], w->port[1], now);
+		moved |= pump(w, w->port[1], w->port[0], now);
 		if (!moved)
 			break;
 	}
 }
 
-void daemon_packet_loop(struct daemon *d)
+void daemon_packet_loop(struct daemon_worker *w)
 {
+	struct daemon *d = w->d;
 	struct pollfd pfd[3];
 	sw_time_t last_adv = daemon_now(d);
 
-	sw_engine_advance(d->eng, last_adv);
-	while (!d->link.stop) {
+	sw_engine_advance(w->eng, last_adv);
+	while (!w->link.stop && !atomic_load(&d->quit)) {
 		sw_time_t now = daemon_now(d);
 		int timeout = (int)((last_adv + ADVANCE_NS - now) / 1000000);
 
-		pfd[0].fd = sw_afp_fd(d->port[0]);
-		pfd[1].fd = sw_afp_fd(d->port[1]);
-		pfd[2].fd = d->link.wake_fd;
+		pfd[0].fd = sw_afp_fd(w->port[0]);
+		pfd[1].fd = sw_afp_fd(w->port[1]);
+		pfd[2].fd = w->link.wake_fd;
 		for (int i = 0; i < 3; i++) {
 			pfd[i].events = POLLIN;
 			pfd[i].revents = 0;
@@ -150,37 +156,43 @@ void daemon_packet_loop(struct daemon *d)
 		if (timeout > 100)
 			timeout = 100;
 		if (poll(pfd, 3, timeout) < 0 && errno != EINTR) {
-			fprintf(stderr, "statewall run: poll: %s\n", strerror(errno));
+			fprintf(stderr, "statewall run: worker %u: poll: %s\n", w->index, strerror(errno));
 			break;
 		}
 
-		pump_all(d, BLOCKS_PER_WAKEUP);
+		pump_all(w, BLOCKS_PER_WAKEUP);
 
 		/* everything from here to the next poll is time packets wait */
 		sw_time_t t0 = sw_mono_ns(), t1 = t0, c0 = sw_thread_cpu_ns();
 		now = d->clock_base + t0;
 		if (now - last_adv >= ADVANCE_NS) {
-			sw_engine_advance(d->eng, now);
+			sw_engine_advance(w->eng, now);
 			last_adv = now;
 			t1 = sw_mono_ns();
-			if (t1 - t0 > d->link.stall.max_timer_ns)
-				d->link.stall.max_timer_ns = t1 - t0;
+			if (t1 - t0 > w->link.stall.max_timer_ns)
+				w->link.stall.max_timer_ns = t1 - t0;
 		}
 		if (pfd[2].revents & POLLIN) {
-			sw_dp_link_serve(&d->link, REQ_BUDGET_NS);
+			sw_dp_link_serve(&w->link, REQ_BUDGET_NS);
 			sw_time_t t2 = sw_mono_ns();
-			if (t2 - t1 > d->link.stall.max_req_ns)
-				d->link.stall.max_req_ns = t2 - t1;
+			if (t2 - t1 > w->link.stall.max_req_ns)
+				w->link.stall.max_req_ns = t2 - t1;
 		}
-		sw_dp_link_notify(&d->link);
+		sw_dp_link_notify(&w->link);
 		if (t1 != t0 || (pfd[2].revents & POLLIN))
-			sw_dp_stall_note(&d->link.stall, sw_mono_ns() - t0, sw_thread_cpu_ns() - c0);
+			sw_dp_stall_note(&w->link.stall, sw_mono_ns() - t0, sw_thread_cpu_ns() - c0);
 	}
 	atomic_store(&d->quit, 1);
 	{
 		uint64_t one = 1;
 		(void)!write(d->notify_fd, &one, sizeof(one));
 	}
+}
+
+void *daemon_worker_main(void *arg)
+{
+	daemon_packet_loop(arg);
+	return NULL;
 }
 
 void daemon_stall_report(const struct sw_dp_stall *s, const char *what, FILE *f)
@@ -194,9 +206,9 @@ void daemon_stall_report(const struct sw_dp_stall *s, const char *what, FILE *f)
 		(double)s->max_cpu_ns / 1000.0);
 }
 
-void daemon_packet_finish(struct daemon *d)
+void daemon_packet_finish(struct daemon_worker *w)
 {
-	pump_all(d, 4 * BLOCKS_PER_WAKEUP);
-	sw_engine_advance(d->eng, daemon_now(d));
-	sw_engine_flush(d->eng, SW_END_SHUTDOWN);
+	pump_all(w, 4 * BLOCKS_PER_WAKEUP);
+	sw_engine_advance(w->eng, daemon_now(w->d));
+	sw_engine_flush(w->eng, SW_END_SHUTDOWN);
 }

@@ -1,17 +1,19 @@
 /*
  * run.c - `statewall run --vwire A,B`: the inline firewall daemon's options,
- * setup and teardown.  The daemon is two threads (daemon.h): the packet
- * thread (daemon_pkt.c, this process's main thread) and the management
- * thread (daemon_mgmt.c), talking only through bounded rings.
+ * setup and teardown.  The daemon is N packet workers (daemon_pkt.c; worker
+ * 0 is this process's main thread), each with its own engine and its own
+ * sockets in the two interfaces' fanout groups, and the management thread
+ * (daemon_mgmt.c), talking only through bounded rings (daemon.h).
  *
  * Time is wall-clock nanoseconds (the session log's times are real dates),
  * taken as CLOCK_REALTIME at start plus CLOCK_MONOTONIC since: stepping the
  * system clock can neither age every session out at once nor stall timers.
  *
- * Stopping (SIGTERM/SIGINT, read by the management thread): it asks the
- * packet thread to stop and ends; the packet thread joins it, moves what
- * the rings still hold to the log, drains the receive rings, ends every
- * open session with reason `shutdown` and logs them itself.
+ * Stopping (SIGTERM/SIGINT, read by the management thread): it asks every
+ * worker to stop and ends; the main thread joins it and the other workers,
+ * moves what the rings still hold to the log, then for each worker drains
+ * the receive rings, ends every open session with reason `shutdown` and
+ * logs them itself.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -39,25 +41,28 @@
 #define EV_SLOTS 4096    /* events ring (packet -> management) */
 #define END_SLOTS 65536  /* ended-session ring (packet -> log writer) */
 
-/* "P" or "P,M": CPU numbers for the packet and the management thread. */
-static int parse_cpus(const char *arg, int cpus[2])
+/*
+ * --cpus "C0[,C1...]": the workers' CPUs in order, then optionally one more
+ * for the management thread (with one worker: "P,M" as before).  The count
+ * of numbers, or -1.
+ */
+static int parse_cpus(const char *arg, int *cpus, int max)
 {
-	char *end;
-	long p = strtol(arg, &end, 10), m = -1;
+	const char *q = arg;
+	int n = 0;
 
-	if (end == arg || p < 0 || p >= CPU_SETSIZE)
-		return -1;
-	if (*end == ',') {
-		const char *q = end + 1;
-		m = strtol(q, &end, 10);
-		if (end == q || m < 0 || m >= CPU_SETSIZE)
+	for (;;) {
+		char *end;
+		long c = strtol(q, &end, 10);
+		if (end == q || c < 0 || c >= CPU_SETSIZE || n == max)
 			return -1;
+		cpus[n++] = (int)c;
+		if (*end == '\0')
+			return n;
+		if (*end != ',')
+			return -1;
+		q = end + 1;
 	}
-	if (*end)
-		return -1;
-	cpus[0] = (int)p;
-	cpus[1] = (int)m;
-	return 0;
 }
 
 /* Pin thread t to cpu (-1: leave it); 0 or an errno. */
@@ -88,7 +93,9 @@ static void usage(FILE *f)
 	      "                         default /etc/statewall/api-keys)\n"
 	      "      --tls-cert FILE, --tls-key FILE   serve HTTPS with this PEM certificate and key\n"
 	      "      --ctl-idle-timeout SECS  close control clients idle this long (default 300)\n"
-	      "      --cpus P[,M]       pin the packet thread to CPU P (and the management thread to M)\n"
+	      "      --workers N        packet workers, each with its own engine (default: one per\n"
+	      "                         online CPU, at most 16); table limits are divided among them\n"
+	      "      --cpus C0[,C1..][,M]  pin worker i to CPU Ci (and the management thread to M)\n"
 	      "      --rx-ring v2|v3    receive ring: v2 (default) sees each frame at once; v3 hands\n"
 	      "                         over blocks, fewer wakeups, up to 1 ms wait per frame\n"
 	      "  -q, --quiet            no start/stop messages\n"
@@ -109,6 +116,7 @@ int sw_cmd_run(int argc, char **argv)
 		{"tls-key", required_argument, NULL, 'Y'},
 		{"ctl-idle-timeout", required_argument, NULL, 'I'},
 		{"cpus", required_argument, NULL, 'P'}, {"rx-ring", required_argument, NULL, 'R'},
+		{"workers", required_argument, NULL, 'N'},
 		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
 	const char *http_addr = NULL;
 	struct sw_http_opts hopts = {.auth_file = "/etc/statewall/admin.hash",
@@ -118,10 +126,11 @@ int sw_cmd_run(int argc, char **argv)
 	struct app_conf ac;
 	struct sw_conf *conf = NULL;
 	static struct daemon d; /* large (rings' bookkeeping, stall histogram): not on the stack */
-	int ch, rc = 1, quiet = 0, link_ok = 0, dpt_ok = 0;
+	int ch, rc = 1, quiet = 0, dpt_ok = 0, ncpus = 0, nstarted = 0;
+	long nw = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned ctl_idle = SW_CTL_IDLE_DEFAULT;
 	enum sw_afp_ring ring = SW_AFP_RING_V2;
-	int cpus[2] = {-1, -1}; /* --cpus: the packet and management threads' CPUs (-1: any) */
+	int cpus[SW_DP_MAX_WORKERS + 1]; /* --cpus: the workers' CPUs, then the management thread's */
 	sigset_t mask;
 	pthread_t mgmt;
 
@@ -146,13 +155,24 @@ int sw_cmd_run(int argc, char **argv)
 		case 'T': hopts.tls_cert = optarg; break;
 		case 'Y': hopts.tls_key = optarg; break;
 		case 'P':
-			if (parse_cpus(optarg, cpus) < 0) {
-				fprintf(stderr, "statewall run: --cpus %s: expected PACKET_CPU[,MGMT_CPU] "
-						"(CPU numbers)\n", optarg);
+			if ((ncpus = parse_cpus(optarg, cpus, SW_DP_MAX_WORKERS + 1)) < 0) {
+				fprintf(stderr, "statewall run: --cpus %s: expected CPU numbers, one per "
+						"worker, then optionally the management thread's\n", optarg);
 				rc = 2;
 				goto out;
 			}
 			break;
+		case 'N': {
+			char *end;
+			nw = strtol(optarg, &end, 10);
+			if (*end || end == optarg || nw < 1 || nw > SW_DP_MAX_WORKERS) {
+				fprintf(stderr, "statewall run: --workers %s: expected 1 to %d\n", optarg,
+					SW_DP_MAX_WORKERS);
+				rc = 2;
+				goto out;
+			}
+			break;
+		}
 		case 'R':
 			if (strcmp(optarg, "v2") == 0) {
 				ring = SW_AFP_RING_V2;
@@ -236,15 +256,41 @@ int sw_cmd_run(int argc, char **argv)
 		goto out;
 	}
 	rc = 1;
-	if ((ch = sw_engine_create(&d.eng, conf)) < 0) {
-		fprintf(stderr, "statewall run: cannot create the engine: %s\n", strerror(-ch));
+	if (nw < 1)
+		nw = 1;
+	if (nw > SW_DP_MAX_WORKERS)
+		nw = SW_DP_MAX_WORKERS;
+	d.nw = (unsigned)nw;
+	if (ncpus > (int)d.nw + 1) {
+		fprintf(stderr, "statewall run: --cpus: %d CPUs for %u workers and the management "
+				"thread\n", ncpus, d.nw);
+		rc = 2;
 		goto out;
 	}
-	for (int i = 0; i < 2; i++)
-		if (sw_afp_open(&d.port[i], ifs[i], ring, err, sizeof(err)) < 0) {
-			fprintf(stderr, "statewall run: %s\n", err);
-			goto out;
+	{
+		struct sw_conf share = *conf;
+		/* fanout group ids: per interface, unique to this daemon */
+		uint16_t group = (uint16_t)(getpid() * 2);
+		sw_conf_share(&share, d.nw);
+		for (unsigned k = 0; k < d.nw; k++) {
+			struct daemon_worker *w = &d.w[k];
+			w->d = &d;
+			w->index = k;
+			w->cpu = (int)k < ncpus ? cpus[k] : -1;
+			if ((ch = sw_engine_create(&w->eng, &share)) < 0) {
+				fprintf(stderr, "statewall run: cannot create the engine: %s\n",
+					strerror(-ch));
+				goto out;
+			}
+			for (int i = 0; i < 2; i++)
+				if (sw_afp_open(&w->port[i], ifs[i], ring, err, sizeof(err)) < 0 ||
+				    (d.nw > 1 && sw_afp_fanout(w->port[i], (uint16_t)(group + i), err,
+							       sizeof(err)) < 0)) {
+					fprintf(stderr, "statewall run: %s\n", err);
+					goto out;
+				}
 		}
+	}
 	if (log_path) {
 		d.log = strcmp(log_path, "-") == 0 ? stdout : fopen(log_path, "a");
 		if (!d.log) {
@@ -261,18 +307,31 @@ int sw_cmd_run(int argc, char **argv)
 	}
 
 	d.notify_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (d.notify_fd < 0 ||
-	    (ch = sw_dp_link_init(&d.link, 0, 1, d.eng, d.port[0], d.port[1], d.notify_fd, EV_SLOTS,
-				  END_SLOTS)) < 0) {
-		fprintf(stderr, "statewall run: cannot set up the packet/management rings: %s\n",
-			strerror(d.notify_fd < 0 ? errno : -ch));
+	if (d.notify_fd < 0) {
+		fprintf(stderr, "statewall run: eventfd: %s\n", strerror(errno));
 		goto out;
 	}
-	link_ok = 1;
 	{
-		struct sw_dp_link *links[1] = {&d.link};
-		if ((ch = sw_dp_thread_init(&d.host.dp, &d.dpt, links, 1, d.notify_fd,
-					    sw_engine_conf(d.eng))) < 0) {
+		struct sw_dp_link *links[SW_DP_MAX_WORKERS];
+		/* the ended-session rings hold END_SLOTS in all (each a power of two) */
+		unsigned end_slots = END_SLOTS;
+		while (end_slots > 4096 && end_slots * d.nw > END_SLOTS)
+			end_slots /= 2;
+		for (unsigned k = 0; k < d.nw; k++) {
+			struct daemon_worker *w = &d.w[k];
+			if ((ch = sw_dp_link_init(&w->link, k, d.nw, w->eng, w->port[0], w->port[1],
+						  d.notify_fd, EV_SLOTS, end_slots)) < 0) {
+				fprintf(stderr, "statewall run: cannot set up the packet/management "
+						"rings: %s\n", strerror(-ch));
+				goto out;
+			}
+			w->link_ok = 1;
+			links[k] = &w->link;
+			sw_engine_on_end(w->eng, daemon_on_end, w);
+			sw_engine_on_event(w->eng, daemon_on_event, w);
+		}
+		/* the management side keeps the whole configuration, the engines their shares */
+		if ((ch = sw_dp_thread_init(&d.host.dp, &d.dpt, links, d.nw, d.notify_fd, conf)) < 0) {
 			fprintf(stderr, "statewall run: %s\n", strerror(-ch));
 			goto out;
 		}
@@ -284,8 +343,6 @@ int sw_cmd_run(int argc, char **argv)
 	}
 	d.host.events = d.events;
 	sw_events_set_conf(d.events, sw_dp_conf(&d.host.dp));
-	sw_engine_on_end(d.eng, daemon_on_end, &d);
-	sw_engine_on_event(d.eng, daemon_on_event, &d);
 
 	/*
 	 * Every thread blocks these (set before any thread starts: HTTP's password
@@ -318,9 +375,9 @@ int sw_cmd_run(int argc, char **argv)
 	}
 
 	if (!quiet)
-		fprintf(stderr, "statewall run: bridging %s <-> %s; control socket %s; config %s; "
-				"log %s\n", ifs[0], ifs[1], ctl_path, ac.config ? ac.config : "(none)",
-			log_path ? log_path : "(none)");
+		fprintf(stderr, "statewall run: bridging %s <-> %s with %u worker%s; control socket "
+				"%s; config %s; log %s\n", ifs[0], ifs[1], d.nw, d.nw == 1 ? "" : "s",
+			ctl_path, ac.config ? ac.config : "(none)", log_path ? log_path : "(none)");
 	if (!quiet && d.http)
 		fprintf(stderr, "statewall run: web UI and REST API at %s\n", sw_http_url(d.http));
 
@@ -329,29 +386,64 @@ int sw_cmd_run(int argc, char **argv)
 			strerror(ch));
 		goto out;
 	}
-	if ((ch = pin(pthread_self(), cpus[0])) != 0 || (ch = pin(mgmt, cpus[1])) != 0)
-		fprintf(stderr, "statewall run: --cpus: %s (the threads run unpinned)\n", strerror(ch));
-	daemon_packet_loop(&d);
+	for (unsigned k = 1; k < d.nw; k++) {
+		if ((ch = pthread_create(&d.w[k].tid, NULL, daemon_worker_main, &d.w[k])) != 0) {
+			fprintf(stderr, "statewall run: cannot start worker %u: %s\n", k, strerror(ch));
+			atomic_store(&d.quit, 1);
+			break;
+		}
+		nstarted++;
+	}
+	for (unsigned k = 0; k < d.nw; k++) {
+		pthread_t t = k == 0 ? pthread_self() : d.w[k].tid;
+		if ((k == 0 || (int)k <= nstarted) && (ch = pin(t, d.w[k].cpu)) != 0)
+			fprintf(stderr, "statewall run: --cpus: worker %u: %s (it runs unpinned)\n", k,
+				strerror(ch));
+	}
+	if (ncpus == (int)d.nw + 1 && (ch = pin(mgmt, cpus[d.nw])) != 0)
+		fprintf(stderr, "statewall run: --cpus: management thread: %s (it runs unpinned)\n",
+			strerror(ch));
+	if (!atomic_load(&d.quit))
+		daemon_packet_loop(&d.w[0]);
+	else
+		(void)!write(d.notify_fd, &(uint64_t){1}, sizeof(uint64_t));
 	pthread_join(mgmt, NULL);
+	for (int k = 1; k <= nstarted; k++)
+		pthread_join(d.w[k].tid, NULL);
 
-	/* the management thread is gone: what the rings hold, then every open session, logged here */
+	/* every thread is gone: what the rings hold, then every open session, logged here */
 	daemon_drain(&d);
 	d.direct_log = 1;
-	daemon_packet_finish(&d);
-	if (d.link.end_lost)
-		fprintf(stderr, "statewall run: %llu ended sessions were not logged: the queue to "
-				"the log writer was full\n", (unsigned long long)d.link.end_lost);
-	if (!quiet) {
-		struct sw_stats st;
-		sw_engine_stats(d.eng, &st);
-		fprintf(stderr, "statewall run: stopped: %llu packets, %llu forwarded, %llu dropped, "
-				"%llu sessions; %llu ARP frames passed; %llu events lost (queue full)\n",
-			(unsigned long long)st.ctr[SW_CTR_PKTS],
-			(unsigned long long)st.ctr[SW_CTR_FORWARDED],
-			(unsigned long long)st.ctr[SW_CTR_DROPPED],
-			(unsigned long long)st.ctr[SW_CTR_SESS_CREATED],
-			(unsigned long long)d.arp_passed, (unsigned long long)d.link.ev_lost);
-		daemon_stall_report(&d.link.stall, "", stderr);
+	{
+		struct sw_stats st, sum;
+		uint64_t arp = 0, ev_lost = 0, end_lost = 0;
+		struct sw_dp_stall stall;
+		memset(&sum, 0, sizeof(sum));
+		memset(&stall, 0, sizeof(stall));
+		for (unsigned k = 0; k < d.nw; k++) {
+			struct daemon_worker *w = &d.w[k];
+			daemon_packet_finish(w);
+			sw_engine_stats(w->eng, &st);
+			sw_stats_add(&sum, &st);
+			arp += w->arp_passed;
+			ev_lost += w->link.ev_lost;
+			end_lost += w->link.end_lost;
+			sw_dp_stall_add(&stall, &w->link.stall);
+		}
+		if (end_lost)
+			fprintf(stderr, "statewall run: %llu ended sessions were not logged: the queue "
+					"to the log writer was full\n", (unsigned long long)end_lost);
+		if (!quiet) {
+			fprintf(stderr, "statewall run: stopped: %llu packets, %llu forwarded, %llu "
+					"dropped, %llu sessions; %llu ARP frames passed; %llu events "
+					"lost (queue full)\n",
+				(unsigned long long)sum.ctr[SW_CTR_PKTS],
+				(unsigned long long)sum.ctr[SW_CTR_FORWARDED],
+				(unsigned long long)sum.ctr[SW_CTR_DROPPED],
+				(unsigned long long)sum.ctr[SW_CTR_SESS_CREATED], (unsigned long long)arp,
+				(unsigned long long)ev_lost);
+			daemon_stall_report(&stall, "", stderr);
+		}
 	}
 	rc = 0;
 out:
@@ -369,13 +461,16 @@ out:
 	sw_events_destroy(d.events);
 	if (dpt_ok)
 		sw_dp_thread_free(&d.dpt);
-	if (link_ok)
-		sw_dp_link_free(&d.link);
+	for (unsigned k = 0; k < d.nw; k++) {
+		struct daemon_worker *w = &d.w[k];
+		if (w->link_ok)
+			sw_dp_link_free(&w->link);
+		sw_afp_close(w->port[0]);
+		sw_afp_close(w->port[1]);
+		sw_engine_destroy(w->eng);
+	}
 	if (d.notify_fd >= 0)
 		close(d.notify_fd);
-	sw_afp_close(d.port[0]);
-	sw_afp_close(d.port[1]);
-	sw_engine_destroy(d.eng);
 	free(conf);
 	app_conf_free(&ac);
 	return rc;

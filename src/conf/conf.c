@@ -658,3 +658,12 @@ uint32_t sw_conf_setting_value(const struct sw_conf *c, unsigned i)
 {
 	return i < swc_nsettings ? swc_get(c, &swc_settings[i]) : 0;
 }
+
+void sw_conf_share(struct sw_conf *c, unsigned n)
+{
+	if (n <= 1)
+		return;
+	c->max_sessions = (c->max_sessions + n - 1) / n;
+	c->max_tombstones = (c->max_tombstones + n - 1) / n;
+	c->max_per_source = (c->max_per_source + n - 1) / n;
+}

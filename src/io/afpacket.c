@@ -270,6 +270,16 @@ void sw_afp_close(struct sw_afp *p)
 	free(p);
 }
 
+int sw_afp_fanout(struct sw_afp *p, uint16_t group, char *err, size_t errlen)
+{
+	int arg = group | (PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG) << 16;
+
+	if (setsockopt(p->fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof(arg)) < 0)
+		return fail(err, errlen, errno, "%s: cannot join packet fanout group %u: %s", p->name,
+			    group, strerror(errno));
+	return 0;
+}
+
 int sw_afp_fd(const struct sw_afp *p)
 {
 	return p->fd;

@@ -47,6 +47,15 @@ enum sw_afp_ring {
 int sw_afp_open(struct sw_afp **out, const char *ifname, enum sw_afp_ring ring, char *err,
 		size_t errlen);
 void sw_afp_close(struct sw_afp *p);
+/*
+ * Join receive fanout group `group` of the interface (PACKET_FANOUT_HASH with
+ * PACKET_FANOUT_FLAG_DEFRAG): the kernel spreads frames over the group's
+ * sockets by a symmetric flow hash, fragments reassembled first for the hash
+ * only, so both directions of a flow (and all its fragments) reach the
+ * socket in the same place of the group.  Sockets that join two interfaces'
+ * groups in the same order therefore see the same flows.  0 or -errno.
+ */
+int sw_afp_fanout(struct sw_afp *p, uint16_t group, char *err, size_t errlen);
 
 /* The descriptor to poll() for POLLIN (a receive block is ready). */
 int sw_afp_fd(const struct sw_afp *p);

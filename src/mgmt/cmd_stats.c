@@ -8,6 +8,7 @@
  */
 #include <stdio.h>
 
+#include "mgmt/dp_thread.h"
 #include "mgmt/registry.h"
 
 #define LINE "-------------------------------------------------------------------------------"
@@ -22,6 +23,32 @@ struct no_args {
 };
 
 /* ---- show session info ------------------------------------------------------- */
+
+
+static const struct sw_emit_col worker_cols[] = {
+	{"worker", 8}, {"sessions", 10}, {"of table", 9}, {"packets", 14}, {"created", 0}};
+
+/* Each worker's share of the load (`run --workers`): its table, its packets. */
+static void info_workers(struct sw_emit *e, const struct sw_dp *dp)
+{
+	struct sw_stats per[SW_DP_MAX_WORKERS];
+	unsigned n = sw_dp_workers(dp, per, SW_DP_MAX_WORKERS);
+
+	sw_emit_u64(e, "nworkers", "Packet workers:", n);
+	sw_emit_list(e, "workers", worker_cols, sizeof(worker_cols) / sizeof(worker_cols[0]));
+	for (unsigned i = 0; i < n; i++) {
+		const struct sw_stats *w = &per[i];
+		sw_emit_row(e);
+		sw_emit_u64(e, "worker", "", i);
+		sw_emit_u64(e, "active", "", w->active);
+		sw_emit_text_as(e, "%.1f%%", w->max_sessions ? 100.0 * w->active / w->max_sessions : 0.0);
+		sw_emit_u64(e, "max_sessions", "", w->max_sessions);
+		sw_emit_u64(e, "pkts", "", w->ctr[SW_CTR_PKTS]);
+		sw_emit_u64(e, "created", "", w->ctr[SW_CTR_SESS_CREATED]);
+		sw_emit_row_end(e);
+	}
+	sw_emit_list_end(e);
+}
 
 static int info_step(struct sw_cmd_ctx *cx, void *frame)
 {
@@ -62,6 +89,7 @@ static int info_step(struct sw_cmd_ctx *cx, void *frame)
 	sw_emit_u64(e, "max_tombstones", NULL, conf->max_tombstones);
 	sw_emit_u64(e, "tombstone_ttl", NULL, conf->tombstone_ttl);
 	sw_emit_u64(e, "bytes_per_session", "Memory per session (bytes):", st.bytes_per_session);
+	info_workers(e, &h->dp);
 	sw_emit_note(e, LINE);
 	sw_emit_obj(e, "timeouts", "Session timeout");
 	for (unsigned t = 0; t < SW_TO_MAX; t++) {

@@ -38,6 +38,8 @@ struct sw_dp_ops {
 	/* sw_engine_clear: 0 or -ENOENT */
 	int (*clear)(void *ctx, uint32_t id);
 	void (*stats)(void *ctx, struct sw_stats *st);
+	/* each worker's own stats (at most max); how many workers (0: no answer) */
+	unsigned (*workers)(void *ctx, struct sw_stats *per, unsigned max);
 	/* data-plane time (ns) as last advanced */
 	sw_time_t (*now)(void *ctx);
 	/* sw_engine_set_conf on every engine: 0 or -errno; conf is copied */
@@ -69,6 +71,10 @@ static inline int sw_dp_clear(const struct sw_dp *dp, uint32_t id)
 static inline void sw_dp_stats(const struct sw_dp *dp, struct sw_stats *st)
 {
 	dp->ops->stats(dp->ctx, st);
+}
+static inline unsigned sw_dp_workers(const struct sw_dp *dp, struct sw_stats *per, unsigned max)
+{
+	return dp->ops->workers(dp->ctx, per, max);
 }
 static inline sw_time_t sw_dp_now(const struct sw_dp *dp)
 {

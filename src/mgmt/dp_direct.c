@@ -32,6 +32,14 @@ static void d_stats(void *ctx, struct sw_stats *st)
 	sw_engine_stats(d->eng, st);
 }
 
+static unsigned d_workers(void *ctx, struct sw_stats *per, unsigned max)
+{
+	if (max == 0)
+		return 0;
+	d_stats(ctx, per);
+	return 1;
+}
+
 static sw_time_t d_now(void *ctx)
 {
 	struct sw_dp_direct *d = ctx;
@@ -67,6 +75,7 @@ static const struct sw_dp_ops direct_ops = {
 	.session = d_session,
 	.clear = d_clear,
 	.stats = d_stats,
+	.workers = d_workers,
 	.now = d_now,
 	.set_conf = d_set_conf,
 	.conf = d_conf,

@@ -77,6 +77,21 @@ uint32_t sw_dp_link_gid(const struct sw_dp_link *l, uint32_t local)
 	return local ? (local - 1) * l->nworkers + l->index + 1 : 0;
 }
 
+void sw_dp_stall_add(struct sw_dp_stall *a, const struct sw_dp_stall *b)
+{
+	a->wakeups += b->wakeups;
+	for (int i = 0; i < SW_STALL_BUCKETS; i++)
+		a->hist[i] += b->hist[i];
+	if (b->max_ns > a->max_ns)
+		a->max_ns = b->max_ns;
+	if (b->max_req_ns > a->max_req_ns)
+		a->max_req_ns = b->max_req_ns;
+	if (b->max_timer_ns > a->max_timer_ns)
+		a->max_timer_ns = b->max_timer_ns;
+	if (b->max_cpu_ns > a->max_cpu_ns)
+		a->max_cpu_ns = b->max_cpu_ns;
+}
+
 void sw_dp_stall_note(struct sw_dp_stall *s, int64_t ns, int64_t cpu_ns)
 {
 	int64_t b = ns / SW_STALL_BUCKET_NS;
@@ -195,6 +210,7 @@ void sw_dp_link_event(struct sw_dp_link *l, const struct sw_event *ev)
 	}
 	sw_ev_rec_fill(r, ev, l->ev_lost);
 	r->si.id = sw_dp_link_gid(l, r->si.id);
+	r->si.worker = (uint8_t)l->index;
 	sw_ring_commit(&l->ev);
 	l->pushed = 1;
 }
@@ -209,6 +225,7 @@ int sw_dp_link_end(struct sw_dp_link *l, const struct sw_sess_info *si)
 	}
 	r->si = *si;
 	r->si.id = sw_dp_link_gid(l, si->id);
+	r->si.worker = (uint8_t)l->index;
 	r->lost_before = l->end_lost;
 	sw_ring_commit(&l->end);
 	l->pushed = 1;
@@ -343,6 +360,7 @@ static unsigned t_walk(void *ctx, uint32_t *cursor, unsigned max, sw_sess_fn fn,
 			break;
 		struct sw_sess_info *si = &t->walk[best][pos[best]++];
 		si->id = best_id;
+		si->worker = (uint8_t)best;
 		last_g = best_id;
 		if (fn(fctx, si)) {
 			*cursor = best_id + 1;
@@ -380,6 +398,7 @@ static int t_session(void *ctx, uint32_t id, struct sw_sess_info *si)
 	if (rc == 0) {
 		*si = t->walk[0][0];
 		si->id = id;
+		si->worker = (uint8_t)((id - 1) % t->nw);
 	}
 	return rc;
 }
@@ -389,19 +408,37 @@ static int t_clear(void *ctx, uint32_t id)
 	return t_one(ctx, SW_DPM_CLEAR, id, NULL);
 }
 
-static void t_stats(void *ctx, struct sw_stats *st)
+/* Every worker's stats in t->stats; 0 or -ETIMEDOUT. */
+static int ask_stats(struct sw_dp_thread *t)
 {
-	struct sw_dp_thread *t = ctx;
 	struct sw_dpm_req q[SW_DP_MAX_WORKERS];
 
-	memset(st, 0, sizeof(*st));
 	req_all(t, q, SW_DPM_STATS);
 	for (unsigned i = 0; i < t->nw; i++)
 		q[i].out = &t->stats[i];
-	if (ask(t, 0, t->nw, q) < 0)
+	return ask(t, 0, t->nw, q) < 0 ? -ETIMEDOUT : 0;
+}
+
+static void t_stats(void *ctx, struct sw_stats *st)
+{
+	struct sw_dp_thread *t = ctx;
+
+	memset(st, 0, sizeof(*st));
+	if (ask_stats(t) < 0)
 		return;
 	for (unsigned i = 0; i < t->nw; i++)
 		sw_stats_add(st, &t->stats[i]);
+}
+
+static unsigned t_workers(void *ctx, struct sw_stats *per, unsigned max)
+{
+	struct sw_dp_thread *t = ctx;
+	unsigned n = t->nw < max ? t->nw : max;
+
+	if (ask_stats(t) < 0)
+		return 0;
+	memcpy(per, t->stats, n * sizeof(*per));
+	return n;
 }
 
 /* Engine time: the latest answer's if it is under 10 ms old (a listing asks per row). */
@@ -425,7 +462,9 @@ static int t_set_conf(void *ctx, const struct sw_conf *conf)
 	struct sw_dp_thread *t = ctx;
 	struct sw_dpm_req q[SW_DP_MAX_WORKERS];
 
+	/* each engine gets its share of the table limits (sw_conf_share) */
 	t->pending = *conf;
+	sw_conf_share(&t->pending, t->nw);
 	req_all(t, q, SW_DPM_SET_CONF);
 	for (unsigned i = 0; i < t->nw; i++)
 		q[i].conf = &t->pending;
@@ -477,6 +516,7 @@ static const struct sw_dp_ops thread_ops = {
 	.session = t_session,
 	.clear = t_clear,
 	.stats = t_stats,
+	.workers = t_workers,
 	.now = t_now,
 	.set_conf = t_set_conf,
 	.conf = t_conf,
@@ -537,20 +577,8 @@ int sw_dp_thread_stall(struct sw_dp_thread *t, struct sw_dp_stall *out, int rese
 	}
 	if ((rc = ask(t, 0, t->nw, q)) < 0)
 		return rc;
-	for (unsigned i = 0; i < t->nw; i++) {
-		const struct sw_dp_stall *s = &t->stalls[i];
-		out->wakeups += s->wakeups;
-		for (int b = 0; b < SW_STALL_BUCKETS; b++)
-			out->hist[b] += s->hist[b];
-		if (s->max_ns > out->max_ns)
-			out->max_ns = s->max_ns;
-		if (s->max_req_ns > out->max_req_ns)
-			out->max_req_ns = s->max_req_ns;
-		if (s->max_timer_ns > out->max_timer_ns)
-			out->max_timer_ns = s->max_timer_ns;
-		if (s->max_cpu_ns > out->max_cpu_ns)
-			out->max_cpu_ns = s->max_cpu_ns;
-	}
+	for (unsigned i = 0; i < t->nw; i++)
+		sw_dp_stall_add(out, &t->stalls[i]);
 	return 0;
 }
 

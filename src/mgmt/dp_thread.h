@@ -78,6 +78,8 @@ struct sw_dp_stall {
 	uint32_t hist[SW_STALL_BUCKETS];
 };
 void sw_dp_stall_note(struct sw_dp_stall *s, int64_t ns, int64_t cpu_ns);
+/* Add b's figures to a (histograms summed, maxima kept): several workers as one. */
+void sw_dp_stall_add(struct sw_dp_stall *a, const struct sw_dp_stall *b);
 /* The q-quantile (0..1) in microseconds: the upper edge of its bucket. */
 double sw_dp_stall_quantile_us(const struct sw_dp_stall *s, double q);
 

@@ -69,14 +69,16 @@ static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 	struct sw_dp_link *links[2];
-	struct sw_conf c;
+	struct sw_conf c, share;
 
 	sw_conf_defaults(&c);
-	c.max_sessions = 4096;
+	c.max_sessions = 2 * 4096; /* the whole; each engine runs its share */
+	share = c;
+	sw_conf_share(&share, 2);
 	f->notify = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	for (unsigned i = 0; i < 2; i++) {
 		struct worker *w = &f->w[i];
-		assert_int_equal(sw_engine_create(&w->e, &c), 0);
+		assert_int_equal(sw_engine_create(&w->e, &share), 0);
 		for (unsigned k = 0; k < per_worker[i]; k++)
 			syn(w->e, (uint16_t)(10000 * (i + 1) + k), 80);
 		assert_int_equal(sw_dp_link_init(&w->link, i, 2, w->e, NULL, NULL, f->notify, 64, 8), 0);
@@ -193,19 +195,29 @@ static void test_conf_and_now(void **state)
 	assert_int_equal(sw_dp_iface(&f->dp, 0, &di), -ENOENT);
 }
 
-/* Every member of the stats is merged: each worker has 10.0.0.1 at its quota. */
+/*
+ * Every member of the stats is merged: each worker has 10.0.0.1 at its
+ * quota, which is its share of the whole (200 / 2 workers); the running
+ * configuration keeps the whole; per-worker stats are each engine's own.
+ */
 static void test_stats_merged(void **state)
 {
 	struct fx *f = *state;
 	struct sw_conf c = *sw_dp_conf(&f->dp);
-	struct sw_stats st;
+	struct sw_stats st, per[3];
 
-	c.max_per_source = 100;
+	c.max_per_source = 200;
 	assert_int_equal(sw_dp_set_conf(&f->dp, &c), 0);
+	assert_int_equal(sw_dp_conf(&f->dp)->max_per_source, 200);
+	assert_int_equal(sw_engine_conf(f->w[0].e)->max_per_source, 100);
 	sw_dp_stats(&f->dp, &st);
 	assert_int_equal(st.sources_at_quota, 2);
 	assert_int_equal(st.active, 1000);
 	assert_int_equal(st.accelerating, 0);
+	assert_int_equal(sw_dp_workers(&f->dp, per, 3), 2);
+	assert_int_equal(per[0].active, per_worker[0]);
+	assert_int_equal(per[1].active, per_worker[1]);
+	assert_int_equal(per[0].max_sessions, 4096);
 }
 
 /* The loop's stall figures: noted by each worker, merged and reset by request. */
