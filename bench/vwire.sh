@@ -100,7 +100,7 @@ fresh
 
 for w in $WORKERS; do
   vw_up
-  if [ "$w" = 1 ]; then vw_start || exit 1; else vw_start --workers "$w" || exit 1; fi
+  vw_start --workers "$w" || exit 1
   measure "statewall-w$w"
   cli -c "show counter global" | grep -E "^(pkts|forwarded|dropped) " >&2 || true
   fresh

@@ -1,4 +1,4 @@
-# lib.sh - shared by tests/lab/test_*.sh, scripts/lab and bench/vwire-throughput.sh:
+# lib.sh - shared by tests/lab/test_*.sh, scripts/lab and bench/vwire.sh:
 # a three-namespace virtual wire (client, fw, server; two veth pairs) with
 # unique names, a statewall daemon in the fw namespace, and cleanup that runs
 # on any exit.  Source it, then call vw_up; everything is removed by the EXIT trap.
