@@ -272,7 +272,11 @@ void sw_afp_close(struct sw_afp *p)
 
 int sw_afp_fanout(struct sw_afp *p, uint16_t group, char *err, size_t errlen)
 {
-	int arg = group | (PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG) << 16;
+	/* the option is an int: group id in the low 16 bits, type and flags above */
+	uint32_t v = group | (uint32_t)(PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG) << 16;
+	int arg;
+
+	memcpy(&arg, &v, sizeof(arg));
 
 	if (setsockopt(p->fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof(arg)) < 0)
 		return fail(err, errlen, errno, "%s: cannot join packet fanout group %u: %s", p->name,
