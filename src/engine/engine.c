@@ -102,6 +102,12 @@ void sw_engine_on_end(struct sw_engine *e, sw_end_fn fn, void *ctx)
 	e->on_end_ctx = ctx;
 }
 
+void sw_engine_on_reset(struct sw_engine *e, sw_rst_fn fn, void *ctx)
+{
+	e->on_reset = fn;
+	e->on_reset_ctx = ctx;
+}
+
 void sw_engine_on_event(struct sw_engine *e, sw_event_fn fn, void *ctx)
 {
 	e->on_event = fn;
@@ -205,6 +211,41 @@ void sw_engine_fill_info(const struct sw_engine *e, uint32_t idx, struct sw_sess
 }
 
 /*
+ * reset-on-expiry for TCP session idx that a timer ended (engine.h,
+ * struct sw_rst): an RST to each end if its policy asks for it and both
+ * sides' sequence numbers are known.
+ */
+static void expiry_reset(struct sw_engine *e, uint32_t idx, struct sw_sess_info *si)
+{
+	const struct sw_sess *s = &e->tab.sess[idx];
+	unsigned p = (s->tflags & SW_TF_PROF) ? e->tab.cold[idx].prof : 0;
+	unsigned m = e->prof[p].reset;
+
+	if (s->proto != 6 || (s->flags & SW_SF_DISCARD) || m == SW_RST_NONE ||
+	    (m == SW_RST_HALF_CLOSED && !(s->flags & SW_SF_HALFCLOSED)))
+		return;
+	if (!(s->peer[0].wscale & s->peer[1].wscale & SW_WS_INIT)) {
+		si->expiry_reset = SW_XR_NO_SEQ;
+		e->st.ctr[SW_CTR_RST_EXPIRY_UNKNOWN]++;
+		return;
+	}
+	si->expiry_reset = SW_XR_SENT;
+	e->st.ctr[SW_CTR_RST_EXPIRY] += 2;
+	if (!e->on_reset)
+		return;
+	for (int to = 0; to < 2; to++) {
+		/* to the end `to`, as if from the other one */
+		struct sw_rst r = {.sess = si->id, .family = si->family, .to = (uint8_t)to,
+				   .seq = s->peer[!to].end, .ack = s->peer[to].end};
+		r.src = to ? si->orig_h : si->resp_h;
+		r.dst = to ? si->resp_h : si->orig_h;
+		r.sport = to ? si->orig_p : si->resp_p;
+		r.dport = to ? si->resp_p : si->orig_p;
+		e->on_reset(e->on_reset_ctx, &r);
+	}
+}
+
+/*
  * End session idx at tick `at` with `reason` (and the timer that fired, for
  * aged-out).  Its record goes to the tombstones (logged when they retire) or,
  * for reasons after which no packet can be late, straight to the log.
@@ -226,6 +267,8 @@ static void end_session(struct sw_engine *e, uint32_t idx, int reason, int timer
 		si.accel_factor = 0; /* only an idle timer that fired was accelerated */
 	else if (si.accel_factor)
 		e->st.ctr[SW_CTR_ACCEL_AGED]++;
+	if (reason == SW_END_AGED_OUT)
+		expiry_reset(e, idx, &si);
 	if (reason == SW_END_EVICTED)
 		si.evict_class = e->press.cls[idx];
 	e->st.end[reason]++;
