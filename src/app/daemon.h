@@ -3,7 +3,7 @@
  * (docs/design.md, "The management thread").
  *
  *   packet thread (daemon_pkt.c, the process's main thread): receive,
- *     engine, forward; timers; between bursts, answers data-plane requests
+ *     engine, forward; timers and the RSTs of reset-on-expiry; between bursts, answers data-plane requests
  *     for a bounded time and queues session events and ended sessions.
  *   management thread (daemon_mgmt.c): signals (SIGUSR1: the packet thread's
  *     stall since the last SIGUSR1), the control socket, HTTP,
@@ -20,6 +20,7 @@
 #include <stdio.h>
 
 #include "io/afpacket.h"
+#include "io/neigh.h"
 #include "mgmt/dp_thread.h"
 #include "mgmt/events.h"
 #include "mgmt/mgmt.h"
@@ -33,6 +34,10 @@ struct daemon {
 	struct sw_engine *eng;
 	struct sw_afp *port[2];
 	uint64_t arp_passed;
+	struct sw_neigh *neigh;    /* L2 headers for the RSTs of reset-on-expiry */
+	uint64_t rst_sent;         /* RSTs queued on a transmit ring */
+	uint64_t rst_no_neigh;     /* RSTs not sent: no frame from the address they come from */
+	uint64_t rst_tx_failed;    /* RSTs the transmit ring refused */
 	sw_time_t clock_base;
 	int direct_log; /* the management thread is gone: log ended sessions here */
 
@@ -68,6 +73,7 @@ void daemon_drain(struct daemon *d);
 /* Engine callbacks on the packet thread. */
 void daemon_on_end(void *ctx, const struct sw_sess_info *si);
 void daemon_on_event(void *ctx, const struct sw_event *ev);
+void daemon_on_reset(void *ctx, const struct sw_rst *r);
 /* "p50 ... p99 ... max" of stall figures, for the stop message and SIGUSR1. */
 void daemon_stall_report(const struct sw_dp_stall *s, const char *what, FILE *f);
 

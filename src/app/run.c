@@ -272,6 +272,12 @@ int sw_cmd_run(int argc, char **argv)
 	sw_events_set_conf(d.events, sw_dp_conf(&d.host.dp));
 	sw_engine_on_end(d.eng, daemon_on_end, &d);
 	sw_engine_on_event(d.eng, daemon_on_event, &d);
+	d.neigh = calloc(1, sizeof(*d.neigh));
+	if (!d.neigh) {
+		fprintf(stderr, "statewall run: neighbour table: %s\n", strerror(ENOMEM));
+		goto out;
+	}
+	sw_engine_on_reset(d.eng, daemon_on_reset, &d);
 
 	/*
 	 * Every thread blocks these (set before any thread starts: HTTP's password
@@ -338,6 +344,13 @@ int sw_cmd_run(int argc, char **argv)
 			(unsigned long long)st.ctr[SW_CTR_SESS_CREATED],
 			(unsigned long long)d.arp_passed, (unsigned long long)d.link.ev_lost);
 		daemon_stall_report(&d.link.stall, "", stderr);
+		if (st.ctr[SW_CTR_RST_EXPIRY] || st.ctr[SW_CTR_RST_EXPIRY_UNKNOWN])
+			fprintf(stderr, "statewall run: reset-on-expiry: %llu rsts sent, %llu rsts "
+					"without a neighbour, %llu rsts the transmit ring refused, %llu "
+					"sessions without known sequence numbers\n",
+				(unsigned long long)d.rst_sent, (unsigned long long)d.rst_no_neigh,
+				(unsigned long long)d.rst_tx_failed,
+				(unsigned long long)st.ctr[SW_CTR_RST_EXPIRY_UNKNOWN]);
 	}
 	rc = 0;
 out:
@@ -362,6 +375,7 @@ out:
 	sw_afp_close(d.port[0]);
 	sw_afp_close(d.port[1]);
 	sw_engine_destroy(d.eng);
+	free(d.neigh);
 	free(conf);
 	app_conf_free(&ac);
 	return rc;
