@@ -60,6 +60,7 @@ struct sw_sess_info {
 	char timer_from[SW_RULE_NAME_MAX + 24];
 	char service[SW_RULE_NAME_MAX]; /* the rule's service that matched the flow, "" none */
 	uint8_t expiry_reset;           /* enum sw_expiry_reset */
+	uint8_t reset_mode;             /* TCP: reset-on-expiry in force (enum sw_reset_mode); else SW_RST_MODES */
 };
 
 /* What reset-on-expiry did for an aged-out session (sw_sess_info.expiry_reset). */

@@ -272,6 +272,10 @@
 	X(service, "service", STR, SW_SV_LOG | SW_SV_LIVE, 0,                                      \
 	  "the service of the rule that matched the flow (null: the rule's service is any)",      \
 	  si->service[0] ? si->service : NULL)                                                     \
+	X(reset_on_expiry, "reset on expiry", STR, SW_SV_LIVE, 0,                                 \
+	  "TCP: the reset-on-expiry in force for it, none, half-closed or all (its service "     \
+	  "override's, else its rule's, else the global one); null: not TCP",                     \
+	  si->reset_mode < SW_RST_MODES ? sw_reset_words[si->reset_mode] : NULL)                   \
 	X(expiry_reset, "reset on expiry", STR, SW_SV_LOG, 0,                                      \
 	  "aged out under reset-on-expiry: sent (an RST to each end) or no-sequence (the "         \
 	  "sequence numbers were not both known: none sent); null: no reset asked",               \

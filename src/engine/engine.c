@@ -194,6 +194,9 @@ void sw_engine_fill_info(const struct sw_engine *e, uint32_t idx, struct sw_sess
 		if (sv >= 0)
 			memcpy(si->service, e->conf.services[sv].name, sizeof(si->service));
 	}
+	si->reset_mode = s->proto == 6 && !(s->flags & SW_SF_DISCARD)
+				 ? e->prof[(s->tflags & SW_TF_PROF) ? c->prof : 0].reset
+				 : SW_RST_MODES;
 	si->state[0] = s->proto == 6 ? s->peer[0].state : 0;
 	si->state[1] = s->proto == 6 ? s->peer[1].state : 0;
 	si->picked_up = (s->flags & SW_SF_PICKUP) != 0;
@@ -218,10 +221,9 @@ void sw_engine_fill_info(const struct sw_engine *e, uint32_t idx, struct sw_sess
 static void expiry_reset(struct sw_engine *e, uint32_t idx, struct sw_sess_info *si)
 {
 	const struct sw_sess *s = &e->tab.sess[idx];
-	unsigned p = (s->tflags & SW_TF_PROF) ? e->tab.cold[idx].prof : 0;
-	unsigned m = e->prof[p].reset;
+	unsigned m = si->reset_mode; /* SW_RST_MODES: not TCP, or a discard session */
 
-	if (s->proto != 6 || (s->flags & SW_SF_DISCARD) || m == SW_RST_NONE ||
+	if (m >= SW_RST_MODES || m == SW_RST_NONE ||
 	    (m == SW_RST_HALF_CLOSED && !(s->flags & SW_SF_HALFCLOSED)))
 		return;
 	if (!(s->peer[0].wscale & s->peer[1].wscale & SW_WS_INIT)) {
