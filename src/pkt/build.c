@@ -28,9 +28,10 @@ size_t sw_pkt_build_rst(uint8_t *buf, size_t cap, const uint8_t *l2, size_t l2le
 
 	if ((r->family != 4 && r->family != 6) || (l2len && l2len < 14) || cap < l2len + ipl)
 		return 0;
-	memcpy(buf, l2, l2len);
-	if (l2len)
+	if (l2len) {
+		memcpy(buf, l2, l2len);
 		wr16(buf + l2len - 2, r->family == 4 ? 0x0800 : 0x86dd);
+	}
 	memset(ip, 0, ipl);
 	if (r->family == 4) {
 		ip[0] = 0x45;
