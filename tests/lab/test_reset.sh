@@ -22,21 +22,10 @@ VW_TAG=reset
 vw_test_start apps
 command -v tcpdump >/dev/null || { echo "SKIP: needs tcpdump"; exit 77; }
 
-# tcp_pair NAME PORT DELAY: the half-close transfer; CV/SV are the verdict lines
-tcp_pair() {
-  local name=$1 port=$2 delay=$3
-  ip netns exec "$NS_S" python3 "$APPS/tcpapp.py" server --port "$port" --timeout 30 \
-    >"$VW_DIR/$name.server.log" 2>&1 &
-  local spid=$!
-  VW_PIDS+=("$spid")
-  local i
-  for i in $(seq 1 50); do grep -q READY "$VW_DIR/$name.server.log" 2>/dev/null && break; sleep 0.05; done
-  ip netns exec "$NS_C" python3 "$APPS/tcpapp.py" client --server "$SERVER_IP" --port "$port" \
-    --scenario halfclose_client --delay "$delay" --stream 1 --period 0.5 \
-    --io-timeout 3 --drain-timeout 3 >"$VW_DIR/$name.client.log" 2>&1
-  wait "$spid" 2>/dev/null
-  CV=$(grep '^VERDICT' "$VW_DIR/$name.client.log" | tail -1)
-  SV=$(grep '^VERDICT' "$VW_DIR/$name.server.log" | tail -1)
+# transfer NAME PORT DELAY: the half-close transfer (tcp_pair, lib.sh), the server resuming
+# DELAY s after the client's FIN
+transfer() {
+  tcp_pair "$1" "$2" --scenario halfclose_client --delay "$3" --stream 1 --period 0.5
 }
 
 # counter NS FILE FIELD: a TCP counter of the namespace (/proc/net/snmp or netstat)
@@ -92,12 +81,12 @@ sleep 0.5
 
 echo "-- reset-on-expiry none (default): server resumes 3 s after the client's FIN"
 r0=$(retrans "$NS_S")
-tcp_pair silent 5201 3
-echo "        client: $CV"
-echo "        server: $SV"
+transfer silent 5201 3
+echo "        client: $CVL"
+echo "        server: $SVL"
 check "the client never sees the late data and ends by its own timeout" \
-  grep -q 'end=timeout.*late_bytes_received=0' <<<"$CV"
-check "the server's late data is never acknowledged" grep -q 'peer_acked_all=False' <<<"$SV"
+  grep -q 'end=timeout.*late_bytes_received=0' <<<"$CVL"
+check "the server's late data is never acknowledged" grep -q 'peer_acked_all=False' <<<"$SVL"
 r1=$(retrans "$NS_S")
 check "the server retransmits into the dead session ($r0 -> $r1 RetransSegs)" [ "$r1" -gt "$r0" ]
 
@@ -106,14 +95,14 @@ cli -c configure -c "set deviceconfig setting session reset-on-expiry half-close
   >"$VW_DIR/commit.out" 2>&1
 check "commit accepted" grep -q "committed successfully" "$VW_DIR/commit.out"
 rc0=$(retrans "$NS_C") rs0=$(retrans "$NS_S") cc0=$(challenge "$NS_C") cs0=$(challenge "$NS_S")
-tcp_pair reset 5202 2.6
+transfer reset 5202 2.6
 sleep 0.5
 rc1=$(retrans "$NS_C") rs1=$(retrans "$NS_S") cc1=$(challenge "$NS_C") cs1=$(challenge "$NS_S")
-echo "        client: $CV"
-echo "        server: $SV"
-check "the client's read fails with a reset (ECONNRESET)" grep -q 'end=reset' <<<"$CV"
+echo "        client: $CVL"
+echo "        server: $SVL"
+check "the client's read fails with a reset (ECONNRESET)" grep -q 'end=reset' <<<"$CVL"
 check "the server's next send fails (EPIPE / ECONNRESET)" \
-  grep -qE 'BrokenPipeError|ConnectionResetError' <<<"$SV"
+  grep -qE 'BrokenPipeError|ConnectionResetError' <<<"$SVL"
 n=$(cli -o json -c "show counter global" | python3 -c 'import json,sys; print(json.load(sys.stdin)["counters"]["tcp-resets-on-expiry"])' 2>/dev/null)
 check "show counter global: tcp-resets-on-expiry 2 ($n)" [ "$n" = 2 ]
 check "no retransmission at either end (client $rc0 -> $rc1, server $rs0 -> $rs1)" \
