@@ -46,6 +46,7 @@ struct sw_sess_info {
 	uint8_t timer;                   /* enum sw_timeout in force / that fired; SW_TO_MAX none */
 	uint8_t state[2];                /* enum sw_tcps, originator / responder */
 	uint8_t picked_up, discard, flipped;
+	uint8_t reset_mode; /* TCP: reset-on-expiry in force (enum sw_reset_mode); else SW_RST_MODES */
 	uint16_t rule; /* matching rule + 1, 0 = default action */
 	char history[24];
 	const char *conn_state; /* Zeek conn_state */
@@ -55,12 +56,11 @@ struct sw_sess_info {
 	uint8_t accel_factor;           /* accelerated aging: live, the factor dividing its idle
 					 * timer now; aged-out, the factor that aged it; 0 none */
 	uint8_t evict_class;            /* end reason evicted: enum sw_evict_class */
+	uint8_t expiry_reset;           /* enum sw_expiry_reset (fills padding: sw_sess_info and the tombstones did not grow) */
 	uint32_t timer_secs;            /* the timer's value for this session, seconds */
 	/* where timer_secs comes from: "default", "configured", "service NAME override" */
 	char timer_from[SW_RULE_NAME_MAX + 24];
 	char service[SW_RULE_NAME_MAX]; /* the rule's service that matched the flow, "" none */
-	uint8_t expiry_reset;           /* enum sw_expiry_reset */
-	uint8_t reset_mode;             /* TCP: reset-on-expiry in force (enum sw_reset_mode); else SW_RST_MODES */
 };
 
 /* What reset-on-expiry did for an aged-out session (sw_sess_info.expiry_reset). */
