@@ -38,6 +38,15 @@ const char *sw_half_close_mode_name(unsigned m);
 
 enum sw_action { SW_ACT_ALLOW, SW_ACT_DENY };
 
+/*
+ * reset-on-expiry: which TCP sessions a timer ends with an RST to each end
+ * (SW_RST_HALF_CLOSED: only those a FIN had half-closed).  A rule or a
+ * service stores it + 1, 0 meaning "not set here".
+ */
+enum sw_reset_mode { SW_RST_NONE, SW_RST_HALF_CLOSED, SW_RST_ALL, SW_RST_MODES };
+/* "none", "half-closed", "all"; NULL past the end (NULL-terminated list). */
+extern const char *const sw_reset_words[SW_RST_MODES + 1];
+
 /* table-full-action: what a new session does when max-sessions are live. */
 enum sw_table_full_action { SW_TFA_EVICT, SW_TFA_REFUSE };
 
@@ -76,6 +85,7 @@ struct sw_service {
 	uint8_t proto;         /* IPPROTO_TCP or IPPROTO_UDP */
 	uint8_t override;      /* override yes */
 	uint32_t timer[SW_SVC_TIMERS]; /* seconds, 0 = not set */
+	uint8_t reset;                 /* override reset-on-expiry: enum sw_reset_mode + 1, 0 = not set */
 };
 
 /*
@@ -121,11 +131,15 @@ struct sw_rule {
 	uint8_t appdef; /* service application-default: only the applications' ports match */
 	uint8_t svc[SW_RULE_SERVICES]; /* services, or SW_SVC_GROUP_BASE + group */
 	uint32_t timeout[SW_TO_MAX];   /* `timeout-NAME S` for its sessions, 0 = global */
+	uint8_t reset;                 /* `reset-on-expiry M`: enum sw_reset_mode + 1, 0 = global */
 };
 
+/* 1 if rule r sets a timer or reset-on-expiry of its own (it then has timer profiles). */
+int sw_rule_scoped(const struct sw_rule *r);
+
 /*
- * Timer profiles: each distinct combination of a rule's timeouts and a
- * service override becomes one profile of the engine; at most
+ * Timer profiles: each distinct combination of a rule's timeouts (and
+ * reset-on-expiry) and a service override becomes one profile of the engine; at most
  * SW_TIMER_PROFILES - 1 besides the global timers, so (rules with a
  * timeout + 1) x (services with override yes + 1) x (applications + 1)
  * must stay within that.
@@ -145,6 +159,7 @@ struct sw_conf {
 	uint8_t accel_aging;            /* accelerated-aging: 1 = yes (default) */
 	uint8_t table_full_action;      /* enum sw_table_full_action */
 	uint8_t hc_refresh;             /* half-closed-refresh: 0 both (default), 1 open-side */
+	uint8_t reset_on_expiry;        /* enum sw_reset_mode (default none) */
 	uint32_t accel_threshold;       /* percent of max-sessions, 50-99 */
 	uint32_t accel_factor;          /* idle timers divided by it, 2-16 */
 	uint32_t evict_min_idle;        /* seconds: a session active within it is never evicted */

@@ -47,6 +47,7 @@ struct sw_sess_info {
 	uint8_t state[2];                /* enum sw_tcps, originator / responder */
 	uint8_t picked_up, discard, flipped;
 	uint8_t worker; /* the daemon's packet worker that owns it (set by the data plane, dp_thread.c) */
+	uint8_t reset_mode; /* TCP: reset-on-expiry in force (enum sw_reset_mode); else SW_RST_MODES */
 	uint16_t rule; /* matching rule + 1, 0 = default action */
 	char history[24];
 	const char *conn_state; /* Zeek conn_state */
@@ -56,11 +57,15 @@ struct sw_sess_info {
 	uint8_t accel_factor;           /* accelerated aging: live, the factor dividing its idle
 					 * timer now; aged-out, the factor that aged it; 0 none */
 	uint8_t evict_class;            /* end reason evicted: enum sw_evict_class */
+	uint8_t expiry_reset;           /* enum sw_expiry_reset (fills padding: sw_sess_info and the tombstones did not grow) */
 	uint32_t timer_secs;            /* the timer's value for this session, seconds */
 	/* where timer_secs comes from: "default", "configured", "service NAME override" */
 	char timer_from[SW_RULE_NAME_MAX + 24];
 	char service[SW_RULE_NAME_MAX]; /* the rule's service that matched the flow, "" none */
 };
+
+/* What reset-on-expiry did for an aged-out session (sw_sess_info.expiry_reset). */
+enum sw_expiry_reset { SW_XR_NONE, SW_XR_SENT, SW_XR_NO_SEQ };
 
 /* Called once per ended session, when it can no longer change (see tombstones). */
 typedef void (*sw_end_fn)(void *ctx, const struct sw_sess_info *si);
@@ -107,6 +112,21 @@ struct sw_event {
 };
 typedef void (*sw_event_fn)(void *ctx, const struct sw_event *ev);
 void sw_engine_on_event(struct sw_engine *e, sw_event_fn fn, void *ctx);
+
+/*
+ * reset-on-expiry: when a timer ends a TCP session whose policy asks for it
+ * (the global setting, its rule's or its service override's), the engine
+ * reports two RSTs, one to each end, before the session's END event; the
+ * front end builds and sends the frames (sw_pkt_build_rst, statewall/pkt.h).
+ * Each is what the other end would send: from src to dst, seq the
+ * receiver's rcv_nxt (RFC 5961: exactly the next sequence number it
+ * expects, the other side's highest sequence sent + 1) and ACK with ack the
+ * receiver's snd_nxt.  Nothing is reported when either side's sequence
+ * numbers were never learned (counter tcp-resets-on-expiry-impossible).
+ * `r` (struct sw_rst, statewall/pkt.h) is valid only during the call.
+ */
+typedef void (*sw_rst_fn)(void *ctx, const struct sw_rst *r);
+void sw_engine_on_reset(struct sw_engine *e, sw_rst_fn fn, void *ctx);
 
 /* Process one frame of link type `link` captured at time `ts`. */
 struct sw_verdict sw_engine_packet(struct sw_engine *e, const uint8_t *frame, size_t caplen,

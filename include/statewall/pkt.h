@@ -98,6 +98,35 @@ enum sw_drop sw_pkt_parse(struct sw_pkt *p, const uint8_t *frame, size_t caplen,
 /* 1 if the link type is one sw_pkt_parse() accepts. */
 int sw_pkt_link_supported(int link);
 
+/*
+ * A TCP RST|ACK to send (reset-on-expiry, statewall/engine.h): from src to
+ * dst, as the end at src would send it.
+ */
+struct sw_rst {
+	uint32_t sess;           /* session id */
+	uint8_t family;          /* 4 or 6 */
+	uint8_t to;              /* 0: to the session's originator, 1: to its responder */
+	uint16_t sport, dport;   /* host order */
+	struct sw_addr src, dst; /* IPv4 v4-mapped */
+	uint32_t seq, ack;       /* host order */
+};
+
+/* Bytes of the IP and TCP headers of an RST frame (without L2). */
+#define SW_RST_IP4_LEN 40
+#define SW_RST_IP6_LEN 60
+
+/*
+ * Write r as a frame into buf: the l2len bytes of l2 first (an Ethernet
+ * header with any VLAN tags, its last two bytes the EtherType, which is
+ * set to IPv4 or IPv6; l2len 0 for a raw IP frame), then an IPv4 (DF, TTL
+ * 64) or IPv6 (hop limit 64) header and a 20-byte TCP header with RST|ACK,
+ * window 0, IP and TCP checksums computed.  The frame's length, or 0 if
+ * cap is too small, l2len is neither 0 nor at least 14, or the family is
+ * neither 4 nor 6.
+ */
+size_t sw_pkt_build_rst(uint8_t *buf, size_t cap, const uint8_t *l2, size_t l2len,
+			const struct sw_rst *r);
+
 /* Internet checksum helpers (RFC 1071), exposed for tests and packet builders. */
 uint32_t sw_csum_partial(const void *data, size_t len, uint32_t sum);
 uint16_t sw_csum_fold(uint32_t sum);

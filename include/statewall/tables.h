@@ -155,6 +155,10 @@
 	X(FIN_RETRANS, "tcp-fin-retransmits", "FINs retransmitted (state not advanced)")           \
 	X(WINDOW_PASSED, "tcp-window-passed", "out-of-window segments passed (tcp-window-check no)") \
 	X(RST_UNVERIFIED, "tcp-rst-unverified", "in-window RSTs with an inexact sequence number")  \
+	X(RST_EXPIRY, "tcp-resets-on-expiry",                                                      \
+	  "RSTs built for TCP sessions a timer ended under reset-on-expiry (one to each end)")     \
+	X(RST_EXPIRY_UNKNOWN, "tcp-resets-on-expiry-impossible",                                   \
+	  "sessions reset-on-expiry applied to whose sequence numbers were not both known: no RST") \
 	X(TOMBSTONES, "tombstones-created", "ended sessions remembered for late packets")          \
 	X(LATE_PKTS, "late-packets", "packets dropped because their session had ended")            \
 	X(BUGS, "invariant-failures", "internal consistency checks that failed (a bug: report it)")
@@ -270,6 +274,16 @@
 	  si->service[0] ? si->service : NULL)                                                     \
 	X(worker, "worker", U64, SW_SV_LOG | SW_SV_LIVE, 0,                                        \
 	  "the packet worker that owns the session (`run --workers`; 0 in replay)", si->worker)   \
+	X(reset_on_expiry, "reset on expiry", STR, SW_SV_LIVE, 0,                                 \
+	  "TCP: the reset-on-expiry in force for it, none, half-closed or all (its service "     \
+	  "override's, else its rule's, else the global one); null: not TCP",                     \
+	  si->reset_mode < SW_RST_MODES ? sw_reset_words[si->reset_mode] : NULL)                   \
+	X(expiry_reset, "reset on expiry", STR, SW_SV_LOG, 0,                                      \
+	  "aged out under reset-on-expiry: sent (an RST to each end) or no-sequence (the "         \
+	  "sequence numbers were not both known: none sent); null: no reset asked",               \
+	  si->expiry_reset == SW_XR_SENT ? "sent"                                                 \
+	  : si->expiry_reset == SW_XR_NO_SEQ ? "no-sequence"                                      \
+					      : NULL)                                            \
 	SW_SESS_FIELDS_LOCAL(X)
 
 #endif

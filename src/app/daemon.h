@@ -7,7 +7,8 @@
  *     PACKET_FANOUT_HASH group per interface, so both directions of a flow
  *     reach the same worker.  Receive, engine, forward; timers; between
  *     bursts, answers data-plane requests for a bounded time and queues
- *     session events and ended sessions.  Workers share nothing they write.
+ *     session events and ended sessions; sends the RSTs of reset-on-expiry.
+ *     Workers share nothing they write.
  *   management thread (daemon_mgmt.c): signals (SIGUSR1: the packet thread's
  *     stall since the last SIGUSR1), the control socket, HTTP,
  *     the session-log writer, event fan-out, the rates.
@@ -25,6 +26,7 @@
 #include <stdio.h>
 
 #include "io/afpacket.h"
+#include "io/neigh.h"
 #include "mgmt/dp_thread.h"
 #include "mgmt/events.h"
 #include "mgmt/mgmt.h"
@@ -41,6 +43,10 @@ struct daemon_worker {
 	struct sw_engine *eng;
 	struct sw_afp *port[2]; /* this worker's sockets on interfaces A and B */
 	uint64_t arp_passed;
+	struct sw_neigh *neigh;    /* L2 headers for the RSTs of reset-on-expiry */
+	uint64_t rst_sent;         /* RSTs queued on a transmit ring */
+	uint64_t rst_no_neigh;     /* RSTs not sent: no frame from the address they come from */
+	uint64_t rst_tx_failed;    /* RSTs the transmit ring refused */
 	struct sw_dp_link link; /* shared with the management thread */
 	int link_ok;
 	int cpu;                /* --cpus: pinned there (-1: not pinned) */
@@ -86,6 +92,7 @@ void daemon_drain(struct daemon *d);
 /* Engine callbacks on a worker (ctx: struct daemon_worker). */
 void daemon_on_end(void *ctx, const struct sw_sess_info *si);
 void daemon_on_event(void *ctx, const struct sw_event *ev);
+void daemon_on_reset(void *ctx, const struct sw_rst *r);
 /* "p50 ... p99 ... max" of stall figures, for the stop message and SIGUSR1. */
 void daemon_stall_report(const struct sw_dp_stall *s, const char *what, FILE *f);
 

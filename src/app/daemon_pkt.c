@@ -5,8 +5,11 @@
  *
  *   1. packets: a receive block at a time from each interface, in bursts of
  *      up to BURST frames through sw_engine_burst(); passed frames are queued
- *      on the other interface's TX ring, one send() per burst;
+ *      on the other interface's TX ring, one send() per burst, and their L2
+ *      headers noted in the neighbour table (io/neigh.h);
  *   2. timers: sw_engine_advance() every ~100 ms (the poll timeout when idle);
+ *      a session a timer ends under reset-on-expiry (in 1. or 2.) gets its
+ *      two RSTs queued on the interfaces facing its ends (daemon_on_reset);
  *   3. data-plane requests from the management thread, for at most
  *      REQ_BUDGET_NS (each request is itself bounded: a walk lists at most
  *      SW_DPM_WALK_MAX sessions), then one wake-up of the management thread
@@ -63,6 +66,30 @@ void daemon_on_event(void *ctx, const struct sw_event *ev)
 		sw_dp_link_event(&w->link, ev);
 }
 
+/*
+ * An RST of reset-on-expiry (engine.h): it impersonates r->src, so it gets
+ * the L2 header of the last frame from r->src and leaves by the interface
+ * those frames were forwarded to, which faces r->dst.  Built on the stack,
+ * copied into the TX ring; the caller flushes the rings.
+ */
+void daemon_on_reset(void *ctx, const struct sw_rst *r)
+{
+	struct daemon_worker *w = ctx;
+	const struct sw_neigh_ent *n = sw_neigh_find(w->neigh, &r->src);
+	uint8_t frame[SW_NEIGH_L2_MAX + SW_RST_IP6_LEN];
+	size_t len;
+
+	if (!n) {
+		w->rst_no_neigh++;
+		return;
+	}
+	len = sw_pkt_build_rst(frame, sizeof(frame), n->l2, n->l2len, r);
+	if (len && sw_afp_tx(w->port[!n->port], frame, (uint32_t)len) == 0)
+		w->rst_sent++;
+	else
+		w->rst_tx_failed++;
+}
+
 /* ARP, possibly behind one or two VLAN tags. */
 static int is_arp(const uint8_t *f, uint32_t len)
 {
@@ -80,8 +107,9 @@ static int is_arp(const uint8_t *f, uint32_t len)
 }
 
 /* One receive block of `in` through the engine; passed frames out of `out`. 1 if a block was processed. */
-static int pump(struct daemon_worker *w, struct sw_afp *in, struct sw_afp *out, sw_time_t now)
+static int pump(struct daemon_worker *w, int side, sw_time_t now)
 {
+	struct sw_afp *in = w->port[side], *out = w->port[!side];
 	const uint8_t *frames[BURST];
 	uint32_t lens[BURST];
 	sw_time_t ts[BURST];
@@ -109,10 +137,13 @@ static int pump(struct daemon_worker *w, struct sw_afp *in, struct sw_afp *out, 
 		if (m) {
 			sw_engine_burst(w->eng, frames, lens, LINK_ETHERNET, ts, m, v);
 			for (unsigned i = 0; i < m; i++)
-				if (v[i].action == SW_PASS)
+				if (v[i].action == SW_PASS) {
 					(void)sw_afp_tx(out, frames[i], lens[i]);
+					sw_neigh_learn(w->neigh, frames[i], lens[i], side);
+				}
 		}
 		sw_afp_tx_flush(out);
+		sw_afp_tx_flush(in); /* RSTs of sessions this burst found expired */
 		any = 1;
 	}
 	if (sw_afp_rx_pending(in)) {
@@ -126,8 +157,8 @@ static void pump_all(struct daemon_worker *w, int rounds)
 {
 	for (int r = 0; r < rounds; r++) {
 		sw_time_t now = daemon_now(w->d);
-		int moved = pump(w, w->port[0], w->port[1], now);
-		moved |= pump(w, w->port[1], w->port[0], now);
+		int moved = pump(w, 0, now);
+		moved |= pump(w, 1, now);
 		if (!moved)
 			break;
 	}
@@ -167,6 +198,8 @@ void daemon_packet_loop(struct daemon_worker *w)
 		now = d->clock_base + t0;
 		if (now - last_adv >= ADVANCE_NS) {
 			sw_engine_advance(w->eng, now);
+			sw_afp_tx_flush(w->port[0]); /* RSTs of reset-on-expiry */
+			sw_afp_tx_flush(w->port[1]);
 			last_adv = now;
 			t1 = sw_mono_ns();
 			if (t1 - t0 > w->link.stall.max_timer_ns)
@@ -174,6 +207,8 @@ void daemon_packet_loop(struct daemon_worker *w)
 		}
 		if (pfd[2].revents & POLLIN) {
 			sw_dp_link_serve(&w->link, REQ_BUDGET_NS);
+			sw_afp_tx_flush(w->port[0]); /* a commit may end sessions: their RSTs */
+			sw_afp_tx_flush(w->port[1]);
 			sw_time_t t2 = sw_mono_ns();
 			if (t2 - t1 > w->link.stall.max_req_ns)
 				w->link.stall.max_req_ns = t2 - t1;
@@ -210,5 +245,7 @@ void daemon_packet_finish(struct daemon_worker *w)
 {
 	pump_all(w, 4 * BLOCKS_PER_WAKEUP);
 	sw_engine_advance(w->eng, daemon_now(w->d));
+	sw_afp_tx_flush(w->port[0]);
+	sw_afp_tx_flush(w->port[1]);
 	sw_engine_flush(w->eng, SW_END_SHUTDOWN);
 }

@@ -34,6 +34,7 @@ int sw_summary_note(struct sw_summary *sum, const struct sw_sess_info *si)
 	b->end_reason = si->end_reason;
 	b->late_pkts = si->late_pkts;
 	b->late_bytes = si->late_bytes;
+	b->expiry_reset = si->expiry_reset;
 	return 0;
 }
 
@@ -75,13 +76,20 @@ void sw_summary_print(FILE *f, const struct sw_summary *sum)
 		}
 		fputc('\n', f);
 	}
+	if (st->ctr[SW_CTR_RST_EXPIRY] || st->ctr[SW_CTR_RST_EXPIRY_UNKNOWN])
+		fprintf(f, "resets    %llu RSTs on expiry (an RST to each end of %llu sessions), "
+			   "%llu sessions without known sequence numbers (none sent)\n",
+			(unsigned long long)st->ctr[SW_CTR_RST_EXPIRY],
+			(unsigned long long)st->ctr[SW_CTR_RST_EXPIRY] / 2,
+			(unsigned long long)st->ctr[SW_CTR_RST_EXPIRY_UNKNOWN]);
 	fprintf(f, "broken    %zu session%s with packets after their end\n", sum->nbroken,
 		sum->nbroken == 1 ? "" : "s");
 	for (size_t i = 0; i < sum->nbroken; i++) {
 		const struct sw_broken *b = &sum->broken[i];
-		fprintf(f, "  #%u %s: ended %s%s%s, then %llu packets (%llu bytes) dropped\n", b->id,
+		fprintf(f, "  #%u %s: ended %s%s%s%s, then %llu packets (%llu bytes) dropped\n", b->id,
 			b->flow, sw_end_name(b->end_reason), b->timer < SW_TO_MAX ? " by " : "",
 			b->timer < SW_TO_MAX ? sw_timeout_name(b->timer) : "",
+			b->expiry_reset == SW_XR_SENT ? " with an RST to each end" : "",
 			(unsigned long long)b->late_pkts, (unsigned long long)b->late_bytes);
 	}
 }
@@ -121,6 +129,12 @@ void sw_summary_json(FILE *f, const struct sw_summary *sum)
 		if (st->end_timer[t])
 			sw_jw_ku64(&w, sw_timeout_name((unsigned)t), st->end_timer[t]);
 	sw_jw_obj_end(&w);
+	sw_jw_key(&w, "resets_on_expiry");
+	sw_jw_obj(&w);
+	sw_jw_ku64(&w, "rsts", st->ctr[SW_CTR_RST_EXPIRY]);
+	sw_jw_ku64(&w, "sessions", st->ctr[SW_CTR_RST_EXPIRY] / 2);
+	sw_jw_ku64(&w, "not_possible", st->ctr[SW_CTR_RST_EXPIRY_UNKNOWN]);
+	sw_jw_obj_end(&w);
 	sw_jw_obj_end(&w);
 	sw_jw_key(&w, "broken");
 	sw_jw_arr(&w);
@@ -133,6 +147,7 @@ void sw_summary_json(FILE *f, const struct sw_summary *sum)
 		sw_jw_kstr(&w, "timer", b->timer < SW_TO_MAX ? sw_timeout_name(b->timer) : NULL);
 		sw_jw_ku64(&w, "late_pkts", b->late_pkts);
 		sw_jw_ku64(&w, "late_bytes", b->late_bytes);
+		sw_jw_kbool(&w, "reset", b->expiry_reset == SW_XR_SENT);
 		sw_jw_obj_end(&w);
 	}
 	sw_jw_arr_end(&w);

@@ -20,6 +20,7 @@ struct sw_broken {
 	uint32_t id;
 	char flow[128];
 	uint8_t timer, end_reason;
+	uint8_t expiry_reset; /* enum sw_expiry_reset */
 	uint64_t late_pkts, late_bytes;
 };
 

@@ -329,6 +329,12 @@ int sw_cmd_run(int argc, char **argv)
 			links[k] = &w->link;
 			sw_engine_on_end(w->eng, daemon_on_end, w);
 			sw_engine_on_event(w->eng, daemon_on_event, w);
+			w->neigh = calloc(1, sizeof(*w->neigh));
+			if (!w->neigh) {
+				fprintf(stderr, "statewall run: neighbour table: %s\n", strerror(ENOMEM));
+				goto out;
+			}
+			sw_engine_on_reset(w->eng, daemon_on_reset, w);
 		}
 		/* the management side keeps the whole configuration, the engines their shares */
 		if ((ch = sw_dp_thread_init(&d.host.dp, &d.dpt, links, d.nw, d.notify_fd, conf)) < 0) {
@@ -416,7 +422,7 @@ int sw_cmd_run(int argc, char **argv)
 	d.direct_log = 1;
 	{
 		struct sw_stats st, sum;
-		uint64_t arp = 0, ev_lost = 0, end_lost = 0;
+		uint64_t arp = 0, ev_lost = 0, end_lost = 0, rst_sent = 0, rst_no_neigh = 0, rst_tx = 0;
 		struct sw_dp_stall stall;
 		memset(&sum, 0, sizeof(sum));
 		memset(&stall, 0, sizeof(stall));
@@ -429,6 +435,9 @@ int sw_cmd_run(int argc, char **argv)
 			ev_lost += w->link.ev_lost;
 			end_lost += w->link.end_lost;
 			sw_dp_stall_add(&stall, &w->link.stall);
+			rst_sent += w->rst_sent;
+			rst_no_neigh += w->rst_no_neigh;
+			rst_tx += w->rst_tx_failed;
 		}
 		if (end_lost)
 			fprintf(stderr, "statewall run: %llu ended sessions were not logged: the queue "
@@ -443,6 +452,13 @@ int sw_cmd_run(int argc, char **argv)
 				(unsigned long long)sum.ctr[SW_CTR_SESS_CREATED], (unsigned long long)arp,
 				(unsigned long long)ev_lost);
 			daemon_stall_report(&stall, "", stderr);
+			if (sum.ctr[SW_CTR_RST_EXPIRY] || sum.ctr[SW_CTR_RST_EXPIRY_UNKNOWN])
+				fprintf(stderr, "statewall run: reset-on-expiry: %llu rsts sent, %llu rsts "
+						"without a neighbour, %llu rsts the transmit ring refused, "
+						"%llu sessions without known sequence numbers\n",
+					(unsigned long long)rst_sent, (unsigned long long)rst_no_neigh,
+					(unsigned long long)rst_tx,
+					(unsigned long long)sum.ctr[SW_CTR_RST_EXPIRY_UNKNOWN]);
 		}
 	}
 	rc = 0;
@@ -468,6 +484,7 @@ out:
 		sw_afp_close(w->port[0]);
 		sw_afp_close(w->port[1]);
 		sw_engine_destroy(w->eng);
+		free(w->neigh);
 	}
 	if (d.notify_fd >= 0)
 		close(d.notify_fd);

@@ -28,6 +28,7 @@ static const char *const yesno_words[] = {"no", "yes", NULL};
 static const char *const action_words[] = {"allow", "deny", NULL};
 static const char *const tfa_words[] = {"evict", "refuse", NULL};
 static const char *const refresh_words[] = {"both", "open-side", NULL};
+const char *const sw_reset_words[SW_RST_MODES + 1] = {"none", "half-closed", "all", NULL};
 
 /* The word tables index the enums directly; keep them in step. */
 _Static_assert(SW_HC_TCPWAIT == 0 && SW_HC_FIXED == 1 && SW_HC_IDLE == 2, "hc_words order");
@@ -99,6 +100,9 @@ const struct swc_setting swc_settings[] = {
 	SWC_WORD_ROW("half-closed-refresh", hc_refresh, 0, refresh_words,
 		     "which packets re-arm the half-closed idle timer: both sides, or only the "
 		     "side that has not sent FIN (open-side)"),
+	SWC_WORD_ROW("reset-on-expiry", reset_on_expiry, SW_RST_NONE, sw_reset_words,
+		     "a TCP session a timer ends gets an RST sent to each end: none, half-closed "
+		     "(only after a FIN) or all; a service override or a rule may set its own"),
 	SWC_U32_ROW("max-sessions-per-source", max_per_source, 0, 0, 100000000, "sessions",
 		    "sessions one source (IPv4 /32, IPv6 /64) may hold; 0 = no limit"),
 };
@@ -123,6 +127,16 @@ void swc_set(struct sw_conf *c, const struct swc_setting *s, uint32_t v)
 		*(uint8_t *)p = (uint8_t)v;
 	else
 		memcpy(p, &v, sizeof(v));
+}
+
+int sw_rule_scoped(const struct sw_rule *r)
+{
+	if (r->reset)
+		return 1;
+	for (unsigned t = 0; t < SW_TO_MAX; t++)
+		if (r->timeout[t])
+			return 1;
+	return 0;
 }
 
 void sw_conf_defaults(struct sw_conf *c)
@@ -354,7 +368,9 @@ void swc_check(const struct sw_conf *c, struct swc_problem *p)
 		p->rule = i;
 		if (s->nport > SW_SVC_PORTS || s->nsport > SW_SVC_PORTS ||
 		    (s->proto != IPPROTO_TCP && s->proto != IPPROTO_UDP) ||
-		    memchr(s->name, '\0', sizeof(s->name)) == NULL || !swc_rule_name_ok(s->name)) {
+		    memchr(s->name, '\0', sizeof(s->name)) == NULL || !swc_rule_name_ok(s->name) ||
+		    s->reset > SW_RST_MODES ||
+		    (s->reset && (!s->override || s->proto != IPPROTO_TCP))) {
 			p->kind = SWC_P_SVC_BAD;
 			return;
 		}
@@ -406,7 +422,8 @@ void swc_check(const struct sw_conf *c, struct swc_problem *p)
 		if (r->nsrc > SW_RULE_ADDRS || r->ndst > SW_RULE_ADDRS ||
 		    r->ndport > SW_RULE_PORTS || r->proto < -1 || r->proto > 255 ||
 		    r->action > SW_ACT_DENY || r->nsvc > SW_RULE_SERVICES || r->appdef > 1 ||
-		    (r->appdef && r->nsvc) || memchr(r->name, '\0', sizeof(r->name)) == NULL ||
+		    (r->appdef && r->nsvc) || r->reset > SW_RST_MODES ||
+		    memchr(r->name, '\0', sizeof(r->name)) == NULL ||
 		    !swc_rule_name_ok(r->name)) {
 			p->kind = SWC_P_RULE_BAD;
 			return;
@@ -441,11 +458,7 @@ void swc_check(const struct sw_conf *c, struct swc_problem *p)
 	p->kind = SWC_OK;
 	unsigned nr = 1, ns = 1;
 	for (unsigned i = 0; i < c->nrules; i++)
-		for (unsigned t = 0; t < SW_TO_MAX; t++)
-			if (c->rules[i].timeout[t]) {
-				nr++;
-				break;
-			}
+		nr += (unsigned)sw_rule_scoped(&c->rules[i]);
 	for (unsigned i = 0; i < c->nservices; i++)
 		ns += c->services[i].override;
 	unsigned na = c->napps + 1;
@@ -487,7 +500,7 @@ void swc_problem_str(const struct sw_conf *c, const struct swc_problem *p, char 
 		snprintf(buf, len, "service %u has corrupt counts, protocol or name", p->rule);
 		break;
 	case SWC_P_PROFILES:
-		snprintf(buf, len, "(rules with a timeout + 1) x (services with override yes + 1) x "
+		snprintf(buf, len, "(rules with a timeout or reset-on-expiry + 1) x (services with override yes + 1) x "
 			 "(applications + 1) is %u, more than the %d timer profiles the engine keeps (expected fewer "
 			 "rules with timeouts or service overrides)",
 			 p->rule, SW_TIMER_PROFILES);

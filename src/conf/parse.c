@@ -259,9 +259,10 @@ static int do_session(struct sw_conf *c, const struct toks *T, int del, const st
 /* ------------------------------------------------------------------------ */
 /* Security rules                                                           */
 
-enum field { F_SOURCE, F_DESTINATION, F_PROTOCOL, F_DPORT, F_ACTION, F_SERVICE, F_MAX };
+enum field { F_SOURCE, F_DESTINATION, F_PROTOCOL, F_DPORT, F_ACTION, F_SERVICE, F_RESET, F_MAX };
 static const char *const field_names[F_MAX + 1] = {
-	"source", "destination", "protocol", "destination-port", "action", "service", NULL};
+	"source", "destination", "protocol", "destination-port", "action", "service",
+	"reset-on-expiry", NULL};
 
 static int find_field(const char *s)
 {
@@ -527,6 +528,9 @@ static void reset_field(struct sw_rule *r, int f)
 		r->appdef = 0;
 		memset(r->svc, 0, sizeof(r->svc));
 		break;
+	case F_RESET:
+		r->reset = 0;
+		break;
 	}
 }
 
@@ -607,7 +611,7 @@ static int do_rule(struct sw_conf *c, const struct toks *T, int del, const struc
 			}
 			return fail(x, t[5].s, "unknown rule field (did you mean '%s'? expected "
 					       "source, destination, protocol, destination-port, "
-					       "action or service)",
+					       "action, service, reset-on-expiry or timeout-NAME)",
 				    field_names[best]);
 		}
 	}
@@ -635,7 +639,8 @@ static int do_rule(struct sw_conf *c, const struct toks *T, int del, const struc
 
 	if (f < 0)
 		return fail(x, name, "missing field (expected source, destination, protocol, "
-				     "destination-port, action or service)");
+				     "destination-port, action, service, reset-on-expiry or "
+				     "timeout-NAME)");
 	if (idx < 0 && c->nrules >= SW_RULES_MAX)
 		return fail(x, name, "too many rules (expected at most %d)", SW_RULES_MAX);
 
@@ -686,6 +691,15 @@ static int do_rule(struct sw_conf *c, const struct toks *T, int del, const struc
 			return fail(x, v, "unknown action (expected allow or deny)");
 		r.has_action = 1;
 		break;
+	case F_RESET: {
+		unsigned m = 0;
+		while (m < SW_RST_MODES && strcmp(v, sw_reset_words[m]) != 0)
+			m++;
+		if (m == SW_RST_MODES)
+			return fail(x, v, "unknown reset-on-expiry (expected none, half-closed or all)");
+		r.reset = (uint8_t)(m + 1);
+		break;
+	}
 	}
 
 	if (idx < 0) {

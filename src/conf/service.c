@@ -1,7 +1,8 @@
 /*
  * service.c - service objects: `set service NAME protocol tcp|udp port LIST
  * [source-port LIST] [override yes|no] [timeout S] [halfclose-timeout S]
- * [timewait-timeout S]` (PAN-OS syntax), `delete service NAME [protocol P
+ * [timewait-timeout S] [reset-on-expiry none|half-closed|all]` (PAN-OS
+ * syntax; reset-on-expiry is statewall's, TCP only, under override yes), `delete service NAME [protocol P
  * override]`, their canonical set lines and the matching of a flow to the
  * services of its rule.  Which timers an override sets and how the engine
  * applies them is src/engine/timers.c's.
@@ -142,6 +143,7 @@ static int delete_service(struct sw_conf *c, const struct toks *T, int idx, cons
 	if (T->n == 6 && strcmp(t[3].s, "protocol") == 0 && strcmp(t[5].s, "override") == 0) {
 		struct sw_service *s = &c->services[idx];
 		s->override = 0;
+		s->reset = 0;
 		memset(s->timer, 0, sizeof(s->timer));
 		return 0;
 	}
@@ -223,6 +225,8 @@ int swc_do_service(struct sw_conf *c, const struct toks *T, int del, const struc
 	}
 	char what[SW_RULE_NAME_MAX + 32];
 	uint32_t timer[SW_SVC_TIMERS] = {0};
+	uint8_t reset = 0;
+	const char *reset_tok = NULL;
 	unsigned i = 5;
 	while (i < T->n) {
 		const char *w = t[i].s;
@@ -242,10 +246,26 @@ int swc_do_service(struct sw_conf *c, const struct toks *T, int del, const struc
 				s.override = 1;
 			} else if (strcmp(v, "no") == 0) {
 				s.override = 0;
+				s.reset = 0;
 				memset(s.timer, 0, sizeof(s.timer));
 			} else {
 				return fail(x, v, "expected yes or no");
 			}
+			i += 2;
+			continue;
+		}
+		if (strcmp(w, "reset-on-expiry") == 0) {
+			unsigned m = 0;
+			if (proto != IPPROTO_TCP)
+				return fail(x, w, "reset-on-expiry is for tcp services (expected "
+						  "timeout)");
+			while (m < SW_RST_MODES && strcmp(v, sw_reset_words[m]) != 0)
+				m++;
+			if (m == SW_RST_MODES)
+				return fail(x, v, "unknown reset-on-expiry (expected none, half-closed "
+						  "or all)");
+			reset = (uint8_t)(m + 1);
+			reset_tok = w;
 			i += 2;
 			continue;
 		}
@@ -255,7 +275,8 @@ int swc_do_service(struct sw_conf *c, const struct toks *T, int del, const struc
 		if (k == SW_SVC_TIMERS)
 			return fail(x, w, "unknown word (expected port, source-port, override, "
 					  "timeout%s)",
-				    proto == IPPROTO_TCP ? ", halfclose-timeout or timewait-timeout"
+				    proto == IPPROTO_TCP ? ", halfclose-timeout, timewait-timeout or "
+							   "reset-on-expiry"
 							 : "");
 		if (svc_timers[k].tcp_only && proto != IPPROTO_TCP)
 			return fail(x, w, "a udp service has only 'timeout' (expected timeout)");
@@ -271,6 +292,12 @@ int swc_do_service(struct sw_conf *c, const struct toks *T, int del, const struc
 							   "'override yes %s ...')",
 				    svc_timers[k].word);
 		s.timer[k] = timer[k];
+	}
+	if (reset) {
+		if (!s.override)
+			return fail(x, reset_tok, "reset-on-expiry needs 'override yes' (expected "
+						  "'override yes reset-on-expiry ...')");
+		s.reset = reset;
 	}
 	if (idx < 0) {
 		idx = (int)c->nservices++;
@@ -507,6 +534,8 @@ void swc_write_services(const struct sw_conf *c, FILE *out)
 		for (unsigned k = 0; k < SW_SVC_TIMERS; k++)
 			if (s->timer[k])
 				fprintf(out, " %s %u", svc_timers[k].word, (unsigned)s->timer[k]);
+		if (s->reset)
+			fprintf(out, " reset-on-expiry %s", sw_reset_words[(s->reset - 1) % SW_RST_MODES]);
 		fputc('\n', out);
 	}
 	for (unsigned i = 0; i < c->ngroups && i < SW_SVC_GROUPS_MAX; i++) {

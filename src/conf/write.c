@@ -83,6 +83,8 @@ static void write_rule(const struct sw_conf *c, const struct sw_rule *r, FILE *o
 		if (r->timeout[t])
 			fprintf(out, "%s %s %u\n", prefix, sw_timeout_info[t].name,
 				(unsigned)r->timeout[t]);
+	if (r->reset)
+		fprintf(out, "%s reset-on-expiry %s\n", prefix, sw_reset_words[(r->reset - 1) % SW_RST_MODES]);
 	if (r->has_action)
 		fprintf(out, "%s action %s\n", prefix, r->action == SW_ACT_DENY ? "deny" : "allow");
 }

@@ -102,6 +102,12 @@ void sw_engine_on_end(struct sw_engine *e, sw_end_fn fn, void *ctx)
 	e->on_end_ctx = ctx;
 }
 
+void sw_engine_on_reset(struct sw_engine *e, sw_rst_fn fn, void *ctx)
+{
+	e->on_reset = fn;
+	e->on_reset_ctx = ctx;
+}
+
 void sw_engine_on_event(struct sw_engine *e, sw_event_fn fn, void *ctx)
 {
 	e->on_event = fn;
@@ -188,6 +194,9 @@ void sw_engine_fill_info(const struct sw_engine *e, uint32_t idx, struct sw_sess
 		if (sv >= 0)
 			memcpy(si->service, e->conf.services[sv].name, sizeof(si->service));
 	}
+	si->reset_mode = s->proto == 6 && !(s->flags & SW_SF_DISCARD)
+				 ? e->prof[(s->tflags & SW_TF_PROF) ? c->prof : 0].reset
+				 : SW_RST_MODES;
 	si->state[0] = s->proto == 6 ? s->peer[0].state : 0;
 	si->state[1] = s->proto == 6 ? s->peer[1].state : 0;
 	si->picked_up = (s->flags & SW_SF_PICKUP) != 0;
@@ -201,6 +210,40 @@ void sw_engine_fill_info(const struct sw_engine *e, uint32_t idx, struct sw_sess
 	for (int d = 0; d < 2; d++) {
 		si->pkts[d] = s->pkts[d];
 		si->ip_bytes[d] = c->ip_bytes[d] + s->bytes[d];
+	}
+}
+
+/*
+ * reset-on-expiry for TCP session idx that a timer ended (engine.h,
+ * struct sw_rst): an RST to each end if its policy asks for it and both
+ * sides' sequence numbers are known.
+ */
+static void expiry_reset(struct sw_engine *e, uint32_t idx, struct sw_sess_info *si)
+{
+	const struct sw_sess *s = &e->tab.sess[idx];
+	unsigned m = si->reset_mode; /* SW_RST_MODES: not TCP, or a discard session */
+
+	if (m >= SW_RST_MODES || m == SW_RST_NONE ||
+	    (m == SW_RST_HALF_CLOSED && !(s->flags & SW_SF_HALFCLOSED)))
+		return;
+	if (!(s->peer[0].wscale & s->peer[1].wscale & SW_WS_INIT)) {
+		si->expiry_reset = SW_XR_NO_SEQ;
+		e->st.ctr[SW_CTR_RST_EXPIRY_UNKNOWN]++;
+		return;
+	}
+	si->expiry_reset = SW_XR_SENT;
+	e->st.ctr[SW_CTR_RST_EXPIRY] += 2;
+	if (!e->on_reset)
+		return;
+	for (int to = 0; to < 2; to++) {
+		/* to the end `to`, as if from the other one */
+		struct sw_rst r = {.sess = si->id, .family = si->family, .to = (uint8_t)to,
+				   .seq = s->peer[!to].end, .ack = s->peer[to].end};
+		r.src = to ? si->orig_h : si->resp_h;
+		r.dst = to ? si->resp_h : si->orig_h;
+		r.sport = to ? si->orig_p : si->resp_p;
+		r.dport = to ? si->resp_p : si->orig_p;
+		e->on_reset(e->on_reset_ctx, &r);
 	}
 }
 
@@ -226,6 +269,8 @@ static void end_session(struct sw_engine *e, uint32_t idx, int reason, int timer
 		si.accel_factor = 0; /* only an idle timer that fired was accelerated */
 	else if (si.accel_factor)
 		e->st.ctr[SW_CTR_ACCEL_AGED]++;
+	if (reason == SW_END_AGED_OUT)
+		expiry_reset(e, idx, &si);
 	if (reason == SW_END_EVICTED)
 		si.evict_class = e->press.cls[idx];
 	e->st.end[reason]++;

@@ -60,6 +60,7 @@ struct sw_prof {
 	uint16_t rule;          /* from_rule: the rule, index + 1 */
 	uint8_t svc;            /* from_svc: the service, index + 1 */
 	uint8_t app;            /* from_app: the application, index + 1 */
+	uint8_t reset;          /* reset-on-expiry in force: enum sw_reset_mode */
 };
 static_assert(SW_TO_MAX <= 16, "sw_prof masks hold one bit per timer");
 static_assert(SW_PROFILES <= 128, "profile indexes must fit sw_sess_cold.prof");
@@ -85,6 +86,8 @@ struct sw_engine {
 	void *on_end_ctx;
 	sw_event_fn on_event; /* NULL: no event is built */
 	void *on_event_ctx;
+	sw_rst_fn on_reset;   /* NULL: reset-on-expiry only counts */
+	void *on_reset_ctx;
 	struct sw_stats st;
 	struct sw_frag frag[SW_FRAG_SLOTS];
 	uint32_t frag_next;

@@ -36,7 +36,8 @@ static void prof_set(struct sw_prof *p, int t, uint32_t secs, int svc)
 /*
  * The timers of a session of rule r (index + 1, 0 none) whose service is
  * sv and whose application is ap (index + 1, 0 none), weakest first: the
- * application, the rule's timeout-NAME, the service override.
+ * application, the rule's timeout-NAME, the service override; and its
+ * reset-on-expiry, by the same precedence (applications have none).
  */
 static void prof_build(const struct sw_engine *e, unsigned r, unsigned sv, unsigned ap,
 		       struct sw_prof *p)
@@ -45,6 +46,12 @@ static void prof_build(const struct sw_engine *e, unsigned r, unsigned sv, unsig
 
 	memset(p, 0, sizeof(*p));
 	memcpy(p->to, e->to, sizeof(e->to));
+	/* reset-on-expiry: the service override's, else the rule's, else the global one */
+	p->reset = e->conf.reset_on_expiry;
+	if (r && e->conf.rules[r - 1].reset)
+		p->reset = (uint8_t)(e->conf.rules[r - 1].reset - 1);
+	if (sv && e->conf.services[sv - 1].override && e->conf.services[sv - 1].reset)
+		p->reset = (uint8_t)(e->conf.services[sv - 1].reset - 1);
 	if (ap) {
 		static const int app_to[SW_APP_TIMERS] = {
 			[SW_APP_TCP] = SW_TO_TCP, [SW_APP_HALF_CLOSED] = -1,
@@ -110,13 +117,12 @@ void sw_engine_load_timeouts(struct sw_engine *e)
 	memset(e->rule_rank, 0, sizeof(e->rule_rank));
 	memset(e->svc_rank, 0, sizeof(e->svc_rank));
 	memcpy(e->prof[0].to, e->to, sizeof(e->to));
+	e->prof[0].reset = e->conf.reset_on_expiry;
 	for (unsigned r = 1; r <= e->conf.nrules && r <= SW_RULES_MAX; r++)
-		for (int t = 0; t < SW_TO_MAX; t++)
-			if (e->conf.rules[r - 1].timeout[t]) {
-				e->rule_rank[r] = (uint8_t)nr;
-				rules[nr++] = r;
-				break;
-			}
+		if (sw_rule_scoped(&e->conf.rules[r - 1])) {
+			e->rule_rank[r] = (uint8_t)nr;
+			rules[nr++] = r;
+		}
 	for (unsigned i = 0; i < e->conf.nservices && i < SW_SERVICES_MAX; i++)
 		if (e->conf.services[i].override) {
 			e->svc_rank[i + 1] = (uint8_t)ns;

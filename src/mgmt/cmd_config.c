@@ -499,7 +499,18 @@ static const struct {
 	{"action", "<action>", "allow or deny"},
 	{"service", "<service>", "any, a service (set service) or [ list ]; the first that matches "
 				 "sets the session's timer overrides"},
+	{"reset-on-expiry", "<mode>", "RSTs to both ends when a timer ends a TCP session of the "
+				      "rule (a service override wins)"},
 };
+
+/* The words of reset-on-expiry (rule, service override), with what each resets. */
+static void complete_reset_words(struct sw_cand *o)
+{
+	static const char *const help[SW_RST_MODES] = {
+		"end sessions silently", "only sessions a FIN half-closed", "every TCP session"};
+	for (unsigned m = 0; m < SW_RST_MODES; m++)
+		sw_cand_add(o, sw_reset_words[m], help[m]);
+}
 #define NRULE_FIELDS (sizeof(rule_fields) / sizeof(rule_fields[0]))
 
 static void complete_setting(struct sw_cand *o, char **a, int n, int del)
@@ -565,6 +576,8 @@ static void complete_rule(struct sw_cand *o, const struct sw_conf *cf, char **a,
 				sw_cand_add(o, cf->groups[i].name, "existing service-group");
 			sw_cand_add(o, "any", "no service constraint, global timers");
 			sw_cand_add(o, "application-default", "only the ports of the applications");
+		} else if (strcmp(a[4], "reset-on-expiry") == 0) {
+			complete_reset_words(o);
 		} else if (strcmp(a[4], "action") == 0) {
 			sw_cand_add(o, "allow", "let the flow pass");
 			sw_cand_add(o, "deny", "drop it (discard session)");
@@ -610,6 +623,8 @@ static void complete_service(struct sw_cand *o, const struct sw_conf *cf, char *
 			sw_cand_add(o, "halfclose-timeout",
 				    "the half-closed timer (mode tcpwait: the tcpwait life), 1..604800 s");
 			sw_cand_add(o, "timewait-timeout", "timeout-tcp-time-wait, 1..600 s");
+			sw_cand_add(o, "reset-on-expiry", "RSTs to both ends when a timer ends a "
+							  "session (needs override yes)");
 		}
 		sw_cand_add(o, "<Enter>", "finish input");
 	} else if (strcmp(a[n - 1], "override") == 0) {
@@ -617,6 +632,8 @@ static void complete_service(struct sw_cand *o, const struct sw_conf *cf, char *
 		sw_cand_add(o, "no", "use the global timeouts");
 	} else if (strcmp(a[n - 1], "port") == 0 || strcmp(a[n - 1], "source-port") == 0) {
 		sw_cand_add(o, "<port>", "N, N-M or a comma list of them");
+	} else if (strcmp(a[n - 1], "reset-on-expiry") == 0) {
+		complete_reset_words(o);
 	} else {
 		sw_cand_add(o, "<seconds>", "");
 	}

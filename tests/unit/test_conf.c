@@ -425,6 +425,12 @@ static void test_syntax_errors(void **state)
 		{"delete rulebase security rules nosuch", "nosuch", "no such rule"},
 		{"delete rulebase security rules nosuch action", "nosuch", "no such rule"},
 		{"set deviceconfig setting session timeout-tcp \x01", "\\x01", "control character"},
+		{"set deviceconfig setting session reset-on-expiry some", "some", "must be none, half-closed or all"},
+		{"set rulebase security rules R reset-on-expiry sometimes", "sometimes", "expected none, half-closed or all"},
+		{"set rulebase security rules R reset-on-expiry [ all ]", "[", "a list is not allowed here"},
+		{"set service s protocol tcp port 1 reset-on-expiry all", "reset-on-expiry", "needs 'override yes'"},
+		{"set service s protocol udp port 1 override yes reset-on-expiry all", "reset-on-expiry", "for tcp services"},
+		{"set service s protocol tcp port 1 override yes reset-on-expiry al", "al", "expected none, half-closed or all"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct sw_conf *c = conf_new(), *before = conf_new();
@@ -963,6 +969,7 @@ static void test_round_trip_everything_changed(void **state)
 	c->tcp_window_check = 0;
 	c->tcp_checksum_check = 1;
 	c->default_action = SW_ACT_DENY;
+	c->reset_on_expiry = SW_RST_HALF_CLOSED;
 	const char *text =
 		"set rulebase security rules \"a b.c_d-e\" source [ ::ffff:10.0.0.0/104 ::/0 ]\n"
 		"set rulebase security rules \"a b.c_d-e\" destination [ 0.0.0.0/0 fe80::1 1.2.3.4 ]\n"
@@ -983,6 +990,9 @@ static void test_round_trip_everything_changed(void **state)
 		"set rulebase security rules p255 service plain\n"
 		"set rulebase security rules p255 timeout-tcp-half-closed 604800\n"
 		"set rulebase security rules p255 timeout-udp 1\n"
+		"set rulebase security rules p255 reset-on-expiry none\n"
+		"set rulebase security rules ports reset-on-expiry half-closed\n"
+		"set service \"s 1\" protocol tcp override yes reset-on-expiry all\n"
 		"set application \"a 1\" protocol tcp port 5002,7000-7010 tcp-timeout 9 "
 		"tcp-half-closed-timeout 604800 tcp-time-wait-timeout 600\n"
 		"set application dns protocol udp port 53 udp-timeout 1\n"
@@ -997,7 +1007,10 @@ static void test_round_trip_everything_changed(void **state)
 	assert_contains(s, "set rulebase security rules ports destination-port 0,65535,1-65534\n");
 	assert_contains(s, "set deviceconfig setting session half-close-mode fixed\n");
 	assert_contains(s, "set service \"s 1\" protocol tcp override yes timeout 1 "
-			   "halfclose-timeout 604800 timewait-timeout 600\n");
+			   "halfclose-timeout 604800 timewait-timeout 600 reset-on-expiry all\n");
+	assert_contains(s, "set rulebase security rules p255 reset-on-expiry none\n");
+	assert_contains(s, "set rulebase security rules ports reset-on-expiry half-closed\n");
+	assert_contains(s, "set deviceconfig setting session reset-on-expiry half-closed\n");
 	assert_contains(s, "set rulebase security rules ports service [ dns \"s 1\" \"g 1\" ]\n");
 	assert_contains(s, "set service-group \"g 1\" members [ plain \"s 1\" ]\n");
 	assert_contains(s, "set rulebase security rules p255 timeout-tcp-half-closed 604800\n");
