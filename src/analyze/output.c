@@ -683,6 +683,7 @@ static void json_out(FILE *f, const struct an *a)
 	json_conf(&w, &a->cur);
 	json_recommended(&w, a);
 	json_settings(&w, a);
+	an_scope_json(&w, a);
 	/*
 	 * One line per session: each element has its own writer on the same
 	 * stream, the separators and newlines are written here.
@@ -703,6 +704,7 @@ static void json_out(FILE *f, const struct an *a)
 	sw_jw_kdbl(&w, "measure", a->t_facts, 3);
 	sw_jw_kdbl(&w, "recommend", a->t_rec, 3);
 	sw_jw_kdbl(&w, "cost", a->t_cost, 3);
+	sw_jw_kdbl(&w, "scope", a->t_scope, 3);
 	sw_jw_obj_end(&w);
 	sw_jw_obj_end(&w);
 	fputc('\n', f);
@@ -736,6 +738,7 @@ int an_text(FILE *f, const struct an *a, size_t top)
 	text_facts(f, a);
 	text_halfclosed(f, a, top);
 	text_broken(f, a, &a->runs[0], top);
+	an_scope_text(f, a);
 	text_recommend(f, a);
 	text_cost(f, a);
 	text_pressure(f, a, top);
@@ -753,7 +756,7 @@ int an_timing(FILE *f, const struct an *a)
 {
 	errno = 0;
 	fprintf(f, "statewall analyze: %zu packets, %zu sessions, %zu settings; load %.3f s, "
-		   "measure %.3f s, recommend %.3f s, cost %.3f s\n",
-		a->nfr, a->ns, a->nruns, a->t_load, a->t_facts, a->t_rec, a->t_cost);
+		   "measure %.3f s, recommend %.3f s, cost %.3f s, narrowest fix %.3f s\n",
+		a->nfr, a->ns, a->nruns, a->t_load, a->t_facts, a->t_rec, a->t_cost, a->t_scope);
 	return stream_status(f);
 }
