@@ -95,6 +95,8 @@ struct an_broken {
 	uint8_t accel_factor; /* AN_CAUSE_ACCEL: what divided the timer */
 	uint8_t evict_class;  /* AN_CAUSE_EVICT: enum sw_evict_class */
 	uint16_t rule;        /* the rule it matched + 1, 0 = the default action */
+	uint32_t timer_secs;  /* the timer's value for it, and where that came from (sw_sess_info) */
+	char timer_from[SW_RULE_NAME_MAX + 24];
 	/* late: packets after the end; refused: the flow's packets the full table dropped */
 	uint64_t late_pkts, late_bytes;
 	sw_time_t start, end;
@@ -228,6 +230,7 @@ struct an {
 	int64_t rec_refused[3];
 	uint32_t rec_peak[3];
 	int64_t rec_pressure[3]; /* broken by accelerated aging, eviction or a source quota */
+	int64_t rec_scoped[3];   /* broken by a rule's, service's or application's own timer */
 	int rec_iters[3];
 
 	struct an_run *runs;
@@ -277,6 +280,8 @@ uint32_t an_find_flow(const struct an *a, const struct sw_flow *f, sw_time_t at)
 uint32_t an_table_for_capture(const struct an *a);
 
 /* recommend.c: which timers a half-close mode uses, and what a session needs of one. */
+/* 1 if the timer that ended b was a rule's, service's or application's, not the global one. */
+int an_scoped_timer(const struct an_broken *b);
 int an_relevant(int mode, int t);
 int64_t an_sess_need(const struct an_sess *s, int m, int t);
 /* The configuration the recommendation for mode m makes of the current one. */
@@ -303,7 +308,10 @@ void an_scope_free(struct an *a);
 struct sw_jw;
 void an_scope_text(FILE *f, const struct an *a);
 void an_scope_json(struct sw_jw *w, const struct an *a);
-/* Which cost is lower (session-seconds, then peak): 1 if x is cheaper than y. */
+/*
+ * 1 if fix x comes before fix y: it saves more sessions, or as many for
+ * fewer session-seconds, or for the same and a lower peak.
+ */
 int an_cheaper(const struct an_cost *x, const struct an_cost *y);
 /* The global timer that service setting k sets in mode m for protocol proto. */
 int an_svc_global(int k, int m, unsigned proto);

@@ -108,7 +108,7 @@ void an_scope_text(FILE *f, const struct an *a)
 		return;
 	}
 	int scoped_first = an_cheaper(&s->cost, &s->gcost);
-	fprintf(f, "  all at once, the cheaper first (session-seconds, then peak):\n");
+	fprintf(f, "  all at once, the better first (sessions saved, then session-seconds, then peak):\n");
 	for (int pass = 0; pass < 2; pass++) {
 		if ((pass == 0) == scoped_first) {
 			fprintf(f, "    scoped (the %zu lines below)  ", s->nlines);

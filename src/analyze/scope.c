@@ -51,6 +51,8 @@ int an_svc_global(int k, int m, unsigned proto)
 
 int an_cheaper(const struct an_cost *x, const struct an_cost *y)
 {
+	if (x->saved != y->saved)
+		return x->saved > y->saved; /* saving more comes first */
 	if (x->ss != y->ss)
 		return x->ss < y->ss;
 	return x->peak < y->peak;

@@ -115,10 +115,12 @@ def same_policy(name, base, fixed):
           (name, len(base), len(diff), (": %s" % diff[:2]) if diff else ""))
 
 
-def case(name, transfers, rules, want):
-    """want: {port: halfclose-timeout value}; the other ports must get no override."""
+def case(name, transfers, rules, want, base=BASE, timer="timeout-tcp-half-closed",
+         global_saves=True):
+    """want: {port: halfclose-timeout value}; the other ports must get no override.
+    global_saves: the same timer raised globally saves them too (else: it cannot)."""
     cap = capture(name, transfers)
-    conf = write(name + ".conf", BASE + rules)
+    conf = write(name + ".conf", base + rules)
     js = analyze(conf, cap)
     ov = js["overrides"]
     got = {o["port"]: o["value"] for o in ov}
@@ -128,8 +130,8 @@ def case(name, transfers, rules, want):
           "%s: the analyzed configuration breaks ports %s" % (name, broken_ports(base_sessions)))
     for o in ov:
         check(o["proto"] == "tcp" and o["setting"] == "halfclose-timeout" and
-              o["timer"] == "timeout-tcp-half-closed" and o["error"] is None,
-              "%s: port %d: tcp halfclose-timeout (the fixed half-closed life)" % (name, o["port"]))
+              o["timer"] == timer and o["error"] is None,
+              "%s: port %d: tcp halfclose-timeout (for %s)" % (name, o["port"], timer))
         need = o["needed"]
         check(o["value"] == max(1, math.ceil(need)) and not o["raised_by_replay"],
               "%s: port %d: value %d is the need %.6f s rounded up" % (name, o["port"], o["value"], need))
@@ -143,8 +145,13 @@ def case(name, transfers, rules, want):
               (name, o["port"], os.path.basename(conf)))
         same_policy("%s: port %d" % (name, o["port"]), base_verdicts, verdicts)
         c, g = o["cost"], o["global"]["cost"]
-        check(c["saved"] == len(o["sessions"]) and g["saved"] == len(o["sessions"]),
-              "%s: port %d: both fixes save its %d session(s)" % (name, o["port"], len(o["sessions"])))
+        n = len(o["sessions"])
+        check(c["saved"] == n and g["saved"] == (n if global_saves else 0),
+              "%s: port %d: the override saves its %d session(s), the global change %d" %
+              (name, o["port"], n, g["saved"]))
+        if not global_saves:
+            check(o["cheaper"] == "scoped", "%s: port %d: the scoped fix comes first" % (name, o["port"]))
+            continue
         check(c["session_seconds"] < g["session_seconds"] and o["cheaper"] == "scoped",
               "%s: port %d: scoped %.1f session-s < global %.1f (%s)" %
               (name, o["port"], c["session_seconds"], g["session_seconds"],
@@ -159,7 +166,8 @@ def case(name, transfers, rules, want):
     sessions, verdicts = replay([conf, fix], cap)
     check(broken_ports(sessions) == [], "%s: all the lines at once: replay breaks nothing" % name)
     same_policy(name + ": all at once", base_verdicts, verdicts)
-    check(al["cheaper"] == "scoped" and al["cost"]["session_seconds"] < al["global"]["cost"]["session_seconds"],
+    check(al["cheaper"] == "scoped" and (not global_saves or
+                                         al["cost"]["session_seconds"] < al["global"]["cost"]["session_seconds"]),
           "%s: all at once: scoped %.1f < global %.1f session-s" %
           (name, al["cost"]["session_seconds"], al["global"]["cost"]["session_seconds"]))
     text = analyze(conf, cap, text=True)
@@ -194,6 +202,29 @@ case("two-values", [(5002, 151.0), (7000, 201.0), (23, 2.0), GONE],
      "set rulebase security rules web-deny action deny\n", {5002: 152, 7000: 202})
 # Sessions of the default action (no rule at all).
 case("default-action", [(7000, 201.0), GONE], "", {7000: 202})
+# tcpwait mode: halfclose-timeout is the tcpwait life.  A server resuming after
+# 700 s needs more than timeout-tcpwait's range (at most 600 s) allows: only the
+# override (up to 604800 s) saves it.
+case("tcpwait", [(5002, 301.0), (7000, 701.0), GONE], ALLOW, {7000: 702},
+     base="set deviceconfig setting session half-close-mode tcpwait\n"
+          "set deviceconfig setting session timeout-tcpwait 600\n",
+     timer="timeout-tcpwait", global_saves=False)
+# idle mode: the half-closed idle timer; the need is the silence (200 s).
+case("idle", [(5002, 101.0), (7000, 201.0), GONE], ALLOW, {7000: 200},
+     base="set deviceconfig setting session timeout-tcp-half-closed 120\n")
+# The rule's own timeout-tcp-half-closed breaks them: a global change cannot save
+# them (the rule's timeout is above the global one), a service override can.
+js = case("rule-timeout", [(5002, 101.0), (7000, 201.0), GONE],
+          "set rulebase security rules R timeout-tcp-half-closed 150\n" + ALLOW, {7000: 202},
+          global_saves=False)
+# ... and the global recommendation does not raise a global timer for it in vain
+v = js["verification"]["fixed"]
+b = [x for s in js["settings"] if s["name"] == "current" for x in s["broken_sessions"]]
+check(v["scoped_broken"] == 1 and v["replays"] == 1 and js["recommended"]["fixed"]["timeout-tcp-half-closed"] == 202,
+      "rule-timeout: recommended-fixed counts it apart (scoped_broken %d, %d replay(s), half-closed %d)" %
+      (v["scoped_broken"], v["replays"], js["recommended"]["fixed"]["timeout-tcp-half-closed"]))
+check(len(b) == 1 and b[0]["timer_value"] == 150 and b[0]["timer_source"] == "rule R" and not b[0]["unfixable"],
+      "rule-timeout: the broken session had the rule's 150 s and is not unfixable (%s)" % b)
 # Nothing broken: no override.
 case("nothing-broken", [(5002, 101.0), (7000, 61.0), GONE], ALLOW, {})
 
