@@ -68,8 +68,8 @@ BASE = ("set deviceconfig setting session half-close-mode fixed\n"
 def capture(name, transfers):
     path = os.path.join(tmp, name + ".pcap")
     pkts = []
-    for i, (port, resume) in enumerate(transfers):
-        pkts += transfer(40001 + i, port, 1000000 * (i + 1), resume)
+    for i, t in enumerate(transfers):
+        pkts += transfer(40001 + i, t[0], 1000000 * (i + 1), t[1], *t[2:])
     sy.write(path, sy.T0, sorted(pkts, key=lambda p: p[0]))
     return path
 
@@ -191,15 +191,18 @@ case("service-list", [(5002, 201.0), (7000, 201.0), (8080, None)],
      "set service svc-y protocol tcp port 7000\n"
      "set rulebase security rules R service [ svc-x svc-y ]\n" + ALLOW +
      "set rulebase security rules R2 action allow\n", {7000: 202})
-# Two ports needing different values; a deny rule before and after the allow
-# rule, and traffic to a denied port, keep their verdicts.
+# Two ports needing different values; deny rules before and after the allow
+# rule keep their verdicts: traffic to a denied port, and another client's
+# traffic to the fixed port that the allow rule does not take (its source).
 deny = ("set rulebase security rules no-telnet destination-port 23\n"
         "set rulebase security rules no-telnet action deny\n")
-case("two-values", [(5002, 151.0), (7000, 201.0), (23, 2.0), GONE],
-     deny + "set rulebase security rules web destination-port 5000-8000\n"
+case("two-values", [(5002, 151.0), (7000, 201.0), (23, 2.0), GONE, (7000, 5.0, "192.0.2.11")],
+     deny + "set rulebase security rules web source 192.0.2.10\n"
+     "set rulebase security rules web destination-port 5000-8000\n"
      "set rulebase security rules web action allow\n"
      "set rulebase security rules web-deny protocol udp\n"
-     "set rulebase security rules web-deny action deny\n", {5002: 152, 7000: 202})
+     "set rulebase security rules web-deny action deny\n"
+     "set rulebase security rules rest action deny\n", {5002: 152, 7000: 202})
 # Sessions of the default action (no rule at all).
 case("default-action", [(7000, 201.0), GONE], "", {7000: 202})
 # tcpwait mode: halfclose-timeout is the tcpwait life.  A server resuming after
@@ -225,6 +228,25 @@ check(v["scoped_broken"] == 1 and v["replays"] == 1 and js["recommended"]["fixed
       (v["scoped_broken"], v["replays"], js["recommended"]["fixed"]["timeout-tcp-half-closed"]))
 check(len(b) == 1 and b[0]["timer_value"] == 150 and b[0]["timer_source"] == "rule R" and not b[0]["unfixable"],
       "rule-timeout: the broken session had the rule's 150 s and is not unfixable (%s)" % b)
+# A rule named with a space that takes the applications' ports (application-
+# default), and one whose service-group has a service with source ports: each
+# copy takes the same traffic (the verdict check above), the copied service keeps
+# the source ports, and both names are quoted in the lines.
+js = case("appdef-group", [(5002, 201.0), (7000, 201.0), (8080, None)],
+          "set application app-x protocol tcp port 5002\n"
+          "set rulebase security rules \"app rule\" service application-default\n"
+          "set rulebase security rules \"app rule\" action allow\n"
+          "set service svc-y protocol tcp port 7000 source-port 40000-40010\n"
+          "set service svc-z protocol tcp port 7000-7010\n"
+          "set service-group grp members [ svc-y svc-z ]\n"
+          "set rulebase security rules R service grp\n" + ALLOW, {5002: 202, 7000: 202})
+lines = js["overrides_all"]["lines"]
+check('delete rulebase security rules "app rule"' in lines and
+      "set service timer-tcp-7000-svc-y protocol tcp port 7000 source-port 40000-40010" in lines and
+      "set service timer-tcp-7000-svc-z protocol tcp port 7000" in lines and
+      "set rulebase security rules timer-R service [ timer-tcp-7000-svc-y timer-tcp-7000-svc-z ]" in lines and
+      "set rulebase security rules timer-app-rule service timer-tcp-5002" in lines,
+      "appdef-group: the lines copy the group's services on the port, in order, and quote names")
 # Nothing broken: no override.
 case("nothing-broken", [(5002, 101.0), (7000, 61.0), GONE], ALLOW, {})
 
