@@ -192,6 +192,9 @@ struct an_override {
 	char err[256];
 };
 
+/* Ports given an override at most (the ones with the most broken sessions): each costs replays. */
+#define AN_OVERRIDES_MAX 32
+
 /* Every override at once, against every global change at once. */
 struct an_scope {
 	char *lines;
@@ -242,6 +245,7 @@ struct an {
 	struct an_scope all;
 	uint32_t *unscoped; /* current run's broken entries + 1 no service override can save */
 	size_t nunscoped;
+	size_t left_ports, left_sessions; /* beyond AN_OVERRIDES_MAX ports: not looked at */
 
 	double t_load, t_facts, t_rec, t_cost, t_scope;
 };

@@ -94,6 +94,11 @@ void an_scope_text(FILE *f, const struct an *a)
 		fputs("    global  ", f);
 		text_cost_line(f, g, &o->gcost, o->nsess);
 	}
+	if (a->left_ports)
+		fprintf(f, "  ... %zu more port%s (%zu session%s) left out: at most %d ports, the ones "
+			   "with the most sessions\n",
+			a->left_ports, a->left_ports == 1 ? "" : "s", a->left_sessions,
+			a->left_sessions == 1 ? "" : "s", AN_OVERRIDES_MAX);
 	for (size_t i = 0; i < a->nunscoped; i++) {
 		const struct an_broken *b = &a->runs[0].broken[a->unscoped[i] - 1];
 		fprintf(f, "  %s: ended by %s, which no service override sets (only the global timer)\n",
@@ -250,6 +255,11 @@ void an_scope_json(struct sw_jw *w, const struct an *a)
 		json_cheaper(w, &s->cost, &s->gcost);
 		sw_jw_obj_end(w);
 	}
+	sw_jw_key(w, "overrides_left_out");
+	sw_jw_obj(w);
+	sw_jw_ku64(w, "ports", a->left_ports);
+	sw_jw_ku64(w, "sessions", a->left_sessions);
+	sw_jw_obj_end(w);
 	sw_jw_key(w, "not_overridable");
 	sw_jw_arr(w);
 	for (size_t i = 0; i < a->nunscoped; i++) {

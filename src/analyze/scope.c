@@ -507,6 +507,17 @@ static int global_cost(struct an *a, struct sw_conf *c, const uint32_t gto[SW_TO
 
 /* ---- the stage ------------------------------------------------------------------------- */
 
+/* Most sessions first, then by protocol and port. */
+static int cmp_ov_sessions(const void *x, const void *y)
+{
+	const struct an_override *p = x, *q = y;
+	if (p->nsess != q->nsess)
+		return p->nsess > q->nsess ? -1 : 1;
+	if (p->proto != q->proto)
+		return p->proto < q->proto ? -1 : 1;
+	return (p->port > q->port) - (p->port < q->port);
+}
+
 static int cmp_ov(const void *x, const void *y)
 {
 	const struct an_override *p = x, *q = y;
@@ -578,6 +589,14 @@ int an_scope(struct an *a, char *err, size_t errlen)
 
 	if (!c || (rc = group(a)) < 0)
 		goto out;
+	/* each override costs replays: the ports with the most sessions, AN_OVERRIDES_MAX of them */
+	qsort(a->ov, a->nov, sizeof(*a->ov), cmp_ov_sessions);
+	while (a->nov > AN_OVERRIDES_MAX) {
+		struct an_override *o = &a->ov[--a->nov];
+		a->left_ports++;
+		a->left_sessions += o->nsess;
+		free(o->sess);
+	}
 	qsort(a->ov, a->nov, sizeof(*a->ov), cmp_ov);
 	for (size_t i = 0; i < a->nov; i++) {
 		struct an_override *o = &a->ov[i];

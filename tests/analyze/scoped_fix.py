@@ -250,6 +250,15 @@ check('delete rulebase security rules "app rule"' in lines and
 # Nothing broken: no override.
 case("nothing-broken", [(5002, 101.0), (7000, 61.0), GONE], ALLOW, {})
 
+# More ports than overrides are looked for: the 32 with the most sessions (port
+# 9000 has two), the others counted.
+cap = capture("many", [(9000, 201.0), (9000, 201.0)] + [(10000 + i, 201.0) for i in range(34)])
+js = analyze(write("many.conf", BASE + ALLOW), cap)
+ports = [o["port"] for o in js["overrides"]]
+check(len(ports) == 32 and 9000 in ports and js["overrides_left_out"] == {"ports": 3, "sessions": 3},
+      "many: 32 overrides, 9000 among them, 3 ports left out (%d, %s)" %
+      (len(ports), js["overrides_left_out"]))
+
 if FAILS:
     print("%d check(s) failed" % len(FAILS))
     sys.exit(1)
