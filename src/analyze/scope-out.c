@@ -124,7 +124,8 @@ void an_scope_text(FILE *f, const struct an *a)
 		}
 	}
 	fprintf(f, "  the lines: save them to FILE and `statewall replay -c CURRENT -c FILE` "
-		   "(CURRENT: the configuration analyzed):\n");
+		   "(CURRENT: the configuration\n  analyzed; each port's own lines: --json, "
+		   "overrides[].lines):\n");
 	text_lines(f, s->lines, "    ");
 }
 

@@ -590,14 +590,16 @@ int an_scope(struct an *a, char *err, size_t errlen)
 	if (!c || (rc = group(a)) < 0)
 		goto out;
 	/* each override costs replays: the ports with the most sessions, AN_OVERRIDES_MAX of them */
-	qsort(a->ov, a->nov, sizeof(*a->ov), cmp_ov_sessions);
+	if (a->nov) /* qsort wants an array, even of none */
+		qsort(a->ov, a->nov, sizeof(*a->ov), cmp_ov_sessions);
 	while (a->nov > AN_OVERRIDES_MAX) {
 		struct an_override *o = &a->ov[--a->nov];
 		a->left_ports++;
 		a->left_sessions += o->nsess;
 		free(o->sess);
 	}
-	qsort(a->ov, a->nov, sizeof(*a->ov), cmp_ov);
+	if (a->nov)
+		qsort(a->ov, a->nov, sizeof(*a->ov), cmp_ov);
 	for (size_t i = 0; i < a->nov; i++) {
 		struct an_override *o = &a->ov[i];
 		for (int k = 0; k < SW_SVC_TIMERS; k++) {
