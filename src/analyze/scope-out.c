@@ -14,8 +14,8 @@ static const char *proto_word(unsigned p)
 	return p == IPPROTO_UDP ? "udp" : "tcp";
 }
 
-/* The global timers gto changes, as "NAME V, NAME V" (or "no change"). */
-static void global_str(const struct an *a, const uint32_t *gto, char *buf, size_t len)
+/* The global timers gto changes, as "NAME V, NAME V" (or "no change", and why if beyond). */
+static void global_str(const struct an *a, const uint32_t *gto, int beyond, char *buf, size_t len)
 {
 	size_t o = 0;
 
@@ -25,7 +25,9 @@ static void global_str(const struct an *a, const uint32_t *gto, char *buf, size_
 			o += (size_t)snprintf(buf + o, len - o, "%s%s %u", o ? ", " : "",
 					      sw_timeout_name((unsigned)t), gto[t]);
 	if (!o)
-		snprintf(buf, len, "no change");
+		snprintf(buf, len, "no change%s", beyond ? " (the global timer's range ends below)" : "");
+	else if (beyond)
+		snprintf(buf + o, len - o, " (its range maximum)");
 }
 
 static void text_cost_line(FILE *f, const char *what, const struct an_cost *c, size_t of)
@@ -46,15 +48,19 @@ static void text_lines(FILE *f, const char *lines, const char *indent)
 	}
 }
 
+/* "rule R", "rules R, S", "the default action", ... */
 static void text_rules(FILE *f, const struct an *a, const struct an_override *o)
 {
-	const char *sep = "";
+	unsigned n = 0;
 
-	for (unsigned rv = 0; rv <= a->cur.nrules && rv <= SW_RULES_MAX; rv++)
-		if ((o->rules[rv / 64] >> (rv % 64)) & 1) {
-			fprintf(f, "%s%s", sep, rv ? a->cur.rules[rv - 1].name : "(default action)");
-			sep = ", ";
-		}
+	for (unsigned rv = 1; rv <= a->cur.nrules && rv <= SW_RULES_MAX; rv++)
+		n += (o->rules[rv / 64] >> (rv % 64)) & 1;
+	for (unsigned rv = 1, k = 0; rv <= a->cur.nrules && rv <= SW_RULES_MAX; rv++)
+		if ((o->rules[rv / 64] >> (rv % 64)) & 1)
+			fprintf(f, "%s%s", k++ ? ", " : n > 1 ? "rules " : "rule ",
+				a->cur.rules[rv - 1].name);
+	if (o->rules[0] & 1)
+		fprintf(f, "%sthe default action", n ? ", " : "");
 }
 
 void an_scope_text(FILE *f, const struct an *a)
@@ -69,7 +75,7 @@ void an_scope_text(FILE *f, const struct an *a)
 		   "beside the same timer raised globally\n");
 	for (size_t i = 0; i < a->nov; i++) {
 		const struct an_override *o = &a->ov[i];
-		fprintf(f, "  %s/%u: %zu session%s (rule ", proto_word(o->proto), o->port, o->nsess,
+		fprintf(f, "  %s/%u: %zu session%s (", proto_word(o->proto), o->port, o->nsess,
 			o->nsess == 1 ? "" : "s");
 		text_rules(f, a, o);
 		fputs("):", f);
@@ -90,7 +96,7 @@ void an_scope_text(FILE *f, const struct an *a)
 			fputs("    scoped  ", f);
 			text_cost_line(f, "service override", &o->cost, o->nsess);
 		}
-		global_str(a, o->gto, g, sizeof(g));
+		global_str(a, o->gto, o->gbeyond, g, sizeof(g));
 		fputs("    global  ", f);
 		text_cost_line(f, g, &o->gcost, o->nsess);
 	}
@@ -106,7 +112,7 @@ void an_scope_text(FILE *f, const struct an *a)
 	}
 	if (!a->nov)
 		return;
-	global_str(a, s->gto, g, sizeof(g));
+	global_str(a, s->gto, 0, g, sizeof(g));
 	if (s->err[0]) {
 		fprintf(f, "  all at once: no lines (%s); the global change: %s\n    ", s->err, g);
 		text_cost_line(f, "", &s->gcost, s->nsess);
