@@ -175,7 +175,6 @@ struct an_override {
 	uint16_t port;
 	uint8_t setting;                /* enum sw_svc_timer: the one that broke most of them */
 	uint32_t value[SW_SVC_TIMERS];  /* seconds, 0 = not set */
-	uint32_t first[SW_SVC_TIMERS];  /* the value before verification */
 	int64_t need[SW_SVC_TIMERS];    /* ns, the most any of them needs; -1 none */
 	uint32_t count[SW_SVC_TIMERS];  /* its sessions the current setting broke by each */
 	uint8_t beyond;                 /* a need above the service range's maximum */

@@ -605,7 +605,7 @@ int an_scope(struct an *a, char *err, size_t errlen)
 		for (int k = 0; k < SW_SVC_TIMERS; k++) {
 			if (o->count[k] > o->count[o->setting])
 				o->setting = (uint8_t)k;
-			o->value[k] = o->first[k] = o->count[k]
+			o->value[k] = o->count[k]
 				? secs_up(o->need[k], sw_svc_timer_max((unsigned)k), &o->beyond) : 0;
 		}
 		if ((rc = verify(a, o, c)) < 0)
