@@ -231,6 +231,13 @@ void sw_conf_share(struct sw_conf *c, unsigned n);
 
 /* Write *c as canonical set lines (only what differs from the defaults if !full). */
 void sw_conf_write(const struct sw_conf *c, FILE *out, int full);
+/*
+ * The canonical set lines of rule r, every field on its own line, the first
+ * one creating it; r need not be one of c's rules, c names its services.
+ */
+void sw_conf_write_rule(const struct sw_conf *c, const struct sw_rule *r, FILE *out);
+/* The canonical set lines of service s: its ports, then its override if it has one. */
+void sw_conf_write_service(const struct sw_service *s, FILE *out);
 
 /*
  * Write *c to path atomically: temporary file beside the file (beside a
@@ -267,6 +274,8 @@ int sw_conf_app_match(const struct sw_conf *c, const struct sw_flow *f);
 int sw_service_matches(const struct sw_service *s, const struct sw_flow *f);
 /* The service-override word of timer t ("timeout", "halfclose-timeout", "timewait-timeout"). */
 const char *sw_svc_timer_name(unsigned t);
+/* The largest value a service override accepts for timer t, seconds (the smallest is 1). */
+uint32_t sw_svc_timer_max(unsigned t);
 
 /* Parse "a.b.c.d[/n]", "v6[/n]" or "any" (plen 0). 0 or -EINVAL. */
 int sw_cidr_parse(struct sw_cidr *out, const char *s);

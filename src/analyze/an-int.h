@@ -94,6 +94,9 @@ struct an_broken {
 	uint8_t cause;        /* enum an_cause */
 	uint8_t accel_factor; /* AN_CAUSE_ACCEL: what divided the timer */
 	uint8_t evict_class;  /* AN_CAUSE_EVICT: enum sw_evict_class */
+	uint16_t rule;        /* the rule it matched + 1, 0 = the default action */
+	uint32_t timer_secs;  /* the timer's value for it, and where that came from (sw_sess_info) */
+	char timer_from[SW_RULE_NAME_MAX + 24];
 	/* late: packets after the end; refused: the flow's packets the full table dropped */
 	uint64_t late_pkts, late_bytes;
 	sw_time_t start, end;
@@ -154,6 +157,52 @@ struct an_rec {
 	int64_t minus_broken, minus_splits; /* replay with value - 1; -1 = not run */
 };
 
+/* What one replay costs the table, and how many of a fix's sessions it saves. */
+struct an_cost {
+	uint32_t peak;
+	double ss, ss_capture, share; /* session-seconds (also cut at the capture's end), peak share */
+	size_t broken;                /* sessions it breaks, as the cost table counts them */
+	size_t saved;                 /* of the fix's sessions: those it does not break */
+	int run;                      /* replayed (0: the lines were refused, err says why) */
+};
+
+/*
+ * The narrowest fix for the sessions the current setting breaks on one
+ * destination port and protocol: a service override (scope.c).
+ */
+struct an_override {
+	uint8_t proto;
+	uint16_t port;
+	uint8_t setting;                /* enum sw_svc_timer: the one that broke most of them */
+	uint32_t value[SW_SVC_TIMERS];  /* seconds, 0 = not set */
+	int64_t need[SW_SVC_TIMERS];    /* ns, the most any of them needs; -1 none */
+	uint32_t count[SW_SVC_TIMERS];  /* its sessions the current setting broke by each */
+	uint8_t beyond;                 /* a need above the service range's maximum */
+	uint8_t raised;                 /* verification raised a value */
+	uint64_t rules[(SW_RULES_MAX + 64) / 64]; /* bit rule + 1 (0: the default action) */
+	uint32_t *sess;                 /* measured session indexes + 1 */
+	size_t nsess;
+	char *lines;                    /* '\n'-terminated set lines; NULL if none */
+	size_t nlines;
+	struct an_cost cost;            /* the current configuration plus the lines */
+	uint32_t gto[SW_TO_MAX];        /* the global change: the current timers raised */
+	uint8_t gbeyond;                /* its value is above the global range's maximum */
+	struct an_cost gcost;
+	char err[256];
+};
+
+/* Ports given an override at most (the ones with the most broken sessions): each costs replays. */
+#define AN_OVERRIDES_MAX 32
+
+/* Every override at once, against every global change at once. */
+struct an_scope {
+	char *lines;
+	size_t nlines, nsess;
+	struct an_cost cost, gcost;
+	uint32_t gto[SW_TO_MAX];
+	char err[256];
+};
+
 struct an {
 	const char *path;
 	int link;
@@ -183,11 +232,21 @@ struct an {
 	int64_t rec_refused[3];
 	uint32_t rec_peak[3];
 	int64_t rec_pressure[3]; /* broken by accelerated aging, eviction or a source quota */
+	int64_t rec_scoped[3];   /* broken by a rule's, service's or application's own timer */
 	int rec_iters[3];
 
 	struct an_run *runs;
 	size_t nruns;
-	double t_load, t_facts, t_rec, t_cost;
+
+	/* scope.c: per (proto, port) the override that saves what the current setting breaks */
+	struct an_override *ov;
+	size_t nov;
+	struct an_scope all;
+	uint32_t *unscoped; /* current run's broken entries + 1 no service override can save */
+	size_t nunscoped;
+	size_t left_ports, left_sessions; /* beyond AN_OVERRIDES_MAX ports: not looked at */
+
+	double t_load, t_facts, t_rec, t_cost, t_scope;
 };
 
 static inline double sec(int64_t ns)
@@ -224,6 +283,8 @@ uint32_t an_find_flow(const struct an *a, const struct sw_flow *f, sw_time_t at)
 uint32_t an_table_for_capture(const struct an *a);
 
 /* recommend.c: which timers a half-close mode uses, and what a session needs of one. */
+/* 1 if the timer that ended b was a rule's, service's or application's, not the global one. */
+int an_scoped_timer(const struct an_broken *b);
 int an_relevant(int mode, int t);
 int64_t an_sess_need(const struct an_sess *s, int m, int t);
 /* The configuration the recommendation for mode m makes of the current one. */
@@ -243,5 +304,19 @@ void an_free_conf(const struct an *a, struct sw_conf *c);
 uint32_t an_threshold(const struct sw_conf *c);
 /* Fill r->pr: the demand replay, compared with r->conf's table. 0 or -ENOMEM. */
 int an_pressure(struct an *a, struct an_run *r);
+
+/* scope.c: free what an_scope found. */
+void an_scope_free(struct an *a);
+/* scope-out.c: the narrowest fix in the text report, and its members of the JSON document. */
+struct sw_jw;
+void an_scope_text(FILE *f, const struct an *a);
+void an_scope_json(struct sw_jw *w, const struct an *a);
+/*
+ * 1 if fix x comes before fix y: it saves more sessions, or as many for
+ * fewer session-seconds, or for the same and a lower peak.
+ */
+int an_cheaper(const struct an_cost *x, const struct an_cost *y);
+/* The global timer that service setting k sets in mode m for protocol proto. */
+int an_svc_global(int k, int m, unsigned proto);
 
 #endif

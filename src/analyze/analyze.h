@@ -12,10 +12,13 @@
  *                peak concurrency, session-seconds
  *   pressure.c   each setting against a real table: the peak its timers need,
  *                its accelerated-aging threshold and max-sessions crossed
+ *   scope.c      the narrowest fix: per destination port, the service
+ *                override (and the set lines) that saves what the current
+ *                setting breaks, against the same timer raised globally
  *   output.c     the tables and the JSON document
  *   plot.c       the picture (cairo; only with SW_WITH_PLOT)
  *
- * Call an_load, an_measure, an_recommend and an_cost in that order on one
+ * Call an_load, an_measure, an_recommend, an_cost and an_scope in that order on one
  * analysis; each returns 0 or -errno with a message in err that names what
  * failed.  No stage prints anything: the caller decides what goes where.
  * docs/analyze.md says what every number means.
@@ -50,6 +53,9 @@ int an_parse_whatif(const struct sw_conf *cur, const char *spec, struct sw_conf 
 /* Replay under the current setting, each recommendation, the models and each named extra. */
 int an_cost(struct an *a, char *const *names, const struct sw_conf *confs, size_t n, char *err,
 	    size_t errlen);
+
+/* The narrowest fixes of what the current setting breaks (after an_cost). */
+int an_scope(struct an *a, char *err, size_t errlen);
 
 /* The tables (top rows of each session list) or the JSON document: 0 or -errno of the stream. */
 int an_text(FILE *f, const struct an *a, size_t top);

@@ -163,6 +163,9 @@ static void run_on_end(void *ctx, const struct sw_sess_info *si)
 		b->sess = an_find_sess(x->a, si);
 		sw_flow_str(si, b->flow, sizeof(b->flow));
 		b->timer = si->timer;
+		b->rule = si->rule;
+		b->timer_secs = si->timer_secs;
+		memcpy(b->timer_from, si->timer_from, sizeof(b->timer_from));
 		b->end_reason = si->end_reason;
 		b->late_pkts = si->late_pkts;
 		b->late_bytes = si->late_bytes;

@@ -35,6 +35,7 @@ void an_destroy(struct an *a)
 	for (size_t i = 0; i < a->nruns; i++)
 		an_run_free(&a->runs[i]);
 	free(a->runs);
+	an_scope_free(a);
 	free(a->s);
 	free(a->idmap);
 	free(a->kbucket);

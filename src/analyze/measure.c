@@ -333,6 +333,20 @@ int an_measure(struct an *a, char *err, size_t errlen)
 	c.half_close_mode = SW_HC_IDLE;
 	for (int t = 0; t < SW_TO_MAX; t++)
 		c.timeout[t] = sw_timeout_info[t].max;
+	/*
+	 * No scoped timer either: a rule's timeout-NAME, a service override or
+	 * an application timeout would end a session the global maximum keeps
+	 * (and the facts read the timer in force as the global one).  The
+	 * services and applications stay, for what the rules match.
+	 */
+	for (unsigned i = 0; i < c.nrules && i < SW_RULES_MAX; i++)
+		memset(c.rules[i].timeout, 0, sizeof(c.rules[i].timeout));
+	for (unsigned i = 0; i < c.nservices && i < SW_SERVICES_MAX; i++) {
+		c.services[i].override = 0;
+		memset(c.services[i].timer, 0, sizeof(c.services[i].timer));
+	}
+	for (unsigned i = 0; i < c.napps && i < SW_APPS_MAX; i++)
+		memset(c.apps[i].timer, 0, sizeof(c.apps[i].timer));
 	c.tombstone_ttl = 86400;
 	/*
 	 * A table that holds every session of the capture, whatever max-sessions

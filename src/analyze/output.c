@@ -152,7 +152,8 @@ static void text_broken_one(FILE *f, const struct an *a, const struct an_run *r,
 	if (s && b->timer < SW_TO_MAX && b->cause == AN_CAUSE_TIMER) {
 		int64_t need = an_sess_need(s, r->conf.half_close_mode, b->timer);
 		if (need >= 0)
-			fprintf(f, "; it needs %.3f s, has %u", sec(need), r->conf.timeout[b->timer]);
+			fprintf(f, "; it needs %.3f s, has %u (%s)", sec(need), b->timer_secs,
+				b->timer_from);
 	}
 	if (s && s->rec.late_pkts)
 		fputs(" (unfixable)", f);
@@ -184,6 +185,10 @@ static void text_recommend(FILE *f, const struct an *a)
 			(long long)a->rec_splits[m], a->rec_iters[m], a->rec_iters[m] == 1 ? "" : "s");
 		if (a->rec_unfixable[m])
 			fprintf(f, "; plus %lld unfixable", (long long)a->rec_unfixable[m]);
+		if (a->rec_scoped[m])
+			fprintf(f, "; plus %lld ended by a rule's, service's or application's own timer, "
+				   "which no global value changes (see \"Narrowest fix\")",
+				(long long)a->rec_scoped[m]);
 		if (a->rec_pressure[m])
 			fprintf(f, "; plus %lld broken by the table's pressure (see \"Under pressure\")",
 				(long long)a->rec_pressure[m]);
@@ -546,6 +551,13 @@ static void json_broken(struct sw_jw *w, const struct an *a, const struct an_bro
 	jsess_ref(w, "session", a, x->sess);
 	sw_jw_kstr(w, "end_reason", sw_end_name(x->end_reason));
 	sw_jw_kstr(w, "timer", x->timer < SW_TO_MAX ? sw_timeout_name(x->timer) : NULL);
+	if (x->timer < SW_TO_MAX && !x->refused) {
+		sw_jw_ku64(w, "timer_value", x->timer_secs);
+		sw_jw_kstr(w, "timer_source", x->timer_from);
+	} else {
+		sw_jw_knull(w, "timer_value");
+		sw_jw_knull(w, "timer_source");
+	}
 	sw_jw_kdbl(w, "start", rel(a, x->start), 6);
 	sw_jw_kdbl(w, "end", rel(a, x->end), 6);
 	sw_jw_ku64(w, "late_pkts", x->late_pkts);
@@ -590,6 +602,7 @@ static void json_recommended(struct sw_jw *w, const struct an *a)
 		sw_jw_ki64(w, "replays", a->rec_iters[m]);
 		sw_jw_ki64(w, "refused", a->rec_refused[m]);
 		sw_jw_ki64(w, "pressure_broken", a->rec_pressure[m]);
+		sw_jw_ki64(w, "scoped_broken", a->rec_scoped[m]);
 		if (a->rec_refused[m])
 			sw_jw_ku64(w, "needs_max_sessions", a->rec_peak[m]);
 		else
@@ -683,6 +696,7 @@ static void json_out(FILE *f, const struct an *a)
 	json_conf(&w, &a->cur);
 	json_recommended(&w, a);
 	json_settings(&w, a);
+	an_scope_json(&w, a);
 	/*
 	 * One line per session: each element has its own writer on the same
 	 * stream, the separators and newlines are written here.
@@ -703,6 +717,7 @@ static void json_out(FILE *f, const struct an *a)
 	sw_jw_kdbl(&w, "measure", a->t_facts, 3);
 	sw_jw_kdbl(&w, "recommend", a->t_rec, 3);
 	sw_jw_kdbl(&w, "cost", a->t_cost, 3);
+	sw_jw_kdbl(&w, "scope", a->t_scope, 3);
 	sw_jw_obj_end(&w);
 	sw_jw_obj_end(&w);
 	fputc('\n', f);
@@ -736,6 +751,7 @@ int an_text(FILE *f, const struct an *a, size_t top)
 	text_facts(f, a);
 	text_halfclosed(f, a, top);
 	text_broken(f, a, &a->runs[0], top);
+	an_scope_text(f, a);
 	text_recommend(f, a);
 	text_cost(f, a);
 	text_pressure(f, a, top);
@@ -753,7 +769,7 @@ int an_timing(FILE *f, const struct an *a)
 {
 	errno = 0;
 	fprintf(f, "statewall analyze: %zu packets, %zu sessions, %zu settings; load %.3f s, "
-		   "measure %.3f s, recommend %.3f s, cost %.3f s\n",
-		a->nfr, a->ns, a->nruns, a->t_load, a->t_facts, a->t_rec, a->t_cost);
+		   "measure %.3f s, recommend %.3f s, cost %.3f s, narrowest fix %.3f s\n",
+		a->nfr, a->ns, a->nruns, a->t_load, a->t_facts, a->t_rec, a->t_cost, a->t_scope);
 	return stream_status(f);
 }

@@ -74,6 +74,11 @@ static void need_of(const struct an *a, int m, struct an_need *n)
 
 /* ---- recommendations ------------------------------------------------------------------ */
 
+int an_scoped_timer(const struct an_broken *b)
+{
+	return strcmp(b->timer_from, "default") != 0 && strcmp(b->timer_from, "configured") != 0;
+}
+
 static uint32_t clamp_to(int t, int64_t need, uint8_t *beyond)
 {
 	const struct sw_timeout_info *ti = &sw_timeout_info[t];
@@ -139,6 +144,7 @@ int an_recommend(struct an *a, char *err, size_t errlen)
 		for (int it = 0;; it++) {
 			struct an_run run;
 			int raise[SW_TO_MAX] = {0}, any = 0, rc;
+			int64_t scoped = 0;
 
 			memset(&run, 0, sizeof(run));
 			an_rec_conf(a, m, &run.conf);
@@ -157,6 +163,10 @@ int an_recommend(struct an *a, char *err, size_t errlen)
 					continue; /* no value in range saves it */
 				if (run.broken[b].cause != AN_CAUSE_TIMER)
 					continue; /* the table's pressure, not the timer, ended it */
+				if (an_scoped_timer(&run.broken[b])) {
+					scoped++; /* its rule's, service's or application's own timer */
+					continue;
+				}
 				if (t < SW_TO_MAX && an_relevant(m, t) &&
 				    a->rec[m][t].value < sw_timeout_info[t].max)
 					raise[t] = 1;
@@ -167,7 +177,8 @@ int an_recommend(struct an *a, char *err, size_t errlen)
 				raise[SW_TO_ICMP] = 1;
 			if (run.created_proto[3] > a->created_proto[3])
 				raise[SW_TO_DEFAULT] = 1;
-			a->rec_broken[m] = (int64_t)run.ntimer;
+			a->rec_broken[m] = (int64_t)run.ntimer - scoped;
+			a->rec_scoped[m] = scoped;
 			a->rec_unfixable[m] = (int64_t)run.nunfixable;
 			a->rec_refused[m] = (int64_t)run.nrefused;
 			a->rec_pressure[m] = (int64_t)(run.nbroken - run.nunfixable - run.ntimer -

@@ -17,7 +17,8 @@
 static void usage(FILE *f)
 {
 	fputs("usage: statewall analyze [options] CAPTURE\n"
-	      "  -c, --config FILE        configuration file of `set` lines (the current setting)\n"
+	      "  -c, --config FILE        configuration file of `set` lines (the current setting);\n"
+	      "                           repeatable, each file on top of the ones before it\n"
 	      "      --set NAME=VALUE     one session setting (repeatable), e.g. max-sessions=50000 or\n"
 	      "                           accelerated-aging-threshold=90: \"Under pressure\" compares\n"
 	      "                           each setting's peak with that table\n"
@@ -59,7 +60,10 @@ int sw_cmd_analyze(int argc, char **argv)
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "c:qh", opts, NULL)) != -1) {
 		switch (ch) {
-		case 'c': ac.config = optarg; break;
+		case 'c':
+			if (app_conf_add_config(&ac, optarg) < 0)
+				goto out;
+			break;
 		case 'S':
 			if (app_conf_add_set(&ac, optarg) < 0)
 				goto out;
@@ -128,7 +132,8 @@ int sw_cmd_analyze(int argc, char **argv)
 	if (partial)
 		fprintf(stderr, "statewall analyze: %s (analyzing the packets before it)\n", err);
 	if (an_measure(a, err, sizeof(err)) < 0 || an_recommend(a, err, sizeof(err)) < 0 ||
-	    an_cost(a, whatif, wconf, (size_t)nwhatif, err, sizeof(err)) < 0) {
+	    an_cost(a, whatif, wconf, (size_t)nwhatif, err, sizeof(err)) < 0 ||
+	    an_scope(a, err, sizeof(err)) < 0) {
 		fprintf(stderr, "statewall analyze: %s\n", err);
 		goto out;
 	}

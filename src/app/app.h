@@ -6,16 +6,25 @@
 
 #include "statewall/conf.h"
 
-/* `-c FILE` and `--set NAME=VALUE` options, applied in that order. */
+/*
+ * `-c FILE` and `--set NAME=VALUE` options, applied in that order.  replay
+ * and analyze take -c more than once: each further file (more) is loaded
+ * on top of the ones before it, e.g. the configuration lines analyze
+ * recommends on top of the configuration it was run with.
+ */
 struct app_conf {
 	const char *config;
+	const char **more;
+	int nmore;
 	char **sets;
 	int nsets;
 };
 
 void app_conf_init(struct app_conf *ac);
+/* One more -c file: the first is config, each later one is loaded on top. 0 or -1. */
+int app_conf_add_config(struct app_conf *ac, const char *path);
 int app_conf_add_set(struct app_conf *ac, const char *kv);
-/* Defaults, then the file, then each --set; prints the error and returns -1 on failure. */
+/* Defaults, then the files, then each --set; prints the error and returns -1 on failure. */
 int app_conf_build(const struct app_conf *ac, struct sw_conf *conf);
 void app_conf_free(struct app_conf *ac);
 

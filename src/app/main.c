@@ -15,6 +15,24 @@ void app_conf_init(struct app_conf *ac)
 	memset(ac, 0, sizeof(*ac));
 }
 
+int app_conf_add_config(struct app_conf *ac, const char *path)
+{
+	const char **n;
+
+	if (!ac->config) {
+		ac->config = path;
+		return 0;
+	}
+	n = realloc(ac->more, (size_t)(ac->nmore + 1) * sizeof(*n));
+	if (!n) {
+		fputs("statewall: out of memory\n", stderr);
+		return -1;
+	}
+	ac->more = n;
+	ac->more[ac->nmore++] = path;
+	return 0;
+}
+
 int app_conf_add_set(struct app_conf *ac, const char *kv)
 {
 	char **n = realloc(ac->sets, (size_t)(ac->nsets + 1) * sizeof(*n));
@@ -31,8 +49,10 @@ int app_conf_add_set(struct app_conf *ac, const char *kv)
 void app_conf_free(struct app_conf *ac)
 {
 	free(ac->sets);
+	free(ac->more);
 	ac->sets = NULL;
-	ac->nsets = 0;
+	ac->more = NULL;
+	ac->nsets = ac->nmore = 0;
 }
 
 int app_conf_build(const struct app_conf *ac, struct sw_conf *conf)
@@ -43,6 +63,12 @@ int app_conf_build(const struct app_conf *ac, struct sw_conf *conf)
 	if (ac->config && sw_conf_load(conf, ac->config, err, sizeof(err)) < 0) {
 		fprintf(stderr, "statewall: %s\n", err);
 		return -1;
+	}
+	for (int i = 0; i < ac->nmore; i++) {
+		if (sw_conf_load(conf, ac->more[i], err, sizeof(err)) < 0) {
+			fprintf(stderr, "statewall: %s\n", err);
+			return -1;
+		}
 	}
 	for (int i = 0; i < ac->nsets; i++) {
 		if (sw_conf_apply_kv(conf, ac->sets[i], err, sizeof(err)) < 0) {

@@ -69,7 +69,8 @@ static void on_end(void *ctx, const struct sw_sess_info *si)
 static void usage(FILE *f)
 {
 	fputs("usage: statewall replay [options] CAPTURE [BPF FILTER...]\n"
-	      "  -c, --config FILE      configuration file of `set` lines\n"
+	      "  -c, --config FILE      configuration file of `set` lines; repeatable, each file\n"
+	      "                         on top of the ones before it\n"
 	      "      --set NAME=VALUE   one session setting (repeatable), e.g. --set tcpwait=60\n"
 	      "  -w FILE                write forwarded packets to FILE (pcap)\n"
 	      "      --dropped FILE     write dropped packets to FILE (pcap)\n"
@@ -173,7 +174,12 @@ int sw_cmd_replay(int argc, char **argv)
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "c:w:n:qh", opts, NULL)) != -1) {
 		switch (ch) {
-		case 'c': ac.config = optarg; break;
+		case 'c':
+			if (app_conf_add_config(&ac, optarg) < 0) {
+				app_conf_free(&ac);
+				return 2;
+			}
+			break;
 		case 'S':
 			if (app_conf_add_set(&ac, optarg) < 0) {
 				app_conf_free(&ac);

@@ -29,6 +29,11 @@ const char *sw_svc_timer_name(unsigned t)
 	return t < SW_SVC_TIMERS ? svc_timers[t].word : NULL;
 }
 
+uint32_t sw_svc_timer_max(unsigned t)
+{
+	return t < SW_SVC_TIMERS ? svc_timers[t].max : 0;
+}
+
 int swc_find_service(const struct sw_conf *c, const char *name)
 {
 	unsigned n = c->nservices < SW_SERVICES_MAX ? c->nservices : SW_SERVICES_MAX;
@@ -511,33 +516,36 @@ static void svc_prefix(const struct sw_service *s, char *buf, size_t len)
 		 s->proto == IPPROTO_UDP ? "udp" : "tcp");
 }
 
-void swc_write_services(const struct sw_conf *c, FILE *out)
+void sw_conf_write_service(const struct sw_service *s, FILE *out)
 {
 	char prefix[SW_RULE_NAME_MAX + 40];
 
-	for (unsigned i = 0; i < c->nservices && i < SW_SERVICES_MAX; i++) {
-		const struct sw_service *s = &c->services[i];
-		svc_prefix(s, prefix, sizeof(prefix));
-		fprintf(out, "%s", prefix);
-		if (s->nport) {
-			fputs(" port ", out);
-			write_ports(out, s->port, s->nport);
-		}
-		if (s->nsport) {
-			fputs(" source-port ", out);
-			write_ports(out, s->sport, s->nsport);
-		}
-		fputc('\n', out);
-		if (!s->override)
-			continue;
-		fprintf(out, "%s override yes", prefix);
-		for (unsigned k = 0; k < SW_SVC_TIMERS; k++)
-			if (s->timer[k])
-				fprintf(out, " %s %u", svc_timers[k].word, (unsigned)s->timer[k]);
-		if (s->reset)
-			fprintf(out, " reset-on-expiry %s", sw_reset_words[(s->reset - 1) % SW_RST_MODES]);
-		fputc('\n', out);
+	svc_prefix(s, prefix, sizeof(prefix));
+	fprintf(out, "%s", prefix);
+	if (s->nport) {
+		fputs(" port ", out);
+		write_ports(out, s->port, s->nport);
 	}
+	if (s->nsport) {
+		fputs(" source-port ", out);
+		write_ports(out, s->sport, s->nsport);
+	}
+	fputc('\n', out);
+	if (!s->override)
+		return;
+	fprintf(out, "%s override yes", prefix);
+	for (unsigned k = 0; k < SW_SVC_TIMERS; k++)
+		if (s->timer[k])
+			fprintf(out, " %s %u", svc_timers[k].word, (unsigned)s->timer[k]);
+	if (s->reset)
+		fprintf(out, " reset-on-expiry %s", sw_reset_words[(s->reset - 1) % SW_RST_MODES]);
+	fputc('\n', out);
+}
+
+void swc_write_services(const struct sw_conf *c, FILE *out)
+{
+	for (unsigned i = 0; i < c->nservices && i < SW_SERVICES_MAX; i++)
+		sw_conf_write_service(&c->services[i], out);
 	for (unsigned i = 0; i < c->ngroups && i < SW_SVC_GROUPS_MAX; i++) {
 		const struct sw_svc_group *g = &c->groups[i];
 		int q = strchr(g->name, ' ') != NULL;

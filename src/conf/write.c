@@ -43,7 +43,7 @@ static void write_addrs(FILE *out, const char *prefix, const char *field,
 	}
 }
 
-static void write_rule(const struct sw_conf *c, const struct sw_rule *r, FILE *out)
+void sw_conf_write_rule(const struct sw_conf *c, const struct sw_rule *r, FILE *out)
 {
 	char prefix[SW_RULE_NAME_MAX + 32];
 	/* names are [A-Za-z0-9 _.-] only, so quotes are the only escaping needed */
@@ -99,7 +99,7 @@ void sw_conf_write(const struct sw_conf *c, FILE *out, int full)
 	swc_write_services(c, out);
 	unsigned n = c->nrules < SW_RULES_MAX ? c->nrules : SW_RULES_MAX;
 	for (unsigned i = 0; i < n; i++)
-		write_rule(c, &c->rules[i], out);
+		sw_conf_write_rule(c, &c->rules[i], out);
 }
 
 /* What a saved file holds: a header line, then the non-default settings and the rules. */
