@@ -13,20 +13,27 @@
 
 #include "app/app.h"
 #include "app/report.h"
+#include "app/rpool.h"
 #include "io/capture.h"
 #include "statewall/engine.h"
 
-#define REPLAY_BATCH 32
+#define REPLAY_BATCH 32 /* one engine: the engine's own burst (lookups 32 at a time) */
+#define COPY_ARENA (8u << 20)
 
-/* One batch of packets on its way through sw_engine_burst. */
+/*
+ * One batch of packets on its way through the engines: REPLAY_BATCH
+ * packets with one engine, SW_RPOOL_BATCH with several (a batch is their
+ * unit of work between two barriers, rpool.h).
+ */
 struct batch {
-	const uint8_t *frame[REPLAY_BATCH];
-	uint32_t caplen[REPLAY_BATCH], wirelen[REPLAY_BATCH];
-	sw_time_t ts[REPLAY_BATCH];
-	uint64_t num[REPLAY_BATCH]; /* packet number in the capture */
-	struct sw_verdict v[REPLAY_BATCH];
-	uint8_t *copy; /* REPLAY_BATCH slots of `slot` bytes, when the reader reuses its buffer */
-	uint32_t slot;
+	const uint8_t *frame[SW_RPOOL_BATCH];
+	uint32_t caplen[SW_RPOOL_BATCH], wirelen[SW_RPOOL_BATCH];
+	sw_time_t ts[SW_RPOOL_BATCH];
+	uint64_t num[SW_RPOOL_BATCH]; /* packet number in the capture */
+	struct sw_verdict v[SW_RPOOL_BATCH];
+	unsigned max;  /* packets per batch */
+	uint8_t *copy; /* COPY_ARENA bytes for the frames, when the reader reuses its buffer */
+	size_t used;
 };
 
 /* A text output (--log, --verdicts): its stream and the first write error. */
@@ -47,7 +54,7 @@ static void out_note(struct out *o)
 }
 
 struct replay {
-	struct batch batch;
+	struct batch *batch;
 	struct out log;
 	struct sw_summary sum;
 	int oom;
@@ -78,6 +85,8 @@ static void usage(FILE *f)
 	      "      --verdicts FILE|-  one line per packet: number, verdict, reason, session id\n"
 	      "      --json             summary as one JSON object on stdout\n"
 	      "  -n, --count N          stop after N packets (like tcpdump -c)\n"
+	      "      --threads N        N engines on N threads, flows spread by a symmetric hash\n"
+	      "                         (default 1; table limits divided among them)\n"
 	      "  -q, --quiet            no progress on stderr\n",
 	      f);
 }
@@ -150,7 +159,7 @@ int sw_cmd_replay(int argc, char **argv)
 		{"dropped", required_argument, NULL, 'D'}, {"log", required_argument, NULL, 'L'},
 		{"verdicts", required_argument, NULL, 'V'}, {"json", no_argument, NULL, 'J'},
 		{"quiet", no_argument, NULL, 'q'}, {"help", no_argument, NULL, 'h'},
-		{"count", required_argument, NULL, 'n'},
+		{"count", required_argument, NULL, 'n'}, {"threads", required_argument, NULL, 'T'},
 		{NULL, 0, NULL, 0}};
 	const char *wpath = NULL, *dpath = NULL, *lpath = NULL, *vpath = NULL;
 	int json = 0, quiet = 0, ch, rc = 0;
@@ -160,7 +169,8 @@ int sw_cmd_replay(int argc, char **argv)
 	struct app_conf ac;
 	char err[512], *filter = NULL;
 	struct sw_capture *cap = NULL;
-	struct sw_engine *eng = NULL;
+	struct rpool *eng = NULL;
+	unsigned long threads = 1;
 	struct sw_dumper *wd = NULL, *dd = NULL;
 	struct out vo = {.opt = "--verdicts"};
 	struct replay r = {0};
@@ -201,6 +211,15 @@ int sw_cmd_replay(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'T':
+			threads = strtoul(optarg, &endp, 10);
+			if (*endp || threads == 0 || threads > SW_RPOOL_MAX) {
+				fprintf(stderr, "statewall replay: --threads '%s': expected 1 to %d\n",
+					optarg, SW_RPOOL_MAX);
+				app_conf_free(&ac);
+				return 2;
+			}
+			break;
 		case 'h': usage(stdout); app_conf_free(&ac); return 0;
 		default: usage(stderr); app_conf_free(&ac); return 2;
 		}
@@ -231,7 +250,7 @@ int sw_cmd_replay(int argc, char **argv)
 	if (!sw_pkt_link_supported(link))
 		fprintf(stderr, "statewall replay: %s: link type %d is not supported; every packet "
 				"will be dropped as unsupported-l2\n", argv[optind], link);
-	rc = sw_engine_create(&eng, &conf);
+	rc = rpool_create(&eng, (unsigned)threads, &conf);
 	if (rc < 0) {
 		fprintf(stderr, "statewall replay: cannot create the engine: %s\n", strerror(-rc));
 		sw_capture_close(cap);
@@ -257,26 +276,29 @@ int sw_cmd_replay(int argc, char **argv)
 		rc = -1;
 		goto out;
 	}
-	sw_engine_on_end(eng, on_end, &r);
+	rpool_on_end(eng, on_end, &r);
+	r.batch = calloc(1, sizeof(*r.batch));
+	if (!r.batch) {
+		fputs("statewall replay: out of memory\n", stderr);
+		rc = -1;
+		goto out;
+	}
+	r.batch->max = threads > 1 ? SW_RPOOL_BATCH : REPLAY_BATCH;
 	progress = !quiet && isatty(STDERR_FILENO);
 	stable = sw_capture_stable(cap);
-	if (!stable) {
-		int snap = sw_capture_snaplen(cap);
-		r.batch.slot = snap > 0 && snap <= 262144 ? (uint32_t)snap : 262144;
-		r.batch.copy = malloc((size_t)REPLAY_BATCH * r.batch.slot);
-		if (!r.batch.copy) {
-			fputs("statewall replay: out of memory\n", stderr);
-			rc = -1;
-			goto out;
-		}
+	if (!stable && !(r.batch->copy = malloc(COPY_ARENA))) {
+		fputs("statewall replay: out of memory\n", stderr);
+		rc = -1;
+		goto out;
 	}
 
 	for (int done = 0; !done;) {
-		struct batch *b = &r.batch;
+		struct batch *b = r.batch;
 		int n = 0;
 
 		/* Gather a batch: the engine looks sessions up 32 at a time with prefetch. */
-		while (n < REPLAY_BATCH) {
+		b->used = 0;
+		while (n < (int)b->max) {
 			int got;
 
 			if (max_pkts && sw_capture_count(cap) >= max_pkts) {
@@ -295,10 +317,11 @@ int sw_cmd_replay(int argc, char **argv)
 			}
 			if (!stable) {
 				/* libpcap reuses its buffer: keep a copy for the batch. */
-				memcpy(b->copy + (size_t)n * b->slot, data, caplen < b->slot ? caplen : b->slot);
-				data = b->copy + (size_t)n * b->slot;
-				if (caplen > b->slot)
-					caplen = b->slot;
+				if (caplen > COPY_ARENA / 4)
+					caplen = COPY_ARENA / 4;
+				memcpy(b->copy + b->used, data, caplen);
+				data = b->copy + b->used;
+				b->used += caplen;
 			}
 			b->frame[n] = data;
 			b->caplen[n] = caplen;
@@ -306,10 +329,12 @@ int sw_cmd_replay(int argc, char **argv)
 			b->ts[n] = ts;
 			b->num[n] = sw_capture_count(cap);
 			n++;
+			if (!stable && b->used > COPY_ARENA - COPY_ARENA / 4)
+				break; /* the next frame might not fit */
 		}
 		if (n == 0)
 			break;
-		sw_engine_burst(eng, b->frame, b->caplen, link, b->ts, (unsigned)n, b->v);
+		rpool_burst(eng, b->frame, b->caplen, link, b->ts, (unsigned)n, b->v);
 		for (int i = 0; i < n; i++) {
 			const struct sw_verdict *v = &b->v[i];
 			if (vo.f && fprintf(vo.f, "%llu %s %s %u\n", (unsigned long long)b->num[i],
@@ -342,8 +367,8 @@ int sw_cmd_replay(int argc, char **argv)
 	}
 	if (progress)
 		fputs("\r\033[K", stderr);
-	sw_engine_flush(eng, SW_END_END_OF_CAPTURE);
-	sw_engine_stats(eng, &r.sum.st);
+	rpool_flush(eng, SW_END_END_OF_CAPTURE);
+	rpool_stats(eng, &r.sum.st);
 	if (json)
 		sw_summary_json(stdout, &r.sum);
 	else
@@ -359,7 +384,7 @@ int sw_cmd_replay(int argc, char **argv)
 			fprintf(stderr, "statewall replay: standard output: %s\n", strerror(e));
 		rc = -1;
 	}
-	if (r.oom) {
+	if (r.oom || rpool_oom(eng)) {
 		fputs("statewall replay: out of memory: the broken list is incomplete\n", stderr);
 		rc = -1;
 	}
@@ -380,9 +405,11 @@ out:
 		out_failed(vo.opt, vo.path, e);
 		rc = -1;
 	}
-	free(r.batch.copy);
+	if (r.batch)
+		free(r.batch->copy);
+	free(r.batch);
 	sw_summary_free(&r.sum);
-	sw_engine_destroy(eng);
+	rpool_destroy(eng);
 	sw_capture_close(cap);
 	app_conf_free(&ac);
 	return rc < 0 ? 1 : 0;

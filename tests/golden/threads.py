@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""threads.py - `statewall replay --threads N` gives what one thread gives
+(issue 14), on every capture in ../shared/corpus and data/captures.
+
+Compared, in the normal form docs/benchmarks.md ("Replay on every core")
+describes: session ids are the engines' own (pool slots, global per engine
+as in the daemon), so they and the `worker` field are left out, and the
+summary's peak is the sum of the engines' peaks (an upper bound: their peaks
+need not coincide), so it is left out too; everything else must be equal:
+  - the JSON summary (its broken list without ids, sorted);
+  - the session log as a multiset of records;
+  - every packet's verdict and drop reason, in capture order, and whether it
+    belongs to a session;
+  - the forwarded and dropped pcaps, byte for byte.
+"""
+import argparse, json, os, subprocess, sys, tempfile
+
+
+def run(binary, cap, threads, d):
+    # the same paths for every run: messages that name them compare equal
+    out = {k: os.path.join(d, k) for k in ("log", "verdicts", "fwd", "drop")}
+    for f in out.values():
+        if os.path.exists(f):
+            os.unlink(f)
+    p = subprocess.run([binary, "replay", "-q", "--json", "--threads", str(threads),
+                        "--log", out["log"], "--verdicts", out["verdicts"],
+                        "-w", out["fwd"], "--dropped", out["drop"], cap],
+                       capture_output=True, text=True)
+    summary = json.loads(p.stdout) if p.stdout.strip() else None
+    if summary:
+        for b in summary.get("broken", []):
+            b.pop("id", None)
+        summary["broken"] = sorted(summary.get("broken", []), key=json.dumps)
+        # the engines' peaks add up to an upper bound of the one-engine peak
+        summary["sessions"].pop("peak", None)
+    log = []
+    for line in open(out["log"]) if os.path.exists(out["log"]) else []:
+        r = json.loads(line)
+        r.pop("id", None)
+        r.pop("worker", None)
+        log.append(json.dumps(r, sort_keys=True))
+    verdicts = []
+    for line in open(out["verdicts"]) if os.path.exists(out["verdicts"]) else []:
+        num, action, reason, sess = line.split()
+        verdicts.append((num, action, reason, sess != "0"))
+    pcaps = [open(out[k], "rb").read() if os.path.exists(out[k]) else None for k in ("fwd", "drop")]
+    return p.returncode, p.stderr, summary, sorted(log), verdicts, pcaps
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", required=True)
+    ap.add_argument("--src", required=True)
+    ap.add_argument("--shared", required=True)
+    ap.add_argument("--threads", type=int, default=4)
+    a = ap.parse_args()
+    caps = []
+    for root in (os.path.join(a.shared, "corpus"), os.path.join(a.src, "data", "captures")):
+        for dp, _, files in os.walk(root):
+            caps += [os.path.join(dp, f) for f in files if f.endswith((".pcap", ".pcapng", ".cap"))]
+    if not caps:
+        print("SKIP: no captures found")
+        return 77
+    ok = bad = 0
+    with tempfile.TemporaryDirectory() as d:
+        for cap in sorted(caps):
+            one, many = run(a.bin, cap, 1, d), run(a.bin, cap, a.threads, d)
+            what = ("exit status", "stderr", "summary", "session log", "verdicts", "pcaps")
+            diff = [w for w, x, y in zip(what, one, many) if x != y]
+            name = os.path.relpath(cap, a.shared if cap.startswith(a.shared) else a.src)
+            if diff:
+                bad += 1
+                print("FAIL %s: --threads %d differs in %s" % (name, a.threads, ", ".join(diff)))
+            else:
+                ok += 1
+    print("%d captures identical with --threads 1 and %d, %d differ" % (ok, a.threads, bad))
+    print("%d passed, %d failed" % (ok, bad))
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
