@@ -80,6 +80,21 @@ static int cap_fail(struct sw_capture *c, char *err, size_t errlen)
 	return -1;
 }
 
+/*
+ * Files store LINKTYPE_ values; pcap_open_dead takes the platform's DLT_
+ * values, which differ for the few that libpcap maps (pcap-common.c).
+ */
+static int linktype_dlt(int link)
+{
+	switch (link) {
+	case 100: return DLT_ATM_RFC1483;
+	case 101: return DLT_RAW;
+	case 102: return DLT_SLIP_BSDOS;
+	case 103: return DLT_PPP_BSDOS;
+	default: return link;
+	}
+}
+
 /* The filter compiled for a link type, compiled when first met; NULL with a message. */
 static struct bpf_program *filter_for(struct sw_capture *c, int link, const char *where,
 				      char *err, size_t errlen)
@@ -97,7 +112,7 @@ static struct bpf_program *filter_for(struct sw_capture *c, int link, const char
 	c->flt = nf;
 	nf = &c->flt[c->nflt];
 	/* a dead handle of the link type: the same program libpcap would run on a live one */
-	p = pcap_open_dead(link, (int)SW_MAX_CAPLEN);
+	p = pcap_open_dead(linktype_dlt(link), (int)SW_MAX_CAPLEN);
 	if (!p) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
@@ -106,9 +121,10 @@ static struct bpf_program *filter_for(struct sw_capture *c, int link, const char
 		/* libpcap's reason last and whole: a long filter is shortened, not it */
 		size_t n = strlen(c->filter);
 		char lk[48];
-		const char *ln = pcap_datalink_val_to_name(link);
+		const char *ln = pcap_datalink_val_to_name(linktype_dlt(link));
 
-		snprintf(lk, sizeof(lk), "%s%s%d", ln ? ln : "", ln ? " " : "link type ", link);
+		snprintf(lk, sizeof(lk), "%s%slink type %d%s", ln ? ln : "", ln ? " (" : "", link,
+			 ln ? ")" : "");
 		if (n > 80)
 			snprintf(err, errlen, "%sfilter '%.60s ... %.12s' (%zu bytes)%s%s: %s",
 				 where, c->filter, c->filter + n - 12, n, c->nflt ? " on " : "",
