@@ -158,7 +158,7 @@ static int add_file(struct sw_capture *c, const char *path, FILE *given)
 		return -ENOMEM;
 	f->given = given;
 	f->fromfp = given != NULL;
-	f->info.name = f->path;
+	f->info.name = strcmp(path, "-") == 0 ? "standard input" : f->path;
 	c->nf++;
 	return 0;
 }
@@ -226,8 +226,7 @@ static int file_open(struct sw_capture *c, struct cfile *f, char *err, size_t er
 		snprintf(err, errlen, "%s: %s", f->path, strerror(-rc));
 		return rc;
 	}
-	rc = sw_rd_open(&f->rd, fp, strcmp(f->path, "-") == 0 ? "standard input" : f->path,
-			&c->names, err, errlen);
+	rc = sw_rd_open(&f->rd, fp, f->info.name, &c->names, err, errlen);
 	if (rc == 0)
 		f->open = 1;
 	return rc;
