@@ -168,24 +168,35 @@ static const uint64_t pow10_tab[20] = {
 	100000000000000ull, 1000000000000000ull, 10000000000000000ull, 100000000000000000ull,
 	1000000000000000000ull, 10000000000000000000ull};
 
-/* A 64-bit stamp in the interface's units, plus its offset, as engine time; -1 if out of range. */
+/*
+ * A 64-bit stamp in the interface's units, plus its offset, as engine time;
+ * -1 if out of range.  No 128-bit division on the common resolutions (10^-n,
+ * n <= 9): a multiply, and the offset added in nanoseconds.
+ */
 static int ng_stamp(const struct sw_iface *ifc, uint64_t t, sw_time_t *out)
 {
-	unsigned __int128 ns;
-	int64_t sec;
+	uint64_t ns;
+	int64_t off, r;
 
-	if (ifc->pow2)
-		ns = ((unsigned __int128)t * (uint64_t)SW_NS_PER_SEC) >> ifc->res;
-	else if (ifc->res <= 9)
-		ns = (unsigned __int128)t * pow10_tab[9 - ifc->res];
-	else
+	if (ifc->pow2) {
+		unsigned __int128 w = ((unsigned __int128)t * (uint64_t)SW_NS_PER_SEC) >> ifc->res;
+		if (w > (unsigned __int128)INT64_MAX)
+			return -1;
+		ns = (uint64_t)w;
+	} else if (ifc->res <= 9) {
+		if (__builtin_mul_overflow(t, pow10_tab[9 - ifc->res], &ns))
+			return -1;
+	} else {
 		ns = t / pow10_tab[ifc->res - 9];
-	if (ns > (unsigned __int128)INT64_MAX)
+	}
+	if (ns > (uint64_t)INT64_MAX)
 		return -1;
-	sec = (int64_t)(ns / SW_NS_PER_SEC);
-	if (__builtin_add_overflow(sec, ifc->offset_s, &sec))
+	/* an offset that overflows in ns puts any stamp outside 1970..2262 */
+	if (__builtin_mul_overflow(ifc->offset_s, SW_NS_PER_SEC, &off) ||
+	    __builtin_add_overflow((int64_t)ns, off, &r) || r < 0)
 		return -1;
-	return sw_rd_stamp(sec, (int64_t)(ns % SW_NS_PER_SEC), out);
+	*out = r;
+	return 0;
 }
 
 /* A section header at r->off, of `len` bytes, in place at b. */

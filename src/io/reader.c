@@ -20,17 +20,6 @@ static uint32_t rd32(const struct sw_rd *r, const uint8_t *b)
 	return r->swapped ? __builtin_bswap32(v) : v;
 }
 
-int sw_rd_stamp(int64_t sec, int64_t nsec, sw_time_t *out)
-{
-	int64_t t;
-
-	if (sec < 0 || nsec < 0 || __builtin_mul_overflow(sec, SW_NS_PER_SEC, &t) ||
-	    __builtin_add_overflow(t, nsec, &t))
-		return -1;
-	*out = t;
-	return 0;
-}
-
 /* The 24-byte classic pcap file header; 1 if it is one, 0 if not. */
 static int pcap_header(struct sw_rd *r, const uint8_t *h)
 {

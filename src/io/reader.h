@@ -64,7 +64,4 @@ void sw_rd_close(struct sw_rd *r);
 int sw_ng_open(struct sw_rd *r, char *err, size_t errlen);
 int sw_ng_next(struct sw_rd *r, struct sw_frame *f, char *err, size_t errlen);
 
-/* Seconds and nanoseconds as engine time; -1 if outside 1970..2262. */
-int sw_rd_stamp(int64_t sec, int64_t nsec, sw_time_t *out);
-
 #endif
