@@ -22,6 +22,10 @@
  *
  * Flow i: client 10.0.0.0 + (i mod 2^24), port 1024 + (i / 2^24) % 60000
  * -> server 172.16.(i mod 256).1:80 (unique for FLOWS < 983 M).
+ *
+ * OUT ending in .pcapng: the same packets as pcapng (a section header, one
+ * Ethernet interface with if_tsresol 10^-9, one enhanced packet block per
+ * packet), for the pcapng vs classic pcap replay figure.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -127,6 +131,8 @@ int main(int argc, char **argv)
 	uint8_t rec[16 + FRAME];
 	FILE *f;
 	static char buf[1 << 22];
+	size_t plen = strlen(argv[1]);
+	int ng = plen > 7 && strcmp(argv[1] + plen - 7, ".pcapng") == 0;
 
 	if (argc < 4 || argc > 6) {
 		fputs("usage: pcapgen OUT.pcap FLOWS CONCURRENT [PKTS_PER_FLOW [SEED]]\n", stderr);
@@ -151,7 +157,13 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	setvbuf(f, buf, _IOFBF, sizeof(buf));
-	{
+	if (ng) {
+		/* SHB (28 bytes), IDB (20 + if_tsresol option 8 + end 4 = 32 bytes), host order */
+		static const uint32_t shb[7] = {0x0A0D0D0A, 28, 0x1A2B3C4D, 1, 0xffffffff, 0xffffffff, 28};
+		uint32_t idb[8] = {1, 32, 1, 65535, 9 | 1u << 16, 9, 0, 32};
+		wr(f, shb, sizeof(shb), path);
+		wr(f, idb, sizeof(idb), path);
+	} else {
 		uint8_t gh[24] = {0};
 		uint32_t magic = 0xa1b23c4d; /* nanosecond timestamps, host byte order */
 		uint16_t vmaj = 2, vmin = 4;
@@ -202,7 +214,17 @@ int main(int argc, char **argv)
 				memcpy(rec + 12, &len, 4);
 			}
 			flow_packet(rec + 16, x->id, x->next, ppf);
-			wr(f, rec, sizeof(rec), path);
+			if (ng) {
+				/* EPB: type, length, interface 0, stamp high/low, caplen, len, frame, length */
+				uint32_t eh[7] = {6, 32 + FRAME, 0, (uint32_t)(ts >> 32), (uint32_t)ts, FRAME,
+						  FRAME};
+				uint32_t tail = 32 + FRAME;
+				wr(f, eh, sizeof(eh), path);
+				wr(f, rec + 16, FRAME, path);
+				wr(f, &tail, 4, path);
+			} else {
+				wr(f, rec, sizeof(rec), path);
+			}
 			ts += STEP_NS;
 			npkts++;
 			if (++x->next == ppf) {

@@ -3,14 +3,14 @@
  * (src/io/capture.c), as `statewall replay` and `analyze` use it: the input
  * is a whole capture file, opened three ways:
  *
- *   1. from a memfd, a regular file: a classic pcap goes through the mmap
- *      reader (record walking, caplen bounds, byte order, ns/us stamps),
- *      anything else through libpcap;
- *   2. the same with a BPF filter, which the mmap reader runs itself;
- *   3. from fmemopen, a stream that cannot be mapped: every format through
- *      libpcap (pcapng blocks, if_tsresol, if_tsoffset) and our conversion
- *      of its timestamps.
+ *   1. from a memfd, a regular file: mapped and walked in place (classic
+ *      pcap record walking, caplen bounds, byte order, ns/us stamps; pcapng
+ *      blocks), or decompressed if it starts like gzip, zstd or xz;
+ *   2. the same with a BPF filter (libpcap's, one program per link type);
+ *   3. from fmemopen, a stream that cannot be mapped: the same readers over
+ *      the sliding window that pipes use.
  *
+ * fuzz_pcapng.c goes further into pcapng and the merge of several files.
  * Every packet read is parsed with sw_pkt_parse() and fed to a small engine
  * (one per input) at the reader's timestamp, as a replay does.  The reader's contract is
  * checked: 1 with caplen within the data, 0 at the end, -1 with a message;

@@ -23,6 +23,7 @@ enum { PH_NONE, PH_INIT, PH_HS, PH_EST, PH_HC, PH_CLOSED, PH_URST, PH_OTHER };
 struct an_frame {
 	sw_time_t ts;
 	uint32_t caplen;
+	int32_t link; /* of its interface (pcapng files mix them) */
 	uint64_t off;
 };
 
@@ -204,8 +205,9 @@ struct an_scope {
 };
 
 struct an {
-	const char *path;
-	int link;
+	const char *path; /* the captures, as shown: their names joined by spaces */
+	const char *const *paths; /* kept, not copied */
+	int npaths;
 	uint8_t *buf;
 	size_t blen, bcap;
 	struct an_frame *fr;

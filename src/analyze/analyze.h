@@ -33,8 +33,11 @@
 
 struct an;
 
-/* An analysis of the capture at path (kept, not copied) under cur; NULL if out of memory. */
-struct an *an_create(const char *path, const struct sw_conf *cur);
+/*
+ * An analysis of the captures at paths (files, directories, "-"; merged by
+ * time as replay does; kept, not copied) under cur; NULL if out of memory.
+ */
+struct an *an_create(const char *const *paths, int npaths, const struct sw_conf *cur);
 void an_destroy(struct an *a);
 
 /*

@@ -87,7 +87,7 @@ static void note_refused(struct run_ctx *x, size_t i, int quota)
 	struct sw_pkt p;
 	uint32_t k = 0;
 
-	if (sw_pkt_parse(&p, a->buf + fr->off, fr->caplen, a->link, 0) == SW_DROP_NONE)
+	if (sw_pkt_parse(&p, a->buf + fr->off, fr->caplen, fr->link, 0) == SW_DROP_NONE)
 		k = an_find_flow(a, &p.flow, fr->ts);
 	if (k && r->refused_of[k - 1]) {
 		b = &r->broken[r->refused_of[k - 1] - 1];
@@ -247,7 +247,7 @@ int an_replay(struct an *a, struct an_run *r)
 	sw_engine_on_end(e, run_on_end, &x);
 	for (size_t i = 0; i < a->nfr; i++) {
 		struct sw_verdict v = sw_engine_packet(e, a->buf + a->fr[i].off, a->fr[i].caplen,
-						       a->link, a->fr[i].ts);
+						       a->fr[i].link, a->fr[i].ts);
 		if (v.action == SW_DROP &&
 		    (v.reason == SW_DROP_RESOURCES || v.reason == SW_DROP_SOURCE_QUOTA))
 			note_refused(&x, i, v.reason == SW_DROP_SOURCE_QUOTA);

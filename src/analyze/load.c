@@ -17,13 +17,29 @@ double an_now(void)
 	return (double)sw_mono_ns() / 1e9;
 }
 
-struct an *an_create(const char *path, const struct sw_conf *cur)
+struct an *an_create(const char *const *paths, int npaths, const struct sw_conf *cur)
 {
 	struct an *a = calloc(1, sizeof(*a));
+	size_t len = 1;
+	char *label;
 
 	if (!a)
 		return NULL;
-	a->path = path;
+	for (int i = 0; i < npaths; i++)
+		len += strlen(paths[i]) + 1;
+	if (!(label = malloc(len))) {
+		free(a);
+		return NULL;
+	}
+	label[0] = '\0';
+	for (int i = 0; i < npaths; i++) {
+		if (i)
+			strcat(label, " ");
+		strcat(label, paths[i]);
+	}
+	a->path = label;
+	a->paths = paths;
+	a->npaths = npaths;
 	a->cur = *cur;
 	return a;
 }
@@ -41,22 +57,23 @@ void an_destroy(struct an *a)
 	free(a->kbucket);
 	free(a->fr);
 	free(a->buf);
+	free((char *)(uintptr_t)a->path);
 	free(a);
 }
 
 int an_load(struct an *a, char *err, size_t errlen)
 {
 	struct sw_capture *cap;
-	const uint8_t *data;
-	uint32_t caplen, wirelen;
-	sw_time_t ts;
+	struct sw_frame f;
 	double t = an_now();
 	int n, rc;
 
-	if ((rc = sw_capture_open(&cap, a->path, "", err, errlen)) < 0)
+	if ((rc = sw_capture_open_list(&cap, a->paths, a->npaths, "", err, errlen)) < 0)
 		return rc;
-	a->link = sw_capture_linktype(cap);
-	while ((n = sw_capture_next(cap, &data, &caplen, &wirelen, &ts, err, errlen)) > 0) {
+	while ((n = sw_capture_next_frame(cap, &f, err, errlen)) > 0) {
+		const uint32_t caplen = f.caplen;
+		const sw_time_t ts = f.ts;
+
 		if (a->nfr == a->capfr) {
 			size_t c = a->capfr ? a->capfr * 2 : 4096;
 			void *p = realloc(a->fr, c * sizeof(*a->fr));
@@ -75,9 +92,10 @@ int an_load(struct an *a, char *err, size_t errlen)
 			a->buf = p;
 			a->bcap = c;
 		}
-		memcpy(a->buf + a->blen, data, caplen);
+		memcpy(a->buf + a->blen, f.data, caplen);
 		a->fr[a->nfr].ts = ts;
 		a->fr[a->nfr].caplen = caplen;
+		a->fr[a->nfr].link = f.link;
 		a->fr[a->nfr].off = a->blen;
 		a->blen += caplen;
 		if (a->nfr == 0 || ts < a->t0)

@@ -16,7 +16,9 @@
 
 static void usage(FILE *f)
 {
-	fputs("usage: statewall analyze [options] CAPTURE\n"
+	fputs("usage: statewall analyze [options] CAPTURE...\n"
+	      "  CAPTURE: pcap or pcapng, plain, .gz, .zst or .xz; a directory (its files in name\n"
+	      "  order) or - (stdin); several are merged by timestamp\n"
 	      "  -c, --config FILE        configuration file of `set` lines (the current setting);\n"
 	      "                           repeatable, each file on top of the ones before it\n"
 	      "      --set NAME=VALUE     one session setting (repeatable), e.g. max-sessions=50000 or\n"
@@ -52,7 +54,7 @@ int sw_cmd_analyze(int argc, char **argv)
 	struct an *a = NULL;
 	char **whatif = NULL, err[512], *endp;
 	struct sw_conf *wconf = NULL;
-	int nwhatif = 0, json = 0, quiet = 0, partial, wr, ch, rc = 2;
+	int nwhatif = 0, json = 0, quiet = 0, partial, wr, ch, rc = 2, ncap;
 	const char *plotpath = NULL;
 	long top = 20;
 
@@ -91,8 +93,18 @@ int sw_cmd_analyze(int argc, char **argv)
 		default: usage(stderr); goto out;
 		}
 	}
-	if (optind != argc - 1) {
+	if (optind >= argc) {
 		usage(stderr);
+		goto out;
+	}
+	ncap = app_captures("analyze", argc - optind, argv + optind);
+	if (ncap < 0) {
+		rc = 1;
+		goto out;
+	}
+	if (ncap != argc - optind) { /* analyze takes no filter */
+		fprintf(stderr, "statewall analyze: %s: %s\n", argv[optind + ncap], strerror(ENOENT));
+		rc = 1;
 		goto out;
 	}
 	if (plotpath) {
@@ -119,7 +131,7 @@ int sw_cmd_analyze(int argc, char **argv)
 			goto out;
 		}
 	rc = 1;
-	a = an_create(argv[optind], &cur);
+	a = an_create((const char *const *)argv + optind, ncap, &cur);
 	if (!a) {
 		fputs("statewall analyze: out of memory\n", stderr);
 		goto out;

@@ -28,6 +28,14 @@ int app_conf_add_set(struct app_conf *ac, const char *kv);
 int app_conf_build(const struct app_conf *ac, struct sw_conf *conf);
 void app_conf_free(struct app_conf *ac);
 
+/*
+ * The captures at the start of argv: every word that is "-" or names a file
+ * or directory that exists; the first that does not begins the BPF filter.
+ * A missing first capture, or a missing word that looks like a capture (has
+ * a '/' or a capture suffix), is an error, said on stderr: -1.
+ */
+int app_captures(const char *cmd, int argc, char **argv);
+
 int sw_cmd_replay(int argc, char **argv);
 int sw_cmd_analyze(int argc, char **argv);
 int sw_cmd_timeouts(int argc, char **argv);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "app/app.h"
 #include "statewall/types.h"
@@ -81,6 +82,36 @@ int app_conf_build(const struct app_conf *ac, struct sw_conf *conf)
 		return -1;
 	}
 	return 0;
+}
+
+/* A word that can only be meant as a capture: a path, or a capture file's suffix. */
+static int looks_like_capture(const char *a)
+{
+	static const char *const sfx[] = {".pcap", ".pcapng", ".cap", ".gz", ".zst", ".xz"};
+	size_t n = strlen(a);
+
+	if (strchr(a, '/'))
+		return 1;
+	for (size_t i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+		size_t m = strlen(sfx[i]);
+		if (n > m && strcmp(a + n - m, sfx[i]) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+int app_captures(const char *cmd, int argc, char **argv)
+{
+	struct stat st;
+	int n = 0;
+
+	while (n < argc && (strcmp(argv[n], "-") == 0 || stat(argv[n], &st) == 0))
+		n++;
+	if (n < argc && (n == 0 || looks_like_capture(argv[n]))) {
+		fprintf(stderr, "statewall %s: %s: %s\n", cmd, argv[n], strerror(errno));
+		return -1;
+	}
+	return n;
 }
 
 int sw_cmd_timeouts(int argc, char **argv)

@@ -21,11 +21,13 @@
 #define COPY_ARENA (8u << 20)
 
 /*
- * One batch of packets on its way through the engines: REPLAY_BATCH
- * packets with one engine, SW_RPOOL_BATCH with several (a batch is their
+ * One batch of packets of one link type on its way through the engines:
+ * REPLAY_BATCH packets with one engine, SW_RPOOL_BATCH with several (their
  * unit of work between two barriers, rpool.h).
  */
 struct batch {
+	int link;
+	const char *ifname[SW_RPOOL_BATCH]; /* pcapng interface, for --verdicts */
 	const uint8_t *frame[SW_RPOOL_BATCH];
 	uint32_t caplen[SW_RPOOL_BATCH], wirelen[SW_RPOOL_BATCH];
 	sw_time_t ts[SW_RPOOL_BATCH];
@@ -58,6 +60,7 @@ struct replay {
 	struct out log;
 	struct sw_summary sum;
 	int oom;
+	int warned[8], nwarned; /* unsupported link types already said */
 };
 
 static void on_end(void *ctx, const struct sw_sess_info *si)
@@ -75,7 +78,10 @@ static void on_end(void *ctx, const struct sw_sess_info *si)
 
 static void usage(FILE *f)
 {
-	fputs("usage: statewall replay [options] CAPTURE [BPF FILTER...]\n"
+	fputs("usage: statewall replay [options] CAPTURE... [BPF FILTER...]\n"
+	      "  CAPTURE: pcap or pcapng, plain, .gz, .zst or .xz; a directory (its files in name\n"
+	      "  order) or - (stdin); several are merged by timestamp.  The first word that is not\n"
+	      "  an existing file begins the filter.\n"
 	      "  -c, --config FILE      configuration file of `set` lines; repeatable, each file\n"
 	      "                         on top of the ones before it\n"
 	      "      --set NAME=VALUE   one session setting (repeatable), e.g. --set tcpwait=60\n"
@@ -83,6 +89,7 @@ static void usage(FILE *f)
 	      "      --dropped FILE     write dropped packets to FILE (pcap)\n"
 	      "      --log FILE|-       session log, one JSON object per ended session\n"
 	      "      --verdicts FILE|-  one line per packet: number, verdict, reason, session id\n"
+	      "                         (and the interface, for pcapng)\n"
 	      "      --json             summary as one JSON object on stdout\n"
 	      "  -n, --count N          stop after N packets (like tcpdump -c)\n"
 	      "      --threads N        N engines on N threads, flows spread by a symmetric hash\n"
@@ -143,6 +150,18 @@ static char *join_filter(int argc, char **argv)
 	return f;
 }
 
+/* Once per link type: a link type the parser does not read. */
+static void warn_link(struct replay *r, const struct sw_frame *f, const struct sw_capture *cap)
+{
+	for (int i = 0; i < r->nwarned; i++)
+		if (r->warned[i] == f->link)
+			return;
+	if (r->nwarned < 8)
+		r->warned[r->nwarned++] = f->link;
+	fprintf(stderr, "statewall replay: %s: link type %d is not supported; its packets will be "
+			"dropped as unsupported-l2\n", sw_capture_file(cap, f->file)->name, f->link);
+}
+
 /* An output that failed: say which and why. */
 static void out_failed(const char *opt, const char *path, int e)
 {
@@ -174,10 +193,8 @@ int sw_cmd_replay(int argc, char **argv)
 	struct sw_dumper *wd = NULL, *dd = NULL;
 	struct out vo = {.opt = "--verdicts"};
 	struct replay r = {0};
-	const uint8_t *data;
-	uint32_t caplen, wirelen;
-	sw_time_t ts;
-	int link, progress, stable, e;
+	struct sw_frame fr, carry;
+	int link, progress, stable, e, ncap, have_carry = 0;
 	uint64_t last_progress = 0;
 
 	app_conf_init(&ac);
@@ -229,17 +246,23 @@ int sw_cmd_replay(int argc, char **argv)
 		app_conf_free(&ac);
 		return 2;
 	}
+	ncap = app_captures("replay", argc - optind, argv + optind);
+	if (ncap < 0) {
+		app_conf_free(&ac);
+		return 1;
+	}
 	if (app_conf_build(&ac, &conf) < 0) {
 		app_conf_free(&ac);
 		return 2;
 	}
-	filter = join_filter(argc - optind - 1, argv + optind + 1);
+	filter = join_filter(argc - optind - ncap, argv + optind + ncap);
 	if (!filter) {
 		fputs("statewall replay: out of memory\n", stderr);
 		app_conf_free(&ac);
 		return 1;
 	}
-	rc = sw_capture_open(&cap, argv[optind], filter, err, sizeof(err));
+	rc = sw_capture_open_list(&cap, (const char *const *)argv + optind, ncap, filter, err,
+				  sizeof(err));
 	free(filter);
 	if (rc < 0) {
 		fprintf(stderr, "statewall replay: %s\n", err);
@@ -247,9 +270,7 @@ int sw_cmd_replay(int argc, char **argv)
 		return 1;
 	}
 	link = sw_capture_linktype(cap);
-	if (!sw_pkt_link_supported(link))
-		fprintf(stderr, "statewall replay: %s: link type %d is not supported; every packet "
-				"will be dropped as unsupported-l2\n", argv[optind], link);
+	r.sum.cap = cap;
 	rc = rpool_create(&eng, (unsigned)threads, &conf);
 	if (rc < 0) {
 		fprintf(stderr, "statewall replay: cannot create the engine: %s\n", strerror(-rc));
@@ -296,50 +317,80 @@ int sw_cmd_replay(int argc, char **argv)
 		struct batch *b = r.batch;
 		int n = 0;
 
-		/* Gather a batch: the engine looks sessions up 32 at a time with prefetch. */
+		/*
+		 * Gather a batch of one link type: the engine looks sessions up 32 at
+		 * a time with prefetch.  A frame of another link type (a pcapng
+		 * interface, another file) starts the next batch.
+		 */
 		b->used = 0;
 		while (n < (int)b->max) {
 			int got;
 
-			if (max_pkts && sw_capture_count(cap) >= max_pkts) {
-				done = 1;
-				break;
-			}
-			got = sw_capture_next(cap, &data, &caplen, &wirelen, &ts, err, sizeof(err));
-			if (got <= 0) {
-				if (got < 0) {
-					fprintf(stderr, "statewall replay: %s (the summary covers the packets "
-						"before it)\n", err);
-					rc = -1;
+			if (have_carry) {
+				have_carry = 0;
+				fr = carry;
+			} else {
+				if (max_pkts && sw_capture_count(cap) >= max_pkts) {
+					done = 1;
+					break;
 				}
-				done = 1;
+				got = sw_capture_next_frame(cap, &fr, err, sizeof(err));
+				if (got <= 0) {
+					if (got < 0) {
+						fprintf(stderr, "statewall replay: %s (the summary covers the "
+							"packets before it)\n", err);
+						rc = -1;
+					}
+					done = 1;
+					break;
+				}
+				if (!sw_pkt_link_supported(fr.link))
+					warn_link(&r, &fr, cap);
+				if ((wd || dd) && fr.link != link) {
+					fprintf(stderr, "statewall replay: %s: packet %llu has link type %d, but "
+						"%s is a classic pcap of link type %d (the first file's): one "
+						"link type per output file\n",
+						sw_capture_file(cap, fr.file)->name,
+						(unsigned long long)sw_capture_file(cap, fr.file)->packets,
+						fr.link, wd ? wpath : dpath, link);
+					rc = -1;
+					done = 1;
+					break;
+				}
+			}
+			if (n > 0 && fr.link != b->link) {
+				carry = fr; /* still valid: the reader was not called since */
+				have_carry = 1;
 				break;
 			}
 			if (!stable) {
-				/* libpcap reuses its buffer: keep a copy for the batch. */
-				if (caplen > COPY_ARENA / 4)
-					caplen = COPY_ARENA / 4;
-				memcpy(b->copy + b->used, data, caplen);
-				data = b->copy + b->used;
-				b->used += caplen;
+				/* a stream's window moves on: keep a copy for the batch */
+				if (fr.caplen > COPY_ARENA / 4)
+					fr.caplen = COPY_ARENA / 4;
+				memcpy(b->copy + b->used, fr.data, fr.caplen);
+				fr.data = b->copy + b->used;
+				b->used += fr.caplen;
 			}
-			b->frame[n] = data;
-			b->caplen[n] = caplen;
-			b->wirelen[n] = wirelen;
-			b->ts[n] = ts;
-			b->num[n] = sw_capture_count(cap);
+			b->link = fr.link;
+			b->frame[n] = fr.data;
+			b->caplen[n] = fr.caplen;
+			b->wirelen[n] = fr.wirelen;
+			b->ts[n] = fr.ts;
+			b->ifname[n] = fr.ifname;
+			b->num[n] = sw_capture_count(cap); /* a carried frame too: read last */
 			n++;
 			if (!stable && b->used > COPY_ARENA - COPY_ARENA / 4)
 				break; /* the next frame might not fit */
 		}
 		if (n == 0)
 			break;
-		rpool_burst(eng, b->frame, b->caplen, link, b->ts, (unsigned)n, b->v);
+		rpool_burst(eng, b->frame, b->caplen, b->link, b->ts, (unsigned)n, b->v);
 		for (int i = 0; i < n; i++) {
 			const struct sw_verdict *v = &b->v[i];
-			if (vo.f && fprintf(vo.f, "%llu %s %s %u\n", (unsigned long long)b->num[i],
+			if (vo.f && fprintf(vo.f, "%llu %s %s %u%s%s\n", (unsigned long long)b->num[i],
 					    v->action == SW_PASS ? "pass" : "drop", sw_drop_name(v->reason),
-					    v->sess) < 0)
+					    v->sess, b->ifname[i] ? " " : "",
+					    b->ifname[i] ? b->ifname[i] : "") < 0)
 				out_note(&vo);
 			if (v->action == SW_PASS && wd)
 				sw_dumper_write(wd, b->frame[i], b->caplen[i], b->wirelen[i], b->ts[i]);

@@ -92,6 +92,36 @@ void sw_summary_print(FILE *f, const struct sw_summary *sum)
 			b->expiry_reset == SW_XR_SENT ? " with an RST to each end" : "",
 			(unsigned long long)b->late_pkts, (unsigned long long)b->late_bytes);
 	}
+	for (size_t i = 0; sum->cap && i < sw_capture_nfiles(sum->cap); i++) {
+		const struct sw_capture_file *cf = sw_capture_file(sum->cap, i);
+		if (cf->backwards)
+			fprintf(f, "clock     %s: %llu of %llu packets stamped earlier than the packet "
+				   "before them (each processed at the latest time seen)\n", cf->name,
+				(unsigned long long)cf->backwards, (unsigned long long)cf->packets);
+	}
+}
+
+/* "clock_backwards": the files whose clock ran backwards, if any. */
+static void clock_json(struct sw_jw *w, const struct sw_capture *cap)
+{
+	int any = 0;
+
+	for (size_t i = 0; cap && i < sw_capture_nfiles(cap); i++) {
+		const struct sw_capture_file *cf = sw_capture_file(cap, i);
+		if (!cf->backwards)
+			continue;
+		if (!any++) {
+			sw_jw_key(w, "clock_backwards");
+			sw_jw_arr(w);
+		}
+		sw_jw_obj(w);
+		sw_jw_kstr(w, "file", cf->name);
+		sw_jw_ku64(w, "packets", cf->packets);
+		sw_jw_ku64(w, "backwards", cf->backwards);
+		sw_jw_obj_end(w);
+	}
+	if (any)
+		sw_jw_arr_end(w);
 }
 
 void sw_summary_json(FILE *f, const struct sw_summary *sum)
@@ -151,6 +181,7 @@ void sw_summary_json(FILE *f, const struct sw_summary *sum)
 		sw_jw_obj_end(&w);
 	}
 	sw_jw_arr_end(&w);
+	clock_json(&w, sum->cap);
 	sw_jw_obj_end(&w);
 	fputc('\n', f);
 }

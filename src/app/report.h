@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 
+#include "io/capture.h"
 #include "statewall/engine.h"
 #include "util/json.h"
 #include "util/sessrec.h"
@@ -29,6 +30,7 @@ struct sw_summary {
 	struct sw_broken *broken;
 	size_t nbroken, capbroken;
 	uint64_t packets_read;
+	const struct sw_capture *cap; /* the files: clock jumps are reported per file; or NULL */
 };
 
 /* Collect a session into the summary if it is broken; 0 or -ENOMEM. */

@@ -1,143 +1,551 @@
 /*
- * capture.c - capture files through libpcap.  See capture.h.
+ * capture.c - the capture files of one replay: directories expanded, each
+ * file's reader (reader.c), a merge of them by timestamp so that flows
+ * continue across rotated files, BPF filters through libpcap, and the
+ * classic pcap writer.  See capture.h.
+ *
+ * The merge: every file is opened and its first frame read at open, so that
+ * a bad file is refused before any packet is processed; the files are then
+ * taken in order of their first timestamp (ties: argument order).  A file
+ * joins the merge when its first frame is due, and a finished one leaves it,
+ * so a day of rotated files keeps one or two decompressors alive, not all:
+ * a compressed file is closed after its first frame was read and opened
+ * again when it joins.  Within the merge the file whose next frame is the
+ * earliest goes first; each file's frames keep their file order, so a file
+ * whose clock jumps backwards is read in its own order (the engine never
+ * lets time run backwards) and the jumps are counted per file.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "io/capture.h"
-#include "util/prefetch.h"
+#include "io/reader.h"
+
+/* One file of the capture. */
+struct cfile {
+	char *path;
+	FILE *given;       /* sw_capture_open_fp's stream, until first opened */
+	int fromfp;        /* the file came as a stream: it cannot be opened again */
+	uint64_t size;     /* on disk, 0 if unknown */
+	struct sw_rd rd;
+	int open;          /* rd is open */
+	int reopen;        /* closed after the first frame: open it again when it joins */
+	int first;         /* the first frame read at open: 1, 0 (no frames), -1 (error) */
+	char *first_err;
+	sw_time_t first_ts;
+	struct sw_frame head; /* the next frame, while the file is in the merge */
+	sw_time_t prev_ts;
+	uint64_t done_bytes;  /* when finished: its size, for progress */
+	struct sw_capture_file info;
+};
+
+/* One compiled filter per link type met (pcapng interfaces differ). */
+struct cfilter {
+	int link;
+	struct bpf_program prog;
+};
+
+struct sw_capture {
+	struct cfile *f;
+	size_t nf, capf;
+	size_t *order;     /* files by first timestamp */
+	size_t norder;     /* files with frames or an error to show */
+	size_t nact;       /* order[0, nact) have joined */
+	size_t *heap;      /* files in the merge, by (head.ts, index) */
+	size_t nheap;
+	long pending;      /* the file whose head was returned last: read its next frame first */
+	char *filter;
+	struct cfilter *flt;
+	size_t nflt;
+	struct sw_names names;
+	uint64_t count;
+	int link0, snap0;
+	int failed;
+	char *fail_msg;
+};
+
+/* A read error ends the capture: every later call says the same (err holds the message). */
+static int cap_fail(struct sw_capture *c, char *err, size_t errlen)
+{
+	if (c->fail_msg)
+		snprintf(err, errlen, "%s", c->fail_msg);
+	else
+		c->fail_msg = strdup(err);
+	c->failed = 1;
+	return -1;
+}
 
 /*
- * Two readers behind one interface: classic pcap files are mapped and walked
- * in place (no copy, and every packet stays addressable until close, so the
- * engine can take a whole batch at once); pcapng, pipes and anything else go
- * through libpcap.  Both use libpcap's BPF compiler and filter.
+ * Files store LINKTYPE_ values; pcap_open_dead takes the platform's DLT_
+ * values, which differ for the few that libpcap maps (pcap-common.c).
  */
-struct sw_capture {
-	pcap_t *p; /* libpcap reader, or a dead handle for the filter in mmap mode */
-	FILE *fp;
-	int precision_ns;
-	uint64_t count;
-	uint64_t size;
-	struct bpf_program prog;
-	int has_prog;
-	/* mmap reader */
-	const uint8_t *map;
-	size_t map_len, off;
-	size_t ahead; /* the mapping is populated below this offset */
-	int swapped, link, snaplen;
-	char name[256];
-};
-
-#define PCAP_MAX_CAPLEN 262144u
-
-static uint32_t rd32(const struct sw_capture *c, const uint8_t *b)
+static int linktype_dlt(int link)
 {
-	uint32_t v;
-
-	memcpy(&v, b, 4);
-	return c->swapped ? __builtin_bswap32(v) : v;
-}
-
-/* Map a classic pcap file; 1 if mapped, 0 if it is not one (use libpcap). */
-static int try_map(struct sw_capture *c, FILE *fp)
-{
-	struct stat stb;
-	uint8_t *m;
-	uint32_t magic;
-
-	if (fstat(fileno(fp), &stb) < 0 || !S_ISREG(stb.st_mode) || stb.st_size < 24)
-		return 0;
-	m = mmap(NULL, (size_t)stb.st_size, PROT_READ, MAP_PRIVATE, fileno(fp), 0);
-	if (m == MAP_FAILED)
-		return 0;
-	memcpy(&magic, m, 4);
-	switch (magic) {
-	case 0xa1b2c3d4: c->precision_ns = 0; c->swapped = 0; break;
-	case 0xa1b23c4d: c->precision_ns = 1; c->swapped = 0; break;
-	case 0xd4c3b2a1: c->precision_ns = 0; c->swapped = 1; break;
-	case 0x4d3cb2a1: c->precision_ns = 1; c->swapped = 1; break;
-	default:
-		munmap(m, (size_t)stb.st_size);
-		return 0;
+	switch (link) {
+	case 100: return DLT_ATM_RFC1483;
+	case 101: return DLT_RAW;
+	case 102: return DLT_SLIP_BSDOS;
+	case 103: return DLT_PPP_BSDOS;
+	default: return link;
 	}
-	(void)madvise(m, (size_t)stb.st_size, MADV_SEQUENTIAL);
-	c->map = m;
-	c->map_len = (size_t)stb.st_size;
-	c->off = 24;
-	c->snaplen = (int)rd32(c, m + 16);
-	c->link = (int)(rd32(c, m + 20) & 0x03ffffff);
-	c->size = c->map_len;
-	return 1;
 }
 
-struct sw_dumper {
+/* The filter compiled for a link type, compiled when first met; NULL with a message. */
+static struct bpf_program *filter_for(struct sw_capture *c, int link, const char *where,
+				      char *err, size_t errlen)
+{
+	struct cfilter *nf;
 	pcap_t *p;
-	pcap_dumper_t *d;
-	int err; /* -errno of the first write that failed */
-};
+
+	for (size_t i = 0; i < c->nflt; i++)
+		if (c->flt[i].link == link)
+			return &c->flt[i].prog;
+	if (!(nf = realloc(c->flt, (c->nflt + 1) * sizeof(*nf)))) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	c->flt = nf;
+	nf = &c->flt[c->nflt];
+	/* a dead handle of the link type: the same program libpcap would run on a live one */
+	p = pcap_open_dead(linktype_dlt(link), (int)SW_MAX_CAPLEN);
+	if (!p) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (pcap_compile(p, &nf->prog, c->filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+		/* libpcap's reason last and whole: a long filter is shortened, not it */
+		size_t n = strlen(c->filter);
+		char lk[48];
+		const char *ln = pcap_datalink_val_to_name(linktype_dlt(link));
+
+		snprintf(lk, sizeof(lk), "%s%slink type %d%s", ln ? ln : "", ln ? " (" : "", link,
+			 ln ? ")" : "");
+		if (n > 80)
+			snprintf(err, errlen, "%sfilter '%.60s ... %.12s' (%zu bytes)%s%s: %s",
+				 where, c->filter, c->filter + n - 12, n, c->nflt ? " on " : "",
+				 c->nflt ? lk : "", pcap_geterr(p));
+		else
+			snprintf(err, errlen, "%sfilter '%s'%s%s: %s", where, c->filter,
+				 c->nflt ? " on " : "", c->nflt ? lk : "", pcap_geterr(p));
+		pcap_close(p);
+		return NULL;
+	}
+	pcap_close(p);
+	nf->link = link;
+	return &c->flt[c->nflt++].prog;
+}
+
+static int add_file(struct sw_capture *c, const char *path, FILE *given)
+{
+	struct cfile *f;
+
+	if (c->nf == c->capf) {
+		size_t n = c->capf ? c->capf * 2 : 4;
+		void *p = realloc(c->f, n * sizeof(*c->f));
+		if (!p)
+			return -ENOMEM;
+		c->f = p;
+		c->capf = n;
+	}
+	f = &c->f[c->nf];
+	memset(f, 0, sizeof(*f));
+	if (!(f->path = strdup(path)))
+		return -ENOMEM;
+	f->given = given;
+	f->fromfp = given != NULL;
+	f->info.name = strcmp(path, "-") == 0 ? "standard input" : f->path;
+	c->nf++;
+	return 0;
+}
+
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+static int skip_dot(const struct dirent *d)
+{
+	return d->d_name[0] != '.';
+}
+
+/* A directory's regular files (not recursing), in byte order of their names. */
+static int add_dir(struct sw_capture *c, const char *dir, char *err, size_t errlen)
+{
+	struct dirent **ents;
+	int n = scandir(dir, &ents, skip_dot, by_name), rc = 0, found = 0;
+
+	if (n < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "%s: %s", dir, strerror(-rc));
+		return rc;
+	}
+	for (int i = 0; i < n; i++) {
+		size_t len = strlen(dir) + strlen(ents[i]->d_name) + 2;
+		char *p = malloc(len);
+		struct stat st;
+
+		if (!p) {
+			rc = -ENOMEM;
+		} else {
+			snprintf(p, len, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/",
+				 ents[i]->d_name);
+			if (rc == 0 && stat(p, &st) == 0 && S_ISREG(st.st_mode)) {
+				rc = add_file(c, p, NULL);
+				found++;
+			}
+			free(p);
+		}
+		free(ents[i]);
+	}
+	free(ents);
+	if (rc == 0 && !found) {
+		snprintf(err, errlen, "%s: a directory without capture files", dir);
+		rc = -ENOENT;
+	} else if (rc < 0) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(-rc));
+	}
+	return rc;
+}
+
+/* Open file i's reader. */
+static int file_open(struct sw_capture *c, struct cfile *f, char *err, size_t errlen)
+{
+	FILE *fp = f->given;
+	int rc;
+
+	f->given = NULL;
+	if (!fp)
+		fp = strcmp(f->path, "-") == 0 ? stdin : fopen(f->path, "rb");
+	if (!fp) {
+		rc = -errno;
+		snprintf(err, errlen, "%s: %s", f->path, strerror(-rc));
+		return rc;
+	}
+	rc = sw_rd_open(&f->rd, fp, f->info.name, &c->names, err, errlen);
+	if (rc == 0)
+		f->open = 1;
+	return rc;
+}
+
+static void file_finish(struct cfile *f)
+{
+	f->done_bytes = f->size ? f->size : f->rd.off;
+	if (f->open && f->rd.src.kind != SW_SRC_MAP) { /* a mapping stays: held frames point into it */
+		sw_rd_close(&f->rd);
+		f->open = 0;
+	}
+}
+
+/* Open every file and read its first frame: what orders the merge. */
+static int first_frames(struct sw_capture *c, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < c->nf; i++) {
+		struct cfile *f = &c->f[i];
+		int rc = file_open(c, f, err, errlen);
+
+		if (rc < 0)
+			return rc;
+		f->size = f->rd.src.size;
+		f->first = sw_rd_next(&f->rd, &f->head, err, errlen);
+		if (f->first < 0 && !(f->first_err = strdup(err)))
+			return -ENOMEM;
+		f->first_ts = f->first > 0 ? f->head.ts : 0;
+		if (i == 0 || c->link0 < 0) {
+			if (f->first > 0) {
+				c->link0 = f->head.link;
+				c->snap0 = f->rd.fmt == SW_FMT_PCAP ? f->rd.snaplen
+					   : (int)f->rd.ifs[f->head.ifindex].snaplen;
+			} else if (f->rd.fmt == SW_FMT_PCAP) {
+				c->link0 = f->rd.link;
+				c->snap0 = f->rd.snaplen;
+			}
+		}
+		/* a compressed file costs its decompressor's memory: open it again when due */
+		if (f->first > 0 && f->rd.src.kind != SW_SRC_MAP && !f->fromfp && c->nf > 1 &&
+		    strcmp(f->path, "-") != 0 && f->rd.src.size) {
+			sw_rd_close(&f->rd);
+			f->open = 0;
+			f->reopen = 1;
+		} else if (f->first == 0) {
+			file_finish(f);
+		}
+	}
+	return 0;
+}
+
+static int cmp_first(const struct sw_capture *c, size_t a, size_t b)
+{
+	const struct cfile *x = &c->f[a], *y = &c->f[b];
+
+	if (x->first_ts != y->first_ts)
+		return x->first_ts < y->first_ts ? -1 : 1;
+	return a < b ? -1 : a > b;
+}
+
+/* The merge order: by first timestamp; a file that failed on its first frame keeps its place. */
+static int sort_files(struct sw_capture *c)
+{
+	size_t n = 0;
+	sw_time_t last = INT64_MIN;
+
+	if (!(c->order = malloc(c->nf * sizeof(*c->order))) ||
+	    !(c->heap = malloc(c->nf * sizeof(*c->heap))))
+		return -ENOMEM;
+	for (size_t i = 0; i < c->nf; i++) {
+		if (c->f[i].first < 0)
+			c->f[i].first_ts = last;
+		else if (c->f[i].first > 0)
+			last = c->f[i].first_ts;
+		if (c->f[i].first != 0)
+			c->order[n++] = i;
+	}
+	/* insertion sort: stable, and rotated files come nearly sorted */
+	for (size_t i = 1; i < n; i++) {
+		size_t v = c->order[i], j = i;
+		while (j > 0 && cmp_first(c, v, c->order[j - 1]) < 0) {
+			c->order[j] = c->order[j - 1];
+			j--;
+		}
+		c->order[j] = v;
+	}
+	c->norder = n;
+	return 0;
+}
+
+static int head_less(const struct sw_capture *c, size_t a, size_t b)
+{
+	if (c->f[a].head.ts != c->f[b].head.ts)
+		return c->f[a].head.ts < c->f[b].head.ts;
+	return a < b;
+}
+
+static void heap_push(struct sw_capture *c, size_t i)
+{
+	size_t k = c->nheap++;
+
+	while (k > 0 && head_less(c, i, c->heap[(k - 1) / 2])) {
+		c->heap[k] = c->heap[(k - 1) / 2];
+		k = (k - 1) / 2;
+	}
+	c->heap[k] = i;
+}
+
+static size_t heap_pop(struct sw_capture *c)
+{
+	size_t top = c->heap[0], last = c->heap[--c->nheap], k = 0;
+
+	for (;;) {
+		size_t l = 2 * k + 1, m = l;
+		if (l >= c->nheap)
+			break;
+		if (l + 1 < c->nheap && head_less(c, c->heap[l + 1], c->heap[l]))
+			m = l + 1;
+		if (!head_less(c, c->heap[m], last))
+			break;
+		c->heap[k] = c->heap[m];
+		k = m;
+	}
+	c->heap[k] = last;
+	return top;
+}
+
+/* The next frame of file i into its head: 1, 0 (finished), -1. */
+static int advance(struct sw_capture *c, size_t i, char *err, size_t errlen)
+{
+	struct cfile *f = &c->f[i];
+	int rc = sw_rd_next(&f->rd, &f->head, err, errlen);
+
+	if (rc == 0)
+		file_finish(f);
+	return rc;
+}
+
+/* File order[nact] joins the merge: its first frame becomes its head. */
+static int join(struct sw_capture *c, char *err, size_t errlen)
+{
+	size_t i = c->order[c->nact++];
+	struct cfile *f = &c->f[i];
+	int rc;
+
+	if (f->first < 0) {
+		snprintf(err, errlen, "%s", f->first_err);
+		return -1;
+	}
+	if (f->reopen) {
+		f->reopen = 0;
+		if (file_open(c, f, err, errlen) < 0 || (rc = advance(c, i, err, errlen)) < 0)
+			return -1;
+		if (rc == 0) {
+			snprintf(err, errlen, "%s: the file changed while it was read (no packet now)",
+				 f->path);
+			return -1;
+		}
+	}
+	heap_push(c, i);
+	return 0;
+}
+
+/* File j, not yet in the merge, goes before the merge's earliest head (file top). */
+static int joins_first(const struct sw_capture *c, size_t j, size_t top)
+{
+	sw_time_t a = c->f[j].first_ts, b = c->f[top].head.ts;
+
+	return a != b ? a < b : j < top;
+}
+
+int sw_capture_next_frame(struct sw_capture *c, struct sw_frame *fr, char *err, size_t errlen)
+{
+	char where[300];
+
+	if (c->failed)
+		return cap_fail(c, err, errlen);
+	for (;;) {
+		struct cfile *f;
+		struct bpf_program *prog;
+		struct pcap_pkthdr ph;
+		size_t i;
+
+		if (c->pending >= 0) {
+			int rc = advance(c, (size_t)c->pending, err, errlen);
+			if (rc < 0)
+				return cap_fail(c, err, errlen);
+			if (rc > 0)
+				heap_push(c, (size_t)c->pending);
+			c->pending = -1;
+		}
+		while (c->nact < c->norder && (c->nheap == 0 || joins_first(c, c->order[c->nact],
+									       c->heap[0])))
+			if (join(c, err, errlen) < 0)
+				return cap_fail(c, err, errlen);
+		if (c->nheap == 0)
+			return 0;
+		i = heap_pop(c);
+		c->pending = (long)i;
+		f = &c->f[i];
+		*fr = f->head;
+		fr->file = (uint32_t)i;
+		c->count++;
+		if (f->info.packets++ && fr->ts < f->prev_ts)
+			f->info.backwards++;
+		f->prev_ts = fr->ts;
+		if (!c->filter)
+			return 1;
+		snprintf(where, sizeof(where), "%s: packet %llu: ", f->rd.name,
+			 (unsigned long long)f->rd.count);
+		if (!(prog = filter_for(c, fr->link, where, err, errlen)))
+			return cap_fail(c, err, errlen);
+		ph.caplen = fr->caplen;
+		ph.len = fr->wirelen;
+		if (pcap_offline_filter(prog, &ph, fr->data))
+			return 1;
+	}
+}
+
+int sw_capture_next(struct sw_capture *c, const uint8_t **data, uint32_t *caplen,
+		    uint32_t *wirelen, sw_time_t *ts, char *err, size_t errlen)
+{
+	struct sw_frame f;
+	int rc = sw_capture_next_frame(c, &f, err, errlen);
+
+	if (rc == 1) {
+		*data = f.data;
+		*caplen = f.caplen;
+		*wirelen = f.wirelen;
+		*ts = f.ts;
+	}
+	return rc;
+}
 
 static int finish_open(struct sw_capture *c, const char *filter, char *err, size_t errlen)
 {
-	if (filter && *filter) {
-		if (pcap_compile(c->p, &c->prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
-			/* libpcap's reason last and whole: a long filter is shortened, not it */
-			size_t n = strlen(filter);
-			if (n > 80)
-				snprintf(err, errlen, "filter '%.60s ... %.12s' (%zu bytes): %s", filter,
-					 filter + n - 12, n, pcap_geterr(c->p));
-			else
-				snprintf(err, errlen, "filter '%s': %s", filter, pcap_geterr(c->p));
-			return -EINVAL;
-		}
-		c->has_prog = 1;
+	int rc = first_frames(c, err, errlen);
+
+	if (rc < 0)
+		return rc;
+	if ((rc = sort_files(c)) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return rc;
 	}
-	if (!c->map)
-		c->precision_ns = pcap_get_tstamp_precision(c->p) == PCAP_TSTAMP_PRECISION_NANO;
+	if (c->link0 < 0) { /* no file had a frame or a link type in its header */
+		c->link0 = 1;
+		c->snap0 = (int)SW_MAX_CAPLEN;
+	}
+	if (filter && *filter) {
+		if (!(c->filter = strdup(filter)))
+			return -ENOMEM;
+		/* a syntax error shows before any packet, on the first file's link type */
+		if (!filter_for(c, c->link0, "", err, errlen))
+			return -EINVAL;
+	}
 	return 0;
+}
+
+static struct sw_capture *cap_new(void)
+{
+	struct sw_capture *c = calloc(1, sizeof(*c));
+
+	if (c) {
+		c->pending = -1;
+		c->link0 = -1;
+	}
+	return c;
 }
 
 int sw_capture_open_fp(struct sw_capture **out, FILE *fp, const char *name, const char *filter,
 		       char *err, size_t errlen)
 {
-	char perr[PCAP_ERRBUF_SIZE] = "";
-	struct sw_capture *c = calloc(1, sizeof(*c));
-	struct stat stb;
+	struct sw_capture *c = cap_new();
 	int rc;
 
 	*out = NULL;
-	if (!c) {
+	if (!c || add_file(c, name, fp) < 0) {
 		fclose(fp);
+		sw_capture_close(c);
 		return -ENOMEM;
 	}
-	snprintf(c->name, sizeof(c->name), "%s", name);
-	if (try_map(c, fp)) {
-		fclose(fp); /* the mapping stays valid */
-		c->p = pcap_open_dead(c->link, c->snaplen > 0 ? c->snaplen : (int)PCAP_MAX_CAPLEN);
-		if (!c->p) {
-			sw_capture_close(c);
-			return -ENOMEM;
-		}
-	} else {
-		if (fstat(fileno(fp), &stb) == 0 && S_ISREG(stb.st_mode))
-			c->size = (uint64_t)stb.st_size;
-		c->p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, perr);
-		if (!c->p) {
-			snprintf(err, errlen, "%s: not a readable pcap or pcapng file: %s", name,
-				 *perr ? perr : "unknown format");
-			fclose(fp);
-			free(c);
-			return -EINVAL;
-		}
-		c->fp = fp;
-	}
 	rc = finish_open(c, filter, err, errlen);
+	if (rc < 0) {
+		if (c->f[0].given)
+			fclose(c->f[0].given);
+		c->f[0].given = NULL;
+		sw_capture_close(c);
+		return rc;
+	}
+	*out = c;
+	return 0;
+}
+
+int sw_capture_open_list(struct sw_capture **out, const char *const *paths, int npaths,
+			 const char *filter, char *err, size_t errlen)
+{
+	struct sw_capture *c = cap_new();
+	int rc = 0;
+
+	*out = NULL;
+	if (!c)
+		return -ENOMEM;
+	for (int i = 0; i < npaths && rc == 0; i++) {
+		struct stat st;
+
+		if (strcmp(paths[i], "-") == 0)
+			rc = add_file(c, paths[i], NULL);
+		else if (stat(paths[i], &st) < 0) {
+			rc = -errno;
+			snprintf(err, errlen, "%s: %s", paths[i], strerror(-rc));
+		} else if (S_ISDIR(st.st_mode))
+			rc = add_dir(c, paths[i], err, errlen);
+		else
+			rc = add_file(c, paths[i], NULL);
+	}
+	if (rc == -ENOMEM)
+		snprintf(err, errlen, "out of memory");
+	if (rc == 0)
+		rc = finish_open(c, filter, err, errlen);
 	if (rc < 0) {
 		sw_capture_close(c);
 		return rc;
@@ -149,156 +557,31 @@ int sw_capture_open_fp(struct sw_capture **out, FILE *fp, const char *name, cons
 int sw_capture_open(struct sw_capture **out, const char *path, const char *filter, char *err,
 		    size_t errlen)
 {
-	FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-
-	*out = NULL;
-	if (!fp) {
-		int e = errno;
-		snprintf(err, errlen, "%s: %s", path, strerror(e));
-		return -e;
-	}
-	return sw_capture_open_fp(out, fp, path, filter, err, errlen);
-}
-
-/*
- * Populate the mapping 8-16 MB ahead of the reader, 8 MB per madvise: one
- * call maps the pages far more cheaply than the page faults it replaces
- * (one per 16 pages, with fault-around), which were a fifth of a replay's
- * time.  Best effort: an old kernel just faults as before.
- */
-#define MAP_AHEAD ((size_t)8 << 20)
-#define MAP_PREFETCH 2048 /* bytes: about 32 records of 64-byte frames */
-#ifndef MADV_POPULATE_READ
-#define MADV_POPULATE_READ MADV_WILLNEED
-#endif
-
-static void map_ahead(struct sw_capture *c)
-{
-	while (c->ahead < c->map_len && c->ahead < c->off + MAP_AHEAD) {
-		size_t len = c->map_len - c->ahead < MAP_AHEAD ? c->map_len - c->ahead : MAP_AHEAD;
-
-		(void)madvise((void *)(uintptr_t)(c->map + c->ahead), len, MADV_POPULATE_READ);
-		c->ahead += len;
-	}
-}
-
-/* The mmap reader's next record. */
-static int map_next(struct sw_capture *c, const uint8_t **data, uint32_t *caplen,
-		    uint32_t *wirelen, sw_time_t *ts, char *err, size_t errlen)
-{
-	for (;;) {
-		const uint8_t *h = c->map + c->off;
-		uint32_t cap;
-		struct pcap_pkthdr ph;
-
-		if (c->off == c->map_len)
-			return 0;
-		if (c->off + MAP_AHEAD > c->ahead)
-			map_ahead(c);
-		if (c->map_len - c->off < 16) {
-			snprintf(err, errlen, "%s: after packet %llu: truncated record header (%zu of 16 bytes)",
-				 c->name, (unsigned long long)c->count, c->map_len - c->off);
-			return -1;
-		}
-		/*
-		 * The file is walked once, sequentially, from the page cache: ask
-		 * for the records a batch ahead so their headers are in cache by the
-		 * time we read them (the hardware prefetcher stops at page ends).
-		 */
-		sw_prefetch(h + MAP_PREFETCH);
-		cap = rd32(c, h + 8);
-		if (cap > PCAP_MAX_CAPLEN) {
-			snprintf(err, errlen, "%s: after packet %llu: corrupt record: captured length %u "
-				 "is larger than any capture allows (%u)", c->name,
-				 (unsigned long long)c->count, cap, PCAP_MAX_CAPLEN);
-			return -1;
-		}
-		if (c->map_len - c->off - 16 < cap) {
-			snprintf(err, errlen, "%s: after packet %llu: truncated packet (%zu of %u bytes)",
-				 c->name, (unsigned long long)c->count, c->map_len - c->off - 16, cap);
-			return -1;
-		}
-		c->off += 16 + cap;
-		c->count++;
-		*data = h + 16;
-		*caplen = cap;
-		*wirelen = rd32(c, h + 12);
-		*ts = (sw_time_t)rd32(c, h) * SW_NS_PER_SEC +
-		      (sw_time_t)rd32(c, h + 4) * (c->precision_ns ? 1 : 1000);
-		if (!c->has_prog)
-			return 1;
-		ph.caplen = cap;
-		ph.len = *wirelen;
-		if (pcap_offline_filter(&c->prog, &ph, *data))
-			return 1;
-	}
-}
-
-/* Seconds and fraction (ns or us) as engine time; -1 if out of its range (or before 1970). */
-static int stamp_ns(int64_t sec, int64_t frac, int ns, sw_time_t *out)
-{
-	int64_t t;
-
-	if (sec < 0 || frac < 0 || __builtin_mul_overflow(sec, SW_NS_PER_SEC, &t) ||
-	    __builtin_mul_overflow(frac, ns ? 1 : 1000, &frac) || __builtin_add_overflow(t, frac, &t))
-		return -1;
-	*out = t;
-	return 0;
-}
-
-int sw_capture_next(struct sw_capture *c, const uint8_t **data, uint32_t *caplen,
-		    uint32_t *wirelen, sw_time_t *ts, char *err, size_t errlen)
-{
-	struct pcap_pkthdr *h;
-	const u_char *d;
-
-	if (c->map)
-		return map_next(c, data, caplen, wirelen, ts, err, errlen);
-	for (;;) {
-		int rc = pcap_next_ex(c->p, &h, &d);
-		if (rc == PCAP_ERROR_BREAK)
-			return 0;
-		if (rc != 1) {
-			snprintf(err, errlen, "%s: after packet %llu: %s", c->name,
-				 (unsigned long long)c->count,
-				 rc == PCAP_ERROR ? pcap_geterr(c->p) : "read error");
-			return -1;
-		}
-		c->count++;
-		if (c->has_prog && !pcap_offline_filter(&c->prog, h, d))
-			continue;
-		/*
-		 * With nanosecond precision requested, tv_usec holds nanoseconds.
-		 * pcapng stamps are 64-bit units plus a signed 64-bit if_tsoffset:
-		 * anything outside 1970..2262 does not fit engine time.
-		 */
-		if (stamp_ns(h->ts.tv_sec, h->ts.tv_usec, c->precision_ns, ts) < 0) {
-			snprintf(err, errlen, "%s: packet %llu: timestamp %lld.%09ld s is outside what "
-				 "statewall can represent (1970-01-01 to 2262-04-11)", c->name,
-				 (unsigned long long)c->count, (long long)h->ts.tv_sec,
-				 (long)h->ts.tv_usec);
-			return -1;
-		}
-		*data = d;
-		*caplen = h->caplen;
-		*wirelen = h->len;
-		return 1;
-	}
+	return sw_capture_open_list(out, &path, 1, filter, err, errlen);
 }
 
 int sw_capture_stable(const struct sw_capture *c)
 {
-	return c->map != NULL;
+	for (size_t i = 0; i < c->nf; i++)
+		if (c->f[i].reopen || (c->f[i].open && c->f[i].rd.src.kind != SW_SRC_MAP))
+			return 0;
+	return 1;
 }
 
 int sw_capture_linktype(const struct sw_capture *c)
 {
-	return c->map ? c->link : pcap_datalink(c->p);
+	return c->link0;
 }
 
 int sw_capture_snaplen(const struct sw_capture *c)
 {
-	return c->map ? c->snaplen : pcap_snapshot(c->p);
+	return c->snap0 > 0 ? c->snap0 : (int)SW_MAX_CAPLEN;
+}
+
+uint32_t sw_capture_maxcaplen(const struct sw_capture *c)
+{
+	(void)c;
+	return SW_MAX_CAPLEN;
 }
 
 uint64_t sw_capture_count(const struct sw_capture *c)
@@ -306,26 +589,58 @@ uint64_t sw_capture_count(const struct sw_capture *c)
 	return c->count;
 }
 
+size_t sw_capture_nfiles(const struct sw_capture *c)
+{
+	return c->nf;
+}
+
+const struct sw_capture_file *sw_capture_file(const struct sw_capture *c, size_t i)
+{
+	return i < c->nf ? &c->f[i].info : NULL;
+}
+
 void sw_capture_progress(const struct sw_capture *c, uint64_t *done, uint64_t *total)
 {
-	long pos = c->map ? (long)c->off : c->fp ? ftell(c->fp) : -1;
-
-	*done = pos > 0 ? (uint64_t)pos : 0;
-	*total = c->size;
+	*done = *total = 0;
+	for (size_t i = 0; i < c->nf; i++) {
+		const struct cfile *f = &c->f[i];
+		*total += f->size ? f->size : f->done_bytes;
+		if (f->done_bytes)
+			*done += f->done_bytes;
+		else if (f->open)
+			*done += sw_src_consumed(&f->rd.src, f->rd.off);
+	}
 }
 
 void sw_capture_close(struct sw_capture *c)
 {
 	if (!c)
 		return;
-	if (c->has_prog)
-		pcap_freecode(&c->prog);
-	if (c->p)
-		pcap_close(c->p); /* closes c->fp too, in libpcap mode */
-	if (c->map)
-		munmap((void *)c->map, c->map_len);
+	for (size_t i = 0; i < c->nf; i++) {
+		if (c->f[i].open)
+			sw_rd_close(&c->f[i].rd);
+		if (c->f[i].given)
+			fclose(c->f[i].given);
+		free(c->f[i].first_err);
+		free(c->f[i].path);
+	}
+	for (size_t i = 0; i < c->nflt; i++)
+		pcap_freecode(&c->flt[i].prog);
+	free(c->flt);
+	free(c->filter);
+	free(c->f);
+	free(c->order);
+	free(c->heap);
+	free(c->fail_msg);
+	sw_names_free(&c->names);
 	free(c);
 }
+
+struct sw_dumper {
+	pcap_t *p;
+	pcap_dumper_t *d;
+	int err; /* -errno of the first write that failed */
+};
 
 int sw_dumper_open(struct sw_dumper **out, const char *path, int linktype, int snaplen, char *err,
 		   size_t errlen)

@@ -1,6 +1,9 @@
 /*
- * capture.h - reading and writing capture files (pcap and pcapng, through
- * libpcap), with errors that say what went wrong and where.
+ * capture.h - reading and writing capture files, with errors that say what
+ * went wrong and where.  Reading: classic pcap and pcapng (our own readers,
+ * in place over a mapping, or over a gzip/zstd/xz or pipe stream), one file
+ * or several merged by time; BPF filters through libpcap.  Writing: classic
+ * pcap through libpcap.
  */
 #ifndef SW_IO_CAPTURE_H
 #define SW_IO_CAPTURE_H
@@ -13,12 +16,33 @@
 
 struct sw_capture;
 
+/* One frame as the reader hands it to the parser. */
+struct sw_frame {
+	const uint8_t *data;
+	uint32_t caplen, wirelen;
+	sw_time_t ts;
+	int link;            /* link type (DLT) of its interface */
+	uint32_t ifindex;    /* pcapng interface number in its section; 0 for pcap */
+	const char *ifname;  /* pcapng: if_name (printable, no spaces) or "if<N>"; pcap: NULL */
+	uint32_t file;       /* which of the opened files (0-based, in sw_capture_file order) */
+};
+
 /* Open a capture file ("-" for stdin) with an optional BPF filter. 0 or -errno + message. */
 int sw_capture_open(struct sw_capture **out, const char *path, const char *filter, char *err,
 		    size_t errlen);
 /* The same on an open stream (fuzzing, tests); the stream is closed with the capture. */
 int sw_capture_open_fp(struct sw_capture **out, FILE *fp, const char *name, const char *filter,
 		       char *err, size_t errlen);
+/*
+ * Several files, directories (their regular files in name order, dot files
+ * left out) and "-", merged by timestamp (ties: in argument order), as one
+ * capture.  0 or -errno with a message naming the file.
+ */
+int sw_capture_open_list(struct sw_capture **out, const char *const *paths, int npaths,
+			 const char *filter, char *err, size_t errlen);
+
+/* Next frame, as sw_capture_next. */
+int sw_capture_next_frame(struct sw_capture *c, struct sw_frame *f, char *err, size_t errlen);
 
 /*
  * Next packet: 1 and the packet (valid until the next call), 0 at the end,
@@ -34,8 +58,20 @@ int sw_capture_next(struct sw_capture *c, const uint8_t **data, uint32_t *caplen
  */
 int sw_capture_stable(const struct sw_capture *c);
 
+/* The first file's (first interface's) link type and snap length. */
 int sw_capture_linktype(const struct sw_capture *c);
 int sw_capture_snaplen(const struct sw_capture *c);
+/* The largest frame any file may hold (the copy a caller needs when not stable). */
+uint32_t sw_capture_maxcaplen(const struct sw_capture *c);
+
+/* The files after directories were expanded, and what each held. */
+size_t sw_capture_nfiles(const struct sw_capture *c);
+struct sw_capture_file {
+	const char *name;
+	uint64_t packets;   /* frames read from it (before the filter) */
+	uint64_t backwards; /* frames stamped earlier than the frame before them in the file */
+};
+const struct sw_capture_file *sw_capture_file(const struct sw_capture *c, size_t i);
 /* Packets returned so far (1-based number of the last one). */
 uint64_t sw_capture_count(const struct sw_capture *c);
 /* Bytes of the file consumed so far and its size (0 if unknown), for progress. */
