@@ -41,8 +41,8 @@ def run(binary, cap, threads, d):
         log.append(json.dumps(r, sort_keys=True))
     verdicts = []
     for line in open(out["verdicts"]) if os.path.exists(out["verdicts"]) else []:
-        num, action, reason, sess = line.split()
-        verdicts.append((num, action, reason, sess != "0"))
+        w = line.split()  # number, verdict, reason, session id[, pcapng interface]
+        verdicts.append((w[0], w[1], w[2], w[3] != "0") + tuple(w[4:]))
     pcaps = [open(out[k], "rb").read() if os.path.exists(out[k]) else None for k in ("fwd", "drop")]
     return p.returncode, p.stderr, summary, sorted(log), verdicts, pcaps
 
