@@ -22,17 +22,12 @@ fix first, with the lines.
 
     scoped_fix.py --bin BUILD/statewall --src SRC
 """
-import argparse, importlib.util, json, math, os, subprocess, sys, tempfile
+import json, math, os, subprocess, sys, tempfile
 
-ap = argparse.ArgumentParser()
-ap.add_argument("--bin", required=True)
-ap.add_argument("--src", required=True)
-a = ap.parse_args()
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import synthtest  # noqa: E402
 
-spec = importlib.util.spec_from_file_location(
-    "synth", os.path.join(a.src, "scripts", "synth-captures.py"))
-sy = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(sy)
+a, sy = synthtest.start()
 FIN, ACK, PSH = sy.FIN, sy.ACK, sy.PSH
 FAILS = []
 
