@@ -40,6 +40,9 @@ int app_conf_build(const struct app_conf *ac, struct sw_conf *conf)
 	char err[512];
 
 	sw_conf_defaults(conf);
+	conf->tunnel_inspect = ac->tunnel_inspect;
+	if (ac->decap)
+		conf->decap = APP_DECAP_TYPES;
 	if (ac->config && sw_conf_load(conf, ac->config, err, sizeof(err)) < 0) {
 		fprintf(stderr, "statewall: %s\n", err);
 		return -1;

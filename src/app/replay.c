@@ -71,6 +71,9 @@ static void usage(FILE *f)
 	fputs("usage: statewall replay [options] CAPTURE [BPF FILTER...]\n"
 	      "  -c, --config FILE      configuration file of `set` lines\n"
 	      "      --set NAME=VALUE   one session setting (repeatable), e.g. --set tcpwait=60\n"
+	      "                         (tunnel-inspect defaults to all here)\n"
+	      "      --decap            unwrap mirror transport (ERSPAN, VXLAN, Geneve): the\n"
+	      "                         mirror flow itself is not a session\n"
 	      "  -w FILE                write forwarded packets to FILE (pcap)\n"
 	      "      --dropped FILE     write dropped packets to FILE (pcap)\n"
 	      "      --log FILE|-       session log, one JSON object per ended session\n"
@@ -149,7 +152,7 @@ int sw_cmd_replay(int argc, char **argv)
 		{"dropped", required_argument, NULL, 'D'}, {"log", required_argument, NULL, 'L'},
 		{"verdicts", required_argument, NULL, 'V'}, {"json", no_argument, NULL, 'J'},
 		{"quiet", no_argument, NULL, 'q'}, {"help", no_argument, NULL, 'h'},
-		{"count", required_argument, NULL, 'n'},
+		{"count", required_argument, NULL, 'n'}, {"decap", no_argument, NULL, 'X'},
 		{NULL, 0, NULL, 0}};
 	const char *wpath = NULL, *dpath = NULL, *lpath = NULL, *vpath = NULL;
 	int json = 0, quiet = 0, ch, rc = 0;
@@ -170,6 +173,7 @@ int sw_cmd_replay(int argc, char **argv)
 	uint64_t last_progress = 0;
 
 	app_conf_init(&ac);
+	ac.tunnel_inspect = SW_TUN_ALL; /* a capture is analysed: every tunnel's inner flows */
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "c:w:n:qh", opts, NULL)) != -1) {
 		switch (ch) {
@@ -185,6 +189,7 @@ int sw_cmd_replay(int argc, char **argv)
 		case 'L': lpath = optarg; break;
 		case 'V': vpath = optarg; break;
 		case 'J': json = 1; break;
+		case 'X': ac.decap = 1; break;
 		case 'q': quiet = 1; break;
 		case 'n':
 			max_pkts = strtoull(optarg, &endp, 10);
