@@ -20,10 +20,7 @@ static void usage(FILE *f)
 	      "  -c, --config FILE        configuration file of `set` lines (the current setting)\n"
 	      "      --set NAME=VALUE     one session setting (repeatable), e.g. max-sessions=50000 or\n"
 	      "                           accelerated-aging-threshold=90: \"Under pressure\" compares\n"
-	      "                           each setting's peak with that table (tunnel-inspect\n"
-	      "                           defaults to all here)\n"
-	      "      --decap              unwrap mirror transport (ERSPAN, VXLAN, Geneve): the\n"
-	      "                           mirror flow itself is not a session\n"
+	      "                           each setting's peak with that table\n"
 	      "      --what-if 'K=V,...'  one more named setting to compare (repeatable), e.g.\n"
 	      "                           --what-if 'timeout-tcpwait=60,half-close-mode=fixed'\n"
 	      "      --json               one JSON object on stdout instead of the tables\n"
@@ -48,7 +45,6 @@ int sw_cmd_analyze(int argc, char **argv)
 		{"what-if", required_argument, NULL, 'W'}, {"json", no_argument, NULL, 'J'},
 		{"plot", required_argument, NULL, 'P'}, {"top", required_argument, NULL, 'T'},
 		{"quiet", no_argument, NULL, 'q'}, {"help", no_argument, NULL, 'h'},
-		{"decap", no_argument, NULL, 'X'},
 		{NULL, 0, NULL, 0}};
 	struct app_conf ac;
 	struct sw_conf cur;
@@ -60,7 +56,6 @@ int sw_cmd_analyze(int argc, char **argv)
 	long top = 20;
 
 	app_conf_init(&ac);
-	ac.tunnel_inspect = SW_TUN_ALL; /* a capture is analysed: every tunnel's inner flows */
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "c:qh", opts, NULL)) != -1) {
 		switch (ch) {
@@ -78,7 +73,6 @@ int sw_cmd_analyze(int argc, char **argv)
 			break;
 		}
 		case 'J': json = 1; break;
-		case 'X': ac.decap = 1; break;
 		case 'P': plotpath = optarg; break;
 		case 'T':
 			top = strtol(optarg, &endp, 10);
@@ -113,6 +107,12 @@ int sw_cmd_analyze(int argc, char **argv)
 	}
 	if (app_conf_build(&ac, &cur) < 0)
 		goto out;
+	if (cur.tunnel_inspect) {
+		/* Its measurement follows one session per frame: the outer flow's. */
+		fputs("statewall analyze: tunnel-inspect is ignored: analyze measures the outer flows\n",
+		      stderr);
+		cur.tunnel_inspect = 0;
+	}
 	if (nwhatif && !(wconf = calloc((size_t)nwhatif, sizeof(*wconf))))
 		goto out;
 	for (int i = 0; i < nwhatif; i++)

@@ -82,6 +82,7 @@ int sw_cmd_timeouts(int argc, char **argv)
 #define X_END_ROW(id, name, help) printf("| `%s` | %s |\n", name, help);
 #define X_CTR_ROW(id, name, help) printf("| `%s` | %s |\n", name, help);
 #define X_TCPS_ROW(id, name) printf("| `%s` |\n", name);
+#define X_TUN_ROW(id, name, help) printf("| `%s` | %s |\n", name, help);
 
 static int cmd_reference(int argc, char **argv)
 {
@@ -106,6 +107,9 @@ static int cmd_reference(int argc, char **argv)
 	SW_END_REASONS(X_END_ROW)
 	puts("\n## TCP states, per direction\n\n| state |\n|---|");
 	SW_TCP_STATES(X_TCPS_ROW)
+	puts("\n## Tunnel types\n\n`set deviceconfig setting session tunnel-inspect all|none|TYPE[,TYPE...]`"
+	     " (docs/encapsulation.md)\n\n| type | what |\n|---|---|");
+	SW_TUNNELS(X_TUN_ROW)
 	puts("\n## Engine counters\n\n| counter | meaning |\n|---|---|");
 	SW_COUNTERS(X_CTR_ROW)
 	puts("\n## Session fields\n\nEvery field of a session record (`SW_SESS_FIELDS`): *log* the session log\n"

@@ -86,13 +86,28 @@ static enum sw_drop llc(struct l2w *w, int *fam)
 	return ethertype(w, rd16(h + 6), fam);
 }
 
+/* An EtherType a pseudowire's Ethernet frame plausibly carries. */
+static int known_type(const struct l2w *w, size_t at)
+{
+	uint16_t t;
+
+	if (w->cap < at + 2)
+		return 0;
+	t = rd16(w->f + at);
+	return t == ETHERTYPE_IP || t == ETHERTYPE_IPV6 || t == ETHERTYPE_VLAN ||
+	       t == ETHERTYPE_QINQ || t == ETHERTYPE_MPLS || t == ETHERTYPE_PPPOE || t == 0x0806;
+}
+
 /*
  * An MPLS label stack (RFC 3032).  What follows the bottom of the stack is
  * not labelled: an IP header says so by its version nibble (what routers and
  * Zeek assume), a zero nibble is the pseudowire control word (RFC 4385)
- * before an Ethernet frame, anything else an Ethernet pseudowire without
- * one (RFC 4448) - a destination MAC starting with 4 or 6 is read as IP,
- * the ambiguity every MPLS decoder has.
+ * before an Ethernet frame - or, the control word being optional (RFC
+ * 4448), a destination MAC starting with 0: the reading after which a
+ * known EtherType sits wins, the control word when both or neither do, as
+ * Wireshark's heuristic.  Anything else is an Ethernet pseudowire without a
+ * control word; a destination MAC starting with 4 or 6 is read as IP, the
+ * ambiguity every MPLS decoder has.
  */
 static enum sw_drop mpls(struct l2w *w, int *fam)
 {
@@ -117,6 +132,8 @@ static enum sw_drop mpls(struct l2w *w, int *fam)
 		*fam = 6;
 		return SW_DROP_NONE;
 	case 0:
+		if (!known_type(w, w->off + 4 + 12) && known_type(w, w->off + 12))
+			return eth(w, fam);
 		if (!have(w, 4))
 			return SW_DROP_TRUNCATED_MPLS;
 		w->off += 4;
