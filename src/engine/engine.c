@@ -785,11 +785,6 @@ static struct sw_verdict decide(struct sw_engine *e, const struct sw_pkt *p, str
 	return in_session(e, idx, k->swapped ^ !!(e->tab.sess[idx].flags & SW_SF_ORIG1), p);
 }
 
-static inline unsigned parse_opts(const struct sw_engine *e)
-{
-	return e->conf.tcp_checksum_check ? SW_PARSE_CHECKSUM : 0;
-}
-
 /* Parsed, but not by flow: returns 1 with *v set if the packet is done. */
 static int special(struct sw_engine *e, int reason, const struct sw_pkt *p, struct sw_verdict *v)
 {
