@@ -21,6 +21,7 @@
 #include "pktbuild.h"
 #include "statewall/engine.h"
 #include "statewall/pkt.h"
+#include "track/zeek.h"
 
 #define V4A "10.0.0.1"
 #define V4B "10.0.0.2"
@@ -812,6 +813,19 @@ static void test_tunnel_conf(void **state)
 	assert_int_equal(sw_conf_apply_kv(&c, "tunnel-max-depth=9", err, sizeof(err)), -EINVAL);
 }
 
+/* The likely-server ports are Zeek's, with the tunnel analyzers' (regressions). */
+static void test_zeek_ports(void **state)
+{
+	(void)state;
+	assert_true(sw_zeek_likely_server_port(17, 5072)); /* AYIYA */
+	assert_true(sw_zeek_likely_server_port(17, 4754)); /* GRE over UDP */
+	assert_true(sw_zeek_likely_server_port(17, 3544)); /* Teredo */
+	assert_true(sw_zeek_likely_server_port(6, 1883));  /* MQTT */
+	assert_false(sw_zeek_likely_server_port(6, 5072));
+	assert_false(sw_zeek_likely_server_port(6, 23)); /* no telnet analyzer in base */
+	assert_false(sw_zeek_likely_server_port(47, 80));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -820,6 +834,7 @@ int main(void)
 		cmocka_unit_test(test_tunnel_inner_drop), cmocka_unit_test(test_tunnel_depth),
 		cmocka_unit_test(test_decap),		  cmocka_unit_test(test_tunnel_burst),
 		cmocka_unit_test(test_superframe_tracking), cmocka_unit_test(test_tunnel_conf),
+		cmocka_unit_test(test_zeek_ports),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
