@@ -5,7 +5,8 @@
  * of an already parsed packet, as Zeek's packet analyzers do: GRE (v0 with
  * checksum/key/sequence, v1 PPTP, ERSPAN I/II/III, transparent Ethernet
  * bridging, MPLS) over IP or UDP 4754, IP-in-IP (4, 41), VXLAN (4789),
- * Geneve (6081), GTP-U (2152), Teredo (3544) and AYIYA (5072).  A UDP
+ * Geneve (6081), GTP-U (2152), Teredo (3544, and on any port when the
+ * payload is exactly Teredo, as Zeek detects it) and AYIYA (5072).  A UDP
  * tunnel is recognised by its destination port, else its source port.
  *
  * Only the tunnel header is read here; the inner frame is parsed by
@@ -257,7 +258,8 @@ static enum sw_drop gtpu(struct tw *w, struct sw_tun *t)
  * Teredo (RFC 4380): an optional authentication indicator (0x0001, id and
  * auth lengths, id, auth, 8-byte nonce, confirmation), an optional origin
  * indication (0x0000, port, address), then IPv6.  As Zeek does, the payload
- * is only taken for IPv6 when its payload length matches what is left.
+ * is only taken for IPv6 when its payload length matches what is left;
+ * a bubble is the tunnel's own signalling, not an inner flow.
  */
 static enum sw_drop teredo(struct tw *w, struct sw_tun *t)
 {
@@ -279,6 +281,9 @@ static enum sw_drop teredo(struct tw *w, struct sw_tun *t)
 	}
 	if (!have(w, IP6_HLEN) || w->f[w->o] >> 4 != 6 ||
 	    (size_t)rd16(w->f + w->o + 4) + IP6_HLEN != w->end - w->o)
+		return SW_DROP_NONE;
+	/* A bubble (no next header, no payload) only opens the NAT mapping. */
+	if (w->f[w->o + 6] == PROTO_NONE && rd16(w->f + w->o + 4) == 0)
 		return SW_DROP_NONE;
 	return inner(w, t, SW_TUN_TEREDO, SW_LINK_IPV6);
 }
@@ -358,6 +363,20 @@ enum sw_drop sw_pkt_tunnel(const struct sw_pkt *p, const uint8_t *frame, size_t 
 		r = udp_port(&w, t, p->flow.dport, &known);
 		if (!known)
 			r = udp_port(&w, t, p->flow.sport, &known);
+		if (!known) {
+			/*
+			 * Teredo relays use any port: as Zeek's Teredo
+			 * DetectProtocol, a payload that is exactly Teredo
+			 * (indicators, then an IPv6 packet filling the rest)
+			 * is taken as it, on any port.  Nothing else is.
+			 */
+			r = teredo(&w, t);
+			if (r != SW_DROP_NONE || t->link < 0) {
+				t->type = SW_TUN_MAX;
+				t->link = -1;
+				r = SW_DROP_NONE;
+			}
+		}
 		return r;
 	default:
 		return SW_DROP_NONE;

@@ -392,6 +392,9 @@ static const struct tun_case tun_cases[] = {
 	 SW_TUN_TEREDO, -1},
 	{"teredo origin cut", 17, 3544, "0000 ffff", IN_NONE, SW_DROP_BAD_TEREDO, SW_TUN_TEREDO, -1},
 	{"udp 3544, not ipv6", 17, 3544, "", IN_IP4, SW_DROP_NONE, SW_TUN_TEREDO, -1},
+	{"teredo bubble", 17, 3544,
+	 "6000 0000 0000 3b15 20010db8000000000000000000000001 20010db8000000000000000000000002",
+	 IN_NONE, SW_DROP_NONE, SW_TUN_TEREDO, -1},
 	{"ayiya ipv6", 17, 5072, "00000129 00000000 00", IN_IP6, SW_DROP_NONE, SW_TUN_AYIYA,
 	 SW_LINK_IPV6},
 	{"ayiya ipv4, 16-byte identity, signature", 17, 5072,
@@ -401,6 +404,10 @@ static const struct tun_case tun_cases[] = {
 	{"ayiya identity past the packet", 17, 5072, "f0000129 00000000", IN_IP6, SW_DROP_BAD_AYIYA,
 	 SW_TUN_AYIYA, -1},
 	{"udp 53", 17, 53, "", IN_IP4, SW_DROP_NONE, SW_TUN_MAX, -1},
+	{"teredo on a relay port", 17, 32900, "0000 ffff 3fffffff", IN_IP6, SW_DROP_NONE,
+	 SW_TUN_TEREDO, SW_LINK_IPV6},
+	{"udp 32900, a broken teredo look-alike", 17, 32900, "0001 0505 00", IN_NONE, SW_DROP_NONE,
+	 SW_TUN_MAX, -1},
 	{"tcp", 6, 0, "", IN_NONE, SW_DROP_NONE, SW_TUN_MAX, -1},
 };
 
