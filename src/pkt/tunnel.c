@@ -72,6 +72,24 @@ static enum sw_drop inner_ip(const struct tw *w, struct sw_tun *t, int type)
 	}
 }
 
+/* An inner packet named by an EtherType (GRE's and Geneve's protocol type). */
+static enum sw_drop inner_ethertype(const struct tw *w, struct sw_tun *t, int type, uint16_t proto)
+{
+	switch (proto) {
+	case ETHERTYPE_IP:
+		return inner(w, t, type, SW_LINK_IPV4);
+	case ETHERTYPE_IPV6:
+		return inner(w, t, type, SW_LINK_IPV6);
+	case ETHERTYPE_TEB:
+		return inner(w, t, type, SW_LINK_EN10MB);
+	case ETHERTYPE_MPLS:
+	case ETHERTYPE_MPLS_MC:
+		return inner(w, t, type, SW_LINK_MPLS);
+	default: /* keepalives (0), WCCP, NSH, ARP ...: nothing we track */
+		return SW_DROP_NONE;
+	}
+}
+
 /* PPTP's payload: PPP, usually with address/control and a 2-byte protocol. */
 static enum sw_drop pptp_ppp(struct tw *w, struct sw_tun *t)
 {
@@ -128,15 +146,6 @@ static enum sw_drop gre(struct tw *w, struct sw_tun *t)
 	if ((fv & GRE_VER) == 1)
 		return pptp_ppp(w, t);
 	switch (proto) {
-	case ETHERTYPE_IP:
-		return inner(w, t, SW_TUN_GRE, SW_LINK_IPV4);
-	case ETHERTYPE_IPV6:
-		return inner(w, t, SW_TUN_GRE, SW_LINK_IPV6);
-	case ETHERTYPE_TEB:
-		return inner(w, t, SW_TUN_GRE, SW_LINK_EN10MB);
-	case ETHERTYPE_MPLS:
-	case ETHERTYPE_MPLS_MC:
-		return inner(w, t, SW_TUN_GRE, SW_LINK_MPLS);
 	case GRE_ERSPAN2:
 		/* Type I has no sequence number and no header; type II an 8-byte one, version 1. */
 		t->type = SW_TUN_ERSPAN;
@@ -164,8 +173,8 @@ static enum sw_drop gre(struct tw *w, struct sw_tun *t)
 		w->o += elen;
 		return inner(w, t, SW_TUN_ERSPAN, SW_LINK_EN10MB);
 	}
-	default: /* keepalives (0), WCCP, NSH ...: nothing we track */
-		return SW_DROP_NONE;
+	default:
+		return inner_ethertype(w, t, SW_TUN_GRE, proto);
 	}
 }
 
@@ -196,16 +205,7 @@ static enum sw_drop geneve(struct tw *w, struct sw_tun *t)
 	if (!have(w, hlen))
 		return SW_DROP_TRUNCATED_TUNNEL;
 	w->o += hlen;
-	switch (rd16(h + 2)) {
-	case ETHERTYPE_TEB:
-		return inner(w, t, SW_TUN_GENEVE, SW_LINK_EN10MB);
-	case ETHERTYPE_IP:
-		return inner(w, t, SW_TUN_GENEVE, SW_LINK_IPV4);
-	case ETHERTYPE_IPV6:
-		return inner(w, t, SW_TUN_GENEVE, SW_LINK_IPV6);
-	default:
-		return SW_DROP_NONE;
-	}
+	return inner_ethertype(w, t, SW_TUN_GENEVE, rd16(h + 2));
 }
 
 /*
