@@ -127,6 +127,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	sw_conf_defaults(&conf);
+	conf.tunnel_inspect = SW_TUN_ALL;
 	conf.half_close_mode = (uint8_t)(data[0] % 3);
 	conf.tcp_window_check = !(data[0] & 0x04);
 	conf.tcp_reject_non_syn = !(data[0] & 0x08);
@@ -195,12 +196,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				n = frame(f, from_b, 1, l4, 8 + len);
 			}
 		}
+		if (r[6] & 0x80) { /* the same frame inside VXLAN (or, bit 5 of r[0], Geneve) */
+			uint8_t u[1600];
+
+			memset(u, 0, 16);
+			put16(u, 50000);
+			put16(u + 2, (r[0] & 0x20) ? 6081 : 4789);
+			put16(u + 4, (uint16_t)(16 + n));
+			if (r[0] & 0x20)
+				put16(u + 10, 0x6558);
+			else
+				u[8] = 0x08;
+			memcpy(u + 16, f, n);
+			n = frame(f, from_b, 17, u, 16 + n);
+		}
 		v = sw_engine_packet(e, f, n, SW_LINK_EN10MB, now);
 		if (v.action > SW_DROP || v.reason >= SW_DROP_MAX ||
 		    (v.action == SW_PASS) != (v.reason == SW_DROP_NONE))
 			abort();
 		sw_engine_stats(e, &st);
 		if (st.active > conf.max_sessions)
+			abort();
+		/* a frame counts once, whatever its tunnels did */
+		if (st.ctr[SW_CTR_FORWARDED] + st.ctr[SW_CTR_DROPPED] != st.ctr[SW_CTR_PKTS])
 			abort();
 		do
 			sw_engine_walk(e, &cur, 64, count_cb, &live);

@@ -1,5 +1,5 @@
 /*
- * fuzz_pkt.c - libFuzzer harness for sw_pkt_parse().
+ * fuzz_pkt.c - libFuzzer harness for sw_pkt_parse() and sw_pkt_tunnel().
  *
  * Input: byte 0 picks the link type, byte 1 bit 0 turns checksum
  * verification on, the rest is the frame.  The frame is copied to a buffer
@@ -16,9 +16,50 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const int links[] = {
-	SW_LINK_EN10MB, SW_LINK_NULL,	     SW_LINK_LOOP, SW_LINK_RAW,	       SW_LINK_RAW_DLT,
-	SW_LINK_IPV4,	SW_LINK_IPV6,	     SW_LINK_LINUX_SLL, SW_LINK_LINUX_SLL2,
+	SW_LINK_EN10MB,	     SW_LINK_NULL,	 SW_LINK_LOOP,	     SW_LINK_RAW,
+	SW_LINK_RAW_DLT,     SW_LINK_IPV4,	 SW_LINK_IPV6,	     SW_LINK_LINUX_SLL,
+	SW_LINK_LINUX_SLL2,  SW_LINK_PPP,	 SW_LINK_FDDI,	     SW_LINK_PPP_SERIAL,
+	SW_LINK_PPP_ETHER,   SW_LINK_C_HDLC,	 SW_LINK_IEEE802_11, SW_LINK_IEEE802_11_RADIO,
+	SW_LINK_PPI,	     SW_LINK_MPLS,	 SW_LINK_NFLOG,
 };
+
+/*
+ * Follow the tunnels of a parsed packet as the engine does (at most 8
+ * deep): the inner frame lies inside the outer IP packet and parses on
+ * its own, in a buffer of exactly its size.
+ */
+static void tunnels(const struct sw_pkt *outer, const uint8_t *frame, size_t len)
+{
+	struct sw_pkt p[2];
+	const struct sw_pkt *o = outer;
+
+	for (unsigned depth = 0; depth < 8; depth++) {
+		struct sw_tun t;
+		enum sw_drop r = sw_pkt_tunnel(o, frame, len, &t);
+		uint8_t *in;
+
+		if (r >= SW_DROP_MAX || t.type > SW_TUN_MAX)
+			abort();
+		if (r != SW_DROP_NONE || t.type == SW_TUN_MAX || t.link < 0)
+			return;
+		if (t.off < o->l4_off || (uint64_t)t.off + t.len > len ||
+		    (uint64_t)t.off + t.len > (uint64_t)o->l3_off + o->ip_len)
+			abort();
+		in = malloc(t.len ? t.len : 1);
+		if (!in)
+			return;
+		memcpy(in, frame + t.off, t.len);
+		r = sw_pkt_parse(&p[depth & 1], t.len ? in : NULL, t.len, t.link, 0);
+		free(in);
+		if (r >= SW_DROP_MAX)
+			abort();
+		if (r != SW_DROP_NONE)
+			return;
+		frame += t.off;
+		len = t.len;
+		o = &p[depth & 1];
+	}
+}
 #define NLINKS (sizeof(links) / sizeof(links[0]))
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -70,6 +111,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if ((p.pflags & SW_PF_ICMP_ERR) &&
 		    p.inner.family != p.flow.family)
 			abort();
+		if ((p.lflags & SW_LF_LEN_FROM_CAP) && (uint64_t)p.l3_off + p.ip_len != len)
+			abort();
+		tunnels(&p, frame, len);
 	}
 	/* The checksum option can only turn a success into a checksum drop. */
 	if (!(data[1] & 1)) {

@@ -401,6 +401,7 @@ const SETTING_LABELS = {
   'evict-min-idle': 'Evict min idle (s)', 'accelerated-aging': 'Accelerated Aging',
   'accelerated-aging-threshold': 'Accelerated Aging Threshold (%)',
   'accelerated-aging-scaling-factor': 'Accelerated Aging Scaling Factor',
+  'tunnel-inspect': 'Tunnel content inspection', 'tunnel-max-depth': 'Tunnel max depth',
 };
 const label = (s) => s.label || SETTING_LABELS[s.name] || s.name;
 
@@ -411,6 +412,7 @@ const SETTING_GROUPS = [
   ['Accelerated aging', ['accelerated-aging', 'accelerated-aging-threshold', 'accelerated-aging-scaling-factor']],
   ['TCP', ['half-close-mode', 'tcp-reject-non-syn', 'tcp-window-check', 'tcp-checksum-check']],
   ['Policy and tombstones', ['default-action', 'max-tombstones', 'tombstone-ttl']],
+  ['Tunnels', ['tunnel-inspect', 'tunnel-max-depth']],
 ];
 // A setting that only matters while another one has a given value: greyed out
 // (and not sent) otherwise, as PAN-OS greys out the threshold without aging.
@@ -503,11 +505,15 @@ function viewSetup(main) {
     } else if (s.type === 'choice') {
       input = el('select', { id, name: s.name, 'aria-describedby': `${hint} ${err}` },
         ...s.choices.map((c) => el('option', { value: c, selected: c === s.value }, c)));
+    } else if (s.type === 'list') {
+      input = el('input', { id, name: s.name, type: 'text', required: true, value: s.value,
+        'aria-describedby': `${hint} ${err}` });
     } else {
       input = el('input', { id, name: s.name, type: 'number', inputmode: 'numeric', min: s.min, max: s.max,
         step: 1, required: true, value: s.value, 'aria-describedby': `${hint} ${err}` });
     }
     const range = isYesNo(s) ? 'checked means yes' : s.type === 'choice' ? `range one of ${s.choices.join(', ')}` :
+      s.type === 'list' ? `all, none or a comma list of ${s.choices.slice(2).join(', ')}` :
       `range ${fmt(s.min)} – ${fmt(s.max)}${s.unit ? ' ' + s.unit : ''}`;
     return el('div', { class: 'field', 'data-name': s.name },
       el('label', { for: id }, label(s)), input,
@@ -517,7 +523,7 @@ function viewSetup(main) {
 
   const inputOf = (s) => $('#f-' + CSS.escape(s.name), main);
   const valueOf = (s, input) => isYesNo(s) ? (input.checked ? 'yes' : 'no') :
-    s.type === 'choice' ? input.value : Number(input.value);
+    s.type === 'choice' || s.type === 'list' ? input.value.trim() : Number(input.value);
   // the dialog's current values, for the dependencies
   const formValues = () => Object.fromEntries(editing.map((s) => [s.name, valueOf(s, inputOf(s))]));
   function updateDependents() {
@@ -538,7 +544,12 @@ function viewSetup(main) {
   // the browser's check; the server checks again on commit
   function checkField(s, input) {
     let msg = '';
-    if (s.type !== 'choice' && !input.disabled) {
+    if (s.type === 'list' && !input.disabled) {
+      const words = input.value.trim().split(',');
+      const bad = words.find((w) => !s.choices.includes(w));
+      if (bad !== undefined || (words.length > 1 && words.some((w) => w === 'all' || w === 'none')))
+        msg = `${label(s)}: all, none or a comma list of ${s.choices.slice(2).join(', ')}`;
+    } else if (s.type !== 'choice' && !input.disabled) {
       const v = input.value.trim();
       if (v === '') msg = `${label(s)}: enter a value`;
       else if (!/^\d+$/.test(v)) msg = `${label(s)} must be a whole number`;

@@ -164,6 +164,10 @@ struct sw_conf {
 	uint32_t accel_factor;          /* idle timers divided by it, 2-16 */
 	uint32_t evict_min_idle;        /* seconds: a session active within it is never evicted */
 	uint32_t max_per_source;        /* sessions per source (IPv4 /32, IPv6 /64); 0 = no limit */
+	uint32_t tunnel_inspect;        /* bit per enum sw_tun_type: inner flows become sessions */
+	uint32_t tunnel_max_depth;      /* nested tunnels followed (1-8, default 4) */
+	uint32_t decap;                 /* --decap (not a setting): bit per mirror transport type
+					   whose outer flow is skipped (SW_TUN_DECAP) */
 	uint32_t nrules;
 	struct sw_rule rules[SW_RULES_MAX];
 	uint32_t nservices;
@@ -185,7 +189,11 @@ struct sw_setting_info {
 	const char *unit;          /* numeric settings: what the number counts */
 	const char *const *words;  /* word settings: NULL-terminated choices; NULL if numeric */
 	uint32_t def, min, max;    /* word settings: def is an index into words */
+	unsigned list;             /* a list setting: the value (and def) is a bit set over words,
+				      written all, none, one word or a,b,c */
 };
+/* A setting's value as the configuration writes it (words, lists, numbers). */
+const char *sw_conf_setting_str(const struct sw_conf *c, unsigned i, char *buf, size_t len);
 unsigned sw_conf_nsettings(void);
 /* Setting i (0 <= i < sw_conf_nsettings()); 0, or -ENOENT. */
 int sw_conf_setting(unsigned i, struct sw_setting_info *out);

@@ -62,6 +62,8 @@ struct sw_sess_info {
 	/* where timer_secs comes from: "default", "configured", "service NAME override" */
 	char timer_from[SW_RULE_NAME_MAX + 24];
 	char service[SW_RULE_NAME_MAX]; /* the rule's service that matched the flow, "" none */
+	uint32_t tunnel_id;  /* tunnel-inspect: the session of the tunnel it is inside, 0 none */
+	uint8_t tunnel_type; /* its enum sw_tun_type (SW_TUN_MAX: none) */
 };
 
 /* What reset-on-expiry did for an aged-out session (sw_sess_info.expiry_reset). */

@@ -15,16 +15,26 @@
 
 #include "statewall/types.h"
 
-/* Link types: the libpcap DLT values we accept. */
+/* Link types: the libpcap DLT / LINKTYPE values we accept (src/pkt/l2.c). */
 enum sw_link {
 	SW_LINK_NULL = 0,        /* DLT_NULL: 4-byte host-order AF value */
-	SW_LINK_EN10MB = 1,      /* DLT_EN10MB: Ethernet (+ 802.1Q / QinQ) */
+	SW_LINK_EN10MB = 1,      /* Ethernet (+ VLAN, MPLS, PPPoE, PBB, VN-Tag, E-Tag, LLC/SNAP) */
+	SW_LINK_PPP = 9,         /* PPP, with or without HDLC-like framing */
+	SW_LINK_FDDI = 10,       /* FDDI + 802.2 LLC/SNAP */
+	SW_LINK_RAW_DLT = 12,    /* DLT_RAW on some platforms */
+	SW_LINK_PPP_SERIAL = 50, /* PPP in HDLC-like framing, or Cisco HDLC */
+	SW_LINK_PPP_ETHER = 51,  /* PPPoE session header, no Ethernet */
 	SW_LINK_RAW = 101,       /* LINKTYPE_RAW: IPv4 or IPv6, no L2 */
+	SW_LINK_C_HDLC = 104,    /* Cisco HDLC */
+	SW_LINK_IEEE802_11 = 105, /* 802.11 data frames + LLC/SNAP */
 	SW_LINK_LOOP = 108,      /* DLT_LOOP: 4-byte network-order AF value */
 	SW_LINK_LINUX_SLL = 113, /* Linux cooked v1 */
-	SW_LINK_RAW_DLT = 12,    /* DLT_RAW on some platforms */
+	SW_LINK_IEEE802_11_RADIO = 127, /* radiotap + 802.11 */
+	SW_LINK_PPI = 192,       /* PPI + 802.11 (or Ethernet) */
+	SW_LINK_MPLS = 219,      /* an MPLS label stack, no L2 */
 	SW_LINK_IPV4 = 228,      /* LINKTYPE_IPV4 */
 	SW_LINK_IPV6 = 229,      /* LINKTYPE_IPV6 */
+	SW_LINK_NFLOG = 239,     /* Linux NFLOG */
 	SW_LINK_LINUX_SLL2 = 276 /* Linux cooked v2 */
 };
 
@@ -77,12 +87,19 @@ struct sw_pkt {
 	/* ICMP / ICMPv6 */
 	uint8_t icmp_type, icmp_code;
 	uint8_t l4_csum_ok; /* 1 if the L4 checksum was verified correct; set only when asked */
+	uint8_t lflags;     /* SW_LF_* */
 };
+
+/* sw_pkt.lflags */
+#define SW_LF_LEN_FROM_CAP 0x01 /* IP length field 0 (TSO/GRO super-frame): the capture's length used */
 
 /* Parser options. */
 #define SW_PARSE_CHECKSUM 0x01 /* verify IPv4 header and L4 checksums */
 #define SW_PARSE_NO_FAST 0x02  /* tests: always take the general path */
 #define SW_IP6_EXT_MAX 20      /* extension headers walked before IP6_EXT_LIMIT (pf_hdr_limit) */
+#define SW_L2_FRAMES_MAX 4     /* nested Ethernet headers (PBB, pseudowire, FabricPath): L2_DEPTH */
+#define SW_L2_SHIMS_MAX 16     /* link-layer shims of a frame in all (tags, VN-Tag ...): L2_DEPTH */
+#define SW_MPLS_MAX 16         /* labels of one MPLS stack before MPLS_DEPTH */
 
 /*
  * Parse one frame of link type `link`.  Returns SW_DROP_NONE and fills *p, or
@@ -94,6 +111,35 @@ struct sw_pkt {
  */
 enum sw_drop sw_pkt_parse(struct sw_pkt *p, const uint8_t *frame, size_t caplen, int link,
 			  unsigned opts);
+
+/*
+ * A tunnel the parsed packet `p` carries (src/pkt/tunnel.c): the inner frame
+ * is [off, off + len) of the same frame, of link type `link`, and parses
+ * with sw_pkt_parse(inner, frame + off, len, link, opts).
+ */
+struct sw_tun {
+	uint32_t off, len;
+	int link;       /* SW_LINK_EN10MB, SW_LINK_IPV4/6, SW_LINK_MPLS; -1: no inner packet */
+	uint8_t type;   /* enum sw_tun_type; SW_TUN_MAX: no tunnel */
+};
+#define SW_UDP_PORT_GRE 4754
+#define SW_UDP_PORT_VXLAN 4789
+#define SW_UDP_PORT_GENEVE 6081
+#define SW_UDP_PORT_GTPU 2152
+#define SW_UDP_PORT_TEREDO 3544
+#define SW_UDP_PORT_AYIYA 5072
+
+/*
+ * Decode the tunnel header of a packet sw_pkt_parse() accepted.  t->type is
+ * the tunnel type (SW_TUN_MAX: the packet is no tunnel) whatever the result.
+ * Returns SW_DROP_NONE with *t filled for a tunnelled packet, or with
+ * t->link -1 for a tunnel's control message (GRE keepalive, PPTP
+ * acknowledgement, GTP echo, AYIYA heartbeat ...), or the drop reason of a
+ * malformed tunnel header.  Fragments are never decoded (their inner packet
+ * is not in one frame).
+ */
+enum sw_drop sw_pkt_tunnel(const struct sw_pkt *p, const uint8_t *frame, size_t caplen,
+			   struct sw_tun *t);
 
 /* 1 if the link type is one sw_pkt_parse() accepts. */
 int sw_pkt_link_supported(int link);

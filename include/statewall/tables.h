@@ -48,6 +48,14 @@
 	X(TRUNCATED_L2, "truncated-l2", "frame shorter than its link-layer header")                \
 	X(UNSUPPORTED_L2, "unsupported-l2", "link type or EtherType that is not IP")               \
 	X(VLAN_DEPTH, "vlan-too-deep", "more than two stacked VLAN tags")                          \
+	X(L2_DEPTH, "l2-too-deep",                                                                 \
+	  "more nested Ethernet headers (PBB, pseudowire, FabricPath) or link-layer shims than allowed") \
+	X(TRUNCATED_MPLS, "truncated-mpls", "MPLS label stack or its payload cut short")          \
+	X(MPLS_DEPTH, "mpls-too-deep", "more than 16 MPLS labels")                                 \
+	X(BAD_PPPOE, "bad-pppoe", "PPPoE session header: version/type not 1/1, code not 0, length below 2") \
+	X(BAD_RADIO_HDR, "bad-radio-header",                                                       \
+	  "radiotap or PPI header with an unknown version or a length outside the frame")          \
+	X(WLAN_PROTECTED, "wlan-encrypted", "802.11 data frame with the protected bit (encrypted payload)") \
 	X(TRUNCATED_IP, "truncated-ip", "frame shorter than the IP header it announces")           \
 	X(BAD_IP_VERSION, "bad-ip-version", "IP version field does not match the EtherType")       \
 	X(BAD_IP_HLEN, "bad-ip-header-length", "IPv4 IHL below 5 or beyond the packet")            \
@@ -76,7 +84,17 @@
 	X(ACK_LOW, "tcp-ack-below-window", "acknowledges data too far in the past")                \
 	X(RST_OUT_OF_WINDOW, "tcp-rst-out-of-window", "RST outside the receive window")           \
 	X(SYN_ON_ESTABLISHED, "tcp-syn-in-session", "SYN on a live session that is not a reuse")   \
-	X(CLOSED_SESSION, "tcp-closed-session", "non-SYN packet on a session closed by RST")
+	X(CLOSED_SESSION, "tcp-closed-session", "non-SYN packet on a session closed by RST")       \
+	X(TRUNCATED_TUNNEL, "truncated-tunnel", "tunnel header cut by the capture or its outer packet") \
+	X(BAD_GRE, "bad-gre",                                                                      \
+	  "GRE with routing, recursion or reserved flags, a version above 1, or PPTP GRE without its key") \
+	X(BAD_ERSPAN, "bad-erspan", "ERSPAN header with a version other than the GRE type says")   \
+	X(BAD_VXLAN, "bad-vxlan", "VXLAN header without the I flag (no valid VNI)")                \
+	X(BAD_GENEVE, "bad-geneve", "Geneve with a version other than 0")                          \
+	X(BAD_GTP, "bad-gtp", "GTP-U G-PDU with a version other than 1 or a broken extension header chain") \
+	X(BAD_TEREDO, "bad-teredo", "Teredo authentication indicator cut short")                   \
+	X(BAD_AYIYA, "bad-ayiya", "AYIYA forward packet whose identity and signature overrun it") \
+	X(TUNNEL_DEPTH, "tunnel-too-deep", "tunnels nested deeper than tunnel-max-depth")
 
 /*
  * Why a session ended, in the PAN-OS traffic-log vocabulary.
@@ -108,6 +126,21 @@
 	X(CLOSING, "closing", "TCP with both FINs or an RST seen")                                 \
 	X(ESTABLISHED, "established", "established, idle longer than evict-min-idle")              \
 	X(HALF_CLOSED, "half-closed", "one FIN seen, idle longer than evict-min-idle")
+
+/*
+ * Tunnel types (src/pkt/tunnel.c): the names of `tunnel-inspect`, of the
+ * session field tunnel_type and of --decap.  X(id, name, help)
+ */
+#define SW_TUNNELS(X)                                                                              \
+	X(GRE, "gre", "GRE (IP protocol 47, or UDP 4754): v0 with key/sequence, v1 PPTP, "        \
+	  "transparent Ethernet bridging")                                                         \
+	X(ERSPAN, "erspan", "ERSPAN type I, II and III in GRE (a mirror transport)")              \
+	X(IPIP, "ip-in-ip", "IPv4 or IPv6 in IPv4 or IPv6 (IP protocol 4 and 41)")               \
+	X(VXLAN, "vxlan", "VXLAN, UDP 4789 (a mirror transport in AWS VPC Traffic Mirroring)")    \
+	X(GENEVE, "geneve", "Geneve, UDP 6081, options skipped (AWS Gateway Load Balancer)")      \
+	X(GTPU, "gtp-u", "GTP-U G-PDUs, UDP 2152, extension headers skipped")                      \
+	X(TEREDO, "teredo", "Teredo, UDP 3544, authentication and origin indicators skipped")     \
+	X(AYIYA, "ayiya", "AYIYA, UDP 5072")
 
 /* Per-direction TCP state, pf style.  X(id, name, zeek endpoint state) */
 #define SW_TCP_STATES(X)                                                                           \
@@ -161,6 +194,10 @@
 	  "sessions reset-on-expiry applied to whose sequence numbers were not both known: no RST") \
 	X(TOMBSTONES, "tombstones-created", "ended sessions remembered for late packets")          \
 	X(LATE_PKTS, "late-packets", "packets dropped because their session had ended")            \
+	X(IP_LEN_FROM_CAP, "ip-length-from-capture",                                               \
+	  "IP length field 0 (TSO/GRO super-frame): the captured length used, as Zeek and Wireshark do") \
+	X(TUNNEL_INNER, "tunnel-inner-packets", "packets inside a tunnel inspected as their own sessions") \
+	X(DECAP, "mirror-decapsulated", "mirror transport frames (--decap) whose outer flow was skipped") \
 	X(BUGS, "invariant-failures", "internal consistency checks that failed (a bug: report it)")
 
 /*
@@ -284,6 +321,12 @@
 	  si->expiry_reset == SW_XR_SENT ? "sent"                                                 \
 	  : si->expiry_reset == SW_XR_NO_SEQ ? "no-sequence"                                      \
 					      : NULL)                                            \
+	X(tunnel, "tunnel session", I64N, SW_SV_LOG | SW_SV_LIVE, 0,                               \
+	  "tunnel-inspect: id of the session of the tunnel this flow is inside (null: not tunnelled)", \
+	  si->tunnel_id ? (int64_t)si->tunnel_id : -1)                                             \
+	X(tunnel_type, "tunnel type", STR, SW_SV_LOG | SW_SV_LIVE, 0,                              \
+	  "that tunnel's type (see Tunnel types; null: not tunnelled)",                            \
+	  si->tunnel_id ? sw_tunnel_name(si->tunnel_type) : NULL)                                  \
 	SW_SESS_FIELDS_LOCAL(X)
 
 #endif

@@ -31,6 +31,10 @@ enum sw_ev { SW_EVENTS(SW_X_ENUM_EV) SW_EV_MAX };
 #define SW_X_ENUM_EC(id, name, help) SW_EC_##id,
 enum sw_evict_class { SW_EVICT_CLASSES(SW_X_ENUM_EC) SW_EC_MAX };
 
+#define SW_X_ENUM_TUN(id, name, help) SW_TUN_##id,
+enum sw_tun_type { SW_TUNNELS(SW_X_ENUM_TUN) SW_TUN_MAX };
+#define SW_TUN_ALL ((1u << SW_TUN_MAX) - 1) /* tunnel-inspect all: a bit per type */
+
 /* Names from the tables; NULL-safe for out-of-range values ("?"). */
 const char *sw_timeout_name(unsigned t);
 const char *sw_drop_name(unsigned r);
@@ -39,6 +43,7 @@ const char *sw_tcps_name(unsigned s);
 const char *sw_counter_name(unsigned c);
 const char *sw_event_name(unsigned ev);
 const char *sw_evict_class_name(unsigned c);
+const char *sw_tunnel_name(unsigned t);
 
 /* Protocol names (one table, src/util/names.c): "tcp", "udp", "icmp", "icmp6",
  * else the number written into buf.  sw_proto_lookup: a name (also

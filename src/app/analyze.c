@@ -123,6 +123,12 @@ int sw_cmd_analyze(int argc, char **argv)
 	}
 	if (app_conf_build(&ac, &cur) < 0)
 		goto out;
+	if (cur.tunnel_inspect) {
+		/* Its measurement follows one session per frame: the outer flow's. */
+		fputs("statewall analyze: tunnel-inspect is ignored: analyze measures the outer flows\n",
+		      stderr);
+		cur.tunnel_inspect = 0;
+	}
 	if (nwhatif && !(wconf = calloc((size_t)nwhatif, sizeof(*wconf))))
 		goto out;
 	for (int i = 0; i < nwhatif; i++)

@@ -5,6 +5,7 @@
 #define SW_APP_APP_H
 
 #include "statewall/conf.h"
+#include "statewall/types.h"
 
 /*
  * `-c FILE` and `--set NAME=VALUE` options, applied in that order.  replay
@@ -18,7 +19,11 @@ struct app_conf {
 	int nmore;
 	char **sets;
 	int nsets;
+	uint32_t tunnel_inspect; /* the mode's default tunnel-inspect, before the file and --set */
+	int decap;               /* --decap: skip the mirror transport's outer flow */
 };
+/* The tunnel types --decap unwraps: the mirror transports (ERSPAN, VXLAN, Geneve). */
+#define APP_DECAP_TYPES ((1u << SW_TUN_ERSPAN) | (1u << SW_TUN_VXLAN) | (1u << SW_TUN_GENEVE))
 
 void app_conf_init(struct app_conf *ac);
 /* One more -c file: the first is config, each later one is loaded on top. 0 or -1. */

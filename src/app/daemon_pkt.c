@@ -50,6 +50,7 @@ void daemon_on_end(void *ctx, const struct sw_sess_info *si)
 			struct sw_sess_info g = *si;
 			g.id = sw_dp_link_gid(&w->link, si->id);
 			g.worker = (uint8_t)w->index;
+			g.tunnel_id = sw_dp_link_gid(&w->link, si->tunnel_id);
 			sw_log_session(d->log, &g);
 			d->log_written++;
 		}

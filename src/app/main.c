@@ -61,6 +61,9 @@ int app_conf_build(const struct app_conf *ac, struct sw_conf *conf)
 	char err[512];
 
 	sw_conf_defaults(conf);
+	conf->tunnel_inspect = ac->tunnel_inspect;
+	if (ac->decap)
+		conf->decap = APP_DECAP_TYPES;
 	if (ac->config && sw_conf_load(conf, ac->config, err, sizeof(err)) < 0) {
 		fprintf(stderr, "statewall: %s\n", err);
 		return -1;
@@ -136,6 +139,7 @@ int sw_cmd_timeouts(int argc, char **argv)
 #define X_END_ROW(id, name, help) printf("| `%s` | %s |\n", name, help);
 #define X_CTR_ROW(id, name, help) printf("| `%s` | %s |\n", name, help);
 #define X_TCPS_ROW(id, name) printf("| `%s` |\n", name);
+#define X_TUN_ROW(id, name, help) printf("| `%s` | %s |\n", name, help);
 
 static int cmd_reference(int argc, char **argv)
 {
@@ -160,6 +164,9 @@ static int cmd_reference(int argc, char **argv)
 	SW_END_REASONS(X_END_ROW)
 	puts("\n## TCP states, per direction\n\n| state |\n|---|");
 	SW_TCP_STATES(X_TCPS_ROW)
+	puts("\n## Tunnel types\n\n`set deviceconfig setting session tunnel-inspect all|none|TYPE[,TYPE...]`"
+	     " (docs/encapsulation.md)\n\n| type | what |\n|---|---|");
+	SW_TUNNELS(X_TUN_ROW)
 	puts("\n## Engine counters\n\n| counter | meaning |\n|---|---|");
 	SW_COUNTERS(X_CTR_ROW)
 	puts("\n## Session fields\n\nEvery field of a session record (`SW_SESS_FIELDS`): *log* the session log\n"

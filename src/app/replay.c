@@ -85,6 +85,9 @@ static void usage(FILE *f)
 	      "  -c, --config FILE      configuration file of `set` lines; repeatable, each file\n"
 	      "                         on top of the ones before it\n"
 	      "      --set NAME=VALUE   one session setting (repeatable), e.g. --set tcpwait=60\n"
+	      "                         (tunnel-inspect defaults to all here)\n"
+	      "      --decap            unwrap mirror transport (ERSPAN, VXLAN, Geneve): the\n"
+	      "                         mirror flow itself is not a session\n"
 	      "  -w FILE                write forwarded packets to FILE (pcap)\n"
 	      "      --dropped FILE     write dropped packets to FILE (pcap)\n"
 	      "      --log FILE|-       session log, one JSON object per ended session\n"
@@ -179,6 +182,7 @@ int sw_cmd_replay(int argc, char **argv)
 		{"verdicts", required_argument, NULL, 'V'}, {"json", no_argument, NULL, 'J'},
 		{"quiet", no_argument, NULL, 'q'}, {"help", no_argument, NULL, 'h'},
 		{"count", required_argument, NULL, 'n'}, {"threads", required_argument, NULL, 'T'},
+		{"decap", no_argument, NULL, 'X'},
 		{NULL, 0, NULL, 0}};
 	const char *wpath = NULL, *dpath = NULL, *lpath = NULL, *vpath = NULL;
 	int json = 0, quiet = 0, ch, rc = 0;
@@ -198,6 +202,7 @@ int sw_cmd_replay(int argc, char **argv)
 	uint64_t last_progress = 0;
 
 	app_conf_init(&ac);
+	ac.tunnel_inspect = SW_TUN_ALL; /* a capture is analysed: every tunnel's inner flows */
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "c:w:n:qh", opts, NULL)) != -1) {
 		switch (ch) {
@@ -218,6 +223,7 @@ int sw_cmd_replay(int argc, char **argv)
 		case 'L': lpath = optarg; break;
 		case 'V': vpath = optarg; break;
 		case 'J': json = 1; break;
+		case 'X': ac.decap = 1; break;
 		case 'q': quiet = 1; break;
 		case 'n':
 			max_pkts = strtoull(optarg, &endp, 10);

@@ -23,6 +23,7 @@
 
 #define CHUNK 32
 #define FRAG_SLOTS 4096 /* first fragments remembered for their later fragments */
+#define STICKY_SLOTS 65536 /* flows remembered with their engine */
 
 struct rworker {
 	struct rpool *p;
@@ -57,6 +58,7 @@ struct rpool {
 	int link;
 	unsigned nbatch;
 	struct frag_slot frag[FRAG_SLOTS];
+	struct frag_slot sticky[STICKY_SLOTS];
 };
 
 static uint32_t mix(uint32_t h, uint32_t v)
@@ -111,7 +113,23 @@ static unsigned pick(struct rpool *p, const uint8_t *frame, uint32_t caplen)
 		/* a later fragment whose first one was not seen (or was overwritten): by addresses */
 		return s->key == key ? s->worker : addr_pair(&k.flow) % p->n;
 	}
-	return flow_hash(&k.flow) % p->n;
+	/*
+	 * A flow stays where its first packet went (a flow may be told a
+	 * tunnel by its payload only from some packet on: Teredo on any port).
+	 * A tunnel goes by its end points alone: its inner flows are sessions
+	 * too (tunnel-inspect), and an inner flow's two directions may ride
+	 * outer flows of different ports (VXLAN's source port is a hash of the
+	 * inner packet), so the outer and inner sessions stay together.
+	 */
+	uint32_t fh = flow_hash(&k.flow), key = fh ? fh : 1;
+	struct frag_slot *st = &p->sticky[fh % STICKY_SLOTS];
+	struct sw_tun t;
+	if (st->key == key)
+		return st->worker;
+	(void)sw_pkt_tunnel(&k, frame, caplen, &t);
+	st->key = key;
+	st->worker = (uint8_t)((t.type != SW_TUN_MAX ? addr_pair(&k.flow) : fh) % p->n);
+	return st->worker;
 }
 
 static uint32_t gid(const struct rpool *p, unsigned w, uint32_t local)
@@ -186,6 +204,7 @@ static void hand_over(struct rpool *p)
 		for (size_t k = 0; k < w->nended; k++) {
 			w->ended[k].id = gid(p, i, w->ended[k].id);
 			w->ended[k].worker = (uint8_t)i;
+			w->ended[k].tunnel_id = gid(p, i, w->ended[k].tunnel_id);
 			if (p->end_fn)
 				p->end_fn(p->end_ctx, &w->ended[k]);
 		}

@@ -6,7 +6,8 @@
  * rpool_burst(); each packet goes to the engine its flow hashes to (a
  * symmetric hash of addresses, ports and protocol, so both directions meet;
  * an ICMP error goes where the flow it quotes goes; a non-first fragment
- * where its first fragment went).  The engines run their parts at the same
+ * where its first fragment went; a tunnel's packets by the tunnel's end
+ * points, so its inner flows stay with it).  The engines run their parts at the same
  * time (the calling thread runs engine 0's), then every engine advances to
  * the batch's last timestamp, so timers fire at the same capture times as
  * with one engine.  The verdicts come back in capture order.

@@ -84,6 +84,8 @@ static void usage(FILE *f)
 	      "  -c, --config FILE      configuration of `set` lines; `commit` writes it back\n"
 	      "                         (a missing FILE starts from the defaults)\n"
 	      "      --set NAME=VALUE   one session setting on top of FILE (repeatable)\n"
+	      "      --decap            unwrap mirror transport (ERSPAN, VXLAN, Geneve): the\n"
+	      "                         mirror flow itself is not a session\n"
 	      "      --ctl SOCKET       control socket (default " DEFAULT_CTL ")\n"
 	      "      --log FILE|-       session log: one JSON object per ended session (appended)\n"
 	      "      --http ADDR:PORT   serve the web UI and REST API there (off by default)\n"
@@ -116,7 +118,7 @@ int sw_cmd_run(int argc, char **argv)
 		{"tls-key", required_argument, NULL, 'Y'},
 		{"ctl-idle-timeout", required_argument, NULL, 'I'},
 		{"cpus", required_argument, NULL, 'P'}, {"rx-ring", required_argument, NULL, 'R'},
-		{"workers", required_argument, NULL, 'N'},
+		{"workers", required_argument, NULL, 'N'}, {"decap", no_argument, NULL, 'X'},
 		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
 	const char *http_addr = NULL;
 	struct sw_http_opts hopts = {.auth_file = "/etc/statewall/admin.hash",
@@ -149,6 +151,7 @@ int sw_cmd_run(int argc, char **argv)
 		case 'C': ctl_path = optarg; break;
 		case 'L': log_path = optarg; break;
 		case 'q': quiet = 1; break;
+		case 'X': ac.decap = 1; break;
 		case 'H': http_addr = optarg; break;
 		case 'A': hopts.auth_file = optarg; break;
 		case 'K': hopts.keys_file = optarg; break;

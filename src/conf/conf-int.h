@@ -19,7 +19,8 @@
 
 enum swc_kind {
 	SWC_U32, /* uint32_t field, decimal, [min, max] */
-	SWC_WORD /* uint8_t field holding the index of one of `words` */
+	SWC_WORD, /* uint8_t field holding the index of one of `words` */
+	SWC_LIST  /* uint32_t bit set: bit i is words[i]; written all, none, one word or a,b,c */
 };
 
 struct swc_setting {
@@ -44,6 +45,13 @@ int swc_setting_find(const char *name);
 unsigned swc_setting_closest(const char *name);
 
 uint32_t swc_get(const struct sw_conf *c, const struct swc_setting *s);
+/*
+ * A SWC_LIST value as the writer puts it: "all", "none", one word or
+ * "a,b,c"; and back (0, or -1 naming the bad word in *bad).
+ */
+const char *swc_list_str(const struct swc_setting *s, uint32_t v, char *buf, size_t len);
+int swc_list_parse(const struct swc_setting *s, const char *v, uint32_t *out, const char **bad,
+		   size_t *badlen);
 void swc_set(struct sw_conf *c, const struct swc_setting *s, uint32_t v);
 
 /* Levenshtein distance, case-insensitive; used for suggestions. */

@@ -29,6 +29,8 @@ static const char *const action_words[] = {"allow", "deny", NULL};
 static const char *const tfa_words[] = {"evict", "refuse", NULL};
 static const char *const refresh_words[] = {"both", "open-side", NULL};
 const char *const sw_reset_words[SW_RST_MODES + 1] = {"none", "half-closed", "all", NULL};
+#define X_TUN_WORD(id, name, help) name,
+static const char *const tunnel_words[] = {SW_TUNNELS(X_TUN_WORD) NULL};
 
 /* The word tables index the enums directly; keep them in step. */
 _Static_assert(SW_HC_TCPWAIT == 0 && SW_HC_FIXED == 1 && SW_HC_IDLE == 2, "hc_words order");
@@ -62,6 +64,16 @@ _Static_assert(SW_TFA_EVICT == 0 && SW_TFA_REFUSE == 1, "tfa_words order");
 	 .def = def_,                                                                              \
 	 .min = 0,                                                                                 \
 	 .max = sizeof(words_) / sizeof(words_[0]) - 2,                                            \
+	 .words = words_,                                                                          \
+	 .help = help_}
+
+#define SWC_LIST_ROW(name_, field, def_, words_, help_)                                           \
+	{.name = name_,                                                                            \
+	 .kind = SWC_LIST,                                                                         \
+	 .off = offsetof(struct sw_conf, field),                                                   \
+	 .def = def_,                                                                              \
+	 .min = 0,                                                                                 \
+	 .max = (1u << (sizeof(words_) / sizeof(words_[0]) - 1)) - 1,                             \
 	 .words = words_,                                                                          \
 	 .help = help_}
 
@@ -105,7 +117,16 @@ const struct swc_setting swc_settings[] = {
 		     "(only after a FIN) or all; a service override or a rule may set its own"),
 	SWC_U32_ROW("max-sessions-per-source", max_per_source, 0, 0, 100000000, "sessions",
 		    "sessions one source (IPv4 /32, IPv6 /64) may hold; 0 = no limit"),
+	SWC_LIST_ROW("tunnel-inspect", tunnel_inspect, 0, tunnel_words,
+		     "tunnel types whose inner flows are sessions of their own (all, none, or a "
+		     "list such as gre,vxlan); default none for run (PAN-OS), all for replay and "
+		     "analyze"),
+	SWC_U32_ROW("tunnel-max-depth", tunnel_max_depth, 4, 1, 8, "tunnels",
+		    "tunnels nested in one frame that tunnel-inspect follows; deeper is "
+		    "tunnel-too-deep"),
 };
+_Static_assert(sizeof(tunnel_words) / sizeof(tunnel_words[0]) == SW_TUN_MAX + 1,
+	       "tunnel_words follows SW_TUNNELS");
 const unsigned swc_nsettings = sizeof(swc_settings) / sizeof(swc_settings[0]);
 _Static_assert(sizeof(swc_settings) / sizeof(swc_settings[0]) <= SWC_NSETTINGS_MAX,
 	       "raise SWC_NSETTINGS_MAX");
@@ -136,6 +157,55 @@ int sw_rule_scoped(const struct sw_rule *r)
 	for (unsigned t = 0; t < SW_TO_MAX; t++)
 		if (r->timeout[t])
 			return 1;
+	return 0;
+}
+
+const char *swc_list_str(const struct swc_setting *s, uint32_t v, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	if (v == 0)
+		return "none";
+	if (v == s->max)
+		return "all";
+	buf[0] = '\0';
+	for (unsigned i = 0; s->words[i] && o < len; i++)
+		if (v & (1u << i))
+			o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? "," : "", s->words[i]);
+	return buf;
+}
+
+int swc_list_parse(const struct swc_setting *s, const char *v, uint32_t *out, const char **bad,
+		   size_t *badlen)
+{
+	uint32_t m = 0;
+
+	if (strcmp(v, "all") == 0) {
+		*out = s->max;
+		return 0;
+	}
+	if (strcmp(v, "none") == 0) {
+		*out = 0;
+		return 0;
+	}
+	for (;;) {
+		size_t n = strcspn(v, ",");
+		unsigned i;
+
+		for (i = 0; s->words[i]; i++)
+			if (strlen(s->words[i]) == n && strncmp(v, s->words[i], n) == 0)
+				break;
+		if (!s->words[i]) {
+			*bad = v;
+			*badlen = n;
+			return -1;
+		}
+		m |= 1u << i;
+		if (v[n] == '\0')
+			break;
+		v += n + 1;
+	}
+	*out = m;
 	return 0;
 }
 
@@ -648,7 +718,8 @@ int sw_conf_setting(unsigned i, struct sw_setting_info *out)
 	out->name = st->name;
 	out->help = st->help;
 	out->unit = st->kind == SWC_U32 ? st->unit : NULL;
-	out->words = st->kind == SWC_WORD ? st->words : NULL;
+	out->words = st->kind != SWC_U32 ? st->words : NULL;
+	out->list = st->kind == SWC_LIST;
 	out->def = st->def;
 	out->min = st->min;
 	out->max = st->max;
@@ -665,6 +736,23 @@ int sw_conf_setting_find(const char *name)
 		i = swc_setting_find(full);
 	}
 	return i;
+}
+
+const char *sw_conf_setting_str(const struct sw_conf *c, unsigned i, char *buf, size_t len)
+{
+	const struct swc_setting *s;
+	uint32_t v;
+
+	if (i >= swc_nsettings)
+		return "?";
+	s = &swc_settings[i];
+	v = swc_get(c, s);
+	if (s->kind == SWC_LIST)
+		return swc_list_str(s, v, buf, len);
+	if (s->kind == SWC_WORD && v <= s->max)
+		return s->words[v];
+	snprintf(buf, len, "%u", (unsigned)v);
+	return buf;
 }
 
 uint32_t sw_conf_setting_value(const struct sw_conf *c, unsigned i)

@@ -184,6 +184,17 @@ static void words_join(const char *const *w, char *buf, size_t len)
 static int parse_setting_value(const struct swc_setting *s, const char *v, const char *tok,
 			       uint32_t *out, const struct ctx *x)
 {
+	if (s->kind == SWC_LIST) {
+		char list[160];
+		const char *bad;
+		size_t badlen;
+
+		if (swc_list_parse(s, v, out, &bad, &badlen) == 0)
+			return 0;
+		words_join(s->words, list, sizeof(list));
+		return fail(x, tok, "%s: unknown word '%.*s' (expected all, none, or a comma list of %s)",
+			    s->name, (int)badlen, bad, list);
+	}
 	if (s->kind == SWC_WORD) {
 		char list[128];
 		for (unsigned i = 0; s->words[i]; i++) {
@@ -235,20 +246,37 @@ static int do_session(struct sw_conf *c, const struct toks *T, int del, const st
 		v = s->def;
 	} else {
 		if (T->n < 6) {
-			char list[128];
-			if (s->kind == SWC_WORD)
+			char list[160];
+			if (s->kind != SWC_U32)
 				words_join(s->words, list, sizeof(list));
 			else
 				snprintf(list, sizeof(list), "%s %u..%u", s->unit,
 					 (unsigned)s->min, (unsigned)s->max);
 			return fail(x, t[4].s, "missing value (expected %s)", list);
 		}
-		if (!t[5].quoted && (strcmp(t[5].s, "[") == 0 || strcmp(t[5].s, "]") == 0))
-			return fail(x, t[5].s, "a list is not allowed here (expected one value)");
-		if (T->n > 6)
-			return fail(x, t[6].s, "unexpected word after the value (expected end of line)");
-		if (parse_setting_value(s, t[5].s, t[5].s, &v, x) != 0)
-			return -EINVAL;
+		if (s->kind == SWC_LIST && !t[5].quoted && strcmp(t[5].s, "[") == 0) {
+			/* [ gre vxlan ]: the PAN-OS list form of gre,vxlan */
+			uint32_t m = 0, one;
+			unsigned k;
+
+			for (k = 6; k < T->n && !(strcmp(t[k].s, "]") == 0 && !t[k].quoted); k++) {
+				if (parse_setting_value(s, t[k].s, t[k].s, &one, x) != 0)
+					return -EINVAL;
+				m |= one;
+			}
+			if (k == T->n)
+				return fail(x, t[T->n - 1].s, "missing ']' after the list");
+			if (k + 1 < T->n)
+				return fail(x, t[k + 1].s, "unexpected word after the list (expected end of line)");
+			v = m;
+		} else {
+			if (!t[5].quoted && (strcmp(t[5].s, "[") == 0 || strcmp(t[5].s, "]") == 0))
+				return fail(x, t[5].s, "a list is not allowed here (expected one value)");
+			if (T->n > 6)
+				return fail(x, t[6].s, "unexpected word after the value (expected end of line)");
+			if (parse_setting_value(s, t[5].s, t[5].s, &v, x) != 0)
+				return -EINVAL;
+		}
 	}
 	swc_set(c, s, v);
 	if (x->tr)

@@ -18,7 +18,12 @@
 static void write_setting(const struct sw_conf *c, const struct swc_setting *s, FILE *out)
 {
 	uint32_t v = swc_get(c, s);
-	if (s->kind == SWC_WORD && v <= s->max)
+	char buf[128];
+
+	if (s->kind == SWC_LIST)
+		fprintf(out, "set deviceconfig setting session %s %s\n", s->name,
+			swc_list_str(s, v, buf, sizeof(buf)));
+	else if (s->kind == SWC_WORD && v <= s->max)
 		fprintf(out, "set deviceconfig setting session %s %s\n", s->name, s->words[v]);
 	else
 		fprintf(out, "set deviceconfig setting session %s %u\n", s->name, (unsigned)v);

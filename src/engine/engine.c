@@ -74,9 +74,17 @@ int sw_engine_create(struct sw_engine **out, const struct sw_conf *conf)
 		return rc;
 	}
 	sw_wheel_init(&e->wheel, 0);
+	if (sw_engine_tun_conf(e) < 0) {
+		sw_press_free(e);
+		sw_tomb_free(&e->tomb);
+		sw_table_free(&e->tab);
+		free(e);
+		return -ENOMEM;
+	}
 	e->st.max_sessions = conf->max_sessions;
 	e->st.bytes_per_session =
-		sw_table_bytes_per_session(&e->tab, 0) + sw_press_bytes_per_session(e, 0);
+		sw_table_bytes_per_session(&e->tab, 0) + sw_press_bytes_per_session(e, 0) +
+		(e->tun ? sizeof(*e->tun) : 0);
 	*out = e;
 	return 0;
 }
@@ -88,6 +96,7 @@ void sw_engine_destroy(struct sw_engine *e)
 	sw_press_free(e);
 	sw_tomb_free(&e->tomb);
 	sw_table_free(&e->tab);
+	free(e->tun);
 	free(e);
 }
 
@@ -211,6 +220,7 @@ void sw_engine_fill_info(const struct sw_engine *e, uint32_t idx, struct sw_sess
 		si->pkts[d] = s->pkts[d];
 		si->ip_bytes[d] = c->ip_bytes[d] + s->bytes[d];
 	}
+	sw_engine_tun_info(e, idx, si);
 }
 
 /*
@@ -582,6 +592,8 @@ static uint32_t create(struct sw_engine *e, struct sw_key *k, uint64_t h, const 
 	c->start = e->now;
 	s->last_seen = e->now;
 	c->rule = (uint16_t)rule;
+	if (e->tun)
+		e->tun[idx] = e->tun_cur;
 	sw_engine_set_profile(e, s, prof);
 	e->st.ctr[SW_CTR_SESS_CREATED]++;
 	e->st.active_proto[sw_engine_proto_slot(p->flow.proto)]++;
@@ -818,11 +830,6 @@ static struct sw_verdict decide(struct sw_engine *e, const struct sw_pkt *p, str
 	return in_session(e, idx, k->swapped ^ !!(e->tab.sess[idx].flags & SW_SF_ORIG1), p);
 }
 
-static inline unsigned parse_opts(const struct sw_engine *e)
-{
-	return e->conf.tcp_checksum_check ? SW_PARSE_CHECKSUM : 0;
-}
-
 /* Parsed, but not by flow: returns 1 with *v set if the packet is done. */
 static int special(struct sw_engine *e, int reason, const struct sw_pkt *p, struct sw_verdict *v)
 {
@@ -857,21 +864,31 @@ static int special(struct sw_engine *e, int reason, const struct sw_pkt *p, stru
 	return 0;
 }
 
+struct sw_verdict sw_engine_one(struct sw_engine *e, const struct sw_pkt *p, int reason)
+{
+	struct sw_key k;
+	struct sw_verdict v;
+
+	if (special(e, reason, p, &v))
+		return v;
+	sw_key_from_flow(&k, &p->flow);
+	return decide(e, p, &k, sw_key_hash(&e->tab, &k));
+}
+
 struct sw_verdict sw_engine_packet(struct sw_engine *e, const uint8_t *frame, size_t caplen,
 				   int link, sw_time_t ts)
 {
 	struct sw_pkt p;
-	struct sw_key k;
 	struct sw_verdict v;
 	int reason;
 
 	sw_engine_advance(e, ts);
 	e->st.ctr[SW_CTR_PKTS]++;
-	reason = (int)sw_pkt_parse(&p, frame, caplen, link, parse_opts(e));
-	if (special(e, reason, &p, &v))
-		return v;
-	sw_key_from_flow(&k, &p.flow);
-	return decide(e, &p, &k, sw_key_hash(&e->tab, &k));
+	reason = (int)sw_engine_parse_frame(e, &p, &frame, &caplen, link);
+	v = sw_engine_one(e, &p, reason);
+	if (e->conf.tunnel_inspect && reason == SW_DROP_NONE)
+		v = sw_engine_tunnels(e, &p, v, frame, caplen);
+	return v;
 }
 
 /*
@@ -910,6 +927,8 @@ void sw_engine_burst(struct sw_engine *e, const uint8_t *const *frames, const ui
 	uint64_t h[SW_BURST_MAX];
 	uint32_t cand[SW_BURST_MAX];
 	uint8_t done[SW_BURST_MAX], reason[SW_BURST_MAX];
+	const uint8_t *f[SW_BURST_MAX]; /* the frame parsed: an inner one with --decap */
+	size_t len[SW_BURST_MAX];
 
 	while (n > SW_BURST_MAX) {
 		sw_engine_burst(e, frames, caplen, link, ts, SW_BURST_MAX, out);
@@ -921,7 +940,9 @@ void sw_engine_burst(struct sw_engine *e, const uint8_t *const *frames, const ui
 	}
 	/* Stage 1: parse, hash and prefetch every bucket. */
 	for (unsigned i = 0; i < n; i++) {
-		reason[i] = (uint8_t)sw_pkt_parse(&p[i], frames[i], caplen[i], link, parse_opts(e));
+		f[i] = frames[i];
+		len[i] = caplen[i];
+		reason[i] = (uint8_t)sw_engine_parse_frame(e, &p[i], &f[i], &len[i], link);
 		done[i] = reason[i] != SW_DROP_NONE ||
 			  (p[i].pflags & (SW_PF_FRAG_LATER | SW_PF_ICMP_ERR));
 		if (done[i])
@@ -944,5 +965,7 @@ void sw_engine_burst(struct sw_engine *e, const uint8_t *const *frames, const ui
 			continue;
 		}
 		out[i] = decide(e, &p[i], &k[i], h[i]);
+		if (e->conf.tunnel_inspect)
+			out[i] = sw_engine_tunnels(e, &p[i], out[i], f[i], len[i]);
 	}
 }

@@ -93,6 +93,9 @@ struct sw_engine {
 	uint32_t frag_next;
 	struct sw_wheel wheel;
 	struct sw_press press;
+	uint32_t *tun;    /* per pool index: outer session id << 4 | tunnel type; NULL until
+			     tunnel-inspect is on (tunnel.c) */
+	uint32_t tun_cur; /* the link a session created now gets (0: not in a tunnel) */
 };
 
 /* Absolute time of a tick (ticks are interpreted near the engine's now). */
@@ -166,6 +169,24 @@ void sw_engine_expire(struct sw_engine *e, uint32_t idx);
 /* Index of stats.active_proto: tcp, udp, icmp, other. */
 int sw_engine_proto_slot(uint8_t proto);
 void sw_engine_fill_info(const struct sw_engine *e, uint32_t idx, struct sw_sess_info *si);
+/*
+ * engine.c: steps 3-7 for one parsed packet (`reason` from its parse); the
+ * verdict is counted.
+ */
+struct sw_verdict sw_engine_one(struct sw_engine *e, const struct sw_pkt *p, int reason);
+/*
+ * tunnel.c: tun_conf allocates the tunnel links once tunnel-inspect is on
+ * (0 or -ENOMEM); tun_info fills si's tunnel fields; parse_frame parses a
+ * frame, or with --decap the inner frame of a mirror transport (*f, *len
+ * then describe it); tunnels follows the inner packets of a frame whose
+ * outer packet got verdict v, and returns the frame's verdict.
+ */
+int sw_engine_tun_conf(struct sw_engine *e);
+void sw_engine_tun_info(const struct sw_engine *e, uint32_t idx, struct sw_sess_info *si);
+enum sw_drop sw_engine_parse_frame(struct sw_engine *e, struct sw_pkt *p, const uint8_t **f,
+				   size_t *len, int link);
+struct sw_verdict sw_engine_tunnels(struct sw_engine *e, const struct sw_pkt *outer,
+				    struct sw_verdict v, const uint8_t *f, size_t len);
 /* engine.c: end live session idx, evicted from class cls, now. */
 void sw_engine_evict(struct sw_engine *e, uint32_t idx, int cls);
 

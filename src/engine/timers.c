@@ -368,6 +368,8 @@ int sw_engine_set_conf(struct sw_engine *e, const struct sw_conf *conf)
 	memcpy(e->old_to, e->to, sizeof(e->to));
 	memcpy(e->old_prof, e->prof, sizeof(e->prof));
 	e->conf = *conf;
+	if (sw_engine_tun_conf(e) < 0)
+		e->conf.tunnel_inspect = 0; /* no memory for the links: tunnels stay outer flows */
 	sw_engine_load_timeouts(e);
 	sw_press_conf(e, old_quota);
 	retime_all(e);

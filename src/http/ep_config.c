@@ -121,7 +121,20 @@ static void fin_config_get(struct req *r)
 		sw_buf_puts(&b, first ? "{\"name\":" : ",{\"name\":");
 		first = 0;
 		http_json_str(&b, s->name);
-		if (s->kind == SWC_WORD) {
+		if (s->kind == SWC_LIST) {
+			char lb[160];
+
+			sw_buf_puts(&b, ",\"type\":\"list\",\"value\":");
+			http_json_str(&b, swc_list_str(s, v, lb, sizeof(lb)));
+			sw_buf_puts(&b, ",\"default\":");
+			http_json_str(&b, swc_list_str(s, s->def, lb, sizeof(lb)));
+			sw_buf_puts(&b, ",\"choices\":[\"all\",\"none\"");
+			for (unsigned w = 0; s->words[w]; w++) {
+				sw_buf_puts(&b, ",");
+				http_json_str(&b, s->words[w]);
+			}
+			sw_buf_puts(&b, "]");
+		} else if (s->kind == SWC_WORD) {
 			sw_buf_puts(&b, ",\"type\":\"choice\",\"value\":");
 			http_json_str(&b, s->words[v]);
 			sw_buf_puts(&b, ",\"default\":");
@@ -163,7 +176,7 @@ static int word_ok(const char *v, size_t max)
 		return 0;
 	for (; *v; v++, n++)
 		if (!((*v >= 'a' && *v <= 'z') || (*v >= 'A' && *v <= 'Z') || (*v >= '0' && *v <= '9') ||
-		      *v == '.' || *v == '-' || *v == '_'))
+		      *v == '.' || *v == '-' || *v == '_' || *v == ','))
 			return 0;
 	return n <= max;
 }
@@ -172,7 +185,7 @@ static int word_ok(const char *v, size_t max)
 static int add_setting(struct req *r, struct job *j, const char *key, json_t *e)
 {
 	int si = swc_setting_find(key);
-	char val[32], name[96];
+	char val[128], name[96];
 
 	if (si < 0) {
 		http_utf8_clean(name, sizeof(name), key);
@@ -196,7 +209,7 @@ static int add_setting(struct req *r, struct job *j, const char *key, json_t *e)
 					     s->name, http_json_type_name(e));
 			return -1;
 		}
-		if (!word_ok(json_string_value(e), 31)) {
+		if (!word_ok(json_string_value(e), sizeof(val) - 1)) {
 			http_set_field_error(r, 400, s->name, "\"settings\".%s: malformed value", s->name);
 			return -1;
 		}

@@ -368,6 +368,7 @@ static int apply_conf(struct sw_mgmt_host *h, const struct sw_conf *next, char *
 	*live = *next;
 	live->max_sessions = run->max_sessions;
 	live->max_tombstones = run->max_tombstones;
+	live->decap = run->decap; /* a command-line option (--decap), not a setting */
 	rc = sw_dp_set_conf(&h->dp, live);
 	free(live);
 	if (rc < 0) {
@@ -530,7 +531,12 @@ static void complete_setting(struct sw_cand *o, char **a, int n, int del)
 		int i = sw_conf_setting_find(a[3]);
 		if (i < 0 || sw_conf_setting((unsigned)i, &si) < 0)
 			return;
-		if (si.words) {
+		if (si.list) {
+			sw_cand_add(o, "all", "every type");
+			sw_cand_add(o, "none", "no type");
+			for (unsigned w = 0; si.words[w]; w++)
+				sw_cand_add(o, si.words[w], "one type; a,b,c for several");
+		} else if (si.words) {
 			for (unsigned w = 0; si.words[w]; w++)
 				sw_cand_add(o, si.words[w], w == si.def ? "(default)" : "");
 		} else {

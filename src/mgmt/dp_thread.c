@@ -211,6 +211,7 @@ void sw_dp_link_event(struct sw_dp_link *l, const struct sw_event *ev)
 	sw_ev_rec_fill(r, ev, l->ev_lost);
 	r->si.id = sw_dp_link_gid(l, r->si.id);
 	r->si.worker = (uint8_t)l->index;
+	r->si.tunnel_id = sw_dp_link_gid(l, r->si.tunnel_id);
 	sw_ring_commit(&l->ev);
 	l->pushed = 1;
 }
@@ -226,6 +227,7 @@ int sw_dp_link_end(struct sw_dp_link *l, const struct sw_sess_info *si)
 	r->si = *si;
 	r->si.id = sw_dp_link_gid(l, si->id);
 	r->si.worker = (uint8_t)l->index;
+	r->si.tunnel_id = sw_dp_link_gid(l, r->si.tunnel_id);
 	r->lost_before = l->end_lost;
 	sw_ring_commit(&l->end);
 	l->pushed = 1;
@@ -361,6 +363,7 @@ static unsigned t_walk(void *ctx, uint32_t *cursor, unsigned max, sw_sess_fn fn,
 		struct sw_sess_info *si = &t->walk[best][pos[best]++];
 		si->id = best_id;
 		si->worker = (uint8_t)best;
+		si->tunnel_id = gid(t, best, si->tunnel_id);
 		last_g = best_id;
 		if (fn(fctx, si)) {
 			*cursor = best_id + 1;
@@ -399,6 +402,7 @@ static int t_session(void *ctx, uint32_t id, struct sw_sess_info *si)
 		*si = t->walk[0][0];
 		si->id = id;
 		si->worker = (uint8_t)((id - 1) % t->nw);
+		si->tunnel_id = gid(t, si->worker, si->tunnel_id);
 	}
 	return rc;
 }

@@ -1,5 +1,5 @@
 /*
- * parse.c - the L2-L4 parser: one captured frame in, one struct sw_pkt out.
+ * parse.c - the L3-L4 parser: one captured frame in, one struct sw_pkt out.
  *
  * Design rules, in the spirit of pf_setup_pdesc() and nf_conntrack's
  * get_l4proto():
@@ -21,45 +21,21 @@
  *  - No allocation and no state: the function is reentrant and its cost is
  *    bounded by the header walk limit, not by the packet.
  *
- *  - Multi-byte fields are assembled from single bytes, so nothing here
- *    depends on the alignment of `frame` (pcap record buffers are not
- *    aligned for the IP header, and UBSan would say so).
+ *  - Offload super-frames: an IPv4 total length (IPv6 payload length) of 0
+ *    is what TSO/GRO and BIG TCP leave in a frame captured on the host
+ *    itself; the captured length stands in for it, as Zeek and Wireshark
+ *    do, and the descriptor says so (SW_LF_LEN_FROM_CAP).
  *
- * One file on purpose (~900 lines): the link, IP and L4 stages share the two
- * bounds and the static helpers that enforce them, and the fast path at the
- * end must be read next to the general path it is proven equal to.
+ * The link layer is l2.c, tunnels are tunnel.c; the IP and L4 stages stay
+ * in one file because they share the two bounds and the static helpers that
+ * enforce them, and the fast path at the end must be read next to the
+ * general path it is proven equal to.
  */
 #include <assert.h>
 #include <string.h>
 
-#include "statewall/pkt.h"
+#include "pkt-int.h"
 
-/* Protocol numbers, spelled out so the parser builds without netinet headers. */
-#define PROTO_HOPOPTS 0
-#define PROTO_ICMP 1
-#define PROTO_TCP 6
-#define PROTO_UDP 17
-#define PROTO_ROUTING 43
-#define PROTO_FRAGMENT 44
-#define PROTO_ESP 50
-#define PROTO_AH 51
-#define PROTO_ICMPV6 58
-#define PROTO_NONE 59
-#define PROTO_DSTOPTS 60
-
-#define ETHERTYPE_IP 0x0800
-#define ETHERTYPE_IPV6 0x86dd
-#define ETHERTYPE_VLAN 0x8100   /* 802.1Q customer tag */
-#define ETHERTYPE_QINQ 0x88a8   /* 802.1ad service tag */
-#define ETHERTYPE_QINQ_OLD 0x9100 /* pre-standard QinQ, still seen on old gear */
-
-#define ETH_HLEN 14
-#define VLAN_HLEN 4
-#define SLL_HLEN 16
-#define SLL2_HLEN 20
-#define NULL_HLEN 4
-#define IP4_HLEN 20
-#define IP6_HLEN 40
 #define TCP_HLEN 20
 #define UDP_HLEN 8
 #define ICMP_HLEN 8 /* pf pulls ICMP_MINLEN / sizeof(struct icmp6_hdr): both 8 */
@@ -76,22 +52,6 @@
 #define TCPOPT_SACK 5
 #define TCPOPT_TS 8
 #define TCP_MAX_WSCALE 14 /* RFC 7323 2.3: larger shifts are treated as 14 */
-
-static inline uint16_t rd16(const uint8_t *b)
-{
-	return (uint16_t)((unsigned)b[0] << 8 | b[1]);
-}
-
-static inline uint32_t rd32(const uint8_t *b)
-{
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-}
-
-/* Host-order value of a 4-byte field whose byte order we cannot know. */
-static inline uint32_t rd32le(const uint8_t *b)
-{
-	return (uint32_t)b[3] << 24 | (uint32_t)b[2] << 16 | (uint32_t)b[1] << 8 | b[0];
-}
 
 /*
  * ::ffff:a.b.c.d, written as whole words: the key builder reads the address
@@ -151,132 +111,6 @@ uint16_t sw_csum_fold(uint32_t sum)
 }
 
 /* ------------------------------------------------------------------------
- * Link layer
- * ------------------------------------------------------------------------ */
-
-int sw_pkt_link_supported(int link)
-{
-	switch (link) {
-	case SW_LINK_NULL:
-	case SW_LINK_EN10MB:
-	case SW_LINK_RAW:
-	case SW_LINK_LOOP:
-	case SW_LINK_LINUX_SLL:
-	case SW_LINK_RAW_DLT:
-	case SW_LINK_IPV4:
-	case SW_LINK_IPV6:
-	case SW_LINK_LINUX_SLL2:
-		return 1;
-	default:
-		return 0;
-	}
-}
-
-/*
- * The BSD address-family value of DLT_NULL/DLT_LOOP.  DLT_NULL stores it in
- * the byte order of the capturing host and DLT_LOOP in network order, and
- * captures travel between machines, so (like libpcap's own swapping code)
- * we accept either order: a real AF value is small, so whichever reading
- * has the upper 16 bits clear is the right one.  AF_INET is 2 everywhere;
- * AF_INET6 is 10 (Linux), 24 (OpenBSD/NetBSD), 28 (FreeBSD) or 30 (Darwin).
- */
-static int null_family(const uint8_t *b)
-{
-	uint32_t af = rd32le(b);
-
-	if (af & 0xffff0000u)
-		af = rd32(b);
-	switch (af) {
-	case 2:
-		return 4;
-	case 10:
-	case 24:
-	case 28:
-	case 30:
-		return 6;
-	default:
-		return 0;
-	}
-}
-
-/*
- * Skip up to two VLAN tags after an EtherType at `*off - 2`; returns the
- * family (4/6) or a drop reason via *why.  QinQ stacks an 802.1ad (or
- * pre-standard 0x9100) tag over an 802.1Q one, but real networks also
- * stack two 802.1Q tags, so any tag TPID is accepted at either depth.
- */
-static enum sw_drop l2_ethertype(struct sw_pkt *p, const uint8_t *f, size_t cap, size_t *off,
-				 uint16_t type, int *fam)
-{
-	while (type == ETHERTYPE_VLAN || type == ETHERTYPE_QINQ || type == ETHERTYPE_QINQ_OLD) {
-		if (p->nvlan == 2)
-			return SW_DROP_VLAN_DEPTH;
-		if (cap - *off < VLAN_HLEN)
-			return SW_DROP_TRUNCATED_L2;
-		p->vlan[p->nvlan++] = rd16(f + *off) & 0x0fff;
-		type = rd16(f + *off + 2);
-		*off += VLAN_HLEN;
-	}
-	if (type == ETHERTYPE_IP)
-		*fam = 4;
-	else if (type == ETHERTYPE_IPV6)
-		*fam = 6;
-	else
-		return SW_DROP_UNSUPPORTED_L2;
-	return SW_DROP_NONE;
-}
-
-/*
- * Find the IP header: sets *off and *fam (4, 6, or 0 = "decide by the
- * version nibble" for the raw link types).
- */
-static enum sw_drop l2_parse(struct sw_pkt *p, const uint8_t *f, size_t cap, int link,
-			     size_t *off, int *fam)
-{
-	*fam = 0;
-	switch (link) {
-	case SW_LINK_EN10MB:
-		if (cap < ETH_HLEN)
-			return SW_DROP_TRUNCATED_L2;
-		*off = ETH_HLEN;
-		return l2_ethertype(p, f, cap, off, rd16(f + 12), fam);
-	case SW_LINK_LINUX_SLL:
-		/* Type, ARPHRD, address length, 8 address bytes, then the protocol. */
-		if (cap < SLL_HLEN)
-			return SW_DROP_TRUNCATED_L2;
-		*off = SLL_HLEN;
-		return l2_ethertype(p, f, cap, off, rd16(f + 14), fam);
-	case SW_LINK_LINUX_SLL2:
-		/* SLL2 moved the protocol to the front (and added the ifindex). */
-		if (cap < SLL2_HLEN)
-			return SW_DROP_TRUNCATED_L2;
-		*off = SLL2_HLEN;
-		return l2_ethertype(p, f, cap, off, rd16(f), fam);
-	case SW_LINK_NULL:
-	case SW_LINK_LOOP:
-		if (cap < NULL_HLEN)
-			return SW_DROP_TRUNCATED_L2;
-		*off = NULL_HLEN;
-		*fam = null_family(f);
-		return *fam ? SW_DROP_NONE : SW_DROP_UNSUPPORTED_L2;
-	case SW_LINK_RAW:
-	case SW_LINK_RAW_DLT:
-		*off = 0;
-		return SW_DROP_NONE;
-	case SW_LINK_IPV4:
-		*off = 0;
-		*fam = 4;
-		return SW_DROP_NONE;
-	case SW_LINK_IPV6:
-		*off = 0;
-		*fam = 6;
-		return SW_DROP_NONE;
-	default:
-		return SW_DROP_UNSUPPORTED_L2;
-	}
-}
-
-/* ------------------------------------------------------------------------
  * Network layer
  * ------------------------------------------------------------------------ */
 
@@ -294,6 +128,7 @@ struct l3info {
 	uint8_t frag;     /* SW_PF_FRAG_FIRST / SW_PF_FRAG_LATER or 0 */
 	uint8_t rt_dst;   /* IPv6 routing header with segments left: the pseudo-header
 			     destination is not ip6_dst, so the L4 checksum cannot be checked */
+	uint8_t len_cap;  /* the length field was 0 (offload): `end` is the capture's end */
 };
 
 /*
@@ -347,6 +182,10 @@ static enum sw_drop ip4_parse(const uint8_t *f, size_t cap, size_t off, struct s
 	tlen = rd16(ip + 2);
 	if (quoted) {
 		h->end = (tlen >= hlen && tlen < avail) ? off + tlen : cap;
+	} else if (tlen == 0) {
+		/* TSO/GRO super-frame: the NIC writes the length, the capture saw none. */
+		h->end = cap;
+		h->len_cap = 1;
 	} else {
 		if (tlen < hlen)
 			return SW_DROP_BAD_IP_LEN;
@@ -494,6 +333,14 @@ static enum sw_drop ip6_parse(const uint8_t *f, size_t cap, size_t off, struct s
 	/* See ip4_parse(): a quoted header's length is the original's, not the quote's. */
 	if (quoted && h->end > cap)
 		h->end = cap;
+	/*
+	 * Payload length 0 with a payload: a GSO/GRO (BIG TCP) super-frame or a
+	 * jumbogram (RFC 2675) - the capture's end is the packet's end.
+	 */
+	if (!quoted && rd16(ip + 4) == 0 && ip[6] != PROTO_NONE && cap - off > IP6_HLEN) {
+		h->end = cap;
+		h->len_cap = 1;
+	}
 	fl->family = 6;
 	memcpy(fl->src.b, ip + 8, 16);
 	memcpy(fl->dst.b, ip + 24, 16);
@@ -853,7 +700,7 @@ enum sw_drop sw_pkt_parse(struct sw_pkt *p, const uint8_t *frame, size_t caplen,
 		caplen = 0;
 	}
 
-	r = l2_parse(p, frame, caplen, link, &off, &fam);
+	r = sw_l2_parse(p, frame, caplen, link, &off, &fam);
 	if (r != SW_DROP_NONE)
 		return r;
 	if (fam == 0) { /* raw IP: the version nibble is all we have */
@@ -878,6 +725,7 @@ enum sw_drop sw_pkt_parse(struct sw_pkt *p, const uint8_t *frame, size_t caplen,
 
 	p->flow.proto = h.proto;
 	p->pflags = h.frag;
+	p->lflags = h.len_cap ? SW_LF_LEN_FROM_CAP : 0;
 	p->frag_id = h.frag_id; /* the IPv4 id even when not fragmented; IPv6 only has one if fragmented */
 	p->frag_off = h.frag_off;
 	if (h.frag == SW_PF_FRAG_LATER) {

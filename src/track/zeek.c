@@ -109,26 +109,94 @@ void sw_zeek_bad_checksum(struct sw_sess *s, struct sw_sess_cold *c, int dir)
 int sw_zeek_likely_server_port(uint8_t proto, uint16_t port)
 {
 	/*
-	 * Zeek's likely_server_ports with its default scripts: the ports its
-	 * protocol analyzers register for.  Used to orient a connection whose
-	 * first packet is not a SYN (TCP) or comes from the server (UDP).
+	 * Zeek's likely_server_ports with its default scripts: the server ports
+	 * every analyzer of scripts/base registers (Analyzer::register_for_ports
+	 * and, for the tunnel analyzers, PacketAnalyzer::register_for_ports add
+	 * them), read from zeek/zeek at a13de64f (2026-08-21).  Used to orient a
+	 * connection whose first packet is not a SYN (TCP) or comes from the
+	 * server (UDP).  One row per port, the analyzer that registers it noted.
 	 */
-	static const uint16_t tcp_ports[] = {
-		21, 22, 23, 25, 53, 80, 88, 110, 135, 139, 143, 389, 443, 445, 502, 563,
-		585, 587, 614, 636, 989, 990, 992, 993, 995, 1080, 1433, 1723, 2811, 3128,
-		3306, 3389, 5060, 5061, 5222, 5269, 5432, 6379, 6666, 6667, 6668, 6669,
-		8000, 8080, 8888, 20000, 44818};
-	static const uint16_t udp_ports[] = {
-		53, 67, 69, 88, 123, 137, 161, 162, 500, 514, 547, 1812, 1813, 2123, 2152,
-		3478, 3544, 4500, 4789, 5060, 5353, 5355, 6081, 44818, 47808};
-	const uint16_t *v = proto == 6 ? tcp_ports : udp_ports;
-	size_t n = proto == 6 ? sizeof(tcp_ports) / sizeof(tcp_ports[0])
-			      : sizeof(udp_ports) / sizeof(udp_ports[0]);
+	static const struct {
+		uint16_t port;
+		uint8_t proto;
+	} ports[] = {
+		{21, 6}, /* ftp */
+		{22, 6}, /* ssh */
+		{25, 6}, /* smtp */
+		{53, 6}, /* dns */
+		{53, 17}, /* dns */
+		{67, 17}, /* dhcp */
+		{79, 6}, /* finger */
+		{80, 6}, /* http */
+		{81, 6}, /* http */
+		{88, 6}, /* krb */
+		{88, 17}, /* krb */
+		{123, 17}, /* ntp */
+		{135, 6}, /* dce-rpc */
+		{137, 17}, /* dns */
+		{139, 6}, /* smb */
+		{143, 6}, /* imap */
+		{161, 17}, /* snmp */
+		{162, 17}, /* snmp */
+		{389, 6}, /* ldap */
+		{389, 17}, /* ldap */
+		{443, 6}, /* ssl */
+		{443, 17}, /* quic, dtls */
+		{445, 6}, /* smb */
+		{465, 6}, /* ssl */
+		{502, 6}, /* modbus */
+		{514, 6}, /* syslog */
+		{514, 17}, /* syslog */
+		{563, 6}, /* ssl */
+		{585, 6}, /* ssl */
+		{587, 6}, /* smtp */
+		{614, 6}, /* ssl */
+		{631, 6}, /* http */
+		{636, 6}, /* ssl */
+		{989, 6}, /* ssl */
+		{990, 6}, /* ssl */
+		{992, 6}, /* ssl */
+		{993, 6}, /* ssl */
+		{995, 6}, /* ssl */
+		{1080, 6}, /* http, socks */
+		{1434, 6}, /* mysql */
+		{1812, 17}, /* radius */
+		{1883, 6}, /* mqtt */
+		{2123, 17}, /* gtpv1 */
+		{2152, 17}, /* gtpv1 */
+		{2811, 6}, /* ftp */
+		{3128, 6}, /* http */
+		{3268, 6}, /* ldap */
+		{3306, 6}, /* mysql */
+		{3389, 6}, /* rdp */
+		{3389, 17}, /* rdpeudp */
+		{3544, 17}, /* teredo */
+		{4011, 17}, /* dhcp */
+		{4754, 17}, /* gre */
+		{4789, 17}, /* vxlan */
+		{5060, 17}, /* sip */
+		{5072, 17}, /* ayiya */
+		{5222, 6}, /* xmpp */
+		{5223, 6}, /* ssl */
+		{5269, 6}, /* xmpp */
+		{5353, 17}, /* dns */
+		{5355, 17}, /* dns */
+		{5432, 6}, /* postgresql */
+		{6081, 17}, /* geneve */
+		{6379, 6}, /* redis */
+		{6666, 6}, /* irc */
+		{6667, 6}, /* irc */
+		{6668, 6}, /* irc */
+		{6669, 6}, /* irc */
+		{8000, 6}, /* http */
+		{8080, 6}, /* http */
+		{8888, 6}, /* http */
+		{20000, 6}, /* dnp3 */
+		{20000, 17}, /* dnp3 */
+	};
 
-	if (proto != 6 && proto != 17)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (v[i] == port)
+	for (size_t i = 0; i < sizeof(ports) / sizeof(ports[0]); i++)
+		if (ports[i].port == port && ports[i].proto == proto)
 			return 1;
 	return 0;
 }

@@ -26,6 +26,8 @@ static const char *const ctr_names[SW_CTR_MAX] = {SW_COUNTERS(X_CTR_NAME)};
 static const char *const ev_names[SW_EV_MAX] = {SW_EVENTS(X_EV_NAME)};
 #define X_EC_NAME(id, name, help) [SW_EC_##id] = name,
 static const char *const ec_names[SW_EC_MAX] = {SW_EVICT_CLASSES(X_EC_NAME)};
+#define X_TUN_NAME(id, name, help) [SW_TUN_##id] = name,
+static const char *const tun_names[SW_TUN_MAX] = {SW_TUNNELS(X_TUN_NAME)};
 
 const char *sw_timeout_name(unsigned t)
 {
@@ -60,6 +62,11 @@ const char *sw_event_name(unsigned ev)
 const char *sw_evict_class_name(unsigned c)
 {
 	return c < SW_EC_MAX ? ec_names[c] : "?";
+}
+
+const char *sw_tunnel_name(unsigned t)
+{
+	return t < SW_TUN_MAX ? tun_names[t] : "?";
 }
 
 static const struct {

@@ -10,7 +10,8 @@
 # so one more disagreement fails the test.  Measured: conn_state 88.0 %
 # (110/125), history 86.6 % (110/127).  With the engine changes listed in
 # docs/zeek-agreement.md applied, the figures become 96.8 % / 95.3 %: raise
-# the thresholds to 96.5 / 95 then.
+# the thresholds to 96.5 / 95 then.  With tunnel-inspect the Teredo capture's
+# inner flows count too: 96.9 % (125/129) / 95.4 % (125/131).
 set -u
 
 MIN_CONN_STATE=${SW_ZEEK_MIN_CONN_STATE:-96.5}

@@ -16,8 +16,9 @@ Compared: conn_state, history, packets (orig_pkts and resp_pkts, mapped by
 endpoint so that Zeek's orig - the initiator - is compared with the same
 host:port in statewall), and, as information, the orientation (whether
 statewall picked the same originator).  Rows whose flow cannot exist in
-statewall's view (tunnelled inner flows) are listed as "not comparable" with
-the reason and are not counted.
+statewall's view are listed as "not comparable" with the reason and are not
+counted; tunnelled inner flows are compared like any other (tunnel-inspect all,
+as Zeek decapsulates every tunnel it knows).
 
 Exit status: 0 when conn_state agreement >= --min-conn-state and history
 agreement >= --min-history (percent), 1 otherwise, 2 on usage/setup errors.
@@ -54,6 +55,8 @@ BASE_SETTINGS = [
     "timeout-tcp-half-closed=5",
     "timeout-tcp-time-wait=5",
     "tcp-checksum-check=no",
+    # Zeek decapsulates every tunnel it knows and logs the inner flows as connections.
+    "tunnel-inspect=all",
 ]
 
 # Per oracle file (substring of its path): settings of that Zeek run.
@@ -66,17 +69,9 @@ ORACLE_SETTINGS = [
 ]
 
 
-def _teredo_inner(row):
-    """Teredo.pcap: IPv6 flows exist only inside the UDP/3544 tunnel."""
-    return ":" in row["orig_h"] or ":" in row["resp_h"]
-
-
 # capture substring -> (predicate on the row, reason): flows statewall cannot see.
-NOT_COMPARABLE = [
-    ("zeek/teredo-mixed-states/", _teredo_inner,
-     "inner flow of a Teredo tunnel (IPv6 in UDP port 3544): Zeek decapsulates, "
-     "statewall tracks only the outer UDP flow"),
-]
+# (Teredo's inner IPv6 flows were listed here until tunnel-inspect.)
+NOT_COMPARABLE = []
 
 FIELDS = ("conn_state", "history", "packets")
 

@@ -529,3 +529,42 @@ void pb_conv(struct pb_seg *seg, int c2s, int flags, uint32_t rel_seq, uint32_t 
 	seg->ack = (flags & SW_TH_ACK) ? (c2s ? PB_CONV_SISN : PB_CONV_CISN) + rel_ack : 0;
 	seg->payload = payload;
 }
+
+size_t pb_wrap(struct pb_pkt *out, const void *hdr, size_t hlen, const struct pb_pkt *inner,
+	       size_t inner_off)
+{
+	size_t n = inner->len - inner_off;
+
+	memset(out, 0, sizeof(*out));
+	if (inner_off > inner->len || hlen + n > PB_MAX_FRAME)
+		return 0;
+	memcpy(out->data, hdr, hlen);
+	memcpy(out->data + hlen, inner->data + inner_off, n);
+	out->len = hlen + n;
+	return out->len;
+}
+
+size_t pb_tunnel(struct pb_pkt *out, const char *src, const char *dst, uint8_t proto,
+		 uint16_t dport, const void *hdr, size_t hlen, const struct pb_pkt *inner,
+		 size_t inner_off)
+{
+	uint8_t s[16], d[16];
+	size_t n = inner->len - inner_off, l4 = (proto == 17 ? 8 : 0) + hlen + n, off;
+
+	memset(out, 0, sizeof(*out));
+	if (pb_addr(src, s) != 4 || pb_addr(dst, d) != 4 || inner_off > inner->len ||
+	    14 + 20 + l4 > PB_MAX_FRAME)
+		return 0;
+	off = pb_eth(out->data, 0, 0, 4);
+	off += pb_iphdr(out->data + off, 4, s, d, proto, l4, 0, 7);
+	if (proto == 17) {
+		wr16(out->data + off, 50000);
+		wr16(out->data + off + 2, dport);
+		wr16(out->data + off + 4, (uint16_t)l4);
+		off += 8;
+	}
+	memcpy(out->data + off, hdr, hlen);
+	memcpy(out->data + off + hlen, inner->data + inner_off, n);
+	out->len = off + hlen + n;
+	return out->len;
+}

@@ -93,6 +93,20 @@ size_t pb_relink(struct pb_pkt *p, int linktype);
 void pb_conv(struct pb_seg *seg, int c2s, int flags, uint32_t rel_seq, uint32_t rel_ack,
 	     size_t payload);
 
+/*
+ * Encapsulation.  pb_wrap: `hdr` (hlen bytes, e.g. an MPLS-over-Ethernet
+ * header) followed by inner's bytes from inner_off (0: the whole Ethernet
+ * frame, pb_l3_off(inner): its IP packet).  pb_tunnel: an Ethernet + IPv4
+ * frame from src to dst of IP protocol `proto` (47 GRE, 4 / 41 IP-in-IP, or
+ * 17: UDP from port 50000 to dport, checksum 0) carrying `hdr` and then
+ * inner's bytes from inner_off.  Both return the length, 0 on overflow.
+ */
+size_t pb_wrap(struct pb_pkt *out, const void *hdr, size_t hlen, const struct pb_pkt *inner,
+	       size_t inner_off);
+size_t pb_tunnel(struct pb_pkt *out, const char *src, const char *dst, uint8_t proto,
+		 uint16_t dport, const void *hdr, size_t hlen, const struct pb_pkt *inner,
+		 size_t inner_off);
+
 /* TCP flags from letters S A F R P U E C ('.' for none), as test scripts write them; -1 if bad. */
 int pb_tcp_flags(const char *letters);
 

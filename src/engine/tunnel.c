@@ -1,0 +1,144 @@
+/*
+ * tunnel.c - tunnel sessions and mirror decapsulation (tunnel-inspect, --decap).
+ *
+ * A tunnelled frame is first its outer packet's: the outer flow is a session
+ * as any other.  When tunnel-inspect names the tunnel's type, the inner
+ * packet (src/pkt/tunnel.c finds it) then goes through the same path as a
+ * frame of its own - lookup, tracking, rules, timers - and its session
+ * remembers the session of the tunnel it was created in (session field
+ * `tunnel`).  Nesting is followed up to tunnel-max-depth; deeper is
+ * tunnel-too-deep.  The frame's verdict is the innermost one when an inner
+ * packet is dropped (inline, the outer frame is dropped with it), else the
+ * outer session's.  Each frame still counts once as forwarded or dropped.
+ *
+ * --decap (conf.decap) instead skips the outer packet of a mirror transport
+ * (ERSPAN, VXLAN, Geneve): the inner frame is processed as if captured
+ * directly and the mirror flow never becomes a session.
+ *
+ * Memory: the link costs 4 bytes per session slot, allocated only once
+ * tunnel-inspect is on (`run` defaults to none and pays nothing); it packs
+ * the outer session id (28 bits, max-sessions stays below 2^28) and type.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "engine/engine_int.h"
+
+#define TUN_TYPE_BITS 4
+static_assert(SW_TUN_MAX < (1 << TUN_TYPE_BITS), "tunnel type must fit its bits");
+static_assert(100000000u < (1u << (32 - TUN_TYPE_BITS)), "max-sessions must fit the link");
+
+int sw_engine_tun_conf(struct sw_engine *e)
+{
+	if (!e->conf.tunnel_inspect || e->tun)
+		return 0;
+	e->tun = calloc(e->tab.cap, sizeof(*e->tun));
+	return e->tun ? 0 : -ENOMEM;
+}
+
+void sw_engine_tun_info(const struct sw_engine *e, uint32_t idx, struct sw_sess_info *si)
+{
+	uint32_t v = e->tun ? e->tun[idx] : 0;
+
+	si->tunnel_id = v >> TUN_TYPE_BITS;
+	si->tunnel_type = (uint8_t)(v ? v & ((1u << TUN_TYPE_BITS) - 1) : SW_TUN_MAX);
+}
+
+enum sw_drop sw_engine_parse_frame(struct sw_engine *e, struct sw_pkt *p, const uint8_t **f,
+				   size_t *len, int link)
+{
+	unsigned opts = e->conf.tcp_checksum_check ? SW_PARSE_CHECKSUM : 0;
+	enum sw_drop r = sw_pkt_parse(p, *f, *len, link, opts);
+	struct sw_tun t;
+
+	if (r == SW_DROP_NONE && (p->lflags & SW_LF_LEN_FROM_CAP))
+		e->st.ctr[SW_CTR_IP_LEN_FROM_CAP]++;
+	if (r != SW_DROP_NONE || !e->conf.decap)
+		return r;
+	/* A malformed or foreign tunnel is not mirror transport: the outer packet stays. */
+	if (sw_pkt_tunnel(p, *f, *len, &t) != SW_DROP_NONE || t.type == SW_TUN_MAX || t.link < 0 ||
+	    !(e->conf.decap & (1u << t.type)))
+		return r;
+	e->st.ctr[SW_CTR_DECAP]++;
+	*f += t.off;
+	*len = t.len;
+	r = sw_pkt_parse(p, *f, *len, t.link, opts);
+	if (r == SW_DROP_NONE && (p->lflags & SW_LF_LEN_FROM_CAP))
+		e->st.ctr[SW_CTR_IP_LEN_FROM_CAP]++;
+	return r;
+}
+
+/* The frame was counted once already (as `v`): its new verdict replaces that count. */
+static struct sw_verdict recount(struct sw_engine *e, struct sw_verdict old, int reason)
+{
+	struct sw_verdict v = old;
+
+	if (old.action == SW_PASS)
+		e->st.ctr[SW_CTR_FORWARDED]--;
+	else {
+		e->st.ctr[SW_CTR_DROPPED]--;
+		e->st.drop[old.reason]--;
+	}
+	v.action = reason == SW_DROP_NONE ? SW_PASS : SW_DROP;
+	v.reason = (uint8_t)reason;
+	if (reason == SW_DROP_NONE)
+		e->st.ctr[SW_CTR_FORWARDED]++;
+	else {
+		e->st.ctr[SW_CTR_DROPPED]++;
+		e->st.drop[reason]++;
+	}
+	return v;
+}
+
+struct sw_verdict sw_engine_tunnels(struct sw_engine *e, const struct sw_pkt *outer,
+				    struct sw_verdict v, const uint8_t *f, size_t len)
+{
+	struct sw_pkt pk[2];
+	const struct sw_pkt *o = outer;
+	unsigned opts = e->conf.tcp_checksum_check ? SW_PARSE_CHECKSUM : 0;
+	struct sw_verdict outv = v;
+
+	for (unsigned depth = 0;; depth++) {
+		struct sw_pkt *p = &pk[depth & 1];
+		struct sw_verdict iv;
+		struct sw_tun t;
+		enum sw_drop r;
+
+		if (v.action != SW_PASS || !v.sess)
+			return outv;
+		r = sw_pkt_tunnel(o, f, len, &t);
+		if (t.type == SW_TUN_MAX || !(e->conf.tunnel_inspect & (1u << t.type)))
+			return outv;
+		if (r != SW_DROP_NONE)
+			return recount(e, outv, r);
+		if (t.link < 0)
+			return outv;
+		if (depth == e->conf.tunnel_max_depth)
+			return recount(e, outv, SW_DROP_TUNNEL_DEPTH);
+		f += t.off;
+		len = t.len;
+		r = sw_pkt_parse(p, f, len, t.link, opts);
+		if (r == SW_DROP_NONE && (p->lflags & SW_LF_LEN_FROM_CAP))
+			e->st.ctr[SW_CTR_IP_LEN_FROM_CAP]++;
+		e->st.ctr[SW_CTR_TUNNEL_INNER]++;
+		/* The inner verdict counts itself; undo it, the frame is counted by recount(). */
+		e->tun_cur = v.sess << TUN_TYPE_BITS | t.type;
+		iv = sw_engine_one(e, p, (int)r);
+		e->tun_cur = 0;
+		if (iv.action == SW_PASS)
+			e->st.ctr[SW_CTR_FORWARDED]--;
+		else {
+			e->st.ctr[SW_CTR_DROPPED]--;
+			e->st.drop[iv.reason]--;
+		}
+		if (iv.action != SW_PASS) {
+			struct sw_verdict d = recount(e, outv, iv.reason);
+
+			d.sess = iv.sess;
+			d.dir = iv.dir;
+			return d;
+		}
+		v = iv;
+		o = p;
+	}
+}
