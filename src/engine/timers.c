@@ -372,7 +372,9 @@ void sw_engine_tcp_retime(struct sw_engine *e, struct sw_sess *s, struct sw_sess
  * Recompute timers of every live session after a configuration change: its
  * profile again (the service objects may have changed; its rule stays the
  * one that matched at creation), then its deadline.  A session the shorter
- * timer has already run out ends now, at its deadline.
+ * timer has already run out ends now, at its deadline.  Counted:
+ * sessions-reevaluated (every live one), sessions-retimed (those whose timer
+ * in force got a new value), so `show session info` can say what a commit did.
  */
 static void retime_all(struct sw_engine *e)
 {
@@ -396,6 +398,9 @@ static void retime_all(struct sw_engine *e)
 		f.family = (s->flags & SW_SF_V6) ? 6 : 4;
 		sw_engine_set_profile(e, s, (s->flags & SW_SF_DISCARD) ? 0
 								: sw_engine_profile(e, c->rule, &f));
+		e->st.ctr[SW_CTR_REEVALUATED]++;
+		if (sw_engine_to(e, s, s->timer) != old)
+			e->st.ctr[SW_CTR_RETIMED]++;
 		if (s->flags & SW_SF_FIXED) {
 			/* A fixed life restarts from its origin with the new value. */
 			sw_tick_t origin = c->deadline - old;
