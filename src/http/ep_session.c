@@ -18,7 +18,8 @@
 
 /* the filters of a listing, clear or event stream: REST name = the command's JSON name */
 static const char *const filter_names[] = {
-	"source", "destination", "source_port", "destination_port", "protocol", "state", NULL,
+	"source", "destination", "source_port", "destination_port", "protocol", "state", "service",
+	NULL,
 };
 
 const char *http_filter_name(const char *name)
@@ -90,7 +91,7 @@ static enum MHD_Result list_arg(void *cls, enum MHD_ValueKind kind, const char *
 	if (strcmp(key, "limit") != 0 && strcmp(key, "start_at") != 0 && !http_filter_name(key)) {
 		snprintf(q->err, sizeof(q->err),
 			 "unknown query parameter '%.64s' (known: source destination source_port "
-			 "destination_port protocol state start_at limit)",
+			 "destination_port protocol state service start_at limit)",
 			 q->field);
 		q->bad = 1;
 		return MHD_NO;

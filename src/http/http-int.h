@@ -10,7 +10,7 @@
  *   jobs.c     registry command lines run in bounded steps for a request
  *   reply.c    responses: JSON bodies, errors, the UTF-8-safe string writer,
  *              JSON request bodies (jansson) and query parameters
- *   ep_*.c     the endpoints (sessions, config, auth, events)
+ *   ep_*.c     the endpoints (sessions, config, objects, auth, events)
  *   metrics.c  /metrics and the service-time histogram
  *   auth.c     passwords, API keys, login sessions
  *   limiter.c  wrong credentials: per-client backoff, the password's limit, device cookies
@@ -242,6 +242,10 @@ void ep_sessions_clear(struct req *r);
 void ep_config_get(struct req *r);
 void ep_config_validate(struct req *r);
 void ep_config_commit(struct req *r);
+void ep_services(struct req *r);
+void ep_service_groups(struct req *r);
+void ep_applications(struct req *r);
+void ep_security_policy(struct req *r);
 void ep_login(struct req *r);
 void ep_logout(struct req *r);
 void ep_auth_session(struct req *r);
