@@ -36,7 +36,6 @@ static enum MHD_Result name_arg(void *cls, enum MHD_ValueKind kind, const char *
 static void named(struct req *r, const char *words)
 {
 	struct nq q = {.args = json_object()};
-	struct job *j;
 
 	if (!q.args) {
 		http_set_error(r, 503, "out of memory");
@@ -49,15 +48,7 @@ static void named(struct req *r, const char *words)
 		json_decref(q.args);
 		return;
 	}
-	j = http_job_new(http_fin_passthrough);
-	if (!j || !http_job_add(j, words, q.args, NULL, OP_NORMAL)) {
-		if (!j)
-			json_decref(q.args);
-		http_job_free(j);
-		http_set_error(r, 503, "out of memory");
-		return;
-	}
-	http_job_start(r, j);
+	http_job_args(r, words, q.args);
 }
 
 void ep_services(struct req *r)

@@ -221,6 +221,8 @@ void http_job_start(struct req *r, struct job *j);
 /* One step of r's job: 1 if it progressed and has more, 0 when finished. */
 int http_job_step(struct req *r);
 void http_job_finish(struct req *r);
+/* One command with arguments (the job owns args, also on failure), its JSON as the answer. */
+void http_job_args(struct req *r, const char *words, json_t *args);
 /* One command without arguments as a job (query parameters refused). */
 void http_job_simple(struct req *r, const char *words, finish_fn fin);
 /* The answer for a failed op: -ENOENT 404, -EINVAL 400, ... with {"error","field"}. */
