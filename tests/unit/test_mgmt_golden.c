@@ -64,8 +64,8 @@ static int setup(void **state)
 					    4, err, sizeof(err)), 0);
 	/* objects: session 1 (tcp/80) gets a service override, a rule's and an application's timers */
 	static const char *const objects[] = {
-		"set service svc-web protocol tcp port 80,8080 override yes timeout 7200 "
-		"halfclose-timeout 600",
+		"set service svc-web protocol tcp port 80,8080",
+		"set service svc-web protocol tcp override yes timeout 7200 halfclose-timeout 600",
 		"set service svc-ssh protocol tcp port 22",
 		"set service svc-dns protocol udp port 53 override yes timeout 90",
 		"set service-group web-svcs members [ svc-web svc-ssh ]",
