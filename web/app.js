@@ -1,4 +1,5 @@
-// app.js - the statewall web UI: three views over the REST API (/api/v1/).
+// app.js - the statewall web UI: four views over the REST API (/api/v1/);
+// Objects › Services is objects.js.
 // Plain DOM, no framework, no external resources.  Every change goes through
 // the same registry commands as the CLI (the server turns them into
 // `clear session ...` or `configure` / `set ...` / `commit`).  The session
@@ -130,6 +131,7 @@ function throttle(ms, fn) {
 const VIEWS = {
   '#/dashboard': ['dashboard', 'tpl-dashboard', viewDashboard, 'Dashboard'],
   '#/monitor/sessions': ['sessions', 'tpl-sessions', viewSessions, 'Session Browser'],
+  '#/objects/services': ['objects', 'tpl-objects', viewObjects, 'Objects Services'],
   '#/device/setup/session': ['setup', 'tpl-setup', viewSetup, 'Device Setup Session'],
 };
 
@@ -293,7 +295,7 @@ function viewSessions(main) {
     ['last_seen', 'Last packet'], ['half_closed_at', 'Half-closed since'], ['orig_pkts', 'Packets c→s'],
     ['resp_pkts', 'Packets s→c'], ['orig_ip_bytes', 'IP bytes c→s'], ['resp_ip_bytes', 'IP bytes s→c'],
     ['conn_state', 'conn_state (Zeek)'], ['history', 'History (Zeek)'], ['picked_up', 'Picked up mid-stream'],
-    ['discard', 'Discard session'], ['rule_name', 'Rule'],
+    ['discard', 'Discard session'], ['rule_name', 'Rule'], ['service', 'Service'],
   ];
   const TIMES = new Set(['expires', 'start', 'last_seen', 'half_closed_at']);
 
@@ -305,6 +307,11 @@ function viewSessions(main) {
     $('#detail-error', main).textContent = '';
     $('#detail-title', main).textContent = `Session ${id}`;
     const dl = $('#detail-fields', main);
+    // every timer that applies to the session, its value and where it comes from
+    $('#detail-timers tbody', main).replaceChildren(...((r.ok && r.data.timers) || []).map((t) =>
+      el('tr', { 'data-timer': t.name, class: t.in_force ? 'inforce' : null },
+        el('th', { scope: 'row' }, t.name + (t.in_force ? ' (in force)' : '')),
+        el('td', { class: 'num' }, fmt(t.value)), el('td', {}, t.source))));
     if (!r.ok) {
       dl.replaceChildren();
       $('#detail-error', main).textContent = r.data.error;

@@ -285,6 +285,20 @@ const char *sw_svc_timer_name(unsigned t);
 /* The largest value a service override accepts for timer t, seconds (the smallest is 1). */
 uint32_t sw_svc_timer_max(unsigned t);
 
+/* The index of the service, service-group, application called name, or -1. */
+int sw_conf_find_service(const struct sw_conf *c, const char *name);
+int sw_conf_find_group(const struct sw_conf *c, const char *name);
+int sw_conf_find_app(const struct sw_conf *c, const char *name);
+/* A port list as the set lines write it ("80,8000-8080"; "any" when n is 0); buf. */
+#define SW_PORTSTRLEN (SW_SVC_PORTS * 12 + 4)
+const char *sw_ports_str(const struct sw_port_range *p, unsigned n, char *buf, size_t len);
+/* A rule's service value as the set lines write it: any, application-default, NAME, [ A B ]. */
+#define SW_SVCLISTLEN (SW_RULE_SERVICES * (SW_RULE_NAME_MAX + 3) + 24)
+const char *sw_conf_rule_services_str(const struct sw_conf *c, const struct sw_rule *r,
+				      char *buf, size_t len);
+/* An address or prefix as the set lines write it ("10.0.0.0/8", "any" for plen 0 ...); buf. */
+const char *sw_cidr_str(const struct sw_cidr *c, char *buf, size_t len);
+
 /* Parse "a.b.c.d[/n]", "v6[/n]" or "any" (plen 0). 0 or -EINVAL. */
 int sw_cidr_parse(struct sw_cidr *out, const char *s);
 

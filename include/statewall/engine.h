@@ -69,6 +69,32 @@ struct sw_sess_info {
 /* What reset-on-expiry did for an aged-out session (sw_sess_info.expiry_reset). */
 enum sw_expiry_reset { SW_XR_NONE, SW_XR_SENT, SW_XR_NO_SEQ };
 
+/*
+ * Every timer's value for the sessions of one rule, service and
+ * application, and where it comes from - the precedence the engine's timer
+ * profiles are built with (src/engine/timers.c): service override > rule
+ * timeout-NAME > application > global.  The management plane uses it to
+ * show a live session's timers (`show session id`) and the timers a rule's
+ * sessions would get (`show running security-policy`).
+ */
+enum sw_timer_src { SW_TS_DEFAULT, SW_TS_CONFIGURED, SW_TS_APP, SW_TS_RULE, SW_TS_SERVICE };
+struct sw_timer_eff {
+	uint32_t secs[SW_TO_MAX]; /* seconds */
+	uint8_t src[SW_TO_MAX];   /* enum sw_timer_src */
+	int16_t rule, svc, app;   /* indexes of the sources used, -1 none */
+};
+/* rule, svc, app: indexes into c's rules, services, applications (-1: none). */
+void sw_timers_effective(const struct sw_conf *c, int rule, int svc, int app,
+			 struct sw_timer_eff *out);
+/* The same for a flow of rule (index + 1, 0: none): its service and application as the engine picks them. */
+void sw_timers_of_flow(const struct sw_conf *c, unsigned rule, const struct sw_flow *f,
+		       struct sw_timer_eff *out);
+/* Timer t's source as text: default, configured, application A, rule R, service S override. */
+const char *sw_timer_src_str(const struct sw_conf *c, const struct sw_timer_eff *te, unsigned t,
+			     char *buf, size_t len);
+/* 1 if timer t can be in force for a session of proto (a discard session: discard). */
+int sw_timer_applies(unsigned t, uint8_t proto, int discard, unsigned half_close_mode);
+
 /* Called once per ended session, when it can no longer change (see tombstones). */
 typedef void (*sw_end_fn)(void *ctx, const struct sw_sess_info *si);
 

@@ -181,6 +181,10 @@
 	  "half-closed sessions idle > evict-min-idle evicted for a new session")                  \
 	X(ACCEL_AGED, "sessions-aged-accelerated",                                                 \
 	  "sessions aged out by an idle timer shortened by accelerated aging")                     \
+	X(REEVALUATED, "sessions-reevaluated",                                                     \
+	  "live sessions a configuration change re-evaluated (service, timer profile, deadline)")  \
+	X(RETIMED, "sessions-retimed",                                                             \
+	  "live sessions whose timer in force a configuration change gave a new value")           \
 	X(FRAG_LATER, "fragments-matched", "non-first fragments matched to a tracked first one")   \
 	X(ICMP_ERR_MATCHED, "icmp-errors-matched", "ICMP errors attached to their session")        \
 	X(PICKUPS, "tcp-midstream-pickups", "TCP sessions picked up without a SYN")                \

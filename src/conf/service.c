@@ -43,6 +43,24 @@ int swc_find_service(const struct sw_conf *c, const char *name)
 	return -1;
 }
 
+int sw_conf_find_service(const struct sw_conf *c, const char *name)
+{
+	return swc_find_service(c, name);
+}
+
+int sw_conf_find_group(const struct sw_conf *c, const char *name)
+{
+	return swc_find_group(c, name);
+}
+
+const char *sw_cidr_str(const struct sw_cidr *c, char *buf, size_t len)
+{
+	char b[SWC_CIDRSTRLEN];
+
+	snprintf(buf, len, "%s", swc_cidr_str(c, b));
+	return buf;
+}
+
 int swc_find_group(const struct sw_conf *c, const char *name)
 {
 	unsigned n = c->ngroups < SW_SVC_GROUPS_MAX ? c->ngroups : SW_SVC_GROUPS_MAX;
@@ -392,7 +410,7 @@ static const struct {
 	[SW_APP_UDP] = {"udp-timeout", 1, 604800, IPPROTO_UDP},
 };
 
-static int find_app(const struct sw_conf *c, const char *name)
+int sw_conf_find_app(const struct sw_conf *c, const char *name)
 {
 	for (unsigned i = 0; i < c->napps && i < SW_APPS_MAX; i++)
 		if (strncmp(c->apps[i].name, name, SW_RULE_NAME_MAX) == 0)
@@ -411,7 +429,7 @@ int swc_do_app(struct sw_conf *c, const struct toks *T, int del, const struct ct
 		return fail(x, name, "invalid application name (expected 1..%d letters, digits, "
 				     "spaces, '-', '_' or '.', starting with a letter or digit)",
 			    SW_RULE_NAME_MAX - 1);
-	int idx = find_app(c, name);
+	int idx = sw_conf_find_app(c, name);
 	if (del) {
 		if (idx < 0)
 			return fail(x, name, "no such application (expected an existing one)");
@@ -498,14 +516,29 @@ int sw_conf_app_match(const struct sw_conf *c, const struct sw_flow *f)
 	return -1;
 }
 
+const char *sw_ports_str(const struct sw_port_range *p, unsigned n, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	if (n == 0)
+		snprintf(buf, len, "any");
+	else
+		buf[0] = '\0';
+	for (unsigned i = 0; i < n && i < SW_SVC_PORTS && o < len; i++) {
+		if (p[i].lo == p[i].hi)
+			o += (size_t)snprintf(buf + o, len - o, "%s%u", i ? "," : "", p[i].lo);
+		else
+			o += (size_t)snprintf(buf + o, len - o, "%s%u-%u", i ? "," : "", p[i].lo,
+					      p[i].hi);
+	}
+	return buf;
+}
+
 static void write_ports(FILE *out, const struct sw_port_range *p, unsigned n)
 {
-	for (unsigned i = 0; i < n && i < SW_SVC_PORTS; i++) {
-		if (p[i].lo == p[i].hi)
-			fprintf(out, "%s%u", i ? "," : "", p[i].lo);
-		else
-			fprintf(out, "%s%u-%u", i ? "," : "", p[i].lo, p[i].hi);
-	}
+	char buf[SW_PORTSTRLEN];
+
+	fputs(sw_ports_str(p, n, buf, sizeof(buf)), out);
 }
 
 static void svc_prefix(const struct sw_service *s, char *buf, size_t len)
@@ -569,6 +602,15 @@ void swc_write_services(const struct sw_conf *c, FILE *out)
 				fprintf(out, " %s %u", app_timers[k].word, (unsigned)a->timer[k]);
 		fputc('\n', out);
 	}
+}
+
+const char *sw_conf_rule_services_str(const struct sw_conf *c, const struct sw_rule *r, char *buf,
+				      size_t len)
+{
+	swc_rule_services_str(c, r, buf, len);
+	if (r->nsvc == 0 && r->appdef)
+		snprintf(buf, len, "application-default");
+	return buf;
 }
 
 void swc_rule_services_str(const struct sw_conf *c, const struct sw_rule *r, char *buf,

@@ -21,82 +21,147 @@ static uint32_t ticks(uint32_t secs)
 	return t > SW_TICK_MAX_SPAN ? SW_TICK_MAX_SPAN : (uint32_t)t;
 }
 
-/* Set timer t of profile p to secs, from the service override (svc) or the rule. */
-static void prof_set(struct sw_prof *p, int t, uint32_t secs, int svc)
+void sw_timers_effective(const struct sw_conf *c, int rule, int svc, int app,
+			 struct sw_timer_eff *out)
 {
-	p->to[t] = ticks(secs);
-	if (svc) {
-		p->from_svc |= (uint16_t)(1u << t);
-		p->from_rule &= (uint16_t)~(1u << t);
-	} else {
-		p->from_rule |= (uint16_t)(1u << t);
+	int hc = c->half_close_mode == SW_HC_TCPWAIT ? SW_TO_TCPWAIT : SW_TO_TCP_HALF_CLOSED;
+
+	memset(out, 0, sizeof(*out));
+	out->rule = out->svc = out->app = -1;
+	for (int t = 0; t < SW_TO_MAX; t++) {
+		out->secs[t] = c->timeout[t];
+		out->src[t] = c->timeout[t] == sw_timeout_info[t].def ? SW_TS_DEFAULT
+								       : SW_TS_CONFIGURED;
+	}
+	if (app >= 0 && (unsigned)app < c->napps && app < SW_APPS_MAX) {
+		static const int app_to[SW_APP_TIMERS] = {
+			[SW_APP_TCP] = SW_TO_TCP, [SW_APP_HALF_CLOSED] = -1,
+			[SW_APP_TIME_WAIT] = SW_TO_TCP_TIME_WAIT, [SW_APP_UDP] = SW_TO_UDP};
+		const struct sw_app *a = &c->apps[app];
+		for (int k = 0; k < SW_APP_TIMERS; k++) {
+			int t = app_to[k] < 0 ? hc : app_to[k];
+			if (a->timer[k]) {
+				out->secs[t] = a->timer[k];
+				out->src[t] = SW_TS_APP;
+			}
+		}
+	}
+	if (rule >= 0 && (unsigned)rule < c->nrules && rule < SW_RULES_MAX)
+		for (int t = 0; t < SW_TO_MAX; t++)
+			if (c->rules[rule].timeout[t]) {
+				out->secs[t] = c->rules[rule].timeout[t];
+				out->src[t] = SW_TS_RULE;
+			}
+	if (svc >= 0 && (unsigned)svc < c->nservices && svc < SW_SERVICES_MAX &&
+	    c->services[svc].override) {
+		const struct sw_service *s = &c->services[svc];
+		int map[SW_SVC_TIMERS] = {s->proto == 17 ? SW_TO_UDP : SW_TO_TCP,
+					  s->proto == 17 ? -1 : hc,
+					  s->proto == 17 ? -1 : SW_TO_TCP_TIME_WAIT};
+		for (int k = 0; k < SW_SVC_TIMERS; k++)
+			if (s->timer[k] && map[k] >= 0) {
+				out->secs[map[k]] = s->timer[k];
+				out->src[map[k]] = SW_TS_SERVICE;
+			}
+	}
+	for (int t = 0; t < SW_TO_MAX; t++) {
+		if (out->src[t] == SW_TS_APP)
+			out->app = (int16_t)app;
+		else if (out->src[t] == SW_TS_RULE)
+			out->rule = (int16_t)rule;
+		else if (out->src[t] == SW_TS_SERVICE)
+			out->svc = (int16_t)svc;
+	}
+}
+
+void sw_timers_of_flow(const struct sw_conf *c, unsigned rule, const struct sw_flow *f,
+		       struct sw_timer_eff *out)
+{
+	int svc = -1;
+
+	if (rule && rule <= c->nrules && rule <= SW_RULES_MAX && c->rules[rule - 1].nsvc)
+		svc = sw_conf_rule_service(c, &c->rules[rule - 1], f);
+	sw_timers_effective(c, (int)rule - 1, svc, sw_conf_app_match(c, f), out);
+}
+
+const char *sw_timer_src_str(const struct sw_conf *c, const struct sw_timer_eff *te, unsigned t,
+			     char *buf, size_t len)
+{
+	switch (t < SW_TO_MAX ? te->src[t] : SW_TS_DEFAULT) {
+	case SW_TS_SERVICE:
+		snprintf(buf, len, "service %.*s override", SW_RULE_NAME_MAX - 1,
+			 c->services[te->svc].name);
+		break;
+	case SW_TS_RULE:
+		snprintf(buf, len, "rule %.*s", SW_RULE_NAME_MAX - 1, c->rules[te->rule].name);
+		break;
+	case SW_TS_APP:
+		snprintf(buf, len, "application %.*s", SW_RULE_NAME_MAX - 1, c->apps[te->app].name);
+		break;
+	case SW_TS_CONFIGURED:
+		snprintf(buf, len, "configured");
+		break;
+	default:
+		snprintf(buf, len, "default");
+		break;
+	}
+	return buf;
+}
+
+int sw_timer_applies(unsigned t, uint8_t proto, int discard, unsigned half_close_mode)
+{
+	if (discard)
+		return t == (proto == 6 ? SW_TO_DISCARD_TCP
+			     : proto == 17 ? SW_TO_DISCARD_UDP : SW_TO_DISCARD_DEFAULT);
+	switch (t) {
+	case SW_TO_TCP: case SW_TO_TCPHANDSHAKE: case SW_TO_TCPINIT: case SW_TO_TCP_UNVERIFIED_RST:
+		return proto == 6;
+	case SW_TO_TCPWAIT:
+		return proto == 6 && half_close_mode == SW_HC_TCPWAIT;
+	case SW_TO_TCP_HALF_CLOSED: case SW_TO_TCP_TIME_WAIT:
+		return proto == 6 && half_close_mode != SW_HC_TCPWAIT;
+	case SW_TO_UDP:
+		return proto == 17;
+	case SW_TO_ICMP:
+		return proto == 1 || proto == 58;
+	case SW_TO_DEFAULT:
+		return proto != 6 && proto != 17 && proto != 1 && proto != 58;
+	default:
+		return 0;
 	}
 }
 
 /*
- * The timers of a session of rule r (index + 1, 0 none) whose service is
- * sv and whose application is ap (index + 1, 0 none), weakest first: the
- * application, the rule's timeout-NAME, the service override; and its
- * reset-on-expiry, by the same precedence (applications have none).
+ * The profile of a session of rule r (index + 1, 0 none) whose service is
+ * sv and whose application is ap (index + 1, 0 none): the timers of
+ * sw_timers_effective in ticks, and which of them each source gave; and
+ * its reset-on-expiry, by the same precedence (applications have none).
  */
 static void prof_build(const struct sw_engine *e, unsigned r, unsigned sv, unsigned ap,
 		       struct sw_prof *p)
 {
-	int hc = e->conf.half_close_mode == SW_HC_TCPWAIT ? SW_TO_TCPWAIT : SW_TO_TCP_HALF_CLOSED;
+	struct sw_timer_eff te;
 
+	sw_timers_effective(&e->conf, (int)r - 1, (int)sv - 1, (int)ap - 1, &te);
 	memset(p, 0, sizeof(*p));
-	memcpy(p->to, e->to, sizeof(e->to));
 	/* reset-on-expiry: the service override's, else the rule's, else the global one */
 	p->reset = e->conf.reset_on_expiry;
 	if (r && e->conf.rules[r - 1].reset)
 		p->reset = (uint8_t)(e->conf.rules[r - 1].reset - 1);
 	if (sv && e->conf.services[sv - 1].override && e->conf.services[sv - 1].reset)
 		p->reset = (uint8_t)(e->conf.services[sv - 1].reset - 1);
-	if (ap) {
-		static const int app_to[SW_APP_TIMERS] = {
-			[SW_APP_TCP] = SW_TO_TCP, [SW_APP_HALF_CLOSED] = -1,
-			[SW_APP_TIME_WAIT] = SW_TO_TCP_TIME_WAIT, [SW_APP_UDP] = SW_TO_UDP};
-		const struct sw_app *a = &e->conf.apps[ap - 1];
-		for (int k = 0; k < SW_APP_TIMERS; k++) {
-			if (!a->timer[k])
-				continue;
-			int t = app_to[k] < 0 ? hc : app_to[k];
-			p->to[t] = ticks(a->timer[k]);
+	for (int t = 0; t < SW_TO_MAX; t++) {
+		p->to[t] = ticks(te.secs[t]);
+		if (te.src[t] == SW_TS_SERVICE)
+			p->from_svc |= (uint16_t)(1u << t);
+		else if (te.src[t] == SW_TS_RULE)
+			p->from_rule |= (uint16_t)(1u << t);
+		else if (te.src[t] == SW_TS_APP)
 			p->from_app |= (uint16_t)(1u << t);
-		}
-		if (p->from_app)
-			p->app = (uint8_t)ap;
 	}
-	if (r) {
-		for (int t = 0; t < SW_TO_MAX; t++)
-			if (e->conf.rules[r - 1].timeout[t])
-				prof_set(p, t, e->conf.rules[r - 1].timeout[t], 0);
-		if (p->from_rule)
-			p->rule = (uint16_t)r;
-	}
-	if (sv && e->conf.services[sv - 1].override) {
-		const struct sw_service *s = &e->conf.services[sv - 1];
-		if (s->proto == 17) {
-			if (s->timer[SW_SVC_TIMEOUT])
-				prof_set(p, SW_TO_UDP, s->timer[SW_SVC_TIMEOUT], 1);
-		} else {
-			if (s->timer[SW_SVC_TIMEOUT])
-				prof_set(p, SW_TO_TCP, s->timer[SW_SVC_TIMEOUT], 1);
-			if (s->timer[SW_SVC_HALFCLOSE])
-				prof_set(p, hc, s->timer[SW_SVC_HALFCLOSE], 1);
-			if (s->timer[SW_SVC_TIMEWAIT])
-				prof_set(p, SW_TO_TCP_TIME_WAIT, s->timer[SW_SVC_TIMEWAIT], 1);
-		}
-		if (p->from_svc)
-			p->svc = (uint8_t)sv;
-	}
-	/* a stronger source took every timer of a weaker one: it names none */
-	p->from_app &= (uint16_t)~(p->from_rule | p->from_svc);
-	p->from_rule &= (uint16_t)~p->from_svc;
-	if (!p->from_rule)
-		p->rule = 0;
-	if (!p->from_app)
-		p->app = 0;
+	p->rule = (uint16_t)(te.rule + 1);
+	p->svc = (uint8_t)(te.svc + 1);
+	p->app = (uint8_t)(te.app + 1);
 }
 
 /*
@@ -169,30 +234,24 @@ void sw_engine_timer_source(const struct sw_engine *e, uint32_t idx, unsigned t,
 {
 	const struct sw_sess *s = &e->tab.sess[idx];
 	unsigned p = (s->tflags & SW_TF_PROF) ? e->tab.cold[idx].prof : 0;
+	const struct sw_prof *pr = &e->prof[p];
+	uint16_t bit = (uint16_t)(1u << (t & 15));
+	struct sw_timer_eff te;
 
 	if (t >= SW_TO_MAX)
 		return;
-	if (p && (e->prof[p].from_svc & (1u << t))) {
-		si->timer_secs = (uint32_t)(e->prof[p].to[t] / SW_TICK_HZ);
-		snprintf(si->timer_from, sizeof(si->timer_from), "service %.*s override",
-			 SW_RULE_NAME_MAX - 1, e->conf.services[e->prof[p].svc - 1].name);
-		return;
-	}
-	if (p && (e->prof[p].from_rule & (1u << t))) {
-		si->timer_secs = (uint32_t)(e->prof[p].to[t] / SW_TICK_HZ);
-		snprintf(si->timer_from, sizeof(si->timer_from), "rule %.*s", SW_RULE_NAME_MAX - 1,
-			 e->conf.rules[e->prof[p].rule - 1].name);
-		return;
-	}
-	if (p && (e->prof[p].from_app & (1u << t))) {
-		si->timer_secs = (uint32_t)(e->prof[p].to[t] / SW_TICK_HZ);
-		snprintf(si->timer_from, sizeof(si->timer_from), "application %.*s",
-			 SW_RULE_NAME_MAX - 1, e->conf.apps[e->prof[p].app - 1].name);
-		return;
-	}
-	si->timer_secs = e->conf.timeout[t];
-	snprintf(si->timer_from, sizeof(si->timer_from), "%s",
-		 e->conf.timeout[t] == sw_timeout_info[t].def ? "default" : "configured");
+	memset(&te, 0, sizeof(te));
+	te.rule = (int16_t)(pr->rule - 1);
+	te.svc = (int16_t)(pr->svc - 1);
+	te.app = (int16_t)(pr->app - 1);
+	te.src[t] = (pr->from_svc & bit)    ? SW_TS_SERVICE
+		    : (pr->from_rule & bit) ? SW_TS_RULE
+		    : (pr->from_app & bit)  ? SW_TS_APP
+		    : e->conf.timeout[t] == sw_timeout_info[t].def ? SW_TS_DEFAULT
+								    : SW_TS_CONFIGURED;
+	si->timer_secs = te.src[t] > SW_TS_CONFIGURED ? (uint32_t)(pr->to[t] / SW_TICK_HZ)
+						      : e->conf.timeout[t];
+	sw_timer_src_str(&e->conf, &te, t, si->timer_from, sizeof(si->timer_from));
 }
 
 /* A fixed life that may only shorten what is left (PAN-OS "min(x, remaining)"). */
@@ -319,7 +378,9 @@ void sw_engine_tcp_retime(struct sw_engine *e, struct sw_sess *s, struct sw_sess
  * Recompute timers of every live session after a configuration change: its
  * profile again (the service objects may have changed; its rule stays the
  * one that matched at creation), then its deadline.  A session the shorter
- * timer has already run out ends now, at its deadline.
+ * timer has already run out ends now, at its deadline.  Counted:
+ * sessions-reevaluated (every live one), sessions-retimed (those whose timer
+ * in force got a new value), so `show session info` can say what a commit did.
  */
 static void retime_all(struct sw_engine *e)
 {
@@ -343,6 +404,9 @@ static void retime_all(struct sw_engine *e)
 		f.family = (s->flags & SW_SF_V6) ? 6 : 4;
 		sw_engine_set_profile(e, s, (s->flags & SW_SF_DISCARD) ? 0
 								: sw_engine_profile(e, c->rule, &f));
+		e->st.ctr[SW_CTR_REEVALUATED]++;
+		if (sw_engine_to(e, s, s->timer) != old)
+			e->st.ctr[SW_CTR_RETIMED]++;
 		if (s->flags & SW_SF_FIXED) {
 			/* A fixed life restarts from its origin with the new value. */
 			sw_tick_t origin = c->deadline - old;

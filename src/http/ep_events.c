@@ -206,7 +206,7 @@ static enum MHD_Result event_arg(void *cls, enum MHD_ValueKind kind, const char 
 	if (!http_filter_name(key)) {
 		snprintf(q->err, sizeof(q->err),
 			 "unknown query parameter '%.64s' (known: source destination source_port "
-			 "destination_port protocol state last_event_id)",
+			 "destination_port protocol state service last_event_id)",
 			 q->field);
 		q->bad = 1;
 		return MHD_NO;

@@ -18,7 +18,8 @@
 
 /* the filters of a listing, clear or event stream: REST name = the command's JSON name */
 static const char *const filter_names[] = {
-	"source", "destination", "source_port", "destination_port", "protocol", "state", NULL,
+	"source", "destination", "source_port", "destination_port", "protocol", "state", "service",
+	NULL,
 };
 
 const char *http_filter_name(const char *name)
@@ -90,7 +91,7 @@ static enum MHD_Result list_arg(void *cls, enum MHD_ValueKind kind, const char *
 	if (strcmp(key, "limit") != 0 && strcmp(key, "start_at") != 0 && !http_filter_name(key)) {
 		snprintf(q->err, sizeof(q->err),
 			 "unknown query parameter '%.64s' (known: source destination source_port "
-			 "destination_port protocol state start_at limit)",
+			 "destination_port protocol state service start_at limit)",
 			 q->field);
 		q->bad = 1;
 		return MHD_NO;
@@ -107,7 +108,6 @@ static enum MHD_Result list_arg(void *cls, enum MHD_ValueKind kind, const char *
 void ep_sessions(struct req *r)
 {
 	struct qctx q = {.args = json_object()};
-	struct job *j;
 
 	if (!q.args) {
 		http_set_error(r, 503, "out of memory");
@@ -121,15 +121,7 @@ void ep_sessions(struct req *r)
 	}
 	if (!json_object_get(q.args, "limit"))
 		json_object_set_new(q.args, "limit", json_integer(LIST_DEFAULT));
-	j = http_job_new(http_fin_passthrough);
-	if (!j || !http_job_add(j, "show session all", q.args, NULL, OP_NORMAL)) {
-		if (!j)
-			json_decref(q.args);
-		http_job_free(j);
-		http_set_error(r, 503, "out of memory");
-		return;
-	}
-	http_job_start(r, j);
+	http_job_args(r, "show session all", q.args);
 }
 
 static json_t *id_args(uint32_t id)

@@ -10,7 +10,7 @@
  *   jobs.c     registry command lines run in bounded steps for a request
  *   reply.c    responses: JSON bodies, errors, the UTF-8-safe string writer,
  *              JSON request bodies (jansson) and query parameters
- *   ep_*.c     the endpoints (sessions, config, auth, events)
+ *   ep_*.c     the endpoints (sessions, config, objects, auth, events)
  *   metrics.c  /metrics and the service-time histogram
  *   auth.c     passwords, API keys, login sessions
  *   limiter.c  wrong credentials: per-client backoff, the password's limit, device cookies
@@ -221,6 +221,8 @@ void http_job_start(struct req *r, struct job *j);
 /* One step of r's job: 1 if it progressed and has more, 0 when finished. */
 int http_job_step(struct req *r);
 void http_job_finish(struct req *r);
+/* One command with arguments (the job owns args, also on failure), its JSON as the answer. */
+void http_job_args(struct req *r, const char *words, json_t *args);
 /* One command without arguments as a job (query parameters refused). */
 void http_job_simple(struct req *r, const char *words, finish_fn fin);
 /* The answer for a failed op: -ENOENT 404, -EINVAL 400, ... with {"error","field"}. */
@@ -242,6 +244,10 @@ void ep_sessions_clear(struct req *r);
 void ep_config_get(struct req *r);
 void ep_config_validate(struct req *r);
 void ep_config_commit(struct req *r);
+void ep_services(struct req *r);
+void ep_service_groups(struct req *r);
+void ep_applications(struct req *r);
+void ep_security_policy(struct req *r);
 void ep_login(struct req *r);
 void ep_logout(struct req *r);
 void ep_auth_session(struct req *r);

@@ -188,6 +188,20 @@ void http_job_simple(struct req *r, const char *words, finish_fn fin)
 	http_job_start(r, j);
 }
 
+void http_job_args(struct req *r, const char *words, json_t *args)
+{
+	struct job *j = http_job_new(http_fin_passthrough);
+
+	if (!j || !http_job_add(j, words, args, NULL, OP_NORMAL)) {
+		if (!j)
+			json_decref(args);
+		http_job_free(j);
+		http_set_error(r, 503, "out of memory");
+		return;
+	}
+	http_job_start(r, j);
+}
+
 void http_op_error(struct req *r, const struct op *o)
 {
 	int status;

@@ -44,6 +44,10 @@ static const struct route routes[] = {
 	{GET, "/api/v1/config", R_API, 0, ep_config_get},
 	{M_POST, "/api/v1/config/validate", R_API, HTTP_BODY_MAX, ep_config_validate},
 	{M_POST, "/api/v1/config/commit", R_API, HTTP_BODY_MAX, ep_config_commit},
+	{GET, "/api/v1/services", R_API, 0, ep_services},
+	{GET, "/api/v1/service-groups", R_API, 0, ep_service_groups},
+	{GET, "/api/v1/applications", R_API, 0, ep_applications},
+	{GET, "/api/v1/security-policy", R_API, 0, ep_security_policy},
 	{M_GET, "/api/v1/events", R_API, 0, ep_events},
 	{GET, "/metrics", R_API, 0, ep_metrics},
 };

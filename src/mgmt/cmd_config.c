@@ -354,6 +354,7 @@ static int apply_conf(struct sw_mgmt_host *h, const struct sw_conf *next, char *
 {
 	const struct sw_conf *run = sw_dp_conf(&h->dp);
 	struct sw_conf *live;
+	struct sw_stats before, after;
 	int rc;
 
 	if (sw_conf_validate(next, err, errlen) < 0)
@@ -369,12 +370,16 @@ static int apply_conf(struct sw_mgmt_host *h, const struct sw_conf *next, char *
 	live->max_sessions = run->max_sessions;
 	live->max_tombstones = run->max_tombstones;
 	live->decap = run->decap; /* a command-line option (--decap), not a setting */
+	sw_dp_stats(&h->dp, &before);
 	rc = sw_dp_set_conf(&h->dp, live);
 	free(live);
 	if (rc < 0) {
 		snprintf(err, errlen, "the engine refused the configuration: %s", strerror(-rc));
 		return rc;
 	}
+	sw_dp_stats(&h->dp, &after);
+	h->last_reevaluated = after.ctr[SW_CTR_REEVALUATED] - before.ctr[SW_CTR_REEVALUATED];
+	h->last_retimed = after.ctr[SW_CTR_RETIMED] - before.ctr[SW_CTR_RETIMED];
 	*pending = note_pending(h, next);
 	return 0;
 }
@@ -451,7 +456,12 @@ static int commit_step(struct sw_cmd_ctx *cx, void *frame)
 	else
 		sw_emit_note(e, "Configuration committed successfully (%u change%s; not saved: the "
 				"daemon runs without -c FILE)", n, n == 1 ? "" : "s");
-	sw_emit_note(e, "New timer values apply to existing sessions too.");
+	sw_emit_u64(e, "reevaluated", NULL, h->last_reevaluated);
+	sw_emit_u64(e, "retimed", NULL, h->last_retimed);
+	sw_emit_note(e, "New timer values apply to existing sessions too: %llu live session%s "
+		     "re-evaluated, %llu with a new value of the timer in force.",
+		     (unsigned long long)h->last_reevaluated, h->last_reevaluated == 1 ? "" : "s",
+		     (unsigned long long)h->last_retimed);
 	if (pending)
 		sw_emit_note(e, "max-sessions / max-tombstones take effect at the next start.");
 	return 0;

@@ -296,6 +296,41 @@ static const struct sw_cmd_arg clear_id_args[] = {
 	{0},
 };
 
+static const struct sw_emit_col timer_cols[] = {
+	{"timer", 30}, {"value (s)", 9}, {"in force", 8}, {"from", 0},
+};
+
+/*
+ * Every timer that can be in force for this session (its protocol, the
+ * half-close mode, discard or not), its value and where the value comes
+ * from: the session's timer profile computed from the running
+ * configuration with the engine's precedence (sw_timers_of_flow), so
+ * nothing more is kept per session.
+ */
+static void emit_timers(struct sw_emit *e, const struct sw_conf *conf, const struct sw_sess_info *si)
+{
+	struct sw_flow f = {.src = si->orig_h, .dst = si->resp_h, .sport = si->orig_p,
+			    .dport = si->resp_p, .proto = si->proto, .family = si->family};
+	struct sw_timer_eff te;
+	char src[SW_RULE_NAME_MAX + 24];
+
+	sw_timers_of_flow(conf, si->discard ? 0 : si->rule, &f, &te);
+	sw_emit_note(e, "timers of this session:");
+	sw_emit_list(e, "timers", timer_cols, sizeof(timer_cols) / sizeof(timer_cols[0]));
+	for (unsigned t = 0; t < SW_TO_MAX; t++) {
+		if (!sw_timer_applies(t, si->proto, si->discard, conf->half_close_mode))
+			continue;
+		sw_emit_row(e);
+		sw_emit_str(e, "name", "", sw_timeout_info[t].name);
+		sw_emit_u64(e, "value", "", te.secs[t]);
+		sw_emit_text_as(e, "%s", t == si->timer ? "*" : "");
+		sw_emit_bool(e, "in_force", "", t == si->timer);
+		sw_emit_str(e, "source", "", sw_timer_src_str(conf, &te, t, src, sizeof(src)));
+		sw_emit_row_end(e);
+	}
+	sw_emit_list_end(e);
+}
+
 static int show_id_step(struct sw_cmd_ctx *cx, void *frame)
 {
 	struct id_frame *a = frame;
@@ -318,6 +353,7 @@ static int show_id_step(struct sw_cmd_ctx *cx, void *frame)
 			sw_emit_str(e, NULL, "half-close-mode:",
 				    sw_half_close_mode_name(conf->half_close_mode));
 	}
+	emit_timers(e, conf, &si);
 	return 0;
 }
 

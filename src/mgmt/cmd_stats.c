@@ -103,6 +103,15 @@ static int info_step(struct sw_cmd_ctx *cx, void *frame)
 	sw_emit_obj_end(e);
 	sw_emit_text_as(e, "existing and new sessions (PAN-OS: new sessions only)");
 	sw_emit_bool(e, "timer_changes_apply_to_existing_sessions", "  Timer changes apply to:", 1);
+	sw_emit_text_as(e, "existing and new sessions (each commit re-evaluates every live one)");
+	sw_emit_bool(e, "object_changes_apply_to_existing_sessions",
+		     "  Service, application, rule timer changes apply to:", 1);
+	sw_emit_u64(e, "commits", "  Configuration changes applied (commit, reload):",
+		    h->commits + h->reloads);
+	sw_emit_u64(e, "last_commit_reevaluated", "  Live sessions the last one re-evaluated:",
+		    h->last_reevaluated);
+	sw_emit_u64(e, "last_commit_retimed", "  ... whose timer in force changed value:",
+		    h->last_retimed);
 	sw_emit_note(e, LINE);
 	sw_emit_obj(e, NULL, "Session setup");
 	sw_emit_str(e, "half_close_mode", "Half-close mode:",

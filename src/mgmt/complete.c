@@ -82,6 +82,8 @@ static void complete_args(struct sw_cmd_ctx *cx, const struct sw_cmd *k, char **
 	}
 	for (int j = 0, seen = 0; k->args && k->args[j].name; j++)
 		if ((k->args[j].flags & SW_ARG_POS) && seen++ == loose) {
+			if (k->complete)
+				k->complete(cx, a, loose, o);
 			sw_cand_add(o, k->args[j].value, k->args[j].help);
 			if (k->args[j].flags & SW_ARG_REQUIRED)
 				return;

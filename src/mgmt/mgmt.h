@@ -54,6 +54,8 @@ struct sw_mgmt_host {
 	uint64_t last_pkts, last_created, last_bytes;
 	sw_time_t last_tick;
 	uint64_t commits, reloads;  /* configuration generations applied */
+	/* live sessions the last commit or reload re-evaluated / gave a new timer value */
+	uint64_t last_reevaluated, last_retimed;
 	/*
 	 * Settings committed (and saved) or reloaded that take effect only at
 	 * the next start: the running engine keeps its table sizes.  The

@@ -22,8 +22,8 @@
 static const struct sw_cmd help_cmds[];
 
 /* The command families, in the order help and completion list them. */
-static const struct sw_cmd *const families[] = {sw_cmds_stats, sw_cmds_session, sw_cmds_config,
-						help_cmds};
+static const struct sw_cmd *const families[] = {sw_cmds_stats, sw_cmds_session, sw_cmds_objects,
+						sw_cmds_config, help_cmds};
 
 unsigned sw_cmd_count(void)
 {

@@ -2,7 +2,7 @@
  * registry.h - typed commands.  Every command of the CLI, `-c`, the control
  * protocol and REST is one `struct sw_cmd`, written with designated
  * initializers in the file of its family (cmd_session.c, cmd_config.c,
- * cmd_stats.c) and listed by registry.c.
+ * cmd_stats.c, cmd_objects.c) and listed by registry.c.
  *
  * A command's arguments are a typed struct (its "frame", which begins with
  * struct sw_cmd_args and ends with whatever state the handler keeps between
@@ -126,7 +126,11 @@ struct sw_cmd {
 	void (*init)(void *frame);
 	/* one step: SW_CALL_MORE, 0 or -errno (sw_cmd_fail) */
 	int (*step)(struct sw_cmd_ctx *cx, void *frame);
-	/* SW_AT_WORDS commands: what may follow the words already typed (TAB / `?`) */
+	/*
+	 * What may follow the words already typed (TAB / `?`): SW_AT_WORDS
+	 * commands all of it; others the values of a positional argument
+	 * (object names), before its placeholder.
+	 */
 	void (*complete)(struct sw_cmd_ctx *cx, char **words, int n, struct sw_cand *out);
 };
 
@@ -189,6 +193,7 @@ void sw_mgmt_call_set_tail(struct sw_mgmt_call *c, void (*fn)(void *ctx, struct 
 /* The command families (cmd_*.c), NULL-terminated, as registry.c lists them. */
 extern const struct sw_cmd sw_cmds_session[];
 extern const struct sw_cmd sw_cmds_config[];
+extern const struct sw_cmd sw_cmds_objects[];
 extern const struct sw_cmd sw_cmds_stats[];
 
 #endif

@@ -197,6 +197,84 @@ try {
     return lines.map((l) => l.replace(/\s+/g, ' ').trim()).join(' | ');
   });
 
+  // ---- Objects > Services: the live transfer's rule uses svc-live (test_browser.sh's configuration)
+  const objDialog = page.locator('#obj-edit');
+  await step('open Objects > Services: svc-live, used by rule live, no override; the policy lists rule live', async () => {
+    await page.getByRole('link', { name: /Objects.*Services/ }).click();
+    await page.waitForURL(/#\/objects\/services$/);
+    const row = page.locator('#services-table tr[data-name="svc-live"]');
+    const t = await expectText(row, new RegExp(`svc-live\\s*tcp\\s*${LIVE_PORT}\\s*any\\s*no.*rule live`, 's'));
+    await expectText(page.locator('#policy-table tr[data-name="live"]'), /svc-live.*allow.*global timers/s);
+    await snap('objects-services');
+    return t.replace(/\s+/g, ' ');
+  });
+  await step('edit svc-live: an override without a timeout is refused by the browser', async () => {
+    await page.getByRole('button', { name: 'Edit svc-live' }).click();
+    await page.locator('#obj-edit[open]').waitFor();
+    if (!(await page.getByLabel('Half-close timeout (s)').isDisabled())) throw new Error('timers enabled without override');
+    await page.getByLabel('Override timeouts').check();
+    await page.getByRole('button', { name: 'OK' }).click();
+    return expectText(page.locator('#oe-timeout'), /at least one timeout/);
+  });
+  await step('half-close timeout 600 is committed; the toast says the live session was re-timed', async () => {
+    await page.getByLabel('Half-close timeout (s)').fill('600');
+    await page.getByRole('button', { name: 'OK' }).click();
+    await objDialog.waitFor({ state: 'hidden' });
+    const toast = await expectText(page.locator('#toast'), /Service svc-live changed \(committed; \d+ live sessions? re-evaluated, [1-9]\d* re-timed\)/);
+    await expectText(page.locator('#services-table tr[data-name="svc-live"] td.timers'),
+      /halfclose-timeout 600 s \(replaces timeout-tcp-half-closed, global 240 s\)/);
+    await expectText(page.locator('#policy-table tr[data-name="live"] td.timers'),
+      /timeout-tcp-half-closed 600 \(service svc-live override\)/);
+    await snap('objects-override-committed');
+    return toast;
+  });
+  await step('add application app-live: tcp port 5301, time-wait 20 s; its row says every session on its ports', async () => {
+    await page.getByRole('button', { name: 'Add application' }).click();
+    await page.locator('#obj-edit[open]').waitFor();
+    await page.getByLabel('Name', { exact: true }).fill('app-live');
+    await page.getByLabel('Port', { exact: true }).fill(String(LIVE_PORT));
+    if (!(await page.getByLabel('UDP timeout (s)').isDisabled())) throw new Error('udp timeout enabled for tcp');
+    await page.getByLabel('TCP time-wait timeout (s)').fill('20');
+    await page.getByRole('button', { name: 'OK' }).click();
+    await objDialog.waitFor({ state: 'hidden' });
+    return expectText(page.locator('#apps-table tr[data-name="app-live"]'), /tcp-time-wait-timeout 20 s.*every session on its ports/s);
+  });
+  await step('a service whose port is out of range passes the browser and the server refuses it, in the dialog', async () => {
+    await page.getByRole('button', { name: 'Add service', exact: true }).click();
+    await page.locator('#obj-edit[open]').waitFor();
+    await page.getByLabel('Name', { exact: true }).fill('svc-bad');
+    await page.getByLabel('Destination port').fill('99999');
+    await page.getByRole('button', { name: 'OK' }).click();
+    const t = await expectText(page.locator('#obj-error'), /99999.*Nothing was changed/);
+    await snap('objects-server-refuses');
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    if (/svc-bad/.test(cli('show service'))) throw new Error('svc-bad was created');
+    return t;
+  });
+  await step('deleting svc-live is refused: rule live uses it', async () => {
+    await page.getByRole('button', { name: 'Delete svc-live' }).click();
+    await page.locator('#obj-confirm[open]').waitFor();
+    await page.locator('#obj-confirm').getByRole('button', { name: 'Delete', exact: true }).click();
+    const t = await expectText(page.locator('#obj-confirm-error'), /rule 'live'/);
+    await snap('objects-delete-refused');
+    await page.locator('#obj-confirm').getByRole('button', { name: 'Cancel' }).click();
+    return t;
+  });
+  await step('add service group g-live with svc-live, then delete it', async () => {
+    await page.getByRole('button', { name: 'Add service group' }).click();
+    await page.locator('#obj-edit[open]').waitFor();
+    await page.getByLabel('Name', { exact: true }).fill('g-live');
+    await page.locator('#obj-fields').getByLabel('svc-live').check();
+    await page.getByRole('button', { name: 'OK' }).click();
+    await objDialog.waitFor({ state: 'hidden' });
+    await expectText(page.locator('#groups-table tr[data-name="g-live"]'), /svc-live/);
+    await expectText(page.locator('#services-table tr[data-name="svc-live"] td.used'), /in g-live/);
+    await page.getByRole('button', { name: 'Delete g-live' }).click();
+    await page.locator('#obj-confirm').getByRole('button', { name: 'Delete', exact: true }).click();
+    await page.locator('#groups-table tr[data-name="g-live"]').waitFor({ state: 'detached' });
+    return cli('show service-group').split('\n').find((l) => /service-group/.test(l));
+  });
+
   // ---- Monitor > Session Browser during the live transfer
   let id = null;
   await step(`open the Session Browser, filter destination port ${LIVE_PORT}: the live transfer is listed`, async () => {
@@ -213,7 +291,7 @@ try {
     await snap('session-browser-live');
     return `session ${id}: ${t.trim()}`;
   });
-  await step('the detail view: per-direction state, timer in force, remaining time', async () => {
+  await step('the detail view: per-direction state, timer in force, remaining time, every timer and its source', async () => {
     await page.getByRole('button', { name: `Details of session ${id}` }).click();
     await page.locator('#detail[open]').waitFor();
     const state = await page.locator('#detail dd[data-field="state"]').textContent();
@@ -223,8 +301,13 @@ try {
     const rem = await page.locator('#detail dd[data-field="remaining"]').textContent();
     await snap('session-detail');
     if (!/HALF-CLOSED/.test(state) || timer !== 'timeout-tcp-half-closed') throw new Error(`${state} ${timer}`);
+    // each timer with its value and source: the override and the application committed above
+    const hc = await expectText(page.locator('#detail-timers tr.inforce'), /timeout-tcp-half-closed \(in force\)\s*600\s*service svc-live override/);
+    await expectText(page.locator('#detail-timers tr[data-timer="timeout-tcp-time-wait"]'), /20\s*application app-live/);
+    await expectText(page.locator('#detail-timers tr[data-timer="timeout-tcp"]'), /3,600\s*default/);
+    await expectText(page.locator('#detail dd[data-field="service"]'), /^svc-live$/);
     await page.getByRole('button', { name: 'Close' }).click();
-    return `${state}, client ${cs}, server ${ss}, ${timer}, ${rem} s left`;
+    return `${state}, client ${cs}, server ${ss}, ${timer}, ${rem} s left; ${hc.replace(/\s+/g, ' ')}`;
   });
   await step('the page follows the event stream: a ping through the wire appears as it starts', async () => {
     await expectText(page.locator('#live-status'), /^live$/);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # test_browser.sh - the web UI in headless Chromium (Debian's chromium driven by
-# playwright-core, tests/web/browser.mjs): log in, Device > Setup > Session,
+# playwright-core, tests/web/browser.mjs): log in, Device > Setup > Session, Objects > Services,
 # change TCP Half Closed (a bad value refused with its message, a good one
 # committed and seen in `statewall cli -c "show session info"`), the same for
 # the table-pressure Session Settings (accelerated aging threshold, max
@@ -48,17 +48,19 @@ CONF=$VW_DIR/statewall.conf
 vw_up
 echo "== statewall --http in $NS_FW, dir $VW_DIR, screenshots in $ART"
 printf '%s\n' "$PW" | "$SW_BIN" passwd --file "$VW_DIR/admin.hash" 2>/dev/null || exit 1
-printf '# browser test\n' >"$CONF"
+# the live transfer's rule uses svc-live, which the browser gives an override (Objects > Services)
+printf '# browser test\nset service svc-live protocol tcp port %s\nset rulebase security rules live service svc-live\nset rulebase security rules live action allow\n' \
+  "$LIVE_PORT" >"$CONF"
 vw_start -c "$CONF" --http "127.0.0.1:$PORT" --http-auth "$VW_DIR/admin.hash" --log "$VW_DIR/sessions.log" || exit 1
 vw_wait_path || { echo "FAIL: no path through the wire"; exit 1; }
 
-# the live transfer: the client half-closes at once, the server stays silent 25 s, then streams
+# the live transfer: the client half-closes at once, the server stays silent 45 s, then streams
 ip netns exec "$NS_S" python3 "$APPS/tcpapp.py" server --port $LIVE_PORT --timeout 90 \
   >"$VW_DIR/live.server.log" 2>&1 &
 VW_PIDS+=($!); SPID=$!
 for i in $(seq 1 50); do grep -q READY "$VW_DIR/live.server.log" 2>/dev/null && break; sleep 0.05; done
 ip netns exec "$NS_C" python3 "$APPS/tcpapp.py" client --server "$SERVER_IP" --port $LIVE_PORT \
-  --scenario halfclose_client --delay 25 --stream 3 --period 0.5 --io-timeout 3 --drain-timeout 3 \
+  --scenario halfclose_client --delay 45 --stream 3 --period 0.5 --io-timeout 3 --drain-timeout 3 \
   >"$VW_DIR/live.client.log" 2>&1 &
 VW_PIDS+=($!); CPID=$!
 sleep 1

@@ -63,7 +63,8 @@ check "statewall passwd writes an Argon2id hash, mode 0600" \
 KEY=$("$SW_BIN" apikey add ci --file "$VW_DIR/keys" 2>/dev/null)
 check "statewall apikey add prints the key once and stores only its hash" \
   bash -c "[[ '$KEY' == swk_* ]] && ! grep -q '${KEY#swk_}' '$VW_DIR/keys' && grep -q '^ci [0-9a-f]\{64\} ' '$VW_DIR/keys'"
-printf '# rest test\n' >"$CONF"
+# rule lab: the live TCP session is its; the objects section gives it a service (a live session keeps its rule)
+printf '# rest test\nset rulebase security rules lab action allow\n' >"$CONF"
 vw_start -c "$CONF" --http "127.0.0.1:$PORT" --http-auth "$VW_DIR/admin.hash" \
   --http-keys "$VW_DIR/keys" || exit 1
 check "the daemon says where the web UI is" grep -q "web UI and REST API at http://127.0.0.1:$PORT/" "$VW_DIR/daemon.err"
@@ -123,7 +124,7 @@ expect 200 "GET /api/v1/auth/session (API key)"
 api GET /api/v1/openapi.json
 expect 200 "GET /api/v1/openapi.json (no auth needed)"
 check "  OpenAPI 3 document describing every endpoint tested here" bash -c "
-  for p in /session/info /counters /interfaces /sessions /sessions/{id} /sessions/clear /config /config/validate /config/commit /auth/login /auth/logout /auth/session; do
+  for p in /session/info /counters /interfaces /sessions /sessions/{id} /sessions/clear /config /config/validate /config/commit /services /service-groups /applications /security-policy /auth/login /auth/logout /auth/session; do
     jq -e --arg p \"\$p\" '.openapi and .paths[\$p]' '$B' >/dev/null || { echo missing \$p; exit 1; }; done"
 k GET /metrics
 check "GET /metrics: Prometheus text ($(grep -c '^statewall_' "$B") samples)" \
@@ -133,7 +134,8 @@ echo "-- refused, and nothing changed"
 before=$(state); nb=$(nsess)
 for ep in "GET /api/v1/session/info" "GET /api/v1/sessions" "GET /api/v1/sessions/$ID" \
           "DELETE /api/v1/sessions/$ID" "POST /api/v1/sessions/clear" "GET /api/v1/counters" \
-          "GET /api/v1/config" "POST /api/v1/config/validate" "POST /api/v1/config/commit" "GET /metrics"; do
+          "GET /api/v1/config" "POST /api/v1/config/validate" "POST /api/v1/config/commit" \
+          "GET /api/v1/services" "GET /api/v1/security-policy" "GET /metrics"; do
   if [ "${ep% *}" = GET ]; then api GET "${ep#* }"
   else api "${ep% *}" "${ep#* }" -H 'Content-Type: application/json' --data-binary '{"filter":{}}'; fi
   is 401 || bad "$ep without credentials: $CODE"
@@ -238,6 +240,54 @@ check "  committed, saved to the -c file" [ "$(jb .committed)" = true -a "$(jb .
 check "  statewall cli show session info: 300 secs, mode fixed" \
   bash -c "SW_BIN='$SW_BIN' CTL='$CTL'; \"\$SW_BIN\" cli --ctl \"\$CTL\" -c 'show session info' | grep -q 'TCP Half Closed timeout (timeout-tcp-half-closed): *300 secs' && \"\$SW_BIN\" cli --ctl \"\$CTL\" -c 'show session info' | grep -q 'Half-close mode: *fixed'"
 check "  the file has the lines" grep -q "timeout-tcp-half-closed 300" "$CONF"
+echo "-- objects: services, groups, applications, the security policy"
+kj POST /api/v1/config/commit '{"lines":["set service svc-lab protocol tcp port 5201 override yes timeout 7200 halfclose-timeout 600","set service svc-b protocol tcp port 5202","set service-group lab-g members [ svc-lab svc-b ]","set application app-lab protocol tcp port 5201 tcp-time-wait-timeout 20","set rulebase security rules lab service lab-g","set rulebase security rules lab timeout-tcp-half-closed 400","set rulebase security rules lab action allow"]}'
+expect 200 "commit: a service with an override, a group, an application, rule lab using them"
+check "  the commit re-evaluated the live sessions: $(jb .reevaluated), re-timed $(jb .retimed)" \
+  [ "$(jb '.reevaluated >= 1')" = true -a "$(jb .retimed)" -ge 1 ]
+k GET /api/v1/services
+expect 200 "GET /api/v1/services"
+check "  svc-lab: tcp/5201, override timeout 7200 (replaces timeout-tcp 3600) and halfclose 600, used by rule lab, in group lab-g" \
+  [ "$(jb '.services[] | select(.name == "svc-lab") | "\(.protocol)/\(.port)/\(.override)/\([.overrides[] | "\(.setting)=\(.value):\(.timer):\(.global)"] | join(","))/\(.rules | join(","))/\(.groups | join(","))"')" = \
+    "tcp/5201/true/timeout=7200:timeout-tcp:3600,halfclose-timeout=600:timeout-tcp-half-closed:300/lab/lab-g" ]
+k GET "/api/v1/services?name=svc-b"
+expect 200 "GET /api/v1/services?name=svc-b"
+check "  only svc-b, no override" [ "$(jb '[.services[].name] | join(",")')/$(jb '.services[0].override')" = svc-b/false ]
+k GET "/api/v1/services?name=nope"
+expect 404 "GET /api/v1/services?name=nope"
+check "  field name" [ "$(jb .field)" = name ]
+k GET "/api/v1/services?bogus=1"
+expect 400 "GET /api/v1/services?bogus=1"
+k GET /api/v1/service-groups
+expect 200 "GET /api/v1/service-groups"
+check "  lab-g: svc-lab, svc-b; rule lab" [ "$(jb '.groups[0] | "\(.name)/\(.members | join(","))/\(.rules | join(","))"')" = lab-g/svc-lab,svc-b/lab ]
+k GET /api/v1/applications
+expect 200 "GET /api/v1/applications"
+check "  app-lab: tcp/5201, tcp-time-wait-timeout 20" [ "$(jb '.applications[0] | "\(.name)/\(.protocol)/\(.port)/\(.overrides[0].setting)=\(.overrides[0].value)"')" = app-lab/tcp/5201/tcp-time-wait-timeout=20 ]
+k GET /api/v1/security-policy
+expect 200 "GET /api/v1/security-policy"
+check "  rule lab, service lab-g: svc-lab's sessions get timeout-tcp 7200 (service svc-lab override), half-closed 600 (service beats rule), time-wait 20 (application app-lab)" \
+  [ "$(jb '.rules[0] | "\(.name)/\(.index)/\(.service)/\(.action)"')" = lab/1/lab-g/allow -a \
+    "$(jb '.rules[0].sessions[] | select(.service == "svc-lab" and .application == "app-lab") | [.timers[] | "\(.timer)=\(.value):\(.source)"] | join(",")')" = \
+    "timeout-tcp=7200:service svc-lab override,timeout-tcp-half-closed=600:service svc-lab override,timeout-tcp-time-wait=20:application app-lab" -a \
+    "$(jb '.rules[0].sessions[] | select(.service == "svc-b") | [.timers[] | "\(.timer)=\(.value):\(.source)"] | join(",")')" = "timeout-tcp-half-closed=400:rule lab" -a \
+    "$(jb '.default_action')" = allow ]
+k GET "/api/v1/sessions/$ID"
+expect 200 "GET /api/v1/sessions/$ID after the commit"
+check "  the live session now has service svc-lab, timeout-tcp 7200 from its override, every TCP timer with its source" \
+  [ "$(jb .service)/$(jb .timer_value)/$(jb .timer_source)" = "svc-lab/7200/service svc-lab override" -a \
+    "$(jb '[.timers[] | "\(.name)=\(.value):\(.source)"] | join(",")')" = \
+    "timeout-tcp=7200:service svc-lab override,timeout-tcphandshake=10:default,timeout-tcpinit=5:default,timeout-tcp-half-closed=600:service svc-lab override,timeout-tcp-time-wait=20:application app-lab,timeout-tcp-unverified-rst=30:default" ]
+k GET "/api/v1/sessions?service=svc-lab"
+expect 200 "GET /api/v1/sessions?service=svc-lab"
+check "  the one session on 5201" [ "$(jb .matched)/$(jb '.sessions[0].id')" = "1/$ID" ]
+kj POST /api/v1/config/commit '{"lines":["delete service svc-b"]}'
+expect 422 "commit: delete a service a rule uses (through its group)"
+check "  refused naming the group: $(jb '.errors[0].message' | cut -c1-100)" [ "$(jb '.errors[0].message | test("lab-g")')" = true ]
+kj POST /api/v1/config/commit '{"lines":["set rulebase security rules lab service any","delete rulebase security rules lab timeout-tcp-half-closed","delete service-group lab-g","delete service svc-lab","delete service svc-b","delete application app-lab"]}'
+expect 200 "commit: every object deleted again"
+k GET "/api/v1/sessions/$ID"
+check "  the live session is back on the global timers" [ "$(jb .service)/$(jb .timer_value)/$(jb .timer_source)" = null/3600/default ]
 k DELETE "/api/v1/sessions/$ID"
 expect 200 "DELETE /api/v1/sessions/$ID"
 check "  cleared 1; the CLI no longer has it" bash -c "[ '$(jb .cleared)' = 1 ] && ! '$SW_BIN' cli --ctl '$CTL' -c 'show session id $ID' >/dev/null 2>&1"
