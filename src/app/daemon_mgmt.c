@@ -1,7 +1,7 @@
 /*
  * daemon_mgmt.c - `statewall run`'s management thread: one poll() loop over
  * the signalfd, the link's notify eventfd, the control socket and HTTP.
- * Each wakeup: signals (SIGHUP reloads; SIGUSR1 prints the packet thread's
+ * Each wakeup: signals (SIGHUP reloads and reopens the session log; SIGUSR1 prints the packet thread's
  * stall figures since the last SIGUSR1; SIGTERM/SIGINT stop the packet
  * thread with a STOP request and end this loop), the events ring into the
  * event stream (sw_events_publish), the ended-session ring into the
@@ -9,12 +9,19 @@
  * socket and HTTP, and the rates once a second.  It reaches the engine
  * only through requests (dp_thread.c), so a slow client costs this thread
  * time, never the packet thread.
+ *
+ * systemd (Type=notify, sd_notify(3)): READY=1 once the packet thread runs
+ * under its filter, RELOADING=1 / READY=1 around a SIGHUP, STOPPING=1 at
+ * the stop, and WATCHDOG=1 every half WatchdogSec= while the packet loop's
+ * heartbeat moves: a packet thread stuck for the watchdog time gets the
+ * daemon restarted.  Without NOTIFY_SOCKET these do nothing.
  */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include "app/daemon.h"
@@ -35,9 +42,9 @@ void daemon_drain(struct daemon *d)
 	}
 	while ((end = sw_ring_peek(&d->link.end))) {
 		if (end->lost_before > d->log_lost_seen) {
-			fprintf(stderr, "statewall run: %llu ended sessions not logged: the queue to "
-					"the log writer was full\n",
-				(unsigned long long)(end->lost_before - d->log_lost_seen));
+			daemon_diag(SW_LOG_WARNING, "%llu ended sessions not logged: the queue to "
+						    "the log writer was full",
+				    (unsigned long long)(end->lost_before - d->log_lost_seen));
 			d->log_lost_seen = end->lost_before;
 		}
 		if (d->log) {
@@ -68,13 +75,22 @@ static int on_signals(struct daemon *d)
 			stop = 1;
 			continue;
 		}
+		sd_notify(0, "RELOADING=1");
 		err[0] = '\0';
-		if (sw_mgmt_reload(&d->host, err, sizeof(err)) < 0)
-			fprintf(stderr, "statewall run: SIGHUP: reload failed, configuration "
-					"unchanged: %s\n", err);
-		else if (!d->quiet)
-			fprintf(stderr, "statewall run: SIGHUP: %s reloaded%s%s\n", d->host.conf_path,
-				err[0] ? "; " : "", err);
+		if (d->host.conf_path && sw_mgmt_reload(&d->host, err, sizeof(err)) < 0)
+			daemon_diag(SW_LOG_ERR, "SIGHUP: reload failed, configuration unchanged: %s",
+				    err);
+		else if (d->host.conf_path && !d->quiet)
+			daemon_diag(SW_LOG_INFO, "SIGHUP: %s reloaded%s%s", d->host.conf_path,
+				    err[0] ? "; " : "", err);
+		if (d->log_path) {
+			daemon_drain(d); /* what is queued still goes to the old file */
+			if (daemon_log_reopen(d, err, sizeof(err)) < 0)
+				daemon_diag(SW_LOG_ERR, "SIGHUP: %s", err);
+			else if (!d->quiet)
+				daemon_diag(SW_LOG_INFO, "SIGHUP: %s", err);
+		}
+		sd_notify(0, "READY=1");
 	}
 	return stop;
 }
@@ -83,8 +99,13 @@ void *daemon_mgmt_main(void *arg)
 {
 	struct daemon *d = arg;
 	struct pollfd pfd[2 + 40 + 2];
-	sw_time_t last_rate = daemon_now(d);
+	sw_time_t last_rate = daemon_now(d), last_wd = last_rate;
+	uint64_t wd_usec = 0;
+	unsigned long long beat_seen = 0;
+	int ready = 0;
 
+	if (sd_watchdog_enabled(0, &wd_usec) <= 0)
+		wd_usec = 0;
 	sw_mgmt_rates_tick(&d->host, last_rate);
 	while (!atomic_load(&d->quit)) {
 		int n, nh, timeout;
@@ -104,7 +125,7 @@ void *daemon_mgmt_main(void *arg)
 		if (timeout > 1000)
 			timeout = 1000;
 		if (poll(pfd, (nfds_t)(n + nh), timeout) < 0 && errno != EINTR) {
-			fprintf(stderr, "statewall run: management poll: %s\n", strerror(errno));
+			daemon_diag(SW_LOG_ERR, "management poll: %s", strerror(errno));
 			break;
 		}
 		if (pfd[1].revents & POLLIN) {
@@ -130,8 +151,25 @@ void *daemon_mgmt_main(void *arg)
 			fflush(d->log);
 			d->log_dirty = 0;
 		}
+		if (!ready && atomic_load(&d->worker_ok)) {
+			sd_notifyf(0, "READY=1\nSTATUS=bridging %s <-> %s", d->port_name[0],
+				   d->port_name[1]);
+			ready = 1;
+		}
+		if (wd_usec && now - last_wd >= (sw_time_t)wd_usec * 1000 / 2) {
+			unsigned long long beat = atomic_load(&d->heartbeat);
+			if (beat != beat_seen)
+				sd_notify(0, "WATCHDOG=1");
+			else
+				daemon_diag(SW_LOG_WARNING, "the packet thread has not turned in %.1f s: "
+							    "no watchdog keep-alive",
+					    (double)(now - last_wd) / 1e9);
+			beat_seen = beat;
+			last_wd = now;
+		}
 	}
+	sd_notify(0, "STOPPING=1");
 	if (!atomic_load(&d->quit) && sw_dp_thread_stop(&d->dpt) < 0)
-		fprintf(stderr, "statewall run: the packet thread did not answer the stop request\n");
+		daemon_diag(SW_LOG_ERR, "the packet thread did not answer the stop request");
 	return NULL;
 }

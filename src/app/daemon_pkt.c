@@ -13,10 +13,13 @@
  *
  * Steps 2 and 3 are the packet thread's stall (time not spent on packets):
  * it is measured per wakeup and reported at stop (daemon_stall_report).
- * Nothing here blocks on the management thread or takes a lock.
+ * Nothing here blocks on the management thread or takes a lock.  The
+ * thread runs under a seccomp filter (daemon_priv.c) that allows only the
+ * system calls this loop makes.
  */
 #include <errno.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -150,9 +153,10 @@ void daemon_packet_loop(struct daemon *d)
 		if (timeout > 100)
 			timeout = 100;
 		if (poll(pfd, 3, timeout) < 0 && errno != EINTR) {
-			fprintf(stderr, "statewall run: poll: %s\n", strerror(errno));
+			daemon_diag(SW_LOG_ERR, "poll: %s", strerror(errno));
 			break;
 		}
+		atomic_fetch_add_explicit(&d->heartbeat, 1, memory_order_relaxed);
 
 		pump_all(d, BLOCKS_PER_WAKEUP);
 
@@ -181,6 +185,33 @@ void daemon_packet_loop(struct daemon *d)
 		uint64_t one = 1;
 		(void)!write(d->notify_fd, &one, sizeof(one));
 	}
+}
+
+void *daemon_packet_main(void *arg)
+{
+	struct daemon *d = arg;
+	char err[256];
+
+	if (d->seccomp && daemon_seccomp_worker(err, sizeof(err)) < 0) {
+		daemon_diag(SW_LOG_ERR, "%s", err);
+		d->link.stop = 1;
+		atomic_store(&d->quit, 1);
+		uint64_t one = 1;
+		(void)!write(d->notify_fd, &one, sizeof(one));
+		return NULL;
+	}
+	atomic_store(&d->worker_ok, 1);
+	if (d->test_forbidden) {
+		/* the test hook: a call the filter does not allow; SIGSYS ends the process */
+		daemon_diag(SW_LOG_WARNING, "test hook: the packet worker calls socket(AF_INET), "
+					    "which its seccomp filter forbids");
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+		daemon_diag(SW_LOG_ERR, "test hook: socket() was NOT refused (fd %d)", fd);
+		if (fd >= 0)
+			close(fd);
+	}
+	daemon_packet_loop(d);
+	return NULL;
 }
 
 void daemon_stall_report(const struct sw_dp_stall *s, const char *what, FILE *f)

@@ -8,8 +8,13 @@
  * taken as CLOCK_REALTIME at start plus CLOCK_MONOTONIC since: stepping the
  * system clock can neither age every session out at once nor stall timers.
  *
+ * Setup, as root or with CAP_NET_RAW: the configuration (its `set
+ * deviceconfig system` lines give what the options do not), the interfaces'
+ * rings, the session log, the control socket (group `statewall`, 0660) and
+ * HTTP; then the privilege drop (--user, daemon_priv.c), then the threads.
+ *
  * Stopping (SIGTERM/SIGINT, read by the management thread): it asks the
- * packet thread to stop and ends; the packet thread joins it, moves what
+ * packet thread to stop and ends; the main thread joins both, moves what
  * the rings still hold to the log, drains the receive rings, ends every
  * open session with reason `shutdown` and logs them itself.
  */
@@ -74,7 +79,7 @@ static int pin(pthread_t t, int cpu)
 
 static void usage(FILE *f)
 {
-	fputs("usage: statewall run --vwire IF_A,IF_B [options]\n"
+	fputs("usage: statewall run --vwire IF_A,IF_B [options] | statewall run -c FILE [options]\n"
 	      "  --vwire A,B            bridge interfaces A and B through the engine (AF_PACKET)\n"
 	      "  -c, --config FILE      configuration of `set` lines; `commit` writes it back\n"
 	      "                         (a missing FILE starts from the defaults)\n"
@@ -89,11 +94,48 @@ static void usage(FILE *f)
 	      "      --tls-cert FILE, --tls-key FILE   serve HTTPS with this PEM certificate and key\n"
 	      "      --ctl-idle-timeout SECS  close control clients idle this long (default 300)\n"
 	      "      --cpus P[,M]       pin the packet thread to CPU P (and the management thread to M)\n"
+	      "      --user NAME        after opening the interfaces and sockets as root, run as NAME\n"
+	      "                         keeping only CAP_NET_RAW\n"
+	      "      --ctl-group NAME   group of the control socket, mode 0660 (default statewall,\n"
+	      "                         if it exists; else the socket is 0600)\n"
+	      "      --no-seccomp       no system-call filter on the packet thread\n"
+	      "      --log-prefix       severity prefixes (<3> error ...) on diagnostics, as under\n"
+	      "                         systemd (automatic when stderr is the journal)\n"
 	      "  -q, --quiet            no start/stop messages\n"
+	      "--vwire, --http, --ctl, --log, --http-auth, --http-keys, --tls-cert and --tls-key\n"
+	      "default to FILE's `set deviceconfig system` lines (statewall.conf(5)).\n"
 	      "Signals: SIGTERM/SIGINT stop (open sessions are logged with reason `shutdown`),\n"
-	      "SIGHUP reloads the configuration file.  SIGUSR1 (and the stop) report the packet\n"
-	      "thread's stall: per wakeup, the time spent on timers and management requests.\n",
+	      "SIGHUP reloads the configuration file and reopens the session log.  SIGUSR1 (and\n"
+	      "the stop) report the packet thread's stall: per wakeup, the time spent on timers\n"
+	      "and management requests.\n",
 	      f);
+}
+
+/* Option value if given, else the file's system setting, else dflt. */
+static const char *pick(const char *opt, const char *conf, const char *dflt)
+{
+	return opt ? opt : conf[0] ? conf : dflt;
+}
+
+/* "A,B" into two different interface names; 0 or -1 with the message printed. */
+static int parse_vwire(const char *vwire, char ifs[2][SW_SYS_IFNAME_MAX])
+{
+	const char *comma = strchr(vwire, ',');
+	size_t la = comma ? (size_t)(comma - vwire) : 0;
+
+	if (!comma || la == 0 || la >= SW_SYS_IFNAME_MAX || strlen(comma + 1) == 0 ||
+	    strlen(comma + 1) >= SW_SYS_IFNAME_MAX || strchr(comma + 1, ',')) {
+		daemon_diag(SW_LOG_ERR, "--vwire wants two interfaces: IF_A,IF_B");
+		return -1;
+	}
+	memcpy(ifs[0], vwire, la);
+	ifs[0][la] = '\0';
+	snprintf(ifs[1], SW_SYS_IFNAME_MAX, "%s", comma + 1);
+	if (strcmp(ifs[0], ifs[1]) == 0) {
+		daemon_diag(SW_LOG_ERR, "--vwire needs two different interfaces");
+		return -1;
+	}
+	return 0;
 }
 
 int sw_cmd_run(int argc, char **argv)
@@ -106,24 +148,29 @@ int sw_cmd_run(int argc, char **argv)
 		{"http-keys", required_argument, NULL, 'K'}, {"tls-cert", required_argument, NULL, 'T'},
 		{"tls-key", required_argument, NULL, 'Y'},
 		{"ctl-idle-timeout", required_argument, NULL, 'I'},
-		{"cpus", required_argument, NULL, 'P'},
+		{"cpus", required_argument, NULL, 'P'}, {"user", required_argument, NULL, 'U'},
+		{"ctl-group", required_argument, NULL, 'G'}, {"no-seccomp", no_argument, NULL, 'N'},
+		{"log-prefix", no_argument, NULL, 'X'},
 		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-	const char *http_addr = NULL;
-	struct sw_http_opts hopts = {.auth_file = "/etc/statewall/admin.hash",
-				     .keys_file = "/etc/statewall/api-keys"};
-	const char *vwire = NULL, *ctl_path = DEFAULT_CTL, *log_path = NULL;
-	char ifs[2][64], err[600];
+	/* options; NULL: not given (the file's system settings, then the defaults) */
+	const char *o_http = NULL, *o_auth = NULL, *o_keys = NULL, *o_cert = NULL, *o_key = NULL;
+	const char *vwire = NULL, *o_ctl = NULL, *o_log = NULL, *user = NULL;
+	const char *ctl_group = "statewall", *http_addr, *ctl_path = NULL, *log_path;
+	struct sw_http_opts hopts = {0};
+	char vw_buf[2 * SW_SYS_IFNAME_MAX + 2], err[600];
 	struct app_conf ac;
 	struct sw_conf *conf = NULL;
 	static struct daemon d; /* large (rings' bookkeeping, stall histogram): not on the stack */
-	int ch, rc = 1, quiet = 0, link_ok = 0, dpt_ok = 0;
+	int ch, rc = 1, quiet = 0, link_ok = 0, dpt_ok = 0, explicit_group = 0, log_prefix = 0;
+	int mgmt_ok = 0;
 	unsigned ctl_idle = SW_CTL_IDLE_DEFAULT;
 	int cpus[2] = {-1, -1}; /* --cpus: the packet and management threads' CPUs (-1: any) */
 	sigset_t mask;
-	pthread_t mgmt;
+	pthread_t mgmt, pkt;
 
 	memset(&d, 0, sizeof(d));
 	d.sfd = d.notify_fd = -1;
+	d.seccomp = 1;
 	app_conf_init(&ac);
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "c:qh", opts, NULL)) != -1) {
@@ -134,14 +181,18 @@ int sw_cmd_run(int argc, char **argv)
 			if (app_conf_add_set(&ac, optarg) < 0)
 				goto out;
 			break;
-		case 'C': ctl_path = optarg; break;
-		case 'L': log_path = optarg; break;
+		case 'C': o_ctl = optarg; break;
+		case 'L': o_log = optarg; break;
 		case 'q': quiet = 1; break;
-		case 'H': http_addr = optarg; break;
-		case 'A': hopts.auth_file = optarg; break;
-		case 'K': hopts.keys_file = optarg; break;
-		case 'T': hopts.tls_cert = optarg; break;
-		case 'Y': hopts.tls_key = optarg; break;
+		case 'H': o_http = optarg; break;
+		case 'A': o_auth = optarg; break;
+		case 'K': o_keys = optarg; break;
+		case 'T': o_cert = optarg; break;
+		case 'Y': o_key = optarg; break;
+		case 'U': user = optarg; break;
+		case 'G': ctl_group = optarg; explicit_group = 1; break;
+		case 'N': d.seccomp = 0; break;
+		case 'X': log_prefix = 1; break;
 		case 'P':
 			if (parse_cpus(optarg, cpus) < 0) {
 				fprintf(stderr, "statewall run: --cpus %s: expected PACKET_CPU[,MGMT_CPU] "
@@ -166,34 +217,18 @@ int sw_cmd_run(int argc, char **argv)
 		default: usage(stderr); rc = 2; goto out;
 		}
 	}
-	if (!vwire || optind != argc) {
+	daemon_diag_init(log_prefix);
+	d.test_forbidden = getenv("SW_TEST_FORBIDDEN_CALL") != NULL;
+	if (optind != argc || (!vwire && !ac.config)) {
 		usage(stderr);
 		rc = 2;
 		goto out;
-	}
-	{
-		const char *comma = strchr(vwire, ',');
-		size_t la = comma ? (size_t)(comma - vwire) : 0;
-		if (!comma || la == 0 || la >= sizeof(ifs[0]) || strlen(comma + 1) == 0 ||
-		    strlen(comma + 1) >= sizeof(ifs[1]) || strchr(comma + 1, ',')) {
-			fprintf(stderr, "statewall run: --vwire wants two interfaces: IF_A,IF_B\n");
-			rc = 2;
-			goto out;
-		}
-		memcpy(ifs[0], vwire, la);
-		ifs[0][la] = '\0';
-		snprintf(ifs[1], sizeof(ifs[1]), "%s", comma + 1);
-		if (strcmp(ifs[0], ifs[1]) == 0) {
-			fprintf(stderr, "statewall run: --vwire needs two different interfaces\n");
-			rc = 2;
-			goto out;
-		}
 	}
 
 	/* configuration: a missing file is an empty one; commit creates it */
 	conf = malloc(sizeof(*conf));
 	if (!conf) {
-		fputs("statewall run: out of memory\n", stderr);
+		daemon_diag(SW_LOG_ERR, "out of memory");
 		goto out;
 	}
 	if (ac.config) {
@@ -201,16 +236,16 @@ int sw_cmd_run(int argc, char **argv)
 		char e[512];
 		int n = sw_conf_save_cleanup(ac.config, e, sizeof(e));
 		if (n < 0)
-			fprintf(stderr, "statewall run: %s\n", e);
+			daemon_diag(SW_LOG_WARNING, "%s", e);
 		else if (n && !quiet)
-			fprintf(stderr, "statewall run: removed %d stale temporary file%s beside %s\n", n,
-				n == 1 ? "" : "s", ac.config);
+			daemon_diag(SW_LOG_NOTICE, "removed %d stale temporary file%s beside %s", n,
+				    n == 1 ? "" : "s", ac.config);
 	}
 	if (ac.config && access(ac.config, F_OK) != 0 && errno == ENOENT) {
 		const char *path = ac.config;
 		if (!quiet)
-			fprintf(stderr, "statewall run: %s does not exist: starting from the defaults "
-					"(commit creates it)\n", path);
+			daemon_diag(SW_LOG_NOTICE, "%s does not exist: starting from the defaults "
+						   "(commit creates it)", path);
 		ac.config = NULL;
 		rc = app_conf_build(&ac, conf);
 		ac.config = path;
@@ -221,24 +256,41 @@ int sw_cmd_run(int argc, char **argv)
 		rc = 2;
 		goto out;
 	}
+	rc = 2;
+	if (!vwire && conf->sys.vwire[0][0]) {
+		snprintf(vw_buf, sizeof(vw_buf), "%s,%s", conf->sys.vwire[0], conf->sys.vwire[1]);
+		vwire = vw_buf;
+	}
+	if (!vwire) {
+		daemon_diag(SW_LOG_ERR, "no interfaces: --vwire A,B or `set deviceconfig system "
+					"vwire [ A B ]` in %s", ac.config);
+		goto out;
+	}
+	if (parse_vwire(vwire, d.port_name) < 0)
+		goto out;
+	ctl_path = pick(o_ctl, conf->sys.ctl_socket, DEFAULT_CTL);
+	log_path = pick(o_log, conf->sys.log_file, NULL);
+	http_addr = pick(o_http, conf->sys.http_listen, NULL);
+	hopts.auth_file = pick(o_auth, conf->sys.http_auth, "/etc/statewall/admin.hash");
+	hopts.keys_file = pick(o_keys, conf->sys.http_keys, "/etc/statewall/api-keys");
+	hopts.tls_cert = pick(o_cert, conf->sys.tls_cert, NULL);
+	hopts.tls_key = pick(o_key, conf->sys.tls_key, NULL);
+
 	rc = 1;
 	if ((ch = sw_engine_create(&d.eng, conf)) < 0) {
-		fprintf(stderr, "statewall run: cannot create the engine: %s\n", strerror(-ch));
+		daemon_diag(SW_LOG_ERR, "cannot create the engine: %s", strerror(-ch));
 		goto out;
 	}
 	for (int i = 0; i < 2; i++)
-		if (sw_afp_open(&d.port[i], ifs[i], err, sizeof(err)) < 0) {
-			fprintf(stderr, "statewall run: %s\n", err);
+		if (sw_afp_open(&d.port[i], d.port_name[i], err, sizeof(err)) < 0) {
+			daemon_diag(SW_LOG_ERR, "%s", err);
 			goto out;
 		}
-	if (log_path) {
-		d.log = strcmp(log_path, "-") == 0 ? stdout : fopen(log_path, "a");
-		if (!d.log) {
-			fprintf(stderr, "statewall run: %s: %s\n", log_path, strerror(errno));
-			goto out;
-		}
-	}
 	d.log_path = log_path;
+	if (daemon_log_open(&d, err, sizeof(err)) < 0) {
+		daemon_diag(SW_LOG_ERR, "%s", err);
+		goto out;
+	}
 	d.quiet = quiet;
 	{
 		struct timespec rt;
@@ -250,8 +302,8 @@ int sw_cmd_run(int argc, char **argv)
 	if (d.notify_fd < 0 ||
 	    (ch = sw_dp_link_init(&d.link, 0, 1, d.eng, d.port[0], d.port[1], d.notify_fd, EV_SLOTS,
 				  END_SLOTS)) < 0) {
-		fprintf(stderr, "statewall run: cannot set up the packet/management rings: %s\n",
-			strerror(d.notify_fd < 0 ? errno : -ch));
+		daemon_diag(SW_LOG_ERR, "cannot set up the packet/management rings: %s",
+			    strerror(d.notify_fd < 0 ? errno : -ch));
 		goto out;
 	}
 	link_ok = 1;
@@ -259,13 +311,13 @@ int sw_cmd_run(int argc, char **argv)
 		struct sw_dp_link *links[1] = {&d.link};
 		if ((ch = sw_dp_thread_init(&d.host.dp, &d.dpt, links, 1, d.notify_fd,
 					    sw_engine_conf(d.eng))) < 0) {
-			fprintf(stderr, "statewall run: %s\n", strerror(-ch));
+			daemon_diag(SW_LOG_ERR, "%s", strerror(-ch));
 			goto out;
 		}
 		dpt_ok = 1;
 	}
 	if ((ch = sw_events_create(&d.events, 0)) < 0) {
-		fprintf(stderr, "statewall run: event stream: %s\n", strerror(-ch));
+		daemon_diag(SW_LOG_ERR, "event stream: %s", strerror(-ch));
 		goto out;
 	}
 	d.host.events = d.events;
@@ -287,62 +339,86 @@ int sw_cmd_run(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	d.sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (d.sfd < 0) {
-		fprintf(stderr, "statewall run: signalfd: %s\n", strerror(errno));
+		daemon_diag(SW_LOG_ERR, "signalfd: %s", strerror(errno));
 		goto out;
 	}
 	d.host.conf_path = ac.config;
 	d.host.started = daemon_now(&d);
-	if (sw_ctl_open(&d.ctl, ctl_path, &d.host, err, sizeof(err)) < 0) {
-		fprintf(stderr, "statewall run: %s\n", err);
+	d.host.log_reopen = log_path ? daemon_log_reopen : NULL;
+	d.host.log_ctx = &d;
+	if (daemon_ctl_dir(ctl_path, ctl_group, user, err, sizeof(err)) < 0 ||
+	    sw_ctl_open(&d.ctl, ctl_path, &d.host, err, sizeof(err)) < 0 ||
+	    daemon_ctl_group(ctl_path, ctl_group, explicit_group, user, err, sizeof(err)) < 0) {
+		daemon_diag(SW_LOG_ERR, "%s", err);
 		goto out;
 	}
 	sw_ctl_set_idle_timeout(d.ctl, ctl_idle);
 	hopts.quiet = quiet;
 	if (http_addr && sw_http_open(&d.http, http_addr, &d.host, &hopts, err, sizeof(err)) < 0) {
-		fprintf(stderr, "statewall run: %s\n", err);
+		daemon_diag(SW_LOG_ERR, "%s", err);
+		goto out;
+	}
+	/* everything privileged is open: from here on only CAP_NET_RAW, perhaps as --user */
+	if (daemon_drop_privileges(user, err, sizeof(err)) < 0) {
+		daemon_diag(SW_LOG_ERR, "%s", err);
 		goto out;
 	}
 
 	if (!quiet)
-		fprintf(stderr, "statewall run: bridging %s <-> %s; control socket %s; config %s; "
-				"log %s\n", ifs[0], ifs[1], ctl_path, ac.config ? ac.config : "(none)",
-			log_path ? log_path : "(none)");
+		daemon_diag(SW_LOG_INFO, "bridging %s <-> %s; control socket %s; config %s; log %s%s%s",
+			    d.port_name[0], d.port_name[1], ctl_path,
+			    ac.config ? ac.config : "(none)", log_path ? log_path : "(none)",
+			    user ? "; user " : "", user ? user : "");
 	if (!quiet && d.http)
-		fprintf(stderr, "statewall run: web UI and REST API at %s\n", sw_http_url(d.http));
+		daemon_diag(SW_LOG_INFO, "web UI and REST API at %s", sw_http_url(d.http));
 
 	if ((ch = pthread_create(&mgmt, NULL, daemon_mgmt_main, &d)) != 0) {
-		fprintf(stderr, "statewall run: cannot start the management thread: %s\n",
-			strerror(ch));
+		daemon_diag(SW_LOG_ERR, "cannot start the management thread: %s", strerror(ch));
 		goto out;
 	}
-	if ((ch = pin(pthread_self(), cpus[0])) != 0 || (ch = pin(mgmt, cpus[1])) != 0)
-		fprintf(stderr, "statewall run: --cpus: %s (the threads run unpinned)\n", strerror(ch));
-	daemon_packet_loop(&d);
+	mgmt_ok = 1;
+	if ((ch = pthread_create(&pkt, NULL, daemon_packet_main, &d)) != 0) {
+		daemon_diag(SW_LOG_ERR, "cannot start the packet thread: %s", strerror(ch));
+		atomic_store(&d.quit, 1);
+		uint64_t one = 1;
+		(void)!write(d.notify_fd, &one, sizeof(one));
+		goto out;
+	}
+	if ((ch = pin(pkt, cpus[0])) != 0 || (ch = pin(mgmt, cpus[1])) != 0)
+		daemon_diag(SW_LOG_WARNING, "--cpus: %s (the threads run unpinned)", strerror(ch));
+	pthread_join(pkt, NULL);
 	pthread_join(mgmt, NULL);
+	mgmt_ok = 0;
+	if (!atomic_load(&d.worker_ok))
+		goto out; /* the filter could not be installed: said so */
 
-	/* the management thread is gone: what the rings hold, then every open session, logged here */
+	/* both threads are gone: what the rings hold, then every open session, logged here */
 	daemon_drain(&d);
 	d.direct_log = 1;
 	daemon_packet_finish(&d);
 	if (d.link.end_lost)
-		fprintf(stderr, "statewall run: %llu ended sessions were not logged: the queue to "
-				"the log writer was full\n", (unsigned long long)d.link.end_lost);
+		daemon_diag(SW_LOG_WARNING, "%llu ended sessions were not logged: the queue to the "
+					    "log writer was full",
+			    (unsigned long long)d.link.end_lost);
 	if (!quiet) {
 		struct sw_stats st;
 		sw_engine_stats(d.eng, &st);
-		fprintf(stderr, "statewall run: stopped: %llu packets, %llu forwarded, %llu dropped, "
-				"%llu sessions; %llu ARP frames passed; %llu events lost (queue full)\n",
-			(unsigned long long)st.ctr[SW_CTR_PKTS],
-			(unsigned long long)st.ctr[SW_CTR_FORWARDED],
-			(unsigned long long)st.ctr[SW_CTR_DROPPED],
-			(unsigned long long)st.ctr[SW_CTR_SESS_CREATED],
-			(unsigned long long)d.arp_passed, (unsigned long long)d.link.ev_lost);
+		daemon_diag(SW_LOG_INFO, "stopped: %llu packets, %llu forwarded, %llu dropped, "
+					 "%llu sessions; %llu ARP frames passed; %llu events lost "
+					 "(queue full)",
+			    (unsigned long long)st.ctr[SW_CTR_PKTS],
+			    (unsigned long long)st.ctr[SW_CTR_FORWARDED],
+			    (unsigned long long)st.ctr[SW_CTR_DROPPED],
+			    (unsigned long long)st.ctr[SW_CTR_SESS_CREATED],
+			    (unsigned long long)d.arp_passed, (unsigned long long)d.link.ev_lost);
 		daemon_stall_report(&d.link.stall, "", stderr);
 	}
 	rc = 0;
 out:
+	if (mgmt_ok)
+		pthread_join(mgmt, NULL);
 	if (d.log && d.log != stdout && fclose(d.log) != 0) {
-		fprintf(stderr, "statewall run: %s: write failed\n", log_path);
+		daemon_diag(SW_LOG_ERR, "%s: write failed", d.log_path);
 		rc = 1;
 	} else if (d.log == stdout) {
 		fflush(stdout);

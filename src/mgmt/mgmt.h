@@ -61,6 +61,13 @@ struct sw_mgmt_host {
 	 * writes include them (zero: none pending).
 	 */
 	uint32_t pending_max_sessions, pending_max_tombstones;
+	/*
+	 * `debug log rotate`: the daemon reopens its session log (after
+	 * logrotate renamed it).  0 or -errno, what happened in msg; NULL: the
+	 * host has no session log.
+	 */
+	int (*log_reopen)(void *ctx, char *msg, size_t len);
+	void *log_ctx;
 };
 
 /* Update the rates from the engine counters; call about once a second. */
