@@ -129,12 +129,24 @@ static const struct command {
 	 cmd_reference},
 	{"run", "--vwire A,B", "inline firewall between two interfaces", sw_cmd_run},
 	{"cli", "[-c COMMAND]", "PAN-OS style CLI to a running daemon", sw_cmd_cli},
+	{"man", "PAGE", "print the man page statewall.8, statewall.conf.5 or statewall-cli.8 (roff)",
+	 sw_cmd_man},
 	{"events", "[FILTER...]", "follow a running daemon's session events", sw_cmd_events},
 #ifdef SW_WITH_HTTP
 	{"passwd", "[--file PATH]", "set the web UI / REST administrator password", sw_cmd_passwd},
 	{"apikey", "add|del|list [NAME]", "REST API keys (printed once, stored hashed)", sw_cmd_apikey},
 #endif
 };
+
+int app_command(unsigned i, const char **name, const char **args, const char **help)
+{
+	if (i >= sizeof(commands) / sizeof(commands[0]))
+		return -1;
+	*name = commands[i].name;
+	*args = commands[i].args;
+	*help = commands[i].help;
+	return 0;
+}
 
 static void usage(FILE *f)
 {

@@ -111,6 +111,11 @@ static void usage(FILE *f)
 	      f);
 }
 
+void sw_run_usage(FILE *f)
+{
+	usage(f);
+}
+
 /* Option value if given, else the file's system setting, else dflt. */
 static const char *pick(const char *opt, const char *conf, const char *dflt)
 {

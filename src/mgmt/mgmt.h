@@ -154,6 +154,7 @@ void sw_mgmt_complete(struct sw_mgmt_host *h, struct sw_mgmt_sess *s, const char
 struct sw_mgmt_cmd_info {
 	const char *words, *args, *help; /* args points into argsbuf */
 	unsigned modes;
+	int typed_only; /* REST only (SW_CMD_TYPED_ONLY): no CLI words */
 	char argsbuf[192];
 };
 int sw_mgmt_cmd_info(unsigned i, struct sw_mgmt_cmd_info *out);
