@@ -5,6 +5,7 @@
 #   - the half-close scenario is forwarded intact;
 #   - /proc/PID/status: a non-root uid, only CAP_NET_RAW, the packet thread under seccomp;
 #   - a member of group statewall runs `statewall cli`, a non-member cannot;
+#   - bash completion of `statewall cli -c "..."` asks the daemon;
 #   - log rotation: rename the log, SIGHUP (then `debug log rotate`): the next sessions
 #     land in the new file and none is lost across the switches (counted);
 #   - the test hook SW_TEST_FORBIDDEN_CALL: the packet thread's forbidden socket() call
@@ -132,6 +133,19 @@ out=$(su "$MEMBER" -s /bin/sh -c "'$SW_BIN' cli --ctl '$CTL' -c 'show session in
 check "member $MEMBER runs show session info" grep -q "Half-close mode" <<<"$out"
 out=$(su nobody -s /bin/sh -c "'$SW_BIN' cli --ctl '$CTL' -c 'show session info'" 2>&1)
 check "nobody (not a member) is refused" bash -c "! grep -q 'Half-close mode' <<<\"\$1\"" _ "$out"
+
+echo "-- bash completion of CLI words through the daemon's own completion"
+compl() { # the replies of _statewall for the words "$@" (the last one being completed)
+  ( PATH=$(dirname "$SW_BIN"):$PATH
+    . "$SW_SRC/dist/bash-completion/statewall"
+    compopt() { :; }
+    COMP_WORDS=(statewall cli --ctl "$CTL" -c "$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+    _statewall; printf '%s\n' "${COMPREPLY[@]}" )
+}
+check "statewall cli -c \"show se<TAB> -> \"show session" grep -qx '"show session' <(compl '"show se')
+check "statewall cli -c \"show session i<TAB> -> info, id" \
+  bash -c "[ \"\$(sort <<<\"\$1\" | tr '\n' ' ')\" = '\"show session id \"show session info ' ]" _ "$(compl '"show session i')"
+check "statewall cli -c \"debug log r<TAB> -> \"debug log rotate" grep -qx '"debug log rotate' <(compl '"debug log r')
 
 echo "-- the half-close scenario through the unprivileged, filtered daemon"
 tcp_pair hc 5201 --scenario halfclose_client --delay 2 --stream 1 --period 0.5
