@@ -178,8 +178,10 @@ void swc_write_system(const struct sw_conf *c, FILE *out)
 					SW_SYS_IFNAME_MAX - 1, c->sys.vwire[0], SW_SYS_IFNAME_MAX - 1,
 					c->sys.vwire[1]);
 		} else if (field[0]) {
-			fprintf(out, "set deviceconfig system %s %.*s\n", rows[i].name,
-				(int)rows[i].size - 1, field);
+			/* "[::1]:8080": brackets are list words unless quoted */
+			const char *q = strpbrk(field, "[]") ? "\"" : "";
+			fprintf(out, "set deviceconfig system %s %s%.*s%s\n", rows[i].name, q,
+				(int)rows[i].size - 1, field, q);
 		}
 	}
 }

@@ -138,6 +138,28 @@ static void test_errors(void **state)
 	}
 }
 
+/* an IPv6 listen address is quoted (brackets are list words) and comes back the same */
+static void test_ipv6_listen_quoted(void **state)
+{
+	struct sw_conf *c = conf_new(), *back = conf_new();
+	char err[512] = "", *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	static const char line[] = "set deviceconfig system http-listen \"[::1]:8443\"\n";
+
+	(void)state;
+	assert_int_equal(sw_conf_load_buf(c, line, strlen(line), "6.conf", err, sizeof(err)), 0);
+	assert_string_equal(c->sys.http_listen, "[::1]:8443");
+	sw_conf_write(c, f, 0);
+	fclose(f);
+	assert_string_equal(buf, line);
+	assert_int_equal(sw_conf_load_buf(back, buf, len, "w.conf", err, sizeof(err)), 0);
+	assert_memory_equal(c, back, sizeof(*c));
+	free(buf);
+	free(c);
+	free(back);
+}
+
 /* a path as long as the field allows is kept whole; one more character is refused */
 static void test_path_length(void **state)
 {
@@ -181,6 +203,7 @@ int main(void)
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_delete_clears),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_ipv6_listen_quoted),
 		cmocka_unit_test(test_path_length),
 		cmocka_unit_test(test_info_table),
 	};
