@@ -166,7 +166,7 @@ int daemon_drop_privileges(const char *user, char *err, size_t errlen)
  * What the packet loop calls: poll, the TX kick (sendto), the rings' eventfds
  * (read, write), interface statistics (getsockopt), the clock, memory for a
  * committed configuration (brk, mmap, ...), futexes, diagnostics (write),
- * and its own end (exit).
+ * and its own end (exit; sigaltstack: the sanitizers' thread teardown).
  */
 static const int worker_calls[] = {
 	SCMP_SYS(poll), SCMP_SYS(ppoll), SCMP_SYS(sendto), SCMP_SYS(read),
@@ -175,7 +175,7 @@ static const int worker_calls[] = {
 	SCMP_SYS(mremap), SCMP_SYS(madvise), SCMP_SYS(mprotect), SCMP_SYS(futex),
 	SCMP_SYS(sched_yield), SCMP_SYS(getpid), SCMP_SYS(gettid), SCMP_SYS(rt_sigprocmask),
 	SCMP_SYS(restart_syscall), SCMP_SYS(exit), SCMP_SYS(exit_group), SCMP_SYS(fstat),
-	SCMP_SYS(newfstatat),
+	SCMP_SYS(newfstatat), SCMP_SYS(sigaltstack),
 };
 
 int daemon_seccomp_worker(char *err, size_t errlen)
