@@ -17,21 +17,6 @@ vw_test_start apps
 
 jget() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1], {"d": d}))' "$1"; }
 
-# tcp_pair NAME PORT CLIENT-ARGS... : server + client; sets CV/SV (client/server verdict)
-tcp_pair() {
-  local name=$1 port=$2; shift 2
-  ip netns exec "$NS_S" python3 "$APPS/tcpapp.py" server --port "$port" --timeout 40 \
-    >"$VW_DIR/$name.server.log" 2>&1 &
-  local spid=$!
-  VW_PIDS+=("$spid")
-  local i
-  for i in $(seq 1 50); do grep -q READY "$VW_DIR/$name.server.log" 2>/dev/null && break; sleep 0.05; done
-  ip netns exec "$NS_C" python3 "$APPS/tcpapp.py" client --server "$SERVER_IP" --port "$port" \
-    --io-timeout 3 --drain-timeout 3 --rst-timeout 3 "$@" >"$VW_DIR/$name.client.log" 2>&1
-  wait "$spid" 2>/dev/null
-  CV=$(grep -o 'result=[A-Z]*' "$VW_DIR/$name.client.log" | tail -1 | cut -d= -f2)
-  SV=$(grep -o 'result=[A-Z]*' "$VW_DIR/$name.server.log" | tail -1 | cut -d= -f2)
-}
 
 # the session log line of the TCP/UDP session to PORT (after the daemon stopped)
 log_of_port() { grep "\"resp_p\":$1," "$VW_DIR/sessions.log" | tail -1; }

@@ -7,14 +7,10 @@
 # directories, `statewall version`, `man`, `systemd-analyze verify/security` and
 # `dpkg --purge` are checked.  ~1 min (a build of its own in build-deb/).
 set -u
-PASSES=0 FAILS=0
-ok()  { PASSES=$((PASSES + 1)); printf '  ok    %s\n' "$*"; }
-bad() { FAILS=$((FAILS + 1)); printf '  FAIL  %s\n' "$*"; }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
+. "$(dirname "$0")/lib.sh"
 for t in dpkg-deb dpkg-shlibdeps fakeroot lintian cpack; do
   command -v "$t" >/dev/null || { echo "SKIP: $t not installed (scripts/bootstrap)"; exit 77; }
 done
-T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 
 make -C "$SW_SRC" --no-print-directory deb >"$T/make.log" 2>&1
 check "make deb" [ $? = 0 ] || { tail -20 "$T/make.log"; exit 1; }

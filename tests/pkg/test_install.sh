@@ -3,20 +3,18 @@
 # under DESTDIR at the configured prefix, nothing outside it; the unit and the
 # logrotate file name the installed paths; the installed binary and man pages work.
 set -u
-PASSES=0 FAILS=0
-ok()  { PASSES=$((PASSES + 1)); printf '  ok    %s\n' "$*"; }
-bad() { FAILS=$((FAILS + 1)); printf '  FAIL  %s\n' "$*"; }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
-D=$(mktemp -d); trap 'rm -rf "$D"' EXIT
+. "$(dirname "$0")/lib.sh"
+D=$T/root
+mkdir "$D"
 
 prefix=$(sed -n 's/^CMAKE_INSTALL_PREFIX:PATH=//p' "$SW_BUILD/CMakeCache.txt")
 unitdir=$(sed -n 's/^SW_SYSTEMD_UNITDIR:PATH=//p' "$SW_BUILD/CMakeCache.txt")
 case "$prefix" in /usr) etc=/etc var=/var ;; *) etc=$prefix/etc var=$prefix/var ;; esac
-DESTDIR=$D cmake --install "$SW_BUILD" >"$D.log" 2>&1
+DESTDIR=$D cmake --install "$SW_BUILD" >"$T/install.log" 2>&1
 check "cmake --install into DESTDIR succeeds (prefix $prefix)" [ $? = 0 ]
-outside=$(grep -E '^-- (Installing|Up-to-date): ' "$D.log" | sed 's/^-- [A-Za-z-]*: //' | grep -v "^$D/" || true)
+outside=$(grep -E '^-- (Installing|Up-to-date): ' "$T/install.log" | sed 's/^-- [A-Za-z-]*: //' | grep -v "^$D/" || true)
 check "every installed path is below DESTDIR" [ -z "$outside" ]
-rm -f "$D.log"
+
 
 want=(
   "$prefix/bin/statewall"
@@ -67,11 +65,11 @@ check "the default configuration parses (run asks for the interfaces: $out)" \
   echo "opt: ${COMPREPLY[*]}"
   COMP_WORDS=(statewall man statewall.c); COMP_CWORD=2; _statewall
   echo "man: ${COMPREPLY[*]}"
-) >"$D/compl" 2>&1
-check "completion: statewall r<TAB> -> reference replay run" grep -qx "sub: replay reference run" "$D/compl"
-check "completion: statewall run --us<TAB> -> --user" grep -qx "opt: --user" "$D/compl"
-check "completion: statewall man statewall.c<TAB> -> statewall.conf.5" grep -qx "man: statewall.conf.5" "$D/compl"
-[ "$FAILS" = 0 ] || sed 's/^/        /' "$D/compl"
+) >"$T/compl" 2>&1
+check "completion: statewall r<TAB> -> reference replay run" grep -qx "sub: replay reference run" "$T/compl"
+check "completion: statewall run --us<TAB> -> --user" grep -qx "opt: --user" "$T/compl"
+check "completion: statewall man statewall.c<TAB> -> statewall.conf.5" grep -qx "man: statewall.conf.5" "$T/compl"
+[ "$FAILS" = 0 ] || sed 's/^/        /' "$T/compl"
 
 echo "$PASSES passed, $FAILS failed"
 [ "$FAILS" = 0 ]

@@ -5,11 +5,7 @@
 # registry's commands (tests/data/mgmt/help.txt); `man --warnings` renders them
 # without a warning.
 set -u
-PASSES=0 FAILS=0
-ok()  { PASSES=$((PASSES + 1)); printf '  ok    %s\n' "$*"; }
-bad() { FAILS=$((FAILS + 1)); printf '  FAIL  %s\n' "$*"; }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
-T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+. "$(dirname "$0")/lib.sh"
 command -v man >/dev/null || { echo "SKIP: man (man-db) not installed"; exit 77; }
 
 for p in statewall.8 statewall.conf.5 statewall-cli.8; do
