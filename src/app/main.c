@@ -72,7 +72,7 @@ int sw_cmd_timeouts(int argc, char **argv)
 }
 
 /*
- * `statewall reference`: every list of tables.h as Markdown.  docs/reference.md
+ * `statewall reference`: every list of tables.h, and the system settings, as Markdown.  docs/reference.md
  * is this output (tests/golden/test_reference.sh keeps it so).
  */
 #define X_DROP_ROW(id, name, help) printf("| `%s` | %s |\n", name, help);
@@ -111,6 +111,14 @@ static int cmd_reference(int argc, char **argv)
 	     "seconds since the epoch with microseconds, null when unset.\n");
 	fflush(stdout);
 	sw_sess_fields_md(stdout);
+	puts("\n## System settings\n\n`set deviceconfig system NAME VALUE`: what `statewall run` reads besides the\n"
+	     "session settings (src/conf/system.c); the option each names overrides it.\n\n"
+	     "| name | value | meaning |\n|---|---|---|");
+	for (unsigned i = 0; i < sw_conf_nsys(); i++) {
+		struct sw_sys_info si;
+		if (sw_conf_sys(i, &si) == 0)
+			printf("| `%s` | `%s` | %s |\n", si.name, si.value, si.help);
+	}
 	return 0;
 }
 
