@@ -2,7 +2,7 @@
  * daemon.h - `statewall run`'s two threads and what they share
  * (docs/design.md, "The management thread").
  *
- *   packet thread (daemon_pkt.c, the process's main thread): receive,
+ *   packet thread (daemon_pkt.c, started by the main thread): receive,
  *     engine, forward; timers; between bursts, answers data-plane requests
  *     for a bounded time and queues session events and ended sessions.
  *   management thread (daemon_mgmt.c): signals (SIGUSR1: the packet thread's

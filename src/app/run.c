@@ -1,7 +1,7 @@
 /*
  * run.c - `statewall run --vwire A,B`: the inline firewall daemon's options,
  * setup and teardown.  The daemon is two threads (daemon.h): the packet
- * thread (daemon_pkt.c, this process's main thread) and the management
+ * thread (daemon_pkt.c, under its seccomp filter) and the management
  * thread (daemon_mgmt.c), talking only through bounded rings.
  *
  * Time is wall-clock nanoseconds (the session log's times are real dates),
