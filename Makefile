@@ -4,12 +4,15 @@
 #   make demo       install what the demo needs, build, replay the bundled half-close capture under two policies
 #   make bench      engine vs raw hash lookup, bytes per session (not in CI)
 #   make lab        client / statewall / server in network namespaces, to try the daemon
+#   make install    install under PREFIX (default /usr/local) into DESTDIR (default /)
+#   make deb        build/statewall_VERSION-1_ARCH.deb (CPack DEB, Debian build flags)
 
 JOBS     ?= $(shell nproc)
 FUZZ_SECS ?= 20
 CMAKE    ?= cmake
+PREFIX   ?= /usr/local
 
-.PHONY: all build build-asan bootstrap check test test-asan fuzz demo bench lab clean
+.PHONY: all build build-asan bootstrap check test test-asan fuzz demo bench lab install deb clean
 
 all: build
 
@@ -48,12 +51,28 @@ demo:
 
 bench:
 	SW_BOOTSTRAP_BENCH=1 scripts/bootstrap
-	@$(CMAKE) -S . -B build-bench -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@$(CMAKE) -S . -B build-bench -DCMAKE_BUILD_TYPE=None >/dev/null
 	@$(CMAKE) --build build-bench -j$(JOBS)
 	scripts/bench build-bench
 
 lab: bootstrap build
 	scripts/lab
 
+install:
+	@$(CMAKE) -S . -B build -DSW_WERROR=ON -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
+	@$(CMAKE) --build build -j$(JOBS)
+	DESTDIR=$(DESTDIR) $(CMAKE) --install build
+
+# The package: the flags of dpkg-buildflags only (build type None, as debhelper does) with dpkg-buildflags' hardening, no tests, in build-deb/.
+DEB_CFLAGS  = $(shell dpkg-buildflags --get CFLAGS) $(shell dpkg-buildflags --get CPPFLAGS)
+DEB_LDFLAGS = $(shell dpkg-buildflags --get LDFLAGS)
+deb:
+	@$(CMAKE) -S . -B build-deb -DSW_WERROR=ON -DSW_BUILD_TESTS=OFF -DCMAKE_BUILD_TYPE=None \
+	  -DCMAKE_INSTALL_PREFIX=/usr -DCMAKE_C_FLAGS="$(DEB_CFLAGS)" \
+	  -DCMAKE_EXE_LINKER_FLAGS="$(DEB_LDFLAGS)" >/dev/null
+	@$(CMAKE) --build build-deb -j$(JOBS)
+	cd build-deb && fakeroot cpack -G DEB >/dev/null
+	@ls build-deb/statewall*.deb
+
 clean:
-	rm -rf build build-asan build-fuzz build-bench
+	rm -rf build build-asan build-fuzz build-bench build-deb

@@ -146,6 +146,34 @@ int sw_rule_scoped(const struct sw_rule *r);
  */
 #define SW_TIMER_PROFILES 128
 
+/*
+ * The daemon's own settings (`set deviceconfig system NAME VALUE`): what
+ * `statewall run` reads from the file besides the session settings, so that
+ * a service needs only `-c FILE`; its command-line options override them.
+ * They take effect at the next start (a reload or commit keeps the running
+ * interfaces and sockets).  "" = not set.
+ */
+#define SW_SYS_IFNAME_MAX 16 /* IFNAMSIZ */
+#define SW_SYS_PATH_MAX 256
+struct sw_sys_conf {
+	char vwire[2][SW_SYS_IFNAME_MAX]; /* vwire [ IF_A IF_B ] */
+	char http_listen[64];             /* http-listen ADDR:PORT */
+	char ctl_socket[SW_SYS_PATH_MAX]; /* ctl-socket PATH */
+	char log_file[SW_SYS_PATH_MAX];   /* log-file PATH */
+	char http_auth[SW_SYS_PATH_MAX];  /* http-auth-file PATH */
+	char http_keys[SW_SYS_PATH_MAX];  /* http-keys-file PATH */
+	char tls_cert[SW_SYS_PATH_MAX];   /* tls-cert-file PATH */
+	char tls_key[SW_SYS_PATH_MAX];    /* tls-key-file PATH */
+};
+
+/* The system settings' names, values and help, for the writer, the CLI and the docs. */
+struct sw_sys_info {
+	const char *name, *value, *help; /* value: the placeholder ("<path>") */
+};
+unsigned sw_conf_nsys(void);
+/* Setting i (0 <= i < sw_conf_nsys()); 0, or -ENOENT. */
+int sw_conf_sys(unsigned i, struct sw_sys_info *out);
+
 struct sw_conf {
 	uint32_t timeout[SW_TO_MAX]; /* seconds */
 	uint32_t max_sessions;
@@ -176,6 +204,7 @@ struct sw_conf {
 	struct sw_svc_group groups[SW_SVC_GROUPS_MAX];
 	uint32_t napps;
 	struct sw_app apps[SW_APPS_MAX];
+	struct sw_sys_conf sys;
 };
 
 /*

@@ -4,6 +4,8 @@
 #ifndef SW_APP_APP_H
 #define SW_APP_APP_H
 
+#include <stdio.h>
+
 #include "statewall/conf.h"
 #include "statewall/types.h"
 
@@ -48,6 +50,12 @@ int sw_cmd_run(int argc, char **argv);
 int sw_cmd_cli(int argc, char **argv);
 int sw_cmd_events(int argc, char **argv);
 int sw_cmd_passwd(int argc, char **argv);
+int sw_cmd_man(int argc, char **argv);
+/* Subcommand i of the table in main.c (for the man page); 0, or -1 past the end. */
+int app_command(unsigned i, const char **name, const char **args, const char **help);
+/* The usage texts of `statewall run --help` and `statewall cli --help` (man pages). */
+void sw_run_usage(FILE *f);
+void sw_cli_usage(FILE *f);
 int sw_cmd_apikey(int argc, char **argv);
 
 #endif

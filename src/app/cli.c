@@ -448,8 +448,15 @@ static void usage(FILE *f)
 	      "  -o text|json       output format (json: one document per command, for scripts)\n"
 	      "  -c COMMAND         run COMMAND and exit (repeat for several on one connection);\n"
 	      "                     a COMMAND ending in '?' lists what may come next\n"
+	      "      --complete LINE  print the words that may follow LINE, one per line (the\n"
+	      "                     daemon's own completion; for shell completion scripts)\n"
 	      "Without -c: interactive on a terminal, else one command per line of stdin.\n",
 	      f);
+}
+
+void sw_cli_usage(FILE *f)
+{
+	usage(f);
 }
 
 int sw_cmd_cli(int argc, char **argv)
@@ -457,9 +464,10 @@ int sw_cmd_cli(int argc, char **argv)
 	static const struct option opts[] = {{"ctl", required_argument, NULL, 'C'},
 					     {"output", required_argument, NULL, 'o'},
 					     {"command", required_argument, NULL, 'c'},
+					     {"complete", required_argument, NULL, 'K'},
 					     {"help", no_argument, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
-	const char *path = DEFAULT_CTL;
+	const char *path = DEFAULT_CTL, *complete = NULL;
 	char **cmds = NULL;
 	int ncmds = 0, ch, rc = 0;
 	struct cli c;
@@ -490,6 +498,7 @@ int sw_cmd_cli(int argc, char **argv)
 			cmds[ncmds++] = optarg;
 			break;
 		}
+		case 'K': complete = optarg; break;
 		case 'h': usage(stdout); free(cmds); return 0;
 		default: usage(stderr); free(cmds); return 2;
 		}
@@ -525,7 +534,18 @@ int sw_cmd_cli(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 
-	if (ncmds) {
+	if (complete) {
+		/* words only: placeholders (<id>) and <Enter> are not something to insert */
+		struct word *w;
+		char prefix[256];
+		int n = fetch_words(&c, complete, &w, prefix, sizeof(prefix));
+		for (int i = 0; i < n; i++)
+			if (w[i].word[0] != '<')
+				puts(w[i].word);
+		if (n > 0)
+			free_words(w, n);
+		rc = n < 0;
+	} else if (ncmds) {
 		for (int i = 0; i < ncmds; i++) {
 			int r = run_line(&c, cmds[i]);
 			if (r == 2)

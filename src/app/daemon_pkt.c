@@ -18,9 +18,12 @@
  * Steps 2 and 3 are the worker's stall (time not spent on packets): it is
  * measured per wakeup and reported at stop (daemon_stall_report).  Nothing
  * here blocks on the management thread or another worker or takes a lock.
+ * Each worker runs under a seccomp filter (daemon_priv.c) that allows only
+ * the system calls this loop makes.
  */
 #include <errno.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -188,9 +191,10 @@ void daemon_packet_loop(struct daemon_worker *w)
 		if (timeout > 100)
 			timeout = 100;
 		if (poll(pfd, 3, timeout) < 0 && errno != EINTR) {
-			fprintf(stderr, "statewall run: worker %u: poll: %s\n", w->index, strerror(errno));
+			daemon_diag(SW_LOG_ERR, "worker %u: poll: %s", w->index, strerror(errno));
 			break;
 		}
+		atomic_fetch_add_explicit(&w->heartbeat, 1, memory_order_relaxed);
 
 		pump_all(w, BLOCKS_PER_WAKEUP);
 
@@ -227,7 +231,28 @@ void daemon_packet_loop(struct daemon_worker *w)
 
 void *daemon_worker_main(void *arg)
 {
-	daemon_packet_loop(arg);
+	struct daemon_worker *w = arg;
+	struct daemon *d = w->d;
+	char err[256];
+
+	if (d->seccomp && daemon_seccomp_worker(err, sizeof(err)) < 0) {
+		daemon_diag(SW_LOG_ERR, "worker %u: %s", w->index, err);
+		atomic_store(&d->quit, 1);
+		uint64_t one = 1;
+		(void)!write(d->notify_fd, &one, sizeof(one));
+		return NULL;
+	}
+	atomic_fetch_add(&d->worker_ok, 1);
+	if (d->test_forbidden && w->index == 0) {
+		/* the test hook: a call the filter does not allow; SIGSYS ends the process */
+		daemon_diag(SW_LOG_WARNING, "test hook: the packet worker calls socket(AF_INET), "
+					    "which its seccomp filter forbids");
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+		daemon_diag(SW_LOG_ERR, "test hook: socket() was NOT refused (fd %d)", fd);
+		if (fd >= 0)
+			close(fd);
+	}
+	daemon_packet_loop(w);
 	return NULL;
 }
 

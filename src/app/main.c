@@ -132,7 +132,7 @@ int sw_cmd_timeouts(int argc, char **argv)
 }
 
 /*
- * `statewall reference`: every list of tables.h as Markdown.  docs/reference.md
+ * `statewall reference`: every list of tables.h, and the system settings, as Markdown.  docs/reference.md
  * is this output (tests/golden/test_reference.sh keeps it so).
  */
 #define X_DROP_ROW(id, name, help) printf("| `%s` | %s |\n", name, help);
@@ -175,6 +175,14 @@ static int cmd_reference(int argc, char **argv)
 	     "seconds since the epoch with microseconds, null when unset.\n");
 	fflush(stdout);
 	sw_sess_fields_md(stdout);
+	puts("\n## System settings\n\n`set deviceconfig system NAME VALUE`: what `statewall run` reads besides the\n"
+	     "session settings (src/conf/system.c); the option each names overrides it.\n\n"
+	     "| name | value | meaning |\n|---|---|---|");
+	for (unsigned i = 0; i < sw_conf_nsys(); i++) {
+		struct sw_sys_info si;
+		if (sw_conf_sys(i, &si) == 0)
+			printf("| `%s` | `%s` | %s |\n", si.name, si.value, si.help);
+	}
 	return 0;
 }
 
@@ -193,12 +201,24 @@ static const struct command {
 	 cmd_reference},
 	{"run", "--vwire A,B", "inline firewall between two interfaces", sw_cmd_run},
 	{"cli", "[-c COMMAND]", "PAN-OS style CLI to a running daemon", sw_cmd_cli},
+	{"man", "PAGE", "print the man page statewall.8, statewall.conf.5 or statewall-cli.8 (roff)",
+	 sw_cmd_man},
 	{"events", "[FILTER...]", "follow a running daemon's session events", sw_cmd_events},
 #ifdef SW_WITH_HTTP
 	{"passwd", "[--file PATH]", "set the web UI / REST administrator password", sw_cmd_passwd},
 	{"apikey", "add|del|list [NAME]", "REST API keys (printed once, stored hashed)", sw_cmd_apikey},
 #endif
 };
+
+int app_command(unsigned i, const char **name, const char **args, const char **help)
+{
+	if (i >= sizeof(commands) / sizeof(commands[0]))
+		return -1;
+	*name = commands[i].name;
+	*args = commands[i].args;
+	*help = commands[i].help;
+	return 0;
+}
 
 static void usage(FILE *f)
 {

@@ -1,19 +1,24 @@
 /*
  * run.c - `statewall run --vwire A,B`: the inline firewall daemon's options,
- * setup and teardown.  The daemon is N packet workers (daemon_pkt.c; worker
- * 0 is this process's main thread), each with its own engine and its own
- * sockets in the two interfaces' fanout groups, and the management thread
+ * setup and teardown.  The daemon is N packet workers (daemon_pkt.c, each
+ * its own thread under its seccomp filter, with its own engine and its own
+ * sockets in the two interfaces' fanout groups) and the management thread
  * (daemon_mgmt.c), talking only through bounded rings (daemon.h).
  *
  * Time is wall-clock nanoseconds (the session log's times are real dates),
  * taken as CLOCK_REALTIME at start plus CLOCK_MONOTONIC since: stepping the
  * system clock can neither age every session out at once nor stall timers.
  *
+ * Setup, as root or with CAP_NET_RAW: the configuration (its `set
+ * deviceconfig system` lines give what the options do not), the interfaces'
+ * rings, the session log, the control socket (group `statewall`, 0660) and
+ * HTTP; then the privilege drop (--user, daemon_priv.c), then the threads.
+ *
  * Stopping (SIGTERM/SIGINT, read by the management thread): it asks every
- * worker to stop and ends; the main thread joins it and the other workers,
- * moves what the rings still hold to the log, then for each worker drains
- * the receive rings, ends every open session with reason `shutdown` and
- * logs them itself.
+ * worker to stop and ends; the main thread joins them all, moves what the
+ * rings still hold to the log, then for each worker drains the receive
+ * rings, ends every open session with reason `shutdown` and logs them
+ * itself.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -79,13 +84,11 @@ static int pin(pthread_t t, int cpu)
 
 static void usage(FILE *f)
 {
-	fputs("usage: statewall run --vwire IF_A,IF_B [options]\n"
+	fputs("usage: statewall run --vwire IF_A,IF_B [options] | statewall run -c FILE [options]\n"
 	      "  --vwire A,B            bridge interfaces A and B through the engine (AF_PACKET)\n"
 	      "  -c, --config FILE      configuration of `set` lines; `commit` writes it back\n"
 	      "                         (a missing FILE starts from the defaults)\n"
 	      "      --set NAME=VALUE   one session setting on top of FILE (repeatable)\n"
-	      "      --decap            unwrap mirror transport (ERSPAN, VXLAN, Geneve): the\n"
-	      "                         mirror flow itself is not a session\n"
 	      "      --ctl SOCKET       control socket (default " DEFAULT_CTL ")\n"
 	      "      --log FILE|-       session log: one JSON object per ended session (appended)\n"
 	      "      --http ADDR:PORT   serve the web UI and REST API there (off by default)\n"
@@ -100,11 +103,55 @@ static void usage(FILE *f)
 	      "      --cpus C0[,C1..][,M]  pin worker i to CPU Ci (and the management thread to M)\n"
 	      "      --rx-ring v2|v3    receive ring: v2 (default) sees each frame at once; v3 hands\n"
 	      "                         over blocks, fewer wakeups, up to 1 ms wait per frame\n"
+	      "      --decap            unwrap mirror transport (ERSPAN, VXLAN, Geneve): the\n"
+	      "                         mirror flow itself is not a session\n"
+	      "      --user NAME        after opening the interfaces and sockets as root, run as NAME\n"
+	      "                         keeping only CAP_NET_RAW\n"
+	      "      --ctl-group NAME   group of the control socket, mode 0660 (default statewall,\n"
+	      "                         if it exists; else the socket is 0600)\n"
+	      "      --no-seccomp       no system-call filter on the packet workers\n"
+	      "      --log-prefix       severity prefixes (<3> error ...) on diagnostics, as under\n"
+	      "                         systemd (automatic when stderr is the journal)\n"
 	      "  -q, --quiet            no start/stop messages\n"
+	      "--vwire, --http, --ctl, --log, --http-auth, --http-keys, --tls-cert and --tls-key\n"
+	      "default to FILE's `set deviceconfig system` lines (statewall.conf(5)).\n"
 	      "Signals: SIGTERM/SIGINT stop (open sessions are logged with reason `shutdown`),\n"
-	      "SIGHUP reloads the configuration file.  SIGUSR1 (and the stop) report the packet\n"
-	      "thread's stall: per wakeup, the time spent on timers and management requests.\n",
+	      "SIGHUP reloads the configuration file and reopens the session log.  SIGUSR1 (and\n"
+	      "the stop) report the packet workers' stall: per wakeup, the time spent on timers\n"
+	      "and management requests.\n",
 	      f);
+}
+
+void sw_run_usage(FILE *f)
+{
+	usage(f);
+}
+
+/* Option value if given, else the file's system setting, else dflt. */
+static const char *pick(const char *opt, const char *conf, const char *dflt)
+{
+	return opt ? opt : conf[0] ? conf : dflt;
+}
+
+/* "A,B" into two different interface names; 0 or -1 with the message printed. */
+static int parse_vwire(const char *vwire, char ifs[2][SW_SYS_IFNAME_MAX])
+{
+	const char *comma = strchr(vwire, ',');
+	size_t la = comma ? (size_t)(comma - vwire) : 0;
+
+	if (!comma || la == 0 || la >= SW_SYS_IFNAME_MAX || strlen(comma + 1) == 0 ||
+	    strlen(comma + 1) >= SW_SYS_IFNAME_MAX || strchr(comma + 1, ',')) {
+		daemon_diag(SW_LOG_ERR, "--vwire wants two interfaces: IF_A,IF_B");
+		return -1;
+	}
+	memcpy(ifs[0], vwire, la);
+	ifs[0][la] = '\0';
+	snprintf(ifs[1], SW_SYS_IFNAME_MAX, "%s", comma + 1);
+	if (strcmp(ifs[0], ifs[1]) == 0) {
+		daemon_diag(SW_LOG_ERR, "--vwire needs two different interfaces");
+		return -1;
+	}
+	return 0;
 }
 
 int sw_cmd_run(int argc, char **argv)
@@ -117,27 +164,32 @@ int sw_cmd_run(int argc, char **argv)
 		{"http-keys", required_argument, NULL, 'K'}, {"tls-cert", required_argument, NULL, 'T'},
 		{"tls-key", required_argument, NULL, 'Y'},
 		{"ctl-idle-timeout", required_argument, NULL, 'I'},
-		{"cpus", required_argument, NULL, 'P'}, {"rx-ring", required_argument, NULL, 'R'},
+		{"cpus", required_argument, NULL, 'P'}, {"user", required_argument, NULL, 'U'},
+		{"ctl-group", required_argument, NULL, 'G'}, {"no-seccomp", no_argument, NULL, 'Z'},
+		{"log-prefix", no_argument, NULL, 'O'}, {"rx-ring", required_argument, NULL, 'R'},
 		{"workers", required_argument, NULL, 'N'}, {"decap", no_argument, NULL, 'X'},
 		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-	const char *http_addr = NULL;
-	struct sw_http_opts hopts = {.auth_file = "/etc/statewall/admin.hash",
-				     .keys_file = "/etc/statewall/api-keys"};
-	const char *vwire = NULL, *ctl_path = DEFAULT_CTL, *log_path = NULL;
-	char ifs[2][64], err[600];
+	/* options; NULL: not given (the file's system settings, then the defaults) */
+	const char *o_http = NULL, *o_auth = NULL, *o_keys = NULL, *o_cert = NULL, *o_key = NULL;
+	const char *vwire = NULL, *o_ctl = NULL, *o_log = NULL, *user = NULL;
+	const char *ctl_group = "statewall", *http_addr, *ctl_path = NULL, *log_path;
+	struct sw_http_opts hopts = {0};
+	char vw_buf[2 * SW_SYS_IFNAME_MAX + 2], err[600];
 	struct app_conf ac;
 	struct sw_conf *conf = NULL;
 	static struct daemon d; /* large (rings' bookkeeping, stall histogram): not on the stack */
-	int ch, rc = 1, quiet = 0, dpt_ok = 0, ncpus = 0, nstarted = 0;
+	int ch, rc = 1, quiet = 0, dpt_ok = 0, explicit_group = 0, log_prefix = 0;
+	int mgmt_ok = 0, ncpus = 0;
 	long nw = sysconf(_SC_NPROCESSORS_ONLN);
-	unsigned ctl_idle = SW_CTL_IDLE_DEFAULT;
 	enum sw_afp_ring ring = SW_AFP_RING_V2;
+	unsigned ctl_idle = SW_CTL_IDLE_DEFAULT;
 	int cpus[SW_DP_MAX_WORKERS + 1]; /* --cpus: the workers' CPUs, then the management thread's */
 	sigset_t mask;
 	pthread_t mgmt;
 
 	memset(&d, 0, sizeof(d));
 	d.sfd = d.notify_fd = -1;
+	d.seccomp = 1;
 	app_conf_init(&ac);
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "c:qh", opts, NULL)) != -1) {
@@ -148,15 +200,19 @@ int sw_cmd_run(int argc, char **argv)
 			if (app_conf_add_set(&ac, optarg) < 0)
 				goto out;
 			break;
-		case 'C': ctl_path = optarg; break;
-		case 'L': log_path = optarg; break;
+		case 'C': o_ctl = optarg; break;
+		case 'L': o_log = optarg; break;
 		case 'q': quiet = 1; break;
+		case 'H': o_http = optarg; break;
+		case 'A': o_auth = optarg; break;
+		case 'K': o_keys = optarg; break;
+		case 'T': o_cert = optarg; break;
+		case 'Y': o_key = optarg; break;
+		case 'U': user = optarg; break;
+		case 'G': ctl_group = optarg; explicit_group = 1; break;
+		case 'Z': d.seccomp = 0; break;
+		case 'O': log_prefix = 1; break;
 		case 'X': ac.decap = 1; break;
-		case 'H': http_addr = optarg; break;
-		case 'A': hopts.auth_file = optarg; break;
-		case 'K': hopts.keys_file = optarg; break;
-		case 'T': hopts.tls_cert = optarg; break;
-		case 'Y': hopts.tls_key = optarg; break;
 		case 'P':
 			if ((ncpus = parse_cpus(optarg, cpus, SW_DP_MAX_WORKERS + 1)) < 0) {
 				fprintf(stderr, "statewall run: --cpus %s: expected CPU numbers, one per "
@@ -203,34 +259,18 @@ int sw_cmd_run(int argc, char **argv)
 		default: usage(stderr); rc = 2; goto out;
 		}
 	}
-	if (!vwire || optind != argc) {
+	daemon_diag_init(log_prefix);
+	d.test_forbidden = getenv("SW_TEST_FORBIDDEN_CALL") != NULL;
+	if (optind != argc || (!vwire && !ac.config)) {
 		usage(stderr);
 		rc = 2;
 		goto out;
-	}
-	{
-		const char *comma = strchr(vwire, ',');
-		size_t la = comma ? (size_t)(comma - vwire) : 0;
-		if (!comma || la == 0 || la >= sizeof(ifs[0]) || strlen(comma + 1) == 0 ||
-		    strlen(comma + 1) >= sizeof(ifs[1]) || strchr(comma + 1, ',')) {
-			fprintf(stderr, "statewall run: --vwire wants two interfaces: IF_A,IF_B\n");
-			rc = 2;
-			goto out;
-		}
-		memcpy(ifs[0], vwire, la);
-		ifs[0][la] = '\0';
-		snprintf(ifs[1], sizeof(ifs[1]), "%s", comma + 1);
-		if (strcmp(ifs[0], ifs[1]) == 0) {
-			fprintf(stderr, "statewall run: --vwire needs two different interfaces\n");
-			rc = 2;
-			goto out;
-		}
 	}
 
 	/* configuration: a missing file is an empty one; commit creates it */
 	conf = malloc(sizeof(*conf));
 	if (!conf) {
-		fputs("statewall run: out of memory\n", stderr);
+		daemon_diag(SW_LOG_ERR, "out of memory");
 		goto out;
 	}
 	if (ac.config) {
@@ -238,16 +278,16 @@ int sw_cmd_run(int argc, char **argv)
 		char e[512];
 		int n = sw_conf_save_cleanup(ac.config, e, sizeof(e));
 		if (n < 0)
-			fprintf(stderr, "statewall run: %s\n", e);
+			daemon_diag(SW_LOG_WARNING, "%s", e);
 		else if (n && !quiet)
-			fprintf(stderr, "statewall run: removed %d stale temporary file%s beside %s\n", n,
-				n == 1 ? "" : "s", ac.config);
+			daemon_diag(SW_LOG_NOTICE, "removed %d stale temporary file%s beside %s", n,
+				    n == 1 ? "" : "s", ac.config);
 	}
 	if (ac.config && access(ac.config, F_OK) != 0 && errno == ENOENT) {
 		const char *path = ac.config;
 		if (!quiet)
-			fprintf(stderr, "statewall run: %s does not exist: starting from the defaults "
-					"(commit creates it)\n", path);
+			daemon_diag(SW_LOG_NOTICE, "%s does not exist: starting from the defaults "
+						   "(commit creates it)", path);
 		ac.config = NULL;
 		rc = app_conf_build(&ac, conf);
 		ac.config = path;
@@ -258,6 +298,26 @@ int sw_cmd_run(int argc, char **argv)
 		rc = 2;
 		goto out;
 	}
+	rc = 2;
+	if (!vwire && conf->sys.vwire[0][0]) {
+		snprintf(vw_buf, sizeof(vw_buf), "%s,%s", conf->sys.vwire[0], conf->sys.vwire[1]);
+		vwire = vw_buf;
+	}
+	if (!vwire) {
+		daemon_diag(SW_LOG_ERR, "no interfaces: --vwire A,B or `set deviceconfig system "
+					"vwire [ A B ]` in %s", ac.config);
+		goto out;
+	}
+	if (parse_vwire(vwire, d.port_name) < 0)
+		goto out;
+	ctl_path = pick(o_ctl, conf->sys.ctl_socket, DEFAULT_CTL);
+	log_path = pick(o_log, conf->sys.log_file, NULL);
+	http_addr = pick(o_http, conf->sys.http_listen, NULL);
+	hopts.auth_file = pick(o_auth, conf->sys.http_auth, "/etc/statewall/admin.hash");
+	hopts.keys_file = pick(o_keys, conf->sys.http_keys, "/etc/statewall/api-keys");
+	hopts.tls_cert = pick(o_cert, conf->sys.tls_cert, NULL);
+	hopts.tls_key = pick(o_key, conf->sys.tls_key, NULL);
+
 	rc = 1;
 	if (nw < 1)
 		nw = 1;
@@ -265,8 +325,8 @@ int sw_cmd_run(int argc, char **argv)
 		nw = SW_DP_MAX_WORKERS;
 	d.nw = (unsigned)nw;
 	if (ncpus > (int)d.nw + 1) {
-		fprintf(stderr, "statewall run: --cpus: %d CPUs for %u workers and the management "
-				"thread\n", ncpus, d.nw);
+		daemon_diag(SW_LOG_ERR, "--cpus: %d CPUs for %u workers and the management thread",
+			    ncpus, d.nw);
 		rc = 2;
 		goto out;
 	}
@@ -281,27 +341,23 @@ int sw_cmd_run(int argc, char **argv)
 			w->index = k;
 			w->cpu = (int)k < ncpus ? cpus[k] : -1;
 			if ((ch = sw_engine_create(&w->eng, &share)) < 0) {
-				fprintf(stderr, "statewall run: cannot create the engine: %s\n",
-					strerror(-ch));
+				daemon_diag(SW_LOG_ERR, "cannot create the engine: %s", strerror(-ch));
 				goto out;
 			}
 			for (int i = 0; i < 2; i++)
-				if (sw_afp_open(&w->port[i], ifs[i], ring, err, sizeof(err)) < 0 ||
+				if (sw_afp_open(&w->port[i], d.port_name[i], ring, err, sizeof(err)) < 0 ||
 				    (d.nw > 1 && sw_afp_fanout(w->port[i], (uint16_t)(group + i), err,
 							       sizeof(err)) < 0)) {
-					fprintf(stderr, "statewall run: %s\n", err);
+					daemon_diag(SW_LOG_ERR, "%s", err);
 					goto out;
 				}
 		}
 	}
-	if (log_path) {
-		d.log = strcmp(log_path, "-") == 0 ? stdout : fopen(log_path, "a");
-		if (!d.log) {
-			fprintf(stderr, "statewall run: %s: %s\n", log_path, strerror(errno));
-			goto out;
-		}
-	}
 	d.log_path = log_path;
+	if (daemon_log_open(&d, err, sizeof(err)) < 0) {
+		daemon_diag(SW_LOG_ERR, "%s", err);
+		goto out;
+	}
 	d.quiet = quiet;
 	{
 		struct timespec rt;
@@ -311,7 +367,7 @@ int sw_cmd_run(int argc, char **argv)
 
 	d.notify_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (d.notify_fd < 0) {
-		fprintf(stderr, "statewall run: eventfd: %s\n", strerror(errno));
+		daemon_diag(SW_LOG_ERR, "eventfd: %s", strerror(errno));
 		goto out;
 	}
 	{
@@ -324,8 +380,8 @@ int sw_cmd_run(int argc, char **argv)
 			struct daemon_worker *w = &d.w[k];
 			if ((ch = sw_dp_link_init(&w->link, k, d.nw, w->eng, w->port[0], w->port[1],
 						  d.notify_fd, EV_SLOTS, end_slots)) < 0) {
-				fprintf(stderr, "statewall run: cannot set up the packet/management "
-						"rings: %s\n", strerror(-ch));
+				daemon_diag(SW_LOG_ERR, "cannot set up the packet/management rings: %s",
+					    strerror(-ch));
 				goto out;
 			}
 			w->link_ok = 1;
@@ -334,20 +390,20 @@ int sw_cmd_run(int argc, char **argv)
 			sw_engine_on_event(w->eng, daemon_on_event, w);
 			w->neigh = calloc(1, sizeof(*w->neigh));
 			if (!w->neigh) {
-				fprintf(stderr, "statewall run: neighbour table: %s\n", strerror(ENOMEM));
+				daemon_diag(SW_LOG_ERR, "neighbour table: %s", strerror(ENOMEM));
 				goto out;
 			}
 			sw_engine_on_reset(w->eng, daemon_on_reset, w);
 		}
 		/* the management side keeps the whole configuration, the engines their shares */
 		if ((ch = sw_dp_thread_init(&d.host.dp, &d.dpt, links, d.nw, d.notify_fd, conf)) < 0) {
-			fprintf(stderr, "statewall run: %s\n", strerror(-ch));
+			daemon_diag(SW_LOG_ERR, "%s", strerror(-ch));
 			goto out;
 		}
 		dpt_ok = 1;
 	}
 	if ((ch = sw_events_create(&d.events, 0)) < 0) {
-		fprintf(stderr, "statewall run: event stream: %s\n", strerror(-ch));
+		daemon_diag(SW_LOG_ERR, "event stream: %s", strerror(-ch));
 		goto out;
 	}
 	d.host.events = d.events;
@@ -367,58 +423,69 @@ int sw_cmd_run(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	d.sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (d.sfd < 0) {
-		fprintf(stderr, "statewall run: signalfd: %s\n", strerror(errno));
+		daemon_diag(SW_LOG_ERR, "signalfd: %s", strerror(errno));
 		goto out;
 	}
 	d.host.conf_path = ac.config;
 	d.host.started = daemon_now(&d);
-	if (sw_ctl_open(&d.ctl, ctl_path, &d.host, err, sizeof(err)) < 0) {
-		fprintf(stderr, "statewall run: %s\n", err);
+	d.host.log_reopen = log_path ? daemon_log_reopen : NULL;
+	d.host.log_ctx = &d;
+	if (daemon_ctl_dir(ctl_path, ctl_group, user, err, sizeof(err)) < 0 ||
+	    sw_ctl_open(&d.ctl, ctl_path, &d.host, err, sizeof(err)) < 0 ||
+	    daemon_ctl_group(ctl_path, ctl_group, explicit_group, user, err, sizeof(err)) < 0) {
+		daemon_diag(SW_LOG_ERR, "%s", err);
 		goto out;
 	}
 	sw_ctl_set_idle_timeout(d.ctl, ctl_idle);
 	hopts.quiet = quiet;
 	if (http_addr && sw_http_open(&d.http, http_addr, &d.host, &hopts, err, sizeof(err)) < 0) {
-		fprintf(stderr, "statewall run: %s\n", err);
+		daemon_diag(SW_LOG_ERR, "%s", err);
+		goto out;
+	}
+	/* everything privileged is open: from here on only CAP_NET_RAW, perhaps as --user */
+	if (daemon_drop_privileges(user, err, sizeof(err)) < 0) {
+		daemon_diag(SW_LOG_ERR, "%s", err);
 		goto out;
 	}
 
 	if (!quiet)
-		fprintf(stderr, "statewall run: bridging %s <-> %s with %u worker%s; control socket "
-				"%s; config %s; log %s\n", ifs[0], ifs[1], d.nw, d.nw == 1 ? "" : "s",
-			ctl_path, ac.config ? ac.config : "(none)", log_path ? log_path : "(none)");
+		daemon_diag(SW_LOG_INFO, "bridging %s <-> %s with %u worker%s; control socket %s; "
+					 "config %s; log %s%s%s",
+			    d.port_name[0], d.port_name[1], d.nw, d.nw == 1 ? "" : "s", ctl_path,
+			    ac.config ? ac.config : "(none)", log_path ? log_path : "(none)",
+			    user ? "; user " : "", user ? user : "");
 	if (!quiet && d.http)
-		fprintf(stderr, "statewall run: web UI and REST API at %s\n", sw_http_url(d.http));
+		daemon_diag(SW_LOG_INFO, "web UI and REST API at %s", sw_http_url(d.http));
 
 	if ((ch = pthread_create(&mgmt, NULL, daemon_mgmt_main, &d)) != 0) {
-		fprintf(stderr, "statewall run: cannot start the management thread: %s\n",
-			strerror(ch));
+		daemon_diag(SW_LOG_ERR, "cannot start the management thread: %s", strerror(ch));
 		goto out;
 	}
-	for (unsigned k = 1; k < d.nw; k++) {
-		if ((ch = pthread_create(&d.w[k].tid, NULL, daemon_worker_main, &d.w[k])) != 0) {
-			fprintf(stderr, "statewall run: cannot start worker %u: %s\n", k, strerror(ch));
+	mgmt_ok = 1;
+	for (unsigned k = 0; k < d.nw; k++) {
+		struct daemon_worker *w = &d.w[k];
+		if ((ch = pthread_create(&w->tid, NULL, daemon_worker_main, w)) != 0) {
+			daemon_diag(SW_LOG_ERR, "cannot start worker %u: %s", k, strerror(ch));
 			atomic_store(&d.quit, 1);
+			uint64_t one = 1;
+			(void)!write(d.notify_fd, &one, sizeof(one));
 			break;
 		}
-		nstarted++;
-	}
-	for (unsigned k = 0; k < d.nw; k++) {
-		pthread_t t = k == 0 ? pthread_self() : d.w[k].tid;
-		if ((k == 0 || (int)k <= nstarted) && (ch = pin(t, d.w[k].cpu)) != 0)
-			fprintf(stderr, "statewall run: --cpus: worker %u: %s (it runs unpinned)\n", k,
-				strerror(ch));
+		w->started = 1;
+		if ((ch = pin(w->tid, w->cpu)) != 0)
+			daemon_diag(SW_LOG_WARNING, "--cpus: worker %u: %s (it runs unpinned)", k,
+				    strerror(ch));
 	}
 	if (ncpus == (int)d.nw + 1 && (ch = pin(mgmt, cpus[d.nw])) != 0)
-		fprintf(stderr, "statewall run: --cpus: management thread: %s (it runs unpinned)\n",
-			strerror(ch));
-	if (!atomic_load(&d.quit))
-		daemon_packet_loop(&d.w[0]);
-	else
-		(void)!write(d.notify_fd, &(uint64_t){1}, sizeof(uint64_t));
+		daemon_diag(SW_LOG_WARNING, "--cpus: management thread: %s (it runs unpinned)",
+			    strerror(ch));
+	for (unsigned k = 0; k < d.nw; k++)
+		if (d.w[k].started)
+			pthread_join(d.w[k].tid, NULL);
 	pthread_join(mgmt, NULL);
-	for (int k = 1; k <= nstarted; k++)
-		pthread_join(d.w[k].tid, NULL);
+	mgmt_ok = 0;
+	if (atomic_load(&d.worker_ok) != (int)d.nw)
+		goto out; /* a worker could not start or install its filter: said so */
 
 	/* every thread is gone: what the rings hold, then every open session, logged here */
 	daemon_drain(&d);
@@ -443,31 +510,35 @@ int sw_cmd_run(int argc, char **argv)
 			rst_tx += w->rst_tx_failed;
 		}
 		if (end_lost)
-			fprintf(stderr, "statewall run: %llu ended sessions were not logged: the queue "
-					"to the log writer was full\n", (unsigned long long)end_lost);
+			daemon_diag(SW_LOG_WARNING, "%llu ended sessions were not logged: the queue to "
+						    "the log writer was full",
+				    (unsigned long long)end_lost);
 		if (!quiet) {
-			fprintf(stderr, "statewall run: stopped: %llu packets, %llu forwarded, %llu "
-					"dropped, %llu sessions; %llu ARP frames passed; %llu events "
-					"lost (queue full)\n",
-				(unsigned long long)sum.ctr[SW_CTR_PKTS],
-				(unsigned long long)sum.ctr[SW_CTR_FORWARDED],
-				(unsigned long long)sum.ctr[SW_CTR_DROPPED],
-				(unsigned long long)sum.ctr[SW_CTR_SESS_CREATED], (unsigned long long)arp,
-				(unsigned long long)ev_lost);
+			daemon_diag(SW_LOG_INFO, "stopped: %llu packets, %llu forwarded, %llu dropped, "
+						 "%llu sessions; %llu ARP frames passed; %llu events "
+						 "lost (queue full)",
+				    (unsigned long long)sum.ctr[SW_CTR_PKTS],
+				    (unsigned long long)sum.ctr[SW_CTR_FORWARDED],
+				    (unsigned long long)sum.ctr[SW_CTR_DROPPED],
+				    (unsigned long long)sum.ctr[SW_CTR_SESS_CREATED],
+				    (unsigned long long)arp, (unsigned long long)ev_lost);
 			daemon_stall_report(&stall, "", stderr);
 			if (sum.ctr[SW_CTR_RST_EXPIRY] || sum.ctr[SW_CTR_RST_EXPIRY_UNKNOWN])
-				fprintf(stderr, "statewall run: reset-on-expiry: %llu rsts sent, %llu rsts "
-						"without a neighbour, %llu rsts the transmit ring refused, "
-						"%llu sessions without known sequence numbers\n",
-					(unsigned long long)rst_sent, (unsigned long long)rst_no_neigh,
-					(unsigned long long)rst_tx,
-					(unsigned long long)sum.ctr[SW_CTR_RST_EXPIRY_UNKNOWN]);
+				daemon_diag(SW_LOG_INFO, "reset-on-expiry: %llu rsts sent, %llu rsts "
+							 "without a neighbour, %llu rsts the transmit "
+							 "ring refused, %llu sessions without known "
+							 "sequence numbers",
+					    (unsigned long long)rst_sent, (unsigned long long)rst_no_neigh,
+					    (unsigned long long)rst_tx,
+					    (unsigned long long)sum.ctr[SW_CTR_RST_EXPIRY_UNKNOWN]);
 		}
 	}
 	rc = 0;
 out:
+	if (mgmt_ok)
+		pthread_join(mgmt, NULL);
 	if (d.log && d.log != stdout && fclose(d.log) != 0) {
-		fprintf(stderr, "statewall run: %s: write failed\n", log_path);
+		daemon_diag(SW_LOG_ERR, "%s: write failed", d.log_path);
 		rc = 1;
 	} else if (d.log == stdout) {
 		fflush(stdout);

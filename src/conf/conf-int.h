@@ -174,6 +174,10 @@ int swc_do_service(struct sw_conf *c, const struct toks *T, int del, const struc
 int swc_do_group(struct sw_conf *c, const struct toks *T, int del, const struct ctx *x);
 /* `set/delete application NAME ...` (service.c). */
 int swc_do_app(struct sw_conf *c, const struct toks *T, int del, const struct ctx *x);
+/* `set/delete deviceconfig system NAME ...` (system.c). */
+int swc_do_system(struct sw_conf *c, const struct toks *T, int del, const struct ctx *x);
+/* The system settings that are set, as set lines (system.c). */
+void swc_write_system(const struct sw_conf *c, FILE *out);
 /* The index of the service called name, or -1; of the group, or -1. */
 int swc_find_service(const struct sw_conf *c, const char *name);
 int swc_find_group(const struct sw_conf *c, const char *name);

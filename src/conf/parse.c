@@ -773,8 +773,10 @@ static int apply(struct sw_conf *c, const char *text, size_t len, const struct c
 		rc = fail(x, t[0].s, "incomplete line (expected 'deviceconfig', 'rulebase' or "
 				     "'service')");
 	} else if (strcmp(t[1].s, "deviceconfig") == 0) {
-		if (T->n < 3 || strcmp(t[2].s, "setting") != 0)
-			rc = fail(x, t[T->n < 3 ? 1 : 2].s, "%s (expected 'setting')",
+		if (T->n >= 3 && strcmp(t[2].s, "system") == 0)
+			rc = swc_do_system(c, T, del, x);
+		else if (T->n < 3 || strcmp(t[2].s, "setting") != 0)
+			rc = fail(x, t[T->n < 3 ? 1 : 2].s, "%s (expected 'setting' or 'system')",
 				  T->n < 3 ? "incomplete line" : "unknown word");
 		else if (T->n < 4 || strcmp(t[3].s, "session") != 0)
 			rc = fail(x, t[T->n < 4 ? 2 : 3].s, "%s (expected 'session')",

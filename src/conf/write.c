@@ -101,6 +101,7 @@ void sw_conf_write(const struct sw_conf *c, FILE *out, int full)
 		if (full || swc_get(c, s) != s->def)
 			write_setting(c, s, out);
 	}
+	swc_write_system(c, out);
 	swc_write_services(c, out);
 	unsigned n = c->nrules < SW_RULES_MAX ? c->nrules : SW_RULES_MAX;
 	for (unsigned i = 0; i < n; i++)

@@ -526,8 +526,19 @@ static void complete_reset_words(struct sw_cand *o)
 
 static void complete_setting(struct sw_cand *o, char **a, int n, int del)
 {
-	if (n == 1) {
+	if (n >= 2 && strcmp(a[1], "system") == 0) {
+		/* set deviceconfig system NAME VALUE: the daemon's own settings (next start) */
+		struct sw_sys_info si;
+		for (unsigned i = 0; sw_conf_sys(i, &si) == 0; i++)
+			if (n == 2)
+				sw_cand_add(o, si.name, si.help);
+			else if (n == 3 && !del && strcmp(a[2], si.name) == 0)
+				sw_cand_add(o, si.value[0] == '[' ? "[" : si.value, si.value[0] == '['
+					    ? "[ IF_A IF_B ] (takes effect at the next start)"
+					    : "takes effect at the next start");
+	} else if (n == 1) {
 		sw_cand_add(o, "setting", "device settings");
+		sw_cand_add(o, "system", "the daemon's interfaces, sockets and files");
 	} else if (n == 2) {
 		sw_cand_add(o, "session", "session table settings");
 	} else if (n == 3) {

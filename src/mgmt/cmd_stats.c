@@ -6,6 +6,7 @@
  *
  * Names come from tables.h; every figure through the data plane (dp.h).
  */
+#include <errno.h>
 #include <stdio.h>
 
 #include "mgmt/dp_thread.h"
@@ -260,6 +261,25 @@ static int iface_step(struct sw_cmd_ctx *cx, void *frame)
 	return 0;
 }
 
+/* ---- debug log rotate ---------------------------------------------------------- */
+
+static int log_rotate_step(struct sw_cmd_ctx *cx, void *frame)
+{
+	char msg[600] = "";
+	int rc;
+
+	(void)frame;
+	if (!cx->h->log_reopen)
+		return sw_cmd_fail(cx, -ENOENT, -1, "this daemon has no session log");
+	rc = cx->h->log_reopen(cx->h->log_ctx, msg, sizeof(msg));
+	if (rc < 0)
+		return sw_cmd_fail(cx, rc, -1, "%s", msg);
+	sw_emit_bool(cx->e, "reopened", NULL, 1);
+	sw_emit_str(cx->e, "message", NULL, msg);
+	sw_emit_note(cx->e, "%s", msg);
+	return 0;
+}
+
 /* ---- the rate meter ---------------------------------------------------------- */
 
 void sw_mgmt_rates_tick(struct sw_mgmt_host *h, sw_time_t now)
@@ -305,6 +325,13 @@ const struct sw_cmd sw_cmds_stats[] = {
 		.modes = SW_MODE_OP,
 		.frame_size = sizeof(struct no_args),
 		.step = iface_step,
+	},
+	{
+		.words = "debug log rotate",
+		.help = "reopen the session log (after logrotate renamed it; as SIGHUP does)",
+		.modes = SW_MODE_OP,
+		.frame_size = sizeof(struct no_args),
+		.step = log_rotate_step,
 	},
 	{0},
 };

@@ -63,6 +63,13 @@ struct sw_mgmt_host {
 	 * writes include them (zero: none pending).
 	 */
 	uint32_t pending_max_sessions, pending_max_tombstones;
+	/*
+	 * `debug log rotate`: the daemon reopens its session log (after
+	 * logrotate renamed it).  0 or -errno, what happened in msg; NULL: the
+	 * host has no session log.
+	 */
+	int (*log_reopen)(void *ctx, char *msg, size_t len);
+	void *log_ctx;
 };
 
 /* Update the rates from the engine counters; call about once a second. */
@@ -149,6 +156,7 @@ void sw_mgmt_complete(struct sw_mgmt_host *h, struct sw_mgmt_sess *s, const char
 struct sw_mgmt_cmd_info {
 	const char *words, *args, *help; /* args points into argsbuf */
 	unsigned modes;
+	int typed_only; /* REST only (SW_CMD_TYPED_ONLY): no CLI words */
 	char argsbuf[192];
 };
 int sw_mgmt_cmd_info(unsigned i, struct sw_mgmt_cmd_info *out);

@@ -76,6 +76,7 @@ int sw_mgmt_cmd_info(unsigned i, struct sw_mgmt_cmd_info *out)
 	out->args = out->argsbuf;
 	out->help = c->help;
 	out->modes = c->modes;
+	out->typed_only = (c->flags & SW_CMD_TYPED_ONLY) != 0;
 	return 1;
 }
 
