@@ -158,20 +158,3 @@ tcp_pair() {
 
 # bg NS CMD...: run in the background in a namespace; the pid goes to $BG_PID
 bg() { local ns=$1; shift; ip netns exec "$ns" "$@" & BG_PID=$!; VW_PIDS+=("$BG_PID"); }
-
-# tcp_pair NAME PORT CLIENT-ARGS... : a tcpapp.py server and client (vw_test_start apps);
-# sets CV/SV (the client's and the server's verdict), logs in $VW_DIR/NAME.{client,server}.log
-tcp_pair() {
-  local name=$1 port=$2; shift 2
-  ip netns exec "$NS_S" python3 "$APPS/tcpapp.py" server --port "$port" --timeout 40 \
-    >"$VW_DIR/$name.server.log" 2>&1 &
-  local spid=$!
-  VW_PIDS+=("$spid")
-  local i
-  for i in $(seq 1 50); do grep -q READY "$VW_DIR/$name.server.log" 2>/dev/null && break; sleep 0.05; done
-  ip netns exec "$NS_C" python3 "$APPS/tcpapp.py" client --server "$SERVER_IP" --port "$port" \
-    --io-timeout 3 --drain-timeout 3 --rst-timeout 3 "$@" >"$VW_DIR/$name.client.log" 2>&1
-  wait "$spid" 2>/dev/null
-  CV=$(grep -o 'result=[A-Z]*' "$VW_DIR/$name.client.log" | tail -1 | cut -d= -f2)
-  SV=$(grep -o 'result=[A-Z]*' "$VW_DIR/$name.server.log" | tail -1 | cut -d= -f2)
-}

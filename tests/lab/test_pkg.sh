@@ -3,7 +3,7 @@
 # --user statewall` with the interfaces, the control socket and the session log in
 # FILE's `set deviceconfig system` lines, between real Linux TCP endpoints.
 #   - the half-close scenario is forwarded intact;
-#   - /proc/PID/status: a non-root uid, only CAP_NET_RAW, the packet thread under seccomp;
+#   - /proc/PID/status: a non-root uid, only CAP_NET_RAW, the packet workers under seccomp;
 #   - a member of group statewall runs `statewall cli`, a non-member cannot;
 #   - bash completion of `statewall cli -c "..."` asks the daemon;
 #   - log rotation: rename the log, SIGHUP (then `debug log rotate`): the next sessions
@@ -57,7 +57,7 @@ jget() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.arg
 
 # start_daemon [ENV=VALUE...]: statewall run -c CONF --user statewall in the fw namespace
 start_daemon() {
-  env "$@" ip netns exec "$NS_FW" "$SW_BIN" run -c "$CONF" --user statewall \
+  env "$@" ip netns exec "$NS_FW" "$SW_BIN" run -c "$CONF" --user statewall --workers 2 \
     2>>"$VW_DIR/daemon.err" &
   DAEMON_PID=$!
 }
@@ -110,7 +110,7 @@ filtered=0
 for t in /proc/$DAEMON_PID/task/*/status; do
   [ "$(awk '$1 == "Seccomp:" {print $2}' "$t")" = 2 ] && filtered=$((filtered + 1))
 done
-check "exactly one thread (the packet thread) runs under a seccomp filter ($filtered)" [ "$filtered" = 1 ]
+check "exactly the two packet workers' threads run under a seccomp filter ($filtered)" [ "$filtered" = 2 ]
 perm=$(stat -c '%a %G' "$CTL")
 check "control socket: mode 0660, group statewall ($perm)" [ "$perm" = "660 statewall" ]
 
