@@ -205,6 +205,15 @@ static int show_service_step(struct sw_cmd_ctx *cx, void *frame)
 					      s->timer[k], timers, sizeof(timers));
 		if (e->json)
 			sw_emit_list_end(e);
+		if (s->override && s->reset) {
+			const char *m = sw_reset_words[(s->reset - 1) % SW_RST_MODES];
+			char one[48];
+			snprintf(one, sizeof(one), "reset-on-expiry %s", m);
+			join(timers, sizeof(timers), one);
+			sw_emit_str(e, "reset_on_expiry", NULL, m);
+		} else {
+			sw_emit_null(e, "reset_on_expiry", NULL);
+		}
 		sw_emit_str(e, NULL, "", timers[0] ? timers : "-");
 		emit_names(e, "groups", groups, ng);
 		emit_names(e, "rules", rules, nr);
@@ -514,6 +523,15 @@ static int show_policy_step(struct sw_cmd_ctx *cx, void *frame)
 		sw_emit_str(e, "service", NULL, svc);
 		sw_emit_note(e, "        action %s;", action);
 		sw_emit_str(e, "action", NULL, action);
+		{
+			/* the rule's own, else the global one (a service override may set its own) */
+			const char *m = sw_reset_words[(ru->reset ? ru->reset - 1u : c->reset_on_expiry) %
+						       SW_RST_MODES];
+			sw_emit_note(e, "        reset-on-expiry %s;%s", m,
+				     ru->reset ? "" : "  # global");
+			sw_emit_str(e, "reset_on_expiry", NULL, m);
+			sw_emit_bool(e, "reset_on_expiry_global", NULL, !ru->reset);
+		}
 		emit_rule_timers(e, c, r);
 		sw_emit_note(e, "}");
 		sw_emit_row_end(e);

@@ -66,6 +66,7 @@ static int setup(void **state)
 	static const char *const objects[] = {
 		"set service svc-web protocol tcp port 80,8080",
 		"set service svc-web protocol tcp override yes timeout 7200 halfclose-timeout 600",
+		"set service svc-web protocol tcp override yes reset-on-expiry half-closed",
 		"set service svc-ssh protocol tcp port 22",
 		"set service svc-dns protocol udp port 53 override yes timeout 90",
 		"set service-group web-svcs members [ svc-web svc-ssh ]",
@@ -76,6 +77,7 @@ static int setup(void **state)
 		"set rulebase security rules web action allow",
 		"set rulebase security rules dns service svc-dns",
 		"set rulebase security rules dns action allow",
+		"set rulebase security rules dns reset-on-expiry all",
 	};
 	for (unsigned i = 0; i < sizeof(objects) / sizeof(objects[0]); i++)
 		if (sw_conf_apply_line(&c, objects[i], "t", (int)i + 5, err, sizeof(err)) != 0)
