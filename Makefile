@@ -51,7 +51,7 @@ demo:
 
 bench:
 	SW_BOOTSTRAP_BENCH=1 scripts/bootstrap
-	@$(CMAKE) -S . -B build-bench -DCMAKE_BUILD_TYPE=None >/dev/null
+	@$(CMAKE) -S . -B build-bench -DCMAKE_BUILD_TYPE=Release >/dev/null
 	@$(CMAKE) --build build-bench -j$(JOBS)
 	scripts/bench build-bench
 
