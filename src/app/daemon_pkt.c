@@ -51,9 +51,7 @@ void daemon_on_end(void *ctx, const struct sw_sess_info *si)
 	if (d->direct_log) {
 		if (d->log) {
 			struct sw_sess_info g = *si;
-			g.id = sw_dp_link_gid(&w->link, si->id);
-			g.worker = (uint8_t)w->index;
-			g.tunnel_id = sw_dp_link_gid(&w->link, si->tunnel_id);
+			sw_dp_globalize(&g, w->index, w->d->nw);
 			sw_log_session(d->log, &g);
 			d->log_written++;
 		}

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "app/rpool.h"
+#include "mgmt/dp_thread.h"
 #include "statewall/conf.h"
 #include "statewall/pkt.h"
 
@@ -132,11 +133,6 @@ static unsigned pick(struct rpool *p, const uint8_t *frame, uint32_t caplen)
 	return st->worker;
 }
 
-static uint32_t gid(const struct rpool *p, unsigned w, uint32_t local)
-{
-	return local ? (local - 1) * p->n + w + 1 : 0;
-}
-
 static void on_end(void *ctx, const struct sw_sess_info *si)
 {
 	struct rworker *w = ctx;
@@ -175,7 +171,7 @@ static void run_part(struct rworker *w)
 		for (unsigned j = 0; j < m; j++) {
 			struct sw_verdict *o = &p->out[w->list[i + j]];
 			*o = v[j];
-			o->sess = gid(p, w->index, v[j].sess);
+			o->sess = sw_dp_gid(v[j].sess, w->index, p->n);
 		}
 	}
 	if (p->nbatch)
@@ -202,9 +198,7 @@ static void hand_over(struct rpool *p)
 	for (unsigned i = 0; i < p->n; i++) {
 		struct rworker *w = &p->w[i];
 		for (size_t k = 0; k < w->nended; k++) {
-			w->ended[k].id = gid(p, i, w->ended[k].id);
-			w->ended[k].worker = (uint8_t)i;
-			w->ended[k].tunnel_id = gid(p, i, w->ended[k].tunnel_id);
+			sw_dp_globalize(&w->ended[k], i, p->n);
 			if (p->end_fn)
 				p->end_fn(p->end_ctx, &w->ended[k]);
 		}

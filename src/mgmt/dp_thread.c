@@ -74,7 +74,14 @@ void sw_dp_link_free(struct sw_dp_link *l)
 
 uint32_t sw_dp_link_gid(const struct sw_dp_link *l, uint32_t local)
 {
-	return local ? (local - 1) * l->nworkers + l->index + 1 : 0;
+	return sw_dp_gid(local, l->index, l->nworkers);
+}
+
+void sw_dp_globalize(struct sw_sess_info *si, unsigned w, unsigned n)
+{
+	si->id = sw_dp_gid(si->id, w, n);
+	si->tunnel_id = sw_dp_gid(si->tunnel_id, w, n);
+	si->worker = (uint8_t)w;
 }
 
 void sw_dp_stall_add(struct sw_dp_stall *a, const struct sw_dp_stall *b)
@@ -209,9 +216,7 @@ void sw_dp_link_event(struct sw_dp_link *l, const struct sw_event *ev)
 		return;
 	}
 	sw_ev_rec_fill(r, ev, l->ev_lost);
-	r->si.id = sw_dp_link_gid(l, r->si.id);
-	r->si.worker = (uint8_t)l->index;
-	r->si.tunnel_id = sw_dp_link_gid(l, r->si.tunnel_id);
+	sw_dp_globalize(&r->si, l->index, l->nworkers);
 	sw_ring_commit(&l->ev);
 	l->pushed = 1;
 }
@@ -225,9 +230,7 @@ int sw_dp_link_end(struct sw_dp_link *l, const struct sw_sess_info *si)
 		return -ENOSPC;
 	}
 	r->si = *si;
-	r->si.id = sw_dp_link_gid(l, si->id);
-	r->si.worker = (uint8_t)l->index;
-	r->si.tunnel_id = sw_dp_link_gid(l, r->si.tunnel_id);
+	sw_dp_globalize(&r->si, l->index, l->nworkers);
 	r->lost_before = l->end_lost;
 	sw_ring_commit(&l->end);
 	l->pushed = 1;
@@ -316,7 +319,7 @@ static uint32_t local_cursor(const struct sw_dp_thread *t, unsigned w, uint32_t 
 
 static uint32_t gid(const struct sw_dp_thread *t, unsigned w, uint32_t local)
 {
-	return local ? (local - 1) * t->nw + w + 1 : 0;
+	return sw_dp_gid(local, w, t->nw);
 }
 
 /*
@@ -361,9 +364,7 @@ static unsigned t_walk(void *ctx, uint32_t *cursor, unsigned max, sw_sess_fn fn,
 		if (best == t->nw || best_id >= bound)
 			break;
 		struct sw_sess_info *si = &t->walk[best][pos[best]++];
-		si->id = best_id;
-		si->worker = (uint8_t)best;
-		si->tunnel_id = gid(t, best, si->tunnel_id);
+		sw_dp_globalize(si, best, t->nw); /* its id becomes best_id */
 		last_g = best_id;
 		if (fn(fctx, si)) {
 			*cursor = best_id + 1;
@@ -399,10 +400,8 @@ static int t_session(void *ctx, uint32_t id, struct sw_sess_info *si)
 	int rc = t_one(t, SW_DPM_SESSION, id, t->walk[0]);
 
 	if (rc == 0) {
-		*si = t->walk[0][0];
-		si->id = id;
-		si->worker = (uint8_t)((id - 1) % t->nw);
-		si->tunnel_id = gid(t, si->worker, si->tunnel_id);
+		*si = t->walk[0][0]; /* local ids: the record came from worker (id - 1) % n */
+		sw_dp_globalize(si, (id - 1) % t->nw, t->nw);
 	}
 	return rc;
 }

@@ -124,6 +124,18 @@ void sw_dp_link_notify(struct sw_dp_link *l);
 /* The global session id of the worker's local id. */
 uint32_t sw_dp_link_gid(const struct sw_dp_link *l, uint32_t local);
 
+/* Engine w of n: the global id of its local id (0 stays 0: no session). */
+static inline uint32_t sw_dp_gid(uint32_t local, unsigned w, unsigned n)
+{
+	return local ? (local - 1) * n + w + 1 : 0;
+}
+/*
+ * A session record of engine w of n as the rest of the daemon (or replay
+ * with several threads) sees it: its id and its tunnel's id global, its
+ * worker set.
+ */
+void sw_dp_globalize(struct sw_sess_info *si, unsigned w, unsigned n);
+
 /* ---- the management side ---- */
 
 struct sw_dp_thread {
