@@ -91,6 +91,8 @@ struct daemon {
 
 sw_time_t daemon_now(const struct daemon *d);
 
+/* Every thread stops: set `quit` and wake the management thread. */
+void daemon_quit(struct daemon *d);
 /* A worker's packet loop until a STOP request, a poll failure or another worker's stop. */
 void daemon_packet_loop(struct daemon_worker *w);
 /* A worker thread's body (pthread start routine; arg: struct daemon_worker): filter, loop. */

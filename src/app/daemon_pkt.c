@@ -220,11 +220,15 @@ void daemon_packet_loop(struct daemon_worker *w)
 		if (t1 != t0 || (pfd[2].revents & POLLIN))
 			sw_dp_stall_note(&w->link.stall, sw_mono_ns() - t0, sw_thread_cpu_ns() - c0);
 	}
+	daemon_quit(d);
+}
+
+void daemon_quit(struct daemon *d)
+{
+	uint64_t one = 1;
+
 	atomic_store(&d->quit, 1);
-	{
-		uint64_t one = 1;
-		(void)!write(d->notify_fd, &one, sizeof(one));
-	}
+	(void)!write(d->notify_fd, &one, sizeof(one));
 }
 
 void *daemon_worker_main(void *arg)
@@ -235,9 +239,7 @@ void *daemon_worker_main(void *arg)
 
 	if (d->seccomp && daemon_seccomp_worker(err, sizeof(err)) < 0) {
 		daemon_diag(SW_LOG_ERR, "worker %u: %s", w->index, err);
-		atomic_store(&d->quit, 1);
-		uint64_t one = 1;
-		(void)!write(d->notify_fd, &one, sizeof(one));
+		daemon_quit(d);
 		return NULL;
 	}
 	atomic_fetch_add(&d->worker_ok, 1);

@@ -466,9 +466,7 @@ int sw_cmd_run(int argc, char **argv)
 		struct daemon_worker *w = &d.w[k];
 		if ((ch = pthread_create(&w->tid, NULL, daemon_worker_main, w)) != 0) {
 			daemon_diag(SW_LOG_ERR, "cannot start worker %u: %s", k, strerror(ch));
-			atomic_store(&d.quit, 1);
-			uint64_t one = 1;
-			(void)!write(d.notify_fd, &one, sizeof(one));
+			daemon_quit(&d);
 			break;
 		}
 		w->started = 1;
