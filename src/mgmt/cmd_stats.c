@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "mgmt/dp_thread.h"
 #include "mgmt/registry.h"
@@ -30,11 +31,8 @@ static const struct sw_emit_col worker_cols[] = {
 	{"worker", 8}, {"sessions", 10}, {"of table", 9}, {"packets", 14}, {"created", 0}};
 
 /* Each worker's share of the load (`run --workers`): its table, its packets. */
-static void info_workers(struct sw_emit *e, const struct sw_dp *dp)
+static void info_workers(struct sw_emit *e, const struct sw_stats *per, unsigned n)
 {
-	struct sw_stats per[SW_DP_MAX_WORKERS];
-	unsigned n = sw_dp_workers(dp, per, SW_DP_MAX_WORKERS);
-
 	sw_emit_u64(e, "nworkers", "Packet workers:", n);
 	sw_emit_list(e, "workers", worker_cols, sizeof(worker_cols) / sizeof(worker_cols[0]));
 	for (unsigned i = 0; i < n; i++) {
@@ -56,12 +54,16 @@ static int info_step(struct sw_cmd_ctx *cx, void *frame)
 	const struct sw_conf *conf = sw_dp_conf(&cx->h->dp);
 	struct sw_mgmt_host *h = cx->h;
 	struct sw_emit *e = cx->e;
-	struct sw_stats st;
+	struct sw_stats st, per[SW_DP_MAX_WORKERS];
+	unsigned nw = sw_dp_workers(&h->dp, per, SW_DP_MAX_WORKERS);
 	double util;
 	int any = 0;
 
 	(void)frame;
-	sw_dp_stats(&h->dp, &st);
+	/* one answer from each worker: the table's figures are their sum */
+	memset(&st, 0, sizeof(st));
+	for (unsigned i = 0; i < nw; i++)
+		sw_stats_add(&st, &per[i]);
 	util = st.max_sessions ? 100.0 * st.active / st.max_sessions : 0;
 	sw_emit_note(e, LINE);
 	sw_emit_u64(e, "supported", "Number of sessions supported:", st.max_sessions);
@@ -90,7 +92,7 @@ static int info_step(struct sw_cmd_ctx *cx, void *frame)
 	sw_emit_u64(e, "max_tombstones", NULL, conf->max_tombstones);
 	sw_emit_u64(e, "tombstone_ttl", NULL, conf->tombstone_ttl);
 	sw_emit_u64(e, "bytes_per_session", "Memory per session (bytes):", st.bytes_per_session);
-	info_workers(e, &h->dp);
+	info_workers(e, per, nw);
 	sw_emit_note(e, LINE);
 	sw_emit_obj(e, "timeouts", "Session timeout");
 	for (unsigned t = 0; t < SW_TO_MAX; t++) {
