@@ -38,8 +38,9 @@ struct rworker {
 	int oom;
 };
 
-struct frag_slot {
-	uint32_t key; /* hash of addresses, protocol and IP id; 0 = empty */
+/* A remembered key and the engine it went to (first fragments, flows). */
+struct slot {
+	uint32_t key; /* a fragment key or a flow hash; 0 = empty */
 	uint8_t worker;
 };
 
@@ -58,8 +59,8 @@ struct rpool {
 	struct sw_verdict *out;
 	int link;
 	unsigned nbatch;
-	struct frag_slot frag[FRAG_SLOTS];
-	struct frag_slot sticky[STICKY_SLOTS];
+	struct slot frag[FRAG_SLOTS];
+	struct slot sticky[STICKY_SLOTS];
 };
 
 static uint32_t mix(uint32_t h, uint32_t v)
@@ -104,7 +105,7 @@ static unsigned pick(struct rpool *p, const uint8_t *frame, uint32_t caplen)
 		return flow_hash(&k.inner) % p->n;
 	if (k.pflags & (SW_PF_FRAG_FIRST | SW_PF_FRAG_LATER)) {
 		uint32_t key = frag_key(&k);
-		struct frag_slot *s = &p->frag[key % FRAG_SLOTS];
+		struct slot *s = &p->frag[key % FRAG_SLOTS];
 		if (k.pflags & SW_PF_FRAG_FIRST) {
 			unsigned w = flow_hash(&k.flow) % p->n;
 			s->key = key;
@@ -123,7 +124,7 @@ static unsigned pick(struct rpool *p, const uint8_t *frame, uint32_t caplen)
 	 * inner packet), so the outer and inner sessions stay together.
 	 */
 	uint32_t fh = flow_hash(&k.flow), key = fh ? fh : 1;
-	struct frag_slot *st = &p->sticky[fh % STICKY_SLOTS];
+	struct slot *st = &p->sticky[fh % STICKY_SLOTS];
 	struct sw_tun t;
 	if (st->key == key)
 		return st->worker;
