@@ -361,6 +361,7 @@ static void step_to(struct sw_engine *e, sw_time_t now)
 	e->now_ns = now;
 	if (t == e->now)
 		return; /* same millisecond: nothing can be due that was not before */
+	e->next_tick_ns = e->epoch + ((sw_time_t)t + 1) * (SW_NS_PER_SEC / SW_TICK_HZ);
 	if (e->press.sweep_left)
 		sw_press_sweep(e, t - e->now);
 	e->now = t;
@@ -377,12 +378,17 @@ void sw_engine_advance(struct sw_engine *e, sw_time_t now)
 		e->epoch = now - now % (SW_NS_PER_SEC / SW_TICK_HZ);
 		e->now_ns = now;
 		e->now = 0;
+		e->next_tick_ns = e->epoch + SW_NS_PER_SEC / SW_TICK_HZ;
 		e->started = 1;
 		sw_wheel_init(&e->wheel, 0);
 		return;
 	}
 	if (now <= e->now_ns)
 		return; /* time never runs backwards (unordered captures) */
+	if (now < e->next_tick_ns) {
+		e->now_ns = now; /* same millisecond: nothing can be due that was not before */
+		return;
+	}
 	/*
 	 * A silence longer than a step (capture gaps of days or years): walk it
 	 * one day at a time, so that every live tick stays within 2^31 of now and
@@ -724,67 +730,93 @@ static struct sw_verdict no_session(struct sw_engine *e, struct sw_key *k, uint6
 	return v;
 }
 
-static struct sw_verdict track(struct sw_engine *e, uint32_t idx, int dir, const struct sw_pkt *p)
+/* A TCP segment's consequences once the tracker has decided (reason, events). */
+static struct sw_verdict tcp_tracked(struct sw_engine *e, uint32_t idx, int dir,
+				     const struct sw_pkt *p, int reason, unsigned ev, int was_hc)
 {
 	struct sw_sess *s = &e->tab.sess[idx];
 	struct sw_sess_cold *c = &e->tab.cold[idx];
-	int reason = SW_DROP_NONE, was_hc = (s->flags & SW_SF_HALFCLOSED) != 0;
+
+	sw_zeek_tcp(s, c, dir, p, ev);
+	if (ev & SW_EV_WINDOW_LOOSE)
+		e->st.ctr[SW_CTR_WINDOW_PASSED]++;
+	if (ev & SW_EV_SYN_RETRANS)
+		e->st.ctr[SW_CTR_SYN_RETRANS]++;
+	if (ev & SW_EV_FIN_RETRANS)
+		e->st.ctr[SW_CTR_FIN_RETRANS]++;
+	if (ev & SW_EV_RST_INEXACT)
+		e->st.ctr[SW_CTR_RST_UNVERIFIED]++;
+	if (reason != SW_DROP_NONE) {
+		if (p->pflags & SW_PF_FRAG_FIRST)
+			frag_note(e, p, idx, 0);
+		return verdict(e, reason, idx, dir);
+	}
+	/*
+	 * half-closed-refresh open-side: once half-closed, the side that
+	 * sent its FIN (ACKs, FIN retransmissions) no longer keeps the
+	 * session alive; only the open side does.
+	 */
+	if (!(ev & SW_EV_SYN_RETRANS) &&
+	    !(e->conf.hc_refresh && (s->flags & SW_SF_HALFCLOSED) &&
+	      s->peer[dir].state >= SW_TCPS_FIN_SENT))
+		s->last_seen = e->now;
+	if (ev || (s->flags & SW_SF_RSTPEND) || (s->tflags & SW_TF_SYNCHAL)) {
+		int t0 = s->timer;
+		sw_engine_tcp_retime(e, s, c, ev, dir, e->now);
+		/*
+		 * A shorter idle timer (first FIN in idle mode) must move the
+		 * session too: the wheel may look early, never late.
+		 */
+		if (s->timer != t0 && !(s->flags & SW_SF_FIXED))
+			sw_wheel_schedule(&e->wheel, e->tab.cold, idx, sw_engine_deadline(e, s) + 1);
+		if (e->on_event)
+			sw_engine_emit_changes(e, idx, dir, was_hc, t0);
+	}
+	if (!was_hc && (s->flags & SW_SF_HALFCLOSED))
+		e->st.half_closed++;
+	/* The timer may have shortened: put the session where it now belongs. */
+	if (s->flags & SW_SF_FIXED)
+		sw_wheel_schedule(&e->wheel, e->tab.cold, idx, c->deadline + 1);
+	if (p->pflags & SW_PF_FRAG_FIRST)
+		frag_note(e, p, idx, 1);
+	return verdict(e, SW_DROP_NONE, idx, dir);
+}
+
+static struct sw_verdict track(struct sw_engine *e, uint32_t idx, int dir, const struct sw_pkt *p)
+{
+	struct sw_sess *s = &e->tab.sess[idx];
+	int was_hc = (s->flags & SW_SF_HALFCLOSED) != 0;
 	unsigned ev = 0;
 
 	account(e, idx, dir, p);
 	if (s->flags & SW_SF_DISCARD)
 		return verdict(e, SW_DROP_POLICY_DENY, idx, dir);
-
 	if (s->proto == 6) {
-		reason = sw_tcp_track(s, p, dir, e->conf.tcp_window_check, &ev);
-		sw_zeek_tcp(s, c, dir, p, ev);
-		if (ev & SW_EV_WINDOW_LOOSE)
-			e->st.ctr[SW_CTR_WINDOW_PASSED]++;
-		if (ev & SW_EV_SYN_RETRANS)
-			e->st.ctr[SW_CTR_SYN_RETRANS]++;
-		if (ev & SW_EV_FIN_RETRANS)
-			e->st.ctr[SW_CTR_FIN_RETRANS]++;
-		if (ev & SW_EV_RST_INEXACT)
-			e->st.ctr[SW_CTR_RST_UNVERIFIED]++;
-		if (reason != SW_DROP_NONE) {
-			if (p->pflags & SW_PF_FRAG_FIRST)
-				frag_note(e, p, idx, 0);
-			return verdict(e, reason, idx, dir);
-		}
-		/*
-		 * half-closed-refresh open-side: once half-closed, the side that
-		 * sent its FIN (ACKs, FIN retransmissions) no longer keeps the
-		 * session alive; only the open side does.
-		 */
-		if (!(ev & SW_EV_SYN_RETRANS) &&
-		    !(e->conf.hc_refresh && (s->flags & SW_SF_HALFCLOSED) &&
-		      s->peer[dir].state >= SW_TCPS_FIN_SENT))
-			s->last_seen = e->now;
-		if (ev || (s->flags & SW_SF_RSTPEND) || (s->tflags & SW_TF_SYNCHAL)) {
-			int t0 = s->timer;
-			sw_engine_tcp_retime(e, s, c, ev, dir, e->now);
-			/*
-			 * A shorter idle timer (first FIN in idle mode) must move the
-			 * session too: the wheel may look early, never late.
-			 */
-			if (s->timer != t0 && !(s->flags & SW_SF_FIXED))
-				sw_wheel_schedule(&e->wheel, e->tab.cold, idx,
-						  sw_engine_deadline(e, s) + 1);
-			if (e->on_event)
-				sw_engine_emit_changes(e, idx, dir, was_hc, t0);
-		}
-		if (!was_hc && (s->flags & SW_SF_HALFCLOSED))
-			e->st.half_closed++;
-		/* The timer may have shortened: put the session where it now belongs. */
-		if (s->flags & SW_SF_FIXED)
-			sw_wheel_schedule(&e->wheel, e->tab.cold, idx, c->deadline + 1);
-	} else {
-		sw_zeek_other(s, c, dir, p);
-		s->last_seen = e->now;
+		int reason = sw_tcp_track(s, p, dir, e->conf.tcp_window_check, &ev);
+		return tcp_tracked(e, idx, dir, p, reason, ev, was_hc);
 	}
+	sw_zeek_other(s, &e->tab.cold[idx], dir, p);
+	s->last_seen = e->now;
 	if (p->pflags & SW_PF_FRAG_FIRST)
 		frag_note(e, p, idx, 1);
 	return verdict(e, SW_DROP_NONE, idx, dir);
+}
+
+/*
+ * The packet most packets are: an ACK or data segment of an established TCP
+ * session on an idle timer (not half-closed, not closing, no RST or SYN
+ * challenge pending, not a discard session, not picked up), whose Zeek
+ * history it cannot change, and not a first fragment.  Such a packet cannot
+ * change the session's eviction class or timer unless the tracker reports
+ * an event; without one it costs the window check, the counts and last_seen.
+ */
+static inline int quick_case(const struct sw_sess *s, int dir, const struct sw_pkt *p)
+{
+	return s->proto == 6 &&
+	       !(s->flags & (SW_SF_DISCARD | SW_SF_HALFCLOSED | SW_SF_FIXED | SW_SF_RSTPEND)) &&
+	       !(s->tflags & SW_TF_SYNCHAL) && s->ended_by == SW_NO_END &&
+	       !(p->pflags & SW_PF_FRAG_FIRST) && sw_tcp_established_case(s, p, dir) &&
+	       sw_zeek_tcp_settled(s, dir, p->th_flags, p->payload);
 }
 
 /*
@@ -795,18 +827,37 @@ static struct sw_verdict track(struct sw_engine *e, uint32_t idx, int dir, const
 static struct sw_verdict in_session(struct sw_engine *e, uint32_t idx, int dir,
 				    const struct sw_pkt *p)
 {
-	int before = sw_press_class(&e->tab.sess[idx]);
-	struct sw_verdict v = track(e, idx, dir, p);
+	struct sw_sess *s = &e->tab.sess[idx];
+	int before;
+	struct sw_verdict v;
 
-	sw_press_reclass(e, idx, before);
+	if (quick_case(s, dir, p)) {
+		unsigned ev;
+		int reason;
+
+		account(e, idx, dir, p);
+		reason = sw_tcp_track_established(s, p, dir, e->conf.tcp_window_check, &ev);
+		if (!ev && reason == SW_DROP_NONE) {
+			s->last_seen = e->now;
+			return verdict(e, SW_DROP_NONE, idx, dir);
+		}
+		v = tcp_tracked(e, idx, dir, p, reason, ev, 0);
+		if (sw_press_class(s) != SW_EC_ESTABLISHED)
+			sw_press_reclass(e, idx, SW_EC_ESTABLISHED);
+		return v;
+	}
+	before = sw_press_class(s);
+	v = track(e, idx, dir, p);
+	if (sw_press_class(s) != before)
+		sw_press_reclass(e, idx, before);
 	return v;
 }
 
 /* Steps 3-7 for a parsed packet whose key and hash are known. */
 static struct sw_verdict decide(struct sw_engine *e, const struct sw_pkt *p, struct sw_key *k,
-				uint64_t h)
+				uint64_t h, uint32_t cand)
 {
-	uint32_t idx = sw_table_lookup(&e->tab, k, h);
+	uint32_t idx = sw_table_lookup_hint(&e->tab, k, h, cand);
 
 	if (idx != SW_IDX_NONE) {
 		struct sw_sess *s = &e->tab.sess[idx];
@@ -872,7 +923,7 @@ struct sw_verdict sw_engine_one(struct sw_engine *e, const struct sw_pkt *p, int
 	if (special(e, reason, p, &v))
 		return v;
 	sw_key_from_flow(&k, &p->flow);
-	return decide(e, p, &k, sw_key_hash(&e->tab, &k));
+	return decide(e, p, &k, sw_key_hash(&e->tab, &k), SW_IDX_NONE);
 }
 
 struct sw_verdict sw_engine_packet(struct sw_engine *e, const uint8_t *frame, size_t caplen,
@@ -919,6 +970,17 @@ static inline void prefetch_cold(const struct sw_engine *e, const struct sw_pkt 
 	}
 }
 
+/* sw_engine_advance() for a packet of the current millisecond, without the call. */
+static inline void advance(struct sw_engine *e, sw_time_t now)
+{
+	if (e->started && now < e->next_tick_ns) {
+		if (now > e->now_ns)
+			e->now_ns = now;
+		return;
+	}
+	sw_engine_advance(e, now);
+}
+
 void sw_engine_burst(struct sw_engine *e, const uint8_t *const *frames, const uint32_t *caplen,
 		     int link, const sw_time_t *ts, unsigned n, struct sw_verdict *out)
 {
@@ -958,13 +1020,13 @@ void sw_engine_burst(struct sw_engine *e, const uint8_t *const *frames, const ui
 	for (unsigned i = 0; i < n; i++) {
 		if (i + COLD_AHEAD < n && cand[i + COLD_AHEAD] != SW_IDX_NONE)
 			prefetch_cold(e, &p[i + COLD_AHEAD], &k[i + COLD_AHEAD], cand[i + COLD_AHEAD]);
-		sw_engine_advance(e, ts[i]);
+		advance(e, ts[i]);
 		e->st.ctr[SW_CTR_PKTS]++;
 		if (done[i]) {
 			special(e, reason[i], &p[i], &out[i]);
 			continue;
 		}
-		out[i] = decide(e, &p[i], &k[i], h[i]);
+		out[i] = decide(e, &p[i], &k[i], h[i], cand[i]);
 		if (e->conf.tunnel_inspect)
 			out[i] = sw_engine_tunnels(e, &p[i], out[i], f[i], len[i]);
 	}

@@ -79,6 +79,7 @@ struct sw_engine {
 	struct sw_tomb tomb;
 	sw_time_t epoch;  /* tick 0 */
 	sw_time_t now_ns; /* latest time seen */
+	sw_time_t next_tick_ns; /* when `now` next moves: a packet before it only sets now_ns */
 	sw_tick_t now;
 	int started;
 	int flushing; /* sw_engine_flush: ended sessions go straight to the log */
@@ -203,7 +204,20 @@ void sw_engine_evict(struct sw_engine *e, uint32_t idx, int cls);
 int sw_press_init(struct sw_engine *e, uint64_t seed);
 void sw_press_free(struct sw_engine *e);
 void sw_press_conf(struct sw_engine *e, uint32_t old_quota);
-int sw_press_class(const struct sw_sess *s);
+/* The eviction class of a session: a pure function of its hot record. */
+static inline int sw_press_class(const struct sw_sess *s)
+{
+	if (s->flags & SW_SF_DISCARD)
+		return SW_EC_DISCARD;
+	if (s->proto == 6) {
+		if (s->ended_by != SW_NO_END)
+			return SW_EC_CLOSING;
+		if (s->peer[0].state < SW_TCPS_ESTABLISHED || s->peer[1].state < SW_TCPS_ESTABLISHED)
+			return SW_EC_UNESTABLISHED;
+		return (s->flags & SW_SF_HALFCLOSED) ? SW_EC_HALF_CLOSED : SW_EC_ESTABLISHED;
+	}
+	return s->pkts[0] && s->pkts[1] ? SW_EC_ESTABLISHED : SW_EC_UNESTABLISHED;
+}
 void sw_press_link(struct sw_engine *e, uint32_t idx);
 void sw_press_reclass(struct sw_engine *e, uint32_t idx, int before);
 int sw_press_admit(struct sw_engine *e, const struct sw_addr *src, int *reason);

@@ -39,20 +39,6 @@
 
 /* ---- classes and lists ---------------------------------------------------- */
 
-int sw_press_class(const struct sw_sess *s)
-{
-	if (s->flags & SW_SF_DISCARD)
-		return SW_EC_DISCARD;
-	if (s->proto == 6) {
-		if (s->ended_by != SW_NO_END)
-			return SW_EC_CLOSING;
-		if (s->peer[0].state < SW_TCPS_ESTABLISHED || s->peer[1].state < SW_TCPS_ESTABLISHED)
-			return SW_EC_UNESTABLISHED;
-		return (s->flags & SW_SF_HALFCLOSED) ? SW_EC_HALF_CLOSED : SW_EC_ESTABLISHED;
-	}
-	return s->pkts[0] && s->pkts[1] ? SW_EC_ESTABLISHED : SW_EC_UNESTABLISHED;
-}
-
 static void list_append(struct sw_engine *e, uint32_t idx, int cls)
 {
 	struct sw_press *p = &e->press;

@@ -23,6 +23,10 @@
 #include <stdint.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "flow/session.h"
 #include "util/prefetch.h"
 #include "statewall/types.h"
@@ -150,24 +154,44 @@ static inline void sw_table_prefetch(const struct sw_table *t, uint64_t h)
 	sw_prefetch(&t->bkt[h & t->bmask]);
 }
 
+/* The slots of bucket b holding signature sig: bit i for slot i. */
+static inline unsigned sw_bucket_match(const struct sw_bucket *b, uint32_t sig)
+{
+#if defined(__SSE2__)
+	/* sig[0..6] and ovf are the first 32 bytes; ovf's lane is masked off. */
+	__m128i want = _mm_set1_epi32((int)sig);
+	__m128i lo = _mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *)(const void *)b->sig), want);
+	__m128i hi = _mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *)(const void *)(b->sig + 4)),
+				     want);
+
+	return ((unsigned)_mm_movemask_ps(_mm_castsi128_ps(lo)) |
+		(unsigned)_mm_movemask_ps(_mm_castsi128_ps(hi)) << 4) &
+	       ((1u << SW_BUCKET_SLOTS) - 1);
+#else
+	unsigned m = 0;
+
+	for (int i = 0; i < SW_BUCKET_SLOTS; i++)
+		m |= (unsigned)(b->sig[i] == sig) << i;
+	return m;
+#endif
+}
+
 /*
  * Second prefetch stage, once the bucket is in cache: fetch the hot session
  * lines whose signature matches (established packets need nothing else).
- * Returns the first matching index, a likely (unverified) candidate for a
- * later prefetch, or SW_IDX_NONE.
+ * Returns the first matching index, a likely (unverified) candidate for
+ * sw_table_lookup_hint() and later prefetches, or SW_IDX_NONE.
  */
 static inline uint32_t sw_table_prefetch_match(const struct sw_table *t, uint64_t h)
 {
 	const struct sw_bucket *b = &t->bkt[h & t->bmask];
-	uint32_t sig = sw_sig_of(h), cand = SW_IDX_NONE;
+	unsigned m = sw_bucket_match(b, sw_sig_of(h));
+	uint32_t cand = SW_IDX_NONE;
 
-	for (int i = 0; i < SW_BUCKET_SLOTS; i++) {
-		if (b->sig[i] == sig) {
-			sw_prefetch(&t->sess[b->idx[i]]);
-			if (cand == SW_IDX_NONE)
-				cand = b->idx[i];
-		}
-	}
+	if (m)
+		cand = b->idx[__builtin_ctz(m)];
+	for (; m; m &= m - 1)
+		sw_prefetch(&t->sess[b->idx[__builtin_ctz(m)]]);
 	return cand;
 }
 
@@ -191,13 +215,29 @@ static inline uint32_t sw_table_lookup(const struct sw_table *t, const struct sw
 
 	for (uint32_t n = 0; n <= t->bmask; n++, b = (b + 1) & t->bmask) {
 		const struct sw_bucket *bk = &t->bkt[b];
-		for (int i = 0; i < SW_BUCKET_SLOTS; i++)
-			if (bk->sig[i] == sig && sw_key_eq(t, &t->sess[bk->idx[i]], k))
-				return bk->idx[i];
+		for (unsigned m = sw_bucket_match(bk, sig); m; m &= m - 1) {
+			uint32_t idx = bk->idx[__builtin_ctz(m)];
+			if (sw_key_eq(t, &t->sess[idx], k))
+				return idx;
+		}
 		if (bk->ovf == 0)
 			break;
 	}
 	return SW_IDX_NONE;
+}
+
+/*
+ * sw_table_lookup() given a candidate from sw_table_prefetch_match(), which
+ * may be stale (the session ended, its record reused) or another key's: a
+ * live record with key k is the one the index holds for k.
+ */
+static inline uint32_t sw_table_lookup_hint(const struct sw_table *t, const struct sw_key *k,
+					    uint64_t h, uint32_t cand)
+{
+	if (cand != SW_IDX_NONE && (t->sess[cand].flags & SW_SF_INUSE) &&
+	    sw_key_eq(t, &t->sess[cand], k))
+		return cand;
+	return sw_table_lookup(t, k, h);
 }
 
 /*

@@ -22,14 +22,6 @@
 /* How far a picked-up session's bounds reach: the largest window, 65535 << 14. */
 #define LOOSE_SPAN (65535u << 14)
 
-static inline int wscale_shift(const struct sw_peer *a, const struct sw_peer *b)
-{
-	/* Scaling is in force only when both SYNs carried the option (RFC 7323 2.2). */
-	if ((a->wscale & SW_WS_OPT) && (b->wscale & SW_WS_OPT))
-		return a->wscale & SW_WS_MASK;
-	return 0;
-}
-
 static uint32_t seg_end(const struct sw_pkt *p)
 {
 	uint32_t end = p->seq + p->payload;
@@ -94,92 +86,14 @@ int sw_tcp_reusable(const struct sw_sess *s)
 	return o->state >= SW_TCPS_FIN_SENT && r->state >= SW_TCPS_FIN_SENT;
 }
 
-/*
- * The four van Rooij bounds (see the top of this file) and the SACK edge, for
- * a segment [seq, end) acknowledging `ack`: SW_DROP_NONE or the bound it
- * breaks.  One copy for the established fast path and the full tracker.
- */
-static inline __attribute__((always_inline)) enum sw_drop
-window_bounds(const struct sw_peer *src, const struct sw_peer *dst, const struct sw_pkt *p,
-	      uint32_t seq, uint32_t end, uint32_t ack, int sws, int dws)
-{
-	int32_t ackskew = (int32_t)(dst->end - ack);
-
-	if (!sw_seq_geq(src->maxend, end))
-		return SW_DROP_SEQ_HIGH;
-	if (!sw_seq_geq(seq, src->end - ((uint32_t)dst->maxwin << dws)))
-		return SW_DROP_SEQ_LOW;
-	if (ackskew < -SW_MAXACKWINDOW)
-		return SW_DROP_ACK_HIGH;
-	if (ackskew > (SW_MAXACKWINDOW << sws))
-		return SW_DROP_ACK_LOW;
-	/* A SACK block is an acknowledgement too: it must not cover unsent data. */
-	if ((p->pflags & SW_PF_OPT_SACK) && (dst->wscale & SW_WS_INIT) &&
-	    sw_seq_gt(p->sack_right, dst->end + SW_MAXACKWINDOW))
-		return SW_DROP_ACK_HIGH;
-	return SW_DROP_NONE;
-}
-
-/*
- * sw_tcp_track() specialised to the segment most packets are: an ACK or data
- * segment (no SYN, FIN or RST) between two established peers of a session
- * whose handshake was seen.  The checks, the learning and the events are the
- * full tracker's below with the branches that cannot apply to that case left
- * out; keep the two in step.
- */
-static enum sw_drop track_established(struct sw_sess *s, const struct sw_pkt *p, int dir,
-				      int window_check, unsigned *ev)
-{
-	struct sw_peer *src = &s->peer[dir], *dst = &s->peer[!dir];
-	uint32_t seq = p->seq, ack = p->ack, end = p->seq + p->payload;
-	int sws = wscale_shift(src, dst), dws = wscale_shift(dst, src);
-	uint32_t win = (uint32_t)p->win << sws;
-	unsigned e = 0;
-	enum sw_drop why;
-
-	if (p->payload && sw_seq_gt(seq, src->end))
-		e |= SW_EV_SEQ_JUMP;
-	if (!p->payload) {
-		/* A bare ACK carries no sequence space: check it at the edge. */
-		seq = src->end;
-		end = seq;
-	}
-	why = window_bounds(src, dst, p, seq, end, ack, sws, dws);
-	if (why != SW_DROP_NONE) {
-		if (window_check) {
-			*ev = e;
-			return why;
-		}
-		e |= SW_EV_WINDOW_LOOSE;
-	}
-
-	/* In window: learn. */
-	if (p->win > src->maxwin)
-		src->maxwin = p->win;
-	if (p->payload && sw_seq_leq(p->seq + p->payload, src->end))
-		e |= SW_EV_RETRANS;
-	if (sw_seq_gt(end, src->end))
-		src->end = end;
-	if (sw_seq_geq(ack + (win ? win : 1), dst->maxend))
-		dst->maxend = ack + (win ? win : 1);
-	if (p->win == 0)
-		e |= SW_EV_ZERO_WINDOW;
-	*ev = e;
-	return SW_DROP_NONE;
-}
-
 static enum sw_drop track_full(struct sw_sess *s, const struct sw_pkt *p, int dir,
 			       int window_check, unsigned *ev);
 
 enum sw_drop sw_tcp_track(struct sw_sess *s, const struct sw_pkt *p, int dir, int window_check,
 			  unsigned *ev)
 {
-	const struct sw_peer *src = &s->peer[dir], *dst = &s->peer[!dir];
-
-	if ((p->th_flags & (SW_TH_SYN | SW_TH_FIN | SW_TH_RST | SW_TH_ACK)) == SW_TH_ACK &&
-	    !(s->flags & SW_SF_PICKUP) && src->state == SW_TCPS_ESTABLISHED &&
-	    dst->state == SW_TCPS_ESTABLISHED && (src->wscale & dst->wscale & SW_WS_INIT))
-		return track_established(s, p, dir, window_check, ev);
+	if (sw_tcp_established_case(s, p, dir))
+		return sw_tcp_track_established(s, p, dir, window_check, ev);
 	return track_full(s, p, dir, window_check, ev);
 }
 
@@ -259,7 +173,7 @@ __attribute__((noinline)) static enum sw_drop track_full(struct sw_sess *s, cons
 
 		if (src->state == SW_TCPS_RESET || dst->state == SW_TCPS_RESET) {
 			/* Already reset: the other side's own RST closes its direction too. */
-			uint32_t lo = src->end - ((uint32_t)dst->maxwin << wscale_shift(dst, src));
+			uint32_t lo = src->end - ((uint32_t)dst->maxwin << sw_tcp_wscale_shift(dst, src));
 			if (sw_seq_geq(orig_seq, lo) && sw_seq_leq(orig_seq, hi)) {
 				if (orig_seq == src->end)
 					src->state = SW_TCPS_RESET;
@@ -292,8 +206,8 @@ __attribute__((noinline)) static enum sw_drop track_full(struct sw_sess *s, cons
 		return SW_DROP_NONE;
 	}
 
-	sws = wscale_shift(src, dst);
-	dws = wscale_shift(dst, src);
+	sws = sw_tcp_wscale_shift(src, dst);
+	dws = sw_tcp_wscale_shift(dst, src);
 	win = (uint32_t)p->win << ((fl & SW_TH_SYN) ? 0 : sws);
 
 	if (!(fl & SW_TH_ACK) || !(dst->wscale & SW_WS_INIT))
@@ -322,7 +236,7 @@ __attribute__((noinline)) static enum sw_drop track_full(struct sw_sess *s, cons
 		else if (ackskew > (int32_t)LOOSE_SPAN)
 			why = SW_DROP_ACK_LOW;
 	} else {
-		why = window_bounds(src, dst, p, seq, end, ack, sws, dws);
+		why = sw_tcp_window_bounds(src, dst, p, seq, end, ack, sws, dws);
 	}
 	if (why != SW_DROP_NONE) {
 		if (window_check)

@@ -52,6 +52,12 @@ enum { SEEN_SYN, SEEN_FIN, SEEN_RST, SEEN_FINRST, SEEN_DATA, SEEN_ACK, SEEN_MULT
 #define HOLE(dir) (1u << (29 + (dir)))
 
 static_assert(2 * SEEN_MAX <= 20, "seen-bits overflow into the flip bit");
+static_assert(SW_Z_STATES_MASK == ((7u << ZSTATE_SHIFT(0)) | (7u << ZSTATE_SHIFT(1))) &&
+		      SW_Z_HOLE(1) == HOLE(1) && SW_Z_HOLE(0) == HOLE(0) &&
+		      SW_Z_SEEN_DATA(1) == 1u << (SEEN_DATA + SEEN_SHIFT(1)) &&
+		      SW_Z_SEEN_ACK(1) == 1u << (SEEN_ACK + SEEN_SHIFT(1)) &&
+		      SW_Z_SEEN_ACK(0) == 1u << SEEN_ACK && SW_Z_SEEN_DATA(0) == 1u << SEEN_DATA,
+	      "zeek.h's hist_seen bits disagree with the encoding");
 
 static unsigned zstate(const struct sw_sess *s, int dir)
 {
@@ -268,31 +274,13 @@ static void update_state(struct sw_sess *s, int dir, uint8_t fl, uint32_t len)
 static void zeek_tcp_full(struct sw_sess *s, struct sw_sess_cold *c, int dir,
 			  const struct sw_pkt *p, unsigned ev);
 
-/*
- * The established fast path: an ACK or data segment with no tracker event,
- * both endpoints established, its letter already recorded and no gap
- * pending can change neither the history nor the endpoint states.
- */
-static inline int settled(const struct sw_sess *s, int dir, uint8_t fl, uint32_t payload)
-{
-	return !(fl & (SW_TH_SYN | SW_TH_FIN | SW_TH_RST)) && (fl & SW_TH_ACK) &&
-	       zstate(s, dir) == SW_Z_ESTABLISHED && zstate(s, !dir) == SW_Z_ESTABLISHED &&
-	       !(s->hist_seen & HOLE(!dir)) &&
-	       (s->hist_seen & (1u << ((payload ? SEEN_DATA : SEEN_ACK) + SEEN_SHIFT(dir))));
-}
-
 void sw_zeek_tcp(struct sw_sess *s, struct sw_sess_cold *c, int dir, const struct sw_pkt *p,
 		 unsigned ev)
 {
 
-	if (!ev && settled(s, dir, p->th_flags, p->payload))
+	if (!ev && sw_zeek_tcp_settled(s, dir, p->th_flags, p->payload))
 		return;
 	zeek_tcp_full(s, c, dir, p, ev);
-}
-
-int sw_zeek_tcp_settled(const struct sw_sess *s, int dir, uint8_t th_flags, uint32_t payload)
-{
-	return settled(s, dir, th_flags, payload);
 }
 
 /* Kept out of line so the fast path above does not pay for its register saves. */

@@ -21,10 +21,30 @@ enum sw_zstate { SW_Z_INACTIVE, SW_Z_SYN_SENT, SW_Z_SYN_ACK_SENT, SW_Z_PARTIAL,
 void sw_zeek_tcp(struct sw_sess *s, struct sw_sess_cold *c, int dir, const struct sw_pkt *p,
 		 unsigned ev);
 /*
- * 1 if a TCP segment with these flags and payload, from role dir, changes
- * nothing Zeek-wise unless the tracker reports an event (no cold record).
+ * Bits of sw_sess.hist_seen (encoding in zeek.c, which checks these against
+ * it): both Zeek endpoint states, a role's unacknowledged hole, and a role's
+ * 'a' / 'd' letter already recorded.
  */
-int sw_zeek_tcp_settled(const struct sw_sess *s, int dir, uint8_t th_flags, uint32_t payload);
+#define SW_Z_STATES_MASK ((7u << 21) | (7u << 24))
+#define SW_Z_STATES_EST (((uint32_t)SW_Z_ESTABLISHED << 21) | ((uint32_t)SW_Z_ESTABLISHED << 24))
+#define SW_Z_HOLE(dir) (1u << (29 + (dir)))
+#define SW_Z_SEEN_DATA(dir) (1u << (4 + 10 * (dir)))
+#define SW_Z_SEEN_ACK(dir) (1u << (5 + 10 * (dir)))
+
+/*
+ * 1 if a TCP segment with these flags and payload, from role dir, changes
+ * nothing Zeek-wise unless the tracker reports an event (no cold record):
+ * an ACK or data segment (no SYN, FIN, RST), both endpoints established, its
+ * letter already recorded and no hole of the other role pending.
+ */
+static inline int sw_zeek_tcp_settled(const struct sw_sess *s, int dir, uint8_t th_flags,
+				      uint32_t payload)
+{
+	uint32_t seen = payload ? SW_Z_SEEN_DATA(dir) : SW_Z_SEEN_ACK(dir);
+
+	return (th_flags & (SW_TH_SYN | SW_TH_FIN | SW_TH_RST | SW_TH_ACK)) == SW_TH_ACK &&
+	       (s->hist_seen & (SW_Z_STATES_MASK | SW_Z_HOLE(!dir) | seen)) == (SW_Z_STATES_EST | seen);
+}
 /* Account one UDP/ICMP/other packet (history letters only: 'D'/'d'). */
 void sw_zeek_other(struct sw_sess *s, struct sw_sess_cold *c, int dir, const struct sw_pkt *p);
 /* Mark the session as flipped ('^'). */
