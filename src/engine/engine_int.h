@@ -177,15 +177,29 @@ void sw_engine_fill_info(const struct sw_engine *e, uint32_t idx, struct sw_sess
 struct sw_verdict sw_engine_one(struct sw_engine *e, const struct sw_pkt *p, int reason);
 /*
  * tunnel.c: tun_conf allocates the tunnel links once tunnel-inspect is on
- * (0 or -ENOMEM); tun_info fills si's tunnel fields; parse_frame parses a
- * frame, or with --decap the inner frame of a mirror transport (*f, *len
- * then describe it); tunnels follows the inner packets of a frame whose
- * outer packet got verdict v, and returns the frame's verdict.
+ * (0 or -ENOMEM); tun_info fills si's tunnel fields; decap, given the outer
+ * packet of *f parsed into p, parses instead the inner frame of a mirror
+ * transport that --decap names (*f, *len then describe it); tunnels follows
+ * the inner packets of a frame whose outer packet got verdict v, and returns
+ * the frame's verdict.  parse_frame (here, inline for the burst) parses a
+ * frame and unwraps it with decap when --decap is on.
  */
 int sw_engine_tun_conf(struct sw_engine *e);
 void sw_engine_tun_info(const struct sw_engine *e, uint32_t idx, struct sw_sess_info *si);
-enum sw_drop sw_engine_parse_frame(struct sw_engine *e, struct sw_pkt *p, const uint8_t **f,
-				   size_t *len, int link);
+enum sw_drop sw_engine_decap(struct sw_engine *e, struct sw_pkt *p, const uint8_t **f, size_t *len);
+
+static inline enum sw_drop sw_engine_parse_frame(struct sw_engine *e, struct sw_pkt *p,
+						 const uint8_t **f, size_t *len, int link)
+{
+	enum sw_drop r = sw_pkt_parse(p, *f, *len, link,
+				      e->conf.tcp_checksum_check ? SW_PARSE_CHECKSUM : 0);
+
+	if (r == SW_DROP_NONE && (p->lflags & SW_LF_LEN_FROM_CAP))
+		e->st.ctr[SW_CTR_IP_LEN_FROM_CAP]++;
+	if (r != SW_DROP_NONE || !e->conf.decap)
+		return r;
+	return sw_engine_decap(e, p, f, len);
+}
 struct sw_verdict sw_engine_tunnels(struct sw_engine *e, const struct sw_pkt *outer,
 				    struct sw_verdict v, const uint8_t *f, size_t len);
 /* engine.c: end live session idx, evicted from class cls, now. */

@@ -44,21 +44,16 @@ void sw_engine_tun_info(const struct sw_engine *e, uint32_t idx, struct sw_sess_
 	si->tunnel_type = (uint8_t)(v ? v & ((1u << TUN_TYPE_BITS) - 1) : SW_TUN_MAX);
 }
 
-enum sw_drop sw_engine_parse_frame(struct sw_engine *e, struct sw_pkt *p, const uint8_t **f,
-				   size_t *len, int link)
+enum sw_drop sw_engine_decap(struct sw_engine *e, struct sw_pkt *p, const uint8_t **f, size_t *len)
 {
 	unsigned opts = e->conf.tcp_checksum_check ? SW_PARSE_CHECKSUM : 0;
-	enum sw_drop r = sw_pkt_parse(p, *f, *len, link, opts);
 	struct sw_tun t;
+	enum sw_drop r;
 
-	if (r == SW_DROP_NONE && (p->lflags & SW_LF_LEN_FROM_CAP))
-		e->st.ctr[SW_CTR_IP_LEN_FROM_CAP]++;
-	if (r != SW_DROP_NONE || !e->conf.decap)
-		return r;
 	/* A malformed or foreign tunnel is not mirror transport: the outer packet stays. */
 	if (sw_pkt_tunnel(p, *f, *len, &t) != SW_DROP_NONE || t.type == SW_TUN_MAX || t.link < 0 ||
 	    !(e->conf.decap & (1u << t.type)))
-		return r;
+		return SW_DROP_NONE;
 	e->st.ctr[SW_CTR_DECAP]++;
 	*f += t.off;
 	*len = t.len;

@@ -103,7 +103,14 @@ static inline int sw_side_cmp(const struct sw_addr *a, uint16_t pa, const struct
 /* Build the canonical key of a flow: side 0 is the smaller address:port. */
 static inline void sw_key_from_flow(struct sw_key *k, const struct sw_flow *f)
 {
-	int sw = sw_side_cmp(&f->src, f->sport, &f->dst, f->dport) > 0;
+	int sw;
+
+	if (f->family == 4) { /* v4-mapped: the last words decide, as in sw_side_cmp */
+		uint32_t x = __builtin_bswap32(f->src.w[3]), y = __builtin_bswap32(f->dst.w[3]);
+		sw = x != y ? x > y : f->sport > f->dport;
+	} else {
+		sw = sw_side_cmp(&f->src, f->sport, &f->dst, f->dport) > 0;
+	}
 
 	k->a[sw] = f->src;
 	k->p[sw] = f->sport;

@@ -673,12 +673,12 @@ static int fast_tcp4(struct sw_pkt *p, const uint8_t *f, size_t cap, unsigned op
 	return 1;
 }
 
+static enum sw_drop parse_general(struct sw_pkt *p, const uint8_t *frame, size_t caplen, int link,
+				  unsigned opts);
+
 enum sw_drop sw_pkt_parse(struct sw_pkt *p, const uint8_t *frame, size_t caplen, int link,
 			  unsigned opts)
 {
-	struct l3info h;
-	size_t off = 0;
-	int fam;
 	enum sw_drop r;
 
 	/*
@@ -692,6 +692,18 @@ enum sw_drop sw_pkt_parse(struct sw_pkt *p, const uint8_t *frame, size_t caplen,
 	memset((char *)p + 128, 0, sizeof(*p) - 128);
 	if (link == SW_LINK_EN10MB && frame && fast_tcp4(p, frame, caplen, opts, &r))
 		return r;
+	return parse_general(p, frame, caplen, link, opts);
+}
+
+/* Kept out of line so the straight-line case above does not pay for its register saves. */
+__attribute__((noinline)) static enum sw_drop parse_general(struct sw_pkt *p, const uint8_t *frame,
+							    size_t caplen, int link, unsigned opts)
+{
+	struct l3info h;
+	size_t off = 0;
+	int fam;
+	enum sw_drop r;
+
 	memset(&h, 0, sizeof(h));
 	if (frame == NULL) { /* an empty frame; NULL + 0 is still undefined in C */
 		static const uint8_t none[1];
