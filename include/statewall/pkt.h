@@ -141,6 +141,19 @@ struct sw_tun {
 enum sw_drop sw_pkt_tunnel(const struct sw_pkt *p, const uint8_t *frame, size_t caplen,
 			   struct sw_tun *t);
 
+/*
+ * 0 if sw_pkt_tunnel() would find no tunnel in p whatever its payload: only
+ * GRE, IP-in-IP (4, 41) and UDP carry one, and fragments and ICMP errors are
+ * never decoded.  The engine's check before it looks (TCP costs nothing).
+ */
+static inline int sw_pkt_may_tunnel(const struct sw_pkt *p)
+{
+	uint8_t pr = p->flow.proto;
+
+	return (pr == 47 || pr == 4 || pr == 41 || pr == 17) &&
+	       !(p->pflags & (SW_PF_FRAG_FIRST | SW_PF_FRAG_LATER | SW_PF_ICMP_ERR));
+}
+
 /* 1 if the link type is one sw_pkt_parse() accepts. */
 int sw_pkt_link_supported(int link);
 

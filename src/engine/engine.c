@@ -937,7 +937,7 @@ struct sw_verdict sw_engine_packet(struct sw_engine *e, const uint8_t *frame, si
 	e->st.ctr[SW_CTR_PKTS]++;
 	reason = (int)sw_engine_parse_frame(e, &p, &frame, &caplen, link);
 	v = sw_engine_one(e, &p, reason);
-	if (e->conf.tunnel_inspect && reason == SW_DROP_NONE)
+	if (e->conf.tunnel_inspect && reason == SW_DROP_NONE && sw_pkt_may_tunnel(&p))
 		v = sw_engine_tunnels(e, &p, v, frame, caplen);
 	return v;
 }
@@ -1027,7 +1027,7 @@ void sw_engine_burst(struct sw_engine *e, const uint8_t *const *frames, const ui
 			continue;
 		}
 		out[i] = decide(e, &p[i], &k[i], h[i], cand[i]);
-		if (e->conf.tunnel_inspect)
+		if (e->conf.tunnel_inspect && sw_pkt_may_tunnel(&p[i]))
 			out[i] = sw_engine_tunnels(e, &p[i], out[i], f[i], len[i]);
 	}
 }
