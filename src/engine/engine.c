@@ -831,7 +831,7 @@ static struct sw_verdict in_session(struct sw_engine *e, uint32_t idx, int dir,
 	int before;
 	struct sw_verdict v;
 
-	if (quick_case(s, dir, p)) {
+	if (!e->no_quick && quick_case(s, dir, p)) {
 		unsigned ev;
 		int reason;
 

@@ -82,6 +82,7 @@ struct sw_engine {
 	sw_time_t next_tick_ns; /* when `now` next moves: a packet before it only sets now_ns */
 	sw_tick_t now;
 	int started;
+	uint8_t no_quick; /* tests only (test_engine_quick): every packet takes the general path */
 	int flushing; /* sw_engine_flush: ended sessions go straight to the log */
 	sw_end_fn on_end;
 	void *on_end_ctx;
