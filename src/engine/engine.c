@@ -967,6 +967,9 @@ static inline void prefetch_cold(const struct sw_engine *e, const struct sw_pkt 
 		const char *c = (const char *)&e->tab.cold[idx];
 		sw_prefetch(c);
 		sw_prefetch(c + sizeof(struct sw_sess_cold) - 1);
+		/* Such a packet may move the session to another eviction list. */
+		sw_prefetch(&e->press.q[idx]);
+		sw_prefetch(&e->press.cls[idx]);
 	}
 }
 

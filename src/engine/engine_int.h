@@ -33,6 +33,7 @@ struct sw_src {
 };
 
 struct sw_press {
+	uint32_t cap;      /* pool indexes q and cls hold */
 	struct sw_evq *q;  /* per pool index */
 	uint8_t *cls;      /* per pool index: the list it is on (SW_EC_MAX: none) */
 	uint32_t head[SW_EC_MAX], tail[SW_EC_MAX], n[SW_EC_MAX];

@@ -34,6 +34,7 @@
 #include <string.h>
 
 #include "engine/engine_int.h"
+#include "util/bigmem.h"
 
 #define SW_SWEEP_PER_TICK 256u
 
@@ -329,10 +330,10 @@ int sw_press_init(struct sw_engine *e, uint64_t seed)
 	memset(p, 0, sizeof(*p));
 	p->seed = seed | 1;
 	p->nsrc = cap + cap / 4 + 1;
-	/* calloc of this size maps zero pages: touched only as they are used. */
-	p->q = calloc(cap, sizeof(*p->q));
-	p->cls = malloc(cap);
-	p->src = calloc(p->nsrc, sizeof(*p->src));
+	p->cap = cap;
+	p->q = sw_big_alloc((size_t)cap * sizeof(*p->q));
+	p->cls = sw_big_alloc(cap);
+	p->src = sw_big_alloc((size_t)p->nsrc * sizeof(*p->src));
 	if (!p->q || !p->cls || !p->src) {
 		sw_press_free(e);
 		return -ENOMEM;
@@ -346,9 +347,11 @@ int sw_press_init(struct sw_engine *e, uint64_t seed)
 
 void sw_press_free(struct sw_engine *e)
 {
-	free(e->press.q);
-	free(e->press.cls);
-	free(e->press.src);
+	struct sw_press *p = &e->press;
+
+	sw_big_free(p->q, (size_t)p->cap * sizeof(*p->q));
+	sw_big_free(p->cls, p->cap);
+	sw_big_free(p->src, (size_t)p->nsrc * sizeof(*p->src));
 	e->press.q = NULL;
 	e->press.cls = NULL;
 	e->press.src = NULL;

@@ -8,9 +8,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "engine/tomb.h"
+#include "util/bigmem.h"
 #include "util/bug.h"
 #include "util/seq.h"
 
@@ -23,15 +23,11 @@ int sw_tomb_init(struct sw_tomb *t, uint32_t cap)
 	t->nb = 1;
 	while (t->nb < cap)
 		t->nb <<= 1;
-	t->ent = mmap(NULL, (size_t)cap * sizeof(*t->ent), PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	t->bucket = mmap(NULL, (size_t)t->nb * sizeof(*t->bucket), PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (t->ent == MAP_FAILED || t->bucket == MAP_FAILED) {
-		if (t->ent != MAP_FAILED)
-			munmap(t->ent, (size_t)cap * sizeof(*t->ent));
-		if (t->bucket != MAP_FAILED)
-			munmap(t->bucket, (size_t)t->nb * sizeof(*t->bucket));
+	t->ent = sw_big_alloc((size_t)cap * sizeof(*t->ent));
+	t->bucket = sw_big_alloc((size_t)t->nb * sizeof(*t->bucket));
+	if (!t->ent || !t->bucket) {
+		sw_big_free(t->ent, (size_t)cap * sizeof(*t->ent));
+		sw_big_free(t->bucket, (size_t)t->nb * sizeof(*t->bucket));
 		memset(t, 0, sizeof(*t));
 		return -ENOMEM;
 	}
@@ -42,8 +38,8 @@ int sw_tomb_init(struct sw_tomb *t, uint32_t cap)
 void sw_tomb_free(struct sw_tomb *t)
 {
 	if (t->cap) {
-		munmap(t->ent, (size_t)t->cap * sizeof(*t->ent));
-		munmap(t->bucket, (size_t)t->nb * sizeof(*t->bucket));
+		sw_big_free(t->ent, (size_t)t->cap * sizeof(*t->ent));
+		sw_big_free(t->bucket, (size_t)t->nb * sizeof(*t->bucket));
 	}
 	memset(t, 0, sizeof(*t));
 }

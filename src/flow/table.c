@@ -5,31 +5,10 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "flow/table.h"
+#include "util/bigmem.h"
 #include "util/bug.h"
-
-static void *reserve(size_t bytes)
-{
-	void *p;
-
-	if (bytes == 0)
-		bytes = 1;
-	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-		 -1, 0);
-	if (p == MAP_FAILED)
-		return NULL;
-	/* Large tables walk memory at random: huge pages save a page walk per miss. */
-	(void)madvise(p, bytes, MADV_HUGEPAGE);
-	return p;
-}
-
-static void release(void *p, size_t bytes)
-{
-	if (p)
-		munmap(p, bytes ? bytes : 1);
-}
 
 static size_t nbuckets_for(uint32_t cap)
 {
@@ -51,11 +30,11 @@ int sw_table_init(struct sw_table *t, uint32_t cap, uint64_t seed)
 	t->cap = cap;
 	t->bmask = (uint32_t)(nb - 1);
 	t->seed = seed | 1;
-	t->bkt = reserve(nb * sizeof(*t->bkt));
-	t->sess = reserve((size_t)cap * sizeof(*t->sess));
-	t->cold = reserve((size_t)cap * sizeof(*t->cold));
-	t->v6 = reserve((size_t)cap * sizeof(*t->v6));
-	t->v6_free = reserve((size_t)cap * sizeof(*t->v6_free));
+	t->bkt = sw_big_alloc(nb * sizeof(*t->bkt));
+	t->sess = sw_big_alloc((size_t)cap * sizeof(*t->sess));
+	t->cold = sw_big_alloc((size_t)cap * sizeof(*t->cold));
+	t->v6 = sw_big_alloc((size_t)cap * sizeof(*t->v6));
+	t->v6_free = sw_big_alloc((size_t)cap * sizeof(*t->v6_free));
 	if (!t->bkt || !t->sess || !t->cold || !t->v6 || !t->v6_free) {
 		sw_table_free(t);
 		return -ENOMEM;
@@ -68,11 +47,11 @@ int sw_table_init(struct sw_table *t, uint32_t cap, uint64_t seed)
 
 void sw_table_free(struct sw_table *t)
 {
-	release(t->bkt, ((size_t)t->bmask + 1) * sizeof(*t->bkt));
-	release(t->sess, (size_t)t->cap * sizeof(*t->sess));
-	release(t->cold, (size_t)t->cap * sizeof(*t->cold));
-	release(t->v6, (size_t)t->cap * sizeof(*t->v6));
-	release(t->v6_free, (size_t)t->cap * sizeof(*t->v6_free));
+	sw_big_free(t->bkt, ((size_t)t->bmask + 1) * sizeof(*t->bkt));
+	sw_big_free(t->sess, (size_t)t->cap * sizeof(*t->sess));
+	sw_big_free(t->cold, (size_t)t->cap * sizeof(*t->cold));
+	sw_big_free(t->v6, (size_t)t->cap * sizeof(*t->v6));
+	sw_big_free(t->v6_free, (size_t)t->cap * sizeof(*t->v6_free));
 	memset(t, 0, sizeof(*t));
 }
 
