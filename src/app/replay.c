@@ -390,7 +390,7 @@ int sw_cmd_replay(int argc, char **argv)
 		}
 		if (n == 0)
 			break;
-		rpool_burst(eng, b->frame, b->caplen, b->link, b->ts, (unsigned)n, b->v);
+		rpool_burst(eng, b->frame, b->caplen, b->wirelen, b->link, b->ts, (unsigned)n, b->v);
 		for (int i = 0; i < n; i++) {
 			const struct sw_verdict *v = &b->v[i];
 			if (vo.f && fprintf(vo.f, "%llu %s %s %u%s%s\n", (unsigned long long)b->num[i],

@@ -177,14 +177,15 @@ struct sw_verdict sw_engine_one(struct sw_engine *e, const struct sw_pkt *p, int
 /*
  * tunnel.c: tun_conf allocates the tunnel links once tunnel-inspect is on
  * (0 or -ENOMEM); tun_info fills si's tunnel fields; parse_frame parses a
- * frame, or with --decap the inner frame of a mirror transport (*f, *len
- * then describe it); tunnels follows the inner packets of a frame whose
+ * frame (`whole`: SW_PARSE_WHOLE if it was captured whole, else 0), or with
+ * --decap the inner frame of a mirror transport (*f, *len then describe
+ * it); tunnels follows the inner packets of a frame whose
  * outer packet got verdict v, and returns the frame's verdict.
  */
 int sw_engine_tun_conf(struct sw_engine *e);
 void sw_engine_tun_info(const struct sw_engine *e, uint32_t idx, struct sw_sess_info *si);
 enum sw_drop sw_engine_parse_frame(struct sw_engine *e, struct sw_pkt *p, const uint8_t **f,
-				   size_t *len, int link);
+				   size_t *len, int link, unsigned whole);
 struct sw_verdict sw_engine_tunnels(struct sw_engine *e, const struct sw_pkt *outer,
 				    struct sw_verdict v, const uint8_t *f, size_t len);
 /* engine.c: end live session idx, evicted from class cls, now. */

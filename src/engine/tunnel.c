@@ -44,11 +44,20 @@ void sw_engine_tun_info(const struct sw_engine *e, uint32_t idx, struct sw_sess_
 	si->tunnel_type = (uint8_t)(v ? v & ((1u << TUN_TYPE_BITS) - 1) : SW_TUN_MAX);
 }
 
+/*
+ * The options an inner frame parses with: whole when its outer IP packet
+ * lies entirely in the frame, for then nothing of the inner one was cut.
+ */
+static unsigned inner_opts(const struct sw_pkt *o, size_t len, unsigned opts)
+{
+	return opts | ((size_t)o->l3_off + o->ip_len <= len ? SW_PARSE_WHOLE : 0);
+}
+
 enum sw_drop sw_engine_parse_frame(struct sw_engine *e, struct sw_pkt *p, const uint8_t **f,
-				   size_t *len, int link)
+				   size_t *len, int link, unsigned whole)
 {
 	unsigned opts = e->conf.tcp_checksum_check ? SW_PARSE_CHECKSUM : 0;
-	enum sw_drop r = sw_pkt_parse(p, *f, *len, link, opts);
+	enum sw_drop r = sw_pkt_parse(p, *f, *len, link, opts | whole);
 	struct sw_tun t;
 
 	if (r == SW_DROP_NONE && (p->lflags & SW_LF_LEN_FROM_CAP))
@@ -60,6 +69,7 @@ enum sw_drop sw_engine_parse_frame(struct sw_engine *e, struct sw_pkt *p, const 
 	    !(e->conf.decap & (1u << t.type)))
 		return r;
 	e->st.ctr[SW_CTR_DECAP]++;
+	opts = inner_opts(p, *len, opts);
 	*f += t.off;
 	*len = t.len;
 	r = sw_pkt_parse(p, *f, *len, t.link, opts);
@@ -115,9 +125,9 @@ struct sw_verdict sw_engine_tunnels(struct sw_engine *e, const struct sw_pkt *ou
 			return outv;
 		if (depth == e->conf.tunnel_max_depth)
 			return recount(e, outv, SW_DROP_TUNNEL_DEPTH);
+		r = sw_pkt_parse(p, f + t.off, t.len, t.link, inner_opts(o, len, opts));
 		f += t.off;
 		len = t.len;
-		r = sw_pkt_parse(p, f, len, t.link, opts);
 		if (r == SW_DROP_NONE && (p->lflags & SW_LF_LEN_FROM_CAP))
 			e->st.ctr[SW_CTR_IP_LEN_FROM_CAP]++;
 		e->st.ctr[SW_CTR_TUNNEL_INNER]++;

@@ -6,6 +6,12 @@ tunnels, the outer session too, linked by the inner session's `tunnel`.
 
 The captures are generated here (Python standard library only) into a
 temporary directory: one classic pcap per case, its link type the case's.
+
+Offload super-frames: the server's answer is one TSO super-frame of 3000
+bytes whose IPv4 total length is 0, or larger than the frame with the frame
+captured whole (caplen == wire length): both are read by the captured length
+and counted (ip_length_from_capture); the same frame recorded as shorter
+than on the wire is a snap-length cut, its payload counted by the IP length.
 """
 import argparse, json, os, struct, subprocess, sys, tempfile
 
@@ -133,15 +139,18 @@ CASES = [
     ("erspan-decap", 1, lambda c, p: outer_ip(c, 47, bytes.fromhex("100088be 00000001 10010000 00000000") +
      eth(p)), None, ["--decap"]),
     ("tso-superframe", 1, None, None, []),
+    ("tso-beyond-frame", 1, None, None, []),
+    ("tso-snap-cut", 1, None, None, []),
 ]
+CLAIMED = 20 + 20 + 3000 + 2 * 1460  # the IP length of the beyond-frame cases: 2 MSS more
 
 
-def superframe():
-    """The conversation with the server's answer as one TSO super-frame of 3000 bytes, length 0."""
+def superframe(iplen=0):
+    """The conversation with the server's answer as one TSO super-frame of 3000 bytes, IP length iplen."""
     pk = conversation()
     body = b"HTTP/1.0 200 OK\r\n\r\n" + b"x" * 2981
     big = bytearray(tcp4(S, C, 80, 40000, 5001, 1019, PU | AC, body))
-    big[2:4] = b"\0\0"
+    big[2:4] = struct.pack("!H", iplen)
     big[10:12] = b"\0\0"
     big[10:12] = struct.pack("!H", csum(bytes(big[:20])))
     pk[4] = (0, bytes(big))
@@ -152,11 +161,12 @@ def superframe():
     return [(c, eth(p)) for c, p in pk]
 
 
-def write_pcap(path, link, frames):
+def write_pcap(path, link, frames, wire=None):
+    """wire: {frame index: its wire length} where it is not the frame's length."""
     with open(path, "wb") as f:
         f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, link))
         for i, fr in enumerate(frames):
-            f.write(struct.pack("<IIII", 1700000000, i * 1000, len(fr), len(fr)))
+            f.write(struct.pack("<IIII", 1700000000, i * 1000, len(fr), (wire or {}).get(i, len(fr))))
             f.write(fr)
 
 
@@ -167,9 +177,12 @@ def main():
     base = None  # the plain Ethernet case's inner view, which every other case must repeat
     with tempfile.TemporaryDirectory(prefix="sw-encap-") as tmp:
         for name, link, wrap, outer, opts in CASES:
-            frames = superframe() if wrap is None else [(c, wrap(c, p)) for c, p in conversation()]
+            tso = name.startswith("tso-")
+            frames = (superframe(0 if name == "tso-superframe" else CLAIMED) if tso else
+                      [(c, wrap(c, p)) for c, p in conversation()])
             path = os.path.join(tmp, name + ".pcap")
-            write_pcap(path, link, [f for _, f in frames])
+            write_pcap(path, link, [f for _, f in frames],
+                       {4: 14 + CLAIMED} if name == "tso-snap-cut" else None)
             p = subprocess.run([a.bin, "replay", "-q", "--json", "--log", "-"] + opts + [path],
                                capture_output=True, text=True)
             lines = [l for l in p.stdout.splitlines() if l.startswith("{")]
@@ -186,8 +199,14 @@ def main():
                     i["resp_ip_bytes"], i["orig_p"], i["resp_p"])
             if base is None:
                 base = view
-            want = base if name != "tso-superframe" else base[:4] + (base[4], base[5] + 2981, 40000, 80)
+            want = base if not tso else base[:4] + (base[4], base[5] + 2981, 40000, 80)
+            if name == "tso-snap-cut":  # the two MSS the capture cut count, as their IP length says
+                want = want[:5] + (want[5] + CLAIMED - 3040,) + want[6:]
             check(view == want, "%s: inner session as on plain Ethernet %s (got %s)" % (name, want, view))
+            if tso:
+                n = summary["packets"].get("ip_length_from_capture", 0)
+                check(n == (0 if name == "tso-snap-cut" else 1),
+                      "%s: ip_length_from_capture %d" % (name, n))
             others = [s for s in sess if s is not i]
             if outer is None:
                 check(not others and i["tunnel"] is None,
