@@ -353,16 +353,12 @@ int sw_cmd_replay(int argc, char **argv)
 				}
 				if (!sw_pkt_link_supported(fr.link))
 					warn_link(&r, &fr, cap);
-				if ((wd && !sw_dumper_holds(wd, fr.link)) ||
-				    (dd && !sw_dumper_holds(dd, fr.link))) {
-					/* an interface described after the file's first packet */
-					fprintf(stderr, "statewall replay: %s: packet %llu has link type %d, but "
-						"%s is a classic pcap of link type %d (the first file's), which "
-						"holds one: name it .pcapng\n",
+				/* an interface described after the file's first packet */
+				if ((wd && !sw_dumper_holds(wd, fr.link, err, sizeof(err))) ||
+				    (dd && !sw_dumper_holds(dd, fr.link, err, sizeof(err)))) {
+					fprintf(stderr, "statewall replay: %s: packet %llu has %s\n",
 						sw_capture_file(cap, fr.file)->name,
-						(unsigned long long)sw_capture_file(cap, fr.file)->packets,
-						fr.link, wd && !sw_dumper_holds(wd, fr.link) ? wpath : dpath,
-						sw_capture_linktype(cap));
+						(unsigned long long)sw_capture_file(cap, fr.file)->packets, err);
 					rc = -1;
 					done = 1;
 					break;

@@ -98,9 +98,17 @@ void sw_capture_close(struct sw_capture *c);
 struct sw_dumper;
 int sw_dumper_open(struct sw_dumper **out, const char *path, const struct sw_capture *cap,
 		   char *err, size_t errlen);
-/* 1 if a frame of link type `link` can be written (pcapng: any; classic pcap: its own). */
-int sw_dumper_holds(const struct sw_dumper *d, int link);
-/* Write one frame (data, caplen, wirelen, ts; pcapng: link and ifname name its interface). */
+/*
+ * 1 if a frame of link type `link` can be written (pcapng: any of 16 bits;
+ * classic pcap: its own), else 0 with why the output cannot hold it.  The
+ * writer keeps `path` for that message: it must outlive the dumper.
+ */
+int sw_dumper_holds(const struct sw_dumper *d, int link, char *why, size_t whylen);
+/*
+ * Write one frame (data, caplen, wirelen, ts; pcapng: link and ifname name
+ * its interface).  A classic pcap cannot stamp a frame after 2106: the
+ * writer's error is then -EOVERFLOW.
+ */
 void sw_dumper_write(struct sw_dumper *d, const struct sw_frame *fr);
 /* 0, or -errno if a write to the file failed (a full disk); NULL: 0. */
 int sw_dumper_error(struct sw_dumper *d);

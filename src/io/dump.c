@@ -37,6 +37,7 @@ struct dif {
 };
 
 struct sw_dumper {
+	const char *path;
 	FILE *f;
 	int is_stdout;
 	int ng;   /* pcapng, else classic pcap */
@@ -185,6 +186,14 @@ int sw_dumper_open(struct sw_dumper **out, const char *path, const struct sw_cap
 	if (!(d = calloc(1, sizeof(*d))))
 		return -ENOMEM;
 	d->ng = ends_with(path, ".pcapng") || (!classic && (nl > 1 || any_ng));
+	for (size_t i = 0; d->ng && i < nl; i++)
+		if ((unsigned)links[i] > 0xffff) {
+			snprintf(err, errlen, "%s: link type %d does not fit a pcapng interface "
+				 "(16 bits)", path, links[i]);
+			free(d);
+			return -EINVAL;
+		}
+	d->path = path;
 	d->link = sw_capture_linktype(cap);
 	d->last = UINT32_MAX;
 	d->is_stdout = strcmp(path, "-") == 0;
@@ -207,9 +216,17 @@ int sw_dumper_open(struct sw_dumper **out, const char *path, const struct sw_cap
 	return 0;
 }
 
-int sw_dumper_holds(const struct sw_dumper *d, int link)
+int sw_dumper_holds(const struct sw_dumper *d, int link, char *why, size_t whylen)
 {
-	return d->ng || link == d->link;
+	if (d->ng ? (unsigned)link <= 0xffff : link == d->link)
+		return 1;
+	if (d->ng)
+		snprintf(why, whylen, "link type %d does not fit a pcapng interface of %s (16 bits)",
+			 link, d->path);
+	else
+		snprintf(why, whylen, "link type %d, but %s is a classic pcap of link type %d (the "
+			 "first file's), which holds one: name it .pcapng", link, d->path, d->link);
+	return 0;
 }
 
 void sw_dumper_write(struct sw_dumper *d, const struct sw_frame *fr)
@@ -236,6 +253,11 @@ void sw_dumper_write(struct sw_dumper *d, const struct sw_frame *fr)
 		uint32_t h[4] = {(uint32_t)(ts / SW_NS_PER_SEC), (uint32_t)(ts % SW_NS_PER_SEC),
 				 fr->caplen, fr->wirelen};
 
+		if (ts / SW_NS_PER_SEC > UINT32_MAX) { /* after 2106: a classic stamp has 32-bit seconds */
+			if (!d->err)
+				d->err = -EOVERFLOW;
+			return;
+		}
 		put(d, h, sizeof(h));
 		put(d, fr->data, fr->caplen);
 	}

@@ -21,7 +21,8 @@ Writes into OUT_DIR (python3 stdlib only):
       reader must skip: NRB, ISB, DSB, a custom block and an unknown type;
       one packet as an OPB and one as an SPB (no stamp: the packet before's).
   trunc-*.pcapng, bad-*.pcapng, and cases.tsv
-      sections.pcapng cut inside each kind of block, and malformed blocks;
+      sections.pcapng cut inside each kind of block (its header, its body, its
+      trailing length), and malformed blocks;
       cases.tsv: file, packets read before the error, text the message has.
   late.pcapng
       an EN10MB interface, half the packets, then a RAW interface described
@@ -194,7 +195,7 @@ def cases(blocks, out):
         if i == 0 or kind in done:
             continue
         done.add(kind)
-        for where, cut in (("body", len(b) // 2), ("header", 6)):
+        for where, cut in (("body", len(b) // 2), ("header", 6), ("trailer", len(b) - 2)):
             name = f"trunc-{kind}-{where}.pcapng"
             open(os.path.join(out, name), "wb").write(whole[:offs[i] + cut])
             rows.append((name, before, f"block {i + 1} (.*) at offset {offs[i]}, .*truncated"))
