@@ -890,7 +890,8 @@ struct sw_verdict sw_engine_packet_wire(struct sw_engine *e, const uint8_t *fram
 
 	sw_engine_advance(e, ts);
 	e->st.ctr[SW_CTR_PKTS]++;
-	reason = (int)sw_engine_parse_frame(e, &p, &frame, &caplen, link, sw_parse_whole(caplen, wirelen));
+	reason = (int)sw_engine_parse_frame(e, &p, &frame, &caplen, link,
+					    sw_parse_whole(caplen, wirelen));
 	v = sw_engine_one(e, &p, reason);
 	if (e->conf.tunnel_inspect && reason == SW_DROP_NONE)
 		v = sw_engine_tunnels(e, &p, v, frame, caplen);
