@@ -106,8 +106,9 @@ int sw_dumper_open(struct sw_dumper **out, const char *path, const struct sw_cap
 int sw_dumper_holds(const struct sw_dumper *d, int link, char *why, size_t whylen);
 /*
  * Write one frame (data, caplen, wirelen, ts; pcapng: link and ifname name
- * its interface).  A classic pcap cannot stamp a frame after 2106: the
- * writer's error is then -EOVERFLOW.
+ * its interface, ifname kept by pointer: the capture's names, valid until it
+ * closes, after the dumper).  A classic pcap cannot stamp a frame after
+ * 2106: the writer's error is then -EOVERFLOW.
  */
 void sw_dumper_write(struct sw_dumper *d, const struct sw_frame *fr);
 /* 0, or -errno if a write to the file failed (a full disk); NULL: 0. */
