@@ -16,6 +16,7 @@ bytes whose IPv4 total length is 0, or larger than the frame with the frame
 captured whole (caplen == wire length): both are read by the captured length
 and counted (ip_length_from_capture); the same frame recorded as shorter
 than on the wire is a snap-length cut, its payload counted by the IP length.
+`analyze` must count the session's bytes as replay does.
 """
 import argparse, json, os, socket, struct, subprocess, sys, tempfile
 
@@ -239,6 +240,16 @@ def main():
                 n = summary["packets"].get("ip_length_from_capture", 0)
                 check(n == (0 if name == "tso-snap-cut" else 1),
                       "%s: ip_length_from_capture %d" % (name, n))
+                # replay --threads hands the wire lengths on to its engines
+                q = subprocess.run([a.bin, "replay", "-q", "--json", "--threads", "2", path],
+                                   capture_output=True, text=True)
+                m = json.loads(q.stdout)["packets"].get("ip_length_from_capture", 0) if q.returncode == 0 else -1
+                check(m == n, "%s: --threads 2: ip_length_from_capture %d" % (name, m))
+                # analyze reads the wire length too: its session counts the same bytes
+                q = subprocess.run([a.bin, "analyze", "-q", "--json", path], capture_output=True, text=True)
+                rec = [x["record"] for x in json.loads(q.stdout)["sessions"]] if q.returncode == 0 else []
+                check([r["resp_ip_bytes"] for r in rec] == [i["resp_ip_bytes"]],
+                      "%s: analyze counts the bytes replay counts (%s)" % (name, [r["resp_ip_bytes"] for r in rec]))
             others = [s for s in sess if s is not i]
             if outer is None:
                 check(not others and i["tunnel"] is None,
