@@ -74,7 +74,7 @@ static void read_all(struct sw_engine *e, FILE *fp, const char *filter)
 		struct sw_pkt p;
 		if (sw_pkt_parse(&p, d, caplen, link, 0) >= SW_DROP_MAX)
 			abort();
-		(void)sw_engine_packet(e, d, caplen, link, ts);
+		(void)sw_engine_packet_wire(e, d, caplen, wirelen, link, ts);
 	}
 	sw_capture_close(cap);
 }

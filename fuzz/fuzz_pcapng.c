@@ -8,12 +8,15 @@
  *   2. the same with a BPF filter (one program per link type met);
  *   3. gzip-compressed into a memfd: the stream path (decompressed into the
  *      sliding window), which must give the same frames as 1;
- *   4. the memfd twice, as two files merged by time.
+ *   4. the memfd twice, as two files merged by time;
+ *   5. written back by the -w writer (dump.c: pcapng, or classic pcap for
+ *      a classic input) into a memfd, and that read again.
  *
  * Checked: 1 with caplen within the frame and at most 262144, 0 at the end,
  * -1 with a message; packet numbers only grow; a pcapng frame has an
- * interface name; ways 1 and 3 agree frame for frame; way 4 returns twice
- * the frames of way 1, each file's in its order.  Every frame is parsed and
+ * interface name; ways 1 and 3 agree frame for frame (bytes, lengths,
+ * stamp, link type, interface name); way 4 returns twice the frames of way
+ * 1, each file's in its order; way 5 reads what way 1 read.  Every frame is parsed and
  * fed to a small engine.  ASan/UBSan catch any read outside the input.
  */
 #include <errno.h>
@@ -78,10 +81,14 @@ static void read_all(struct sw_engine *e, struct sw_capture *cap, struct seen *s
 		struct sw_pkt p;
 		if (sw_pkt_parse(&p, f.data, f.caplen, f.link, 0) >= SW_DROP_MAX)
 			abort();
-		(void)sw_engine_packet(e, f.data, f.caplen, f.link, f.ts);
+		(void)sw_engine_packet_wire(e, f.data, f.caplen, f.wirelen, f.link, f.ts);
 		s->hash = mix(s->hash, f.data, f.caplen);
+		s->hash = mix(s->hash, &f.caplen, sizeof(f.caplen));
+		s->hash = mix(s->hash, &f.wirelen, sizeof(f.wirelen));
 		s->hash = mix(s->hash, &f.ts, sizeof(f.ts));
 		s->hash = mix(s->hash, &f.link, sizeof(f.link));
+		if (f.ifname)
+			s->hash = mix(s->hash, f.ifname, strlen(f.ifname) + 1);
 		s->n++;
 	}
 }
@@ -147,6 +154,49 @@ static int gzip_fd(const uint8_t *data, size_t size)
 	return fd;
 }
 
+/* Way 5: fd's frames through the writer into a memfd, read back: what way 1 read. */
+static void written(struct sw_engine *e, int fd, const struct seen *mapped)
+{
+	struct sw_capture *cap;
+	struct sw_dumper *d;
+	struct sw_frame f;
+	struct seen back;
+	char err[512] = "", src[64], path[64];
+	const char *srcs[1] = {src};
+	int out = memfd_create("fuzz_pcapng_out", MFD_CLOEXEC), rc, held = 1;
+
+	if (out < 0)
+		return;
+	snprintf(src, sizeof(src), "/proc/self/fd/%d", fd);
+	if (sw_capture_open_list(&cap, srcs, 1, "", err, sizeof(err)) < 0)
+		abort(); /* it opened as way 1 */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", out);
+	if (sw_dumper_open(&d, path, cap, err, sizeof(err)) < 0) {
+		if (!err[0])
+			abort(); /* a refused output says why */
+		sw_capture_close(cap);
+		close(out);
+		return;
+	}
+	while ((rc = sw_capture_next_frame(cap, &f, err, sizeof(err))) > 0) {
+		if (!sw_dumper_holds(d, f.link, err, sizeof(err))) {
+			held = 0; /* a link type met mid-file that a classic pcap cannot hold */
+			break;
+		}
+		sw_dumper_write(d, &f);
+	}
+	rc = sw_dumper_close(d);
+	sw_capture_close(cap);
+	if (rc == -EOVERFLOW || !held) {
+		close(out);
+		return;
+	}
+	if (rc < 0 || way(e, out, "", &back) < 0 || back.hash != mapped->hash ||
+	    back.n != mapped->n || back.end != 0)
+		abort();
+	close(out);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct sw_engine *e;
@@ -196,6 +246,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			sw_capture_close(cap);
 		}
 	}
+	if (ok && mapped.end == 0 && mapped.n < MAX_PKTS)
+		written(e, fd, &mapped);
 	close(fd);
 	sw_engine_flush(e, SW_END_END_OF_CAPTURE);
 	sw_engine_destroy(e);

@@ -2,7 +2,8 @@
  * fuzz_pkt.c - libFuzzer harness for sw_pkt_parse() and sw_pkt_tunnel().
  *
  * Input: byte 0 picks the link type, byte 1 bit 0 turns checksum
- * verification on, the rest is the frame.  The frame is copied to a buffer
+ * verification on, bit 1 says the frame was captured whole
+ * (SW_PARSE_WHOLE), the rest is the frame.  The frame is copied to a buffer
  * of exactly its size so ASan catches any read past caplen.  Besides "no
  * crash", a successful parse must describe the frame consistently: the
  * checks below are the promises the engine relies on.
@@ -49,7 +50,9 @@ static void tunnels(const struct sw_pkt *outer, const uint8_t *frame, size_t len
 		if (!in)
 			return;
 		memcpy(in, frame + t.off, t.len);
-		r = sw_pkt_parse(&p[depth & 1], t.len ? in : NULL, t.len, t.link, 0);
+		/* whole when the outer packet is all in the frame, as src/engine/tunnel.c parses it */
+		r = sw_pkt_parse(&p[depth & 1], t.len ? in : NULL, t.len, t.link,
+				 (uint64_t)o->l3_off + o->ip_len <= len ? SW_PARSE_WHOLE : 0);
 		free(in);
 		if (r >= SW_DROP_MAX)
 			abort();
@@ -69,9 +72,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t len;
 	int link;
 	enum sw_drop r;
+	unsigned whole;
 
 	if (size < 2)
 		return 0;
+	whole = (data[1] & 2) ? SW_PARSE_WHOLE : 0;
 	link = links[data[0] % NLINKS];
 	len = size - 2;
 	frame = malloc(len ? len : 1);
@@ -79,7 +84,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(frame, data + 2, len);
 
-	r = sw_pkt_parse(&p, len ? frame : NULL, len, link, (data[1] & 1) ? SW_PARSE_CHECKSUM : 0);
+	r = sw_pkt_parse(&p, len ? frame : NULL, len, link,
+			 ((data[1] & 1) ? SW_PARSE_CHECKSUM : 0) | whole);
 	if (r >= SW_DROP_MAX)
 		abort();
 	if (r == SW_DROP_NONE) {
@@ -113,12 +119,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		if ((p.lflags & SW_LF_LEN_FROM_CAP) && (uint64_t)p.l3_off + p.ip_len != len)
 			abort();
+		/* captured whole, no IP packet reaches past the frame */
+		if (whole && (uint64_t)p.l3_off + p.ip_len > len)
+			abort();
 		tunnels(&p, frame, len);
 	}
 	/* The checksum option can only turn a success into a checksum drop. */
 	if (!(data[1] & 1)) {
 		struct sw_pkt q;
-		enum sw_drop r2 = sw_pkt_parse(&q, len ? frame : NULL, len, link, SW_PARSE_CHECKSUM);
+		enum sw_drop r2 = sw_pkt_parse(&q, len ? frame : NULL, len, link,
+					       SW_PARSE_CHECKSUM | whole);
 		if (r2 != r && !(r == SW_DROP_NONE || r2 == SW_DROP_BAD_IP_CHECKSUM))
 			abort();
 		if (r2 != r && r2 != SW_DROP_BAD_IP_CHECKSUM && r2 != SW_DROP_BAD_CHECKSUM)

@@ -156,16 +156,33 @@ void sw_engine_on_event(struct sw_engine *e, sw_event_fn fn, void *ctx);
 typedef void (*sw_rst_fn)(void *ctx, const struct sw_rst *r);
 void sw_engine_on_reset(struct sw_engine *e, sw_rst_fn fn, void *ctx);
 
-/* Process one frame of link type `link` captured at time `ts`. */
+/*
+ * Process one frame of link type `link` captured at time `ts`.  Its wire
+ * length is not known: an IP length beyond the frame is read as a
+ * snap-length cut.
+ */
 struct sw_verdict sw_engine_packet(struct sw_engine *e, const uint8_t *frame, size_t caplen,
 				   int link, sw_time_t ts);
+/*
+ * The same with the frame's length on the wire (0: not known).  A frame
+ * captured whole (caplen >= wirelen) whose IP length is larger than the
+ * frame is a TSO/GSO/GRO super-frame: its captured length is used and
+ * counted (ip-length-from-capture), as for an IP length of 0.
+ */
+struct sw_verdict sw_engine_packet_wire(struct sw_engine *e, const uint8_t *frame, size_t caplen,
+					uint32_t wirelen, int link, sw_time_t ts);
 
 /*
  * Process n frames at once (batched lookups with prefetch).  Frames must be
- * in time order; ts[i] is frame i's time.
+ * in time order; ts[i] is frame i's time.  Wire lengths not known, as
+ * sw_engine_packet.
  */
 void sw_engine_burst(struct sw_engine *e, const uint8_t *const *frames, const uint32_t *caplen,
 		     int link, const sw_time_t *ts, unsigned n, struct sw_verdict *out);
+/* The same with each frame's wire length, as sw_engine_packet_wire (wirelen NULL: not known). */
+void sw_engine_burst_wire(struct sw_engine *e, const uint8_t *const *frames,
+			  const uint32_t *caplen, const uint32_t *wirelen, int link,
+			  const sw_time_t *ts, unsigned n, struct sw_verdict *out);
 
 /* Let time pass to `now`: expire what is due. */
 void sw_engine_advance(struct sw_engine *e, sw_time_t now);

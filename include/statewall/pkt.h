@@ -91,11 +91,14 @@ struct sw_pkt {
 };
 
 /* sw_pkt.lflags */
-#define SW_LF_LEN_FROM_CAP 0x01 /* IP length field 0 (TSO/GRO super-frame): the capture's length used */
+#define SW_LF_LEN_FROM_CAP 0x01 /* IP length 0, or beyond a whole frame (TSO/GRO super-frame):
+				 * the capture's length used */
 
 /* Parser options. */
 #define SW_PARSE_CHECKSUM 0x01 /* verify IPv4 header and L4 checksums */
 #define SW_PARSE_NO_FAST 0x02  /* tests: always take the general path */
+#define SW_PARSE_WHOLE 0x04    /* the frame was captured whole (caplen == wire length): an IP
+				* length beyond it is an offload super-frame's, not a snap cut */
 #define SW_IP6_EXT_MAX 20      /* extension headers walked before IP6_EXT_LIMIT (pf_hdr_limit) */
 #define SW_L2_FRAMES_MAX 4     /* nested Ethernet headers (PBB, pseudowire, FabricPath): L2_DEPTH */
 #define SW_L2_SHIMS_MAX 16     /* link-layer shims of a frame in all (tags, VN-Tag ...): L2_DEPTH */
@@ -107,10 +110,18 @@ struct sw_pkt {
  * filled and must not be used for lookups).  `caplen` is what was captured:
  * a payload cut by the snap length is normal in captures and parses; an L4
  * header cut (by caplen or by the IP length) is TRUNCATED_L4; an IP total
- * length smaller than its own header is BAD_IP_LEN.
+ * length smaller than its own header is BAD_IP_LEN.  An IP length of 0, or
+ * (with SW_PARSE_WHOLE) one larger than the frame, is an offload
+ * super-frame's: the captured length is used (SW_LF_LEN_FROM_CAP).
  */
 enum sw_drop sw_pkt_parse(struct sw_pkt *p, const uint8_t *frame, size_t caplen, int link,
 			  unsigned opts);
+
+/* SW_PARSE_WHOLE for a frame captured whole: its wire length known (not 0) and all captured. */
+static inline unsigned sw_parse_whole(size_t caplen, uint32_t wirelen)
+{
+	return wirelen && caplen >= wirelen ? SW_PARSE_WHOLE : 0;
+}
 
 /*
  * A tunnel the parsed packet `p` carries (src/pkt/tunnel.c): the inner frame

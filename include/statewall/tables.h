@@ -199,7 +199,7 @@
 	X(TOMBSTONES, "tombstones-created", "ended sessions remembered for late packets")          \
 	X(LATE_PKTS, "late-packets", "packets dropped because their session had ended")            \
 	X(IP_LEN_FROM_CAP, "ip-length-from-capture",                                               \
-	  "IP length field 0 (TSO/GRO super-frame): the captured length used, as Zeek and Wireshark do") \
+	  "IP length 0, or beyond a frame captured whole (TSO/GRO super-frame): the captured length used, as Zeek and Wireshark do") \
 	X(TUNNEL_INNER, "tunnel-inner-packets", "packets inside a tunnel inspected as their own sessions") \
 	X(DECAP, "mirror-decapsulated", "mirror transport frames (--decap) whose outer flow was skipped") \
 	X(BUGS, "invariant-failures", "internal consistency checks that failed (a bug: report it)")

@@ -22,8 +22,8 @@ enum { PH_NONE, PH_INIT, PH_HS, PH_EST, PH_HC, PH_CLOSED, PH_URST, PH_OTHER };
 /* One frame of the loaded capture: its bytes are buf[off, off + caplen). */
 struct an_frame {
 	sw_time_t ts;
-	uint32_t caplen;
-	int32_t link; /* of its interface (pcapng files mix them) */
+	uint32_t caplen, wirelen; /* wirelen: on the wire, for offload super-frames (engine.h) */
+	int32_t link;             /* of its interface (pcapng files mix them) */
 	uint64_t off;
 };
 

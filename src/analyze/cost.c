@@ -246,8 +246,8 @@ int an_replay(struct an *a, struct an_run *r)
 	}
 	sw_engine_on_end(e, run_on_end, &x);
 	for (size_t i = 0; i < a->nfr; i++) {
-		struct sw_verdict v = sw_engine_packet(e, a->buf + a->fr[i].off, a->fr[i].caplen,
-						       a->fr[i].link, a->fr[i].ts);
+		struct sw_verdict v = sw_engine_packet_wire(e, a->buf + a->fr[i].off, a->fr[i].caplen,
+							    a->fr[i].wirelen, a->fr[i].link, a->fr[i].ts);
 		if (v.action == SW_DROP &&
 		    (v.reason == SW_DROP_RESOURCES || v.reason == SW_DROP_SOURCE_QUOTA))
 			note_refused(&x, i, v.reason == SW_DROP_SOURCE_QUOTA);

@@ -95,6 +95,7 @@ int an_load(struct an *a, char *err, size_t errlen)
 		memcpy(a->buf + a->blen, f.data, caplen);
 		a->fr[a->nfr].ts = ts;
 		a->fr[a->nfr].caplen = caplen;
+		a->fr[a->nfr].wirelen = f.wirelen;
 		a->fr[a->nfr].link = f.link;
 		a->fr[a->nfr].off = a->blen;
 		a->blen += caplen;

@@ -273,7 +273,7 @@ static void tcp_packet(struct an *a, struct sw_engine *e, struct an_sess *s, con
 }
 
 static int feed_facts(struct an *a, struct sw_engine *e, const uint8_t *data, uint32_t caplen,
-		      int link, sw_time_t ts, int again)
+		      uint32_t wirelen, int link, sw_time_t ts, int again)
 {
 	struct sw_pkt p;
 	struct sw_stats st;
@@ -284,10 +284,10 @@ static int feed_facts(struct an *a, struct sw_engine *e, const uint8_t *data, ui
 
 	sw_engine_stats(e, &st);
 	before = st.ctr[SW_CTR_SESS_CREATED];
-	v = sw_engine_packet(e, data, caplen, link, ts);
+	v = sw_engine_packet_wire(e, data, caplen, wirelen, link, ts);
 	if (v.sess == 0)
 		return 0;
-	parsed = sw_pkt_parse(&p, data, caplen, link, 0) == SW_DROP_NONE;
+	parsed = sw_pkt_parse(&p, data, caplen, link, sw_parse_whole(caplen, wirelen)) == SW_DROP_NONE;
 	if (!parsed || (p.pflags & (SW_PF_ICMP_ERR | SW_PF_FRAG_LATER)))
 		return 0;
 	sw_engine_stats(e, &st);
@@ -309,7 +309,7 @@ static int feed_facts(struct an *a, struct sw_engine *e, const uint8_t *data, ui
 			 */
 			s->split = 1;
 			sw_engine_clear(e, v.sess);
-			return feed_facts(a, e, data, caplen, link, ts, 1);
+			return feed_facts(a, e, data, caplen, wirelen, link, ts, 1);
 		}
 		tcp_packet(a, e, s, &p, v, ts);
 	} else if (p.flow.proto == s->rec.proto) {
@@ -362,8 +362,8 @@ int an_measure(struct an *a, char *err, size_t errlen)
 	}
 	sw_engine_on_end(e, facts_on_end, a);
 	for (size_t i = 0; i < a->nfr; i++)
-		if (feed_facts(a, e, a->buf + a->fr[i].off, a->fr[i].caplen, a->fr[i].link, a->fr[i].ts,
-			       0) < 0) {
+		if (feed_facts(a, e, a->buf + a->fr[i].off, a->fr[i].caplen, a->fr[i].wirelen,
+			       a->fr[i].link, a->fr[i].ts, 0) < 0) {
 			sw_engine_destroy(e);
 			snprintf(err, errlen, "out of memory measuring sessions");
 			return -ENOMEM;

@@ -137,7 +137,8 @@ static int pump(struct daemon_worker *w, int side, sw_time_t now)
 			ts[m++] = now;
 		}
 		if (m) {
-			sw_engine_burst(w->eng, frames, lens, LINK_ETHERNET, ts, m, v);
+			/* every frame is whole (sw_afp_rx skips those its slot cut): wire length = length */
+			sw_engine_burst_wire(w->eng, frames, lens, lens, LINK_ETHERNET, ts, m, v);
 			for (unsigned i = 0; i < m; i++)
 				if (v[i].action == SW_PASS) {
 					(void)sw_afp_tx(out, frames[i], lens[i]);

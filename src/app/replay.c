@@ -88,8 +88,10 @@ static void usage(FILE *f)
 	      "                         (tunnel-inspect defaults to all here)\n"
 	      "      --decap            unwrap mirror transport (ERSPAN, VXLAN, Geneve): the\n"
 	      "                         mirror flow itself is not a session\n"
-	      "  -w FILE                write forwarded packets to FILE (pcap)\n"
-	      "      --dropped FILE     write dropped packets to FILE (pcap)\n"
+	      "  -w FILE                write forwarded packets to FILE: pcapng if FILE ends in\n"
+	      "                         .pcapng, or (not .pcap/.cap) if the capture has several\n"
+	      "                         link types or a pcapng; else classic pcap\n"
+	      "      --dropped FILE     write dropped packets to FILE (the same way)\n"
 	      "      --log FILE|-       session log, one JSON object per ended session\n"
 	      "      --verdicts FILE|-  one line per packet: number, verdict, reason, session id\n"
 	      "                         (and the interface, for pcapng)\n"
@@ -198,7 +200,7 @@ int sw_cmd_replay(int argc, char **argv)
 	struct out vo = {.opt = "--verdicts"};
 	struct replay r = {0};
 	struct sw_frame fr, carry;
-	int link, progress, stable, e, ncap, have_carry = 0;
+	int progress, stable, e, ncap, have_carry = 0;
 	uint64_t last_progress = 0;
 
 	app_conf_init(&ac);
@@ -275,7 +277,6 @@ int sw_cmd_replay(int argc, char **argv)
 		app_conf_free(&ac);
 		return 1;
 	}
-	link = sw_capture_linktype(cap);
 	r.sum.cap = cap;
 	rc = rpool_create(&eng, (unsigned)threads, &conf);
 	if (rc < 0) {
@@ -297,8 +298,8 @@ int sw_cmd_replay(int argc, char **argv)
 		rc = -1;
 		goto out;
 	}
-	if ((wpath && sw_dumper_open(&wd, wpath, link, sw_capture_snaplen(cap), err, sizeof(err)) < 0) ||
-	    (dpath && sw_dumper_open(&dd, dpath, link, sw_capture_snaplen(cap), err, sizeof(err)) < 0)) {
+	if ((wpath && sw_dumper_open(&wd, wpath, cap, err, sizeof(err)) < 0) ||
+	    (dpath && sw_dumper_open(&dd, dpath, cap, err, sizeof(err)) < 0)) {
 		fprintf(stderr, "statewall replay: %s\n", err);
 		rc = -1;
 		goto out;
@@ -352,13 +353,12 @@ int sw_cmd_replay(int argc, char **argv)
 				}
 				if (!sw_pkt_link_supported(fr.link))
 					warn_link(&r, &fr, cap);
-				if ((wd || dd) && fr.link != link) {
-					fprintf(stderr, "statewall replay: %s: packet %llu has link type %d, but "
-						"%s is a classic pcap of link type %d (the first file's): one "
-						"link type per output file\n",
+				/* an interface described after the file's first packet */
+				if ((wd && !sw_dumper_holds(wd, fr.link, err, sizeof(err))) ||
+				    (dd && !sw_dumper_holds(dd, fr.link, err, sizeof(err)))) {
+					fprintf(stderr, "statewall replay: %s: packet %llu has %s\n",
 						sw_capture_file(cap, fr.file)->name,
-						(unsigned long long)sw_capture_file(cap, fr.file)->packets,
-						fr.link, wd ? wpath : dpath, link);
+						(unsigned long long)sw_capture_file(cap, fr.file)->packets, err);
 					rc = -1;
 					done = 1;
 					break;
@@ -390,7 +390,7 @@ int sw_cmd_replay(int argc, char **argv)
 		}
 		if (n == 0)
 			break;
-		rpool_burst(eng, b->frame, b->caplen, b->link, b->ts, (unsigned)n, b->v);
+		rpool_burst(eng, b->frame, b->caplen, b->wirelen, b->link, b->ts, (unsigned)n, b->v);
 		for (int i = 0; i < n; i++) {
 			const struct sw_verdict *v = &b->v[i];
 			if (vo.f && fprintf(vo.f, "%llu %s %s %u%s%s\n", (unsigned long long)b->num[i],
@@ -398,10 +398,13 @@ int sw_cmd_replay(int argc, char **argv)
 					    v->sess, b->ifname[i] ? " " : "",
 					    b->ifname[i] ? b->ifname[i] : "") < 0)
 				out_note(&vo);
+			struct sw_frame o = {.data = b->frame[i], .caplen = b->caplen[i],
+					     .wirelen = b->wirelen[i], .ts = b->ts[i], .link = b->link,
+					     .ifname = b->ifname[i]};
 			if (v->action == SW_PASS && wd)
-				sw_dumper_write(wd, b->frame[i], b->caplen[i], b->wirelen[i], b->ts[i]);
+				sw_dumper_write(wd, &o);
 			else if (v->action == SW_DROP && dd)
-				sw_dumper_write(dd, b->frame[i], b->caplen[i], b->wirelen[i], b->ts[i]);
+				sw_dumper_write(dd, &o);
 		}
 		/*
 		 * A failed output stops the replay (what follows would be lost too);

@@ -82,6 +82,11 @@ void sw_summary_print(FILE *f, const struct sw_summary *sum)
 			(unsigned long long)st->ctr[SW_CTR_RST_EXPIRY],
 			(unsigned long long)st->ctr[SW_CTR_RST_EXPIRY] / 2,
 			(unsigned long long)st->ctr[SW_CTR_RST_EXPIRY_UNKNOWN]);
+	if (st->ctr[SW_CTR_IP_LEN_FROM_CAP])
+		fprintf(f, "offload   %llu super-frame%s read by its captured length (IP length 0, or "
+			   "beyond a frame captured whole: ip-length-from-capture)\n",
+			(unsigned long long)st->ctr[SW_CTR_IP_LEN_FROM_CAP],
+			st->ctr[SW_CTR_IP_LEN_FROM_CAP] == 1 ? "" : "s");
 	fprintf(f, "broken    %zu session%s with packets after their end\n", sum->nbroken,
 		sum->nbroken == 1 ? "" : "s");
 	for (size_t i = 0; i < sum->nbroken; i++) {
@@ -142,6 +147,8 @@ void sw_summary_json(FILE *f, const struct sw_summary *sum)
 		if (st->drop[r])
 			sw_jw_ku64(&w, sw_drop_name((unsigned)r), st->drop[r]);
 	sw_jw_obj_end(&w);
+	if (st->ctr[SW_CTR_IP_LEN_FROM_CAP]) /* offload super-frames, when there were any */
+		sw_jw_ku64(&w, "ip_length_from_capture", st->ctr[SW_CTR_IP_LEN_FROM_CAP]);
 	sw_jw_obj_end(&w);
 	sw_jw_key(&w, "sessions");
 	sw_jw_obj(&w);

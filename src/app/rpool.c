@@ -53,7 +53,7 @@ struct rpool {
 	void *end_ctx;
 	/* the batch */
 	const uint8_t *const *frames;
-	const uint32_t *caplen;
+	const uint32_t *caplen, *wirelen;
 	sw_time_t ts[SW_RPOOL_BATCH]; /* the batch's times, never before the previous one */
 	sw_time_t clock;              /* the latest time any engine was given */
 	struct sw_verdict *out;
@@ -156,7 +156,7 @@ static void run_part(struct rworker *w)
 {
 	struct rpool *p = w->p;
 	const uint8_t *f[CHUNK];
-	uint32_t len[CHUNK];
+	uint32_t len[CHUNK], wire[CHUNK];
 	sw_time_t ts[CHUNK];
 	struct sw_verdict v[CHUNK];
 
@@ -166,9 +166,10 @@ static void run_part(struct rworker *w)
 			uint32_t k = w->list[i + j];
 			f[j] = p->frames[k];
 			len[j] = p->caplen[k];
+			wire[j] = p->wirelen[k];
 			ts[j] = p->ts[k];
 		}
-		sw_engine_burst(w->eng, f, len, p->link, ts, m, v);
+		sw_engine_burst_wire(w->eng, f, len, wire, p->link, ts, m, v);
 		for (unsigned j = 0; j < m; j++) {
 			struct sw_verdict *o = &p->out[w->list[i + j]];
 			*o = v[j];
@@ -288,13 +289,15 @@ void rpool_on_end(struct rpool *p, sw_end_fn fn, void *ctx)
 	p->end_ctx = ctx;
 }
 
-void rpool_burst(struct rpool *p, const uint8_t *const *frames, const uint32_t *caplen, int link,
-		 const sw_time_t *ts, unsigned n, struct sw_verdict *out)
+void rpool_burst(struct rpool *p, const uint8_t *const *frames, const uint32_t *caplen,
+		 const uint32_t *wirelen, int link, const sw_time_t *ts, unsigned n,
+		 struct sw_verdict *out)
 {
 	if (n > SW_RPOOL_BATCH)
 		n = SW_RPOOL_BATCH;
 	p->frames = frames;
 	p->caplen = caplen;
+	p->wirelen = wirelen;
 	p->out = out;
 	p->link = link;
 	p->nbatch = n;

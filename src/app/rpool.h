@@ -37,9 +37,13 @@ void rpool_destroy(struct rpool *p);
 /* Ended sessions go to fn(ctx, si) on the calling thread (ids global). */
 void rpool_on_end(struct rpool *p, sw_end_fn fn, void *ctx);
 
-/* Up to SW_RPOOL_BATCH packets through the engines; out[i] is packet i's verdict. */
-void rpool_burst(struct rpool *p, const uint8_t *const *frames, const uint32_t *caplen, int link,
-		 const sw_time_t *ts, unsigned n, struct sw_verdict *out);
+/*
+ * Up to SW_RPOOL_BATCH packets through the engines (wirelen: each one's
+ * length on the wire, sw_engine_burst_wire); out[i] is packet i's verdict.
+ */
+void rpool_burst(struct rpool *p, const uint8_t *const *frames, const uint32_t *caplen,
+		 const uint32_t *wirelen, int link, const sw_time_t *ts, unsigned n,
+		 struct sw_verdict *out);
 
 /* End every open session (sw_engine_flush) on every engine. */
 void rpool_flush(struct rpool *p, enum sw_end reason);

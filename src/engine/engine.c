@@ -929,13 +929,20 @@ struct sw_verdict sw_engine_one(struct sw_engine *e, const struct sw_pkt *p, int
 struct sw_verdict sw_engine_packet(struct sw_engine *e, const uint8_t *frame, size_t caplen,
 				   int link, sw_time_t ts)
 {
+	return sw_engine_packet_wire(e, frame, caplen, 0, link, ts);
+}
+
+struct sw_verdict sw_engine_packet_wire(struct sw_engine *e, const uint8_t *frame, size_t caplen,
+					uint32_t wirelen, int link, sw_time_t ts)
+{
 	struct sw_pkt p;
 	struct sw_verdict v;
 	int reason;
 
 	sw_engine_advance(e, ts);
 	e->st.ctr[SW_CTR_PKTS]++;
-	reason = (int)sw_engine_parse_frame(e, &p, &frame, &caplen, link);
+	reason = (int)sw_engine_parse_frame(e, &p, &frame, &caplen, link,
+					    sw_parse_whole(caplen, wirelen));
 	v = sw_engine_one(e, &p, reason);
 	if (e->conf.tunnel_inspect && reason == SW_DROP_NONE && sw_pkt_may_tunnel(&p))
 		v = sw_engine_tunnels(e, &p, v, frame, caplen);
@@ -987,6 +994,13 @@ static inline void advance(struct sw_engine *e, sw_time_t now)
 void sw_engine_burst(struct sw_engine *e, const uint8_t *const *frames, const uint32_t *caplen,
 		     int link, const sw_time_t *ts, unsigned n, struct sw_verdict *out)
 {
+	sw_engine_burst_wire(e, frames, caplen, NULL, link, ts, n, out);
+}
+
+void sw_engine_burst_wire(struct sw_engine *e, const uint8_t *const *frames,
+			  const uint32_t *caplen, const uint32_t *wirelen, int link,
+			  const sw_time_t *ts, unsigned n, struct sw_verdict *out)
+{
 	struct sw_pkt p[SW_BURST_MAX];
 	struct sw_key k[SW_BURST_MAX];
 	uint64_t h[SW_BURST_MAX];
@@ -996,9 +1010,10 @@ void sw_engine_burst(struct sw_engine *e, const uint8_t *const *frames, const ui
 	size_t len[SW_BURST_MAX];
 
 	while (n > SW_BURST_MAX) {
-		sw_engine_burst(e, frames, caplen, link, ts, SW_BURST_MAX, out);
+		sw_engine_burst_wire(e, frames, caplen, wirelen, link, ts, SW_BURST_MAX, out);
 		frames += SW_BURST_MAX;
 		caplen += SW_BURST_MAX;
+		wirelen = wirelen ? wirelen + SW_BURST_MAX : NULL;
 		ts += SW_BURST_MAX;
 		out += SW_BURST_MAX;
 		n -= SW_BURST_MAX;
@@ -1007,7 +1022,8 @@ void sw_engine_burst(struct sw_engine *e, const uint8_t *const *frames, const ui
 	for (unsigned i = 0; i < n; i++) {
 		f[i] = frames[i];
 		len[i] = caplen[i];
-		reason[i] = (uint8_t)sw_engine_parse_frame(e, &p[i], &f[i], &len[i], link);
+		reason[i] = (uint8_t)sw_engine_parse_frame(e, &p[i], &f[i], &len[i], link,
+							   wirelen ? sw_parse_whole(len[i], wirelen[i]) : 0);
 		done[i] = reason[i] != SW_DROP_NONE ||
 			  (p[i].pflags & (SW_PF_FRAG_LATER | SW_PF_ICMP_ERR));
 		if (done[i])

@@ -184,17 +184,19 @@ struct sw_verdict sw_engine_one(struct sw_engine *e, const struct sw_pkt *p, int
  * transport that --decap names (*f, *len then describe it); tunnels follows
  * the inner packets of a frame whose outer packet got verdict v, and returns
  * the frame's verdict.  parse_frame (here, inline for the burst) parses a
- * frame and unwraps it with decap when --decap is on.
+ * frame (`whole`: SW_PARSE_WHOLE if it was captured whole, else 0) and
+ * unwraps it with decap when --decap is on.
  */
 int sw_engine_tun_conf(struct sw_engine *e);
 void sw_engine_tun_info(const struct sw_engine *e, uint32_t idx, struct sw_sess_info *si);
 enum sw_drop sw_engine_decap(struct sw_engine *e, struct sw_pkt *p, const uint8_t **f, size_t *len);
 
 static inline enum sw_drop sw_engine_parse_frame(struct sw_engine *e, struct sw_pkt *p,
-						 const uint8_t **f, size_t *len, int link)
+						 const uint8_t **f, size_t *len, int link,
+						 unsigned whole)
 {
 	enum sw_drop r = sw_pkt_parse(p, *f, *len, link,
-				      e->conf.tcp_checksum_check ? SW_PARSE_CHECKSUM : 0);
+				      (e->conf.tcp_checksum_check ? SW_PARSE_CHECKSUM : 0) | whole);
 
 	if (r == SW_DROP_NONE && (p->lflags & SW_LF_LEN_FROM_CAP))
 		e->st.ctr[SW_CTR_IP_LEN_FROM_CAP]++;

@@ -44,6 +44,15 @@ void sw_engine_tun_info(const struct sw_engine *e, uint32_t idx, struct sw_sess_
 	si->tunnel_type = (uint8_t)(v ? v & ((1u << TUN_TYPE_BITS) - 1) : SW_TUN_MAX);
 }
 
+/*
+ * The options an inner frame parses with: whole when its outer IP packet
+ * lies entirely in the frame, for then nothing of the inner one was cut.
+ */
+static unsigned inner_opts(const struct sw_pkt *o, size_t len, unsigned opts)
+{
+	return opts | ((size_t)o->l3_off + o->ip_len <= len ? SW_PARSE_WHOLE : 0);
+}
+
 enum sw_drop sw_engine_decap(struct sw_engine *e, struct sw_pkt *p, const uint8_t **f, size_t *len)
 {
 	unsigned opts = e->conf.tcp_checksum_check ? SW_PARSE_CHECKSUM : 0;
@@ -55,6 +64,7 @@ enum sw_drop sw_engine_decap(struct sw_engine *e, struct sw_pkt *p, const uint8_
 	    !(e->conf.decap & (1u << t.type)))
 		return SW_DROP_NONE;
 	e->st.ctr[SW_CTR_DECAP]++;
+	opts = inner_opts(p, *len, opts);
 	*f += t.off;
 	*len = t.len;
 	r = sw_pkt_parse(p, *f, *len, t.link, opts);
@@ -110,9 +120,9 @@ struct sw_verdict sw_engine_tunnels(struct sw_engine *e, const struct sw_pkt *ou
 			return outv;
 		if (depth == e->conf.tunnel_max_depth)
 			return recount(e, outv, SW_DROP_TUNNEL_DEPTH);
+		r = sw_pkt_parse(p, f + t.off, t.len, t.link, inner_opts(o, len, opts));
 		f += t.off;
 		len = t.len;
-		r = sw_pkt_parse(p, f, len, t.link, opts);
 		if (r == SW_DROP_NONE && (p->lflags & SW_LF_LEN_FROM_CAP))
 			e->st.ctr[SW_CTR_IP_LEN_FROM_CAP]++;
 		e->st.ctr[SW_CTR_TUNNEL_INNER]++;

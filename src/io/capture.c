@@ -1,8 +1,8 @@
 /*
  * capture.c - the capture files of one replay: directories expanded, each
  * file's reader (reader.c), a merge of them by timestamp so that flows
- * continue across rotated files, BPF filters through libpcap, and the
- * classic pcap writer.  See capture.h.
+ * continue across rotated files, and BPF filters through libpcap.  See
+ * capture.h (the writer is dump.c).
  *
  * The merge: every file is opened and its first frame read at open, so that
  * a bad file is refused before any packet is processed; the files are then
@@ -64,7 +64,10 @@ struct sw_capture {
 	size_t nflt;
 	struct sw_names names;
 	uint64_t count;
-	int link0, snap0;
+	int link0;
+	int *links;        /* the link types the files declared at open (sw_capture_links) */
+	size_t nlinks;
+	int any_ng;        /* some file is a pcapng */
 	int failed;
 	char *fail_msg;
 };
@@ -93,6 +96,26 @@ static int linktype_dlt(int link)
 	case 103: return DLT_PPP_BSDOS;
 	default: return link;
 	}
+}
+
+const char *sw_link_name(int link)
+{
+	return pcap_datalink_val_to_name(linktype_dlt(link));
+}
+
+/* Note a link type a file declares; -ENOMEM. */
+static int note_link(struct sw_capture *c, int link)
+{
+	int *p;
+
+	for (size_t i = 0; i < c->nlinks; i++)
+		if (c->links[i] == link)
+			return 0;
+	if (!(p = realloc(c->links, (c->nlinks + 1) * sizeof(*p))))
+		return -ENOMEM;
+	c->links = p;
+	c->links[c->nlinks++] = link;
+	return 0;
 }
 
 /* The filter compiled for a link type, compiled when first met; NULL with a message. */
@@ -255,15 +278,19 @@ static int first_frames(struct sw_capture *c, char *err, size_t errlen)
 		if (f->first < 0 && !(f->first_err = strdup(err)))
 			return -ENOMEM;
 		f->first_ts = f->first > 0 ? f->head.ts : 0;
+		if (f->rd.fmt == SW_FMT_PCAPNG) {
+			c->any_ng = 1;
+			for (uint32_t k = 0; k < f->rd.nifs; k++)
+				if (note_link(c, f->rd.ifs[k].link) < 0)
+					return -ENOMEM;
+		} else if (f->first > 0 && note_link(c, f->rd.link) < 0) {
+			return -ENOMEM;
+		}
 		if (i == 0 || c->link0 < 0) {
-			if (f->first > 0) {
+			if (f->first > 0)
 				c->link0 = f->head.link;
-				c->snap0 = f->rd.fmt == SW_FMT_PCAP ? f->rd.snaplen
-					   : (int)f->rd.ifs[f->head.ifindex].snaplen;
-			} else if (f->rd.fmt == SW_FMT_PCAP) {
+			else if (f->rd.fmt == SW_FMT_PCAP)
 				c->link0 = f->rd.link;
-				c->snap0 = f->rd.snaplen;
-			}
 		}
 		/* a compressed file costs its decompressor's memory: open it again when due */
 		if (f->first > 0 && f->rd.src.kind != SW_SRC_MAP && !f->fromfp && c->nf > 1 &&
@@ -471,10 +498,8 @@ static int finish_open(struct sw_capture *c, const char *filter, char *err, size
 		snprintf(err, errlen, "out of memory");
 		return rc;
 	}
-	if (c->link0 < 0) { /* no file had a frame or a link type in its header */
+	if (c->link0 < 0) /* no file had a frame or a link type in its header */
 		c->link0 = 1;
-		c->snap0 = (int)SW_MAX_CAPLEN;
-	}
 	if (filter && *filter) {
 		if (!(c->filter = strdup(filter)))
 			return -ENOMEM;
@@ -573,9 +598,11 @@ int sw_capture_linktype(const struct sw_capture *c)
 	return c->link0;
 }
 
-int sw_capture_snaplen(const struct sw_capture *c)
+size_t sw_capture_links(const struct sw_capture *c, const int **links, int *any_pcapng)
 {
-	return c->snap0 > 0 ? c->snap0 : (int)SW_MAX_CAPLEN;
+	*links = c->links;
+	*any_pcapng = c->any_ng;
+	return c->nlinks;
 }
 
 uint32_t sw_capture_maxcaplen(const struct sw_capture *c)
@@ -632,81 +659,7 @@ void sw_capture_close(struct sw_capture *c)
 	free(c->order);
 	free(c->heap);
 	free(c->fail_msg);
+	free(c->links);
 	sw_names_free(&c->names);
 	free(c);
-}
-
-struct sw_dumper {
-	pcap_t *p;
-	pcap_dumper_t *d;
-	int err; /* -errno of the first write that failed */
-};
-
-int sw_dumper_open(struct sw_dumper **out, const char *path, int linktype, int snaplen, char *err,
-		   size_t errlen)
-{
-	struct sw_dumper *d = calloc(1, sizeof(*d));
-
-	*out = NULL;
-	if (!d)
-		return -ENOMEM;
-	d->p = pcap_open_dead_with_tstamp_precision(linktype, snaplen > 0 ? snaplen : 262144,
-						    PCAP_TSTAMP_PRECISION_NANO);
-	if (!d->p) {
-		free(d);
-		return -ENOMEM;
-	}
-	d->d = pcap_dump_open(d->p, path);
-	if (!d->d) {
-		snprintf(err, errlen, "%s: %s", path, pcap_geterr(d->p));
-		pcap_close(d->p);
-		free(d);
-		return -EIO;
-	}
-	*out = d;
-	return 0;
-}
-
-void sw_dumper_write(struct sw_dumper *d, const uint8_t *data, uint32_t caplen, uint32_t wirelen,
-		     sw_time_t ts)
-{
-	struct pcap_pkthdr h;
-
-	h.ts.tv_sec = (time_t)(ts / SW_NS_PER_SEC);
-	h.ts.tv_usec = (suseconds_t)(ts % SW_NS_PER_SEC); /* ns: the dumper is nano precision */
-	h.caplen = caplen;
-	h.len = wirelen;
-	errno = 0;
-	pcap_dump((u_char *)d->d, &h, data);
-	/* stdio keeps only a flag: keep the first failure's errno while it is there */
-	if (!d->err && ferror_unlocked(pcap_dump_file(d->d)))
-		d->err = errno ? -errno : -EIO;
-}
-
-int sw_dumper_error(struct sw_dumper *d)
-{
-	FILE *f;
-
-	if (!d)
-		return 0;
-	f = pcap_dump_file(d->d);
-	if (!d->err && ferror_unlocked(f))
-		d->err = -EIO; /* failed where sw_dumper_write could not see why */
-	return d->err;
-}
-
-int sw_dumper_close(struct sw_dumper *d)
-{
-	int rc;
-
-	if (!d)
-		return 0;
-	errno = 0;
-	if (pcap_dump_flush(d->d) < 0 && !d->err)
-		d->err = errno ? -errno : -EIO;
-	rc = sw_dumper_error(d);
-	pcap_dump_close(d->d); /* returns nothing: the flush above is the check */
-	pcap_close(d->p);
-	free(d);
-	return rc;
 }

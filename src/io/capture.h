@@ -2,8 +2,8 @@
  * capture.h - reading and writing capture files, with errors that say what
  * went wrong and where.  Reading: classic pcap and pcapng (our own readers,
  * in place over a mapping, or over a gzip/zstd/xz or pipe stream), one file
- * or several merged by time; BPF filters through libpcap.  Writing: classic
- * pcap through libpcap.
+ * or several merged by time; BPF filters through libpcap.  Writing (dump.c):
+ * classic pcap or pcapng, our own writer.
  */
 #ifndef SW_IO_CAPTURE_H
 #define SW_IO_CAPTURE_H
@@ -58,9 +58,17 @@ int sw_capture_next(struct sw_capture *c, const uint8_t **data, uint32_t *caplen
  */
 int sw_capture_stable(const struct sw_capture *c);
 
-/* The first file's (first interface's) link type and snap length. */
+/*
+ * The link types the files declared at open, each once in the order met:
+ * a classic pcap's (if it has a packet) and every interface a pcapng
+ * described before its first packet.  *any_pcapng: some file is a pcapng.
+ */
+size_t sw_capture_links(const struct sw_capture *c, const int **links, int *any_pcapng);
+/* libpcap's name of a LINKTYPE_ value ("EN10MB", "RAW"), NULL if it has none. */
+const char *sw_link_name(int link);
+
+/* The first file's (first interface's) link type. */
 int sw_capture_linktype(const struct sw_capture *c);
-int sw_capture_snaplen(const struct sw_capture *c);
 /* The largest frame any file may hold (the copy a caller needs when not stable). */
 uint32_t sw_capture_maxcaplen(const struct sw_capture *c);
 
@@ -78,12 +86,31 @@ uint64_t sw_capture_count(const struct sw_capture *c);
 void sw_capture_progress(const struct sw_capture *c, uint64_t *done, uint64_t *total);
 void sw_capture_close(struct sw_capture *c);
 
-/* A capture writer (classic pcap, nanosecond stamps). */
+/*
+ * A capture writer for the frames of capture `cap` ("-": standard output).
+ * pcapng (one interface per input interface and link type, nanosecond
+ * stamps) when the name ends in .pcapng, or, unless it ends in .pcap or
+ * .cap, when the files declared several link types or one is a pcapng;
+ * else classic pcap (nanosecond stamps) of the first file's link type.  A
+ * name ending in .pcap/.cap for files that declared several link types is
+ * refused (-EINVAL, the message says so).  0 or -errno with a message.
+ */
 struct sw_dumper;
-int sw_dumper_open(struct sw_dumper **out, const char *path, int linktype, int snaplen, char *err,
-		   size_t errlen);
-void sw_dumper_write(struct sw_dumper *d, const uint8_t *data, uint32_t caplen, uint32_t wirelen,
-		     sw_time_t ts);
+int sw_dumper_open(struct sw_dumper **out, const char *path, const struct sw_capture *cap,
+		   char *err, size_t errlen);
+/*
+ * 1 if a frame of link type `link` can be written (pcapng: any of 16 bits;
+ * classic pcap: its own), else 0 with why the output cannot hold it.  The
+ * writer keeps `path` for that message: it must outlive the dumper.
+ */
+int sw_dumper_holds(const struct sw_dumper *d, int link, char *why, size_t whylen);
+/*
+ * Write one frame (data, caplen, wirelen, ts; pcapng: link and ifname name
+ * its interface, ifname kept by pointer: the capture's names, valid until it
+ * closes, after the dumper).  A classic pcap cannot stamp a frame after
+ * 2106: the writer's error is then -EOVERFLOW.
+ */
+void sw_dumper_write(struct sw_dumper *d, const struct sw_frame *fr);
 /* 0, or -errno if a write to the file failed (a full disk); NULL: 0. */
 int sw_dumper_error(struct sw_dumper *d);
 /* Flush and close; 0 or -errno (a full disk shows here). */

@@ -24,7 +24,10 @@
  *  - Offload super-frames: an IPv4 total length (IPv6 payload length) of 0
  *    is what TSO/GRO and BIG TCP leave in a frame captured on the host
  *    itself; the captured length stands in for it, as Zeek and Wireshark
- *    do, and the descriptor says so (SW_LF_LEN_FROM_CAP).
+ *    do, and the descriptor says so (SW_LF_LEN_FROM_CAP).  So does a length
+ *    larger than a frame the caller says was captured whole (SW_PARSE_WHOLE:
+ *    its wire length is its captured length, nothing of it was cut); without
+ *    that word such a length is read as a snap-length cut.
  *
  * The link layer is l2.c, tunnels are tunnel.c; the IP and L4 stages stay
  * in one file because they share the two bounds and the static helpers that
@@ -128,7 +131,8 @@ struct l3info {
 	uint8_t frag;     /* SW_PF_FRAG_FIRST / SW_PF_FRAG_LATER or 0 */
 	uint8_t rt_dst;   /* IPv6 routing header with segments left: the pseudo-header
 			     destination is not ip6_dst, so the L4 checksum cannot be checked */
-	uint8_t len_cap;  /* the length field was 0 (offload): `end` is the capture's end */
+	uint8_t len_cap;  /* the length field was 0 or beyond a whole frame (offload): `end` is the
+			     capture's end */
 };
 
 /*
@@ -182,8 +186,11 @@ static enum sw_drop ip4_parse(const uint8_t *f, size_t cap, size_t off, struct s
 	tlen = rd16(ip + 2);
 	if (quoted) {
 		h->end = (tlen >= hlen && tlen < avail) ? off + tlen : cap;
-	} else if (tlen == 0) {
-		/* TSO/GRO super-frame: the NIC writes the length, the capture saw none. */
+	} else if (tlen == 0 || (tlen > avail && (opts & SW_PARSE_WHOLE))) {
+		/*
+		 * TSO/GRO super-frame: the NIC writes the length, the capture saw
+		 * none, or one that is not this frame's (nothing of it was cut).
+		 */
 		h->end = cap;
 		h->len_cap = 1;
 	} else {
@@ -318,7 +325,7 @@ static enum sw_drop ip6_walk(const uint8_t *f, size_t cap, size_t off, uint8_t n
 }
 
 static enum sw_drop ip6_parse(const uint8_t *f, size_t cap, size_t off, struct sw_flow *fl,
-			      struct l3info *h, int quoted)
+			      struct l3info *h, int quoted, unsigned opts)
 {
 	const uint8_t *ip = f + off;
 	size_t avail = cap - off;
@@ -335,9 +342,11 @@ static enum sw_drop ip6_parse(const uint8_t *f, size_t cap, size_t off, struct s
 		h->end = cap;
 	/*
 	 * Payload length 0 with a payload: a GSO/GRO (BIG TCP) super-frame or a
-	 * jumbogram (RFC 2675) - the capture's end is the packet's end.
+	 * jumbogram (RFC 2675) - the capture's end is the packet's end; so is a
+	 * length beyond a frame captured whole (as for IPv4).
 	 */
-	if (!quoted && rd16(ip + 4) == 0 && ip[6] != PROTO_NONE && cap - off > IP6_HLEN) {
+	if (!quoted && ((rd16(ip + 4) == 0 && ip[6] != PROTO_NONE && cap - off > IP6_HLEN) ||
+			(h->end > cap && (opts & SW_PARSE_WHOLE)))) {
 		h->end = cap;
 		h->len_cap = 1;
 	}
@@ -479,7 +488,7 @@ static enum sw_drop icmp_quote(struct sw_pkt *p, const uint8_t *f, size_t qend, 
 	if (fam == 4)
 		r = ip4_parse(f, qend, off, &p->inner, &h, 1, 0);
 	else
-		r = ip6_parse(f, qend, off, &p->inner, &h, 1);
+		r = ip6_parse(f, qend, off, &p->inner, &h, 1, 0);
 	if (r != SW_DROP_NONE)
 		return SW_DROP_BAD_ICMP_ERROR;
 	p->inner.proto = h.proto;
@@ -727,7 +736,7 @@ __attribute__((noinline)) static enum sw_drop parse_general(struct sw_pkt *p, co
 	if (fam == 4)
 		r = ip4_parse(frame, caplen, off, &p->flow, &h, 0, opts);
 	else
-		r = ip6_parse(frame, caplen, off, &p->flow, &h, 0);
+		r = ip6_parse(frame, caplen, off, &p->flow, &h, 0, opts);
 	/* Fill what is known even on failure: counters and logs like addresses. */
 	if (h.end > off)
 		p->ip_len = (uint32_t)(h.end - off);

@@ -6,8 +6,19 @@ tunnels, the outer session too, linked by the inner session's `tunnel`.
 
 The captures are generated here (Python standard library only) into a
 temporary directory: one classic pcap per case, its link type the case's.
+
+Each encapsulation carries an IPv4 conversation; CASES6 an IPv6 one (IPv6 in
+IPv4, GRE, Teredo with and without its origin indication, AYIYA, GTP-U),
+compared with the IPv6 conversation on plain Ethernet.
+
+Offload super-frames: the server's answer is one TSO super-frame of 3000
+bytes whose IPv4 total length is 0, or larger than the frame with the frame
+captured whole (caplen == wire length): both are read by the captured length
+and counted (ip_length_from_capture); the same frame recorded as shorter
+than on the wire is a snap-length cut, its payload counted by the IP length.
+`analyze` must count the session's bytes as replay does.
 """
-import argparse, json, os, struct, subprocess, sys, tempfile
+import argparse, json, os, socket, struct, subprocess, sys, tempfile
 
 FAILS = []
 
@@ -43,6 +54,14 @@ def tcp4(src, dst, sport, dport, seq, ack, flags, data=b""):
     return ip4(src, dst, 6, h + data)[0]
 
 
+def tcp6(src, dst, sport, dport, seq, ack, flags, data=b""):
+    s, d = socket.inet_pton(socket.AF_INET6, src), socket.inet_pton(socket.AF_INET6, dst)
+    h = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 5 << 4, flags, 65535, 0, 0)
+    ph = s + d + struct.pack("!I3xB", len(h) + len(data), 6)
+    h = h[:16] + struct.pack("!H", csum(ph + h + data)) + h[18:]
+    return struct.pack("!IHBB", 6 << 28, len(h) + len(data), 6, 64) + s + d + h + data
+
+
 def udp4(src, dst, sport, dport, payload):
     return ip4(src, dst, 17, struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload)[0]
 
@@ -52,21 +71,23 @@ def eth(payload, etype=0x0800, dst=b"\x02\0\0\0\0\x02", src=b"\x02\0\0\0\0\x01")
 
 
 C, S = "10.1.0.1", "10.2.0.1"
+C6, S6 = "2001:db8:1::1", "2001:db8:2::1"
 F, SY, RS, PU, AC = 1, 2, 4, 8, 16
 
 
-def conversation():
-    """(from client?, inner IPv4 packet): handshake, data both ways, FINs."""
+def conversation(v6=False):
+    """(from client?, inner IPv4 (IPv6) packet): handshake, data both ways, FINs."""
     ci, si = 1000, 5000
+    tcp, c, s = (tcp6, C6, S6) if v6 else (tcp4, C, S)
     return [
-        (1, tcp4(C, S, 40000, 80, ci, 0, SY)),
-        (0, tcp4(S, C, 80, 40000, si, ci + 1, SY | AC)),
-        (1, tcp4(C, S, 40000, 80, ci + 1, si + 1, AC)),
-        (1, tcp4(C, S, 40000, 80, ci + 1, si + 1, PU | AC, b"GET / HTTP/1.0\r\n\r\n")),
-        (0, tcp4(S, C, 80, 40000, si + 1, ci + 19, PU | AC, b"HTTP/1.0 200 OK\r\n\r\n")),
-        (1, tcp4(C, S, 40000, 80, ci + 19, si + 20, F | AC)),
-        (0, tcp4(S, C, 80, 40000, si + 20, ci + 20, F | AC)),
-        (1, tcp4(C, S, 40000, 80, ci + 20, si + 21, AC)),
+        (1, tcp(c, s, 40000, 80, ci, 0, SY)),
+        (0, tcp(s, c, 80, 40000, si, ci + 1, SY | AC)),
+        (1, tcp(c, s, 40000, 80, ci + 1, si + 1, AC)),
+        (1, tcp(c, s, 40000, 80, ci + 1, si + 1, PU | AC, b"GET / HTTP/1.0\r\n\r\n")),
+        (0, tcp(s, c, 80, 40000, si + 1, ci + 19, PU | AC, b"HTTP/1.0 200 OK\r\n\r\n")),
+        (1, tcp(c, s, 40000, 80, ci + 19, si + 20, F | AC)),
+        (0, tcp(s, c, 80, 40000, si + 20, ci + 20, F | AC)),
+        (1, tcp(c, s, 40000, 80, ci + 20, si + 21, AC)),
     ]
 
 
@@ -97,6 +118,9 @@ CASES = [
      bytes.fromhex("11000001") + struct.pack("!H", len(p) + 2) + b"\x00\x21" + p, None, []),
     ("pbb", 1, lambda c, p: MAC + bytes.fromhex("88a8006488e700000100") + eth(p), None, []),
     ("vntag", 1, lambda c, p: eth(bytes.fromhex("000000000800") + p, 0x8926), None, []),
+    ("etag", 1, lambda c, p: eth(bytes.fromhex("0000000000000800") + p, 0x893f), None, []),
+    ("fabricpath", 1, lambda c, p: eth(bytes.fromhex("0000") + eth(p), 0x8903), None, []),
+    ("80211", 105, lambda c, p: b"\x08\x01" + W80211 + SNAP + p, None, []),
     ("llc-snap", 1, lambda c, p: MAC + struct.pack("!H", len(p) + 8) + SNAP + p, None, []),
     ("fddi", 10, lambda c, p: b"\x50" + MAC + SNAP + p, None, []),
     ("ppp", 9, lambda c, p: b"\xff\x03\x00\x21" + p, None, []),
@@ -124,6 +148,7 @@ CASES = [
      bytes.fromhex("00000001 00000085 01000000") + p), ("udp", "gtp-u"), []),
     ("ayiya", 1, lambda c, p: outer_udp(c, 5072, bytes.fromhex("00000104 00000000 00") + p),
      ("udp", "ayiya"), []),
+    ("erspan-i", 1, lambda c, p: outer_ip(c, 47, bytes.fromhex("000088be") + eth(p)), ("47", "erspan"), []),
     ("erspan-ii", 1, lambda c, p: outer_ip(c, 47, bytes.fromhex("100088be 00000001 10010000 00000000") +
      eth(p)), ("47", "erspan"), []),
     ("erspan-iii", 1, lambda c, p: outer_ip(c, 47, bytes.fromhex("100022eb 00000001") +
@@ -133,15 +158,33 @@ CASES = [
     ("erspan-decap", 1, lambda c, p: outer_ip(c, 47, bytes.fromhex("100088be 00000001 10010000 00000000") +
      eth(p)), None, ["--decap"]),
     ("tso-superframe", 1, None, None, []),
+    ("tso-beyond-frame", 1, None, None, []),
+    ("tso-snap-cut", 1, None, None, []),
+]
+CLAIMED = 20 + 20 + 3000 + 2 * 1460  # the IP length of the beyond-frame cases: 2 MSS more
+
+# the same over IPv6: the inner conversation is IPv6 (its base: plain Ethernet)
+CASES6 = [
+    ("ethernet6", 1, lambda c, p: eth(p, 0x86dd), None, []),
+    ("mpls6", 1, lambda c, p: eth(bytes.fromhex("00010140") + p, 0x8847), None, []),
+    ("ip6-in-ip", 1, lambda c, p: outer_ip(c, 41, p), ("41", "ip-in-ip"), []),
+    ("gre6", 1, lambda c, p: outer_ip(c, 47, bytes.fromhex("000086dd") + p), ("47", "gre"), []),
+    ("teredo", 1, lambda c, p: outer_udp(c, 3544, p), ("udp", "teredo"), []),
+    ("teredo-origin", 1, lambda c, p: outer_udp(c, 3544, bytes.fromhex("0000ffff3fffffff") + p),
+     ("udp", "teredo"), []),
+    ("ayiya6", 1, lambda c, p: outer_udp(c, 5072, bytes.fromhex("00000129 00000000 00") + p),
+     ("udp", "ayiya"), []),
+    ("gtp-u6", 1, lambda c, p: outer_udp(c, 2152, bytes.fromhex("30ff") + struct.pack("!H", len(p)) +
+     bytes.fromhex("00000001") + p), ("udp", "gtp-u"), []),
 ]
 
 
-def superframe():
-    """The conversation with the server's answer as one TSO super-frame of 3000 bytes, length 0."""
+def superframe(iplen=0):
+    """The conversation with the server's answer as one TSO super-frame of 3000 bytes, IP length iplen."""
     pk = conversation()
     body = b"HTTP/1.0 200 OK\r\n\r\n" + b"x" * 2981
     big = bytearray(tcp4(S, C, 80, 40000, 5001, 1019, PU | AC, body))
-    big[2:4] = b"\0\0"
+    big[2:4] = struct.pack("!H", iplen)
     big[10:12] = b"\0\0"
     big[10:12] = struct.pack("!H", csum(bytes(big[:20])))
     pk[4] = (0, bytes(big))
@@ -152,11 +195,12 @@ def superframe():
     return [(c, eth(p)) for c, p in pk]
 
 
-def write_pcap(path, link, frames):
+def write_pcap(path, link, frames, wire=None):
+    """wire: {frame index: its wire length} where it is not the frame's length."""
     with open(path, "wb") as f:
         f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, link))
         for i, fr in enumerate(frames):
-            f.write(struct.pack("<IIII", 1700000000, i * 1000, len(fr), len(fr)))
+            f.write(struct.pack("<IIII", 1700000000, i * 1000, len(fr), (wire or {}).get(i, len(fr))))
             f.write(fr)
 
 
@@ -164,18 +208,21 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
     a = ap.parse_args()
-    base = None  # the plain Ethernet case's inner view, which every other case must repeat
+    base = {}  # per family, the plain Ethernet case's inner view, which every other case must repeat
     with tempfile.TemporaryDirectory(prefix="sw-encap-") as tmp:
-        for name, link, wrap, outer, opts in CASES:
-            frames = superframe() if wrap is None else [(c, wrap(c, p)) for c, p in conversation()]
+        for (name, link, wrap, outer, opts), fam in [(k, 4) for k in CASES] + [(k, 6) for k in CASES6]:
+            tso = name.startswith("tso-")
+            frames = (superframe(0 if name == "tso-superframe" else CLAIMED) if tso else
+                      [(c, wrap(c, p)) for c, p in conversation(fam == 6)])
             path = os.path.join(tmp, name + ".pcap")
-            write_pcap(path, link, [f for _, f in frames])
+            write_pcap(path, link, [f for _, f in frames],
+                       {4: 14 + CLAIMED} if name == "tso-snap-cut" else None)
             p = subprocess.run([a.bin, "replay", "-q", "--json", "--log", "-"] + opts + [path],
                                capture_output=True, text=True)
             lines = [l for l in p.stdout.splitlines() if l.startswith("{")]
             summary = json.loads(lines[-1])
             sess = [json.loads(l) for l in lines[:-1]]
-            inner = [s for s in sess if s["proto"] == "tcp" and s["orig_h"] == C]
+            inner = [s for s in sess if s["proto"] == "tcp" and s["orig_h"] == (C6 if fam == 6 else C)]
             check(p.returncode == 0 and len(inner) == 1, "%s: one inner session (%d)" % (name, len(inner)))
             if len(inner) != 1:
                 continue
@@ -184,10 +231,25 @@ def main():
                   (name, summary["packets"].get("drop_reasons")))
             view = (i["conn_state"], i["history"], i["orig_pkts"], i["resp_pkts"], i["orig_ip_bytes"],
                     i["resp_ip_bytes"], i["orig_p"], i["resp_p"])
-            if base is None:
-                base = view
-            want = base if name != "tso-superframe" else base[:4] + (base[4], base[5] + 2981, 40000, 80)
+            base.setdefault(fam, view)
+            want = base[fam] if not tso else base[fam][:4] + (base[fam][4], base[fam][5] + 2981, 40000, 80)
+            if name == "tso-snap-cut":  # the two MSS the capture cut count, as their IP length says
+                want = want[:5] + (want[5] + CLAIMED - 3040,) + want[6:]
             check(view == want, "%s: inner session as on plain Ethernet %s (got %s)" % (name, want, view))
+            if tso:
+                n = summary["packets"].get("ip_length_from_capture", 0)
+                check(n == (0 if name == "tso-snap-cut" else 1),
+                      "%s: ip_length_from_capture %d" % (name, n))
+                # replay --threads hands the wire lengths on to its engines
+                q = subprocess.run([a.bin, "replay", "-q", "--json", "--threads", "2", path],
+                                   capture_output=True, text=True)
+                m = json.loads(q.stdout)["packets"].get("ip_length_from_capture", 0) if q.returncode == 0 else -1
+                check(m == n, "%s: --threads 2: ip_length_from_capture %d" % (name, m))
+                # analyze reads the wire length too: its session counts the same bytes
+                q = subprocess.run([a.bin, "analyze", "-q", "--json", path], capture_output=True, text=True)
+                rec = [x["record"] for x in json.loads(q.stdout)["sessions"]] if q.returncode == 0 else []
+                check([r["resp_ip_bytes"] for r in rec] == [i["resp_ip_bytes"]],
+                      "%s: analyze counts the bytes replay counts (%s)" % (name, [r["resp_ip_bytes"] for r in rec]))
             others = [s for s in sess if s is not i]
             if outer is None:
                 check(not others and i["tunnel"] is None,

@@ -3,6 +3,7 @@
 nanosecond pcap of the same packets that statewall must read identically.
 
     pcapng.py IN.pcap OUT_DIR
+    pcapng.py --frames FILE      (one line per frame of a pcap or pcapng)
 
 Writes into OUT_DIR (python3 stdlib only):
 
@@ -20,9 +21,21 @@ Writes into OUT_DIR (python3 stdlib only):
       reader must skip: NRB, ISB, DSB, a custom block and an unknown type;
       one packet as an OPB and one as an SPB (no stamp: the packet before's).
   trunc-*.pcapng, bad-*.pcapng, and cases.tsv
-      sections.pcapng cut inside each kind of block, and malformed blocks;
+      sections.pcapng cut inside each kind of block (its header, its body, its
+      trailing length), and malformed blocks;
       cases.tsv: file, packets read before the error, text the message has.
+  late.pcapng
+      an EN10MB interface, half the packets, then a RAW interface described
+      after them and the other half on it: a link type met only mid-file.
+  raw.pcap
+      the packets as a classic pcap of link type RAW (Ethernet stripped).
+
+--frames reads a capture independently of statewall (classic pcap either
+byte order and precision; pcapng sections of either byte order, IDB link
+type, if_name, if_tsresol, if_tsoffset; EPB, SPB, OPB) and prints per frame
+"NS LINK IFNAME CAPLEN WIRELEN SHA1" (IFNAME: if_name or if<N>, - for pcap).
 """
+import hashlib
 import os, struct, sys
 
 LE, BE = "<", ">"
@@ -182,7 +195,7 @@ def cases(blocks, out):
         if i == 0 or kind in done:
             continue
         done.add(kind)
-        for where, cut in (("body", len(b) // 2), ("header", 6)):
+        for where, cut in (("body", len(b) // 2), ("header", 6), ("trailer", len(b) - 2)):
             name = f"trunc-{kind}-{where}.pcapng"
             open(os.path.join(out, name), "wb").write(whole[:offs[i] + cut])
             rows.append((name, before, f"block {i + 1} (.*) at offset {offs[i]}, .*truncated"))
@@ -218,13 +231,86 @@ def cases(blocks, out):
             f.write("\t".join(str(x) for x in r) + "\n")
 
 
+def late(pkts, out):
+    half = len(pkts) // 2
+    b = [shb(LE), idb(LE, 1, 65535, "eth0", 9)]
+    b += [epb(LE, 0, ns, data, wl) for ns, data, wl in pkts[:half]]
+    b.append(idb(LE, 101, 65535, "tun0", 9))
+    b += [epb(LE, 1, ns, data[14:], wl - 14) for ns, data, wl in pkts[half:]]
+    open(os.path.join(out, "late.pcapng"), "wb").write(b"".join(b))
+
+
+def raw(pkts, out):
+    o = [struct.pack("<IHHiIII", 0xa1b23c4d, 2, 4, 0, 0, 262144, 101)]
+    for ns, data, wl in pkts:
+        o.append(struct.pack("<IIII", ns // 10**9, ns % 10**9, len(data) - 14, wl - 14) + data[14:])
+    open(os.path.join(out, "raw.pcap"), "wb").write(b"".join(o))
+
+
+def frames(path):
+    d = open(path, "rb").read()
+    if struct.unpack_from("<I", d)[0] != 0x0A0D0D0A:
+        magic = struct.unpack_from("<I", d)[0]
+        e = "<" if magic in (0xa1b2c3d4, 0xa1b23c4d) else ">"
+        ns = struct.unpack_from(e + "I", d)[0] == 0xa1b23c4d
+        link = struct.unpack_from(e + "I", d, 20)[0]
+        off = 24
+        while off < len(d):
+            s, f, cl, wl = struct.unpack_from(e + "IIII", d, off)
+            yield s * 10**9 + (f if ns else f * 1000), link, "-", d[off + 16:off + 16 + cl], wl
+            off += 16 + cl
+        return
+    off, e, ifs, prev = 0, LE, [], 0
+    while off < len(d):
+        if struct.unpack_from("<I", d, off)[0] == 0x0A0D0D0A:
+            e = LE if struct.unpack_from("<I", d, off + 8)[0] == 0x1A2B3C4D else BE
+            ifs = []
+        t, n = struct.unpack_from(e + "II", d, off)
+        body = d[off + 8:off + n - 4]
+        if t == 1:
+            link, snap = struct.unpack_from(e + "HxxI", body)
+            ifc = {"link": link, "name": "if%d" % len(ifs), "res": 6, "off": 0}
+            o = 8
+            while o + 4 <= len(body):
+                code, ln = struct.unpack_from(e + "HH", body, o)
+                v = body[o + 4:o + 4 + ln]
+                if code == 0:
+                    break
+                if code == 2:
+                    ifc["name"] = v.split(b"\0")[0].decode()
+                if code == 9:
+                    ifc["res"] = v[0]
+                if code == 14:
+                    ifc["off"] = struct.unpack(e + "q", v)[0]
+                o += 4 + ln + (-ln % 4)
+            ifs.append(ifc)
+        elif t in (2, 6):
+            if t == 6:
+                i, hi, lo, cl, wl = struct.unpack_from(e + "IIIII", body)
+            else:
+                i, _, hi, lo, cl, wl = struct.unpack_from(e + "HHIIII", body)
+            ifc = ifs[i]
+            prev = ((hi << 32 | lo) * 10**9 // units(ifc["res"])) + ifc["off"] * 10**9
+            yield prev, ifc["link"], ifc["name"], body[20:20 + cl], wl
+        elif t == 3:
+            (wl,) = struct.unpack_from(e + "I", body)
+            yield prev, ifs[0]["link"], ifs[0]["name"], body[4:4 + wl], wl
+        off += n
+
+
 def main():
+    if sys.argv[1] == "--frames":
+        for ns, link, name, data, wl in frames(sys.argv[2]):
+            print(ns, link, name, len(data), wl, hashlib.sha1(data).hexdigest())
+        return
     pkts = read_pcap(sys.argv[1])
     out = sys.argv[2]
     multi(pkts, out)
     blocks, ref = sections(pkts)
     write_pcap(os.path.join(out, "sections.ref.pcap"), ref)
     cases(blocks, out)
+    late(pkts, out)
+    raw(pkts, out)
 
 
 if __name__ == "__main__":

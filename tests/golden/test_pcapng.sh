@@ -4,7 +4,10 @@
 # order; blocks to skip) replay exactly like the classic pcap of the same
 # packets; public pcapng captures replay like tcpdump's classic conversion of
 # them; every truncation and malformation says file, block and what, exits 1
-# and summarizes the packets before it.
+# and summarizes the packets before it.  The writer (-w / --dropped): pcapng
+# with one interface per input interface and link type where a classic pcap
+# cannot hold the capture, every frame reproduced with its link type, read
+# back by pcapng.py's own reader, by statewall and (one link type) tcpdump.
 set -uo pipefail
 BIN=${SW_BIN:?} SRC=${SW_SRC:?} SHARED=${SW_SHARED:-$SRC/../shared}
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
@@ -65,8 +68,8 @@ while IFS=$'\t' read -r name before what; do
   check "$name: exit 1, '$what', $before packets summarized" \
     bash -c "test $rc -eq 1 && grep -q \"$name: $what\" '$T/err' && grep -q 'summary covers the packets before it' '$T/err' && test '$n' = $before"
 done <"$T/cases.tsv"
-check "every block kind truncated" \
-  bash -c "test \$(cut -f1 '$T/cases.tsv' | grep -c '^trunc-') -eq 20"
+check "every block kind truncated in its header, body and trailer" \
+  bash -c "test \$(cut -f1 '$T/cases.tsv' | grep -c '^trunc-') -eq 30"
 
 # the first section header cut: nothing to replay, said at open
 head -c 20 "$T/sections.pcapng" >"$T/trunc-first-shb.pcapng"
@@ -76,6 +79,62 @@ check "first SHB truncated: exit 1, block 1 at offset 0 named" \
 "$BIN" analyze -q --json "$T/trunc-epb-body.pcapng" >"$T/out" 2>"$T/err"; rc=$?
 check "analyze: exit 1 with the same message" \
   bash -c "test $rc -eq 1 && grep -q 'trunc-epb-body.pcapng: block 4 .*truncated' '$T/err'"
+
+# ---- writing: -w / --dropped ---------------------------------------------------
+frames() { python3 "$SRC/tests/golden/pcapng.py" --frames "$1"; }
+# the frames of capture $1 whose verdict (file $2) is $3
+picked() { paste -d' ' <(cut -d' ' -f2 "$2") <(frames "$1") | awk -v w="$3" '$1 == w { sub(/^[^ ]+ /, ""); print }'; }
+magic() { od -An -tx1 -N4 "$1" | tr -d ' '; }
+
+"$BIN" replay -q --set half-close-mode=tcpwait -w "$T/fwd.pcapng" --dropped "$T/drop.pcapng" \
+  --verdicts "$T/w.v" "$T/multi.pcapng" >/dev/null 2>"$T/err"; rc=$?
+check "-w/--dropped .pcapng of 3 interfaces (EN10MB, RAW): exit 0" test $rc -eq 0 -a ! -s "$T/err"
+check "-w: every forwarded frame, its link type, interface, stamp (ns), lengths and bytes" \
+  cmp -s <(frames "$T/fwd.pcapng") <(picked "$T/multi.pcapng" "$T/w.v" pass)
+check "--dropped: every dropped frame likewise" \
+  cmp -s <(frames "$T/drop.pcapng") <(picked "$T/multi.pcapng" "$T/w.v" drop)
+links=$(frames "$T/fwd.pcapng" | cut -d' ' -f2 | sort -u | tr '\n' ' ')
+check "-w/--dropped: both hold frames, both link types in the output ($links)" \
+  test -s "$T/drop.pcapng" -a "$links" = "1 101 "
+"$BIN" replay -q -w "$T/all.pcapng" "$T/multi.pcapng" >/dev/null
+same "-w output read back by statewall: as its input" "$T/multi.pcapng" "$T/all.pcapng"
+check "-w output read back: the same interface on every verdict" cmp -s "$T/a.v" "$T/b.v"
+"$BIN" replay -q -w "$T/auto" "$T/multi.pcapng" >/dev/null
+check "-w without .pcap/.pcapng, several link types: pcapng" test "$(magic "$T/auto")" = 0a0d0d0a
+"$BIN" replay -q -w "$T/x.pcap" "$T/multi.pcapng" >"$T/out" 2>"$T/err"; rc=$?
+check "-w x.pcap for 2 link types: exit 1 before any packet, saying why" \
+  bash -c "test $rc -eq 1 && ! test -s '$T/out' && ! test -e '$T/x.pcap' && grep -q 'x.pcap: a classic pcap holds one link type, and the capture has 2 (1 EN10MB, 101 RAW): name the output .pcapng' '$T/err'"
+"$BIN" replay -q --json -w "$T/late.pcap" "$T/late.pcapng" >"$T/out" 2>"$T/err"; rc=$?
+check "-w x.pcap, a link type described mid-file: exit 1 at its first packet, the packets before summarized" \
+  bash -c "test $rc -eq 1 && grep -q 'late.pcapng: packet 31 has link type 101, but .*late.pcap is a classic pcap of link type 1 .*name it .pcapng' '$T/err' && test \$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[\"packets\"][\"total\"])' '$T/out') = 30"
+"$BIN" replay -q -w "$T/late.out" --verdicts "$T/late.v" "$T/late.pcapng" >/dev/null 2>"$T/err"; rc=$?
+check "-w (a pcapng input, no suffix): pcapng, the late interface's frames too" \
+  bash -c "test $rc -eq 0 && test \$(od -An -tx1 -N4 '$T/late.out' | tr -d ' ') = 0a0d0d0a" &&
+  check "-w late: every frame as in the input" cmp -s <(frames "$T/late.out") <(picked "$T/late.pcapng" "$T/late.v" pass)
+# two classic files of different link types
+cp "$T/multi.ref.pcap" "$T/eth.pcap"
+"$BIN" replay -q -w "$T/two" --verdicts "$T/two.v" "$T/eth.pcap" "$T/raw.pcap" >/dev/null 2>"$T/err"; rc=$?
+links=$(frames "$T/two" | cut -d' ' -f2,3 | sort | uniq -c | tr -s ' ' | tr '\n' ';')
+check "-w, two classic files (EN10MB, RAW): a pcapng with one interface per link type ($links)" \
+  test $rc -eq 0 -a "$(magic "$T/two")" = 0a0d0d0a -a "$links" = " 60 1 if0; 60 101 if1;"
+"$BIN" replay -q -w "$T/two.cap" "$T/eth.pcap" "$T/raw.pcap" >/dev/null 2>"$T/err"; rc=$?
+check "-w x.cap, two classic files (EN10MB, RAW): refused" \
+  bash -c "test $rc -eq 1 && grep -q 'two.cap: a classic pcap holds one link type' '$T/err'"
+# classic output: the link type as the input has it (LINKTYPE_RAW 101, which libpcap's DLT_ writer refused)
+"$BIN" replay -q -w "$T/raw.out.pcap" --verdicts "$T/raw.v" "$T/raw.pcap" >/dev/null 2>"$T/err"; rc=$?
+check "-w x.pcap of a RAW capture: classic pcap of link type 101, every frame" \
+  bash -c "test $rc -eq 0 && test \$(od -An -tx1 -N4 '$T/raw.out.pcap' | tr -d ' ') = 4d3cb2a1 && cmp -s <(python3 '$SRC/tests/golden/pcapng.py' --frames '$T/raw.out.pcap') <(python3 '$SRC/tests/golden/pcapng.py' --frames '$T/raw.pcap')"
+check "tcpdump reads it as RAW, as its input" \
+  cmp -s <(tcpdump -nn -tt --time-stamp-precision=nano -r "$T/raw.out.pcap" 2>&1 | tail -n +2) \
+         <(tcpdump -nn -tt --time-stamp-precision=nano -r "$T/raw.pcap" 2>&1 | tail -n +2)
+check "tcpdump: the output's link type RAW" bash -c "tcpdump -r '$T/raw.out.pcap' -c1 2>&1 | grep -q 'link-type RAW'"
+# one link type asked for as .pcapng: tcpdump (libpcap's pcapng reader) sees what the input holds
+"$BIN" replay -q -w "$T/eth.out.pcapng" "$T/eth.pcap" >/dev/null
+check "-w x.pcapng of a classic pcap: pcapng, tcpdump reads the same packets at the same ns" \
+  bash -c "test \$(od -An -tx1 -N4 '$T/eth.out.pcapng' | tr -d ' ') = 0a0d0d0a && cmp -s <(tcpdump -nn -tt --time-stamp-precision=nano -r '$T/eth.out.pcapng' 2>/dev/null) <(tcpdump -nn -tt --time-stamp-precision=nano -r '$T/eth.pcap' 2>/dev/null)"
+"$BIN" replay -q -w "$T/eth.out" "$T/eth.pcap" >/dev/null
+check "-w (no suffix) of one classic pcap: classic pcap, as its input" \
+  bash -c "test \$(od -An -tx1 -N4 '$T/eth.out' | tr -d ' ') = 4d3cb2a1 && cmp -s <(python3 '$SRC/tests/golden/pcapng.py' --frames '$T/eth.out') <(python3 '$SRC/tests/golden/pcapng.py' --frames '$T/eth.pcap')"
 
 echo "$pass passed, $fail failed"
 test $fail -eq 0

@@ -296,6 +296,65 @@ static void test_offload_length(void **state)
 	assert_int_equal(p.lflags, 0);
 }
 
+/*
+ * An IP length larger than the frame: with the wire length unknown, or the
+ * frame shorter than it was on the wire, a snap-length cut (the payload by
+ * the IP length); captured whole (SW_PARSE_WHOLE), a TSO/GSO super-frame
+ * (the captured length, SW_LF_LEN_FROM_CAP).
+ */
+static void test_offload_beyond_frame(void **state)
+{
+	struct pb_pkt b;
+	struct sw_pkt p;
+	struct pb_seg s;
+	(void)state;
+
+	pb_conv(&s, 1, SW_TH_ACK, 1, 1, 1600);
+	assert_true(pb_tcp(&b, &s) > 0);
+	b.data[14 + 2] = (40 + 3000) >> 8; /* the length the stack gave the super-frame */
+	b.data[14 + 3] = (40 + 3000) & 0xff;
+	assert_int_equal(sw_parse_whole(b.len, (uint32_t)b.len), SW_PARSE_WHOLE);
+	assert_int_equal(sw_parse_whole(b.len, (uint32_t)b.len + 1400), 0);
+	assert_int_equal(sw_parse_whole(b.len, 0), 0);
+	for (unsigned slow = 0; slow <= SW_PARSE_NO_FAST; slow += SW_PARSE_NO_FAST) {
+		assert_reason(sw_pkt_parse(&p, b.data, b.len, SW_LINK_EN10MB, slow), SW_DROP_NONE);
+		assert_int_equal(p.lflags, 0);
+		assert_int_equal(p.ip_len, 40 + 3000);
+		assert_int_equal(p.payload, 3000);
+		assert_reason(sw_pkt_parse(&p, b.data, b.len, SW_LINK_EN10MB,
+					   slow | sw_parse_whole(b.len, (uint32_t)b.len)),
+			      SW_DROP_NONE);
+		assert_int_equal(p.lflags, SW_LF_LEN_FROM_CAP);
+		assert_int_equal(p.ip_len, b.len - 14);
+		assert_int_equal(p.payload, 1600);
+	}
+	/* a length shorter than the header is broken whole or not */
+	b.data[14 + 2] = 0;
+	b.data[14 + 3] = 12;
+	assert_reason(sw_pkt_parse(&p, b.data, b.len, SW_LINK_EN10MB, SW_PARSE_WHOLE),
+		      SW_DROP_BAD_IP_LEN);
+	/* a length within the frame is the packet's (the rest is padding) */
+	b.data[14 + 2] = (40 + 1000) >> 8;
+	b.data[14 + 3] = (40 + 1000) & 0xff;
+	assert_reason(sw_pkt_parse(&p, b.data, b.len, SW_LINK_EN10MB, SW_PARSE_WHOLE),
+		      SW_DROP_NONE);
+	assert_int_equal(p.lflags, 0);
+	assert_int_equal(p.payload, 1000);
+
+	/* IPv6 payload length beyond a whole frame likewise */
+	s.src = V6A;
+	s.dst = V6B;
+	assert_true(pb_tcp(&b, &s) > 0);
+	b.data[14 + 4] = (20 + 3000) >> 8;
+	b.data[14 + 5] = (20 + 3000) & 0xff;
+	assert_reason(sw_pkt_parse(&p, b.data, b.len, SW_LINK_EN10MB, 0), SW_DROP_NONE);
+	assert_int_equal(p.lflags, 0);
+	assert_int_equal(p.payload, 3000);
+	assert_reason(sw_pkt_parse(&p, b.data, b.len, SW_LINK_EN10MB, SW_PARSE_WHOLE), SW_DROP_NONE);
+	assert_int_equal(p.lflags, SW_LF_LEN_FROM_CAP);
+	assert_int_equal(p.payload, 1600);
+}
+
 /* ---- tunnels ------------------------------------------------------------- */
 
 struct tun_case {
@@ -793,6 +852,101 @@ static void test_superframe_tracking(void **state)
 	sw_engine_destroy(e);
 }
 
+/*
+ * One connection whose client sends a super-frame of three MSS of payload
+ * with an IPv4 total length larger than the frame, then the next segment;
+ * the server ACKs all of it.  `wire`: the frame's wire length as the
+ * capture says it (whole: the frame; cut: the IP length).  Burst and
+ * one-packet paths alike.
+ */
+#define SF_MSS 536
+#define SF_PAYLOAD (3 * SF_MSS)
+#define SF_CLAIMED (SF_PAYLOAD + 2 * SF_MSS)
+
+static void superframe_conn(struct sw_engine *e, int cut, int burst, struct sw_verdict *v)
+{
+	struct pb_pkt b[6];
+	struct pb_seg s;
+	const uint8_t *fr[6];
+	uint32_t len[6], wire[6];
+	sw_time_t ts[6];
+
+	pb_conv(&s, 1, SW_TH_SYN, 0, 0, 0);
+	s.mss = SF_MSS;
+	pb_tcp(&b[0], &s);
+	pb_conv(&s, 0, SW_TH_SYN | SW_TH_ACK, 0, 1, 0);
+	s.mss = SF_MSS;
+	pb_tcp(&b[1], &s);
+	pb_conv(&s, 1, SW_TH_ACK, 1, 1, 0);
+	pb_tcp(&b[2], &s);
+	pb_conv(&s, 1, SW_TH_ACK | SW_TH_PSH, 1, 1, SF_PAYLOAD);
+	pb_tcp(&b[3], &s);
+	b[3].data[14 + 2] = (20 + 20 + SF_CLAIMED) >> 8;
+	b[3].data[14 + 3] = (20 + 20 + SF_CLAIMED) & 0xff;
+	pb_conv(&s, 1, SW_TH_ACK | SW_TH_PSH, 1 + SF_PAYLOAD, 1, 100);
+	pb_tcp(&b[4], &s);
+	pb_conv(&s, 0, SW_TH_ACK, 1, 1 + SF_PAYLOAD + 100, 0);
+	pb_tcp(&b[5], &s);
+	for (int k = 0; k < 6; k++) {
+		fr[k] = b[k].data;
+		len[k] = (uint32_t)b[k].len;
+		wire[k] = len[k];
+		ts[k] = 1000000000 + k;
+	}
+	if (cut)
+		wire[3] = 14 + 40 + SF_CLAIMED;
+	if (burst) {
+		sw_engine_burst_wire(e, fr, len, wire, SW_LINK_EN10MB, ts, 6, v);
+		return;
+	}
+	for (int k = 0; k < 6; k++)
+		v[k] = sw_engine_packet_wire(e, fr[k], len[k], wire[k], SW_LINK_EN10MB, ts[k]);
+}
+
+static void test_superframe_whole(void **state)
+{
+	struct sw_conf c;
+	struct sw_engine *e;
+	struct sw_stats st, first;
+	struct log l;
+	struct sw_verdict v[6];
+	(void)state;
+
+	sw_conf_defaults(&c);
+	for (int burst = 0; burst < 2; burst++) {
+		/* captured whole: one segment of SF_PAYLOAD bytes, the next one in order, all ACKed */
+		e = mk_engine(&c, &l);
+		superframe_conn(e, 0, burst, v);
+		for (int k = 0; k < 6; k++)
+			assert_reason(v[k].reason, SW_DROP_NONE);
+		sw_engine_stats(e, &st);
+		assert_int_equal(st.ctr[SW_CTR_IP_LEN_FROM_CAP], 1);
+		assert_int_equal(st.ctr[SW_CTR_DROPPED], 0);
+		if (burst)
+			assert_memory_equal(st.ctr, first.ctr, sizeof(st.ctr));
+		first = st;
+		sw_engine_flush(e, SW_END_END_OF_CAPTURE);
+		assert_int_equal(l.n, 1);
+		assert_null(strchr(l.si[0].history, 'T')); /* the next segment is no retransmission */
+		assert_int_equal(l.si[0].ip_bytes[0], 44 + 40 + (40 + SF_PAYLOAD) + 140);
+		sw_engine_destroy(e);
+
+		/*
+		 * shorter than on the wire: a snap-length cut, the sequence space
+		 * advanced by the IP length - the next segment repeats bytes of it
+		 */
+		e = mk_engine(&c, &l);
+		superframe_conn(e, 1, burst, v);
+		sw_engine_stats(e, &st);
+		assert_int_equal(st.ctr[SW_CTR_IP_LEN_FROM_CAP], 0);
+		sw_engine_flush(e, SW_END_END_OF_CAPTURE);
+		assert_int_equal(l.n, 1);
+		assert_non_null(strchr(l.si[0].history, 'T'));
+		assert_int_equal(l.si[0].ip_bytes[0], 44 + 40 + (40 + SF_CLAIMED) + 140);
+		sw_engine_destroy(e);
+	}
+}
+
 /* tunnel-inspect in the configuration language: all, none, lists, errors. */
 static void test_tunnel_conf(void **state)
 {
@@ -841,6 +995,7 @@ int main(void)
 		cmocka_unit_test(test_tunnel_inner_drop), cmocka_unit_test(test_tunnel_depth),
 		cmocka_unit_test(test_decap),		  cmocka_unit_test(test_tunnel_burst),
 		cmocka_unit_test(test_superframe_tracking), cmocka_unit_test(test_tunnel_conf),
+		cmocka_unit_test(test_offload_beyond_frame), cmocka_unit_test(test_superframe_whole),
 		cmocka_unit_test(test_zeek_ports),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
