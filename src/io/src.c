@@ -335,7 +335,7 @@ int sw_src_open(struct sw_src *s, FILE *fp, char *err, size_t errlen)
 	return rc;
 }
 
-void sw_src_ahead(struct sw_src *s, uint64_t off)
+void sw_src_populate(struct sw_src *s, uint64_t off)
 {
 	/*
 	 * Populate the mapping 8-16 MB ahead of the reader, 8 MB per madvise: one
@@ -343,7 +343,7 @@ void sw_src_ahead(struct sw_src *s, uint64_t off)
 	 * (one per 16 pages, with fault-around), which were a fifth of a replay's
 	 * time.  Best effort: an old kernel just faults as before.
 	 */
-	const size_t step = (size_t)8 << 20;
+	const size_t step = SW_SRC_AHEAD_STEP;
 #ifndef MADV_POPULATE_READ
 #define MADV_POPULATE_READ MADV_WILLNEED
 #endif

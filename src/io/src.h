@@ -58,8 +58,18 @@ static inline const uint8_t *sw_src_at(const struct sw_src *s, uint64_t off)
 	return s->buf + (off - s->pos0);
 }
 
-/* Populate a mapping ahead of off (a no-op for streams). */
-void sw_src_ahead(struct sw_src *s, uint64_t off);
+/* A mapping is populated this far ahead of the reader, this much at a time (src.c). */
+#define SW_SRC_AHEAD_STEP ((size_t)8 << 20)
+
+/* sw_src_ahead()'s work: populate the next steps of the mapping. */
+void sw_src_populate(struct sw_src *s, uint64_t off);
+
+/* Populate a mapping ahead of off (a no-op for streams); inline: called per record. */
+static inline void sw_src_ahead(struct sw_src *s, uint64_t off)
+{
+	if (s->kind == SW_SRC_MAP && s->ahead < s->len && s->ahead < off + SW_SRC_AHEAD_STEP)
+		sw_src_populate(s, off);
+}
 
 /* The decompressor's or the read's error after a short sw_src_need(), or NULL. */
 const char *sw_src_error(const struct sw_src *s);
