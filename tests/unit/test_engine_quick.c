@@ -17,10 +17,9 @@
 #include <string.h>
 
 #include <cmocka.h>
-#include <dirent.h>
 #include <pcap/pcap.h>
-#include <sys/stat.h>
 
+#include "captures.h"
 #include "engine/engine_int.h"
 #include "statewall/conf.h"
 #include "statewall/engine.h"
@@ -73,8 +72,9 @@ static void run_burst(struct sw_engine *eng[2], const uint8_t *const *fr, const 
 	packets += n;
 }
 
-static void one_file(const char *path, int window_check)
+static void one_file(const char *path, void *ctx)
 {
+	int window_check = *(const int *)ctx;
 	char err[PCAP_ERRBUF_SIZE];
 	pcap_t *p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, err);
 	struct pcap_pkthdr *h;
@@ -138,38 +138,12 @@ static void one_file(const char *path, int window_check)
 	files++;
 }
 
-static void walk(const char *dir, int window_check)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		char path[4096];
-		struct stat st;
-		size_t n = strlen(de->d_name);
-
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		if (stat(path, &st) < 0)
-			continue;
-		if (S_ISDIR(st.st_mode))
-			walk(path, window_check);
-		else if ((n > 5 && !strcmp(de->d_name + n - 5, ".pcap")) ||
-			 (n > 7 && !strcmp(de->d_name + n - 7, ".pcapng")))
-			one_file(path, window_check);
-	}
-	closedir(d);
-}
-
 static void test_quick_equals_general(void **state)
 {
 	(void)state;
 	for (int wc = 1; wc >= 0; wc--) {
-		walk(SW_SOURCE_DIR "/data/captures", wc);
-		walk(SW_SHARED_DIR "/corpus", wc);
+		tl_walk_captures(SW_SOURCE_DIR "/data/captures", one_file, &wc);
+		tl_walk_captures(SW_SHARED_DIR "/corpus", one_file, &wc);
 	}
 	printf("%lu files, %lu packets through both paths\n", files, packets);
 	assert_true(packets > 100000); /* the corpus must really exercise it */

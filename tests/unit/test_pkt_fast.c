@@ -11,10 +11,9 @@
 #include <string.h>
 
 #include <cmocka.h>
-#include <dirent.h>
 #include <pcap/pcap.h>
-#include <sys/stat.h>
 
+#include "captures.h"
 #include "statewall/pkt.h"
 
 static unsigned long compared, fast_taken;
@@ -39,7 +38,7 @@ static int is_fast_candidate(const uint8_t *f, size_t len)
 	return len >= 54 && f[12] == 8 && f[13] == 0 && f[14] == 0x45 && f[23] == 6;
 }
 
-static void one_file(const char *path)
+static void one_file(const char *path, void *ctx)
 {
 	char err[PCAP_ERRBUF_SIZE];
 	pcap_t *p = pcap_open_offline(path, err);
@@ -47,6 +46,7 @@ static void one_file(const char *path)
 	const u_char *d;
 	unsigned mutated = 0;
 
+	(void)ctx;
 	if (!p)
 		return;
 	if (pcap_datalink(p) != DLT_EN10MB) {
@@ -76,37 +76,11 @@ static void one_file(const char *path)
 	pcap_close(p);
 }
 
-static void walk(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		char path[4096];
-		struct stat st;
-		size_t n = strlen(de->d_name);
-
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		if (stat(path, &st) < 0)
-			continue;
-		if (S_ISDIR(st.st_mode))
-			walk(path);
-		else if ((n > 5 && !strcmp(de->d_name + n - 5, ".pcap")) ||
-			 (n > 7 && !strcmp(de->d_name + n - 7, ".pcapng")))
-			one_file(path);
-	}
-	closedir(d);
-}
-
 static void test_fast_equals_general(void **st)
 {
 	(void)st;
-	walk(SW_SOURCE_DIR "/data/captures");
-	walk(SW_SHARED_DIR "/corpus");
+	tl_walk_captures(SW_SOURCE_DIR "/data/captures", one_file, NULL);
+	tl_walk_captures(SW_SHARED_DIR "/corpus", one_file, NULL);
 	printf("compared %lu parses; %lu packets were fast-path candidates\n", compared, fast_taken);
 	assert_true(fast_taken > 10000); /* the corpus must really exercise it */
 }
