@@ -218,7 +218,7 @@ void sw_engine_fill_info(const struct sw_engine *e, uint32_t idx, struct sw_sess
 	si->conn_state = sw_zeek_conn_state(s, c);
 	for (int d = 0; d < 2; d++) {
 		si->pkts[d] = s->pkts[d];
-		si->ip_bytes[d] = c->ip_bytes[d] + s->bytes[d];
+		si->ip_bytes[d] = (uint64_t)c->bytes_wraps[d] << 32 | s->bytes[d];
 	}
 	sw_engine_tun_info(e, idx, si);
 }
@@ -488,9 +488,13 @@ static void account(struct sw_engine *e, uint32_t idx, int dir, const struct sw_
 	if (s->pkts[dir] != UINT32_MAX)
 		s->pkts[dir]++;
 	if (s->bytes[dir] + p->ip_len < s->bytes[dir]) {
-		/* About to wrap: fold into the 64-bit total (once per 4 GiB). */
-		e->tab.cold[idx].ip_bytes[dir] += s->bytes[dir];
-		s->bytes[dir] = 0;
+		/* Wraps (once per 4 GiB): counted in the cold record, up to 2^48 bytes. */
+		uint16_t *w = &e->tab.cold[idx].bytes_wraps[dir];
+		if (*w == UINT16_MAX) {
+			s->bytes[dir] = UINT32_MAX;
+			return;
+		}
+		(*w)++;
 	}
 	s->bytes[dir] += p->ip_len;
 }

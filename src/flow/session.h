@@ -9,17 +9,18 @@
  *   Zeek history letters already seen.  An established packet touches this
  *   line and its index bucket and nothing else.
  *
- *   struct sw_sess_cold (48 B): 64-bit byte totals (folded in from the hot
- *   counters when they would overflow), the Zeek history string, start and
+ *   struct sw_sess_cold (40 B): the Zeek history string, start and
  *   half-close times, the absolute deadline of fixed timers, the matching
- *   rule, the timer profile and the timer-wheel links - touched on state
- *   changes only.
+ *   rule, the timer profile, the timer-wheel links and how often each hot
+ *   byte counter wrapped (the totals reach 2^48 bytes a direction) -
+ *   touched on state changes only.
  *
  * With the index (16 B per session at the table's load limit) an IPv4
- * session costs 128 bytes; the free list is threaded through the freed
- * records themselves.  IPv6 sessions add 32 B for their addresses in a
- * separate pool, so IPv4-only traffic never pays for them.
- * bench/bench_engine prints the measured figure.
+ * session costs 120 bytes here, and 13 more on the eviction lists
+ * (engine_int.h, struct sw_evq and its class byte); the free list is
+ * threaded through the freed records themselves.  IPv6 sessions add 32 B
+ * for their addresses in a separate pool, so IPv4-only traffic never pays
+ * for them.  bench/bench_engine prints the measured figure.
  *
  * Sides: the key is stored canonically (side 0 is the smaller address:port)
  * so both directions hash alike; SW_SF_ORIG1 says the originator is side 1.
@@ -89,12 +90,11 @@ struct sw_sess {
 	struct sw_peer peer[2];
 	sw_tick_t last_seen;
 	uint32_t pkts[2];
-	uint32_t bytes[2];  /* IP bytes per role not yet folded into cold.ip_bytes */
+	uint32_t bytes[2];  /* IP bytes per role, mod 2^32 (cold.bytes_wraps counts the wraps) */
 	uint32_t hist_seen; /* Zeek history letters already recorded, + endpoint states */
 };
 
 struct sw_sess_cold {
-	uint64_t ip_bytes[2]; /* IP bytes per role, folded from the hot counters on overflow */
 	uint64_t hist;        /* Zeek history: up to 12 letters of 5 bits + count */
 	sw_tick_t start;
 	sw_tick_t hc_at;      /* first FIN (SW_SF_HALFCLOSED) */
@@ -103,10 +103,11 @@ struct sw_sess_cold {
 	uint16_t rule : 9;    /* index of the rule that matched + 1, 0 = default action */
 	uint16_t prof : 7;    /* timer profile (SW_TF_PROF): its service's index + 1 */
 	uint8_t rexmit[2];    /* retransmissions per role (saturating), for Zeek's 't' */
+	uint16_t bytes_wraps[2]; /* times sw_sess.bytes[role] wrapped (saturating: 2^48 B) */
 };
 
 static_assert(sizeof(struct sw_sess) == 64, "hot session record must be one cache line");
-static_assert(sizeof(struct sw_sess_cold) == 48, "cold session record grew");
+static_assert(sizeof(struct sw_sess_cold) == 40, "cold session record grew");
 
 #define SW_IDX_NONE 0xffffffffu
 

@@ -131,6 +131,42 @@ static void test_max_sessions(void **st)
 	sw_engine_destroy(e);
 }
 
+/*
+ * Byte counts past 4 GiB per direction: the hot record counts 32 bits and
+ * the cold record how often they wrapped.  70,000 UDP datagrams whose IPv4
+ * total length says 65,535 (captured short: a snap-length cut) are
+ * 4,587,450,000 bytes one way.
+ */
+static void test_bytes_past_4gib(void **st)
+{
+	struct sw_conf c;
+	struct log l = {0};
+	struct sw_engine *e;
+	struct pb_seg g = {.src = "10.0.0.1", .dst = "10.0.0.2", .sport = 5000, .dport = 53,
+			   .wscale = -1, .payload = 8};
+	struct sw_sess_info si;
+	struct pb_pkt p;
+	struct sw_verdict v = {0};
+	const uint32_t n = 70000;
+
+	(void)st;
+	sw_conf_defaults(&c);
+	e = mk(&c, &l);
+	pb_udp(&p, &g);
+	p.data[14 + 2] = 0xff; /* total length 65535, of which the capture holds 36 */
+	p.data[14 + 3] = 0xff;
+	for (uint32_t i = 0; i < n; i++) {
+		v = sw_engine_packet(e, p.data, p.len, SW_LINK_EN10MB, SEC(0.001 * i));
+		assert_int_equal(v.action, SW_PASS);
+	}
+	assert_int_equal(sw_engine_session(e, v.sess, &si), 0);
+	assert_true(si.ip_bytes[0] == (uint64_t)n * 65535);
+	assert_true(si.pkts[0] == n);
+	assert_true(si.ip_bytes[1] == 0);
+	check_engine(e);
+	sw_engine_destroy(e);
+}
+
 static void test_icmp_error_attached(void **st)
 {
 	struct sw_conf c;
@@ -454,6 +490,7 @@ int main(void)
 		cmocka_unit_test(test_deny_rule_discard_session),
 		cmocka_unit_test(test_long_gaps_across_tick_wrap),
 		cmocka_unit_test(test_max_sessions),
+		cmocka_unit_test(test_bytes_past_4gib),
 		cmocka_unit_test(test_icmp_error_attached),
 		cmocka_unit_test(test_ipv6_session_and_echo),
 		cmocka_unit_test(test_clear_walk_and_new_timers),
