@@ -74,21 +74,21 @@ static struct an_broken *new_broken(struct an_run *r)
 }
 
 /*
- * Frame i was dropped because the table was full: its flow (the measured
- * session it belongs to) is broken by the table limit, once per flow; its
- * later refused packets are counted on the same entry.
+ * Frame i was dropped because the table was full: the flow of its layer l
+ * that was refused (the measured session it belongs to) is broken by the
+ * table limit, once per flow; its later refused packets are counted on the
+ * same entry.
  */
-static void note_refused(struct run_ctx *x, size_t i, int quota)
+static void note_refused(struct run_ctx *x, size_t i, const struct sw_layer *l, int quota)
 {
 	struct an *a = x->a;
 	struct an_run *r = x->r;
 	const struct an_frame *fr = &a->fr[i];
 	struct an_broken *b;
-	struct sw_pkt p;
 	uint32_t k = 0;
 
-	if (sw_pkt_parse(&p, a->buf + fr->off, fr->caplen, fr->link, 0) == SW_DROP_NONE)
-		k = an_find_flow(a, &p.flow, fr->ts);
+	if (l->parsed)
+		k = an_find_flow(a, &l->pkt.flow, fr->ts);
 	if (k && r->refused_of[k - 1]) {
 		b = &r->broken[r->refused_of[k - 1] - 1];
 		b->late_pkts++;
@@ -161,7 +161,10 @@ static void run_on_end(void *ctx, const struct sw_sess_info *si)
 		if (!b)
 			return;
 		b->sess = an_find_sess(x->a, si);
-		sw_flow_str(si, b->flow, sizeof(b->flow));
+		if (b->sess)
+			memcpy(b->flow, x->a->s[b->sess - 1].flow, sizeof(b->flow));
+		else
+			sw_flow_str(si, b->flow, sizeof(b->flow));
 		b->timer = si->timer;
 		b->rule = si->rule;
 		b->timer_secs = si->timer_secs;
@@ -246,11 +249,14 @@ int an_replay(struct an *a, struct an_run *r)
 	}
 	sw_engine_on_end(e, run_on_end, &x);
 	for (size_t i = 0; i < a->nfr; i++) {
-		struct sw_verdict v = sw_engine_packet(e, a->buf + a->fr[i].off, a->fr[i].caplen,
-						       a->fr[i].link, a->fr[i].ts);
+		struct sw_layer lay[SW_LAYERS_MAX];
+		struct sw_verdict v;
+		/* the layers: a refused inner flow is the inner session's (its frame's last layer) */
+		unsigned n = sw_engine_layers(e, a->buf + a->fr[i].off, a->fr[i].caplen, a->fr[i].link,
+					      a->fr[i].ts, lay, &v);
 		if (v.action == SW_DROP &&
 		    (v.reason == SW_DROP_RESOURCES || v.reason == SW_DROP_SOURCE_QUOTA))
-			note_refused(&x, i, v.reason == SW_DROP_SOURCE_QUOTA);
+			note_refused(&x, i, &lay[n - 1], v.reason == SW_DROP_SOURCE_QUOTA);
 	}
 	for (uint32_t cur = 0;;) {
 		sw_engine_walk(e, &cur, 4096, note_expiry, &x);

@@ -141,9 +141,17 @@ static void max_to(int64_t *v, int64_t x)
 		*v = x;
 }
 
-static struct an_sess *new_sess(struct an *a, struct sw_engine *e, uint32_t id, sw_time_t ts,
-				const struct sw_pkt *p, int parsed)
+/* The measured session live under engine id `id` now: the latest with that id (index + 1). */
+static uint32_t live_sess(const struct an *a, uint32_t id)
 {
+	return id < a->nidmap ? a->idmap[id] : 0;
+}
+
+static struct an_sess *new_sess(struct an *a, struct sw_engine *e, const struct sw_layer *l,
+				sw_time_t ts)
+{
+	const struct sw_pkt *p = &l->pkt;
+	const uint32_t id = l->v.sess;
 	struct sw_sess_info si;
 	struct an_sess *s;
 
@@ -169,6 +177,9 @@ static struct an_sess *new_sess(struct an *a, struct sw_engine *e, uint32_t id, 
 	s = &a->s[a->ns];
 	memset(s, 0, sizeof(*s));
 	s->id = id;
+	/* inside a tunnel: the session of the tunnel, live now (it carried this packet) */
+	s->tunnel = l->tunnel ? live_sess(a, l->tunnel) : 0;
+	s->tun_type = l->tunnel ? l->tun_type : SW_TUN_MAX;
 	s->prev_id = a->idmap[id];
 	a->idmap[id] = (uint32_t)++a->ns;
 	s->start = s->last = s->last_acc = ts;
@@ -178,6 +189,11 @@ static struct an_sess *new_sess(struct an *a, struct sw_engine *e, uint32_t id, 
 	if (sw_engine_session(e, id, &si) == 0) {
 		s->rec = si;
 		sw_flow_str(&si, s->flow, sizeof(s->flow));
+		if (s->tunnel) {
+			size_t o = strlen(s->flow);
+			snprintf(s->flow + o, sizeof(s->flow) - o, " (in %s #%u)",
+				 sw_tunnel_name(s->tun_type), a->s[s->tunnel - 1].id);
+		}
 		s->origin = si.expires - NS / 1000 -
 			    (sw_time_t)sw_engine_conf(e)->timeout[si.timer < SW_TO_MAX ? si.timer : 0] * NS;
 		if (si.proto == 6) {
@@ -188,7 +204,7 @@ static struct an_sess *new_sess(struct an *a, struct sw_engine *e, uint32_t id, 
 			s->phase = PH_OTHER;
 		}
 	}
-	if (parsed && s->rec.proto == 6 && (p->th_flags & (SW_TH_SYN | SW_TH_ACK)) == SW_TH_SYN) {
+	if (s->rec.proto == 6 && (p->th_flags & (SW_TH_SYN | SW_TH_ACK)) == SW_TH_SYN) {
 		s->isn = p->seq;
 		s->has_isn = 1;
 	}
@@ -272,47 +288,43 @@ static void tcp_packet(struct an *a, struct sw_engine *e, struct an_sess *s, con
 	}
 }
 
-static int feed_facts(struct an *a, struct sw_engine *e, const uint8_t *data, uint32_t caplen,
-		      int link, sw_time_t ts, int again)
+/*
+ * One layer of a frame (the outer packet, or an inner one tunnel-inspect
+ * followed) at ts: the facts of its session.
+ */
+static int layer_facts(struct an *a, struct sw_engine *e, struct sw_layer *l, sw_time_t ts,
+		       int again)
 {
-	struct sw_pkt p;
-	struct sw_stats st;
-	uint64_t before;
-	struct sw_verdict v;
+	const struct sw_pkt *p = &l->pkt;
+	struct sw_verdict v = l->v;
 	struct an_sess *s;
-	int parsed;
 
-	sw_engine_stats(e, &st);
-	before = st.ctr[SW_CTR_SESS_CREATED];
-	v = sw_engine_packet(e, data, caplen, link, ts);
-	if (v.sess == 0)
+	if (v.sess == 0 || !l->parsed || (p->pflags & (SW_PF_ICMP_ERR | SW_PF_FRAG_LATER)))
 		return 0;
-	parsed = sw_pkt_parse(&p, data, caplen, link, 0) == SW_DROP_NONE;
-	if (!parsed || (p.pflags & (SW_PF_ICMP_ERR | SW_PF_FRAG_LATER)))
-		return 0;
-	sw_engine_stats(e, &st);
-	if (st.ctr[SW_CTR_SESS_CREATED] != before || v.sess >= a->nidmap || !a->idmap[v.sess]) {
-		if (!new_sess(a, e, v.sess, ts, &p, parsed))
+	if (l->created || !live_sess(a, v.sess)) {
+		if (!new_sess(a, e, l, ts))
 			return -1;
 		a->s[a->ns - 1].pkts = 1;
 		return 0;
 	}
-	s = &a->s[a->idmap[v.sess] - 1];
-	if (s->rec.proto == 6 && p.flow.proto == 6) {
-		int pure_syn = (p.th_flags & (SW_TH_SYN | SW_TH_ACK | SW_TH_RST)) == SW_TH_SYN;
+	s = &a->s[live_sess(a, v.sess) - 1];
+	if (s->rec.proto == 6 && p->flow.proto == 6) {
+		int pure_syn = (p->th_flags & (SW_TH_SYN | SW_TH_ACK | SW_TH_RST)) == SW_TH_SYN;
 		if (pure_syn && v.action == SW_DROP && !again &&
-		    (v.dir == 1 || !s->has_isn || p.seq != s->isn)) {
+		    (v.dir == 1 || !s->has_isn || p->seq != s->isn)) {
 			/*
 			 * A new connection's SYN on the tuple of a live one: with any
 			 * realistic timer the old session would be gone by now, so the
-			 * facts split here (the old session ends "split").
+			 * facts split here (the old session ends "split").  A TCP
+			 * packet carries no tunnel: it is the frame's last layer.
 			 */
 			s->split = 1;
 			sw_engine_clear(e, v.sess);
-			return feed_facts(a, e, data, caplen, link, ts, 1);
+			sw_engine_layer_again(e, l);
+			return layer_facts(a, e, l, ts, 1);
 		}
-		tcp_packet(a, e, s, &p, v, ts);
-	} else if (p.flow.proto == s->rec.proto) {
+		tcp_packet(a, e, s, p, v, ts);
+	} else if (p->flow.proto == s->rec.proto) {
 		s->pkts++;
 		if (v.action == SW_PASS) {
 			max_to(&s->gap_other, ts - s->last_acc);
@@ -320,6 +332,18 @@ static int feed_facts(struct an *a, struct sw_engine *e, const uint8_t *data, ui
 		}
 		s->last = ts;
 	}
+	return 0;
+}
+
+static int feed_facts(struct an *a, struct sw_engine *e, const struct an_frame *fr)
+{
+	struct sw_layer lay[SW_LAYERS_MAX];
+	struct sw_verdict fv;
+	unsigned n = sw_engine_layers(e, a->buf + fr->off, fr->caplen, fr->link, fr->ts, lay, &fv);
+
+	for (unsigned k = 0; k < n; k++)
+		if (layer_facts(a, e, &lay[k], fr->ts, 0) < 0)
+			return -1;
 	return 0;
 }
 
@@ -362,8 +386,7 @@ int an_measure(struct an *a, char *err, size_t errlen)
 	}
 	sw_engine_on_end(e, facts_on_end, a);
 	for (size_t i = 0; i < a->nfr; i++)
-		if (feed_facts(a, e, a->buf + a->fr[i].off, a->fr[i].caplen, a->fr[i].link, a->fr[i].ts,
-			       0) < 0) {
+		if (feed_facts(a, e, &a->fr[i]) < 0) {
 			sw_engine_destroy(e);
 			snprintf(err, errlen, "out of memory measuring sessions");
 			return -ENOMEM;

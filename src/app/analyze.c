@@ -24,6 +24,10 @@ static void usage(FILE *f)
 	      "      --set NAME=VALUE     one session setting (repeatable), e.g. max-sessions=50000 or\n"
 	      "                           accelerated-aging-threshold=90: \"Under pressure\" compares\n"
 	      "                           each setting's peak with that table\n"
+	      "                           (tunnel-inspect defaults to all here: inner flows are\n"
+	      "                           sessions of their own)\n"
+	      "      --decap              unwrap mirror transport (ERSPAN, VXLAN, Geneve): the\n"
+	      "                           mirror flow itself is not a session\n"
 	      "      --what-if 'K=V,...'  one more named setting to compare (repeatable), e.g.\n"
 	      "                           --what-if 'timeout-tcpwait=60,half-close-mode=fixed'\n"
 	      "      --json               one JSON object on stdout instead of the tables\n"
@@ -47,7 +51,8 @@ int sw_cmd_analyze(int argc, char **argv)
 		{"config", required_argument, NULL, 'c'}, {"set", required_argument, NULL, 'S'},
 		{"what-if", required_argument, NULL, 'W'}, {"json", no_argument, NULL, 'J'},
 		{"plot", required_argument, NULL, 'P'}, {"top", required_argument, NULL, 'T'},
-		{"quiet", no_argument, NULL, 'q'}, {"help", no_argument, NULL, 'h'},
+		{"decap", no_argument, NULL, 'X'}, {"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}};
 	struct app_conf ac;
 	struct sw_conf cur;
@@ -59,6 +64,7 @@ int sw_cmd_analyze(int argc, char **argv)
 	long top = 20;
 
 	app_conf_init(&ac);
+	ac.tunnel_inspect = SW_TUN_ALL; /* as replay: a capture is analysed, inner flows too */
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "c:qh", opts, NULL)) != -1) {
 		switch (ch) {
@@ -78,6 +84,7 @@ int sw_cmd_analyze(int argc, char **argv)
 			whatif[nwhatif++] = optarg;
 			break;
 		}
+		case 'X': ac.decap = 1; break;
 		case 'J': json = 1; break;
 		case 'P': plotpath = optarg; break;
 		case 'T':
@@ -123,12 +130,6 @@ int sw_cmd_analyze(int argc, char **argv)
 	}
 	if (app_conf_build(&ac, &cur) < 0)
 		goto out;
-	if (cur.tunnel_inspect) {
-		/* Its measurement follows one session per frame: the outer flow's. */
-		fputs("statewall analyze: tunnel-inspect is ignored: analyze measures the outer flows\n",
-		      stderr);
-		cur.tunnel_inspect = 0;
-	}
 	if (nwhatif && !(wconf = calloc((size_t)nwhatif, sizeof(*wconf))))
 		goto out;
 	for (int i = 0; i < nwhatif; i++)
