@@ -253,8 +253,23 @@ struct an {
 	size_t nunscoped;
 	size_t left_ports, left_sessions; /* beyond AN_OVERRIDES_MAX ports: not looked at */
 
+	unsigned threads; /* replays at once (an_set_threads; par.c) */
 	double t_load, t_facts, t_rec, t_cost, t_scope;
 };
+
+/*
+ * par.c: one job of a stage, run on one of a->threads threads: fn(a, arg)
+ * returns 0 or -errno with a message in err, and writes only its own
+ * results.
+ */
+struct an_job {
+	int (*fn)(struct an *a, void *arg, char *err, size_t errlen);
+	void *arg;
+	int rc;
+	char err[256];
+};
+/* Run jobs[0, n) on a->threads threads; 0, or the first failing job's (in list order) -errno and message. */
+int an_jobs_run(struct an *a, struct an_job *jobs, size_t n, char *err, size_t errlen);
 
 static inline double sec(int64_t ns)
 {

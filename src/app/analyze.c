@@ -33,6 +33,8 @@ static void usage(FILE *f)
 	      "      --json               one JSON object on stdout instead of the tables\n"
 	      "      --plot FILE          occupancy and half-close plot, FILE.svg or FILE.png\n"
 	      "      --top N              rows of the session lists in the tables (default 20)\n"
+	      "      --threads N          replay the settings N at a time, one engine each (default\n"
+	      "                           1); the report is the same for every N\n"
 	      "  -q, --quiet              no timing line on stderr\n",
 	      f);
 }
@@ -51,7 +53,8 @@ int sw_cmd_analyze(int argc, char **argv)
 		{"config", required_argument, NULL, 'c'}, {"set", required_argument, NULL, 'S'},
 		{"what-if", required_argument, NULL, 'W'}, {"json", no_argument, NULL, 'J'},
 		{"plot", required_argument, NULL, 'P'}, {"top", required_argument, NULL, 'T'},
-		{"decap", no_argument, NULL, 'X'}, {"quiet", no_argument, NULL, 'q'},
+		{"decap", no_argument, NULL, 'X'}, {"threads", required_argument, NULL, 'N'},
+		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}};
 	struct app_conf ac;
@@ -62,6 +65,7 @@ int sw_cmd_analyze(int argc, char **argv)
 	int nwhatif = 0, json = 0, quiet = 0, partial, wr, ch, rc = 2, ncap;
 	const char *plotpath = NULL;
 	long top = 20;
+	unsigned long threads = 1;
 
 	app_conf_init(&ac);
 	ac.tunnel_inspect = SW_TUN_ALL; /* as replay: a capture is analysed, inner flows too */
@@ -92,6 +96,14 @@ int sw_cmd_analyze(int argc, char **argv)
 			if (*endp || endp == optarg || top < 0) {
 				fprintf(stderr, "statewall analyze: --top '%s': expected a number of rows "
 						"(0 or more)\n", optarg);
+				goto out;
+			}
+			break;
+		case 'N':
+			threads = strtoul(optarg, &endp, 10);
+			if (*endp || endp == optarg || threads == 0 || threads > AN_THREADS_MAX) {
+				fprintf(stderr, "statewall analyze: --threads '%s': expected 1 to %d\n",
+					optarg, AN_THREADS_MAX);
 				goto out;
 			}
 			break;
@@ -143,6 +155,7 @@ int sw_cmd_analyze(int argc, char **argv)
 		fputs("statewall analyze: out of memory\n", stderr);
 		goto out;
 	}
+	an_set_threads(a, (unsigned)threads);
 	partial = an_load(a, err, sizeof(err));
 	if (partial < 0) {
 		fprintf(stderr, "statewall analyze: %s\n", err);
