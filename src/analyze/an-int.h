@@ -227,6 +227,7 @@ struct an {
 	size_t nkb;
 	uint64_t created_proto[4];
 	uint64_t unfixable;
+	uint32_t table; /* the most sessions a replay can hold: every layer of every frame (measure.c) */
 
 	struct sw_conf cur;
 	struct an_rec rec[3][SW_TO_MAX];

@@ -104,16 +104,24 @@ uint32_t an_find_flow(const struct an *a, const struct sw_flow *f, sw_time_t at)
 	return an_find_sess(a, &si);
 }
 
-uint32_t an_table_for_capture(const struct an *a)
+/* n sessions, at least one, at most max-sessions' range maximum. */
+static uint32_t table_of(uint64_t n)
 {
 	struct sw_setting_info si;
 	uint32_t max = 100000000;
 
 	if (sw_conf_setting((unsigned)sw_conf_setting_find("max-sessions"), &si) == 0)
 		max = si.max;
-	if (a->nfr < 1)
-		return 1;
-	return a->nfr > max ? max : (uint32_t)a->nfr;
+	return n < 1 ? 1 : n > max ? max : (uint32_t)n;
+}
+
+/*
+ * A session needs one packet at least: a frame makes one, or with
+ * tunnel-inspect one per layer (the measuring pass counts them).
+ */
+uint32_t an_table_for_capture(const struct an *a)
+{
+	return a->table ? a->table : table_of(a->nfr);
 }
 
 /* ---- measuring ------------------------------------------------------------------ */
@@ -335,6 +343,7 @@ static int layer_facts(struct an *a, struct sw_engine *e, struct sw_layer *l, sw
 	return 0;
 }
 
+/* One frame: the facts of each of its layers' sessions; the number of layers, or -1 (no memory). */
 static int feed_facts(struct an *a, struct sw_engine *e, const struct an_frame *fr)
 {
 	struct sw_layer lay[SW_LAYERS_MAX];
@@ -344,13 +353,60 @@ static int feed_facts(struct an *a, struct sw_engine *e, const struct an_frame *
 	for (unsigned k = 0; k < n; k++)
 		if (layer_facts(a, e, &lay[k], fr->ts, 0) < 0)
 			return -1;
+	return (int)n;
+}
+
+/* Forget a measuring pass (its table was too small for the inner sessions). */
+static void forget(struct an *a)
+{
+	free(a->s);
+	free(a->idmap);
+	a->s = NULL;
+	a->idmap = NULL;
+	a->ns = a->caps = a->nidmap = 0;
+	memset(a->created_proto, 0, sizeof(a->created_proto));
+}
+
+/*
+ * The measuring pass on c: 0, or -ENOMEM.  *refused: sessions its table
+ * could not take (refused or evicted); a->table: every layer of every frame, the most sessions
+ * any replay can hold at once.
+ */
+static int measure_pass(struct an *a, struct sw_conf *c, uint64_t *refused, char *err,
+			size_t errlen)
+{
+	struct sw_engine *e;
+	struct sw_stats st;
+	uint64_t layers = 0;
+	int rc;
+
+	an_free_conf(a, c);
+	rc = sw_engine_create(&e, c);
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot create the engine: %s", strerror(-rc));
+		return rc;
+	}
+	sw_engine_on_end(e, facts_on_end, a);
+	for (size_t i = 0; i < a->nfr; i++) {
+		int n = feed_facts(a, e, &a->fr[i]);
+		if (n < 0) {
+			sw_engine_destroy(e);
+			snprintf(err, errlen, "out of memory measuring sessions");
+			return -ENOMEM;
+		}
+		layers += (uint64_t)n;
+	}
+	sw_engine_flush(e, SW_END_END_OF_CAPTURE);
+	sw_engine_stats(e, &st);
+	sw_engine_destroy(e);
+	*refused = st.drop[SW_DROP_RESOURCES] + st.end[SW_END_EVICTED];
+	a->table = table_of(layers);
 	return 0;
 }
 
 int an_measure(struct an *a, char *err, size_t errlen)
 {
 	struct sw_conf c = a->cur;
-	struct sw_engine *e;
 	double t0 = an_now();
 	int rc;
 
@@ -376,23 +432,19 @@ int an_measure(struct an *a, char *err, size_t errlen)
 	 * A table that holds every session of the capture, whatever max-sessions
 	 * says, without accelerated aging or a source quota: the facts are about
 	 * timing; what a full or nearly full table does, each setting's replay
-	 * counts (cost.c, pressure.c).
+	 * counts (cost.c, pressure.c).  One session per frame at most, unless
+	 * tunnel-inspect makes inner ones too: a table of the frames that
+	 * refused or evicted some is measured again with one of every layer.
 	 */
-	an_free_conf(a, &c);
-	rc = sw_engine_create(&e, &c);
-	if (rc < 0) {
-		snprintf(err, errlen, "cannot create the engine: %s", strerror(-rc));
+	uint32_t first = an_table_for_capture(a);
+	uint64_t refused;
+	if ((rc = measure_pass(a, &c, &refused, err, errlen)) < 0)
 		return rc;
+	if (refused && a->table > first) {
+		forget(a);
+		if ((rc = measure_pass(a, &c, &refused, err, errlen)) < 0)
+			return rc;
 	}
-	sw_engine_on_end(e, facts_on_end, a);
-	for (size_t i = 0; i < a->nfr; i++)
-		if (feed_facts(a, e, &a->fr[i]) < 0) {
-			sw_engine_destroy(e);
-			snprintf(err, errlen, "out of memory measuring sessions");
-			return -ENOMEM;
-		}
-	sw_engine_flush(e, SW_END_END_OF_CAPTURE);
-	sw_engine_destroy(e);
 	for (size_t i = 0; i < a->ns; i++)
 		if (a->s[i].rec.late_pkts)
 			a->unfixable++;

@@ -836,6 +836,20 @@ def test_tunnels(binp, tmp):
     cur = setting(js, "current")
     check(sorted(b["flow"].split(" ")[2] for b in cur["broken_sessions"]) ==
           ["10.9.0.2:80", "10.9.1.2:8080"], "tunnels: --decap: both still broken")
+    # more sessions than frames: each frame a new VXLAN flow carrying a new inner flow
+    cap = os.path.join(tmp, "tunnel-burst.pcap")
+    write_pcap(cap, [(T0 + i * 0.01, eth(udp("192.0.2.1", "192.0.2.2", 49152 + i, 4789,
+                                             bytes.fromhex("0800000000000100") +
+                                             eth(udp("10.9.2.1", "10.9.2.2", 1000 + i, 53, b"q")))))
+                     for i in range(40)])
+    p, _ = analyze(binp, ["--json", cap])
+    js = json.loads(p.stdout)
+    check(p.returncode == 0 and js["capture"]["sessions"] == 80 and js["capture"]["tunnelled"] == 40
+          and all(s["end_reason"] == "end-of-capture" for s in js["sessions"]) and
+          setting(js, "current")["peak"] == 80 and
+          setting(js, "current")["pressure"]["demand_peak"] == 80,
+          "tunnels: 40 frames, 80 sessions (the measuring table holds every layer): %d, peak %d" %
+          (js["capture"]["sessions"], setting(js, "current")["peak"]))
 
 
 def test_mixed(binp, shared, tmp):
