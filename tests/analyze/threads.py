@@ -48,6 +48,11 @@ def main():
         print("SKIP: no captures found")
         return 77
     ok = bad = 0
+    for n in ("0", "17", "two"):
+        p = subprocess.run([a.bin, "analyze", "--threads", n, caps[0]], capture_output=True, text=True)
+        if p.returncode != 2 or "--threads '%s': expected 1 to 16" % n not in p.stderr:
+            bad += 1
+            print("FAIL --threads %s: exit %d, %r" % (n, p.returncode, p.stderr))
     for cap in sorted(caps):
         name = os.path.relpath(cap, a.shared if cap.startswith(a.shared) else a.src)
         diff = []
