@@ -7,7 +7,7 @@
  * table's pressure (accelerated aging, eviction, a refusal).  Then every
  * setting compared: the current one, each recommendation, models of PAN-OS,
  * Linux conntrack and pf, and --what-if; each also against its table
- * (pressure.c).
+ * (pressure.c); the settings at once on --threads (par.c).
  */
 #include <errno.h>
 #include <stdlib.h>

@@ -1,7 +1,9 @@
 /*
  * measure.c - the second stage: one pass through an engine whose timers
  * never fire (every timeout at its maximum, half-close-mode idle).  Per
- * packet, the verdict names the session, and a side table per session keeps
+ * packet - each layer of a frame: the outer packet and, with tunnel-inspect,
+ * each inner one (sw_engine_layers) - its own verdict names its session
+ * (an inner one remembers its tunnel's), and a side table per session keeps
  * its timing facts by phase (establishing, established, half-closed,
  * closed), reading the engine's own view of the phase from its timer in
  * force.  A new connection's SYN on a live tuple splits the facts there.

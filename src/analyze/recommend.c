@@ -2,7 +2,9 @@
  * recommend.c - the third stage: from the measured facts, per half-close
  * mode, the smallest whole second for every timer that covers every
  * session; verify by replaying with it, raise what still breaks, and replay
- * with each value minus one second to show how tight it is.
+ * with each value minus one second to show how tight it is.  The three
+ * modes' verifications run at once on --threads, then every minus-one
+ * replay (par.c).
  */
 #include <errno.h>
 #include <stdint.h>

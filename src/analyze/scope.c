@@ -7,7 +7,9 @@
  * sessions matched and to nothing else: policy stays as it was.  The lines
  * are applied to the current configuration by the configuration parser
  * itself and verified by replaying with them; then each fix's cost beside
- * the same timer raised globally (docs/analyze.md, "Narrowest fix").
+ * the same timer raised globally (docs/analyze.md, "Narrowest fix").  The
+ * ports' fixes, then the two replays of all at once, run at once on
+ * --threads (par.c).
  *
  * Rule semantics the lines rest on (src/conf/conf.c, src/engine/timers.c):
  * rules are evaluated in the order they were first named and a rule's
