@@ -173,6 +173,34 @@ struct sw_verdict sw_engine_packet_wire(struct sw_engine *e, const uint8_t *fram
 					uint32_t wirelen, int link, sw_time_t ts);
 
 /*
+ * One frame as sw_engine_packet_wire() processes it (the same counts, its verdict
+ * in *frame_v), with each of its layers apart: the packet parsed (with
+ * --decap, the mirrored one), then each inner packet tunnel-inspect followed,
+ * each with its own session's verdict.  For a caller that keeps facts per
+ * session, inner ones included (statewall analyze).  Returns the number of
+ * layers filled in out, 1 to SW_LAYERS_MAX.
+ */
+#define SW_LAYERS_MAX 9 /* the outer packet and up to tunnel-max-depth (8) inner ones */
+struct sw_layer {
+	struct sw_pkt pkt;    /* as the engine parsed it */
+	struct sw_verdict v;  /* this packet's own verdict (its session, its direction) */
+	uint8_t parsed;       /* it parsed (else v.reason says why not) */
+	uint8_t created;      /* it created its session */
+	uint8_t tun_type;     /* the tunnel it is inside (enum sw_tun_type; SW_TUN_MAX: none) */
+	uint32_t tunnel;      /* that tunnel's session, 0 none */
+};
+unsigned sw_engine_layers(struct sw_engine *e, const uint8_t *frame, size_t caplen,
+			  uint32_t wirelen, int link, sw_time_t ts, struct sw_layer out[SW_LAYERS_MAX],
+			  struct sw_verdict *frame_v);
+/*
+ * Layer l (parsed) once more through the engine at the engine's time, inside
+ * the same tunnel: after sw_engine_clear() of its session, it starts a new
+ * one as if it were the first.  l->v and l->created are updated; counted as
+ * one more packet.
+ */
+void sw_engine_layer_again(struct sw_engine *e, struct sw_layer *l);
+
+/*
  * Process n frames at once (batched lookups with prefetch).  Frames must be
  * in time order; ts[i] is frame i's time.  Wire lengths not known, as
  * sw_engine_packet.

@@ -16,6 +16,9 @@
 
 #define NS SW_NS_PER_SEC
 
+/* A session's name: two IPv6 end points with ports, its protocol and its tunnel's type and id. */
+#define AN_FLOW_LEN 144
+
 /* The phase of a TCP session as the measuring engine's timer in force tells it. */
 enum { PH_NONE, PH_INIT, PH_HS, PH_EST, PH_HC, PH_CLOSED, PH_URST, PH_OTHER };
 
@@ -44,7 +47,9 @@ struct an_sess {
 	uint32_t isn;       /* originator's ISN, for telling a new connection on the tuple */
 	uint8_t has_isn;
 	uint32_t khash;
-	char flow[112];
+	uint32_t tunnel;  /* tunnel-inspect: the session of the tunnel it is inside (index + 1), 0 none */
+	uint8_t tun_type; /* that tunnel's type (enum sw_tun_type; SW_TUN_MAX none) */
+	char flow[AN_FLOW_LEN]; /* its flow, and its tunnel if it is inside one */
 	sw_time_t start, last, last_acc; /* first packet, last packet, last accepted packet */
 	sw_time_t origin;                /* start of the fixed timer in force */
 	uint64_t pkts;
@@ -89,7 +94,7 @@ const char *an_cause_name(unsigned c);
  */
 struct an_broken {
 	uint32_t sess;    /* facts index + 1, 0 if not found */
-	char flow[112];
+	char flow[AN_FLOW_LEN]; /* the measured session's (with its tunnel) when found */
 	uint8_t timer, end_reason; /* refused: SW_TO_MAX, SW_END_RESOURCES */
 	uint8_t refused;
 	uint8_t cause;        /* enum an_cause */
@@ -222,6 +227,7 @@ struct an {
 	size_t nkb;
 	uint64_t created_proto[4];
 	uint64_t unfixable;
+	uint32_t table; /* the most sessions a replay can hold: every layer of every frame (measure.c) */
 
 	struct sw_conf cur;
 	struct an_rec rec[3][SW_TO_MAX];
@@ -248,8 +254,23 @@ struct an {
 	size_t nunscoped;
 	size_t left_ports, left_sessions; /* beyond AN_OVERRIDES_MAX ports: not looked at */
 
+	unsigned threads; /* replays at once (an_set_threads; par.c) */
 	double t_load, t_facts, t_rec, t_cost, t_scope;
 };
+
+/*
+ * par.c: one job of a stage, run on one of a->threads threads: fn(a, arg)
+ * returns 0 or -errno with a message in err, and writes only its own
+ * results.
+ */
+struct an_job {
+	int (*fn)(struct an *a, void *arg, char *err, size_t errlen);
+	void *arg;
+	int rc;
+	char err[256];
+};
+/* Run jobs[0, n) on a->threads threads; 0, or the first failing job's (in list order) -errno and message. */
+int an_jobs_run(struct an *a, struct an_job *jobs, size_t n, char *err, size_t errlen);
 
 static inline double sec(int64_t ns)
 {

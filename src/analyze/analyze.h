@@ -17,6 +17,7 @@
  *                setting breaks, against the same timer raised globally
  *   output.c     the tables and the JSON document
  *   plot.c       the picture (cairo; only with SW_WITH_PLOT)
+ *   par.c        the stages' independent replays on several threads
  *
  * Call an_load, an_measure, an_recommend, an_cost and an_scope in that order on one
  * analysis; each returns 0 or -errno with a message in err that names what
@@ -39,6 +40,14 @@ struct an;
  */
 struct an *an_create(const char *const *paths, int npaths, const struct sw_conf *cur);
 void an_destroy(struct an *a);
+
+/*
+ * Replays at once, on as many threads (1 to AN_THREADS_MAX, default 1): the
+ * stages' independent replays run in parallel; the results are the same
+ * for every n (par.c).
+ */
+#define AN_THREADS_MAX 16
+void an_set_threads(struct an *a, unsigned n);
 
 /*
  * Load the capture.  0: all of it.  1: a read error (truncated or corrupt

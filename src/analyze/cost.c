@@ -7,7 +7,7 @@
  * table's pressure (accelerated aging, eviction, a refusal).  Then every
  * setting compared: the current one, each recommendation, models of PAN-OS,
  * Linux conntrack and pf, and --what-if; each also against its table
- * (pressure.c).
+ * (pressure.c); the settings at once on --threads (par.c).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -74,21 +74,21 @@ static struct an_broken *new_broken(struct an_run *r)
 }
 
 /*
- * Frame i was dropped because the table was full: its flow (the measured
- * session it belongs to) is broken by the table limit, once per flow; its
- * later refused packets are counted on the same entry.
+ * Frame i was dropped because the table was full: the flow of its layer l
+ * that was refused (the measured session it belongs to) is broken by the
+ * table limit, once per flow; its later refused packets are counted on the
+ * same entry.
  */
-static void note_refused(struct run_ctx *x, size_t i, int quota)
+static void note_refused(struct run_ctx *x, size_t i, const struct sw_layer *l, int quota)
 {
 	struct an *a = x->a;
 	struct an_run *r = x->r;
 	const struct an_frame *fr = &a->fr[i];
 	struct an_broken *b;
-	struct sw_pkt p;
 	uint32_t k = 0;
 
-	if (sw_pkt_parse(&p, a->buf + fr->off, fr->caplen, fr->link, 0) == SW_DROP_NONE)
-		k = an_find_flow(a, &p.flow, fr->ts);
+	if (l->parsed)
+		k = an_find_flow(a, &l->pkt.flow, fr->ts);
 	if (k && r->refused_of[k - 1]) {
 		b = &r->broken[r->refused_of[k - 1] - 1];
 		b->late_pkts++;
@@ -161,7 +161,10 @@ static void run_on_end(void *ctx, const struct sw_sess_info *si)
 		if (!b)
 			return;
 		b->sess = an_find_sess(x->a, si);
-		sw_flow_str(si, b->flow, sizeof(b->flow));
+		if (b->sess)
+			memcpy(b->flow, x->a->s[b->sess - 1].flow, sizeof(b->flow));
+		else
+			sw_flow_str(si, b->flow, sizeof(b->flow));
 		b->timer = si->timer;
 		b->rule = si->rule;
 		b->timer_secs = si->timer_secs;
@@ -246,11 +249,14 @@ int an_replay(struct an *a, struct an_run *r)
 	}
 	sw_engine_on_end(e, run_on_end, &x);
 	for (size_t i = 0; i < a->nfr; i++) {
-		struct sw_verdict v = sw_engine_packet_wire(e, a->buf + a->fr[i].off, a->fr[i].caplen,
-							    a->fr[i].wirelen, a->fr[i].link, a->fr[i].ts);
+		struct sw_layer lay[SW_LAYERS_MAX];
+		struct sw_verdict v;
+		/* the layers: a refused inner flow is the inner session's (its frame's last layer) */
+		unsigned n = sw_engine_layers(e, a->buf + a->fr[i].off, a->fr[i].caplen,
+					      a->fr[i].wirelen, a->fr[i].link, a->fr[i].ts, lay, &v);
 		if (v.action == SW_DROP &&
 		    (v.reason == SW_DROP_RESOURCES || v.reason == SW_DROP_SOURCE_QUOTA))
-			note_refused(&x, i, v.reason == SW_DROP_SOURCE_QUOTA);
+			note_refused(&x, i, &lay[n - 1], v.reason == SW_DROP_SOURCE_QUOTA);
 	}
 	for (uint32_t cur = 0;;) {
 		sw_engine_walk(e, &cur, 4096, note_expiry, &x);
@@ -305,27 +311,26 @@ static void base_model(const struct an *a, struct sw_conf *c, int mode)
 	c->half_close_mode = (uint8_t)mode;
 }
 
-static int add_run(struct an *a, const char *name, const struct sw_conf *c, char *err,
-		   size_t errlen)
+/* A setting to replay: the next run of a->runs (allocated for all of them). */
+static void add_setting(struct an *a, const char *name, const struct sw_conf *c)
 {
-	void *p = realloc(a->runs, (a->nruns + 1) * sizeof(*a->runs));
-	struct an_run *r;
-	int rc;
+	struct an_run *r = &a->runs[a->nruns++];
 
-	if (!p) {
-		snprintf(err, errlen, "out of memory replaying under setting %s", name);
-		return -ENOMEM;
-	}
-	a->runs = p;
-	r = &a->runs[a->nruns++];
 	memset(r, 0, sizeof(*r));
 	snprintf(r->name, sizeof(r->name), "%s", name);
 	r->conf = *c;
-	rc = an_replay(a, r);
+}
+
+/* One job: a setting's replay, then its table's (pressure.c). */
+static int run_setting(struct an *a, void *arg, char *err, size_t errlen)
+{
+	struct an_run *r = arg;
+	int rc = an_replay(a, r);
+
 	if (rc == 0)
 		rc = an_pressure(a, r);
 	if (rc < 0)
-		snprintf(err, errlen, "replaying under setting %s: %s", name, strerror(-rc));
+		snprintf(err, errlen, "replaying under setting %s: %s", r->name, strerror(-rc));
 	return rc;
 }
 
@@ -356,26 +361,28 @@ int an_cost(struct an *a, char *const *names, const struct sw_conf *confs, size_
 {
 	static const char *mname[3] = {"recommended-tcpwait", "recommended-fixed", "recommended-idle"};
 	struct sw_conf c;
+	struct an_job *jobs;
 	double t = an_now();
 	int rc;
 
-	if ((rc = add_run(a, "current", &a->cur, err, errlen)) < 0)
-		return rc;
+	/* current, up to three recommendations, four models, the --what-ifs */
+	if (!(a->runs = calloc(8 + n, sizeof(*a->runs)))) {
+		snprintf(err, errlen, "out of memory replaying the settings");
+		return -ENOMEM;
+	}
+	add_setting(a, "current", &a->cur);
 	for (int m = 0; m < 3; m++) {
 		if (a->rec_refused[m])
 			continue; /* no recommendation: the table could not hold the capture */
 		an_rec_conf(a, m, &c);
-		if ((rc = add_run(a, mname[m], &c, err, errlen)) < 0)
-			return rc;
+		add_setting(a, mname[m], &c);
 	}
 	/* PAN-OS >= 6.1: the table's defaults, half-close fixed. */
 	base_model(a, &c, SW_HC_FIXED);
-	if ((rc = add_run(a, "pan-os", &c, err, errlen)) < 0)
-		return rc;
+	add_setting(a, "pan-os", &c);
 	/* PAN-OS <= 6.0: defaults, legacy tcpwait 30. */
 	base_model(a, &c, SW_HC_TCPWAIT);
-	if ((rc = add_run(a, "pan-os-6.0", &c, err, errlen)) < 0)
-		return rc;
+	add_setting(a, "pan-os-6.0", &c);
 	/* Linux nf_conntrack defaults (docs/analyze.md has the mapping). */
 	base_model(a, &c, SW_HC_IDLE);
 	c.timeout[SW_TO_TCPINIT] = 60;      /* syn_sent 120, beyond the range: 60 */
@@ -387,8 +394,7 @@ int an_cost(struct an *a, char *const *names, const struct sw_conf *confs, size_
 	c.timeout[SW_TO_UDP] = 30;          /* udp_timeout (stream 120) */
 	c.timeout[SW_TO_ICMP] = 30;
 	c.timeout[SW_TO_DEFAULT] = 600;     /* generic */
-	if ((rc = add_run(a, "linux-conntrack", &c, err, errlen)) < 0)
-		return rc;
+	add_setting(a, "linux-conntrack", &c);
 	/* OpenBSD pf defaults. */
 	base_model(a, &c, SW_HC_IDLE);
 	c.timeout[SW_TO_TCPINIT] = 60;       /* tcp.first 120, beyond the range: 60 */
@@ -400,12 +406,19 @@ int an_cost(struct an *a, char *const *names, const struct sw_conf *confs, size_
 	c.timeout[SW_TO_UDP] = 60;           /* udp.multiple */
 	c.timeout[SW_TO_ICMP] = 10;          /* icmp.error (after the reply) */
 	c.timeout[SW_TO_DEFAULT] = 60;       /* other.multiple */
-	if ((rc = add_run(a, "openbsd-pf", &c, err, errlen)) < 0)
-		return rc;
+	add_setting(a, "openbsd-pf", &c);
 	for (size_t i = 0; i < n; i++)
-		if ((rc = add_run(a, names[i], &confs[i], err, errlen)) < 0)
-			return rc;
+		add_setting(a, names[i], &confs[i]);
+	if (!(jobs = calloc(a->nruns, sizeof(*jobs)))) {
+		snprintf(err, errlen, "out of memory replaying the settings");
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < a->nruns; i++) {
+		jobs[i].fn = run_setting;
+		jobs[i].arg = &a->runs[i];
+	}
+	rc = an_jobs_run(a, jobs, a->nruns, err, errlen);
+	free(jobs);
 	a->t_cost = an_now() - t;
-	return 0;
+	return rc;
 }
-

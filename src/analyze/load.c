@@ -41,6 +41,7 @@ struct an *an_create(const char *const *paths, int npaths, const struct sw_conf 
 	a->paths = paths;
 	a->npaths = npaths;
 	a->cur = *cur;
+	a->threads = 1;
 	return a;
 }
 

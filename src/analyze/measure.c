@@ -1,7 +1,9 @@
 /*
  * measure.c - the second stage: one pass through an engine whose timers
  * never fire (every timeout at its maximum, half-close-mode idle).  Per
- * packet, the verdict names the session, and a side table per session keeps
+ * packet - each layer of a frame: the outer packet and, with tunnel-inspect,
+ * each inner one (sw_engine_layers) - its own verdict names its session
+ * (an inner one remembers its tunnel's), and a side table per session keeps
  * its timing facts by phase (establishing, established, half-closed,
  * closed), reading the engine's own view of the phase from its timer in
  * force.  A new connection's SYN on a live tuple splits the facts there.
@@ -104,16 +106,24 @@ uint32_t an_find_flow(const struct an *a, const struct sw_flow *f, sw_time_t at)
 	return an_find_sess(a, &si);
 }
 
-uint32_t an_table_for_capture(const struct an *a)
+/* n sessions, at least one, at most max-sessions' range maximum. */
+static uint32_t table_of(uint64_t n)
 {
 	struct sw_setting_info si;
 	uint32_t max = 100000000;
 
 	if (sw_conf_setting((unsigned)sw_conf_setting_find("max-sessions"), &si) == 0)
 		max = si.max;
-	if (a->nfr < 1)
-		return 1;
-	return a->nfr > max ? max : (uint32_t)a->nfr;
+	return n < 1 ? 1 : n > max ? max : (uint32_t)n;
+}
+
+/*
+ * A session needs one packet at least: a frame makes one, or with
+ * tunnel-inspect one per layer (the measuring pass counts them).
+ */
+uint32_t an_table_for_capture(const struct an *a)
+{
+	return a->table ? a->table : table_of(a->nfr);
 }
 
 /* ---- measuring ------------------------------------------------------------------ */
@@ -141,9 +151,17 @@ static void max_to(int64_t *v, int64_t x)
 		*v = x;
 }
 
-static struct an_sess *new_sess(struct an *a, struct sw_engine *e, uint32_t id, sw_time_t ts,
-				const struct sw_pkt *p, int parsed)
+/* The measured session live under engine id `id` now: the latest with that id (index + 1). */
+static uint32_t live_sess(const struct an *a, uint32_t id)
 {
+	return id < a->nidmap ? a->idmap[id] : 0;
+}
+
+static struct an_sess *new_sess(struct an *a, struct sw_engine *e, const struct sw_layer *l,
+				sw_time_t ts)
+{
+	const struct sw_pkt *p = &l->pkt;
+	const uint32_t id = l->v.sess;
 	struct sw_sess_info si;
 	struct an_sess *s;
 
@@ -169,6 +187,9 @@ static struct an_sess *new_sess(struct an *a, struct sw_engine *e, uint32_t id, 
 	s = &a->s[a->ns];
 	memset(s, 0, sizeof(*s));
 	s->id = id;
+	/* inside a tunnel: the session of the tunnel, live now (it carried this packet) */
+	s->tunnel = l->tunnel ? live_sess(a, l->tunnel) : 0;
+	s->tun_type = l->tunnel ? l->tun_type : SW_TUN_MAX;
 	s->prev_id = a->idmap[id];
 	a->idmap[id] = (uint32_t)++a->ns;
 	s->start = s->last = s->last_acc = ts;
@@ -178,6 +199,11 @@ static struct an_sess *new_sess(struct an *a, struct sw_engine *e, uint32_t id, 
 	if (sw_engine_session(e, id, &si) == 0) {
 		s->rec = si;
 		sw_flow_str(&si, s->flow, sizeof(s->flow));
+		if (s->tunnel) {
+			size_t o = strlen(s->flow);
+			snprintf(s->flow + o, sizeof(s->flow) - o, " (in %s #%u)",
+				 sw_tunnel_name(s->tun_type), a->s[s->tunnel - 1].id);
+		}
 		s->origin = si.expires - NS / 1000 -
 			    (sw_time_t)sw_engine_conf(e)->timeout[si.timer < SW_TO_MAX ? si.timer : 0] * NS;
 		if (si.proto == 6) {
@@ -188,7 +214,7 @@ static struct an_sess *new_sess(struct an *a, struct sw_engine *e, uint32_t id, 
 			s->phase = PH_OTHER;
 		}
 	}
-	if (parsed && s->rec.proto == 6 && (p->th_flags & (SW_TH_SYN | SW_TH_ACK)) == SW_TH_SYN) {
+	if (s->rec.proto == 6 && (p->th_flags & (SW_TH_SYN | SW_TH_ACK)) == SW_TH_SYN) {
 		s->isn = p->seq;
 		s->has_isn = 1;
 	}
@@ -272,47 +298,43 @@ static void tcp_packet(struct an *a, struct sw_engine *e, struct an_sess *s, con
 	}
 }
 
-static int feed_facts(struct an *a, struct sw_engine *e, const uint8_t *data, uint32_t caplen,
-		      uint32_t wirelen, int link, sw_time_t ts, int again)
+/*
+ * One layer of a frame (the outer packet, or an inner one tunnel-inspect
+ * followed) at ts: the facts of its session.
+ */
+static int layer_facts(struct an *a, struct sw_engine *e, struct sw_layer *l, sw_time_t ts,
+		       int again)
 {
-	struct sw_pkt p;
-	struct sw_stats st;
-	uint64_t before;
-	struct sw_verdict v;
+	const struct sw_pkt *p = &l->pkt;
+	struct sw_verdict v = l->v;
 	struct an_sess *s;
-	int parsed;
 
-	sw_engine_stats(e, &st);
-	before = st.ctr[SW_CTR_SESS_CREATED];
-	v = sw_engine_packet_wire(e, data, caplen, wirelen, link, ts);
-	if (v.sess == 0)
+	if (v.sess == 0 || !l->parsed || (p->pflags & (SW_PF_ICMP_ERR | SW_PF_FRAG_LATER)))
 		return 0;
-	parsed = sw_pkt_parse(&p, data, caplen, link, sw_parse_whole(caplen, wirelen)) == SW_DROP_NONE;
-	if (!parsed || (p.pflags & (SW_PF_ICMP_ERR | SW_PF_FRAG_LATER)))
-		return 0;
-	sw_engine_stats(e, &st);
-	if (st.ctr[SW_CTR_SESS_CREATED] != before || v.sess >= a->nidmap || !a->idmap[v.sess]) {
-		if (!new_sess(a, e, v.sess, ts, &p, parsed))
+	if (l->created || !live_sess(a, v.sess)) {
+		if (!new_sess(a, e, l, ts))
 			return -1;
 		a->s[a->ns - 1].pkts = 1;
 		return 0;
 	}
-	s = &a->s[a->idmap[v.sess] - 1];
-	if (s->rec.proto == 6 && p.flow.proto == 6) {
-		int pure_syn = (p.th_flags & (SW_TH_SYN | SW_TH_ACK | SW_TH_RST)) == SW_TH_SYN;
+	s = &a->s[live_sess(a, v.sess) - 1];
+	if (s->rec.proto == 6 && p->flow.proto == 6) {
+		int pure_syn = (p->th_flags & (SW_TH_SYN | SW_TH_ACK | SW_TH_RST)) == SW_TH_SYN;
 		if (pure_syn && v.action == SW_DROP && !again &&
-		    (v.dir == 1 || !s->has_isn || p.seq != s->isn)) {
+		    (v.dir == 1 || !s->has_isn || p->seq != s->isn)) {
 			/*
 			 * A new connection's SYN on the tuple of a live one: with any
 			 * realistic timer the old session would be gone by now, so the
-			 * facts split here (the old session ends "split").
+			 * facts split here (the old session ends "split").  A TCP
+			 * packet carries no tunnel: it is the frame's last layer.
 			 */
 			s->split = 1;
 			sw_engine_clear(e, v.sess);
-			return feed_facts(a, e, data, caplen, wirelen, link, ts, 1);
+			sw_engine_layer_again(e, l);
+			return layer_facts(a, e, l, ts, 1);
 		}
-		tcp_packet(a, e, s, &p, v, ts);
-	} else if (p.flow.proto == s->rec.proto) {
+		tcp_packet(a, e, s, p, v, ts);
+	} else if (p->flow.proto == s->rec.proto) {
 		s->pkts++;
 		if (v.action == SW_PASS) {
 			max_to(&s->gap_other, ts - s->last_acc);
@@ -323,10 +345,71 @@ static int feed_facts(struct an *a, struct sw_engine *e, const uint8_t *data, ui
 	return 0;
 }
 
+/* One frame: the facts of each of its layers' sessions; the number of layers, or -1 (no memory). */
+static int feed_facts(struct an *a, struct sw_engine *e, const struct an_frame *fr)
+{
+	struct sw_layer lay[SW_LAYERS_MAX];
+	struct sw_verdict fv;
+	unsigned n = sw_engine_layers(e, a->buf + fr->off, fr->caplen, fr->wirelen, fr->link, fr->ts,
+				      lay, &fv);
+
+	for (unsigned k = 0; k < n; k++)
+		if (layer_facts(a, e, &lay[k], fr->ts, 0) < 0)
+			return -1;
+	return (int)n;
+}
+
+/* Forget a measuring pass (its table was too small for the inner sessions). */
+static void forget(struct an *a)
+{
+	free(a->s);
+	free(a->idmap);
+	a->s = NULL;
+	a->idmap = NULL;
+	a->ns = a->caps = a->nidmap = 0;
+	memset(a->created_proto, 0, sizeof(a->created_proto));
+}
+
+/*
+ * The measuring pass on c: 0, or -ENOMEM.  *refused: sessions its table
+ * could not take (refused or evicted); a->table: every layer of every frame, the most sessions
+ * any replay can hold at once.
+ */
+static int measure_pass(struct an *a, struct sw_conf *c, uint64_t *refused, char *err,
+			size_t errlen)
+{
+	struct sw_engine *e;
+	struct sw_stats st;
+	uint64_t layers = 0;
+	int rc;
+
+	an_free_conf(a, c);
+	rc = sw_engine_create(&e, c);
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot create the engine: %s", strerror(-rc));
+		return rc;
+	}
+	sw_engine_on_end(e, facts_on_end, a);
+	for (size_t i = 0; i < a->nfr; i++) {
+		int n = feed_facts(a, e, &a->fr[i]);
+		if (n < 0) {
+			sw_engine_destroy(e);
+			snprintf(err, errlen, "out of memory measuring sessions");
+			return -ENOMEM;
+		}
+		layers += (uint64_t)n;
+	}
+	sw_engine_flush(e, SW_END_END_OF_CAPTURE);
+	sw_engine_stats(e, &st);
+	sw_engine_destroy(e);
+	*refused = st.drop[SW_DROP_RESOURCES] + st.end[SW_END_EVICTED];
+	a->table = table_of(layers);
+	return 0;
+}
+
 int an_measure(struct an *a, char *err, size_t errlen)
 {
 	struct sw_conf c = a->cur;
-	struct sw_engine *e;
 	double t0 = an_now();
 	int rc;
 
@@ -352,24 +435,19 @@ int an_measure(struct an *a, char *err, size_t errlen)
 	 * A table that holds every session of the capture, whatever max-sessions
 	 * says, without accelerated aging or a source quota: the facts are about
 	 * timing; what a full or nearly full table does, each setting's replay
-	 * counts (cost.c, pressure.c).
+	 * counts (cost.c, pressure.c).  One session per frame at most, unless
+	 * tunnel-inspect makes inner ones too: a table of the frames that
+	 * refused or evicted some is measured again with one of every layer.
 	 */
-	an_free_conf(a, &c);
-	rc = sw_engine_create(&e, &c);
-	if (rc < 0) {
-		snprintf(err, errlen, "cannot create the engine: %s", strerror(-rc));
+	uint32_t first = an_table_for_capture(a);
+	uint64_t refused;
+	if ((rc = measure_pass(a, &c, &refused, err, errlen)) < 0)
 		return rc;
+	if (refused && a->table > first) {
+		forget(a);
+		if ((rc = measure_pass(a, &c, &refused, err, errlen)) < 0)
+			return rc;
 	}
-	sw_engine_on_end(e, facts_on_end, a);
-	for (size_t i = 0; i < a->nfr; i++)
-		if (feed_facts(a, e, a->buf + a->fr[i].off, a->fr[i].caplen, a->fr[i].wirelen,
-			       a->fr[i].link, a->fr[i].ts, 0) < 0) {
-			sw_engine_destroy(e);
-			snprintf(err, errlen, "out of memory measuring sessions");
-			return -ENOMEM;
-		}
-	sw_engine_flush(e, SW_END_END_OF_CAPTURE);
-	sw_engine_destroy(e);
 	for (size_t i = 0; i < a->ns; i++)
 		if (a->s[i].rec.late_pkts)
 			a->unfixable++;

@@ -11,6 +11,16 @@
 #include "util/json.h"
 #include "util/sessrec.h"
 
+/* Sessions inside a tunnel (tunnel-inspect). */
+static size_t tunnelled(const struct an *a)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < a->ns; i++)
+		n += a->s[i].tunnel != 0;
+	return n;
+}
+
 static double rel(const struct an *a, sw_time_t t)
 {
 	return sec(t - a->t0);
@@ -475,6 +485,22 @@ static void jsess_ref(struct sw_jw *w, const char *key, const struct an *a, uint
 		sw_jw_knull(w, key);
 }
 
+/* The tunnel a measured session (index + 1) is inside: {"session", "type"}, or null. */
+static void jtunnel(struct sw_jw *w, const struct an *a, uint32_t who)
+{
+	const struct an_sess *s = who ? &a->s[who - 1] : NULL;
+
+	sw_jw_key(w, "tunnel");
+	if (!s || !s->tunnel) {
+		sw_jw_null(w);
+		return;
+	}
+	sw_jw_obj(w);
+	sw_jw_ku64(w, "session", a->s[s->tunnel - 1].id);
+	sw_jw_kstr(w, "type", sw_tunnel_name(s->tun_type));
+	sw_jw_obj_end(w);
+}
+
 /*
  * One session: its timing facts, then under "record" the session as the
  * session log writes it (the one record writer, util/sessrec.h), as the
@@ -488,6 +514,7 @@ static void json_sess(struct sw_jw *w, const struct an *a, const struct an_sess 
 	sw_jw_ku64(w, "id", s->id);
 	sw_jw_kstr(w, "flow", s->flow);
 	sw_jw_kstr(w, "proto", sw_proto_name(s->rec.proto, pb, sizeof(pb)));
+	jtunnel(w, a, (uint32_t)(s - a->s) + 1);
 	sw_jw_kdbl(w, "start", rel(a, s->start), 6);
 	sw_jw_kdbl(w, "last", rel(a, s->last), 6);
 	sw_jw_kdbl(w, "duration", sec(s->last - s->start), 6);
@@ -549,6 +576,7 @@ static void json_broken(struct sw_jw *w, const struct an *a, const struct an_bro
 	sw_jw_obj(w);
 	sw_jw_kstr(w, "flow", x->flow);
 	jsess_ref(w, "session", a, x->sess);
+	jtunnel(w, a, x->sess);
 	sw_jw_kstr(w, "end_reason", sw_end_name(x->end_reason));
 	sw_jw_kstr(w, "timer", x->timer < SW_TO_MAX ? sw_timeout_name(x->timer) : NULL);
 	if (x->timer < SW_TO_MAX && !x->refused) {
@@ -691,6 +719,7 @@ static void json_out(FILE *f, const struct an *a)
 	sw_jw_ku64(&w, "other", a->created_proto[3]);
 	sw_jw_obj_end(&w);
 	sw_jw_ku64(&w, "unfixable", a->unfixable);
+	sw_jw_ku64(&w, "tunnelled", tunnelled(a));
 	sw_jw_obj_end(&w);
 	sw_jw_key(&w, "current");
 	json_conf(&w, &a->cur);
@@ -743,6 +772,9 @@ int an_text(FILE *f, const struct an *a, size_t top)
 		a->path, a->nfr, sec(a->t1 - a->t0), a->ns, (unsigned long long)a->created_proto[0],
 		(unsigned long long)a->created_proto[1], (unsigned long long)a->created_proto[2],
 		(unsigned long long)a->created_proto[3]);
+	if (tunnelled(a))
+		fprintf(f, "%zu of the sessions are inside tunnels (tunnel-inspect), each named with its "
+			   "tunnel: \"(in TYPE #ID)\"\n\n", tunnelled(a));
 	if (a->nruns && a->runs[0].nrefused)
 		fprintf(f, "The session table (max-sessions %u) cannot hold this capture: the current "
 			   "setting refused %zu flow%s\n(resources-unavailable).  They count as broken, and "

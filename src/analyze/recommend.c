@@ -2,9 +2,12 @@
  * recommend.c - the third stage: from the measured facts, per half-close
  * mode, the smallest whole second for every timer that covers every
  * session; verify by replaying with it, raise what still breaks, and replay
- * with each value minus one second to show how tight it is.
+ * with each value minus one second to show how tight it is.  The three
+ * modes' verifications run at once on --threads, then every minus-one
+ * replay (par.c).
  */
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "analyze/an-int.h"
@@ -116,126 +119,169 @@ static void hold_hc(struct an *a, int m)
 	}
 }
 
-int an_recommend(struct an *a, char *err, size_t errlen)
+/* One job: mode m's values from the facts, verified by replaying; raise what still breaks. */
+static int verify_mode(struct an *a, void *arg, char *err, size_t errlen)
 {
-	double t0 = an_now();
+	const int m = (int)(intptr_t)arg;
+	struct an_need n;
+	uint32_t step[SW_TO_MAX] = {0};
 
-	for (int m = 0; m < 3; m++) {
-		struct an_need n;
-		uint32_t step[SW_TO_MAX] = {0};
-		struct sw_conf c;
+	need_of(a, m, &n);
+	for (int t = 0; t < SW_TO_MAX; t++) {
+		struct an_rec *r = &a->rec[m][t];
+		memset(r, 0, sizeof(*r));
+		r->minus_broken = r->minus_splits = -1;
+		if (!an_relevant(m, t)) {
+			r->need = -1;
+			r->value = a->cur.timeout[t];
+			continue;
+		}
+		r->need = n.ns[t];
+		r->who = n.who[t];
+		r->value = r->first = clamp_to(t, n.ns[t], &r->beyond);
+	}
+	hold_hc(a, m);
+	/* Verify; raise what still breaks (by the broken session's timer) or splits. */
+	for (int it = 0;; it++) {
+		struct an_run run;
+		int raise[SW_TO_MAX] = {0}, any = 0, rc;
+		int64_t scoped = 0;
 
-		need_of(a, m, &n);
-		for (int t = 0; t < SW_TO_MAX; t++) {
-			struct an_rec *r = &a->rec[m][t];
-			memset(r, 0, sizeof(*r));
-			r->minus_broken = r->minus_splits = -1;
-			if (!an_relevant(m, t)) {
-				r->need = -1;
-				r->value = a->cur.timeout[t];
+		memset(&run, 0, sizeof(run));
+		an_rec_conf(a, m, &run.conf);
+		rc = an_replay(a, &run);
+		a->rec_iters[m] = it + 1;
+		if (rc < 0) {
+			an_run_free(&run);
+			snprintf(err, errlen, "verifying the recommendation for half-close-mode %s: %s",
+				 mode_name(m), strerror(-rc));
+			return rc;
+		}
+		for (size_t b = 0; b < run.nbroken; b++) {
+			int t = run.broken[b].timer;
+			uint32_t si = run.broken[b].sess;
+			if (si && a->s[si - 1].rec.late_pkts)
+				continue; /* no value in range saves it */
+			if (run.broken[b].cause != AN_CAUSE_TIMER)
+				continue; /* the table's pressure, not the timer, ended it */
+			if (an_scoped_timer(&run.broken[b])) {
+				scoped++; /* its rule's, service's or application's own timer */
 				continue;
 			}
-			r->need = n.ns[t];
-			r->who = n.who[t];
-			r->value = r->first = clamp_to(t, n.ns[t], &r->beyond);
+			if (t < SW_TO_MAX && an_relevant(m, t) &&
+			    a->rec[m][t].value < sw_timeout_info[t].max)
+				raise[t] = 1;
 		}
+		if (run.created_proto[1] > a->created_proto[1])
+			raise[SW_TO_UDP] = 1;
+		if (run.created_proto[2] > a->created_proto[2])
+			raise[SW_TO_ICMP] = 1;
+		if (run.created_proto[3] > a->created_proto[3])
+			raise[SW_TO_DEFAULT] = 1;
+		a->rec_broken[m] = (int64_t)run.ntimer - scoped;
+		a->rec_scoped[m] = scoped;
+		a->rec_unfixable[m] = (int64_t)run.nunfixable;
+		a->rec_refused[m] = (int64_t)run.nrefused;
+		a->rec_pressure[m] = (int64_t)(run.nbroken - run.nunfixable - run.ntimer -
+					       run.nrefused);
+		a->rec_splits[m] = run.splits;
+		an_run_free(&run);
+		for (int t = 0; t < SW_TO_MAX; t++) {
+			struct an_rec *r = &a->rec[m][t];
+			if (!raise[t] || r->value >= sw_timeout_info[t].max)
+				continue;
+			step[t] = step[t] ? step[t] * 2 : 1;
+			r->value = r->value + step[t] > sw_timeout_info[t].max
+					   ? sw_timeout_info[t].max : r->value + step[t];
+			r->raised = 1;
+			any = 1;
+		}
+		if (!any || it >= 40)
+			return 0;
 		hold_hc(a, m);
-		/* Verify; raise what still breaks (by the broken session's timer) or splits. */
-		for (int it = 0;; it++) {
-			struct an_run run;
-			int raise[SW_TO_MAX] = {0}, any = 0, rc;
-			int64_t scoped = 0;
+	}
+}
 
-			memset(&run, 0, sizeof(run));
-			an_rec_conf(a, m, &run.conf);
-			rc = an_replay(a, &run);
-			a->rec_iters[m] = it + 1;
-			if (rc < 0) {
-				an_run_free(&run);
-				snprintf(err, errlen, "verifying the recommendation for half-close-mode %s: %s",
-					 mode_name(m), strerror(-rc));
-				return rc;
-			}
-			for (size_t b = 0; b < run.nbroken; b++) {
-				int t = run.broken[b].timer;
-				uint32_t si = run.broken[b].sess;
-				if (si && a->s[si - 1].rec.late_pkts)
-					continue; /* no value in range saves it */
-				if (run.broken[b].cause != AN_CAUSE_TIMER)
-					continue; /* the table's pressure, not the timer, ended it */
-				if (an_scoped_timer(&run.broken[b])) {
-					scoped++; /* its rule's, service's or application's own timer */
-					continue;
-				}
-				if (t < SW_TO_MAX && an_relevant(m, t) &&
-				    a->rec[m][t].value < sw_timeout_info[t].max)
-					raise[t] = 1;
-			}
-			if (run.created_proto[1] > a->created_proto[1])
-				raise[SW_TO_UDP] = 1;
-			if (run.created_proto[2] > a->created_proto[2])
-				raise[SW_TO_ICMP] = 1;
-			if (run.created_proto[3] > a->created_proto[3])
-				raise[SW_TO_DEFAULT] = 1;
-			a->rec_broken[m] = (int64_t)run.ntimer - scoped;
-			a->rec_scoped[m] = scoped;
-			a->rec_unfixable[m] = (int64_t)run.nunfixable;
-			a->rec_refused[m] = (int64_t)run.nrefused;
-			a->rec_pressure[m] = (int64_t)(run.nbroken - run.nunfixable - run.ntimer -
-						       run.nrefused);
-			a->rec_splits[m] = run.splits;
-			an_run_free(&run);
-			for (int t = 0; t < SW_TO_MAX; t++) {
-				struct an_rec *r = &a->rec[m][t];
-				if (!raise[t] || r->value >= sw_timeout_info[t].max)
-					continue;
-				step[t] = step[t] ? step[t] * 2 : 1;
-				r->value = r->value + step[t] > sw_timeout_info[t].max
-						   ? sw_timeout_info[t].max : r->value + step[t];
-				r->raised = 1;
-				any = 1;
-			}
-			if (!any || it >= 40)
-				break;
-			hold_hc(a, m);
-		}
-		an_rec_conf(a, m, &c);
+/* What a replay after the verification checks: timer t of mode m minus one second, or (t < 0) the table mode m needs. */
+struct check {
+	int m, t;
+};
+
+static int run_check(struct an *a, void *arg, char *err, size_t errlen)
+{
+	const struct check *k = arg;
+	struct an_run big;
+	struct sw_conf c;
+	int rc;
+
+	an_rec_conf(a, k->m, &c);
+	if (k->t >= 0) {
+		struct an_rec *r = &a->rec[k->m][k->t];
+		c.timeout[k->t] = r->value - 1;
+		rc = an_replay_counts(a, &c, &r->minus_broken, &r->minus_splits);
+		if (rc < 0)
+			snprintf(err, errlen, "out of memory replaying %s minus one second",
+				 sw_timeout_name((unsigned)k->t));
+		return rc;
+	}
+	/* No recommendation: what table these timers would need instead. */
+	memset(&big, 0, sizeof(big));
+	big.conf = c;
+	an_free_conf(a, &big.conf);
+	rc = an_replay(a, &big);
+	a->rec_peak[k->m] = big.peak;
+	an_run_free(&big);
+	if (rc < 0)
+		snprintf(err, errlen, "out of memory replaying with an unbounded table");
+	return rc;
+}
+
+int an_recommend(struct an *a, char *err, size_t errlen)
+{
+	struct an_job jobs[3 * SW_TO_MAX];
+	struct check chk[3 * SW_TO_MAX];
+	size_t n = 0;
+	double t0 = an_now();
+	int rc;
+
+	/* The three modes' verifications at once, then every replay that checks them. */
+	memset(jobs, 0, sizeof(jobs));
+	for (int m = 0; m < 3; m++) {
+		jobs[m].fn = verify_mode;
+		jobs[m].arg = (void *)(intptr_t)m;
+	}
+	if ((rc = an_jobs_run(a, jobs, 3, err, errlen)) < 0)
+		return rc;
+	memset(jobs, 0, sizeof(jobs));
+	for (int m = 0; m < 3; m++) {
+		struct sw_conf c;
+
 		if (a->rec_refused[m]) {
-			/* No recommendation: what table these timers would need instead. */
-			struct an_run big;
-			int rc;
-
-			memset(&big, 0, sizeof(big));
-			big.conf = c;
-			an_free_conf(a, &big.conf);
-			rc = an_replay(a, &big);
-			a->rec_peak[m] = big.peak;
-			an_run_free(&big);
-			if (rc < 0) {
-				snprintf(err, errlen, "out of memory replaying with an unbounded table");
-				return rc;
-			}
+			chk[n] = (struct check){m, -1};
+			n++;
 			continue;
 		}
 		/* Tightness: each exercised value minus one second. */
+		an_rec_conf(a, m, &c);
 		for (int t = 0; t < SW_TO_MAX; t++) {
 			struct an_rec *r = &a->rec[m][t];
-			struct sw_conf c1 = c;
 			if (!an_relevant(m, t) || r->need < 0 || r->value <= sw_timeout_info[t].min)
 				continue;
+			struct sw_conf c1 = c;
 			c1.timeout[t] = r->value - 1;
 			if (c1.timeout[SW_TO_TCP_TIME_WAIT] > c1.timeout[SW_TO_TCP_HALF_CLOSED]) {
 				r->held = 1; /* not a valid configuration: time-wait holds it */
 				continue;
 			}
-			if (an_replay_counts(a, &c1, &r->minus_broken, &r->minus_splits) < 0) {
-				snprintf(err, errlen, "out of memory replaying %s minus one second",
-					 sw_timeout_name((unsigned)t));
-				return -ENOMEM;
-			}
+			chk[n] = (struct check){m, t};
+			n++;
 		}
 	}
+	for (size_t i = 0; i < n; i++) {
+		jobs[i].fn = run_check;
+		jobs[i].arg = &chk[i];
+	}
+	rc = an_jobs_run(a, jobs, n, err, errlen);
 	a->t_rec = an_now() - t0;
-	return 0;
+	return rc;
 }
-

@@ -7,7 +7,9 @@
  * sessions matched and to nothing else: policy stays as it was.  The lines
  * are applied to the current configuration by the configuration parser
  * itself and verified by replaying with them; then each fix's cost beside
- * the same timer raised globally (docs/analyze.md, "Narrowest fix").
+ * the same timer raised globally (docs/analyze.md, "Narrowest fix").  The
+ * ports' fixes, then the two replays of all at once, run at once on
+ * --threads (par.c).
  *
  * Rule semantics the lines rest on (src/conf/conf.c, src/engine/timers.c):
  * rules are evaluated in the order they were first named and a rule's
@@ -505,6 +507,49 @@ static int global_cost(struct an *a, struct sw_conf *c, const uint32_t gto[SW_TO
 	return replay_cost(a, c, sess, n, cost, NULL);
 }
 
+/* One job: port o's override, verified, and the same timers raised globally. */
+static int one_override(struct an *a, void *arg, char *err, size_t errlen)
+{
+	struct an_override *o = arg;
+	struct sw_conf *c = malloc(sizeof(*c));
+	int rc = -ENOMEM;
+
+	for (int k = 0; k < SW_SVC_TIMERS; k++) {
+		if (o->count[k] > o->count[o->setting])
+			o->setting = (uint8_t)k;
+		o->value[k] = o->count[k]
+			? secs_up(o->need[k], sw_svc_timer_max((unsigned)k), &o->beyond) : 0;
+	}
+	if (c && (rc = verify(a, o, c)) == 0) {
+		global_fix(a, o->value, o->proto, o->gto, &o->gbeyond);
+		rc = global_cost(a, c, o->gto, o->sess, o->nsess, &o->gcost);
+	}
+	free(c);
+	if (rc < 0)
+		snprintf(err, errlen, "finding the narrowest fix: %s", strerror(-rc));
+	return rc;
+}
+
+/* Every override at once: the current configuration with all the lines (c), or all the global changes (gto). */
+struct all_job {
+	struct sw_conf *c;
+	const uint32_t *gto;
+	const uint32_t *sess;
+	size_t n;
+	struct an_cost *cost;
+};
+
+static int all_cost(struct an *a, void *arg, char *err, size_t errlen)
+{
+	struct all_job *x = arg;
+	int rc = x->gto ? global_cost(a, x->c, x->gto, x->sess, x->n, x->cost)
+			: replay_cost(a, x->c, x->sess, x->n, x->cost, NULL);
+
+	if (rc < 0)
+		snprintf(err, errlen, "finding the narrowest fix: %s", strerror(-rc));
+	return rc;
+}
+
 /* ---- the stage ------------------------------------------------------------------------- */
 
 /* Most sessions first, then by protocol and port. */
@@ -600,18 +645,18 @@ int an_scope(struct an *a, char *err, size_t errlen)
 	}
 	if (a->nov)
 		qsort(a->ov, a->nov, sizeof(*a->ov), cmp_ov);
-	for (size_t i = 0; i < a->nov; i++) {
-		struct an_override *o = &a->ov[i];
-		for (int k = 0; k < SW_SVC_TIMERS; k++) {
-			if (o->count[k] > o->count[o->setting])
-				o->setting = (uint8_t)k;
-			o->value[k] = o->count[k]
-				? secs_up(o->need[k], sw_svc_timer_max((unsigned)k), &o->beyond) : 0;
-		}
-		if ((rc = verify(a, o, c)) < 0)
+	/* each port's override on its own, the ports at once */
+	if (a->nov) {
+		struct an_job *jobs = calloc(a->nov, sizeof(*jobs));
+		if (!jobs)
 			goto out;
-		global_fix(a, o->value, o->proto, o->gto, &o->gbeyond);
-		if ((rc = global_cost(a, c, o->gto, o->sess, o->nsess, &o->gcost)) < 0)
+		for (size_t i = 0; i < a->nov; i++) {
+			jobs[i].fn = one_override;
+			jobs[i].arg = &a->ov[i];
+		}
+		rc = an_jobs_run(a, jobs, a->nov, err, errlen);
+		free(jobs);
+		if (rc < 0)
 			goto out;
 	}
 	/* every override at once (those the configuration takes) */
@@ -639,14 +684,17 @@ int an_scope(struct an *a, char *err, size_t errlen)
 			memcpy(sess + ns, all[i]->sess, all[i]->nsess * sizeof(*sess));
 			ns += all[i]->nsess;
 		}
+		struct all_job x[2] = {{c, NULL, sess, ns, &a->all.cost},
+				       {malloc(sizeof(*c)), a->all.gto, sess, ns, &a->all.gcost}};
+		struct an_job jobs[2] = {{.fn = all_cost, .arg = &x[0]}, {.fn = all_cost, .arg = &x[1]}};
 		rc = gen_lines(a, all, n, c, &a->all.lines, &a->all.nlines, a->all.err,
 			       sizeof(a->all.err));
-		if (rc == 0)
-			rc = replay_cost(a, c, sess, ns, &a->all.cost, NULL);
-		else if (rc == -EINVAL)
-			rc = 0;
-		if (rc == 0)
-			rc = global_cost(a, c, a->all.gto, sess, ns, &a->all.gcost);
+		if (!x[1].c)
+			rc = -ENOMEM;
+		if (rc == 0 || rc == -EINVAL) /* refused lines (all.err says why): the global change only */
+			rc = rc == 0 ? an_jobs_run(a, jobs, 2, err, errlen)
+				     : an_jobs_run(a, jobs + 1, 1, err, errlen);
+		free(x[1].c);
 		free(sess);
 		if (rc < 0)
 			goto out;

@@ -24,11 +24,17 @@ static void usage(FILE *f)
 	      "      --set NAME=VALUE     one session setting (repeatable), e.g. max-sessions=50000 or\n"
 	      "                           accelerated-aging-threshold=90: \"Under pressure\" compares\n"
 	      "                           each setting's peak with that table\n"
+	      "                           (tunnel-inspect defaults to all here: inner flows are\n"
+	      "                           sessions of their own)\n"
+	      "      --decap              unwrap mirror transport (ERSPAN, VXLAN, Geneve): the\n"
+	      "                           mirror flow itself is not a session\n"
 	      "      --what-if 'K=V,...'  one more named setting to compare (repeatable), e.g.\n"
 	      "                           --what-if 'timeout-tcpwait=60,half-close-mode=fixed'\n"
 	      "      --json               one JSON object on stdout instead of the tables\n"
 	      "      --plot FILE          occupancy and half-close plot, FILE.svg or FILE.png\n"
 	      "      --top N              rows of the session lists in the tables (default 20)\n"
+	      "      --threads N          replay the settings N at a time, one engine each (default\n"
+	      "                           1); the report is the same for every N\n"
 	      "  -q, --quiet              no timing line on stderr\n",
 	      f);
 }
@@ -47,7 +53,9 @@ int sw_cmd_analyze(int argc, char **argv)
 		{"config", required_argument, NULL, 'c'}, {"set", required_argument, NULL, 'S'},
 		{"what-if", required_argument, NULL, 'W'}, {"json", no_argument, NULL, 'J'},
 		{"plot", required_argument, NULL, 'P'}, {"top", required_argument, NULL, 'T'},
-		{"quiet", no_argument, NULL, 'q'}, {"help", no_argument, NULL, 'h'},
+		{"decap", no_argument, NULL, 'X'}, {"threads", required_argument, NULL, 'N'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}};
 	struct app_conf ac;
 	struct sw_conf cur;
@@ -57,8 +65,10 @@ int sw_cmd_analyze(int argc, char **argv)
 	int nwhatif = 0, json = 0, quiet = 0, partial, wr, ch, rc = 2, ncap;
 	const char *plotpath = NULL;
 	long top = 20;
+	unsigned long threads = 1;
 
 	app_conf_init(&ac);
+	ac.tunnel_inspect = SW_TUN_ALL; /* as replay: a capture is analysed, inner flows too */
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "c:qh", opts, NULL)) != -1) {
 		switch (ch) {
@@ -78,6 +88,7 @@ int sw_cmd_analyze(int argc, char **argv)
 			whatif[nwhatif++] = optarg;
 			break;
 		}
+		case 'X': ac.decap = 1; break;
 		case 'J': json = 1; break;
 		case 'P': plotpath = optarg; break;
 		case 'T':
@@ -85,6 +96,14 @@ int sw_cmd_analyze(int argc, char **argv)
 			if (*endp || endp == optarg || top < 0) {
 				fprintf(stderr, "statewall analyze: --top '%s': expected a number of rows "
 						"(0 or more)\n", optarg);
+				goto out;
+			}
+			break;
+		case 'N':
+			threads = strtoul(optarg, &endp, 10);
+			if (*endp || endp == optarg || threads == 0 || threads > AN_THREADS_MAX) {
+				fprintf(stderr, "statewall analyze: --threads '%s': expected 1 to %d\n",
+					optarg, AN_THREADS_MAX);
 				goto out;
 			}
 			break;
@@ -123,12 +142,6 @@ int sw_cmd_analyze(int argc, char **argv)
 	}
 	if (app_conf_build(&ac, &cur) < 0)
 		goto out;
-	if (cur.tunnel_inspect) {
-		/* Its measurement follows one session per frame: the outer flow's. */
-		fputs("statewall analyze: tunnel-inspect is ignored: analyze measures the outer flows\n",
-		      stderr);
-		cur.tunnel_inspect = 0;
-	}
 	if (nwhatif && !(wconf = calloc((size_t)nwhatif, sizeof(*wconf))))
 		goto out;
 	for (int i = 0; i < nwhatif; i++)
@@ -142,6 +155,7 @@ int sw_cmd_analyze(int argc, char **argv)
 		fputs("statewall analyze: out of memory\n", stderr);
 		goto out;
 	}
+	an_set_threads(a, (unsigned)threads);
 	partial = an_load(a, err, sizeof(err));
 	if (partial < 0) {
 		fprintf(stderr, "statewall analyze: %s\n", err);

@@ -99,6 +99,8 @@ struct sw_engine {
 	uint32_t *tun;    /* per pool index: outer session id << 4 | tunnel type; NULL until
 			     tunnel-inspect is on (tunnel.c) */
 	uint32_t tun_cur; /* the link a session created now gets (0: not in a tunnel) */
+	struct sw_layer *lay; /* sw_engine_layers: where the inner layers go (NULL: nowhere) */
+	unsigned nlay;
 };
 
 /* Absolute time of a tick (ticks are interpreted near the engine's now). */

@@ -11,6 +11,9 @@
  * packet is dropped (inline, the outer frame is dropped with it), else the
  * outer session's.  Each frame still counts once as forwarded or dropped.
  *
+ * sw_engine_layers() is sw_engine_packet() that also hands back each
+ * layer's packet and own verdict (statewall analyze keeps facts per session).
+ *
  * --decap (conf.decap) instead skips the outer packet of a mirror transport
  * (ERSPAN, VXLAN, Geneve): the inner frame is processed as if captured
  * directly and the mirror flow never becomes a session.
@@ -128,8 +131,18 @@ struct sw_verdict sw_engine_tunnels(struct sw_engine *e, const struct sw_pkt *ou
 		e->st.ctr[SW_CTR_TUNNEL_INNER]++;
 		/* The inner verdict counts itself; undo it, the frame is counted by recount(). */
 		e->tun_cur = v.sess << TUN_TYPE_BITS | t.type;
+		uint64_t created = e->st.ctr[SW_CTR_SESS_CREATED];
 		iv = sw_engine_one(e, p, (int)r);
 		e->tun_cur = 0;
+		if (e->lay && e->nlay < SW_LAYERS_MAX) { /* tunnel-max-depth is at most 8 */
+			struct sw_layer *l = &e->lay[e->nlay++];
+			l->pkt = *p;
+			l->v = iv;
+			l->parsed = r == SW_DROP_NONE;
+			l->created = e->st.ctr[SW_CTR_SESS_CREATED] != created;
+			l->tun_type = t.type;
+			l->tunnel = v.sess;
+		}
 		if (iv.action == SW_PASS)
 			e->st.ctr[SW_CTR_FORWARDED]--;
 		else {
@@ -146,4 +159,42 @@ struct sw_verdict sw_engine_tunnels(struct sw_engine *e, const struct sw_pkt *ou
 		v = iv;
 		o = p;
 	}
+}
+
+unsigned sw_engine_layers(struct sw_engine *e, const uint8_t *frame, size_t caplen,
+			  uint32_t wirelen, int link, sw_time_t ts, struct sw_layer out[SW_LAYERS_MAX],
+			  struct sw_verdict *frame_v)
+{
+	struct sw_layer *l = &out[0];
+	uint64_t created;
+	int reason;
+
+	sw_engine_advance(e, ts);
+	e->st.ctr[SW_CTR_PKTS]++;
+	reason = (int)sw_engine_parse_frame(e, &l->pkt, &frame, &caplen, link,
+					    sw_parse_whole(caplen, wirelen));
+	created = e->st.ctr[SW_CTR_SESS_CREATED];
+	l->v = *frame_v = sw_engine_one(e, &l->pkt, reason);
+	l->parsed = reason == SW_DROP_NONE;
+	l->created = e->st.ctr[SW_CTR_SESS_CREATED] != created;
+	l->tun_type = SW_TUN_MAX;
+	l->tunnel = 0;
+	if (!e->conf.tunnel_inspect || reason != SW_DROP_NONE || !sw_pkt_may_tunnel(&l->pkt))
+		return 1;
+	e->lay = out;
+	e->nlay = 1;
+	*frame_v = sw_engine_tunnels(e, &l->pkt, l->v, frame, caplen);
+	e->lay = NULL;
+	return e->nlay;
+}
+
+void sw_engine_layer_again(struct sw_engine *e, struct sw_layer *l)
+{
+	uint64_t created = e->st.ctr[SW_CTR_SESS_CREATED];
+
+	e->st.ctr[SW_CTR_PKTS]++;
+	e->tun_cur = l->tunnel ? l->tunnel << TUN_TYPE_BITS | l->tun_type : 0;
+	l->v = sw_engine_one(e, &l->pkt, SW_DROP_NONE);
+	e->tun_cur = 0;
+	l->created = e->st.ctr[SW_CTR_SESS_CREATED] != created;
 }

@@ -226,6 +226,43 @@ def pressure_fill():
 
 # ---- image checks ------------------------------------------------------------------
 
+def tunnelled():
+    """Two half-closed TCP connections inside tunnels (issue 13: tunnel-inspect).
+
+    10.9.0.1:40000 -> 10.9.0.2:80 rides VXLAN (UDP 4789, Ethernet inside) between
+    192.0.2.1 and 192.0.2.2; 10.9.1.1:40001 -> 10.9.1.2:8080 rides plain GRE
+    between 198.51.100.1 and .2.  In each the client sends its request and a FIN
+    at 1 s; the server answers at 2 s, then again at 42 s (41 s after the FIN),
+    and closes at 43 s: half-closed fixed 30 s breaks both.
+    """
+    pk = []
+
+    def vxlan(c2s, inner):
+        o = ("192.0.2.1", "192.0.2.2") if c2s else ("192.0.2.2", "192.0.2.1")
+        return eth(udp(o[0], o[1], 49152, 4789, bytes.fromhex("0800000000000100") + eth(inner)))
+
+    def gre(c2s, inner):
+        o = ("198.51.100.1", "198.51.100.2") if c2s else ("198.51.100.2", "198.51.100.1")
+        return eth(ipv4(o[0], o[1], 47, bytes.fromhex("00000800") + inner))
+
+    for wrap, (c, s, cp, sp) in ((vxlan, ("10.9.0.1", "10.9.0.2", 40000, 80)),
+                                 (gre, ("10.9.1.1", "10.9.1.2", 40001, 8080))):
+        inner = []
+        k = Conn(inner, c, cp, s, sp)
+        k.open(0.0, b"GET")
+        k.cs(1.0, FIN | ACK)
+        k.sc(1.001, ACK)
+        for t in (2.0, 42.0):
+            k.sc(t, PSH | ACK, b"d" * 100)
+            k.cs(t + 0.001, ACK)
+        k.sc(43.0, FIN | ACK)
+        k.cs(43.001, ACK)
+        for t, frame in inner:
+            ip = frame[14:]
+            pk.append((t, wrap(ip[12:16] == bytes(map(int, c.split("."))), ip)))
+    return pk
+
+
 def png_decode(path):
     """Return (width, height, rows of RGBA bytes); raises on anything invalid."""
     data = open(path, "rb").read()
@@ -737,6 +774,84 @@ def test_halfclose(binp, src, tmp):
           "half-close: the session's record has the session log's fields and values")
 
 
+def test_tunnels(binp, tmp):
+    """Inner flows are sessions of their own (tunnel-inspect all by default), named with
+    their tunnel; --decap unwraps the mirror transport; tunnel-inspect none measures the
+    outer flows only."""
+    cap = os.path.join(tmp, "tunnels.pcap")
+    write_pcap(cap, tunnelled())
+    sets = ["half-close-mode=fixed", "timeout-tcp-half-closed=30", "timeout-tcp-time-wait=15"]
+    args = [x for v in sets for x in ("--set", v)]
+    p, _ = analyze(binp, ["--json"] + args + [cap])
+    js = json.loads(p.stdout)
+    by_id = {s["id"]: s for s in js["sessions"]}
+    inner = {s["record"]["resp_p"]: s for s in js["sessions"] if s["proto"] == "tcp"}
+    check(js["capture"]["tunnelled"] == 2 and sorted(inner) == [80, 8080],
+          "tunnels: the two inner TCP flows are sessions, both inside tunnels")
+    for port, typ, outer_proto in ((80, "vxlan", "udp"), (8080, "gre", "47")):
+        s = inner.get(port, {})
+        t = s.get("tunnel") or {}
+        o = by_id.get(t.get("session"), {})
+        check(t.get("type") == typ and o.get("proto") == outer_proto and
+              s["record"].get("tunnel") == t.get("session") and
+              s["record"].get("tunnel_type") == typ,
+              "tunnels: :%d is inside %s session #%s (%s)" % (port, typ, t.get("session"),
+                                                              o.get("flow")))
+        check(near(s["half_closed"]["fin_to_last"], 42.001, 2e-3),
+              "tunnels: :%d half-closed 42.001 s, measured %s" % (port, s["half_closed"]["fin_to_last"]))
+    cur = setting(js, "current")
+    broken = {b["session"]: b for b in cur["broken_sessions"]}
+    for port, typ in ((80, "vxlan"), (8080, "gre")):
+        b = broken.get(inner[port]["id"], {})
+        check(b.get("timer") == "timeout-tcp-half-closed" and
+              ("(in %s #%d)" % (typ, inner[port]["tunnel"]["session"])) in b.get("flow", "") and
+              (b.get("tunnel") or {}).get("type") == typ,
+              "tunnels: current breaks :%d by timeout-tcp-half-closed, named %r" % (port, b.get("flow")))
+    check(js["recommended"]["fixed"]["timeout-tcp-half-closed"] == 43 and
+          setting(js, "recommended-fixed")["broken"] == 0,
+          "tunnels: recommended fixed half-closed 43 s breaks neither")
+    check(sorted(o["port"] for o in js["overrides"]) == [80, 8080],
+          "tunnels: a narrowest fix per inner destination port")
+    rb = replay_broken(binp, cap, sets)
+    check(sorted(b["flow"].split(" ")[2] for b in rb if b["timer"] == "timeout-tcp-half-closed") ==
+          ["10.9.0.2:80", "10.9.1.2:8080"],
+          "tunnels: statewall replay breaks the same two inner sessions")
+    p, _ = analyze(binp, args + [cap])
+    check("(in vxlan #" in p.stdout and "(in gre #" in p.stdout and "inside tunnels" in p.stdout,
+          "tunnels: the text report names each inner session's tunnel")
+    # tunnel-inspect none: the outer flows only, nothing broken
+    p, _ = analyze(binp, ["--json", "--set", "tunnel-inspect=none"] + args + [cap])
+    js = json.loads(p.stdout)
+    check(js["capture"]["sessions_by_proto"]["tcp"] == 0 and js["capture"]["tunnelled"] == 0 and
+          setting(js, "current")["broken"] == 0,
+          "tunnels: tunnel-inspect none measures the outer flows only")
+    # --decap: the VXLAN mirror flow is gone, its inner flow is a plain session; GRE stays
+    p, _ = analyze(binp, ["--json", "--decap"] + args + [cap])
+    js = json.loads(p.stdout)
+    udp4789 = [s for s in js["sessions"] if s["proto"] == "udp"]
+    inner = {s["record"]["resp_p"]: s for s in js["sessions"] if s["proto"] == "tcp"}
+    check(p.returncode == 0 and not udp4789 and inner.get(80, {}).get("tunnel", 1) is None and
+          (inner.get(8080, {}).get("tunnel") or {}).get("type") == "gre",
+          "tunnels: --decap: no VXLAN session, :80 not in a tunnel, :8080 still in GRE")
+    cur = setting(js, "current")
+    check(sorted(b["flow"].split(" ")[2] for b in cur["broken_sessions"]) ==
+          ["10.9.0.2:80", "10.9.1.2:8080"], "tunnels: --decap: both still broken")
+    # more sessions than frames: each frame a new VXLAN flow carrying a new inner flow
+    cap = os.path.join(tmp, "tunnel-burst.pcap")
+    write_pcap(cap, [(T0 + i * 0.01, eth(udp("192.0.2.1", "192.0.2.2", 49152 + i, 4789,
+                                             bytes.fromhex("0800000000000100") +
+                                             eth(udp("10.9.2.1", "10.9.2.2", 1000 + i, 53, b"q")))))
+                     for i in range(40)])
+    p, _ = analyze(binp, ["--json", cap])
+    js = json.loads(p.stdout)
+    check(p.returncode == 0 and js["capture"]["sessions"] == 80 and js["capture"]["tunnelled"] == 40
+          and all(s["end_reason"] == "end-of-capture" for s in js["sessions"]) and
+          setting(js, "current")["peak"] == 80 and
+          setting(js, "current")["pressure"]["demand_peak"] == 80,
+          "tunnels: 40 frames, 80 sessions (the measuring table holds every layer): %d, peak %d" %
+          (js["capture"]["sessions"], setting(js, "current")["peak"]))
+
+
 def test_mixed(binp, shared, tmp):
     cap = os.path.join(shared, "corpus/mixed/ndpi-merged-overlap.pcap")
     if not os.path.exists(cap):
@@ -805,6 +920,7 @@ def main():
         test_pressure_fill(a.bin, tmp)
         test_pressure_quota(a.bin, tmp)
         test_halfclose(a.bin, a.src, tmp)
+        test_tunnels(a.bin, tmp)
         if a.shared:
             test_mixed(a.bin, a.shared, tmp)
     if FAILS:

@@ -683,6 +683,90 @@ static void nested(struct pb_pkt *b, unsigned n)
 	}
 }
 
+/* sw_engine_layers: the frame as sw_engine_packet gives it, and each layer's own verdict. */
+static void test_tunnel_layers(void **state)
+{
+	struct sw_conf c;
+	struct sw_engine *e;
+	struct sw_stats st;
+	struct log l;
+	struct pb_pkt b;
+	struct sw_layer lay[SW_LAYERS_MAX];
+	struct sw_verdict v;
+	struct sw_sess_info si;
+	char err[256];
+	(void)state;
+
+	sw_conf_defaults(&c);
+	c.tunnel_inspect = SW_TUN_ALL;
+	vxlan_frame(&b, "08000000 00000100", 443);
+	e = mk_engine(&c, &l);
+	assert_int_equal(sw_engine_layers(e, b.data, b.len, 0, SW_LINK_EN10MB, 1000000000, lay, &v), 2);
+	assert_int_equal(v.action, SW_PASS);
+	assert_int_equal(v.sess, lay[0].v.sess);
+	assert_true(lay[0].parsed && lay[0].created);
+	assert_int_equal(lay[0].pkt.flow.proto, 17);
+	assert_int_equal(lay[0].tun_type, SW_TUN_MAX);
+	assert_int_equal(lay[0].tunnel, 0);
+	assert_true(lay[1].parsed && lay[1].created);
+	assert_int_equal(lay[1].v.action, SW_PASS);
+	assert_int_not_equal(lay[1].v.sess, lay[0].v.sess);
+	assert_int_equal(lay[1].pkt.flow.dport, 443);
+	assert_int_equal(lay[1].tun_type, SW_TUN_VXLAN);
+	assert_int_equal(lay[1].tunnel, lay[0].v.sess);
+	sw_engine_stats(e, &st);
+	assert_int_equal(st.ctr[SW_CTR_PKTS], 1);
+	assert_int_equal(st.ctr[SW_CTR_FORWARDED], 1);
+	assert_int_equal(st.ctr[SW_CTR_SESS_CREATED], 2);
+	/* the inner layer again, after its session is cleared: a new session in the same tunnel */
+	assert_int_equal(sw_engine_clear(e, lay[1].v.sess), 0);
+	sw_engine_layer_again(e, &lay[1]);
+	assert_true(lay[1].created);
+	assert_int_equal(sw_engine_session(e, lay[1].v.sess, &si), 0);
+	assert_int_equal(si.tunnel_id, lay[0].v.sess);
+	assert_int_equal(si.tunnel_type, SW_TUN_VXLAN);
+	/* the same frame again: no new session */
+	assert_int_equal(sw_engine_layers(e, b.data, b.len, 0, SW_LINK_EN10MB, 1001000000, lay, &v), 2);
+	assert_false(lay[0].created || lay[1].created);
+	sw_engine_destroy(e);
+
+	/* an inner packet the policy drops: the frame is dropped, the outer layer passed */
+	static const char rules[] = "set rulebase security rules no-telnet protocol tcp\n"
+				    "set rulebase security rules no-telnet destination-port 23\n"
+				    "set rulebase security rules no-telnet action deny\n";
+	assert_int_equal(sw_conf_load_buf(&c, rules, strlen(rules), "t", err, sizeof(err)), 0);
+	vxlan_frame(&b, "08000000 00000100", 23);
+	e = mk_engine(&c, &l);
+	assert_int_equal(sw_engine_layers(e, b.data, b.len, 0, SW_LINK_EN10MB, 1000000000, lay, &v), 2);
+	assert_int_equal(v.action, SW_DROP);
+	assert_reason(v.reason, SW_DROP_POLICY_DENY);
+	assert_int_equal(lay[0].v.action, SW_PASS);
+	assert_int_equal(lay[1].v.action, SW_DROP);
+	assert_reason(lay[1].v.reason, SW_DROP_POLICY_DENY);
+	sw_engine_destroy(e);
+
+	/* tunnel-inspect none: one layer, the outer packet */
+	c.tunnel_inspect = 0;
+	e = mk_engine(&c, &l);
+	assert_int_equal(sw_engine_layers(e, b.data, b.len, 0, SW_LINK_EN10MB, 1000000000, lay, &v), 1);
+	assert_int_equal(v.action, SW_PASS);
+	sw_engine_destroy(e);
+
+	/* nested to the deepest tunnel-max-depth: every layer has its place */
+	sw_conf_defaults(&c);
+	c.tunnel_inspect = SW_TUN_ALL;
+	c.tunnel_max_depth = SW_LAYERS_MAX - 1;
+	nested(&b, SW_LAYERS_MAX - 1);
+	e = mk_engine(&c, &l);
+	assert_int_equal(sw_engine_layers(e, b.data, b.len, 0, SW_LINK_EN10MB, 1000000000, lay, &v),
+			 SW_LAYERS_MAX);
+	assert_int_equal(v.action, SW_PASS);
+	for (unsigned k = 1; k < SW_LAYERS_MAX; k++)
+		assert_int_equal(lay[k].tunnel, lay[k - 1].v.sess);
+	assert_int_equal(lay[SW_LAYERS_MAX - 1].pkt.flow.dport, 443);
+	sw_engine_destroy(e);
+}
+
 static void test_tunnel_depth(void **state)
 {
 	struct sw_conf c;
@@ -992,7 +1076,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_link_layer),	  cmocka_unit_test(test_offload_length),
 		cmocka_unit_test(test_tunnels),		  cmocka_unit_test(test_tunnel_sessions),
-		cmocka_unit_test(test_tunnel_inner_drop), cmocka_unit_test(test_tunnel_depth),
+		cmocka_unit_test(test_tunnel_inner_drop), cmocka_unit_test(test_tunnel_layers),
+		cmocka_unit_test(test_tunnel_depth),
 		cmocka_unit_test(test_decap),		  cmocka_unit_test(test_tunnel_burst),
 		cmocka_unit_test(test_superframe_tracking), cmocka_unit_test(test_tunnel_conf),
 		cmocka_unit_test(test_offload_beyond_frame), cmocka_unit_test(test_superframe_whole),
