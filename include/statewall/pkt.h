@@ -141,6 +141,9 @@ struct sw_tun {
 enum sw_drop sw_pkt_tunnel(const struct sw_pkt *p, const uint8_t *frame, size_t caplen,
 			   struct sw_tun *t);
 
+/* 1 if sw_pkt_tunnel() may find a tunnel in a packet of IP protocol proto (GRE, IP-in-IP, UDP). */
+int sw_pkt_tunnel_proto(uint8_t proto);
+
 /* 1 if the link type is one sw_pkt_parse() accepts. */
 int sw_pkt_link_supported(int link);
 

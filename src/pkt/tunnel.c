@@ -337,6 +337,12 @@ static enum sw_drop udp_port(struct tw *w, struct sw_tun *t, uint16_t port, int 
 	}
 }
 
+int sw_pkt_tunnel_proto(uint8_t proto)
+{
+	/* the cases of sw_pkt_tunnel's switch below */
+	return proto == PROTO_GRE || proto == PROTO_IPIP || proto == PROTO_IPV6 || proto == PROTO_UDP;
+}
+
 enum sw_drop sw_pkt_tunnel(const struct sw_pkt *p, const uint8_t *frame, size_t caplen,
 			   struct sw_tun *t)
 {
