@@ -14,8 +14,12 @@
  * mutex guards the schedule (which engine is busy, its next batch, the
  * parts a batch still waits for); the batch itself is written by the
  * caller before it is published under the mutex and read by the engines
- * after, and a batch slot is reused only once collected.  Between batches
- * nothing runs, so flush and stats run on the caller's thread alone.
+ * after, and a batch slot is reused only once collected.  The end-of-capture
+ * flush is a batch too, each engine's part its sw_engine_flush (the largest
+ * part of a replay of many short flows: every tombstone is logged then).
+ * With nothing in flight nothing runs, so stats read the engines directly.
+ * With one engine no thread is started, parts run in rpool_submit and ended
+ * sessions go straight to the caller.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -54,6 +58,7 @@ struct rbatch {
 	struct sw_verdict *out;
 	int link;
 	unsigned n;
+	int flush;     /* 1 + enum sw_end: a batch that ends every session (rpool_flush), 0 not */
 	unsigned left; /* engines whose part is not done */
 	sw_time_t clock; /* its last time, every engine's time after it */
 	sw_time_t ts[SW_RPOOL_BATCH]; /* the times, never before the previous one */
@@ -210,6 +215,14 @@ static void on_end(void *ctx, const struct sw_sess_info *si)
 	struct rworker *w = ctx;
 	struct endq *q = w->cur;
 
+	if (w->p->n == 1) {
+		/* one engine runs on the caller's thread: no queue */
+		struct sw_sess_info g = *si;
+		sw_dp_globalize(&g, 0, 1);
+		if (w->p->end_fn)
+			w->p->end_fn(w->p->end_ctx, &g);
+		return;
+	}
 	if (q->n == q->cap) {
 		size_t n = q->cap ? q->cap * 2 : 256;
 		void *v = realloc(q->v, n * sizeof(*q->v));
@@ -234,6 +247,10 @@ static void run_part(struct rworker *w, struct rbatch *b)
 	unsigned nl = b->nlist[w->index], nw = w->p->n;
 
 	w->cur = &b->ended[w->index];
+	if (b->flush) {
+		sw_engine_flush(w->eng, (enum sw_end)(b->flush - 1));
+		return;
+	}
 	for (unsigned i = 0; i < nl; i += CHUNK) {
 		unsigned m = nl - i < CHUNK ? nl - i : CHUNK;
 		for (unsigned j = 0; j < m; j++) {
@@ -420,24 +437,50 @@ unsigned rpool_inflight(const struct rpool *p)
 	return (unsigned)(p->submitted - p->collected);
 }
 
-void rpool_submit(struct rpool *p, const uint8_t *const *frames, const uint32_t *caplen, int link,
-		  const sw_time_t *ts, unsigned n, struct sw_verdict *out)
+/* The next batch slot, free (collected). */
+static struct rbatch *next_slot(struct rpool *p)
 {
 	struct rbatch *b;
 
 	if (rpool_inflight(p) == SW_RPOOL_DEPTH)
 		rpool_collect(p);
+	b = &p->b[p->submitted % SW_RPOOL_DEPTH];
+	b->left = p->n;
+	b->flush = 0;
+	b->n = 0;
+	for (unsigned i = 0; i < p->n; i++)
+		b->nlist[i] = 0;
+	return b;
+}
+
+/* Batch b, filled, to the engines: run now with one engine, else by whichever thread is free. */
+static void publish(struct rpool *p, struct rbatch *b)
+{
+	if (p->n == 1) {
+		run_part(&p->w[0], b);
+		p->w[0].next++;
+		b->left = 0;
+		p->submitted++;
+		return;
+	}
+	pthread_mutex_lock(&p->mu);
+	p->submitted++;
+	pthread_cond_broadcast(&p->work);
+	pthread_mutex_unlock(&p->mu);
+}
+
+void rpool_submit(struct rpool *p, const uint8_t *const *frames, const uint32_t *caplen, int link,
+		  const sw_time_t *ts, unsigned n, struct sw_verdict *out)
+{
+	struct rbatch *b = next_slot(p);
+
 	if (n > SW_RPOOL_BATCH)
 		n = SW_RPOOL_BATCH;
-	b = &p->b[p->submitted % SW_RPOOL_DEPTH];
 	b->frames = frames;
 	b->caplen = caplen;
 	b->out = out;
 	b->link = link;
 	b->n = n;
-	b->left = p->n;
-	for (unsigned i = 0; i < p->n; i++)
-		b->nlist[i] = 0;
 	/*
 	 * An engine's time never runs backwards (sw_engine_advance): a packet
 	 * older than the latest one is taken at the latest time.  Every engine
@@ -453,18 +496,7 @@ void rpool_submit(struct rpool *p, const uint8_t *const *frames, const uint32_t 
 		b->list[w][b->nlist[w]++] = i;
 	}
 	b->clock = p->clock;
-	if (p->n == 1) {
-		/* one engine: no thread, run it here */
-		run_part(&p->w[0], b);
-		p->w[0].next++;
-		b->left = 0;
-		p->submitted++;
-		return;
-	}
-	pthread_mutex_lock(&p->mu);
-	p->submitted++;
-	pthread_cond_broadcast(&p->work);
-	pthread_mutex_unlock(&p->mu);
+	publish(p, b);
 }
 
 int rpool_collect(struct rpool *p)
@@ -500,15 +532,13 @@ void rpool_burst(struct rpool *p, const uint8_t *const *frames, const uint32_t *
 
 void rpool_flush(struct rpool *p, enum sw_end reason)
 {
-	struct rbatch *b = &p->b[0];
+	/* a batch of its own, so the engines flush at the same time */
+	struct rbatch *b = next_slot(p);
 
+	b->flush = 1 + (int)reason;
+	publish(p, b);
 	while (rpool_collect(p))
 		;
-	for (unsigned i = 0; i < p->n; i++) {
-		p->w[i].cur = &b->ended[i];
-		sw_engine_flush(p->w[i].eng, reason);
-	}
-	hand_over(p, b);
 }
 
 void rpool_stats(struct rpool *p, struct sw_stats *st)

@@ -68,7 +68,10 @@ int rpool_collect(struct rpool *p);
 /* Batches submitted and not yet collected. */
 unsigned rpool_inflight(const struct rpool *p);
 
-/* End every open session (sw_engine_flush) on every engine; collects first. */
+/*
+ * End every open session (sw_engine_flush) on every engine, the engines at
+ * once (a batch of its own); collects every batch in flight.
+ */
 void rpool_flush(struct rpool *p, enum sw_end reason);
 /* The engines' stats, summed (nothing in flight). */
 void rpool_stats(struct rpool *p, struct sw_stats *st);
