@@ -18,7 +18,7 @@
 #include "statewall/engine.h"
 
 #define REPLAY_BATCH 32 /* one engine: the engine's own burst (lookups 32 at a time) */
-#define COPY_ARENA (8u << 20)
+#define COPY_ARENA (8u << 20) /* one engine's; a quarter of it per batch with several */
 
 /*
  * One batch of packets of one link type on its way through the engines:
@@ -36,8 +36,8 @@ struct batch {
 	struct sw_verdict v[SW_RPOOL_BATCH];
 	unsigned max;  /* packets per batch */
 	int n;         /* packets in it */
-	uint8_t *copy; /* COPY_ARENA bytes for the frames, when the reader reuses its buffer */
-	size_t used;
+	uint8_t *copy; /* arena bytes for the frames, when the reader reuses its buffer */
+	size_t used, arena;
 };
 
 /* A text output (--log, --verdicts): its stream and the first write error. */
@@ -347,12 +347,13 @@ int sw_cmd_replay(int argc, char **argv)
 	stable = sw_capture_stable(cap);
 	for (unsigned i = 0; i < r.depth; i++) {
 		if (!(r.batch[i] = calloc(1, sizeof(*r.batch[i]))) ||
-		    (!stable && !(r.batch[i]->copy = malloc(COPY_ARENA)))) {
+		    (!stable && !(r.batch[i]->copy = malloc(threads > 1 ? COPY_ARENA / 4 : COPY_ARENA)))) {
 			fputs("statewall replay: out of memory\n", stderr);
 			rc = -1;
 			goto out;
 		}
 		r.batch[i]->max = threads > 1 ? SW_RPOOL_BATCH : REPLAY_BATCH;
+		r.batch[i]->arena = threads > 1 ? COPY_ARENA / 4 : COPY_ARENA;
 	}
 	progress = !quiet && isatty(STDERR_FILENO);
 
@@ -408,8 +409,8 @@ int sw_cmd_replay(int argc, char **argv)
 			}
 			if (!stable) {
 				/* a stream's window moves on: keep a copy for the batch */
-				if (fr.caplen > COPY_ARENA / 4)
-					fr.caplen = COPY_ARENA / 4;
+				if (fr.caplen > b->arena / 4)
+					fr.caplen = (uint32_t)(b->arena / 4);
 				memcpy(b->copy + b->used, fr.data, fr.caplen);
 				fr.data = b->copy + b->used;
 				b->used += fr.caplen;
@@ -422,7 +423,7 @@ int sw_cmd_replay(int argc, char **argv)
 			b->ifname[n] = fr.ifname;
 			b->num[n] = sw_capture_count(cap); /* a carried frame too: read last */
 			n++;
-			if (!stable && b->used > COPY_ARENA - COPY_ARENA / 4)
+			if (!stable && b->used > b->arena - b->arena / 4)
 				break; /* the next frame might not fit */
 		}
 		if (n == 0)

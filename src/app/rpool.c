@@ -10,7 +10,8 @@
  * the batch.  A part (one engine's list of one batch, in capture order,
  * bursts of 32 as the single-engine replay does, then the advance to the
  * batch's last time) may run once the engine has run its part of every
- * earlier batch; whichever thread is free takes the oldest such part.  One
+ * earlier batch; whichever thread is free takes the oldest such part and
+ * runs up to SLICE packets of it (another thread may go on with it).  One
  * mutex guards the schedule (which engine is busy, its next batch, the
  * parts a batch still waits for); the batch itself is written by the
  * caller before it is published under the mutex and read by the engines
@@ -32,6 +33,12 @@
 #include "statewall/pkt.h"
 
 #define CHUNK 32
+/*
+ * Packets a thread runs of an engine's part before it lets the schedule
+ * choose again: the caller's thread, which reads the next batch once the
+ * oldest is done, then comes back to reading within about 100 us.
+ */
+#define SLICE 512
 #define FRAG_SLOTS 4096 /* first fragments remembered for their later fragments */
 #define STICKY_SLOTS 65536 /* flows remembered with their engine */
 
@@ -47,6 +54,7 @@ struct rworker {
 	struct sw_engine *eng;
 	struct endq *cur; /* where its ended sessions go: the batch it runs */
 	uint64_t next;    /* the batch (sequence number) whose part it runs next */
+	unsigned pos;     /* packets of that part already run */
 	int busy;         /* a thread runs its part */
 	int oom;
 };
@@ -236,8 +244,8 @@ static void on_end(void *ctx, const struct sw_sess_info *si)
 	q->v[q->n++] = *si;
 }
 
-/* Worker w's part of batch b. */
-static void run_part(struct rworker *w, struct rbatch *b)
+/* Up to SLICE packets more of worker w's part of batch b; 1 when the part is done. */
+static int run_slice(struct rworker *w, struct rbatch *b)
 {
 	const uint8_t *f[CHUNK];
 	uint32_t len[CHUNK];
@@ -249,9 +257,11 @@ static void run_part(struct rworker *w, struct rbatch *b)
 	w->cur = &b->ended[w->index];
 	if (b->flush) {
 		sw_engine_flush(w->eng, (enum sw_end)(b->flush - 1));
-		return;
+		return 1;
 	}
-	for (unsigned i = 0; i < nl; i += CHUNK) {
+	if (nl - w->pos > SLICE)
+		nl = w->pos + SLICE;
+	for (unsigned i = w->pos; i < nl; i += CHUNK) {
 		unsigned m = nl - i < CHUNK ? nl - i : CHUNK;
 		for (unsigned j = 0; j < m; j++) {
 			uint32_t k = list[i + j];
@@ -266,8 +276,13 @@ static void run_part(struct rworker *w, struct rbatch *b)
 			o->sess = sw_dp_gid(v[j].sess, w->index, nw);
 		}
 	}
+	w->pos = nl;
+	if (nl < b->nlist[w->index])
+		return 0;
+	w->pos = 0;
 	if (b->n)
 		sw_engine_advance(w->eng, b->clock);
+	return 1;
 }
 
 /* The free engine whose next part is the oldest submitted, or NULL (mu held). */
@@ -283,19 +298,22 @@ static struct rworker *runnable(struct rpool *p)
 	return best;
 }
 
-/* Run w's next part with the mutex released (held on entry and return). */
+/* A slice of w's next part with the mutex released (held on entry and return). */
 static void run_locked(struct rpool *p, struct rworker *w)
 {
 	struct rbatch *b = &p->b[w->next % SW_RPOOL_DEPTH];
+	int done;
 
 	w->busy = 1;
 	pthread_mutex_unlock(&p->mu);
-	run_part(w, b);
+	done = run_slice(w, b);
 	pthread_mutex_lock(&p->mu);
 	w->busy = 0;
-	w->next++;
-	if (--b->left == 0)
-		pthread_cond_signal(&p->done);
+	if (done) {
+		w->next++;
+		if (--b->left == 0)
+			pthread_cond_signal(&p->done);
+	}
 	/* its next part, for a thread that waits (this one may take another) */
 	if (runnable(p))
 		pthread_cond_signal(&p->work);
@@ -457,7 +475,8 @@ static struct rbatch *next_slot(struct rpool *p)
 static void publish(struct rpool *p, struct rbatch *b)
 {
 	if (p->n == 1) {
-		run_part(&p->w[0], b);
+		while (!run_slice(&p->w[0], b))
+			;
 		p->w[0].next++;
 		b->left = 0;
 		p->submitted++;

@@ -34,7 +34,7 @@
 
 #define SW_RPOOL_MAX 16
 #define SW_RPOOL_BATCH 4096 /* packets per batch at most */
-#define SW_RPOOL_DEPTH 4    /* batches in flight at most */
+#define SW_RPOOL_DEPTH 16   /* batches in flight at most */
 
 struct rpool;
 
