@@ -31,6 +31,7 @@
 #include "mgmt/dp_thread.h"
 #include "statewall/conf.h"
 #include "statewall/pkt.h"
+#include "util/prefetch.h"
 
 #define CHUNK 32
 /*
@@ -252,7 +253,7 @@ static int run_slice(struct rworker *w, struct rbatch *b)
 	sw_time_t ts[CHUNK];
 	struct sw_verdict v[CHUNK];
 	const uint32_t *list = b->list[w->index];
-	unsigned nl = b->nlist[w->index], nw = w->p->n;
+	unsigned nl = b->nlist[w->index], all = nl, nw = w->p->n;
 
 	w->cur = &b->ended[w->index];
 	if (b->flush) {
@@ -269,6 +270,12 @@ static int run_slice(struct rworker *w, struct rbatch *b)
 			len[j] = b->caplen[k];
 			ts[j] = b->ts[k];
 		}
+		/*
+		 * The next chunk's frames, from the reading thread's cache or
+		 * memory: the engine's parse waited for them.
+		 */
+		for (unsigned j = i + CHUNK; j < i + 2 * CHUNK && j < all; j++)
+			sw_prefetch(b->frames[list[j]]);
 		sw_engine_burst(w->eng, f, len, b->link, ts, m, v);
 		for (unsigned j = 0; j < m; j++) {
 			struct sw_verdict *o = &b->out[list[i + j]];
