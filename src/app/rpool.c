@@ -4,8 +4,9 @@
  * ended sessions queued per batch and engine and handed over on the
  * calling thread.
  *
- * rpool_submit() runs on the caller's thread: it parses each packet for
- * its flow (the engine parses it again: the dispatch needs only the tuple),
+ * rpool_submit() runs on the caller's thread: it reads each packet's flow
+ * (an Ethernet IPv4 TCP packet's addresses and ports where its headers put
+ * them, any other packet by the parser; the engine parses it in full),
  * picks its engine and appends the packet's index to that engine's list of
  * the batch.  A part (one engine's list of one batch, in capture order,
  * bursts of 32 as the single-engine replay does, then the advance to the
