@@ -54,9 +54,10 @@ void rpool_burst(struct rpool *p, const uint8_t *const *frames, const uint32_t *
 
 /*
  * Pipelined: dispatch up to SW_RPOOL_BATCH packets and return (with one
- * engine: after running them).  frames, caplen and out must stay valid,
- * and out unread, until the batch is collected; ts is read at once.  With
- * SW_RPOOL_DEPTH batches in flight, the oldest is collected first.
+ * engine: after running them).  The arrays frames, caplen and ts are read
+ * at once; the frames' bytes and out must stay valid, and out unread, until
+ * the batch is collected.  With SW_RPOOL_DEPTH batches in flight, the
+ * oldest is collected first.
  */
 void rpool_submit(struct rpool *p, const uint8_t *const *frames, const uint32_t *caplen, int link,
 		  const sw_time_t *ts, unsigned n, struct sw_verdict *out);
