@@ -7,22 +7,22 @@
  * rpool_submit() runs on the caller's thread: it reads each packet's flow
  * (an Ethernet IPv4 TCP packet's addresses and ports where its headers put
  * them, any other packet by the parser; the engine parses it in full),
- * picks its engine and appends the packet's index to that engine's list of
- * the batch.  A part (one engine's list of one batch, in capture order,
+ * picks its engine and appends the packet to that engine's part of the
+ * batch.  A part (one engine's packets of one batch, in capture order,
  * bursts of 32 as the single-engine replay does, then the advance to the
  * batch's last time) may run once the engine has run its part of every
  * earlier batch; whichever thread is free takes the oldest such part and
  * runs up to SLICE packets of it (another thread may go on with it),
- * writing its verdicts in list order; collecting the batch puts them in
- * capture order on the caller's thread.  One
- * mutex guards the schedule (which engine is busy, its next batch, the
- * parts a batch still waits for); the batch itself is written by the
- * caller before it is published under the mutex and read by the engines
- * after, and a batch slot is reused only once collected.  The end-of-capture
- * flush is a batch too, each engine's part its sw_engine_flush (the largest
- * part of a replay of many short flows: every tombstone is logged then).
- * With nothing in flight nothing runs, so stats read the engines directly.
- * With one engine no thread is started, parts run in rpool_submit and ended
+ * writing its verdicts in its part's order; collecting the batch puts them
+ * in capture order on the caller's thread.  One mutex guards the schedule
+ * (which engine is busy, its next batch, the parts a batch still waits
+ * for); the batch itself is written by the caller before it is published
+ * under the mutex and read by the engines after, and a batch slot is
+ * reused only once collected.  The end-of-capture flush is a batch too,
+ * each engine's part its sw_engine_flush (the largest part of a replay of
+ * many short flows: every tombstone is logged then).  With nothing in
+ * flight nothing runs, so stats read the engines directly.  With one
+ * engine no thread is started, parts run in rpool_submit and ended
  * sessions go straight to the caller, as engine 0's do in the flush.
  */
 #include <errno.h>
