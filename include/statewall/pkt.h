@@ -152,16 +152,20 @@ struct sw_tun {
 enum sw_drop sw_pkt_tunnel(const struct sw_pkt *p, const uint8_t *frame, size_t caplen,
 			   struct sw_tun *t);
 
+/* 1 if sw_pkt_tunnel() may find a tunnel in a packet of IP protocol proto (GRE, IP-in-IP, UDP). */
+static inline int sw_pkt_tunnel_proto(uint8_t proto)
+{
+	return proto == 47 || proto == 4 || proto == 41 || proto == 17;
+}
+
 /*
- * 0 if sw_pkt_tunnel() would find no tunnel in p whatever its payload: only
- * GRE, IP-in-IP (4, 41) and UDP carry one, and fragments and ICMP errors are
- * never decoded.  The engine's check before it looks (TCP costs nothing).
+ * 0 if sw_pkt_tunnel() would find no tunnel in p whatever its payload: not
+ * of a protocol that carries one, or a fragment or an ICMP error (never
+ * decoded).  The engine's check before it looks (TCP costs nothing).
  */
 static inline int sw_pkt_may_tunnel(const struct sw_pkt *p)
 {
-	uint8_t pr = p->flow.proto;
-
-	return (pr == 47 || pr == 4 || pr == 41 || pr == 17) &&
+	return sw_pkt_tunnel_proto(p->flow.proto) &&
 	       !(p->pflags & (SW_PF_FRAG_FIRST | SW_PF_FRAG_LATER | SW_PF_ICMP_ERR));
 }
 

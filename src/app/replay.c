@@ -18,12 +18,13 @@
 #include "statewall/engine.h"
 
 #define REPLAY_BATCH 32 /* one engine: the engine's own burst (lookups 32 at a time) */
-#define COPY_ARENA (8u << 20)
+#define COPY_ARENA (8u << 20) /* one engine's; a quarter of it per batch with several */
 
 /*
  * One batch of packets of one link type on its way through the engines:
  * REPLAY_BATCH packets with one engine, SW_RPOOL_BATCH with several (their
- * unit of work between two barriers, rpool.h).
+ * unit of work, rpool.h); with several, SW_RPOOL_DEPTH of them are in
+ * flight, and each one's outputs are written when it is collected.
  */
 struct batch {
 	int link;
@@ -34,8 +35,9 @@ struct batch {
 	uint64_t num[SW_RPOOL_BATCH]; /* packet number in the capture */
 	struct sw_verdict v[SW_RPOOL_BATCH];
 	unsigned max;  /* packets per batch */
-	uint8_t *copy; /* COPY_ARENA bytes for the frames, when the reader reuses its buffer */
-	size_t used;
+	int n;         /* packets in it */
+	uint8_t *copy; /* arena bytes for the frames, when the reader reuses its buffer */
+	size_t used, arena;
 };
 
 /* A text output (--log, --verdicts): its stream and the first write error. */
@@ -56,8 +58,10 @@ static void out_note(struct out *o)
 }
 
 struct replay {
-	struct batch *batch;
-	struct out log;
+	struct batch *batch[SW_RPOOL_DEPTH];
+	unsigned depth; /* batches in flight: 1 with one engine */
+	struct out log, vo;
+	struct sw_dumper *wd, *dd;
 	struct sw_summary sum;
 	int oom;
 	int warned[8], nwarned; /* unsupported link types already said */
@@ -136,6 +140,44 @@ static int out_close(struct out *o)
 	return o->err;
 }
 
+/*
+ * A collected batch's outputs, in capture order; -1 if an output failed (a
+ * failed output stops the replay: what follows would be lost too; closing
+ * it says which and why).
+ */
+static int emit(struct replay *r, const struct batch *b, int n)
+{
+	for (int i = 0; i < n; i++) {
+		const struct sw_verdict *v = &b->v[i];
+		if (r->vo.f && fprintf(r->vo.f, "%llu %s %s %u%s%s\n", (unsigned long long)b->num[i],
+				       v->action == SW_PASS ? "pass" : "drop", sw_drop_name(v->reason),
+				       v->sess, b->ifname[i] ? " " : "",
+				       b->ifname[i] ? b->ifname[i] : "") < 0)
+			out_note(&r->vo);
+		struct sw_frame o = {.data = b->frame[i], .caplen = b->caplen[i],
+				     .wirelen = b->wirelen[i], .ts = b->ts[i], .link = b->link,
+				     .ifname = b->ifname[i]};
+		if (v->action == SW_PASS && r->wd)
+			sw_dumper_write(r->wd, &o);
+		else if (v->action == SW_DROP && r->dd)
+			sw_dumper_write(r->dd, &o);
+	}
+	if (out_error(&r->vo) || out_error(&r->log) || sw_dumper_error(r->wd) ||
+	    sw_dumper_error(r->dd))
+		return -1;
+	return 0;
+}
+
+/* Collect the oldest batch in flight (rpool_collect) and write its outputs. */
+static int collect(struct replay *r, struct rpool *eng, uint64_t *emitted)
+{
+	const struct batch *b = r->batch[*emitted % r->depth];
+
+	(void)rpool_collect(eng);
+	++*emitted;
+	return emit(r, b, b->n);
+}
+
 /* The BPF filter: the words after the capture, joined by spaces; NULL if out of memory. */
 static char *join_filter(int argc, char **argv)
 {
@@ -196,12 +238,10 @@ int sw_cmd_replay(int argc, char **argv)
 	struct sw_capture *cap = NULL;
 	struct rpool *eng = NULL;
 	unsigned long threads = 1;
-	struct sw_dumper *wd = NULL, *dd = NULL;
-	struct out vo = {.opt = "--verdicts"};
-	struct replay r = {0};
+	struct replay r = {.vo = {.opt = "--verdicts"}};
 	struct sw_frame fr, carry;
 	int progress, stable, e, ncap, have_carry = 0;
-	uint64_t last_progress = 0;
+	uint64_t last_progress = 0, submitted = 0, emitted = 0;
 
 	app_conf_init(&ac);
 	ac.tunnel_inspect = SW_TUN_ALL; /* a capture is analysed: every tunnel's inner flows */
@@ -287,41 +327,40 @@ int sw_cmd_replay(int argc, char **argv)
 	}
 	r.log.opt = "--log";
 	r.log.path = lpath;
-	vo.path = vpath;
+	r.vo.path = vpath;
 	if (lpath && !(r.log.f = open_out(lpath, stdout))) {
 		fprintf(stderr, "statewall replay: %s: %s\n", lpath, strerror(errno));
 		rc = -1;
 		goto out;
 	}
-	if (vpath && !(vo.f = open_out(vpath, stdout))) {
+	if (vpath && !(r.vo.f = open_out(vpath, stdout))) {
 		fprintf(stderr, "statewall replay: %s: %s\n", vpath, strerror(errno));
 		rc = -1;
 		goto out;
 	}
-	if ((wpath && sw_dumper_open(&wd, wpath, cap, err, sizeof(err)) < 0) ||
-	    (dpath && sw_dumper_open(&dd, dpath, cap, err, sizeof(err)) < 0)) {
+	if ((wpath && sw_dumper_open(&r.wd, wpath, cap, err, sizeof(err)) < 0) ||
+	    (dpath && sw_dumper_open(&r.dd, dpath, cap, err, sizeof(err)) < 0)) {
 		fprintf(stderr, "statewall replay: %s\n", err);
 		rc = -1;
 		goto out;
 	}
 	rpool_on_end(eng, on_end, &r);
-	r.batch = calloc(1, sizeof(*r.batch));
-	if (!r.batch) {
-		fputs("statewall replay: out of memory\n", stderr);
-		rc = -1;
-		goto out;
-	}
-	r.batch->max = threads > 1 ? SW_RPOOL_BATCH : REPLAY_BATCH;
-	progress = !quiet && isatty(STDERR_FILENO);
+	r.depth = threads > 1 ? SW_RPOOL_DEPTH : 1;
 	stable = sw_capture_stable(cap);
-	if (!stable && !(r.batch->copy = malloc(COPY_ARENA))) {
-		fputs("statewall replay: out of memory\n", stderr);
-		rc = -1;
-		goto out;
+	for (unsigned i = 0; i < r.depth; i++) {
+		if (!(r.batch[i] = calloc(1, sizeof(*r.batch[i]))) ||
+		    (!stable && !(r.batch[i]->copy = malloc(threads > 1 ? COPY_ARENA / 4 : COPY_ARENA)))) {
+			fputs("statewall replay: out of memory\n", stderr);
+			rc = -1;
+			goto out;
+		}
+		r.batch[i]->max = threads > 1 ? SW_RPOOL_BATCH : REPLAY_BATCH;
+		r.batch[i]->arena = threads > 1 ? COPY_ARENA / 4 : COPY_ARENA;
 	}
+	progress = !quiet && isatty(STDERR_FILENO);
 
 	for (int done = 0; !done;) {
-		struct batch *b = r.batch;
+		struct batch *b = r.batch[submitted % r.depth];
 		int n = 0;
 
 		/*
@@ -354,8 +393,8 @@ int sw_cmd_replay(int argc, char **argv)
 				if (!sw_pkt_link_supported(fr.link))
 					warn_link(&r, &fr, cap);
 				/* an interface described after the file's first packet */
-				if ((wd && !sw_dumper_holds(wd, fr.link, err, sizeof(err))) ||
-				    (dd && !sw_dumper_holds(dd, fr.link, err, sizeof(err)))) {
+				if ((r.wd && !sw_dumper_holds(r.wd, fr.link, err, sizeof(err))) ||
+				    (r.dd && !sw_dumper_holds(r.dd, fr.link, err, sizeof(err)))) {
 					fprintf(stderr, "statewall replay: %s: packet %llu has %s\n",
 						sw_capture_file(cap, fr.file)->name,
 						(unsigned long long)sw_capture_file(cap, fr.file)->packets, err);
@@ -371,8 +410,8 @@ int sw_cmd_replay(int argc, char **argv)
 			}
 			if (!stable) {
 				/* a stream's window moves on: keep a copy for the batch */
-				if (fr.caplen > COPY_ARENA / 4)
-					fr.caplen = COPY_ARENA / 4;
+				if (fr.caplen > b->arena / 4)
+					fr.caplen = (uint32_t)(b->arena / 4);
 				memcpy(b->copy + b->used, fr.data, fr.caplen);
 				fr.data = b->copy + b->used;
 				b->used += fr.caplen;
@@ -385,32 +424,16 @@ int sw_cmd_replay(int argc, char **argv)
 			b->ifname[n] = fr.ifname;
 			b->num[n] = sw_capture_count(cap); /* a carried frame too: read last */
 			n++;
-			if (!stable && b->used > COPY_ARENA - COPY_ARENA / 4)
+			if (!stable && b->used > b->arena - b->arena / 4)
 				break; /* the next frame might not fit */
 		}
 		if (n == 0)
 			break;
-		rpool_burst(eng, b->frame, b->caplen, b->wirelen, b->link, b->ts, (unsigned)n, b->v);
-		for (int i = 0; i < n; i++) {
-			const struct sw_verdict *v = &b->v[i];
-			if (vo.f && fprintf(vo.f, "%llu %s %s %u%s%s\n", (unsigned long long)b->num[i],
-					    v->action == SW_PASS ? "pass" : "drop", sw_drop_name(v->reason),
-					    v->sess, b->ifname[i] ? " " : "",
-					    b->ifname[i] ? b->ifname[i] : "") < 0)
-				out_note(&vo);
-			struct sw_frame o = {.data = b->frame[i], .caplen = b->caplen[i],
-					     .wirelen = b->wirelen[i], .ts = b->ts[i], .link = b->link,
-					     .ifname = b->ifname[i]};
-			if (v->action == SW_PASS && wd)
-				sw_dumper_write(wd, &o);
-			else if (v->action == SW_DROP && dd)
-				sw_dumper_write(dd, &o);
-		}
-		/*
-		 * A failed output stops the replay (what follows would be lost too);
-		 * closing it below says which and why.
-		 */
-		if (out_error(&vo) || out_error(&r.log) || sw_dumper_error(wd) || sw_dumper_error(dd)) {
+		b->n = n;
+		rpool_submit(eng, b->frame, b->caplen, b->wirelen, b->link, b->ts, (unsigned)n, b->v);
+		submitted++;
+		/* the oldest batch's outputs once every batch is in flight */
+		if (rpool_inflight(eng) == r.depth && collect(&r, eng, &emitted) < 0) {
 			rc = -1;
 			goto out;
 		}
@@ -425,6 +448,11 @@ int sw_cmd_replay(int argc, char **argv)
 				fprintf(stderr, "\r%llu packets", (unsigned long long)last_progress);
 		}
 	}
+	while (rpool_inflight(eng))
+		if (collect(&r, eng, &emitted) < 0) {
+			rc = -1;
+			goto out;
+		}
 	if (progress)
 		fputs("\r\033[K", stderr);
 	rpool_flush(eng, SW_END_END_OF_CAPTURE);
@@ -436,11 +464,11 @@ int sw_cmd_replay(int argc, char **argv)
 	errno = 0;
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		e = errno ? errno : EIO;
-		if (vo.f == stdout && !vo.err)
-			vo.err = e; /* said when it is closed */
+		if (r.vo.f == stdout && !r.vo.err)
+			r.vo.err = e; /* said when it is closed */
 		else if (r.log.f == stdout && !r.log.err)
 			r.log.err = e;
-		else if (vo.f != stdout && r.log.f != stdout)
+		else if (r.vo.f != stdout && r.log.f != stdout)
 			fprintf(stderr, "statewall replay: standard output: %s\n", strerror(e));
 		rc = -1;
 	}
@@ -449,11 +477,13 @@ int sw_cmd_replay(int argc, char **argv)
 		rc = -1;
 	}
 out:
-	if (wd && (e = -sw_dumper_close(wd))) {
+	/* first: the engines may still run batches in flight */
+	rpool_destroy(eng);
+	if (r.wd && (e = -sw_dumper_close(r.wd))) {
 		out_failed("-w", wpath, e);
 		rc = -1;
 	}
-	if (dd && (e = -sw_dumper_close(dd))) {
+	if (r.dd && (e = -sw_dumper_close(r.dd))) {
 		out_failed("--dropped", dpath, e);
 		rc = -1;
 	}
@@ -461,15 +491,16 @@ out:
 		out_failed(r.log.opt, r.log.path, e);
 		rc = -1;
 	}
-	if (vo.f && (e = out_close(&vo))) {
-		out_failed(vo.opt, vo.path, e);
+	if (r.vo.f && (e = out_close(&r.vo))) {
+		out_failed(r.vo.opt, r.vo.path, e);
 		rc = -1;
 	}
-	if (r.batch)
-		free(r.batch->copy);
-	free(r.batch);
+	for (unsigned i = 0; i < SW_RPOOL_DEPTH; i++) {
+		if (r.batch[i])
+			free(r.batch[i]->copy);
+		free(r.batch[i]);
+	}
 	sw_summary_free(&r.sum);
-	rpool_destroy(eng);
 	sw_capture_close(cap);
 	app_conf_free(&ac);
 	return rc < 0 ? 1 : 0;

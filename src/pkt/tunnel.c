@@ -17,6 +17,8 @@
  * not IPv6, an AYIYA heartbeat) carry no inner packet: they are the outer
  * session's traffic and nothing more.
  */
+#include <assert.h>
+
 #include "pkt-int.h"
 
 #define GRE_C 0x8000 /* checksum present */
@@ -336,6 +338,10 @@ static enum sw_drop udp_port(struct tw *w, struct sw_tun *t, uint16_t port, int 
 		return SW_DROP_NONE;
 	}
 }
+
+/* pkt.h's sw_pkt_tunnel_proto() names the cases of sw_pkt_tunnel's switch below. */
+static_assert(PROTO_GRE == 47 && PROTO_IPIP == 4 && PROTO_IPV6 == 41 && PROTO_UDP == 17,
+	      "sw_pkt_tunnel_proto's numbers");
 
 enum sw_drop sw_pkt_tunnel(const struct sw_pkt *p, const uint8_t *frame, size_t caplen,
 			   struct sw_tun *t)

@@ -13,8 +13,14 @@ need not coincide), so it is left out too; everything else must be equal:
   - every packet's verdict and drop reason, in capture order, and whether it
     belongs to a session;
   - the forwarded and dropped pcaps, byte for byte.
+
+With --pcapgen, three captures long enough for many batches in flight are
+generated too (bench/pcapgen: 120,000 packets): as written (100 ns apart:
+every session ends in the end-of-capture flush), stretched to 1 ms apart
+(timers end sessions inside the batches) and that one gzipped (read as a
+stream: every batch holds copies of its frames).
 """
-import argparse, json, os, subprocess, sys, tempfile
+import argparse, gzip, json, os, struct, subprocess, sys, tempfile
 
 
 def run(binary, cap, threads, d, extra=()):
@@ -50,14 +56,37 @@ def run(binary, cap, threads, d, extra=()):
     return (p.returncode, p.stderr, summary, sorted(log), verdicts, pcaps), tunnelled
 
 
+def generate(pcapgen, d):
+    """The long captures (see above) in d; their paths."""
+    plain, spread = os.path.join(d, "gen.pcap"), os.path.join(d, "gen-1ms.pcap")
+    subprocess.run([pcapgen, plain, "6000", "600", "20"], check=True, capture_output=True)
+    data = bytearray(open(plain, "rb").read())
+    off, t0 = 24, None  # nanosecond pcap, this host's byte order (pcapgen's)
+    order = "<" if data[:4] == b"\x4d\x3c\xb2\xa1" else ">"
+    while off < len(data):
+        sec, nsec, cap, _ = struct.unpack_from(order + "IIII", data, off)
+        t = sec * 10**9 + nsec
+        t0 = t if t0 is None else t0
+        t = t0 + (t - t0) * 10000  # 100 ns -> 1 ms
+        struct.pack_into(order + "II", data, off, t // 10**9, t % 10**9)
+        off += 16 + cap
+    open(spread, "wb").write(data)
+    gz = os.path.join(d, "gen-1ms-gz.pcap")  # told by its magic, read through zlib
+    with gzip.open(gz, "wb") as f:
+        f.write(data)
+    return [plain, spread, gz]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
     ap.add_argument("--src", required=True)
     ap.add_argument("--shared", required=True)
     ap.add_argument("--threads", type=int, default=4)
+    ap.add_argument("--pcapgen", help="bench/pcapgen: also compare generated long captures")
     a = ap.parse_args()
-    caps = []
+    gendir = tempfile.TemporaryDirectory()
+    caps = generate(a.pcapgen, gendir.name) if a.pcapgen else []
     for root in (os.path.join(a.shared, "corpus"), os.path.join(a.src, "data", "captures")):
         for dp, _, files in os.walk(root):
             caps += [os.path.join(dp, f) for f in files if f.endswith((".pcap", ".pcapng", ".cap"))]
@@ -70,7 +99,8 @@ def main():
             (one, tun), (many, _) = run(a.bin, cap, 1, d), run(a.bin, cap, a.threads, d)
             what = ("exit status", "stderr", "summary", "session log", "verdicts", "pcaps")
             diff = [w for w, x, y in zip(what, one, many) if x != y]
-            name = os.path.relpath(cap, a.shared if cap.startswith(a.shared) else a.src)
+            name = (os.path.basename(cap) if cap.startswith(gendir.name) else
+                    os.path.relpath(cap, a.shared if cap.startswith(a.shared) else a.src))
             if diff and tun:
                 # inner flows are dispatched with their tunnel: the same inner flow in
                 # two tunnels can be two engines' (docs/benchmarks.md); without
