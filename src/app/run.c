@@ -45,6 +45,10 @@
 #define DEFAULT_CTL "/run/statewall/statewall.sock"
 #define EV_SLOTS 4096    /* events ring (packet -> management) */
 #define END_SLOTS 65536  /* ended-session ring (packet -> log writer) */
+#define POLL_SPIN_DEFAULT_US 0
+#define POLL_SPIN_MAX_US 100000
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 /*
  * --cpus "C0[,C1...]": the workers' CPUs in order, then optionally one more
@@ -103,6 +107,9 @@ static void usage(FILE *f)
 	      "      --cpus C0[,C1..][,M]  pin worker i to CPU Ci (and the management thread to M)\n"
 	      "      --rx-ring v2|v3    receive ring: v2 (default) sees each frame at once; v3 hands\n"
 	      "                         over blocks, fewer wakeups, up to 1 ms wait per frame\n"
+	      "      --poll-spin USEC   after a wakeup that moved frames, watch the rings this long\n"
+	      "                         before sleeping in poll() (0: never; default "
+	      STR(POLL_SPIN_DEFAULT_US) ")\n"
 	      "      --decap            unwrap mirror transport (ERSPAN, VXLAN, Geneve): the\n"
 	      "                         mirror flow itself is not a session\n"
 	      "      --user NAME        after opening the interfaces and sockets as root, run as NAME\n"
@@ -168,6 +175,7 @@ int sw_cmd_run(int argc, char **argv)
 		{"ctl-group", required_argument, NULL, 'G'}, {"no-seccomp", no_argument, NULL, 'Z'},
 		{"log-prefix", no_argument, NULL, 'O'}, {"rx-ring", required_argument, NULL, 'R'},
 		{"workers", required_argument, NULL, 'N'}, {"decap", no_argument, NULL, 'X'},
+		{"poll-spin", required_argument, NULL, 'B'},
 		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
 	/* options; NULL: not given (the file's system settings, then the defaults) */
 	const char *o_http = NULL, *o_auth = NULL, *o_keys = NULL, *o_cert = NULL, *o_key = NULL;
@@ -180,7 +188,7 @@ int sw_cmd_run(int argc, char **argv)
 	static struct daemon d; /* large (rings' bookkeeping, stall histogram): not on the stack */
 	int ch, rc = 1, quiet = 0, dpt_ok = 0, explicit_group = 0, log_prefix = 0;
 	int mgmt_ok = 0, ncpus = 0;
-	long nw = sysconf(_SC_NPROCESSORS_ONLN);
+	long nw = sysconf(_SC_NPROCESSORS_ONLN), poll_spin_us = POLL_SPIN_DEFAULT_US;
 	enum sw_afp_ring ring = SW_AFP_RING_V2;
 	unsigned ctl_idle = SW_CTL_IDLE_DEFAULT;
 	int cpus[SW_DP_MAX_WORKERS + 1]; /* --cpus: the workers' CPUs, then the management thread's */
@@ -230,6 +238,18 @@ int sw_cmd_run(int argc, char **argv)
 				rc = 2;
 				goto out;
 			}
+			break;
+		}
+		case 'B': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+			if (*end || end == optarg || v < 0 || v > POLL_SPIN_MAX_US) {
+				fprintf(stderr, "statewall run: --poll-spin %s: expected microseconds, "
+						"0 to %d\n", optarg, POLL_SPIN_MAX_US);
+				rc = 2;
+				goto out;
+			}
+			poll_spin_us = v;
 			break;
 		}
 		case 'R':
@@ -324,6 +344,7 @@ int sw_cmd_run(int argc, char **argv)
 	if (nw > SW_DP_MAX_WORKERS)
 		nw = SW_DP_MAX_WORKERS;
 	d.nw = (unsigned)nw;
+	d.poll_spin_ns = poll_spin_us * 1000;
 	if (ncpus > (int)d.nw + 1) {
 		daemon_diag(SW_LOG_ERR, "--cpus: %d CPUs for %u workers and the management thread",
 			    ncpus, d.nw);
