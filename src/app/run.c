@@ -46,7 +46,7 @@
 #define DEFAULT_CTL "/run/statewall/statewall.sock"
 #define EV_SLOTS 4096    /* events ring (packet -> management) */
 #define END_SLOTS 65536  /* ended-session ring (packet -> log writer) */
-#define POLL_SPIN_DEFAULT_US 50
+#define POLL_SPIN_DEFAULT_US 0
 #define POLL_SPIN_MAX_US 100000
 #define STR_(x) #x
 #define STR(x) STR_(x)
