@@ -15,6 +15,16 @@
 #
 #   SW_BIN=build/statewall bench/vwire.sh [SECONDS] [PINGS]
 #   SW_VWIRE_WORKERS="1 2"   statewall --workers settings to run (default: 1)
+#   SW_VWIRE_VARIANTS="NAME:OPTIONS;NAME:OPTIONS"  statewall runs by name and
+#                            `statewall run` options instead (A/B comparisons;
+#                            NAME without spaces), e.g. "spin0:--poll-spin 0;spin50:--poll-spin 50";
+#                            a word `rt` among the OPTIONS is not passed on: the daemon's
+#                            threads are made SCHED_FIFO 10 (chrt), as an inline box may run it
+#   SW_VWIRE_ROUNDS=N        measure everything N times, alternately (default 1);
+#                            each round's ratios are against that round's bridge+ct
+#   SW_VWIRE_PEERS="bridge+ct"  the Linux peers to measure (default "bridge bridge+ct";
+#                            bridge+ct is always measured: the ratios need it)
+#   SW_VWIRE_STREAMS="1"     which throughput figures (default "1 8"; "" for latency only)
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 SECS=${1:-5}
@@ -26,6 +36,15 @@ command -v iperf3 >/dev/null || { echo "needs iperf3" >&2; exit 77; }
 command -v nft >/dev/null || { echo "needs nft" >&2; exit 77; }
 SW_BIN=$(command -v "$SW_BIN" || echo "$SW_BIN")
 WORKERS=${SW_VWIRE_WORKERS:-1}
+ROUNDS=${SW_VWIRE_ROUNDS:-1}
+PEERS=${SW_VWIRE_PEERS:-bridge bridge+ct}
+STREAMS=${SW_VWIRE_STREAMS-1 8}
+declare -a VARIANTS=()
+if [ -n "${SW_VWIRE_VARIANTS:-}" ]; then
+  IFS=';' read -r -a VARIANTS <<<"$SW_VWIRE_VARIANTS"
+else
+  for w in $WORKERS; do VARIANTS+=("statewall-w$w:--workers $w"); done
+fi
 vw_trap
 
 # iperf3 client -> server, N streams, SECS seconds; prints Gbit/s
@@ -68,24 +87,30 @@ rtt_loaded() {
 }
 
 declare -a ROWS=()
+ROUND=1
 measure() { # name
-  local t1 t8 idle load
+  local t1=0 t8=0 idle load
   vw_wait_path || { echo "$1: no path" >&2; exit 1; }
   idle=$(rtt)
   load=$(rtt_loaded)
-  t1=$(tput 1)
-  t8=$(tput 8)
-  ROWS+=("$1|$t1|$t8|$idle|$load")
-  echo "  $1: 1 stream $t1 Gbit/s, 8 streams $t8 Gbit/s, RTT idle p50/p99/n $idle us, loaded $load us" >&2
+  if [[ " $STREAMS " == *" 1 "* ]]; then t1=$(tput 1); fi
+  if [[ " $STREAMS " == *" 8 "* ]]; then t8=$(tput 8); fi
+  ROWS+=("$ROUND|$1|$t1|$t8|$idle|$load")
+  echo "  $1: 1 stream $t1 Gbit/s, 8 streams $t8 Gbit/s, RTT idle p50/p99/n $idle us, loaded $load us (load $(cut -d' ' -f1 /proc/loadavg))" >&2
 }
 
 fresh() { vw_down; VW_DIR=$(mktemp -d "${TMPDIR:-/tmp}/statewall-lab.XXXXXX"); CTL=$VW_DIR/ctl.sock; VW_PIDS=(); }
 
-vw_up bridge
-measure bridge
-# br_netfilter hands bridged IPv4 to the inet forward hook (per namespace), where conntrack is
-nsx "$NS_FW" sysctl -qw net.bridge.bridge-nf-call-iptables=1 || { echo "no br_netfilter" >&2; exit 77; }
-nsx "$NS_FW" nft -f - <<'EOF'
+peers() {
+  if [[ " $PEERS " == *" bridge "* ]]; then
+    vw_up bridge
+    measure bridge
+    fresh
+  fi
+  vw_up bridge
+  # br_netfilter hands bridged IPv4 to the inet forward hook (per namespace), where conntrack is
+  nsx "$NS_FW" sysctl -qw net.bridge.bridge-nf-call-iptables=1 || { echo "no br_netfilter" >&2; exit 77; }
+  nsx "$NS_FW" nft -f - <<'NFT'
 table inet swbench {
   chain forward {
     type filter hook forward priority filter; policy accept;
@@ -94,36 +119,54 @@ table inet swbench {
     ct state new accept
   }
 }
-EOF
-measure bridge+ct
-fresh
+NFT
+  measure bridge+ct
+  fresh
+}
 
-for w in $WORKERS; do
+# variant NAME:OPTIONS - one statewall daemon with those `run` options
+variant() {
+  local name=${1%%:*} o rt=0
+  local -a opts=()
+  # shellcheck disable=SC2086 # OPTIONS are words
+  for o in ${1#*:}; do if [ "$o" = rt ]; then rt=1; else opts+=("$o"); fi; done
   vw_up
-  vw_start --workers "$w" || exit 1
-  measure "statewall-w$w"
+  vw_start "${opts[@]}" || exit 1
+  if [ $rt = 1 ]; then chrt -f -a -p 10 "$DAEMON_PID" >/dev/null || exit 1; fi
+  measure "$name"
   cli -c "show counter global" | grep -E "^(pkts|forwarded|dropped) " >&2 || true
   fresh
+}
+
+echo "vwire: start, load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+for ROUND in $(seq 1 "$ROUNDS"); do
+  # alternately: the peers first on odd rounds, statewall first on even ones
+  if [ $((ROUND % 2)) = 1 ]; then peers; fi
+  for v in "${VARIANTS[@]}"; do variant "$v"; done
+  if [ $((ROUND % 2)) = 0 ]; then peers; fi
 done
+echo "vwire: end, load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 
 python3 - "$SECS" "$PINGS" "${ROWS[@]}" <<'EOF'
 import sys
 secs, pings, rows = sys.argv[1], sys.argv[2], [r.split("|") for r in sys.argv[3:]]
-ref = next(r for r in rows if r[0] == "bridge+ct")
 f = lambda s: [float(x) for x in s.split()]
+rounds = sorted({r[0] for r in rows}, key=int)
 print(f"vwire: iperf3 {secs} s per figure, {pings} pings 5 ms apart, MTU 1500, offloads off")
 print(f"  {'':16} {'1 stream':>10} {'8 streams':>10} {'idle p50':>9} {'p99':>6} {'loaded p50':>11} {'p99':>6}  (Gbit/s, us)")
 for r in rows:
-    i, l = f(r[3]), f(r[4])
-    print(f"  {r[0]:16} {float(r[1]):10.3f} {float(r[2]):10.3f} {i[0]:9.0f} {i[1]:6.0f} {l[0]:11.0f} {l[1]:6.0f}")
-ri, rl = f(ref[3]), f(ref[4])
-for r in rows:
-    if not r[0].startswith("statewall"):
-        continue
-    i, l = f(r[3]), f(r[4])
-    t1 = float(r[1]) / float(ref[1]) if float(ref[1]) else float("nan")
-    t8 = float(r[2]) / float(ref[2]) if float(ref[2]) else float("nan")
-    print(f"RESULT {r[0]} tput1_vs_ct={t1:.2f} tput8_vs_ct={t8:.2f} "
-          f"idle_p50_add_us={i[0]-ri[0]:.0f} idle_p99_add_us={i[1]-ri[1]:.0f} "
-          f"load_p50_add_us={l[0]-rl[0]:.0f} load_p99_add_us={l[1]-rl[1]:.0f}")
+    i, l = f(r[4]), f(r[5])
+    tag = r[1] if len(rounds) == 1 else f"{r[1]} #{r[0]}"
+    print(f"  {tag:16} {float(r[2]):10.3f} {float(r[3]):10.3f} {i[0]:9.0f} {i[1]:6.0f} {l[0]:11.0f} {l[1]:6.0f}")
+div = lambda a, b: float(a) / float(b) if float(b) else float("nan")
+for rd in rounds:
+    ref = next(r for r in rows if r[0] == rd and r[1] == "bridge+ct")
+    ri, rl = f(ref[4]), f(ref[5])
+    for r in rows:
+        if r[0] != rd or r[1] in ("bridge", "bridge+ct"):
+            continue
+        i, l = f(r[4]), f(r[5])
+        print(f"RESULT {r[1]} round={rd} tput1_vs_ct={div(r[2], ref[2]):.2f} tput8_vs_ct={div(r[3], ref[3]):.2f} "
+              f"idle_p50_add_us={i[0]-ri[0]:.0f} idle_p99_add_us={i[1]-ri[1]:.0f} "
+              f"load_p50_add_us={l[0]-rl[0]:.0f} load_p99_add_us={l[1]-rl[1]:.0f}")
 EOF

@@ -69,6 +69,7 @@ struct daemon {
 	int direct_log; /* the threads are gone: ended sessions are logged by the main thread */
 	int seccomp;    /* install the workers' filter (0: --no-seccomp) */
 	int test_forbidden; /* test hook (SW_TEST_FORBIDDEN_CALL): worker 0 makes a forbidden call */
+	int64_t poll_spin_ns; /* --poll-spin: watch the rings this long after frames before poll() */
 
 	/* shared */
 	int notify_fd;   /* wakes the management thread */

@@ -15,6 +15,12 @@
  *      SW_DPM_WALK_MAX sessions), then one wake-up of the management thread
  *      if events or ended sessions were queued.
  *
+ * Before it sleeps in poll(), a worker that moved frames less than
+ * --poll-spin µs ago (d->poll_spin_ns) watches its rings' status words
+ * instead (no system call): a frame that comes within that time is taken
+ * without the wakeup a sleeping thread needs (on a KVM guest, an IPI to a
+ * halted vCPU; docs/benchmarks.md has the figures).
+ *
  * Steps 2 and 3 are the worker's stall (time not spent on packets): it is
  * measured per wakeup and reported at stop (daemon_stall_report).  Nothing
  * here blocks on the management thread or another worker or takes a lock.
@@ -156,15 +162,40 @@ static int pump(struct daemon_worker *w, int side, sw_time_t now)
 	return any;
 }
 
-static void pump_all(struct daemon_worker *w, int rounds)
+/* Up to `rounds` blocks of each interface, alternately; 1 if any frame moved. */
+static int pump_all(struct daemon_worker *w, int rounds)
 {
+	int any = 0;
+
 	for (int r = 0; r < rounds; r++) {
 		sw_time_t now = daemon_now(w->d);
 		int moved = pump(w, 0, now);
 		moved |= pump(w, 1, now);
 		if (!moved)
 			break;
+		any = 1;
 	}
+	return any;
+}
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield");
+#endif
+}
+
+/* Watch both receive rings until one has a frame (1) or the monotonic clock reaches `until` (0). */
+static int spin_until(const struct daemon_worker *w, int64_t until)
+{
+	do {
+		if (sw_afp_rx_ready(w->port[0]) || sw_afp_rx_ready(w->port[1]))
+			return 1;
+		cpu_relax();
+	} while (sw_mono_ns() < until);
+	return 0;
 }
 
 void daemon_packet_loop(struct daemon_worker *w)
@@ -172,6 +203,7 @@ void daemon_packet_loop(struct daemon_worker *w)
 	struct daemon *d = w->d;
 	struct pollfd pfd[3];
 	sw_time_t last_adv = daemon_now(d);
+	int64_t last_moved = 0; /* sw_mono_ns() of the last wakeup that moved frames */
 
 	sw_engine_advance(w->eng, last_adv);
 	while (!w->link.stop && !atomic_load(&d->quit)) {
@@ -189,18 +221,24 @@ void daemon_packet_loop(struct daemon_worker *w)
 			timeout = 0;
 		if (timeout > 100)
 			timeout = 100;
+		if (timeout && d->poll_spin_ns && spin_until(w, last_moved + d->poll_spin_ns))
+			timeout = 0;
 		if (poll(pfd, 3, timeout) < 0 && errno != EINTR) {
 			daemon_diag(SW_LOG_ERR, "worker %u: poll: %s", w->index, strerror(errno));
 			break;
 		}
 		atomic_fetch_add_explicit(&w->heartbeat, 1, memory_order_relaxed);
 
-		pump_all(w, BLOCKS_PER_WAKEUP);
+		if (pump_all(w, BLOCKS_PER_WAKEUP) && d->poll_spin_ns)
+			last_moved = sw_mono_ns();
 
 		/* everything from here to the next poll is time packets wait */
-		sw_time_t t0 = sw_mono_ns(), t1 = t0, c0 = sw_thread_cpu_ns();
+		sw_time_t t0 = sw_mono_ns(), t1 = t0;
 		now = d->clock_base + t0;
-		if (now - last_adv >= ADVANCE_NS) {
+		int due = now - last_adv >= ADVANCE_NS;
+		/* the thread's CPU clock is a system call: read only for a wakeup with work */
+		int64_t c0 = due || (pfd[2].revents & POLLIN) ? sw_thread_cpu_ns() : 0;
+		if (due) {
 			sw_engine_advance(w->eng, now);
 			sw_afp_tx_flush(w->port[0]); /* RSTs of reset-on-expiry */
 			sw_afp_tx_flush(w->port[1]);
@@ -218,7 +256,7 @@ void daemon_packet_loop(struct daemon_worker *w)
 				w->link.stall.max_req_ns = t2 - t1;
 		}
 		sw_dp_link_notify(&w->link);
-		if (t1 != t0 || (pfd[2].revents & POLLIN))
+		if (due || (pfd[2].revents & POLLIN))
 			sw_dp_stall_note(&w->link.stall, sw_mono_ns() - t0, sw_thread_cpu_ns() - c0);
 	}
 	daemon_quit(d);

@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +46,10 @@
 #define DEFAULT_CTL "/run/statewall/statewall.sock"
 #define EV_SLOTS 4096    /* events ring (packet -> management) */
 #define END_SLOTS 65536  /* ended-session ring (packet -> log writer) */
+#define POLL_SPIN_DEFAULT_US 0
+#define POLL_SPIN_MAX_US 100000
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 /*
  * --cpus "C0[,C1...]": the workers' CPUs in order, then optionally one more
@@ -103,6 +108,11 @@ static void usage(FILE *f)
 	      "      --cpus C0[,C1..][,M]  pin worker i to CPU Ci (and the management thread to M)\n"
 	      "      --rx-ring v2|v3    receive ring: v2 (default) sees each frame at once; v3 hands\n"
 	      "                         over blocks, fewer wakeups, up to 1 ms wait per frame\n"
+	      "      --rt-priority N    run the packet workers SCHED_FIFO at priority N (1-99; 0,\n"
+	      "                         the default: SCHED_OTHER); needs CAP_SYS_NICE at start\n"
+	      "      --poll-spin USEC   after a wakeup that moved frames, watch the rings this long\n"
+	      "                         before sleeping in poll() (0: never; default "
+	      STR(POLL_SPIN_DEFAULT_US) ")\n"
 	      "      --decap            unwrap mirror transport (ERSPAN, VXLAN, Geneve): the\n"
 	      "                         mirror flow itself is not a session\n"
 	      "      --user NAME        after opening the interfaces and sockets as root, run as NAME\n"
@@ -168,6 +178,7 @@ int sw_cmd_run(int argc, char **argv)
 		{"ctl-group", required_argument, NULL, 'G'}, {"no-seccomp", no_argument, NULL, 'Z'},
 		{"log-prefix", no_argument, NULL, 'O'}, {"rx-ring", required_argument, NULL, 'R'},
 		{"workers", required_argument, NULL, 'N'}, {"decap", no_argument, NULL, 'X'},
+		{"poll-spin", required_argument, NULL, 'B'}, {"rt-priority", required_argument, NULL, 'F'},
 		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
 	/* options; NULL: not given (the file's system settings, then the defaults) */
 	const char *o_http = NULL, *o_auth = NULL, *o_keys = NULL, *o_cert = NULL, *o_key = NULL;
@@ -179,8 +190,8 @@ int sw_cmd_run(int argc, char **argv)
 	struct sw_conf *conf = NULL;
 	static struct daemon d; /* large (rings' bookkeeping, stall histogram): not on the stack */
 	int ch, rc = 1, quiet = 0, dpt_ok = 0, explicit_group = 0, log_prefix = 0;
-	int mgmt_ok = 0, ncpus = 0;
-	long nw = sysconf(_SC_NPROCESSORS_ONLN);
+	int mgmt_ok = 0, ncpus = 0, rt_prio = 0, rt_on = 0;
+	long nw = sysconf(_SC_NPROCESSORS_ONLN), poll_spin_us = POLL_SPIN_DEFAULT_US;
 	enum sw_afp_ring ring = SW_AFP_RING_V2;
 	unsigned ctl_idle = SW_CTL_IDLE_DEFAULT;
 	int cpus[SW_DP_MAX_WORKERS + 1]; /* --cpus: the workers' CPUs, then the management thread's */
@@ -230,6 +241,30 @@ int sw_cmd_run(int argc, char **argv)
 				rc = 2;
 				goto out;
 			}
+			break;
+		}
+		case 'F': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+			if (*end || end == optarg || v < 0 || v > 99) {
+				fprintf(stderr, "statewall run: --rt-priority %s: expected 0 (off) or a "
+						"SCHED_FIFO priority, 1 to 99\n", optarg);
+				rc = 2;
+				goto out;
+			}
+			rt_prio = (int)v;
+			break;
+		}
+		case 'B': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+			if (*end || end == optarg || v < 0 || v > POLL_SPIN_MAX_US) {
+				fprintf(stderr, "statewall run: --poll-spin %s: expected microseconds, "
+						"0 to %d\n", optarg, POLL_SPIN_MAX_US);
+				rc = 2;
+				goto out;
+			}
+			poll_spin_us = v;
 			break;
 		}
 		case 'R':
@@ -324,6 +359,7 @@ int sw_cmd_run(int argc, char **argv)
 	if (nw > SW_DP_MAX_WORKERS)
 		nw = SW_DP_MAX_WORKERS;
 	d.nw = (unsigned)nw;
+	d.poll_spin_ns = poll_spin_us * 1000;
 	if (ncpus > (int)d.nw + 1) {
 		daemon_diag(SW_LOG_ERR, "--cpus: %d CPUs for %u workers and the management thread",
 			    ncpus, d.nw);
@@ -442,6 +478,20 @@ int sw_cmd_run(int argc, char **argv)
 		daemon_diag(SW_LOG_ERR, "%s", err);
 		goto out;
 	}
+	/*
+	 * --rt-priority: this thread becomes SCHED_FIFO while it still may, and the
+	 * workers it starts inherit it (no privilege needed then, --user or not);
+	 * the management thread is started SCHED_OTHER, and this thread goes back
+	 * to it once the workers run.
+	 */
+	if (rt_prio) {
+		struct sched_param sp = {.sched_priority = rt_prio};
+		if ((ch = pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp)) != 0)
+			daemon_diag(SW_LOG_WARNING, "--rt-priority %d: %s (the workers run SCHED_OTHER)",
+				    rt_prio, strerror(ch));
+		else
+			rt_on = 1;
+	}
 	/* everything privileged is open: from here on only CAP_NET_RAW, perhaps as --user */
 	if (daemon_drop_privileges(user, err, sizeof(err)) < 0) {
 		daemon_diag(SW_LOG_ERR, "%s", err);
@@ -457,7 +507,19 @@ int sw_cmd_run(int argc, char **argv)
 	if (!quiet && d.http)
 		daemon_diag(SW_LOG_INFO, "web UI and REST API at %s", sw_http_url(d.http));
 
-	if ((ch = pthread_create(&mgmt, NULL, daemon_mgmt_main, &d)) != 0) {
+	{
+		pthread_attr_t attr;
+		struct sched_param sp = {.sched_priority = 0};
+		pthread_attr_init(&attr);
+		if (rt_on) {
+			pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED);
+			pthread_attr_setschedpolicy(&attr, SCHED_OTHER);
+			pthread_attr_setschedparam(&attr, &sp);
+		}
+		ch = pthread_create(&mgmt, &attr, daemon_mgmt_main, &d);
+		pthread_attr_destroy(&attr);
+	}
+	if (ch != 0) {
 		daemon_diag(SW_LOG_ERR, "cannot start the management thread: %s", strerror(ch));
 		goto out;
 	}
@@ -473,6 +535,10 @@ int sw_cmd_run(int argc, char **argv)
 		if ((ch = pin(w->tid, w->cpu)) != 0)
 			daemon_diag(SW_LOG_WARNING, "--cpus: worker %u: %s (it runs unpinned)", k,
 				    strerror(ch));
+	}
+	if (rt_on) {
+		struct sched_param sp = {.sched_priority = 0};
+		(void)pthread_setschedparam(pthread_self(), SCHED_OTHER, &sp); /* lowering needs no privilege */
 	}
 	if (ncpus == (int)d.nw + 1 && (ch = pin(mgmt, cpus[d.nw])) != 0)
 		daemon_diag(SW_LOG_WARNING, "--cpus: management thread: %s (it runs unpinned)",

@@ -310,6 +310,16 @@ static struct tpacket2_hdr *rx_slot(const struct sw_afp *p, unsigned i)
 	return (struct tpacket2_hdr *)(p->rx_ring + (size_t)i * p->rx_frame_size);
 }
 
+int sw_afp_rx_ready(const struct sw_afp *p)
+{
+	if (p->ring == SW_AFP_RING_V3)
+		return p->cur != NULL ||
+		       (__atomic_load_n(&block(p, p->rx_block)->hdr.bh1.block_status, __ATOMIC_ACQUIRE) &
+			TP_STATUS_USER) != 0;
+	return p->rx_held != 0 ||
+	       (__atomic_load_n(&rx_slot(p, p->rx_idx)->tp_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER) != 0;
+}
+
 int sw_afp_rx_pending(const struct sw_afp *p)
 {
 	return p->ring == SW_AFP_RING_V3 ? p->cur != NULL : p->rx_held != 0;

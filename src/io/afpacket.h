@@ -68,6 +68,12 @@ int sw_afp_ifindex(const struct sw_afp *p);
  * a block; sw_afp_rx_done() returns it to the kernel.
  */
 unsigned sw_afp_rx(struct sw_afp *p, const uint8_t **frames, uint32_t *lens, unsigned max);
+/*
+ * 1 if sw_afp_rx() has frames to hand out (the kernel has filled the next
+ * slot or block, or a batch is current): a look at the ring's status word,
+ * no system call, for a loop that spins before it sleeps in poll().
+ */
+int sw_afp_rx_ready(const struct sw_afp *p);
 /* 1 if a block is current (sw_afp_rx handed out frames and rx_done was not called). */
 int sw_afp_rx_pending(const struct sw_afp *p);
 void sw_afp_rx_done(struct sw_afp *p);

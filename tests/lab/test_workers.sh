@@ -5,7 +5,8 @@
 # connections: every transfer intact, nothing dropped, every flow exactly one
 # session (a flow whose directions reached different workers would be two
 # half sessions, or its SYN-ACK dropped as non-SYN), both workers used; then
-# show / clear / commit / events across both.  Needs root; ~1 min.
+# show / clear / commit / events across both; `--rt-priority` makes the
+# workers SCHED_FIFO and nothing else.  Needs root; ~1 min.
 #
 #   SW_BIN=build/statewall SW_SHARED=../shared bash tests/lab/test_workers.sh
 set -u
@@ -130,6 +131,14 @@ PY
 rc=$?
 sed 's/^/        /' "$VW_DIR/log.check"
 check "every flow one session with packets both ways, on both workers" [ $rc = 0 ]
+
+# --rt-priority: both workers SCHED_FIFO at that priority, the main and management threads not
+vw_start --workers 2 --rt-priority 10 || exit 1
+cls=$(ps -L -o cls=,rtprio= -p "$DAEMON_PID" | tr -s ' ' | sed 's/^ //' | sort | uniq -c | tr -s ' ' | sed 's/^ //' | paste -sd,)
+echo "        threads by policy: $cls"
+check "--rt-priority 10: two SCHED_FIFO 10 workers, two SCHED_OTHER threads" [ "$cls" = "2 FF 10,2 TS -" ]
+check "--rt-priority 10: the wire forwards" vw_wait_path
+vw_stop >/dev/null
 
 echo "$PASSES passed, $FAILS failed"
 [ "$FAILS" = 0 ]
