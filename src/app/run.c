@@ -56,6 +56,18 @@
  * for the management thread (with one worker: "P,M" as before).  The count
  * of numbers, or -1.
  */
+/* A whole decimal number in [lo, hi] into *v: 0, or -1. */
+static int opt_num(const char *arg, long lo, long hi, long *v)
+{
+	char *end;
+	long x = strtol(arg, &end, 10);
+
+	if (*end || end == arg || x < lo || x > hi)
+		return -1;
+	*v = x;
+	return 0;
+}
+
 static int parse_cpus(const char *arg, int *cpus, int max)
 {
 	const char *q = arg;
@@ -232,21 +244,17 @@ int sw_cmd_run(int argc, char **argv)
 				goto out;
 			}
 			break;
-		case 'N': {
-			char *end;
-			nw = strtol(optarg, &end, 10);
-			if (*end || end == optarg || nw < 1 || nw > SW_DP_MAX_WORKERS) {
+		case 'N':
+			if (opt_num(optarg, 1, SW_DP_MAX_WORKERS, &nw) < 0) {
 				fprintf(stderr, "statewall run: --workers %s: expected 1 to %d\n", optarg,
 					SW_DP_MAX_WORKERS);
 				rc = 2;
 				goto out;
 			}
 			break;
-		}
 		case 'F': {
-			char *end;
-			long v = strtol(optarg, &end, 10);
-			if (*end || end == optarg || v < 0 || v > 99) {
+			long v;
+			if (opt_num(optarg, 0, 99, &v) < 0) {
 				fprintf(stderr, "statewall run: --rt-priority %s: expected 0 (off) or a "
 						"SCHED_FIFO priority, 1 to 99\n", optarg);
 				rc = 2;
@@ -256,9 +264,8 @@ int sw_cmd_run(int argc, char **argv)
 			break;
 		}
 		case 'B': {
-			char *end;
-			long v = strtol(optarg, &end, 10);
-			if (*end || end == optarg || v < 0 || v > POLL_SPIN_MAX_US) {
+			long v;
+			if (opt_num(optarg, 0, POLL_SPIN_MAX_US, &v) < 0) {
 				fprintf(stderr, "statewall run: --poll-spin %s: expected microseconds, "
 						"0 to %d\n", optarg, POLL_SPIN_MAX_US);
 				rc = 2;
@@ -279,9 +286,8 @@ int sw_cmd_run(int argc, char **argv)
 			}
 			break;
 		case 'I': {
-			char *end;
-			unsigned long v = strtoul(optarg, &end, 10);
-			if (*end || end == optarg || v == 0 || v > 86400) {
+			long v;
+			if (opt_num(optarg, 1, 86400, &v) < 0) {
 				fprintf(stderr, "statewall run: --ctl-idle-timeout %s: expected seconds, "
 						"1 to 86400\n", optarg);
 				rc = 2;
