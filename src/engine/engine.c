@@ -369,10 +369,26 @@ static void step_to(struct sw_engine *e, sw_time_t now)
 	sw_tomb_expire(&e->tomb, e->now, e->on_end, e->on_end_ctx);
 }
 
+/*
+ * A time in the current millisecond only moves now_ns (never backwards):
+ * nothing can be due that was not before.  1 if that was all; inline, so the
+ * burst pays no call per packet.
+ */
+static inline int same_tick(struct sw_engine *e, sw_time_t now)
+{
+	if (!e->started || now >= e->next_tick_ns)
+		return 0;
+	if (now > e->now_ns)
+		e->now_ns = now;
+	return 1;
+}
+
 void sw_engine_advance(struct sw_engine *e, sw_time_t now)
 {
 	const sw_time_t step = (sw_time_t)SW_TICK_STEP * (SW_NS_PER_SEC / SW_TICK_HZ);
 
+	if (same_tick(e, now))
+		return;
 	if (!e->started) {
 		/* The clock starts at the first packet, on a whole millisecond. */
 		e->epoch = now - now % (SW_NS_PER_SEC / SW_TICK_HZ);
@@ -385,10 +401,6 @@ void sw_engine_advance(struct sw_engine *e, sw_time_t now)
 	}
 	if (now <= e->now_ns)
 		return; /* time never runs backwards (unordered captures) */
-	if (now < e->next_tick_ns) {
-		e->now_ns = now; /* same millisecond: nothing can be due that was not before */
-		return;
-	}
 	/*
 	 * A silence longer than a step (capture gaps of days or years): walk it
 	 * one day at a time, so that every live tick stays within 2^31 of now and
@@ -968,17 +980,10 @@ struct sw_verdict sw_engine_packet(struct sw_engine *e, const uint8_t *frame, si
 struct sw_verdict sw_engine_packet_wire(struct sw_engine *e, const uint8_t *frame, size_t caplen,
 					uint32_t wirelen, int link, sw_time_t ts)
 {
-	struct sw_pkt p;
+	struct sw_layer outer;
 	struct sw_verdict v;
-	int reason;
 
-	sw_engine_advance(e, ts);
-	e->st.ctr[SW_CTR_PKTS]++;
-	reason = (int)sw_engine_parse_frame(e, &p, &frame, &caplen, link,
-					    sw_parse_whole(caplen, wirelen));
-	v = sw_engine_one(e, &p, reason);
-	if (e->conf.tunnel_inspect && reason == SW_DROP_NONE && sw_pkt_may_tunnel(&p))
-		v = sw_engine_tunnels(e, &p, v, frame, caplen);
+	sw_engine_frame(e, frame, caplen, wirelen, link, ts, &outer, 0, &v);
 	return v;
 }
 
@@ -1011,17 +1016,6 @@ static inline void prefetch_cold(const struct sw_engine *e, const struct sw_pkt 
 		sw_prefetch(&e->press.q[idx]);
 		sw_prefetch(&e->press.cls[idx]);
 	}
-}
-
-/* sw_engine_advance() for a packet of the current millisecond, without the call. */
-static inline void advance(struct sw_engine *e, sw_time_t now)
-{
-	if (e->started && now < e->next_tick_ns) {
-		if (now > e->now_ns)
-			e->now_ns = now;
-		return;
-	}
-	sw_engine_advance(e, now);
 }
 
 void sw_engine_burst(struct sw_engine *e, const uint8_t *const *frames, const uint32_t *caplen,
@@ -1072,7 +1066,8 @@ void sw_engine_burst_wire(struct sw_engine *e, const uint8_t *const *frames,
 	for (unsigned i = 0; i < n; i++) {
 		if (i + COLD_AHEAD < n && cand[i + COLD_AHEAD] != SW_IDX_NONE)
 			prefetch_cold(e, &p[i + COLD_AHEAD], &k[i + COLD_AHEAD], cand[i + COLD_AHEAD]);
-		advance(e, ts[i]);
+		if (!same_tick(e, ts[i]))
+			sw_engine_advance(e, ts[i]);
 		e->st.ctr[SW_CTR_PKTS]++;
 		if (done[i]) {
 			special(e, reason[i], &p[i], &out[i]);

@@ -208,6 +208,14 @@ static inline enum sw_drop sw_engine_parse_frame(struct sw_engine *e, struct sw_
 }
 struct sw_verdict sw_engine_tunnels(struct sw_engine *e, const struct sw_pkt *outer,
 				    struct sw_verdict v, const uint8_t *f, size_t len);
+/*
+ * One frame through the engine (advance, count, parse, decide, tunnels):
+ * its verdict in *frame_v, its layers in out[0 .. return) - the outer one
+ * always, the inner ones too if `inner` (out then has SW_LAYERS_MAX).
+ */
+unsigned sw_engine_frame(struct sw_engine *e, const uint8_t *frame, size_t caplen,
+			 uint32_t wirelen, int link, sw_time_t ts, struct sw_layer *out, int inner,
+			 struct sw_verdict *frame_v);
 /* engine.c: end live session idx, evicted from class cls, now. */
 void sw_engine_evict(struct sw_engine *e, uint32_t idx, int cls);
 

@@ -11,8 +11,9 @@
  * packet is dropped (inline, the outer frame is dropped with it), else the
  * outer session's.  Each frame still counts once as forwarded or dropped.
  *
- * sw_engine_layers() is sw_engine_packet() that also hands back each
- * layer's packet and own verdict (statewall analyze keeps facts per session).
+ * sw_engine_frame() is the one-frame path: sw_engine_packet_wire() keeps
+ * only the frame's verdict, sw_engine_layers() also each layer's packet and
+ * own verdict (statewall analyze keeps facts per session).
  *
  * --decap (conf.decap) instead skips the outer packet of a mirror transport
  * (ERSPAN, VXLAN, Geneve): the inner frame is processed as if captured
@@ -161,9 +162,9 @@ struct sw_verdict sw_engine_tunnels(struct sw_engine *e, const struct sw_pkt *ou
 	}
 }
 
-unsigned sw_engine_layers(struct sw_engine *e, const uint8_t *frame, size_t caplen,
-			  uint32_t wirelen, int link, sw_time_t ts, struct sw_layer out[SW_LAYERS_MAX],
-			  struct sw_verdict *frame_v)
+unsigned sw_engine_frame(struct sw_engine *e, const uint8_t *frame, size_t caplen,
+			 uint32_t wirelen, int link, sw_time_t ts, struct sw_layer *out, int inner,
+			 struct sw_verdict *frame_v)
 {
 	struct sw_layer *l = &out[0];
 	uint64_t created;
@@ -181,11 +182,18 @@ unsigned sw_engine_layers(struct sw_engine *e, const uint8_t *frame, size_t capl
 	l->tunnel = 0;
 	if (!e->conf.tunnel_inspect || reason != SW_DROP_NONE || !sw_pkt_may_tunnel(&l->pkt))
 		return 1;
-	e->lay = out;
+	e->lay = inner ? out : NULL;
 	e->nlay = 1;
 	*frame_v = sw_engine_tunnels(e, &l->pkt, l->v, frame, caplen);
 	e->lay = NULL;
 	return e->nlay;
+}
+
+unsigned sw_engine_layers(struct sw_engine *e, const uint8_t *frame, size_t caplen,
+			  uint32_t wirelen, int link, sw_time_t ts, struct sw_layer out[SW_LAYERS_MAX],
+			  struct sw_verdict *frame_v)
+{
+	return sw_engine_frame(e, frame, caplen, wirelen, link, ts, out, 1, frame_v);
 }
 
 void sw_engine_layer_again(struct sw_engine *e, struct sw_layer *l)

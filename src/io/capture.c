@@ -437,25 +437,20 @@ int sw_capture_next_frame(struct sw_capture *c, struct sw_frame *fr, char *err, 
 		struct pcap_pkthdr ph;
 		size_t i;
 
-		if (c->pending >= 0 && c->nheap == 0 && c->nact == c->norder) {
-			/* The last file open (a single capture, or the end of a merge): no heap. */
+		if (c->pending >= 0) {
 			int rc = advance(c, (size_t)c->pending, err, errlen);
 			if (rc < 0)
 				return cap_fail(c, err, errlen);
-			if (rc == 0) {
-				c->pending = -1;
-				return 0;
-			}
-			i = (size_t)c->pending;
-		} else {
-			if (c->pending >= 0) {
-				int rc = advance(c, (size_t)c->pending, err, errlen);
-				if (rc < 0)
-					return cap_fail(c, err, errlen);
+			if (rc > 0 && c->nheap == 0 && c->nact == c->norder) {
+				/* The last file open (a single capture, or a merge's end): no heap. */
+				i = (size_t)c->pending;
+			} else {
 				if (rc > 0)
 					heap_push(c, (size_t)c->pending);
 				c->pending = -1;
 			}
+		}
+		if (c->pending < 0) {
 			while (c->nact < c->norder &&
 			       (c->nheap == 0 || joins_first(c, c->order[c->nact], c->heap[0])))
 				if (join(c, err, errlen) < 0)
