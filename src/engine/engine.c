@@ -20,6 +20,7 @@
 #include <sys/random.h>
 
 #include "engine/engine_int.h"
+#include "pkt/seg.h"
 #include "track/tcp.h"
 #include "track/zeek.h"
 #include "util/bug.h"
@@ -522,13 +523,13 @@ static inline struct sw_verdict verdict(struct sw_engine *e, int reason, uint32_
 	return v;
 }
 
-static void account(struct sw_engine *e, uint32_t idx, int dir, const struct sw_pkt *p)
+static void account(struct sw_engine *e, uint32_t idx, int dir, uint32_t ip_len)
 {
 	struct sw_sess *s = &e->tab.sess[idx];
 
 	if (s->pkts[dir] != UINT32_MAX)
 		s->pkts[dir]++;
-	if (s->bytes[dir] + p->ip_len < s->bytes[dir]) {
+	if (s->bytes[dir] + ip_len < s->bytes[dir]) {
 		/* Wraps (once per 4 GiB): counted in the cold record, up to 2^48 bytes. */
 		uint16_t *w = &e->tab.cold[idx].bytes_wraps[dir];
 		if (*w == UINT16_MAX) {
@@ -537,7 +538,7 @@ static void account(struct sw_engine *e, uint32_t idx, int dir, const struct sw_
 		}
 		(*w)++;
 	}
-	s->bytes[dir] += p->ip_len;
+	s->bytes[dir] += ip_len;
 }
 
 /* Remember a first fragment's verdict so its later fragments follow it. */
@@ -567,7 +568,7 @@ static struct sw_verdict frag_later(struct sw_engine *e, const struct sw_pkt *p)
 				struct sw_key k;
 				sw_key_from_flow(&k, &p->flow);
 				int dir = k.swapped ^ !!(e->tab.sess[idx].flags & SW_SF_ORIG1);
-				account(e, idx, dir, p);
+				account(e, idx, dir, p->ip_len);
 			}
 			return verdict(e, f->pass ? SW_DROP_NONE : SW_DROP_FRAGMENT, idx, 0);
 		}
@@ -729,7 +730,7 @@ static struct sw_verdict new_session(struct sw_engine *e, struct sw_key *k, uint
 		return verdict(e, reason, SW_IDX_NONE, 0);
 	*created = idx;
 	dir = k->swapped ^ !!(e->tab.sess[idx].flags & SW_SF_ORIG1);
-	account(e, idx, dir, p);
+	account(e, idx, dir, p->ip_len);
 	if (act == SW_ACT_DENY) {
 		if (e->on_event)
 			sw_engine_emit_live(e, idx, SW_EV_START, dir, SW_TO_MAX, SW_TO_MAX);
@@ -833,7 +834,7 @@ static struct sw_verdict track(struct sw_engine *e, uint32_t idx, int dir, const
 	int was_hc = (s->flags & SW_SF_HALFCLOSED) != 0;
 	unsigned ev = 0;
 
-	account(e, idx, dir, p);
+	account(e, idx, dir, p->ip_len);
 	if (s->flags & SW_SF_DISCARD)
 		return verdict(e, SW_DROP_POLICY_DENY, idx, dir);
 	if (s->proto == 6) {
@@ -855,13 +856,29 @@ static struct sw_verdict track(struct sw_engine *e, uint32_t idx, int dir, const
  * change the session's eviction class or timer unless the tracker reports
  * an event; without one it costs the window check, the counts and last_seen.
  */
-static inline int quick_case(const struct sw_sess *s, int dir, const struct sw_pkt *p)
+static inline int quick_seg(const struct sw_sess *s, int dir, uint8_t th_flags, uint32_t payload)
 {
 	return s->proto == 6 &&
 	       !(s->flags & (SW_SF_DISCARD | SW_SF_HALFCLOSED | SW_SF_FIXED | SW_SF_RSTPEND)) &&
 	       !(s->tflags & SW_TF_SYNCHAL) && s->ended_by == SW_NO_END &&
-	       !(p->pflags & SW_PF_FRAG_FIRST) && sw_tcp_established_case(s, p, dir) &&
-	       sw_zeek_tcp_settled(s, dir, p->th_flags, p->payload);
+	       sw_tcp_established_case(s, th_flags, dir) &&
+	       sw_zeek_tcp_settled(s, dir, th_flags, payload);
+}
+
+static inline int quick_case(const struct sw_sess *s, int dir, const struct sw_pkt *p)
+{
+	return !(p->pflags & SW_PF_FRAG_FIRST) && quick_seg(s, dir, p->th_flags, p->payload);
+}
+
+/* A quick-case segment the tracker reported an event for, or would drop: the general rest. */
+static struct sw_verdict quick_rest(struct sw_engine *e, uint32_t idx, int dir,
+				    const struct sw_pkt *p, int reason, unsigned ev)
+{
+	struct sw_verdict v = tcp_tracked(e, idx, dir, p, reason, ev, 0);
+
+	if (sw_press_class(&e->tab.sess[idx]) != SW_EC_ESTABLISHED)
+		sw_press_reclass(e, idx, SW_EC_ESTABLISHED);
+	return v;
 }
 
 /*
@@ -877,19 +894,17 @@ static struct sw_verdict in_session(struct sw_engine *e, uint32_t idx, int dir,
 	struct sw_verdict v;
 
 	if (!e->no_quick && quick_case(s, dir, p)) {
+		struct sw_seg g = sw_seg_of(p);
 		unsigned ev;
 		int reason;
 
-		account(e, idx, dir, p);
-		reason = sw_tcp_track_established(s, p, dir, e->conf.tcp_window_check, &ev);
+		account(e, idx, dir, p->ip_len);
+		reason = sw_tcp_track_established(s, &g, dir, e->conf.tcp_window_check, &ev);
 		if (!ev && reason == SW_DROP_NONE) {
 			s->last_seen = e->now;
 			return verdict(e, SW_DROP_NONE, idx, dir);
 		}
-		v = tcp_tracked(e, idx, dir, p, reason, ev, 0);
-		if (sw_press_class(s) != SW_EC_ESTABLISHED)
-			sw_press_reclass(e, idx, SW_EC_ESTABLISHED);
-		return v;
+		return quick_rest(e, idx, dir, p, reason, ev);
 	}
 	before = sw_press_class(s);
 	v = track(e, idx, dir, p);
@@ -999,16 +1014,16 @@ struct sw_verdict sw_engine_packet_wire(struct sw_engine *e, const uint8_t *fram
  */
 #define COLD_AHEAD 4
 
-static inline void prefetch_cold(const struct sw_engine *e, const struct sw_pkt *p,
-				 const struct sw_key *k, uint32_t idx)
+static inline void prefetch_cold(const struct sw_engine *e, uint32_t idx, int swapped,
+				 uint8_t th_flags, uint32_t payload)
 {
 	const struct sw_sess *s = &e->tab.sess[idx];
-	int dir = k->swapped ^ !!(s->flags & SW_SF_ORIG1);
+	int dir = swapped ^ !!(s->flags & SW_SF_ORIG1);
 
 	if ((s->flags & (SW_SF_FIXED | SW_SF_HALFCLOSED)) ||
 	    (s->proto == 6 && (s->peer[0].state != SW_TCPS_ESTABLISHED ||
 			       s->peer[1].state != SW_TCPS_ESTABLISHED ||
-			       !sw_zeek_tcp_settled(s, dir, p->th_flags, p->payload)))) {
+			       !sw_zeek_tcp_settled(s, dir, th_flags, payload)))) {
 		const char *c = (const char *)&e->tab.cold[idx];
 		sw_prefetch(c);
 		sw_prefetch(c + sizeof(struct sw_sess_cold) - 1);
@@ -1016,6 +1031,47 @@ static inline void prefetch_cold(const struct sw_engine *e, const struct sw_pkt 
 		sw_prefetch(&e->press.q[idx]);
 		sw_prefetch(&e->press.cls[idx]);
 	}
+}
+
+/*
+ * The express lane.  An express frame (pkt/seg.h: an IPv4 TCP ACK or data
+ * segment) of a live session in the quick case takes the tracker's
+ * established path straight from the frame, with no struct sw_pkt and no
+ * struct sw_key.  Anything else - no session, one already due, not the quick
+ * case - is parsed into *p and decided by the general path, nothing having
+ * changed; a tracker event or drop after the established path continues as
+ * the quick path does (quick_rest), from the parsed packet.
+ */
+static struct sw_verdict express(struct sw_engine *e, const struct sw_xpkt *x,
+				 const struct sw_key4 *k, uint64_t h, uint32_t cand,
+				 struct sw_pkt *p, const uint8_t *f, size_t len)
+{
+	uint32_t idx = sw_table_lookup4_hint(&e->tab, k, h, cand);
+	struct sw_key key;
+
+	if (idx != SW_IDX_NONE) {
+		struct sw_sess *s = &e->tab.sess[idx];
+		int dir = k->swapped ^ !!(s->flags & SW_SF_ORIG1);
+
+		if (quick_seg(s, dir, x->g.th_flags, x->g.payload) &&
+		    !sw_tick_after(e->now, sw_engine_deadline(e, s))) {
+			unsigned ev;
+			int reason;
+
+			account(e, idx, dir, x->ip_len);
+			reason = sw_tcp_track_established(s, &x->g, dir, e->conf.tcp_window_check, &ev);
+			if (!ev && reason == SW_DROP_NONE) {
+				s->last_seen = e->now;
+				return verdict(e, SW_DROP_NONE, idx, dir);
+			}
+			sw_engine_parse_frame(e, p, &f, &len, SW_LINK_EN10MB, 0);
+			return quick_rest(e, idx, dir, p, reason, ev);
+		}
+		cand = idx;
+	}
+	sw_engine_parse_frame(e, p, &f, &len, SW_LINK_EN10MB, 0);
+	sw_key_from_flow(&key, &p->flow);
+	return decide(e, p, &key, h, cand);
 }
 
 void sw_engine_burst(struct sw_engine *e, const uint8_t *const *frames, const uint32_t *caplen,
@@ -1030,11 +1086,16 @@ void sw_engine_burst_wire(struct sw_engine *e, const uint8_t *const *frames,
 {
 	struct sw_pkt p[SW_BURST_MAX];
 	struct sw_key k[SW_BURST_MAX];
+	struct sw_xpkt x[SW_BURST_MAX];
+	struct sw_key4 k4[SW_BURST_MAX];
 	uint64_t h[SW_BURST_MAX];
 	uint32_t cand[SW_BURST_MAX];
-	uint8_t done[SW_BURST_MAX], reason[SW_BURST_MAX];
+	uint8_t done[SW_BURST_MAX], reason[SW_BURST_MAX], xp[SW_BURST_MAX];
 	const uint8_t *f[SW_BURST_MAX]; /* the frame parsed: an inner one with --decap */
 	size_t len[SW_BURST_MAX];
+	/* The express lane needs the frame as it is: no checksum to verify, nothing to unwrap. */
+	int xok = link == SW_LINK_EN10MB && !e->no_quick && !e->conf.tcp_checksum_check &&
+		  !e->conf.decap;
 
 	while (n > SW_BURST_MAX) {
 		sw_engine_burst_wire(e, frames, caplen, wirelen, link, ts, SW_BURST_MAX, out);
@@ -1045,10 +1106,18 @@ void sw_engine_burst_wire(struct sw_engine *e, const uint8_t *const *frames,
 		out += SW_BURST_MAX;
 		n -= SW_BURST_MAX;
 	}
-	/* Stage 1: parse, hash and prefetch every bucket. */
+	/* Stage 1: parse (express frames: read), hash and prefetch every bucket. */
 	for (unsigned i = 0; i < n; i++) {
 		f[i] = frames[i];
 		len[i] = caplen[i];
+		xp[i] = xok && sw_pkt_express(f[i], len[i], &x[i]);
+		if (xp[i]) {
+			done[i] = 0;
+			sw_key4_of(&k4[i], x[i].src, x[i].sport, x[i].dst, x[i].dport, 6);
+			h[i] = sw_key4_hash(&e->tab, &k4[i]);
+			sw_table_prefetch(&e->tab, h[i]);
+			continue;
+		}
 		reason[i] = (uint8_t)sw_engine_parse_frame(e, &p[i], &f[i], &len[i], link,
 							   wirelen ? sw_parse_whole(len[i], wirelen[i]) : 0);
 		done[i] = reason[i] != SW_DROP_NONE ||
@@ -1064,11 +1133,22 @@ void sw_engine_burst_wire(struct sw_engine *e, const uint8_t *const *frames,
 		cand[i] = done[i] ? SW_IDX_NONE : sw_table_prefetch_match(&e->tab, h[i]);
 	/* Stage 3: in order, so timers and creations see time as it was. */
 	for (unsigned i = 0; i < n; i++) {
-		if (i + COLD_AHEAD < n && cand[i + COLD_AHEAD] != SW_IDX_NONE)
-			prefetch_cold(e, &p[i + COLD_AHEAD], &k[i + COLD_AHEAD], cand[i + COLD_AHEAD]);
+		unsigned a = i + COLD_AHEAD;
+
+		if (a < n && cand[a] != SW_IDX_NONE) {
+			if (xp[a])
+				prefetch_cold(e, cand[a], k4[a].swapped, x[a].g.th_flags, x[a].g.payload);
+			else
+				prefetch_cold(e, cand[a], k[a].swapped, p[a].th_flags, p[a].payload);
+		}
 		if (!same_tick(e, ts[i]))
 			sw_engine_advance(e, ts[i]);
 		e->st.ctr[SW_CTR_PKTS]++;
+		if (xp[i]) {
+			/* TCP: no tunnel to follow. */
+			out[i] = express(e, &x[i], &k4[i], h[i], cand[i], &p[i], f[i], len[i]);
+			continue;
+		}
 		if (done[i]) {
 			special(e, reason[i], &p[i], &out[i]);
 			continue;

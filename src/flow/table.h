@@ -100,17 +100,23 @@ static inline int sw_side_cmp(const struct sw_addr *a, uint16_t pa, const struct
 	return (int)pa - (int)pb;
 }
 
+/* 1 if IPv4 src:sport is the larger side (canonical side 1); w[3] words, host-order ports. */
+static inline int sw_v4_swapped(uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport)
+{
+	uint32_t x = __builtin_bswap32(src), y = __builtin_bswap32(dst);
+
+	return x != y ? x > y : sport > dport;
+}
+
 /* Build the canonical key of a flow: side 0 is the smaller address:port. */
 static inline void sw_key_from_flow(struct sw_key *k, const struct sw_flow *f)
 {
 	int sw;
 
-	if (f->family == 4) { /* v4-mapped: the last words decide, as in sw_side_cmp */
-		uint32_t x = __builtin_bswap32(f->src.w[3]), y = __builtin_bswap32(f->dst.w[3]);
-		sw = x != y ? x > y : f->sport > f->dport;
-	} else {
+	if (f->family == 4) /* v4-mapped: the last words decide, as in sw_side_cmp */
+		sw = sw_v4_swapped(f->src.w[3], f->sport, f->dst.w[3], f->dport);
+	else
 		sw = sw_side_cmp(&f->src, f->sport, &f->dst, f->dport) > 0;
-	}
 
 	k->a[sw] = f->src;
 	k->p[sw] = f->sport;
@@ -132,23 +138,60 @@ static inline uint64_t sw_hash_mix(uint64_t h, uint64_t w)
 	return h ^ (h >> 29);
 }
 
+static inline uint64_t sw_hash_final(uint64_t h, uint64_t ports)
+{
+	h = sw_hash_mix(h, ports);
+	return h ^ (h >> 32) * 0xff51afd7ed558ccdull;
+}
+
+/*
+ * An IPv4 session's canonical key in words, as the record stores it: the
+ * addresses as struct sw_addr.w[3] holds them, ports in host order.  The
+ * express lane (engine.c) builds it from a frame without a struct sw_key.
+ */
+struct sw_key4 {
+	uint32_t a[2];
+	uint16_t p[2];
+	uint8_t proto;
+	uint8_t swapped; /* the packet's source is canonical side 1 */
+};
+
+/* The canonical key of an IPv4 flow src:sport -> dst:dport (sw_key_from_flow's order). */
+static inline void sw_key4_of(struct sw_key4 *k, uint32_t src, uint16_t sport, uint32_t dst,
+			      uint16_t dport, uint8_t proto)
+{
+	int sw = sw_v4_swapped(src, sport, dst, dport);
+
+	k->a[sw] = src;
+	k->p[sw] = sport;
+	k->a[!sw] = dst;
+	k->p[!sw] = dport;
+	k->proto = proto;
+	k->swapped = (uint8_t)sw;
+}
+
+static inline uint64_t sw_key4_hash(const struct sw_table *t, const struct sw_key4 *k)
+{
+	uint64_t h = sw_hash_mix(t->seed, (uint64_t)k->a[0] << 32 | k->a[1]);
+
+	return sw_hash_final(h, (uint64_t)k->p[0] << 32 | (uint64_t)k->p[1] << 16 | k->proto);
+}
+
 static inline uint64_t sw_key_hash(const struct sw_table *t, const struct sw_key *k)
 {
 	uint64_t h = t->seed;
 	uint64_t ports = (uint64_t)k->p[0] << 32 | (uint64_t)k->p[1] << 16 | k->proto;
 
 	if (!k->v6) {
-		h = sw_hash_mix(h, (uint64_t)k->a[0].w[3] << 32 | k->a[1].w[3]);
-	} else {
-		for (int s = 0; s < 2; s++) {
-			uint64_t lo = (uint64_t)k->a[s].w[0] << 32 | k->a[s].w[1];
-			uint64_t hi = (uint64_t)k->a[s].w[2] << 32 | k->a[s].w[3];
-			h = sw_hash_mix(sw_hash_mix(h, lo), hi);
-		}
-		ports |= 1ull << 63;
+		struct sw_key4 k4 = { { k->a[0].w[3], k->a[1].w[3] }, { k->p[0], k->p[1] }, k->proto, 0 };
+		return sw_key4_hash(t, &k4);
 	}
-	h = sw_hash_mix(h, ports);
-	return h ^ (h >> 32) * 0xff51afd7ed558ccdull;
+	for (int s = 0; s < 2; s++) {
+		uint64_t lo = (uint64_t)k->a[s].w[0] << 32 | k->a[s].w[1];
+		uint64_t hi = (uint64_t)k->a[s].w[2] << 32 | k->a[s].w[3];
+		h = sw_hash_mix(sw_hash_mix(h, lo), hi);
+	}
+	return sw_hash_final(h, ports | 1ull << 63);
 }
 
 static inline uint32_t sw_sig_of(uint64_t h)
@@ -202,6 +245,13 @@ static inline uint32_t sw_table_prefetch_match(const struct sw_table *t, uint64_
 	return cand;
 }
 
+/* 1 if stored session s has IPv4 key k. */
+static inline int sw_key4_eq(const struct sw_sess *s, const struct sw_key4 *k)
+{
+	return s->proto == k->proto && s->port[0] == k->p[0] && s->port[1] == k->p[1] &&
+	       !(s->flags & SW_SF_V6) && s->addr[0] == k->a[0] && s->addr[1] == k->a[1];
+}
+
 /* 1 if stored session s has key k. */
 static inline int sw_key_eq(const struct sw_table *t, const struct sw_sess *s, const struct sw_key *k)
 {
@@ -215,8 +265,13 @@ static inline int sw_key_eq(const struct sw_table *t, const struct sw_sess *s, c
 	return memcmp(t->v6[s->addr[0]].a, k->a, sizeof(k->a)) == 0;
 }
 
-/* Pool index of the session with key k, or SW_IDX_NONE. */
-static inline uint32_t sw_table_lookup(const struct sw_table *t, const struct sw_key *k, uint64_t h)
+/*
+ * The probe of a lookup for a key that eq(t, record, key) recognises; always
+ * inlined, so each caller gets its own compare.  Pool index or SW_IDX_NONE.
+ */
+static inline __attribute__((always_inline)) uint32_t
+sw_table_probe(const struct sw_table *t, uint64_t h, const void *key,
+	       int (*eq)(const struct sw_table *, const struct sw_sess *, const void *))
 {
 	uint32_t b = (uint32_t)h & t->bmask, sig = sw_sig_of(h);
 
@@ -224,13 +279,30 @@ static inline uint32_t sw_table_lookup(const struct sw_table *t, const struct sw
 		const struct sw_bucket *bk = &t->bkt[b];
 		for (unsigned m = sw_bucket_match(bk, sig); m; m &= m - 1) {
 			uint32_t idx = bk->idx[__builtin_ctz(m)];
-			if (sw_key_eq(t, &t->sess[idx], k))
+			if (eq(t, &t->sess[idx], key))
 				return idx;
 		}
 		if (bk->ovf == 0)
 			break;
 	}
 	return SW_IDX_NONE;
+}
+
+static inline int sw_key_eq_any(const struct sw_table *t, const struct sw_sess *s, const void *k)
+{
+	return sw_key_eq(t, s, k);
+}
+
+static inline int sw_key4_eq_any(const struct sw_table *t, const struct sw_sess *s, const void *k)
+{
+	(void)t;
+	return sw_key4_eq(s, k);
+}
+
+/* Pool index of the session with key k, or SW_IDX_NONE. */
+static inline uint32_t sw_table_lookup(const struct sw_table *t, const struct sw_key *k, uint64_t h)
+{
+	return sw_table_probe(t, h, k, sw_key_eq_any);
 }
 
 /*
@@ -245,6 +317,15 @@ static inline uint32_t sw_table_lookup_hint(const struct sw_table *t, const stru
 	    sw_key_eq(t, &t->sess[cand], k))
 		return cand;
 	return sw_table_lookup(t, k, h);
+}
+
+/* sw_table_lookup_hint() of an IPv4 key (h = sw_key4_hash(t, k)). */
+static inline uint32_t sw_table_lookup4_hint(const struct sw_table *t, const struct sw_key4 *k,
+					     uint64_t h, uint32_t cand)
+{
+	if (cand != SW_IDX_NONE && (t->sess[cand].flags & SW_SF_INUSE) && sw_key4_eq(&t->sess[cand], k))
+		return cand;
+	return sw_table_probe(t, h, k, sw_key4_eq_any);
 }
 
 /*

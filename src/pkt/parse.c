@@ -38,6 +38,7 @@
 #include <string.h>
 
 #include "pkt-int.h"
+#include "seg.h"
 
 #define TCP_HLEN 20
 #define UDP_HLEN 8
@@ -653,13 +654,7 @@ static int fast_tcp4(struct sw_pkt *p, const uint8_t *f, size_t cap, unsigned op
 	const uint8_t *ip = f + ETH_HLEN, *th = ip + 20;
 	size_t tlen, thlen;
 
-	if (cap < ETH_HLEN + 20 + TCP_HLEN || (opts & (SW_PARSE_CHECKSUM | SW_PARSE_NO_FAST)) ||
-	    f[12] != 0x08 || f[13] != 0x00 || ip[0] != 0x45 || ip[9] != PROTO_TCP ||
-	    (rd16(ip + 6) & 0x3fff))
-		return 0;
-	tlen = rd16(ip + 2);
-	thlen = (size_t)(th[12] >> 4) * 4;
-	if (tlen < 20 + TCP_HLEN || ETH_HLEN + tlen > cap || thlen < TCP_HLEN || thlen > tlen - 20)
+	if ((opts & (SW_PARSE_CHECKSUM | SW_PARSE_NO_FAST)) || !sw_pkt_tcp4(f, cap, &tlen, &thlen))
 		return 0;
 	p->flow.family = 4;
 	p->flow.proto = PROTO_TCP;

@@ -92,8 +92,10 @@ static enum sw_drop track_full(struct sw_sess *s, const struct sw_pkt *p, int di
 enum sw_drop sw_tcp_track(struct sw_sess *s, const struct sw_pkt *p, int dir, int window_check,
 			  unsigned *ev)
 {
-	if (sw_tcp_established_case(s, p, dir))
-		return sw_tcp_track_established(s, p, dir, window_check, ev);
+	if (sw_tcp_established_case(s, p->th_flags, dir)) {
+		struct sw_seg g = sw_seg_of(p);
+		return sw_tcp_track_established(s, &g, dir, window_check, ev);
+	}
 	return track_full(s, p, dir, window_check, ev);
 }
 
@@ -236,7 +238,8 @@ __attribute__((noinline)) static enum sw_drop track_full(struct sw_sess *s, cons
 		else if (ackskew > (int32_t)LOOSE_SPAN)
 			why = SW_DROP_ACK_LOW;
 	} else {
-		why = sw_tcp_window_bounds(src, dst, p, seq, end, ack, sws, dws);
+		why = sw_tcp_window_bounds(src, dst, !!(p->pflags & SW_PF_OPT_SACK), p->sack_right,
+					   seq, end, ack, sws, dws);
 	}
 	if (why != SW_DROP_NONE) {
 		if (window_check)

@@ -12,6 +12,7 @@
 #define SW_TRACK_TCP_H
 
 #include "flow/session.h"
+#include "pkt/seg.h"
 #include "statewall/pkt.h"
 #include "statewall/types.h"
 #include "util/seq.h"
@@ -64,8 +65,8 @@ static inline int sw_tcp_wscale_shift(const struct sw_peer *a, const struct sw_p
  * breaks.  One copy for the established fast path and the full tracker.
  */
 static inline __attribute__((always_inline)) enum sw_drop
-sw_tcp_window_bounds(const struct sw_peer *src, const struct sw_peer *dst, const struct sw_pkt *p,
-		     uint32_t seq, uint32_t end, uint32_t ack, int sws, int dws)
+sw_tcp_window_bounds(const struct sw_peer *src, const struct sw_peer *dst, int sack,
+		     uint32_t sack_right, uint32_t seq, uint32_t end, uint32_t ack, int sws, int dws)
 {
 	int32_t ackskew = (int32_t)(dst->end - ack);
 
@@ -78,8 +79,7 @@ sw_tcp_window_bounds(const struct sw_peer *src, const struct sw_peer *dst, const
 	if (ackskew > (SW_MAXACKWINDOW << sws))
 		return SW_DROP_ACK_LOW;
 	/* A SACK block is an acknowledgement too: it must not cover unsent data. */
-	if ((p->pflags & SW_PF_OPT_SACK) && (dst->wscale & SW_WS_INIT) &&
-	    sw_seq_gt(p->sack_right, dst->end + SW_MAXACKWINDOW))
+	if (sack && (dst->wscale & SW_WS_INIT) && sw_seq_gt(sack_right, dst->end + SW_MAXACKWINDOW))
 		return SW_DROP_ACK_HIGH;
 	return SW_DROP_NONE;
 }
@@ -91,24 +91,25 @@ sw_tcp_window_bounds(const struct sw_peer *src, const struct sw_peer *dst, const
  * full tracker's (tcp.c) with the branches that cannot apply to that case left
  * out; keep the two in step.
  */
-static inline enum sw_drop sw_tcp_track_established(struct sw_sess *s, const struct sw_pkt *p,
-						    int dir, int window_check, unsigned *ev)
+static inline __attribute__((always_inline)) enum sw_drop
+sw_tcp_track_established(struct sw_sess *s, const struct sw_seg *g, int dir, int window_check,
+			 unsigned *ev)
 {
 	struct sw_peer *src = &s->peer[dir], *dst = &s->peer[!dir];
-	uint32_t seq = p->seq, ack = p->ack, end = p->seq + p->payload;
+	uint32_t seq = g->seq, ack = g->ack, end = g->seq + g->payload;
 	int sws = sw_tcp_wscale_shift(src, dst), dws = sw_tcp_wscale_shift(dst, src);
-	uint32_t win = (uint32_t)p->win << sws;
+	uint32_t win = (uint32_t)g->win << sws;
 	unsigned e = 0;
 	enum sw_drop why;
 
-	if (p->payload && sw_seq_gt(seq, src->end))
+	if (g->payload && sw_seq_gt(seq, src->end))
 		e |= SW_EV_SEQ_JUMP;
-	if (!p->payload) {
+	if (!g->payload) {
 		/* A bare ACK carries no sequence space: check it at the edge. */
 		seq = src->end;
 		end = seq;
 	}
-	why = sw_tcp_window_bounds(src, dst, p, seq, end, ack, sws, dws);
+	why = sw_tcp_window_bounds(src, dst, g->sack, g->sack_right, seq, end, ack, sws, dws);
 	if (why != SW_DROP_NONE) {
 		if (window_check) {
 			*ev = e;
@@ -118,30 +119,30 @@ static inline enum sw_drop sw_tcp_track_established(struct sw_sess *s, const str
 	}
 
 	/* In window: learn. */
-	if (p->win > src->maxwin)
-		src->maxwin = p->win;
-	if (p->payload && sw_seq_leq(p->seq + p->payload, src->end))
+	if (g->win > src->maxwin)
+		src->maxwin = g->win;
+	if (g->payload && sw_seq_leq(g->seq + g->payload, src->end))
 		e |= SW_EV_RETRANS;
 	if (sw_seq_gt(end, src->end))
 		src->end = end;
 	if (sw_seq_geq(ack + (win ? win : 1), dst->maxend))
 		dst->maxend = ack + (win ? win : 1);
-	if (p->win == 0)
+	if (g->win == 0)
 		e |= SW_EV_ZERO_WINDOW;
 	*ev = e;
 	return SW_DROP_NONE;
 }
 
 /*
- * 1 if sw_tcp_track() takes its established path for this segment: an ACK
- * or data segment (no SYN, FIN or RST) between two established peers of a
- * session whose handshake was seen.
+ * 1 if sw_tcp_track() takes its established path for a segment with these
+ * flags: an ACK or data segment (no SYN, FIN or RST) between two established
+ * peers of a session whose handshake was seen.
  */
-static inline int sw_tcp_established_case(const struct sw_sess *s, const struct sw_pkt *p, int dir)
+static inline int sw_tcp_established_case(const struct sw_sess *s, uint8_t th_flags, int dir)
 {
 	const struct sw_peer *src = &s->peer[dir], *dst = &s->peer[!dir];
 
-	return (p->th_flags & (SW_TH_SYN | SW_TH_FIN | SW_TH_RST | SW_TH_ACK)) == SW_TH_ACK &&
+	return (th_flags & (SW_TH_SYN | SW_TH_FIN | SW_TH_RST | SW_TH_ACK)) == SW_TH_ACK &&
 	       !(s->flags & SW_SF_PICKUP) && src->state == SW_TCPS_ESTABLISHED &&
 	       dst->state == SW_TCPS_ESTABLISHED && (src->wscale & dst->wscale & SW_WS_INIT);
 }
