@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "statewall/pkt.h"
+#include "wire.h"
 
 static void wr16(uint8_t *b, uint32_t v)
 {
@@ -30,7 +31,7 @@ size_t sw_pkt_build_rst(uint8_t *buf, size_t cap, const uint8_t *l2, size_t l2le
 		return 0;
 	if (l2len) {
 		memcpy(buf, l2, l2len);
-		wr16(buf + l2len - 2, r->family == 4 ? 0x0800 : 0x86dd);
+		wr16(buf + l2len - 2, r->family == 4 ? SW_ETHERTYPE_IP : SW_ETHERTYPE_IPV6);
 	}
 	memset(ip, 0, ipl);
 	if (r->family == 4) {

@@ -17,14 +17,14 @@
  */
 #include "pkt-int.h"
 
-#define ETHERTYPE_VLAN 0x8100     /* 802.1Q customer tag */
-#define ETHERTYPE_QINQ 0x88a8     /* 802.1ad service tag */
-#define ETHERTYPE_QINQ_OLD 0x9100 /* pre-standard QinQ, still seen on old gear */
-#define ETHERTYPE_PPPOE 0x8864    /* PPPoE session stage (discovery 0x8863 is not IP) */
-#define ETHERTYPE_PBB 0x88e7      /* 802.1ah I-TAG */
-#define ETHERTYPE_VNTAG 0x8926    /* Cisco VN-Tag */
-#define ETHERTYPE_ETAG 0x893f     /* 802.1BR E-Tag */
-#define ETHERTYPE_FABRICPATH 0x8903
+#define SW_ETHERTYPE_VLAN 0x8100     /* 802.1Q customer tag */
+#define SW_ETHERTYPE_QINQ 0x88a8     /* 802.1ad service tag */
+#define SW_ETHERTYPE_QINQ_OLD 0x9100 /* pre-standard QinQ, still seen on old gear */
+#define SW_ETHERTYPE_PPPOE 0x8864    /* PPPoE session stage (discovery 0x8863 is not IP) */
+#define SW_ETHERTYPE_PBB 0x88e7      /* 802.1ah I-TAG */
+#define SW_ETHERTYPE_VNTAG 0x8926    /* Cisco VN-Tag */
+#define SW_ETHERTYPE_ETAG 0x893f     /* 802.1BR E-Tag */
+#define SW_ETHERTYPE_FABRICPATH 0x8903
 
 #define PPP_IP 0x0021
 #define PPP_IPV6 0x0057
@@ -58,11 +58,11 @@ static enum sw_drop eth(struct l2w *w, int *fam)
 {
 	if (w->frames++ == SW_L2_FRAMES_MAX)
 		return SW_DROP_L2_DEPTH;
-	if (!have(w, ETH_HLEN))
+	if (!have(w, SW_ETH_HLEN))
 		return SW_DROP_TRUNCATED_L2;
-	w->off += ETH_HLEN;
+	w->off += SW_ETH_HLEN;
 	w->tags = 0;
-	return ethertype(w, rd16(w->f + w->off - 2), fam);
+	return ethertype(w, sw_rd16(w->f + w->off - 2), fam);
 }
 
 /*
@@ -83,7 +83,7 @@ static enum sw_drop llc(struct l2w *w, int *fam)
 	if (h[3] != 0 || h[4] != 0 || (h[5] != 0 && h[5] != 0xf8))
 		return SW_DROP_UNSUPPORTED_L2;
 	w->off += 8;
-	return ethertype(w, rd16(h + 6), fam);
+	return ethertype(w, sw_rd16(h + 6), fam);
 }
 
 /* An EtherType a pseudowire's Ethernet frame plausibly carries. */
@@ -93,9 +93,9 @@ static int known_type(const struct l2w *w, size_t at)
 
 	if (w->cap < at + 2)
 		return 0;
-	t = rd16(w->f + at);
-	return t == ETHERTYPE_IP || t == ETHERTYPE_IPV6 || t == ETHERTYPE_VLAN ||
-	       t == ETHERTYPE_QINQ || t == ETHERTYPE_MPLS || t == ETHERTYPE_PPPOE || t == 0x0806;
+	t = sw_rd16(w->f + at);
+	return t == SW_ETHERTYPE_IP || t == SW_ETHERTYPE_IPV6 || t == SW_ETHERTYPE_VLAN ||
+	       t == SW_ETHERTYPE_QINQ || t == SW_ETHERTYPE_MPLS || t == SW_ETHERTYPE_PPPOE || t == 0x0806;
 }
 
 /*
@@ -180,7 +180,7 @@ static enum sw_drop ppp(struct l2w *w, int *fam)
 	} else {
 		if (!have(w, 2))
 			return SW_DROP_TRUNCATED_L2;
-		proto = rd16(h);
+		proto = sw_rd16(h);
 		w->off += 2;
 	}
 	return ppp_proto(w, proto, fam);
@@ -193,10 +193,10 @@ static enum sw_drop pppoe(struct l2w *w, int *fam)
 
 	if (!have(w, 8))
 		return SW_DROP_TRUNCATED_L2;
-	if (h[0] != 0x11 || h[1] != 0x00 || rd16(h + 4) < 2)
+	if (h[0] != 0x11 || h[1] != 0x00 || sw_rd16(h + 4) < 2)
 		return SW_DROP_BAD_PPPOE;
 	w->off += 8;
-	return ppp_proto(w, rd16(h + 6), fam);
+	return ppp_proto(w, sw_rd16(h + 6), fam);
 }
 
 /* Cisco HDLC (DLT_C_HDLC, and DLT_PPP_SERIAL's other framing): address, control, EtherType. */
@@ -205,7 +205,7 @@ static enum sw_drop chdlc(struct l2w *w, int *fam)
 	if (!have(w, 4))
 		return SW_DROP_TRUNCATED_L2;
 	w->off += 4;
-	return ethertype(w, rd16(w->f + w->off - 2), fam);
+	return ethertype(w, sw_rd16(w->f + w->off - 2), fam);
 }
 
 /* DLT_PPP_SERIAL: PPP in HDLC-like framing (ff 03), or Cisco HDLC (address 0f / 8f). */
@@ -228,15 +228,15 @@ static enum sw_drop ethertype(struct l2w *w, uint16_t type, int *fam)
 		if (w->shims++ == SW_L2_SHIMS_MAX)
 			return SW_DROP_L2_DEPTH;
 		switch (type) {
-		case ETHERTYPE_IP:
+		case SW_ETHERTYPE_IP:
 			*fam = 4;
 			return SW_DROP_NONE;
-		case ETHERTYPE_IPV6:
+		case SW_ETHERTYPE_IPV6:
 			*fam = 6;
 			return SW_DROP_NONE;
-		case ETHERTYPE_VLAN:
-		case ETHERTYPE_QINQ:
-		case ETHERTYPE_QINQ_OLD:
+		case SW_ETHERTYPE_VLAN:
+		case SW_ETHERTYPE_QINQ:
+		case SW_ETHERTYPE_QINQ_OLD:
 			/* Any tag TPID at either depth: real networks stack two 802.1Q tags too. */
 			if (w->tags == 2)
 				return SW_DROP_VLAN_DEPTH;
@@ -244,37 +244,37 @@ static enum sw_drop ethertype(struct l2w *w, uint16_t type, int *fam)
 				return SW_DROP_TRUNCATED_L2;
 			w->tags++;
 			if (w->p->nvlan < 2)
-				w->p->vlan[w->p->nvlan++] = rd16(h) & 0x0fff;
-			type = rd16(h + 2);
+				w->p->vlan[w->p->nvlan++] = sw_rd16(h) & 0x0fff;
+			type = sw_rd16(h + 2);
 			w->off += VLAN_HLEN;
 			break;
-		case ETHERTYPE_MPLS:
-		case ETHERTYPE_MPLS_MC:
+		case SW_ETHERTYPE_MPLS:
+		case SW_ETHERTYPE_MPLS_MC:
 			return mpls(w, fam);
-		case ETHERTYPE_PPPOE:
+		case SW_ETHERTYPE_PPPOE:
 			return pppoe(w, fam);
-		case ETHERTYPE_PBB:
+		case SW_ETHERTYPE_PBB:
 			/* I-TAG (flags, I-SID), then the customer's Ethernet header. */
 			if (!have(w, 4))
 				return SW_DROP_TRUNCATED_L2;
 			w->off += 4;
 			return eth(w, fam);
-		case ETHERTYPE_FABRICPATH:
+		case SW_ETHERTYPE_FABRICPATH:
 			/* FTag and TTL, then the original frame (as Zeek's Ethernet analyzer skips it). */
 			if (!have(w, 2))
 				return SW_DROP_TRUNCATED_L2;
 			w->off += 2;
 			return eth(w, fam);
-		case ETHERTYPE_VNTAG:
+		case SW_ETHERTYPE_VNTAG:
 			if (!have(w, 6))
 				return SW_DROP_TRUNCATED_L2;
-			type = rd16(h + 4);
+			type = sw_rd16(h + 4);
 			w->off += 6;
 			break;
-		case ETHERTYPE_ETAG:
+		case SW_ETHERTYPE_ETAG:
 			if (!have(w, 8))
 				return SW_DROP_TRUNCATED_L2;
-			type = rd16(h + 6);
+			type = sw_rd16(h + 6);
 			w->off += 8;
 			break;
 		default:
@@ -329,7 +329,7 @@ static enum sw_drop radiotap(struct l2w *w, int *fam)
 
 	if (!have(w, 8))
 		return SW_DROP_TRUNCATED_L2;
-	len = rd16le(w->f + w->off + 2);
+	len = sw_rd16le(w->f + w->off + 2);
 	if (w->f[w->off] != 0 || len < 8 || !have(w, len))
 		return SW_DROP_BAD_RADIO_HDR;
 	w->off += len;
@@ -344,11 +344,11 @@ static enum sw_drop ppi(struct l2w *w, int *fam)
 
 	if (!have(w, 8))
 		return SW_DROP_TRUNCATED_L2;
-	len = rd16le(h + 2);
+	len = sw_rd16le(h + 2);
 	if (h[0] != 0 || len < 8 || !have(w, len))
 		return SW_DROP_BAD_RADIO_HDR;
 	w->off += len;
-	switch (rd32le(h + 4)) {
+	switch (sw_rd32le(h + 4)) {
 	case SW_LINK_IEEE802_11:
 		return ieee80211(w, fam);
 	case SW_LINK_EN10MB:
@@ -384,10 +384,10 @@ static int af_family(uint32_t af)
 
 static int null_family(const uint8_t *b)
 {
-	uint32_t af = rd32le(b);
+	uint32_t af = sw_rd32le(b);
 
 	if (af & 0xffff0000u)
-		af = rd32(b);
+		af = sw_rd32(b);
 	return af_family(af);
 }
 
@@ -412,10 +412,10 @@ static enum sw_drop nflog(struct l2w *w, int *fam)
 			return SW_DROP_L2_DEPTH;
 		if (!have(w, 4))
 			return SW_DROP_TRUNCATED_L2;
-		len = rd16le(w->f + w->off);
+		len = sw_rd16le(w->f + w->off);
 		if (len < 4)
 			return SW_DROP_UNSUPPORTED_L2;
-		if (rd16le(w->f + w->off + 2) == 9) {
+		if (sw_rd16le(w->f + w->off + 2) == 9) {
 			w->off += 4;
 			return SW_DROP_NONE;
 		}
@@ -471,18 +471,18 @@ enum sw_drop sw_l2_parse(struct sw_pkt *p, const uint8_t *f, size_t cap, int lin
 			return SW_DROP_TRUNCATED_L2;
 		w.off = SLL_HLEN;
 		/* Protocol 4 is a raw 802.2 frame; the other small values are not IP. */
-		if (rd16(f + 14) < 0x0600 && rd16(f + 14) != 0x0004)
+		if (sw_rd16(f + 14) < 0x0600 && sw_rd16(f + 14) != 0x0004)
 			return SW_DROP_UNSUPPORTED_L2;
-		r = ethertype(&w, rd16(f + 14), fam);
+		r = ethertype(&w, sw_rd16(f + 14), fam);
 		break;
 	case SW_LINK_LINUX_SLL2:
 		/* SLL2 moved the protocol to the front (and added the ifindex). */
 		if (cap < SLL2_HLEN)
 			return SW_DROP_TRUNCATED_L2;
 		w.off = SLL2_HLEN;
-		if (rd16(f) < 0x0600 && rd16(f) != 0x0004)
+		if (sw_rd16(f) < 0x0600 && sw_rd16(f) != 0x0004)
 			return SW_DROP_UNSUPPORTED_L2;
-		r = ethertype(&w, rd16(f), fam);
+		r = ethertype(&w, sw_rd16(f), fam);
 		break;
 	case SW_LINK_NULL:
 	case SW_LINK_LOOP:

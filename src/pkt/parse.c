@@ -77,7 +77,7 @@ static void addr_set4(struct sw_addr *a, const uint8_t *src)
 
 /*
  * Add `len` bytes to a running one's-complement sum.  The words are taken in
- * network order, so the folded result compares directly with rd16() of a
+ * network order, so the folded result compares directly with sw_rd16() of a
  * checksum field.  Only the last chunk of a chained sum may have an odd
  * length (the odd byte is padded as the high half of a word, as RFC 1071
  * requires of the end of the data).  The accumulator is 64-bit and folded
@@ -90,12 +90,12 @@ uint32_t sw_csum_partial(const void *data, size_t len, uint32_t sum)
 	uint64_t acc = sum;
 
 	while (len >= 8) {
-		acc += (uint32_t)rd16(b) + rd16(b + 2) + rd16(b + 4) + rd16(b + 6);
+		acc += (uint32_t)sw_rd16(b) + sw_rd16(b + 2) + sw_rd16(b + 4) + sw_rd16(b + 6);
 		b += 8;
 		len -= 8;
 	}
 	while (len >= 2) {
-		acc += rd16(b);
+		acc += sw_rd16(b);
 		b += 2;
 		len -= 2;
 	}
@@ -177,14 +177,14 @@ static enum sw_drop ip4_parse(const uint8_t *f, size_t cap, size_t off, struct s
 		return SW_DROP_TRUNCATED_IP;
 	if (ip[0] >> 4 != 4)
 		return SW_DROP_BAD_IP_VERSION;
-	if (avail < IP4_HLEN)
+	if (avail < SW_IP4_HLEN)
 		return SW_DROP_TRUNCATED_IP;
 	hlen = (size_t)(ip[0] & 0x0f) * 4;
-	if (hlen < IP4_HLEN)
+	if (hlen < SW_IP4_HLEN)
 		return SW_DROP_BAD_IP_HLEN;
 	if (hlen > avail)
 		return SW_DROP_TRUNCATED_IP;
-	tlen = rd16(ip + 2);
+	tlen = sw_rd16(ip + 2);
 	if (quoted) {
 		h->end = (tlen >= hlen && tlen < avail) ? off + tlen : cap;
 	} else if (tlen == 0 || (tlen > avail && (opts & SW_PARSE_WHOLE))) {
@@ -201,7 +201,7 @@ static enum sw_drop ip4_parse(const uint8_t *f, size_t cap, size_t off, struct s
 	}
 	if ((opts & SW_PARSE_CHECKSUM) && sw_csum_fold(sw_csum_partial(ip, hlen, 0)) != 0)
 		return SW_DROP_BAD_IP_CHECKSUM;
-	if (hlen > IP4_HLEN && ip4_options(ip + IP4_HLEN, hlen - IP4_HLEN) != SW_DROP_NONE)
+	if (hlen > SW_IP4_HLEN && ip4_options(ip + SW_IP4_HLEN, hlen - SW_IP4_HLEN) != SW_DROP_NONE)
 		return SW_DROP_BAD_IP_OPTIONS;
 
 	fl->family = 4;
@@ -211,8 +211,8 @@ static enum sw_drop ip4_parse(const uint8_t *f, size_t cap, size_t off, struct s
 	h->proto = ip[9];
 	h->ttl = ip[8];
 	h->l4 = off + hlen;
-	h->frag_id = rd16(ip + 4);
-	fo = rd16(ip + 6);
+	h->frag_id = sw_rd16(ip + 4);
+	fo = sw_rd16(ip + 6);
 	h->frag_off = (uint16_t)((fo & IP4_OFFMASK) * 8);
 	if (h->frag_off)
 		h->frag = SW_PF_FRAG_LATER;
@@ -262,11 +262,11 @@ static enum sw_drop ip6_walk(const uint8_t *f, size_t cap, size_t off, uint8_t n
 		const uint8_t *e = f + off;
 
 		switch (nh) {
-		case PROTO_HOPOPTS:
-		case PROTO_ROUTING:
-		case PROTO_DSTOPTS:
-		case PROTO_FRAGMENT:
-		case PROTO_AH:
+		case SW_PROTO_HOPOPTS:
+		case SW_PROTO_ROUTING:
+		case SW_PROTO_DSTOPTS:
+		case SW_PROTO_FRAGMENT:
+		case SW_PROTO_AH:
 			break;
 		default:
 			/* Upper layer (TCP, UDP, ICMPv6, ESP, no-next-header, ...). */
@@ -279,15 +279,15 @@ static enum sw_drop ip6_walk(const uint8_t *f, size_t cap, size_t off, uint8_t n
 		if (lim < off || lim - off < 8) /* every extension header is >= 8 bytes */
 			return SW_DROP_BAD_IP6_EXT;
 		switch (nh) {
-		case PROTO_FRAGMENT: {
-			uint16_t offlg = rd16(e + 2);
+		case SW_PROTO_FRAGMENT: {
+			uint16_t offlg = sw_rd16(e + 2);
 
 			if (seen_frag)
 				return SW_DROP_BAD_IP6_EXT;
 			seen_frag = 1;
 			len = 8;
 			h->frag_off = offlg & 0xfff8;
-			h->frag_id = rd32(e + 4);
+			h->frag_id = sw_rd32(e + 4);
 			if (h->frag_off) {
 				/*
 				 * Later fragment: the rest is payload of a
@@ -305,7 +305,7 @@ static enum sw_drop ip6_walk(const uint8_t *f, size_t cap, size_t off, uint8_t n
 				h->frag = SW_PF_FRAG_FIRST;
 			break;
 		}
-		case PROTO_AH:
+		case SW_PROTO_AH:
 			len = ((size_t)e[1] + 2) * 4; /* RFC 4302: 32-bit words, minus 2 */
 			break;
 		default:
@@ -314,11 +314,11 @@ static enum sw_drop ip6_walk(const uint8_t *f, size_t cap, size_t off, uint8_t n
 		}
 		if (len > lim - off)
 			return SW_DROP_BAD_IP6_EXT;
-		if (nh == PROTO_HOPOPTS && n != 1) /* RFC 8200 4.3: only right after the header */
+		if (nh == SW_PROTO_HOPOPTS && n != 1) /* RFC 8200 4.3: only right after the header */
 			return SW_DROP_BAD_IP6_EXT;
-		if ((nh == PROTO_HOPOPTS || nh == PROTO_DSTOPTS) && !ip6_tlv_ok(e + 2, len - 2))
+		if ((nh == SW_PROTO_HOPOPTS || nh == SW_PROTO_DSTOPTS) && !ip6_tlv_ok(e + 2, len - 2))
 			return SW_DROP_BAD_IP6_EXT;
-		if (nh == PROTO_ROUTING && e[3] != 0)
+		if (nh == SW_PROTO_ROUTING && e[3] != 0)
 			h->rt_dst = 1;
 		nh = e[0];
 		off += len;
@@ -335,9 +335,9 @@ static enum sw_drop ip6_parse(const uint8_t *f, size_t cap, size_t off, struct s
 		return SW_DROP_TRUNCATED_IP;
 	if (ip[0] >> 4 != 6)
 		return SW_DROP_BAD_IP_VERSION;
-	if (avail < IP6_HLEN)
+	if (avail < SW_IP6_HLEN)
 		return SW_DROP_TRUNCATED_IP;
-	h->end = off + IP6_HLEN + rd16(ip + 4);
+	h->end = off + SW_IP6_HLEN + sw_rd16(ip + 4);
 	/* See ip4_parse(): a quoted header's length is the original's, not the quote's. */
 	if (quoted && h->end > cap)
 		h->end = cap;
@@ -346,7 +346,7 @@ static enum sw_drop ip6_parse(const uint8_t *f, size_t cap, size_t off, struct s
 	 * jumbogram (RFC 2675) - the capture's end is the packet's end; so is a
 	 * length beyond a frame captured whole (as for IPv4).
 	 */
-	if (!quoted && ((rd16(ip + 4) == 0 && ip[6] != PROTO_NONE && cap - off > IP6_HLEN) ||
+	if (!quoted && ((sw_rd16(ip + 4) == 0 && ip[6] != SW_PROTO_NONE && cap - off > SW_IP6_HLEN) ||
 			(h->end > cap && (opts & SW_PARSE_WHOLE)))) {
 		h->end = cap;
 		h->len_cap = 1;
@@ -355,7 +355,7 @@ static enum sw_drop ip6_parse(const uint8_t *f, size_t cap, size_t off, struct s
 	memcpy(fl->src.b, ip + 8, 16);
 	memcpy(fl->dst.b, ip + 24, 16);
 	h->ttl = ip[7];
-	return ip6_walk(f, cap, off + IP6_HLEN, ip[6], h);
+	return ip6_walk(f, cap, off + SW_IP6_HLEN, ip[6], h);
 }
 
 /* ------------------------------------------------------------------------
@@ -392,7 +392,7 @@ static enum sw_drop tcp_options(struct sw_pkt *p, const uint8_t *o, size_t len)
 		switch (o[i]) {
 		case TCPOPT_MSS:
 			if (olen == 4) {
-				p->mss = rd16(v);
+				p->mss = sw_rd16(v);
 				p->pflags |= SW_PF_OPT_MSS;
 			}
 			break;
@@ -409,7 +409,7 @@ static enum sw_drop tcp_options(struct sw_pkt *p, const uint8_t *o, size_t len)
 		case TCPOPT_SACK:
 			if (olen >= 10 && (olen - 2) % 8 == 0) {
 				for (size_t b = 0; b < (size_t)(olen - 2); b += 8) {
-					uint32_t right = rd32(v + b + 4);
+					uint32_t right = sw_rd32(v + b + 4);
 
 					/* Sequence space wraps: compare by signed distance. */
 					if (!(p->pflags & SW_PF_OPT_SACK) ||
@@ -421,8 +421,8 @@ static enum sw_drop tcp_options(struct sw_pkt *p, const uint8_t *o, size_t len)
 			break;
 		case TCPOPT_TS:
 			if (olen == 10) {
-				p->tsval = rd32(v);
-				p->tsecr = rd32(v + 4);
+				p->tsval = sw_rd32(v);
+				p->tsecr = sw_rd32(v + 4);
 				p->pflags |= SW_PF_OPT_TS;
 			}
 			break;
@@ -499,21 +499,21 @@ static enum sw_drop icmp_quote(struct sw_pkt *p, const uint8_t *f, size_t qend, 
 	l4 = f + h.l4;
 	have = qend - h.l4;
 	switch (h.proto) {
-	case PROTO_TCP:
-	case PROTO_UDP:
+	case SW_PROTO_TCP:
+	case SW_PROTO_UDP:
 		if (have < 4)
 			return SW_DROP_BAD_ICMP_ERROR;
-		p->inner.sport = rd16(l4);
-		p->inner.dport = rd16(l4 + 2);
+		p->inner.sport = sw_rd16(l4);
+		p->inner.dport = sw_rd16(l4 + 2);
 		break;
-	case PROTO_ICMP:
-	case PROTO_ICMPV6:
+	case SW_PROTO_ICMP:
+	case SW_PROTO_ICMPV6:
 		if (have < 1)
 			return SW_DROP_BAD_ICMP_ERROR;
-		if (h.proto == PROTO_ICMP ? icmp4_is_query(l4[0]) : icmp6_is_query(l4[0])) {
+		if (h.proto == SW_PROTO_ICMP ? icmp4_is_query(l4[0]) : icmp6_is_query(l4[0])) {
 			if (have < 6)
 				return SW_DROP_BAD_ICMP_ERROR;
-			p->inner.sport = p->inner.dport = rd16(l4 + 4);
+			p->inner.sport = p->inner.dport = sw_rd16(l4 + 4);
 		}
 		break;
 	default:
@@ -555,18 +555,18 @@ static enum sw_drop l4_parse(struct sw_pkt *p, const uint8_t *f, size_t cap,
 	p->l4_len = (uint32_t)len;
 
 	switch (h->proto) {
-	case PROTO_TCP: {
+	case SW_PROTO_TCP: {
 		size_t thlen;
 
 		if (have < TCP_HLEN)
 			return SW_DROP_TRUNCATED_L4;
-		p->flow.sport = rd16(l4);
-		p->flow.dport = rd16(l4 + 2);
-		p->seq = rd32(l4 + 4);
-		p->ack = rd32(l4 + 8);
+		p->flow.sport = sw_rd16(l4);
+		p->flow.dport = sw_rd16(l4 + 2);
+		p->seq = sw_rd32(l4 + 4);
+		p->ack = sw_rd32(l4 + 8);
 		thlen = (size_t)(l4[12] >> 4) * 4;
 		p->th_flags = l4[13];
-		p->win = rd16(l4 + 14);
+		p->win = sw_rd16(l4 + 14);
 		if (thlen < TCP_HLEN || thlen > len)
 			return SW_DROP_BAD_TCP_HLEN;
 		if (thlen > have)
@@ -578,19 +578,19 @@ static enum sw_drop l4_parse(struct sw_pkt *p, const uint8_t *f, size_t cap,
 		csum_needed = 1;
 		break;
 	}
-	case PROTO_UDP:
+	case SW_PROTO_UDP:
 		if (have < UDP_HLEN)
 			return SW_DROP_TRUNCATED_L4;
-		p->flow.sport = rd16(l4);
-		p->flow.dport = rd16(l4 + 2);
+		p->flow.sport = sw_rd16(l4);
+		p->flow.dport = sw_rd16(l4 + 2);
 		p->payload = (uint32_t)(len - UDP_HLEN);
 		csum_needed = 1;
 		/* RFC 768: zero means "no checksum" over IPv4; RFC 8200 8.1 forbids it over IPv6. */
 		zero_ok = p->flow.family == 4;
 		break;
-	case PROTO_ICMP:
-	case PROTO_ICMPV6: {
-		int v6 = h->proto == PROTO_ICMPV6;
+	case SW_PROTO_ICMP:
+	case SW_PROTO_ICMPV6: {
+		int v6 = h->proto == SW_PROTO_ICMPV6;
 
 		/* ICMP in the wrong IP version is just an unknown protocol. */
 		if (v6 != (p->flow.family == 6))
@@ -601,7 +601,7 @@ static enum sw_drop l4_parse(struct sw_pkt *p, const uint8_t *f, size_t cap,
 		p->icmp_code = l4[1];
 		p->payload = (uint32_t)(len - ICMP_HLEN);
 		if (v6 ? icmp6_is_query(l4[0]) : icmp4_is_query(l4[0])) {
-			p->flow.sport = p->flow.dport = rd16(l4 + 4);
+			p->flow.sport = p->flow.dport = sw_rd16(l4 + 4);
 		} else if (v6 ? icmp6_is_error(l4[0]) : icmp4_is_error(l4[0])) {
 			p->pflags |= SW_PF_ICMP_ERR;
 			r = icmp_quote(p, f, lim, off + ICMP_HLEN, p->flow.family);
@@ -623,13 +623,13 @@ static enum sw_drop l4_parse(struct sw_pkt *p, const uint8_t *f, size_t cap,
 	 */
 	full = h->end <= cap && !h->frag && !h->rt_dst;
 	if ((opts & SW_PARSE_CHECKSUM) && csum_needed && full) {
-		uint16_t field = rd16(l4 + (h->proto == PROTO_UDP ? 6 : h->proto == PROTO_TCP ? 16 : 2));
-		uint32_t sum = h->proto == PROTO_ICMP ? 0 : pseudo_sum(&p->flow, h->proto, (uint32_t)len);
+		uint16_t field = sw_rd16(l4 + (h->proto == SW_PROTO_UDP ? 6 : h->proto == SW_PROTO_TCP ? 16 : 2));
+		uint32_t sum = h->proto == SW_PROTO_ICMP ? 0 : pseudo_sum(&p->flow, h->proto, (uint32_t)len);
 
 		if (field == 0 && zero_ok) {
 			p->l4_csum_ok = 1; /* "not computed" is valid; nothing to distrust */
 		} else {
-			if ((field == 0 && h->proto == PROTO_UDP) ||
+			if ((field == 0 && h->proto == SW_PROTO_UDP) ||
 			    sw_csum_fold(sw_csum_partial(l4, len, sum)) != 0)
 				return SW_DROP_BAD_CHECKSUM;
 			p->l4_csum_ok = 1;
@@ -651,27 +651,27 @@ static enum sw_drop l4_parse(struct sw_pkt *p, const uint8_t *f, size_t cap,
 static int fast_tcp4(struct sw_pkt *p, const uint8_t *f, size_t cap, unsigned opts,
 		     enum sw_drop *r)
 {
-	const uint8_t *ip = f + ETH_HLEN, *th = ip + 20;
+	const uint8_t *ip = f + SW_ETH_HLEN, *th = ip + 20;
 	size_t tlen, thlen;
 
 	if ((opts & (SW_PARSE_CHECKSUM | SW_PARSE_NO_FAST)) || !sw_pkt_tcp4(f, cap, &tlen, &thlen))
 		return 0;
 	p->flow.family = 4;
-	p->flow.proto = PROTO_TCP;
+	p->flow.proto = SW_PROTO_TCP;
 	addr_set4(&p->flow.src, ip + 12);
 	addr_set4(&p->flow.dst, ip + 16);
-	p->flow.sport = rd16(th);
-	p->flow.dport = rd16(th + 2);
+	p->flow.sport = sw_rd16(th);
+	p->flow.dport = sw_rd16(th + 2);
 	p->ip_len = (uint32_t)tlen;
-	p->l3_off = ETH_HLEN;
-	p->l4_off = ETH_HLEN + 20;
+	p->l3_off = SW_ETH_HLEN;
+	p->l4_off = SW_ETH_HLEN + 20;
 	p->l4_len = (uint32_t)(tlen - 20);
-	p->frag_id = rd16(ip + 4);
+	p->frag_id = sw_rd16(ip + 4);
 	p->ttl = ip[8];
-	p->seq = rd32(th + 4);
-	p->ack = rd32(th + 8);
+	p->seq = sw_rd32(th + 4);
+	p->ack = sw_rd32(th + 8);
 	p->th_flags = th[13];
-	p->win = rd16(th + 14);
+	p->win = sw_rd16(th + 14);
 	p->payload = (uint32_t)(tlen - 20 - thlen);
 	*r = thlen > TCP_HLEN ? tcp_options(p, th + TCP_HLEN, thlen - TCP_HLEN) : SW_DROP_NONE;
 	return 1;

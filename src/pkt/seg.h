@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "statewall/pkt.h"
+#include "wire.h"
 
 struct sw_seg {
 	uint32_t seq, ack;
@@ -47,16 +48,6 @@ struct sw_xpkt {
 	struct sw_seg g;
 };
 
-static inline uint16_t sw_be16(const uint8_t *b)
-{
-	return (uint16_t)((unsigned)b[0] << 8 | b[1]);
-}
-
-static inline uint32_t sw_be32(const uint8_t *b)
-{
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-}
-
 /*
  * 1 if frame f (cap bytes captured) is Ethernet, IPv4 without options or
  * fragmentation, TCP with sane header and IP lengths, all of it captured;
@@ -65,14 +56,15 @@ static inline uint32_t sw_be32(const uint8_t *b)
 static inline __attribute__((always_inline)) int sw_pkt_tcp4(const uint8_t *f, size_t cap,
 							    size_t *tlen, size_t *thlen)
 {
-	const uint8_t *ip = f + 14, *th = ip + 20;
+	const uint8_t *ip = f + SW_ETH_HLEN, *th = ip + SW_IP4_HLEN;
 
-	if (cap < 14 + 20 + 20 || f[12] != 0x08 || f[13] != 0x00 || ip[0] != 0x45 || ip[9] != 6 ||
-	    (sw_be16(ip + 6) & 0x3fff))
+	if (cap < SW_ETH_HLEN + SW_IP4_HLEN + SW_TCP_HLEN || sw_rd16(f + 12) != SW_ETHERTYPE_IP ||
+	    ip[0] != 0x45 || ip[9] != SW_PROTO_TCP || (sw_rd16(ip + 6) & 0x3fff))
 		return 0;
-	*tlen = sw_be16(ip + 2);
+	*tlen = sw_rd16(ip + 2);
 	*thlen = (size_t)(th[12] >> 4) * 4;
-	return *tlen >= 20 + 20 && 14 + *tlen <= cap && *thlen >= 20 && *thlen <= *tlen - 20;
+	return *tlen >= SW_IP4_HLEN + SW_TCP_HLEN && SW_ETH_HLEN + *tlen <= cap &&
+	       *thlen >= SW_TCP_HLEN && *thlen <= *tlen - SW_IP4_HLEN;
 }
 
 /* 1 with *x filled if f is an express frame (the top of this file). */
@@ -80,23 +72,23 @@ static inline __attribute__((always_inline)) int sw_pkt_express(const uint8_t *f
 							       struct sw_xpkt *x)
 {
 	static const uint8_t ts_opt[4] = { 1, 1, 8, 10 };
-	const uint8_t *ip = f + 14, *th = ip + 20;
+	const uint8_t *ip = f + SW_ETH_HLEN, *th = ip + SW_IP4_HLEN;
 	size_t tlen, thlen;
 
 	if (!sw_pkt_tcp4(f, cap, &tlen, &thlen) ||
 	    (th[13] & (SW_TH_SYN | SW_TH_ACK | SW_TH_RST | SW_TH_FIN)) != SW_TH_ACK ||
-	    (thlen != 20 && (thlen != 32 || memcmp(th + 20, ts_opt, 4) != 0)))
+	    (thlen != SW_TCP_HLEN && (thlen != SW_TCP_HLEN + 12 || memcmp(th + SW_TCP_HLEN, ts_opt, 4) != 0)))
 		return 0;
 	memcpy(&x->src, ip + 12, 4);
 	memcpy(&x->dst, ip + 16, 4);
-	x->sport = sw_be16(th);
-	x->dport = sw_be16(th + 2);
+	x->sport = sw_rd16(th);
+	x->dport = sw_rd16(th + 2);
 	x->ip_len = (uint32_t)tlen;
-	x->g.seq = sw_be32(th + 4);
-	x->g.ack = sw_be32(th + 8);
-	x->g.payload = (uint32_t)(tlen - 20 - thlen);
+	x->g.seq = sw_rd32(th + 4);
+	x->g.ack = sw_rd32(th + 8);
+	x->g.payload = (uint32_t)(tlen - SW_IP4_HLEN - thlen);
 	x->g.sack_right = 0;
-	x->g.win = sw_be16(th + 14);
+	x->g.win = sw_rd16(th + 14);
 	x->g.th_flags = th[13];
 	x->g.sack = 0;
 	return 1;

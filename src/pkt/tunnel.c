@@ -78,14 +78,14 @@ static enum sw_drop inner_ip(const struct tw *w, struct sw_tun *t, int type)
 static enum sw_drop inner_ethertype(const struct tw *w, struct sw_tun *t, int type, uint16_t proto)
 {
 	switch (proto) {
-	case ETHERTYPE_IP:
+	case SW_ETHERTYPE_IP:
 		return inner(w, t, type, SW_LINK_IPV4);
-	case ETHERTYPE_IPV6:
+	case SW_ETHERTYPE_IPV6:
 		return inner(w, t, type, SW_LINK_IPV6);
-	case ETHERTYPE_TEB:
+	case SW_ETHERTYPE_TEB:
 		return inner(w, t, type, SW_LINK_EN10MB);
-	case ETHERTYPE_MPLS:
-	case ETHERTYPE_MPLS_MC:
+	case SW_ETHERTYPE_MPLS:
+	case SW_ETHERTYPE_MPLS_MC:
 		return inner(w, t, type, SW_LINK_MPLS);
 	default: /* keepalives (0), WCCP, NSH, ARP ...: nothing we track */
 		return SW_DROP_NONE;
@@ -107,7 +107,7 @@ static enum sw_drop pptp_ppp(struct tw *w, struct sw_tun *t)
 	} else {
 		if (!have(w, 2))
 			return SW_DROP_TRUNCATED_TUNNEL;
-		proto = rd16(w->f + w->o);
+		proto = sw_rd16(w->f + w->o);
 		w->o += 2;
 	}
 	if (proto == 0x0021)
@@ -126,8 +126,8 @@ static enum sw_drop gre(struct tw *w, struct sw_tun *t)
 	t->type = SW_TUN_GRE;
 	if (!have(w, 4))
 		return SW_DROP_TRUNCATED_TUNNEL;
-	fv = rd16(h);
-	proto = rd16(h + 2);
+	fv = sw_rd16(h);
+	proto = sw_rd16(h + 2);
 	switch (fv & GRE_VER) {
 	case 0:
 		if (fv & GRE_V0_MBZ)
@@ -207,7 +207,7 @@ static enum sw_drop geneve(struct tw *w, struct sw_tun *t)
 	if (!have(w, hlen))
 		return SW_DROP_TRUNCATED_TUNNEL;
 	w->o += hlen;
-	return inner_ethertype(w, t, SW_TUN_GENEVE, rd16(h + 2));
+	return inner_ethertype(w, t, SW_TUN_GENEVE, sw_rd16(h + 2));
 }
 
 /*
@@ -266,7 +266,7 @@ static enum sw_drop gtpu(struct tw *w, struct sw_tun *t)
 static enum sw_drop teredo(struct tw *w, struct sw_tun *t)
 {
 	t->type = SW_TUN_TEREDO;
-	if (have(w, 2) && rd16(w->f + w->o) == 0x0001) {
+	if (have(w, 2) && sw_rd16(w->f + w->o) == 0x0001) {
 		size_t alen;
 
 		if (!have(w, 4))
@@ -276,16 +276,16 @@ static enum sw_drop teredo(struct tw *w, struct sw_tun *t)
 			return SW_DROP_BAD_TEREDO;
 		w->o += alen;
 	}
-	if (have(w, 2) && rd16(w->f + w->o) == 0x0000) {
+	if (have(w, 2) && sw_rd16(w->f + w->o) == 0x0000) {
 		if (!have(w, 8))
 			return SW_DROP_BAD_TEREDO;
 		w->o += 8;
 	}
-	if (!have(w, IP6_HLEN) || w->f[w->o] >> 4 != 6 ||
-	    (size_t)rd16(w->f + w->o + 4) + IP6_HLEN != w->end - w->o)
+	if (!have(w, SW_IP6_HLEN) || w->f[w->o] >> 4 != 6 ||
+	    (size_t)sw_rd16(w->f + w->o + 4) + SW_IP6_HLEN != w->end - w->o)
 		return SW_DROP_NONE;
 	/* A bubble (no next header, no payload) only opens the NAT mapping. */
-	if (w->f[w->o + 6] == PROTO_NONE && rd16(w->f + w->o + 4) == 0)
+	if (w->f[w->o + 6] == SW_PROTO_NONE && sw_rd16(w->f + w->o + 4) == 0)
 		return SW_DROP_NONE;
 	return inner(w, t, SW_TUN_TEREDO, SW_LINK_IPV6);
 }
@@ -310,9 +310,9 @@ static enum sw_drop ayiya(struct tw *w, struct sw_tun *t)
 	if ((h[2] & 0x0f) != 1)
 		return SW_DROP_NONE;
 	w->o += hlen;
-	if (h[3] == PROTO_IPIP)
+	if (h[3] == SW_PROTO_IPIP)
 		return inner(w, t, SW_TUN_AYIYA, SW_LINK_IPV4);
-	if (h[3] == PROTO_IPV6)
+	if (h[3] == SW_PROTO_IPV6)
 		return inner(w, t, SW_TUN_AYIYA, SW_LINK_IPV6);
 	return SW_DROP_NONE;
 }
@@ -340,7 +340,7 @@ static enum sw_drop udp_port(struct tw *w, struct sw_tun *t, uint16_t port, int 
 }
 
 /* pkt.h's sw_pkt_tunnel_proto() names the cases of sw_pkt_tunnel's switch below. */
-static_assert(PROTO_GRE == 47 && PROTO_IPIP == 4 && PROTO_IPV6 == 41 && PROTO_UDP == 17,
+static_assert(SW_PROTO_GRE == 47 && SW_PROTO_IPIP == 4 && SW_PROTO_IPV6 == 41 && SW_PROTO_UDP == 17,
 	      "sw_pkt_tunnel_proto's numbers");
 
 enum sw_drop sw_pkt_tunnel(const struct sw_pkt *p, const uint8_t *frame, size_t caplen,
@@ -358,13 +358,13 @@ enum sw_drop sw_pkt_tunnel(const struct sw_pkt *p, const uint8_t *frame, size_t 
 	if (w.end > caplen)
 		w.end = caplen;
 	switch (p->flow.proto) {
-	case PROTO_GRE:
+	case SW_PROTO_GRE:
 		return gre(&w, t);
-	case PROTO_IPIP:
+	case SW_PROTO_IPIP:
 		return inner(&w, t, SW_TUN_IPIP, SW_LINK_IPV4);
-	case PROTO_IPV6:
+	case SW_PROTO_IPV6:
 		return inner(&w, t, SW_TUN_IPIP, SW_LINK_IPV6);
-	case PROTO_UDP:
+	case SW_PROTO_UDP:
 		w.o += 8;
 		r = udp_port(&w, t, p->flow.dport, &known);
 		if (!known)
