@@ -14,7 +14,9 @@
  *
  * Timers (tables.h, PAN-OS names) and half-close modes are in timers.c.
  */
+#include <assert.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -856,18 +858,51 @@ static struct sw_verdict track(struct sw_engine *e, uint32_t idx, int dir, const
  * change the session's eviction class or timer unless the tracker reports
  * an event; without one it costs the window check, the counts and last_seen.
  */
-static inline int quick_seg(const struct sw_sess *s, int dir, uint8_t th_flags, uint32_t payload)
+static_assert(offsetof(struct sw_sess, peer) == offsetof(struct sw_sess, proto) + 4,
+	      "quick_word reads proto, flags, timer, ended_by and tflags as one word");
+
+static inline uint32_t quick_word(const struct sw_sess *s)
 {
-	return s->proto == 6 &&
-	       !(s->flags & (SW_SF_DISCARD | SW_SF_HALFCLOSED | SW_SF_FIXED | SW_SF_RSTPEND)) &&
-	       !(s->tflags & SW_TF_SYNCHAL) && s->ended_by == SW_NO_END &&
-	       sw_tcp_established_case(s, th_flags, dir) &&
-	       sw_zeek_tcp_settled(s, dir, th_flags, payload);
+	uint32_t w;
+
+	memcpy(&w, (const char *)s + offsetof(struct sw_sess, proto), sizeof(w));
+	return w;
+}
+
+/* quick_word() of a record with these fields and every other bit 0. */
+static inline uint32_t quick_word_of(uint8_t proto, uint8_t flags, uint8_t ended_by, uint8_t tflags)
+{
+	struct sw_sess s = { .proto = proto, .flags = flags, .ended_by = ended_by & 0xf,
+			     .tflags = tflags & 0xf };
+
+	return quick_word(&s);
+}
+
+/*
+ * The quick case of an ACK or data segment (no SYN, FIN or RST) from role
+ * dir: a masked compare of the hot line's header word, both peers' state
+ * words and the Zeek history word.
+ */
+static inline int quick_seg(const struct sw_sess *s, int dir, uint32_t payload)
+{
+	uint32_t m = quick_word_of(0xff,
+				   SW_SF_DISCARD | SW_SF_HALFCLOSED | SW_SF_FIXED | SW_SF_RSTPEND |
+					   SW_SF_PICKUP,
+				   0xf, SW_TF_SYNCHAL);
+	uint32_t v = quick_word_of(6, 0, SW_NO_END, 0);
+
+	return (quick_word(s) & m) == v && sw_tcp_peers_established(s) &&
+	       sw_zeek_ack_settled(s, dir, payload);
+}
+
+static inline int ack_only(uint8_t th_flags)
+{
+	return (th_flags & (SW_TH_SYN | SW_TH_ACK | SW_TH_RST | SW_TH_FIN)) == SW_TH_ACK;
 }
 
 static inline int quick_case(const struct sw_sess *s, int dir, const struct sw_pkt *p)
 {
-	return !(p->pflags & SW_PF_FRAG_FIRST) && quick_seg(s, dir, p->th_flags, p->payload);
+	return !(p->pflags & SW_PF_FRAG_FIRST) && ack_only(p->th_flags) && quick_seg(s, dir, p->payload);
 }
 
 /* A quick-case segment the tracker reported an event for, or would drop: the general rest. */
@@ -1015,15 +1050,13 @@ struct sw_verdict sw_engine_packet_wire(struct sw_engine *e, const uint8_t *fram
 #define COLD_AHEAD 4
 
 static inline void prefetch_cold(const struct sw_engine *e, uint32_t idx, int swapped,
-				 uint8_t th_flags, uint32_t payload)
+				 const struct sw_seg *g)
 {
 	const struct sw_sess *s = &e->tab.sess[idx];
 	int dir = swapped ^ !!(s->flags & SW_SF_ORIG1);
 
-	if ((s->flags & (SW_SF_FIXED | SW_SF_HALFCLOSED)) ||
-	    (s->proto == 6 && (s->peer[0].state != SW_TCPS_ESTABLISHED ||
-			       s->peer[1].state != SW_TCPS_ESTABLISHED ||
-			       !sw_zeek_tcp_settled(s, dir, th_flags, payload)))) {
+	if (s->proto == 6 ? !(ack_only(g->th_flags) && quick_seg(s, dir, g->payload))
+			  : (s->flags & (SW_SF_FIXED | SW_SF_HALFCLOSED)) != 0) {
 		const char *c = (const char *)&e->tab.cold[idx];
 		sw_prefetch(c);
 		sw_prefetch(c + sizeof(struct sw_sess_cold) - 1);
@@ -1042,7 +1075,8 @@ static inline void prefetch_cold(const struct sw_engine *e, uint32_t idx, int sw
  * changed; a tracker event or drop after the established path continues as
  * the quick path does (quick_rest), from the parsed packet.
  */
-static struct sw_verdict express(struct sw_engine *e, const struct sw_xpkt *x,
+static inline __attribute__((always_inline)) struct sw_verdict
+express(struct sw_engine *e, const struct sw_xpkt *x,
 				 const struct sw_key4 *k, uint64_t h, uint32_t cand,
 				 struct sw_pkt *p, const uint8_t *f, size_t len)
 {
@@ -1053,7 +1087,7 @@ static struct sw_verdict express(struct sw_engine *e, const struct sw_xpkt *x,
 		struct sw_sess *s = &e->tab.sess[idx];
 		int dir = k->swapped ^ !!(s->flags & SW_SF_ORIG1);
 
-		if (quick_seg(s, dir, x->g.th_flags, x->g.payload) &&
+		if (quick_seg(s, dir, x->g.payload) &&
 		    !sw_tick_after(e->now, sw_engine_deadline(e, s))) {
 			unsigned ev;
 			int reason;
@@ -1091,6 +1125,7 @@ void sw_engine_burst_wire(struct sw_engine *e, const uint8_t *const *frames,
 	uint64_t h[SW_BURST_MAX];
 	uint32_t cand[SW_BURST_MAX];
 	uint8_t done[SW_BURST_MAX], reason[SW_BURST_MAX], xp[SW_BURST_MAX];
+	uint8_t sw[SW_BURST_MAX]; /* the key's swapped, of either kind */
 	const uint8_t *f[SW_BURST_MAX]; /* the frame parsed: an inner one with --decap */
 	size_t len[SW_BURST_MAX];
 	/* The express lane needs the frame as it is: no checksum to verify, nothing to unwrap. */
@@ -1115,6 +1150,7 @@ void sw_engine_burst_wire(struct sw_engine *e, const uint8_t *const *frames,
 			done[i] = 0;
 			sw_key4_of(&k4[i], x[i].src, x[i].sport, x[i].dst, x[i].dport, 6);
 			h[i] = sw_key4_hash(&e->tab, &k4[i]);
+			sw[i] = k4[i].swapped;
 			sw_table_prefetch(&e->tab, h[i]);
 			continue;
 		}
@@ -1126,6 +1162,8 @@ void sw_engine_burst_wire(struct sw_engine *e, const uint8_t *const *frames,
 			continue;
 		sw_key_from_flow(&k[i], &p[i].flow);
 		h[i] = sw_key_hash(&e->tab, &k[i]);
+		sw[i] = k[i].swapped;
+		x[i].g = sw_seg_of(&p[i]);
 		sw_table_prefetch(&e->tab, h[i]);
 	}
 	/* Stage 2: buckets are arriving; fetch the sessions their signatures point at. */
@@ -1135,12 +1173,8 @@ void sw_engine_burst_wire(struct sw_engine *e, const uint8_t *const *frames,
 	for (unsigned i = 0; i < n; i++) {
 		unsigned a = i + COLD_AHEAD;
 
-		if (a < n && cand[a] != SW_IDX_NONE) {
-			if (xp[a])
-				prefetch_cold(e, cand[a], k4[a].swapped, x[a].g.th_flags, x[a].g.payload);
-			else
-				prefetch_cold(e, cand[a], k[a].swapped, p[a].th_flags, p[a].payload);
-		}
+		if (a < n && cand[a] != SW_IDX_NONE)
+			prefetch_cold(e, cand[a], sw[a], &x[a].g);
 		if (!same_tick(e, ts[i]))
 			sw_engine_advance(e, ts[i]);
 		e->st.ctr[SW_CTR_PKTS]++;

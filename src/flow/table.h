@@ -245,17 +245,41 @@ static inline uint32_t sw_table_prefetch_match(const struct sw_table *t, uint64_
 	return cand;
 }
 
-/* 1 if stored session s has IPv4 key k. */
-static inline int sw_key4_eq(const struct sw_sess *s, const struct sw_key4 *k)
+/*
+ * A record's key as two words: the addresses, and the ports, protocol and
+ * flags with the bytes after them (sw_key4 has the same layout up to its
+ * protocol).
+ */
+static_assert(offsetof(struct sw_sess, port) == 8 && offsetof(struct sw_sess, proto) == 12 &&
+		      offsetof(struct sw_sess, flags) == 13 && offsetof(struct sw_key4, p) == 8 &&
+		      offsetof(struct sw_key4, proto) == 12 && sizeof(struct sw_key4) >= 16,
+	      "sw_key4_eq compares the key as two words");
+
+static inline uint64_t sw_word_at(const void *p, size_t off)
 {
-	return s->proto == k->proto && s->port[0] == k->p[0] && s->port[1] == k->p[1] &&
-	       !(s->flags & SW_SF_V6) && s->addr[0] == k->a[0] && s->addr[1] == k->a[1];
+	uint64_t w;
+
+	memcpy(&w, (const char *)p + off, sizeof(w));
+	return w;
 }
 
-/* 1 if stored session s has key k. */
+/* 1 if pool record s is a live session with IPv4 key k. */
+static inline int sw_key4_eq(const struct sw_sess *s, const struct sw_key4 *k)
+{
+	struct sw_sess key = { .port = { 0xffff, 0xffff }, .proto = 0xff },
+		       fl = { .flags = SW_SF_V6 | SW_SF_INUSE }, live = { .flags = SW_SF_INUSE };
+	uint64_t mk = sw_word_at(&key, 8);
+
+	return sw_word_at(s, 0) == sw_word_at(k, 0) &&
+	       (sw_word_at(s, 8) & (mk | sw_word_at(&fl, 8))) ==
+		       ((sw_word_at(k, 8) & mk) | sw_word_at(&live, 8));
+}
+
+/* 1 if pool record s is a live session with key k. */
 static inline int sw_key_eq(const struct sw_table *t, const struct sw_sess *s, const struct sw_key *k)
 {
-	if (s->proto != k->proto || s->port[0] != k->p[0] || s->port[1] != k->p[1])
+	if (s->proto != k->proto || s->port[0] != k->p[0] || s->port[1] != k->p[1] ||
+	    !(s->flags & SW_SF_INUSE))
 		return 0;
 	if (!k->v6)
 		return !(s->flags & SW_SF_V6) && s->addr[0] == k->a[0].w[3] &&
@@ -266,8 +290,9 @@ static inline int sw_key_eq(const struct sw_table *t, const struct sw_sess *s, c
 }
 
 /*
- * The probe of a lookup for a key that eq(t, record, key) recognises; always
- * inlined, so each caller gets its own compare.  Pool index or SW_IDX_NONE.
+ * The probe of a lookup for a key that eq(t, record, key) recognises in a
+ * live record (a freed one never matches); always inlined, so each caller
+ * gets its own compare.  Pool index or SW_IDX_NONE.
  */
 static inline __attribute__((always_inline)) uint32_t
 sw_table_probe(const struct sw_table *t, uint64_t h, const void *key,
@@ -306,26 +331,30 @@ static inline uint32_t sw_table_lookup(const struct sw_table *t, const struct sw
 }
 
 /*
- * sw_table_lookup() given a candidate from sw_table_prefetch_match(), which
+ * sw_table_probe() given a candidate from sw_table_prefetch_match(), which
  * may be stale (the session ended, its record reused) or another key's: a
- * live record with key k is the one the index holds for k.
+ * live record with the key is the one the index holds for it.
  */
+static inline __attribute__((always_inline)) uint32_t
+sw_table_probe_hint(const struct sw_table *t, uint64_t h, const void *key, uint32_t cand,
+		    int (*eq)(const struct sw_table *, const struct sw_sess *, const void *))
+{
+	if (cand != SW_IDX_NONE && eq(t, &t->sess[cand], key))
+		return cand;
+	return sw_table_probe(t, h, key, eq);
+}
+
 static inline uint32_t sw_table_lookup_hint(const struct sw_table *t, const struct sw_key *k,
 					    uint64_t h, uint32_t cand)
 {
-	if (cand != SW_IDX_NONE && (t->sess[cand].flags & SW_SF_INUSE) &&
-	    sw_key_eq(t, &t->sess[cand], k))
-		return cand;
-	return sw_table_lookup(t, k, h);
+	return sw_table_probe_hint(t, h, k, cand, sw_key_eq_any);
 }
 
 /* sw_table_lookup_hint() of an IPv4 key (h = sw_key4_hash(t, k)). */
 static inline uint32_t sw_table_lookup4_hint(const struct sw_table *t, const struct sw_key4 *k,
 					     uint64_t h, uint32_t cand)
 {
-	if (cand != SW_IDX_NONE && (t->sess[cand].flags & SW_SF_INUSE) && sw_key4_eq(&t->sess[cand], k))
-		return cand;
-	return sw_table_probe(t, h, k, sw_key4_eq_any);
+	return sw_table_probe_hint(t, h, k, cand, sw_key4_eq_any);
 }
 
 /*

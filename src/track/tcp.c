@@ -92,7 +92,7 @@ static enum sw_drop track_full(struct sw_sess *s, const struct sw_pkt *p, int di
 enum sw_drop sw_tcp_track(struct sw_sess *s, const struct sw_pkt *p, int dir, int window_check,
 			  unsigned *ev)
 {
-	if (sw_tcp_established_case(s, p->th_flags, dir)) {
+	if (sw_tcp_established_case(s, p->th_flags)) {
 		struct sw_seg g = sw_seg_of(p);
 		return sw_tcp_track_established(s, &g, dir, window_check, ev);
 	}

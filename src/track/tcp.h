@@ -11,6 +11,10 @@
 #ifndef SW_TRACK_TCP_H
 #define SW_TRACK_TCP_H
 
+#include <assert.h>
+#include <stddef.h>
+#include <string.h>
+
 #include "flow/session.h"
 #include "pkt/seg.h"
 #include "statewall/pkt.h"
@@ -134,17 +138,45 @@ sw_tcp_track_established(struct sw_sess *s, const struct sw_seg *g, int dir, int
 }
 
 /*
+ * A peer's wscale and state bytes as one word, and what that word is for an
+ * established peer whose sequence space is known (SW_WS_INIT).
+ */
+static_assert(offsetof(struct sw_peer, state) == offsetof(struct sw_peer, wscale) + 1,
+	      "sw_peer_word reads wscale and state as one word");
+
+static inline uint16_t sw_peer_word(const struct sw_peer *p)
+{
+	uint16_t w;
+
+	memcpy(&w, (const char *)p + offsetof(struct sw_peer, wscale), sizeof(w));
+	return w;
+}
+
+static inline uint16_t sw_peer_word_of(uint8_t wscale, uint8_t state)
+{
+	struct sw_peer p = { .wscale = wscale, .state = state };
+
+	return sw_peer_word(&p);
+}
+
+/* 1 if both peers are established with their sequence spaces known. */
+static inline int sw_tcp_peers_established(const struct sw_sess *s)
+{
+	uint16_t m = sw_peer_word_of(SW_WS_INIT, 0xff);
+	uint16_t v = sw_peer_word_of(SW_WS_INIT, SW_TCPS_ESTABLISHED);
+
+	return (((sw_peer_word(&s->peer[0]) & m) ^ v) | ((sw_peer_word(&s->peer[1]) & m) ^ v)) == 0;
+}
+
+/*
  * 1 if sw_tcp_track() takes its established path for a segment with these
  * flags: an ACK or data segment (no SYN, FIN or RST) between two established
  * peers of a session whose handshake was seen.
  */
-static inline int sw_tcp_established_case(const struct sw_sess *s, uint8_t th_flags, int dir)
+static inline int sw_tcp_established_case(const struct sw_sess *s, uint8_t th_flags)
 {
-	const struct sw_peer *src = &s->peer[dir], *dst = &s->peer[!dir];
-
 	return (th_flags & (SW_TH_SYN | SW_TH_FIN | SW_TH_RST | SW_TH_ACK)) == SW_TH_ACK &&
-	       !(s->flags & SW_SF_PICKUP) && src->state == SW_TCPS_ESTABLISHED &&
-	       dst->state == SW_TCPS_ESTABLISHED && (src->wscale & dst->wscale & SW_WS_INIT);
+	       !(s->flags & SW_SF_PICKUP) && sw_tcp_peers_established(s);
 }
 
 /* 1 if a SYN now should end this session and start a new one (port reuse). */

@@ -32,18 +32,24 @@ void sw_zeek_tcp(struct sw_sess *s, struct sw_sess_cold *c, int dir, const struc
 #define SW_Z_SEEN_ACK(dir) (1u << (5 + 10 * (dir)))
 
 /*
- * 1 if a TCP segment with these flags and payload, from role dir, changes
- * nothing Zeek-wise unless the tracker reports an event (no cold record):
- * an ACK or data segment (no SYN, FIN, RST), both endpoints established, its
- * letter already recorded and no hole of the other role pending.
+ * 1 if an ACK or data segment (no SYN, FIN, RST) with this payload, from role
+ * dir, changes nothing Zeek-wise unless the tracker reports an event (no
+ * cold record): both endpoints established, its letter already recorded and
+ * no hole of the other role pending.
  */
-static inline int sw_zeek_tcp_settled(const struct sw_sess *s, int dir, uint8_t th_flags,
-				      uint32_t payload)
+static inline int sw_zeek_ack_settled(const struct sw_sess *s, int dir, uint32_t payload)
 {
 	uint32_t seen = payload ? SW_Z_SEEN_DATA(dir) : SW_Z_SEEN_ACK(dir);
 
+	return (s->hist_seen & (SW_Z_STATES_MASK | SW_Z_HOLE(!dir) | seen)) == (SW_Z_STATES_EST | seen);
+}
+
+/* sw_zeek_ack_settled() of a segment with these flags: 0 unless an ACK or data segment. */
+static inline int sw_zeek_tcp_settled(const struct sw_sess *s, int dir, uint8_t th_flags,
+				      uint32_t payload)
+{
 	return (th_flags & (SW_TH_SYN | SW_TH_FIN | SW_TH_RST | SW_TH_ACK)) == SW_TH_ACK &&
-	       (s->hist_seen & (SW_Z_STATES_MASK | SW_Z_HOLE(!dir) | seen)) == (SW_Z_STATES_EST | seen);
+	       sw_zeek_ack_settled(s, dir, payload);
 }
 /* Account one UDP/ICMP/other packet (history letters only: 'D'/'d'). */
 void sw_zeek_other(struct sw_sess *s, struct sw_sess_cold *c, int dir, const struct sw_pkt *p);
