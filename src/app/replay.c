@@ -147,7 +147,7 @@ static int out_close(struct out *o)
  */
 static int emit(struct replay *r, const struct batch *b, int n)
 {
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < n && (r->vo.f || r->wd || r->dd); i++) {
 		const struct sw_verdict *v = &b->v[i];
 		if (r->vo.f && fprintf(r->vo.f, "%llu %s %s %u%s%s\n", (unsigned long long)b->num[i],
 				       v->action == SW_PASS ? "pass" : "drop", sw_drop_name(v->reason),
@@ -240,8 +240,8 @@ int sw_cmd_replay(int argc, char **argv)
 	unsigned long threads = 1;
 	struct replay r = {.vo = {.opt = "--verdicts"}};
 	struct sw_frame fr, carry;
-	int progress, stable, e, ncap, have_carry = 0;
-	uint64_t last_progress = 0, submitted = 0, emitted = 0;
+	int progress, stable, e, ncap, have_carry = 0, last_link = -1;
+	uint64_t last_progress = 0, submitted = 0, emitted = 0, nread = 0; /* packets read */
 
 	app_conf_init(&ac);
 	ac.tunnel_inspect = SW_TUN_ALL; /* a capture is analysed: every tunnel's inner flows */
@@ -376,7 +376,7 @@ int sw_cmd_replay(int argc, char **argv)
 				have_carry = 0;
 				fr = carry;
 			} else {
-				if (max_pkts && sw_capture_count(cap) >= max_pkts) {
+				if (max_pkts && nread >= max_pkts) {
 					done = 1;
 					break;
 				}
@@ -390,17 +390,23 @@ int sw_cmd_replay(int argc, char **argv)
 					done = 1;
 					break;
 				}
-				if (!sw_pkt_link_supported(fr.link))
-					warn_link(&r, &fr, cap);
-				/* an interface described after the file's first packet */
-				if ((r.wd && !sw_dumper_holds(r.wd, fr.link, err, sizeof(err))) ||
-				    (r.dd && !sw_dumper_holds(r.dd, fr.link, err, sizeof(err)))) {
-					fprintf(stderr, "statewall replay: %s: packet %llu has %s\n",
-						sw_capture_file(cap, fr.file)->name,
-						(unsigned long long)sw_capture_file(cap, fr.file)->packets, err);
-					rc = -1;
-					done = 1;
-					break;
+				nread++;
+				/* what depends on the link type only: when it changes */
+				if (fr.link != last_link) {
+					last_link = fr.link;
+					if (!sw_pkt_link_supported(fr.link))
+						warn_link(&r, &fr, cap);
+					/* an interface described after the file's first packet */
+					if ((r.wd && !sw_dumper_holds(r.wd, fr.link, err, sizeof(err))) ||
+					    (r.dd && !sw_dumper_holds(r.dd, fr.link, err, sizeof(err)))) {
+						fprintf(stderr, "statewall replay: %s: packet %llu has %s\n",
+							sw_capture_file(cap, fr.file)->name,
+							(unsigned long long)sw_capture_file(cap, fr.file)->packets,
+							err);
+						rc = -1;
+						done = 1;
+						break;
+					}
 				}
 			}
 			if (n > 0 && fr.link != b->link) {
@@ -422,7 +428,7 @@ int sw_cmd_replay(int argc, char **argv)
 			b->wirelen[n] = fr.wirelen;
 			b->ts[n] = fr.ts;
 			b->ifname[n] = fr.ifname;
-			b->num[n] = sw_capture_count(cap); /* a carried frame too: read last */
+			b->num[n] = nread; /* a carried frame too: read last */
 			n++;
 			if (!stable && b->used > b->arena - b->arena / 4)
 				break; /* the next frame might not fit */
@@ -437,9 +443,9 @@ int sw_cmd_replay(int argc, char **argv)
 			rc = -1;
 			goto out;
 		}
-		if (progress && (sw_capture_count(cap) >> 16) != (last_progress >> 16)) {
+		if (progress && (nread >> 16) != (last_progress >> 16)) {
 			uint64_t pos, total;
-			last_progress = sw_capture_count(cap);
+			last_progress = nread;
 			sw_capture_progress(cap, &pos, &total);
 			if (total)
 				fprintf(stderr, "\r%llu packets, %3.0f%%", (unsigned long long)last_progress,
