@@ -107,7 +107,6 @@ static int pcap_next(struct sw_rd *r, struct sw_frame *f, char *err, size_t errl
 	const uint8_t *h;
 	uint32_t v[4]; /* seconds, fraction, captured and wire length */
 
-	sw_src_ahead(&r->src, r->off);
 	have = sw_src_need(&r->src, r->off, 16);
 	if (have < 16)
 		return short_header(r, have, err, errlen);
@@ -155,6 +154,8 @@ int sw_rd_next(struct sw_rd *r, struct sw_frame *f, unsigned max, unsigned *n, c
 	if (r->src.kind != SW_SRC_MAP)
 		max = max ? 1 : 0; /* a stream's window slides on: each frame until the next read */
 	if (r->fmt == SW_FMT_PCAP) {
+		/* per call: a batch moves on by far less than the 8 MB populated ahead */
+		sw_src_ahead(&r->src, r->off);
 		while (i < max && (rc = pcap_next(r, &f[i], err, errlen)) == 1) {
 			r->count++;
 			i++;
