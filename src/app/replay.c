@@ -147,7 +147,7 @@ static int out_close(struct out *o)
  */
 static int emit(struct replay *r, const struct batch *b, int n)
 {
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < n && (r->vo.f || r->wd || r->dd); i++) {
 		const struct sw_verdict *v = &b->v[i];
 		if (r->vo.f && fprintf(r->vo.f, "%llu %s %s %u%s%s\n", (unsigned long long)b->num[i],
 				       v->action == SW_PASS ? "pass" : "drop", sw_drop_name(v->reason),
@@ -239,8 +239,9 @@ int sw_cmd_replay(int argc, char **argv)
 	struct rpool *eng = NULL;
 	unsigned long threads = 1;
 	struct replay r = {.vo = {.opt = "--verdicts"}};
-	struct sw_frame fr, carry;
-	int progress, stable, e, ncap, have_carry = 0;
+	struct sw_frame fb[REPLAY_BATCH]; /* frames read, fb[fpos, nfb) not yet in a batch */
+	unsigned fpos = 0, nfb = 0;
+	int progress, stable, e, ncap, got, last_link = -1;
 	uint64_t last_progress = 0, submitted = 0, emitted = 0;
 
 	app_conf_init(&ac);
@@ -370,17 +371,16 @@ int sw_cmd_replay(int argc, char **argv)
 		 */
 		b->used = 0;
 		while (n < (int)b->max) {
-			int got;
+			const struct sw_frame *fr;
 
-			if (have_carry) {
-				have_carry = 0;
-				fr = carry;
-			} else {
+			if (fpos == nfb) {
+				/* with --count, one at a time: the count stops the reading */
 				if (max_pkts && sw_capture_count(cap) >= max_pkts) {
 					done = 1;
 					break;
 				}
-				got = sw_capture_next_frame(cap, &fr, err, sizeof(err));
+				got = sw_capture_next_frames(cap, fb, max_pkts ? 1 : REPLAY_BATCH, err,
+							     sizeof(err));
 				if (got <= 0) {
 					if (got < 0) {
 						fprintf(stderr, "statewall replay: %s (the summary covers the "
@@ -390,39 +390,44 @@ int sw_cmd_replay(int argc, char **argv)
 					done = 1;
 					break;
 				}
-				if (!sw_pkt_link_supported(fr.link))
-					warn_link(&r, &fr, cap);
+				fpos = 0;
+				nfb = (unsigned)got;
+			}
+			fr = &fb[fpos];
+			if (n > 0 && fr->link != b->link)
+				break; /* it starts the next batch: still valid, the reader was not called */
+			fpos++;
+			/* what depends on the link type only: when it changes */
+			if (fr->link != last_link) {
+				last_link = fr->link;
+				if (!sw_pkt_link_supported(fr->link))
+					warn_link(&r, fr, cap);
 				/* an interface described after the file's first packet */
-				if ((r.wd && !sw_dumper_holds(r.wd, fr.link, err, sizeof(err))) ||
-				    (r.dd && !sw_dumper_holds(r.dd, fr.link, err, sizeof(err)))) {
+				if ((r.wd && !sw_dumper_holds(r.wd, fr->link, err, sizeof(err))) ||
+				    (r.dd && !sw_dumper_holds(r.dd, fr->link, err, sizeof(err)))) {
 					fprintf(stderr, "statewall replay: %s: packet %llu has %s\n",
-						sw_capture_file(cap, fr.file)->name,
-						(unsigned long long)sw_capture_file(cap, fr.file)->packets, err);
+						sw_capture_file(cap, fr->file)->name,
+						(unsigned long long)fr->fnum, err);
 					rc = -1;
 					done = 1;
 					break;
 				}
 			}
-			if (n > 0 && fr.link != b->link) {
-				carry = fr; /* still valid: the reader was not called since */
-				have_carry = 1;
-				break;
-			}
+			b->frame[n] = fr->data;
+			b->caplen[n] = fr->caplen;
 			if (!stable) {
 				/* a stream's window moves on: keep a copy for the batch */
-				if (fr.caplen > b->arena / 4)
-					fr.caplen = (uint32_t)(b->arena / 4);
-				memcpy(b->copy + b->used, fr.data, fr.caplen);
-				fr.data = b->copy + b->used;
-				b->used += fr.caplen;
+				if (b->caplen[n] > b->arena / 4)
+					b->caplen[n] = (uint32_t)(b->arena / 4);
+				memcpy(b->copy + b->used, fr->data, b->caplen[n]);
+				b->frame[n] = b->copy + b->used;
+				b->used += b->caplen[n];
 			}
-			b->link = fr.link;
-			b->frame[n] = fr.data;
-			b->caplen[n] = fr.caplen;
-			b->wirelen[n] = fr.wirelen;
-			b->ts[n] = fr.ts;
-			b->ifname[n] = fr.ifname;
-			b->num[n] = sw_capture_count(cap); /* a carried frame too: read last */
+			b->link = fr->link;
+			b->wirelen[n] = fr->wirelen;
+			b->ts[n] = fr->ts;
+			b->ifname[n] = fr->ifname;
+			b->num[n] = fr->num;
 			n++;
 			if (!stable && b->used > b->arena - b->arena / 4)
 				break; /* the next frame might not fit */

@@ -22,8 +22,9 @@
  * each engine's part its sw_engine_flush (the largest part of a replay of
  * many short flows: every tombstone is logged then).  With nothing in
  * flight nothing runs, so stats read the engines directly.  With one
- * engine no thread is started, parts run in rpool_submit and ended
- * sessions go straight to the caller, as engine 0's do in the flush.
+ * engine no thread is started, the engine runs the caller's arrays in
+ * rpool_submit (no dispatch, no copy but the times, verdicts in place) and
+ * ended sessions go straight to the caller, as engine 0's do in the flush.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -240,10 +241,16 @@ static void on_end(void *ctx, const struct sw_sess_info *si)
 	struct endq *q = w->cur;
 
 	if (w->direct) {
-		struct sw_sess_info g = *si;
+		struct sw_sess_info g;
+		if (!w->p->end_fn)
+			return;
+		if (w->p->n == 1) { /* ids global already: (l - 1) * 1 + 0 + 1, worker 0 */
+			w->p->end_fn(w->p->end_ctx, si);
+			return;
+		}
+		g = *si;
 		sw_dp_globalize(&g, w->index, w->p->n);
-		if (w->p->end_fn)
-			w->p->end_fn(w->p->end_ctx, &g);
+		w->p->end_fn(w->p->end_ctx, &g);
 		return;
 	}
 	if (q->n == q->cap) {
@@ -259,11 +266,34 @@ static void on_end(void *ctx, const struct sw_sess_info *si)
 	q->v[q->n++] = *si;
 }
 
+/*
+ * Packets [from, to) of a part (all of them: `all`) through engine e, in
+ * bursts of CHUNK, verdicts into res.
+ */
+static void run_chunks(struct sw_engine *e, const uint8_t *const *fr, const uint32_t *len,
+		       const uint32_t *wire, int link, const sw_time_t *ts, unsigned from,
+		       unsigned to, unsigned all, struct sw_verdict *res)
+{
+	for (unsigned i = from; i < to; i += CHUNK) {
+		unsigned m = to - i < CHUNK ? to - i : CHUNK;
+		/*
+		 * The next chunk's frames, from the reading thread's cache or
+		 * memory: the engine's parse waited for them.  Headers up to TCP's
+		 * end are 54 bytes, on two lines unless the frame starts a line
+		 * (a prefetch never faults, past the frame neither).
+		 */
+		for (unsigned j = i + CHUNK; j < i + 2 * CHUNK && j < all; j++) {
+			sw_prefetch(fr[j]);
+			sw_prefetch((const void *)((uintptr_t)fr[j] + 63));
+		}
+		sw_engine_burst_wire(e, fr + i, len + i, wire + i, link, ts + i, m, res + i);
+	}
+}
+
 /* Up to SLICE packets more of worker w's part of batch b; 1 when the part is done. */
 static int run_slice(struct rworker *w, struct rbatch *b)
 {
 	unsigned e = w->index, nl = b->nlist[e], all = nl;
-	const uint8_t **fr = b->fr[e];
 
 	w->cur = &b->ended[e];
 	if (b->flush) {
@@ -281,21 +311,8 @@ static int run_slice(struct rworker *w, struct rbatch *b)
 	}
 	if (nl - w->pos > SLICE)
 		nl = w->pos + SLICE;
-	for (unsigned i = w->pos; i < nl; i += CHUNK) {
-		unsigned m = nl - i < CHUNK ? nl - i : CHUNK;
-		/*
-		 * The next chunk's frames, from the reading thread's cache or
-		 * memory: the engine's parse waited for them.  Headers up to TCP's
-		 * end are 54 bytes, on two lines unless the frame starts a line
-		 * (a prefetch never faults, past the frame neither).
-		 */
-		for (unsigned j = i + CHUNK; j < i + 2 * CHUNK && j < all; j++) {
-			sw_prefetch(fr[j]);
-			sw_prefetch((const void *)((uintptr_t)fr[j] + 63));
-		}
-		sw_engine_burst_wire(w->eng, fr + i, b->len[e] + i, b->wire[e] + i, b->link,
-				     b->ts[e] + i, m, b->res[e] + i);
-	}
+	run_chunks(w->eng, b->fr[e], b->len[e], b->wire[e], b->link, b->ts[e], w->pos, nl, all,
+		   b->res[e]);
 	w->pos = nl;
 	if (nl < all)
 		return 0;
@@ -538,6 +555,20 @@ static void publish(struct rpool *p, struct rbatch *b)
 	pthread_mutex_unlock(&p->mu);
 }
 
+/*
+ * An engine's time never runs backwards (sw_engine_advance): a packet older
+ * than the latest one is taken at the latest time.  Every engine must agree
+ * on that time, including those that did not see the latest packet, so the
+ * times are made non-decreasing here: packet time t as the engines take it.
+ */
+static sw_time_t engine_time(struct rpool *p, sw_time_t t)
+{
+	if (t > p->clock || !p->clock_set)
+		p->clock = t;
+	p->clock_set = 1;
+	return p->clock;
+}
+
 void rpool_submit(struct rpool *p, const uint8_t *const *frames, const uint32_t *caplen,
 		  const uint32_t *wirelen, int link, const sw_time_t *ts, unsigned n,
 		  struct sw_verdict *out)
@@ -549,23 +580,25 @@ void rpool_submit(struct rpool *p, const uint8_t *const *frames, const uint32_t 
 	b->out = out;
 	b->link = link;
 	b->n = n;
-	/*
-	 * An engine's time never runs backwards (sw_engine_advance): a packet
-	 * older than the latest one is taken at the latest time.  Every engine
-	 * must agree on that time, including those that did not see the
-	 * latest packet, so the times are made non-decreasing here.
-	 */
-	for (unsigned i = 0; i < n; i++) {
-		unsigned w = p->n > 1 ? pick(p, frames[i], caplen[i], link) : 0, k;
-		if (ts[i] > p->clock || !p->clock_set)
-			p->clock = ts[i];
-		p->clock_set = 1;
-		k = b->nlist[w]++;
+	if (p->n == 1) {
+		/*
+		 * One engine, on this thread: it runs the caller's arrays as they
+		 * are, only the times copied, and writes the verdicts in place.
+		 * Its part stays empty: publishing the batch only advances the
+		 * engine to the batch's last time, and collecting it has no
+		 * verdicts to put in order (one engine's ids are global).
+		 */
+		for (unsigned i = 0; i < n; i++)
+			b->ts[0][i] = engine_time(p, ts[i]);
+		run_chunks(p->w[0].eng, frames, caplen, wirelen, link, b->ts[0], 0, n, n, out);
+	}
+	for (unsigned i = 0; i < n && p->n > 1; i++) {
+		unsigned w = pick(p, frames[i], caplen[i], link), k = b->nlist[w]++;
 		b->list[w][k] = i;
 		b->fr[w][k] = frames[i];
 		b->len[w][k] = caplen[i];
 		b->wire[w][k] = wirelen[i];
-		b->ts[w][k] = p->clock;
+		b->ts[w][k] = engine_time(p, ts[i]);
 	}
 	b->clock = p->clock;
 	publish(p, b);
@@ -592,15 +625,6 @@ int rpool_collect(struct rpool *p)
 	hand_over(p, b);
 	p->collected++;
 	return 1;
-}
-
-void rpool_burst(struct rpool *p, const uint8_t *const *frames, const uint32_t *caplen,
-		 const uint32_t *wirelen, int link, const sw_time_t *ts, unsigned n,
-		 struct sw_verdict *out)
-{
-	rpool_submit(p, frames, caplen, wirelen, link, ts, n, out);
-	while (rpool_collect(p))
-		;
 }
 
 void rpool_flush(struct rpool *p, enum sw_end reason)

@@ -2,8 +2,8 @@
  * rpool.h - `statewall replay --threads N` / `analyze --threads N`: N
  * engines fed in batches by the reading thread, run by N threads.
  *
- * The reader hands a batch of packets (in capture order) to rpool_submit()
- * or rpool_burst(); each packet goes to the engine its flow hashes to (a
+ * The reader hands a batch of packets (in capture order) to rpool_submit();
+ * each packet goes to the engine its flow hashes to (a
  * symmetric hash of addresses, ports and protocol, so both directions meet;
  * an ICMP error goes where the flow it quotes goes; a non-first fragment
  * where its first fragment went; a tunnel's packets by the tunnel's end
@@ -46,19 +46,12 @@ void rpool_destroy(struct rpool *p);
 void rpool_on_end(struct rpool *p, sw_end_fn fn, void *ctx);
 
 /*
- * Up to SW_RPOOL_BATCH packets through the engines, at once (wirelen: each
- * one's length on the wire, sw_engine_burst_wire): out[i] is packet i's
- * verdict.  Collects every batch in flight.
- */
-void rpool_burst(struct rpool *p, const uint8_t *const *frames, const uint32_t *caplen,
-		 const uint32_t *wirelen, int link, const sw_time_t *ts, unsigned n,
-		 struct sw_verdict *out);
-
-/*
- * Pipelined: dispatch up to SW_RPOOL_BATCH packets and return (with one
- * engine: after running them).  The arrays frames, caplen, wirelen and ts are read
- * at once; the frames' bytes and out must stay valid, and out unread, until
- * the batch is collected.  With SW_RPOOL_DEPTH batches in flight, the
+ * Up to SW_RPOOL_BATCH packets through the engines (wirelen: each one's
+ * length on the wire, sw_engine_burst_wire), pipelined: dispatch them and
+ * return (with one engine: after running them).  out[i] is packet i's
+ * verdict.  The arrays frames, caplen, wirelen and ts are read at once;
+ * the frames' bytes and out must stay valid, and out unread, until the
+ * batch is collected.  With SW_RPOOL_DEPTH batches in flight, the
  * oldest is collected first.
  */
 void rpool_submit(struct rpool *p, const uint8_t *const *frames, const uint32_t *caplen,

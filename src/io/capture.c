@@ -68,6 +68,7 @@ struct sw_capture {
 	int *links;        /* the link types the files declared at open (sw_capture_links) */
 	size_t nlinks;
 	int any_ng;        /* some file is a pcapng */
+	int stable;        /* sw_capture_stable at open: several frames per read */
 	int failed;
 	char *fail_msg;
 };
@@ -118,8 +119,11 @@ static int note_link(struct sw_capture *c, int link)
 	return 0;
 }
 
-/* The filter compiled for a link type, compiled when first met; NULL with a message. */
-static struct bpf_program *filter_for(struct sw_capture *c, int link, const char *where,
+/*
+ * The filter compiled for a link type, compiled when first met (for file
+ * f's last frame, named in the message; NULL: at open); NULL with a message.
+ */
+static struct bpf_program *filter_for(struct sw_capture *c, int link, const struct cfile *f,
 				      char *err, size_t errlen)
 {
 	struct cfilter *nf;
@@ -143,11 +147,14 @@ static struct bpf_program *filter_for(struct sw_capture *c, int link, const char
 	if (pcap_compile(p, &nf->prog, c->filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
 		/* libpcap's reason last and whole: a long filter is shortened, not it */
 		size_t n = strlen(c->filter);
-		char lk[48];
+		char lk[48], where[300] = "";
 		const char *ln = pcap_datalink_val_to_name(linktype_dlt(link));
 
 		snprintf(lk, sizeof(lk), "%s%slink type %d%s", ln ? ln : "", ln ? " (" : "", link,
 			 ln ? ")" : "");
+		if (f)
+			snprintf(where, sizeof(where), "%s: packet %llu: ", f->rd.name,
+				 (unsigned long long)f->info.packets);
 		if (n > 80)
 			snprintf(err, errlen, "%sfilter '%.60s ... %.12s' (%zu bytes)%s%s: %s",
 				 where, c->filter, c->filter + n - 12, n, c->nflt ? " on " : "",
@@ -269,12 +276,13 @@ static int first_frames(struct sw_capture *c, char *err, size_t errlen)
 {
 	for (size_t i = 0; i < c->nf; i++) {
 		struct cfile *f = &c->f[i];
+		unsigned got;
 		int rc = file_open(c, f, err, errlen);
 
 		if (rc < 0)
 			return rc;
 		f->size = f->rd.src.size;
-		f->first = sw_rd_next(&f->rd, &f->head, err, errlen);
+		f->first = sw_rd_next(&f->rd, &f->head, 1, &got, err, errlen);
 		if (f->first < 0 && !(f->first_err = strdup(err)))
 			return -ENOMEM;
 		f->first_ts = f->first > 0 ? f->head.ts : 0;
@@ -381,11 +389,15 @@ static size_t heap_pop(struct sw_capture *c)
 	return top;
 }
 
-/* The next frame of file i into its head: 1, 0 (finished), -1. */
-static int advance(struct sw_capture *c, size_t i, char *err, size_t errlen)
+/*
+ * The next frames of file i, up to max, into to[0, *n) (its head, or the
+ * caller's frames): 1, 0 (finished), -1 at the frame after them.
+ */
+static int advance(struct sw_capture *c, size_t i, struct sw_frame *to, unsigned max,
+		   unsigned *n, char *err, size_t errlen)
 {
 	struct cfile *f = &c->f[i];
-	int rc = sw_rd_next(&f->rd, &f->head, err, errlen);
+	int rc = sw_rd_next(&f->rd, to, max, n, err, errlen);
 
 	if (rc == 0)
 		file_finish(f);
@@ -397,6 +409,7 @@ static int join(struct sw_capture *c, char *err, size_t errlen)
 {
 	size_t i = c->order[c->nact++];
 	struct cfile *f = &c->f[i];
+	unsigned got;
 	int rc;
 
 	if (f->first < 0) {
@@ -405,7 +418,8 @@ static int join(struct sw_capture *c, char *err, size_t errlen)
 	}
 	if (f->reopen) {
 		f->reopen = 0;
-		if (file_open(c, f, err, errlen) < 0 || (rc = advance(c, i, err, errlen)) < 0)
+		if (file_open(c, f, err, errlen) < 0 ||
+		    (rc = advance(c, i, &f->head, 1, &got, err, errlen)) < 0)
 			return -1;
 		if (rc == 0) {
 			snprintf(err, errlen, "%s: the file changed while it was read (no packet now)",
@@ -425,59 +439,106 @@ static int joins_first(const struct sw_capture *c, size_t j, size_t top)
 	return a != b ? a < b : j < top;
 }
 
-int sw_capture_next_frame(struct sw_capture *c, struct sw_frame *fr, char *err, size_t errlen)
+/*
+ * Frames fr[n, n + got) just read from file i: numbered and counted, those
+ * the filter rejects taken out; the new n, or -1 if the filter cannot be
+ * compiled for a frame's link type (with a message).
+ */
+static long account(struct sw_capture *c, size_t i, struct sw_frame *fr, unsigned n,
+		    unsigned got, char *err, size_t errlen)
 {
-	char where[300];
+	struct cfile *f = &c->f[i];
+	unsigned kept = n;
+
+	for (unsigned k = n; k < n + got; k++) {
+		struct sw_frame *x = &fr[k];
+		struct bpf_program *prog;
+		struct pcap_pkthdr ph;
+
+		x->file = (uint32_t)i;
+		x->num = ++c->count;
+		x->fnum = ++f->info.packets;
+		if (x->fnum > 1 && x->ts < f->prev_ts)
+			f->info.backwards++;
+		f->prev_ts = x->ts;
+		if (c->filter) {
+			if (!(prog = filter_for(c, x->link, f, err, errlen)))
+				return -1;
+			ph.caplen = x->caplen;
+			ph.len = x->wirelen;
+			if (!pcap_offline_filter(prog, &ph, x->data))
+				continue;
+		}
+		if (kept != k)
+			fr[kept] = *x;
+		kept++;
+	}
+	return kept;
+}
+
+int sw_capture_next_frames(struct sw_capture *c, struct sw_frame *fr, unsigned max, char *err,
+			   size_t errlen)
+{
+	unsigned n = 0;
 
 	if (c->failed)
 		return cap_fail(c, err, errlen);
-	for (;;) {
-		struct cfile *f;
-		struct bpf_program *prog;
-		struct pcap_pkthdr ph;
+	if (!c->stable)
+		max = max ? 1 : 0; /* a stream's frame is gone once the next one is read */
+	while (n < max) {
+		unsigned got = 1;
+		long kept;
 		size_t i;
+		int rc = 1;
 
-		if (c->pending >= 0) {
-			int rc = advance(c, (size_t)c->pending, err, errlen);
-			if (rc < 0)
-				return cap_fail(c, err, errlen);
-			if (rc > 0 && c->nheap == 0 && c->nact == c->norder) {
-				/* The last file open (a single capture, or a merge's end): no heap. */
-				i = (size_t)c->pending;
-			} else {
+		if (c->pending >= 0 && c->nheap == 0 && c->nact == c->norder) {
+			/*
+			 * The last file open (a single capture, or a merge's end): no
+			 * heap, so no head either: its frames go straight to the caller.
+			 */
+			i = (size_t)c->pending;
+			rc = advance(c, i, fr + n, max - n, &got, err, errlen);
+			if (rc == 0)
+				c->pending = -1; /* the loop comes back to say the end */
+		} else {
+			if (c->pending >= 0) {
+				rc = advance(c, (size_t)c->pending, &c->f[c->pending].head, 1, &got, err,
+					     errlen);
+				if (rc < 0)
+					goto fail;
 				if (rc > 0)
 					heap_push(c, (size_t)c->pending);
 				c->pending = -1;
 			}
-		}
-		if (c->pending < 0) {
-			while (c->nact < c->norder &&
+			while (rc >= 0 && c->nact < c->norder &&
 			       (c->nheap == 0 || joins_first(c, c->order[c->nact], c->heap[0])))
-				if (join(c, err, errlen) < 0)
-					return cap_fail(c, err, errlen);
+				rc = join(c, err, errlen);
+			if (rc < 0)
+				goto fail;
 			if (c->nheap == 0)
-				return 0;
+				return (int)n;
 			i = heap_pop(c);
 			c->pending = (long)i;
+			fr[n] = c->f[i].head;
+			got = 1;
 		}
-		f = &c->f[i];
-		*fr = f->head;
-		fr->file = (uint32_t)i;
-		c->count++;
-		if (f->info.packets++ && fr->ts < f->prev_ts)
-			f->info.backwards++;
-		f->prev_ts = fr->ts;
-		if (!c->filter)
-			return 1;
-		snprintf(where, sizeof(where), "%s: packet %llu: ", f->rd.name,
-			 (unsigned long long)f->rd.count);
-		if (!(prog = filter_for(c, fr->link, where, err, errlen)))
-			return cap_fail(c, err, errlen);
-		ph.caplen = fr->caplen;
-		ph.len = fr->wirelen;
-		if (pcap_offline_filter(prog, &ph, fr->data))
-			return 1;
+		kept = account(c, i, fr, n, got, err, errlen);
+		if (kept < 0)
+			goto fail;
+		n = (unsigned)kept;
+		if (rc < 0)
+			goto fail;
 	}
+	return (int)n;
+fail:
+	/* the frames before the error first; this call or the next says it, and every later one */
+	(void)cap_fail(c, err, errlen);
+	return n ? (int)n : -1;
+}
+
+int sw_capture_next_frame(struct sw_capture *c, struct sw_frame *fr, char *err, size_t errlen)
+{
+	return sw_capture_next_frames(c, fr, 1, err, errlen);
 }
 
 int sw_capture_next(struct sw_capture *c, const uint8_t **data, uint32_t *caplen,
@@ -507,11 +568,12 @@ static int finish_open(struct sw_capture *c, const char *filter, char *err, size
 	}
 	if (c->link0 < 0) /* no file had a frame or a link type in its header */
 		c->link0 = 1;
+	c->stable = sw_capture_stable(c);
 	if (filter && *filter) {
 		if (!(c->filter = strdup(filter)))
 			return -ENOMEM;
 		/* a syntax error shows before any packet, on the first file's link type */
-		if (!filter_for(c, c->link0, "", err, errlen))
+		if (!filter_for(c, c->link0, NULL, err, errlen))
 			return -EINVAL;
 	}
 	return 0;

@@ -25,6 +25,8 @@ struct sw_frame {
 	uint32_t ifindex;    /* pcapng interface number in its section; 0 for pcap */
 	const char *ifname;  /* pcapng: if_name (printable, no spaces) or "if<N>"; pcap: NULL */
 	uint32_t file;       /* which of the opened files (0-based, in sw_capture_file order) */
+	/* 1-based numbers in the capture and in its file (frames the filter rejected count) */
+	uint64_t num, fnum;
 };
 
 /* Open a capture file ("-" for stdin) with an optional BPF filter. 0 or -errno + message. */
@@ -43,6 +45,14 @@ int sw_capture_open_list(struct sw_capture **out, const char *const *paths, int 
 
 /* Next frame, as sw_capture_next. */
 int sw_capture_next_frame(struct sw_capture *c, struct sw_frame *f, char *err, size_t errlen);
+/*
+ * The next frames, up to max, into f[0, n): n, 0 at the end, -1 on a read
+ * error.  Frames read before an error come first, and the error with the
+ * next call.  Several at once only from a stable capture (one at a time
+ * otherwise: each is valid until the next call).
+ */
+int sw_capture_next_frames(struct sw_capture *c, struct sw_frame *f, unsigned max, char *err,
+			   size_t errlen);
 
 /*
  * Next packet: 1 and the packet (valid until the next call), 0 at the end,

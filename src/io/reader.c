@@ -27,10 +27,10 @@ static int pcap_header(struct sw_rd *r, const uint8_t *h)
 
 	memcpy(&magic, h, 4);
 	switch (magic) {
-	case 0xa1b2c3d4: r->precision_ns = 0; r->swapped = 0; break;
-	case 0xa1b23c4d: r->precision_ns = 1; r->swapped = 0; break;
-	case 0xd4c3b2a1: r->precision_ns = 0; r->swapped = 1; break;
-	case 0x4d3cb2a1: r->precision_ns = 1; r->swapped = 1; break;
+	case 0xa1b2c3d4: r->frac_ns = 1000; r->swapped = 0; break;
+	case 0xa1b23c4d: r->frac_ns = 1; r->swapped = 0; break;
+	case 0xd4c3b2a1: r->frac_ns = 1000; r->swapped = 1; break;
+	case 0x4d3cb2a1: r->frac_ns = 1; r->swapped = 1; break;
 	default: return 0;
 	}
 	r->snaplen = (int)rd32(r, h + 16);
@@ -90,22 +90,26 @@ static int trunc_msg(struct sw_rd *r, char *err, size_t errlen, int n)
 	return -1;
 }
 
+/* A record header that is not there whole: 0 at the end of the file, else -1. */
+static int short_header(struct sw_rd *r, size_t have, char *err, size_t errlen)
+{
+	if (have == 0 && !sw_src_error(&r->src))
+		return 0;
+	return trunc_msg(r, err, errlen,
+			 snprintf(err, errlen, "%s: after packet %llu: truncated record header "
+				  "(%zu of 16 bytes)", r->name, (unsigned long long)r->count, have));
+}
+
 /* The next classic pcap record. */
 static int pcap_next(struct sw_rd *r, struct sw_frame *f, char *err, size_t errlen)
 {
 	size_t have;
 	const uint8_t *h;
-	uint32_t cap;
+	uint32_t v[4]; /* seconds, fraction, captured and wire length */
 
-	sw_src_ahead(&r->src, r->off);
 	have = sw_src_need(&r->src, r->off, 16);
-	if (have == 0 && !sw_src_error(&r->src))
-		return 0;
 	if (have < 16)
-		return trunc_msg(r, err, errlen,
-				 snprintf(err, errlen, "%s: after packet %llu: truncated record header "
-					  "(%zu of 16 bytes)", r->name, (unsigned long long)r->count,
-					  have));
+		return short_header(r, have, err, errlen);
 	h = sw_src_at(&r->src, r->off);
 	/*
 	 * The file is walked once, sequentially, from the page cache: ask for the
@@ -113,41 +117,57 @@ static int pcap_next(struct sw_rd *r, struct sw_frame *f, char *err, size_t errl
 	 * them (the hardware prefetcher stops at page ends).
 	 */
 	sw_prefetch(h + PCAP_PREFETCH);
-	cap = rd32(r, h + 8);
-	if (cap > SW_MAX_CAPLEN) {
+	memcpy(v, h, sizeof(v));
+	if (r->swapped)
+		for (int i = 0; i < 4; i++)
+			v[i] = __builtin_bswap32(v[i]);
+	if (v[2] > SW_MAX_CAPLEN) {
 		snprintf(err, errlen, "%s: after packet %llu: corrupt record: captured length %u is "
 			 "larger than any capture allows (%u)", r->name, (unsigned long long)r->count,
-			 cap, SW_MAX_CAPLEN);
+			 v[2], SW_MAX_CAPLEN);
 		return -1;
 	}
-	have = sw_src_need(&r->src, r->off, 16 + (size_t)cap);
-	if (have < 16 + (size_t)cap)
+	have = sw_src_need(&r->src, r->off + 16, v[2]);
+	if (have < v[2])
 		return trunc_msg(r, err, errlen,
 				 snprintf(err, errlen, "%s: after packet %llu: truncated packet (%zu of "
 					  "%u bytes)", r->name, (unsigned long long)r->count,
-					  have - 16, cap));
-	h = sw_src_at(&r->src, r->off);
+					  have, v[2]));
 	/* a mapped file needs no range check: sec < 2^32 and frac < 2^32 always fit */
-	f->ts = (sw_time_t)rd32(r, h) * SW_NS_PER_SEC +
-		(sw_time_t)rd32(r, h + 4) * (r->precision_ns ? 1 : 1000);
-	f->data = h + 16;
-	f->caplen = cap;
-	f->wirelen = rd32(r, h + 12);
+	f->ts = (sw_time_t)v[0] * SW_NS_PER_SEC + (sw_time_t)v[1] * r->frac_ns;
+	f->data = sw_src_at(&r->src, r->off + 16); /* a stream's window may have moved */
+	f->caplen = v[2];
+	f->wirelen = v[3];
 	f->link = r->link;
 	f->ifindex = 0;
 	f->ifname = NULL;
-	r->off += 16 + cap;
+	r->off += 16 + v[2];
 	return 1;
 }
 
-int sw_rd_next(struct sw_rd *r, struct sw_frame *f, char *err, size_t errlen)
+int sw_rd_next(struct sw_rd *r, struct sw_frame *f, unsigned max, unsigned *n, char *err,
+	       size_t errlen)
 {
-	int rc = r->fmt == SW_FMT_PCAP ? pcap_next(r, f, err, errlen) : sw_ng_next(r, f, err, errlen);
+	unsigned i = 0;
+	int rc = 1;
 
-	if (rc == 1) {
-		r->count++;
-		r->last_ts = f->ts;
+	if (r->src.kind != SW_SRC_MAP)
+		max = max ? 1 : 0; /* a stream's window slides on: each frame until the next read */
+	if (r->fmt == SW_FMT_PCAP) {
+		/* per call: a batch moves on by far less than the 8 MB populated ahead */
+		sw_src_ahead(&r->src, r->off);
+		while (i < max && (rc = pcap_next(r, &f[i], err, errlen)) == 1) {
+			r->count++;
+			i++;
+		}
+	} else {
+		while (i < max && (rc = sw_ng_next(r, &f[i], err, errlen)) == 1) {
+			r->count++;
+			r->last_ts = f[i].ts;
+			i++;
+		}
 	}
+	*n = i;
 	return rc;
 }
 

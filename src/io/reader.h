@@ -42,7 +42,8 @@ struct sw_rd {
 	uint64_t off;     /* of the next record or block */
 	uint64_t count;   /* frames returned so far */
 	/* classic pcap */
-	int swapped, precision_ns, link, snaplen;
+	int swapped, link, snaplen;
+	uint32_t frac_ns; /* nanoseconds per unit of a record's fraction: 1000 or 1 */
 	/* pcapng */
 	uint64_t block;   /* blocks read, 1-based number of the current one */
 	uint64_t block_off;
@@ -56,8 +57,13 @@ struct sw_rd {
 /* Open a file on fp (closed by the reader): 0, or -errno with a message naming it. */
 int sw_rd_open(struct sw_rd *r, FILE *fp, const char *name, struct sw_names *names, char *err,
 	       size_t errlen);
-/* Next frame in file order: 1, 0 at the end, -1 with a message (file, place, what). */
-int sw_rd_next(struct sw_rd *r, struct sw_frame *f, char *err, size_t errlen);
+/*
+ * The next frames in file order, up to max (one at a time from a stream,
+ * whose window slides on), into f[0, *n): 1 if all max were read, 0 at the
+ * end, -1 with a message (file, place, what) at the frame after them.
+ */
+int sw_rd_next(struct sw_rd *r, struct sw_frame *f, unsigned max, unsigned *n, char *err,
+	       size_t errlen);
 void sw_rd_close(struct sw_rd *r);
 
 /* pcapng.c: the first section header, at open; then each frame. */
