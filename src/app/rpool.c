@@ -34,6 +34,7 @@
 
 #include "app/rpool.h"
 #include "mgmt/dp_thread.h"
+#include "pkt/wire.h"
 #include "statewall/conf.h"
 #include "statewall/pkt.h"
 #include "util/prefetch.h"
@@ -153,11 +154,6 @@ static uint32_t flow_hash(const struct sw_flow *f)
 	return ports_proto(addr_pair(f), f->proto, f->sport, f->dport);
 }
 
-static uint16_t be16(const uint8_t *b)
-{
-	return (uint16_t)(b[0] << 8 | b[1]);
-}
-
 /*
  * The common case without the parser: an Ethernet frame of an unfragmented
  * IPv4 TCP packet (TCP never carries a tunnel) needs only its addresses and
@@ -170,16 +166,19 @@ static int quick(const struct rpool *p, const uint8_t *f, uint32_t caplen, int l
 	struct sw_addr s, d;
 	unsigned ihl;
 
-	if (link != SW_LINK_EN10MB || caplen < 14 + 20 + 4 || f[12] != 0x08 || f[13] != 0x00 ||
-	    (f[14] >> 4) != 4 || f[23] != 6 || (be16(f + 20) & 0x3fff))
+	const uint8_t *ip = f + SW_ETH_HLEN;
+
+	if (link != SW_LINK_EN10MB || caplen < SW_ETH_HLEN + SW_IP4_HLEN + 4 ||
+	    sw_rd16(f + 12) != SW_ETHERTYPE_IP || (ip[0] >> 4) != 4 || ip[9] != SW_PROTO_TCP ||
+	    (sw_rd16(ip + 6) & 0x3fff))
 		return 0;
-	ihl = (f[14] & 15u) * 4;
-	if (ihl < 20 || 14 + ihl + 4 > caplen)
+	ihl = (ip[0] & 15u) * 4;
+	if (ihl < SW_IP4_HLEN || SW_ETH_HLEN + ihl + 4 > caplen)
 		return 0;
-	memcpy(&s.w[3], f + 26, 4);
-	memcpy(&d.w[3], f + 30, 4);
-	*fh = ports_proto(pair(addr_fold(&s, 3, p->v4mapped), addr_fold(&d, 3, p->v4mapped)), 6,
-			  be16(f + 14 + ihl), be16(f + 16 + ihl));
+	memcpy(&s.w[3], ip + 12, 4);
+	memcpy(&d.w[3], ip + 16, 4);
+	*fh = ports_proto(pair(addr_fold(&s, 3, p->v4mapped), addr_fold(&d, 3, p->v4mapped)),
+			  SW_PROTO_TCP, sw_rd16(ip + ihl), sw_rd16(ip + ihl + 2));
 	return 1;
 }
 
