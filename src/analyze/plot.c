@@ -222,7 +222,7 @@ static void draw_occupancy(cairo_t *cr, const struct an_plot_in *in)
 		if (strlen(r->name) > 24)
 			snprintf(name, sizeof(name), "%.23s\u2026", r->name);
 		else
-			snprintf(name, sizeof(name), "%s", r->name);
+			snprintf(name, sizeof(name), "%.24s", r->name);
 		color(cr, k, 1);
 		cairo_rectangle(cr, x1 + 16, ly - 9, 18, 10);
 		cairo_fill(cr);
