@@ -1126,7 +1126,7 @@ void sw_engine_burst_wire(struct sw_engine *e, const uint8_t *const *frames,
 	uint32_t cand[SW_BURST_MAX];
 	uint8_t done[SW_BURST_MAX], reason[SW_BURST_MAX], xp[SW_BURST_MAX];
 	uint8_t sw[SW_BURST_MAX]; /* the key's swapped, of either kind */
-	const uint8_t *f[SW_BURST_MAX]; /* the frame parsed: an inner one with --decap */
+	const uint8_t *f[SW_BURST_MAX]; /* the frame parsed (not express): an inner one with --decap */
 	size_t len[SW_BURST_MAX];
 	/* The express lane needs the frame as it is: no checksum to verify, nothing to unwrap. */
 	int xok = link == SW_LINK_EN10MB && !e->no_quick && !e->conf.tcp_checksum_check &&
@@ -1143,9 +1143,7 @@ void sw_engine_burst_wire(struct sw_engine *e, const uint8_t *const *frames,
 	}
 	/* Stage 1: parse (express frames: read), hash and prefetch every bucket. */
 	for (unsigned i = 0; i < n; i++) {
-		f[i] = frames[i];
-		len[i] = caplen[i];
-		xp[i] = xok && sw_pkt_express(f[i], len[i], &x[i]);
+		xp[i] = xok && sw_pkt_express(frames[i], caplen[i], &x[i]);
 		if (xp[i]) {
 			done[i] = 0;
 			sw_key4_of(&k4[i], x[i].src, x[i].sport, x[i].dst, x[i].dport, 6);
@@ -1154,6 +1152,8 @@ void sw_engine_burst_wire(struct sw_engine *e, const uint8_t *const *frames,
 			sw_table_prefetch(&e->tab, h[i]);
 			continue;
 		}
+		f[i] = frames[i];
+		len[i] = caplen[i];
 		reason[i] = (uint8_t)sw_engine_parse_frame(e, &p[i], &f[i], &len[i], link,
 							   wirelen ? sw_parse_whole(len[i], wirelen[i]) : 0);
 		done[i] = reason[i] != SW_DROP_NONE ||
@@ -1180,7 +1180,7 @@ void sw_engine_burst_wire(struct sw_engine *e, const uint8_t *const *frames,
 		e->st.ctr[SW_CTR_PKTS]++;
 		if (xp[i]) {
 			/* TCP: no tunnel to follow. */
-			out[i] = express(e, &x[i], &k4[i], h[i], cand[i], &p[i], f[i], len[i]);
+			out[i] = express(e, &x[i], &k4[i], h[i], cand[i], &p[i], frames[i], caplen[i]);
 			continue;
 		}
 		if (done[i]) {
