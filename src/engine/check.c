@@ -58,11 +58,12 @@ static int visit(void *p, uint32_t idx, sw_tick_t slot_start)
 static int check_lists(const struct sw_engine *e, uint32_t live, char *err, size_t errlen)
 {
 	const struct sw_press *p = &e->press;
+	const struct sw_sess_cold *cold = e->tab.cold;
 	uint32_t total = 0;
 
 	for (int c = 0; c < SW_EC_MAX; c++) {
-		uint32_t n = 0, prev = SW_IDX_NONE;
-		for (uint32_t i = p->head[c]; i != SW_IDX_NONE; prev = i, i = p->q[i].next) {
+		uint32_t n = 0, prev = SW_EVL_END | (uint32_t)c, last = SW_IDX_NONE, i = p->head[c];
+		while (i != SW_IDX_NONE) {
 			const struct sw_sess *s;
 			if (i >= e->tab.hwm || n > live) {
 				snprintf(err, errlen, "%s list: link to record %u (hwm %u) or a cycle",
@@ -70,26 +71,33 @@ static int check_lists(const struct sw_engine *e, uint32_t live, char *err, size
 				return -EFAULT;
 			}
 			s = &e->tab.sess[i];
-			if (!(s->flags & SW_SF_INUSE) || p->cls[i] != c || sw_press_class(s) != c ||
-			    p->q[i].prev != prev) {
-				snprintf(err, errlen, "session %u on the %s list: live %d, marked %s, class "
-					 "%s, back link %u (expected %u)", i + 1,
-					 sw_evict_class_name((unsigned)c), !!(s->flags & SW_SF_INUSE),
-					 sw_evict_class_name(p->cls[i]),
-					 sw_evict_class_name((unsigned)sw_press_class(s)), p->q[i].prev, prev);
+			if (!(s->flags & SW_SF_INUSE) || sw_press_class(s) != c || cold[i].ev_prev != prev) {
+				snprintf(err, errlen, "session %u on the %s list: live %d, class %s, back "
+					 "link %#x (expected %#x)", i + 1, sw_evict_class_name((unsigned)c),
+					 !!(s->flags & SW_SF_INUSE),
+					 sw_evict_class_name((unsigned)sw_press_class(s)), cold[i].ev_prev, prev);
 				return -EFAULT;
 			}
-			if (prev != SW_IDX_NONE && sw_tick_before(p->q[i].pos, p->q[prev].pos)) {
+			if (last != SW_IDX_NONE && sw_tick_before(cold[i].ev_pos, cold[last].ev_pos)) {
 				snprintf(err, errlen, "%s list: session %u at position %u after session %u "
-					 "at %u", sw_evict_class_name((unsigned)c), i + 1, p->q[i].pos,
-					 prev + 1, p->q[prev].pos);
+					 "at %u", sw_evict_class_name((unsigned)c), i + 1, cold[i].ev_pos,
+					 last + 1, cold[last].ev_pos);
 				return -EFAULT;
 			}
 			n++;
+			prev = last = i;
+			i = cold[i].ev_next;
+			if (i == (SW_EVL_END | (uint32_t)c))
+				i = SW_IDX_NONE;
+			else if (i & SW_EVL_END) {
+				snprintf(err, errlen, "%s list: session %u ends it as %#x",
+					 sw_evict_class_name((unsigned)c), last + 1, i);
+				return -EFAULT;
+			}
 		}
-		if (prev != p->tail[c] || n != p->n[c]) {
-			snprintf(err, errlen, "%s list: %u sessions, counted %u, ends at %u, tail says %u",
-				 sw_evict_class_name((unsigned)c), n, p->n[c], prev, p->tail[c]);
+		if (last != p->tail[c]) {
+			snprintf(err, errlen, "%s list: %u sessions, ends at %u, tail says %u",
+				 sw_evict_class_name((unsigned)c), n, last, p->tail[c]);
 			return -EFAULT;
 		}
 		total += n;

@@ -285,7 +285,7 @@ static void end_session(struct sw_engine *e, uint32_t idx, int reason, int timer
 	if (reason == SW_END_AGED_OUT)
 		expiry_reset(e, idx, &si);
 	if (reason == SW_END_EVICTED)
-		si.evict_class = e->press.cls[idx];
+		si.evict_class = (uint8_t)sw_press_listed(e, idx);
 	e->st.end[reason]++;
 	e->st.ctr[SW_CTR_SESS_ENDED]++;
 	if (reason == SW_END_AGED_OUT && timer < SW_TO_MAX)
@@ -425,7 +425,6 @@ void sw_engine_advance(struct sw_engine *e, sw_time_t now)
 static void flush_prefetch(const struct sw_engine *e, uint32_t idx)
 {
 	const struct sw_sess_cold *c = &e->tab.cold[idx];
-	const struct sw_evq *q = &e->press.q[idx];
 	struct sw_key k;
 
 	sw_table_key(&e->tab, idx, &k);
@@ -434,10 +433,10 @@ static void flush_prefetch(const struct sw_engine *e, uint32_t idx)
 		sw_prefetch(&e->tab.cold[c->tw_next]);
 	if (c->tw_prev != SW_IDX_NONE && !(c->tw_prev & SW_TW_HEAD))
 		sw_prefetch(&e->tab.cold[c->tw_prev]);
-	if (q->next != SW_IDX_NONE)
-		sw_prefetch(&e->press.q[q->next]);
-	if (q->prev != SW_IDX_NONE)
-		sw_prefetch(&e->press.q[q->prev]);
+	if (!(c->ev_next & SW_EVL_END))
+		sw_prefetch(&e->tab.cold[c->ev_next]);
+	if (!(c->ev_prev & SW_EVL_END))
+		sw_prefetch(&e->tab.cold[c->ev_prev]);
 }
 
 void sw_engine_flush(struct sw_engine *e, enum sw_end reason)
@@ -774,7 +773,7 @@ static struct sw_verdict no_session(struct sw_engine *e, struct sw_key *k, uint6
 	struct sw_verdict v = new_session(e, k, h, p, &idx);
 
 	if (idx != SW_IDX_NONE)
-		sw_press_reclass(e, idx, e->press.cls[idx]);
+		sw_press_reclass(e, idx, sw_press_listed(e, idx));
 	return v;
 }
 
@@ -1060,9 +1059,6 @@ static inline void prefetch_cold(const struct sw_engine *e, uint32_t idx, int sw
 		const char *c = (const char *)&e->tab.cold[idx];
 		sw_prefetch(c);
 		sw_prefetch(c + sizeof(struct sw_sess_cold) - 1);
-		/* Such a packet may move the session to another eviction list. */
-		sw_prefetch(&e->press.q[idx]);
-		sw_prefetch(&e->press.cls[idx]);
 	}
 }
 

@@ -20,23 +20,20 @@ struct sw_frag {
 	uint8_t proto, pass, used;
 };
 
-/* pressure.c: a session's place on its eviction-class list. */
-struct sw_evq {
-	uint32_t next, prev; /* pool indexes, SW_IDX_NONE at the ends */
-	sw_tick_t pos;       /* never decreases along a list; <= last_seen unless requeued */
-};
-
 /* pressure.c: one source's session count (quota table entry; cnt 0 = empty). */
 struct sw_src {
 	uint32_t k[2]; /* IPv4: address, 0; IPv6: the /64 prefix */
 	uint32_t cnt;  /* bit 31: IPv6; the rest: live sessions of the source */
 };
 
+/*
+ * pressure.c: the eviction lists are linked through cold.ev_next/ev_prev;
+ * the head's ev_prev and the tail's ev_next are SW_EVL_END | class, a record
+ * on no list has ev_prev SW_IDX_NONE.
+ */
+#define SW_EVL_END 0x80000000u
 struct sw_press {
-	uint32_t cap;      /* pool indexes q and cls hold */
-	struct sw_evq *q;  /* per pool index */
-	uint8_t *cls;      /* per pool index: the list it is on (SW_EC_MAX: none) */
-	uint32_t head[SW_EC_MAX], tail[SW_EC_MAX], n[SW_EC_MAX];
+	uint32_t head[SW_EC_MAX], tail[SW_EC_MAX];
 	struct sw_src *src;
 	uint32_t nsrc;     /* entries (cap * 5/4 + 1) */
 	uint32_t nsources, at_quota;
@@ -247,6 +244,11 @@ static inline int sw_press_class(const struct sw_sess *s)
 	return s->pkts[0] && s->pkts[1] ? SW_EC_ESTABLISHED : SW_EC_UNESTABLISHED;
 }
 void sw_press_link(struct sw_engine *e, uint32_t idx);
+/*
+ * The class of the list session idx is on (SW_EC_MAX: none): O(1) at either
+ * end of it (a new session, an eviction victim), else a walk to its tail.
+ */
+int sw_press_listed(const struct sw_engine *e, uint32_t idx);
 void sw_press_reclass(struct sw_engine *e, uint32_t idx, int before);
 int sw_press_admit(struct sw_engine *e, const struct sw_addr *src, int *reason);
 void sw_press_created(struct sw_engine *e, uint32_t idx);

@@ -6,8 +6,10 @@
  * after every packet that may change a session's class, and at session end.
  *
  * Eviction lists.  Every live session is on exactly one list, the one of its
- * class (SW_EVICT_CLASSES, a pure function of its hot record: class_of()),
- * with a position tick `pos`.  Lists only ever grow at the tail with
+ * class (SW_EVICT_CLASSES, a pure function of its hot record:
+ * sw_press_class()), with a position tick `pos`, linked through its cold
+ * record (ev_next, ev_prev, ev_pos); the head's ev_prev and the tail's
+ * ev_next name the class, so unlinking needs no class byte.  Lists only ever grow at the tail with
  * pos = max(last_seen, tail's pos), so pos never decreases along a list.
  * A packet never touches a list (only a class change does: handshake done,
  * a reply, a FIN, an RST); instead the eviction scan gives a second chance
@@ -40,44 +42,63 @@
 
 /* ---- classes and lists ---------------------------------------------------- */
 
+/* An end of list c: the head's ev_prev, the tail's ev_next (never a pool index). */
+#define END(c) (SW_EVL_END | (uint32_t)(c))
+#define IS_END(l) (((l) & SW_EVL_END) && (l) != SW_IDX_NONE)
+
 static void list_append(struct sw_engine *e, uint32_t idx, int cls)
 {
 	struct sw_press *p = &e->press;
-	struct sw_evq *q = &p->q[idx];
+	struct sw_sess_cold *cold = e->tab.cold, *q = &cold[idx];
+	uint32_t tail = p->tail[cls];
 	sw_tick_t ls = e->tab.sess[idx].last_seen;
 
-	q->pos = ls;
-	if (p->tail[cls] != SW_IDX_NONE && sw_tick_before(ls, p->q[p->tail[cls]].pos))
-		q->pos = p->q[p->tail[cls]].pos;
-	q->next = SW_IDX_NONE;
-	q->prev = p->tail[cls];
-	if (p->tail[cls] != SW_IDX_NONE)
-		p->q[p->tail[cls]].next = idx;
-	else
+	q->ev_pos = ls;
+	if (tail != SW_IDX_NONE && sw_tick_before(ls, cold[tail].ev_pos))
+		q->ev_pos = cold[tail].ev_pos;
+	q->ev_next = END(cls);
+	if (tail != SW_IDX_NONE) {
+		q->ev_prev = tail;
+		cold[tail].ev_next = idx;
+	} else {
+		q->ev_prev = END(cls);
 		p->head[cls] = idx;
+	}
 	p->tail[cls] = idx;
-	p->cls[idx] = (uint8_t)cls;
-	p->n[cls]++;
 }
 
+/* A list's ends carry its class, so unlinking needs no class byte. */
 static void list_remove(struct sw_engine *e, uint32_t idx)
 {
 	struct sw_press *p = &e->press;
-	struct sw_evq *q = &p->q[idx];
-	int cls = p->cls[idx];
+	struct sw_sess_cold *cold = e->tab.cold, *q = &cold[idx];
+	uint32_t prev = q->ev_prev, next = q->ev_next;
 
-	if (cls >= SW_EC_MAX)
+	if (prev == SW_IDX_NONE)
 		return;
-	if (q->prev != SW_IDX_NONE)
-		p->q[q->prev].next = q->next;
+	if (IS_END(prev))
+		p->head[prev & ~SW_EVL_END] = IS_END(next) ? SW_IDX_NONE : next;
 	else
-		p->head[cls] = q->next;
-	if (q->next != SW_IDX_NONE)
-		p->q[q->next].prev = q->prev;
+		cold[prev].ev_next = next;
+	if (IS_END(next))
+		p->tail[next & ~SW_EVL_END] = IS_END(prev) ? SW_IDX_NONE : prev;
 	else
-		p->tail[cls] = q->prev;
-	p->cls[idx] = SW_EC_MAX;
-	p->n[cls]--;
+		cold[next].ev_prev = prev;
+	q->ev_next = q->ev_prev = SW_IDX_NONE;
+}
+
+int sw_press_listed(const struct sw_engine *e, uint32_t idx)
+{
+	const struct sw_sess_cold *cold = e->tab.cold;
+	uint32_t l = cold[idx].ev_prev;
+
+	if (l == SW_IDX_NONE)
+		return SW_EC_MAX;
+	if (IS_END(l))
+		return (int)(l & ~SW_EVL_END);
+	for (l = cold[idx].ev_next; !IS_END(l); l = cold[l].ev_next)
+		;
+	return (int)(l & ~SW_EVL_END);
 }
 
 void sw_press_link(struct sw_engine *e, uint32_t idx)
@@ -259,7 +280,7 @@ static int evict_one(struct sw_engine *e)
 
 		while (p->head[c] != SW_IDX_NONE) {
 			uint32_t idx = p->head[c];
-			sw_tick_t ls = e->tab.sess[idx].last_seen, pos = p->q[idx].pos;
+			sw_tick_t ls = e->tab.sess[idx].last_seen, pos = e->tab.cold[idx].ev_pos;
 
 			if (idle_class && (sw_tick_t)(e->now - ls) > min_idle) {
 				sw_engine_evict(e, idx, c);
@@ -330,15 +351,9 @@ int sw_press_init(struct sw_engine *e, uint64_t seed)
 	memset(p, 0, sizeof(*p));
 	p->seed = seed | 1;
 	p->nsrc = cap + cap / 4 + 1;
-	p->cap = cap;
-	p->q = sw_big_alloc((size_t)cap * sizeof(*p->q));
-	p->cls = sw_big_alloc(cap);
 	p->src = sw_big_alloc((size_t)p->nsrc * sizeof(*p->src));
-	if (!p->q || !p->cls || !p->src) {
-		sw_press_free(e);
+	if (!p->src)
 		return -ENOMEM;
-	}
-	memset(p->cls, SW_EC_MAX, cap);
 	for (int c = 0; c < SW_EC_MAX; c++)
 		p->head[c] = p->tail[c] = SW_IDX_NONE;
 	load_idle(e);
@@ -349,12 +364,8 @@ void sw_press_free(struct sw_engine *e)
 {
 	struct sw_press *p = &e->press;
 
-	sw_big_free(p->q, (size_t)p->cap * sizeof(*p->q));
-	sw_big_free(p->cls, p->cap);
 	sw_big_free(p->src, (size_t)p->nsrc * sizeof(*p->src));
-	e->press.q = NULL;
-	e->press.cls = NULL;
-	e->press.src = NULL;
+	p->src = NULL;
 }
 
 void sw_press_conf(struct sw_engine *e, uint32_t old_quota)
@@ -387,9 +398,6 @@ void sw_press_conf(struct sw_engine *e, uint32_t old_quota)
 
 size_t sw_press_bytes_per_session(const struct sw_engine *e, int with_quota)
 {
-	size_t b = sizeof(struct sw_evq) + 1;
-
-	if (with_quota)
-		b += (size_t)e->press.nsrc * sizeof(struct sw_src) / e->tab.cap;
-	return b;
+	/* The eviction lists live in the cold record (sw_table_bytes_per_session). */
+	return with_quota ? (size_t)e->press.nsrc * sizeof(struct sw_src) / e->tab.cap : 0;
 }

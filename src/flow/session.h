@@ -9,18 +9,20 @@
  *   Zeek history letters already seen.  An established packet touches this
  *   line and its index bucket and nothing else.
  *
- *   struct sw_sess_cold (40 B): the Zeek history string, start and
+ *   struct sw_sess_cold (48 B): the Zeek history string, start and
  *   half-close times, the absolute deadline of fixed timers, the matching
- *   rule, the timer profile, the timer-wheel links and how often each hot
- *   byte counter wrapped (the totals reach 2^48 bytes a direction) -
- *   touched on state changes only.
+ *   rule, the timer profile, the timer-wheel links, the eviction-list links
+ *   and position (engine/pressure.c) and how often each hot byte counter
+ *   wrapped (the totals reach 2^48 bytes a direction) - touched on state
+ *   changes, timer firings and eviction only.
  *
  * With the index (16 B per session at the table's load limit) an IPv4
- * session costs 120 bytes here, and 13 more on the eviction lists
- * (engine_int.h, struct sw_evq and its class byte); the free list is
- * threaded through the freed records themselves.  IPv6 sessions add 32 B
- * for their addresses in a separate pool, so IPv4-only traffic never pays
- * for them.  bench/bench_engine prints the measured figure.
+ * session costs 128 bytes, all of it here: the eviction lists have no array
+ * of their own (a list's ends carry its class, so no class byte either) and
+ * the free list is threaded through the freed records themselves.  IPv6
+ * sessions add 32 B for their addresses in a separate pool, so IPv4-only
+ * traffic never pays for them.  bench/bench_engine prints the measured
+ * figure.
  *
  * Sides: the key is stored canonically (side 0 is the smaller address:port)
  * so both directions hash alike; SW_SF_ORIG1 says the originator is side 1.
@@ -99,6 +101,8 @@ struct sw_sess_cold {
 	sw_tick_t start;
 	sw_tick_t hc_at;      /* first FIN (SW_SF_HALFCLOSED) */
 	uint32_t tw_next, tw_prev; /* timer-wheel list links (pool indexes, ~0 = none) */
+	uint32_t ev_next, ev_prev; /* eviction-list links (engine/pressure.c) */
+	sw_tick_t ev_pos;     /* eviction-list position: never decreases along a list */
 	sw_tick_t deadline;   /* SW_SF_FIXED: absolute end; else unused */
 	uint16_t rule : 9;    /* index of the rule that matched + 1, 0 = default action */
 	uint16_t prof : 7;    /* timer profile (SW_TF_PROF): its service's index + 1 */
@@ -107,7 +111,7 @@ struct sw_sess_cold {
 };
 
 static_assert(sizeof(struct sw_sess) == 64, "hot session record must be one cache line");
-static_assert(sizeof(struct sw_sess_cold) == 40, "cold session record grew");
+static_assert(sizeof(struct sw_sess_cold) == 48, "cold session record grew");
 
 #define SW_IDX_NONE 0xffffffffu
 

@@ -126,6 +126,7 @@ uint32_t sw_table_insert(struct sw_table *t, const struct sw_key *k, uint64_t h)
 		s->addr[1] = k->a[1].w[3];
 	}
 	t->cold[idx].tw_next = t->cold[idx].tw_prev = SW_IDX_NONE;
+	t->cold[idx].ev_next = t->cold[idx].ev_prev = SW_IDX_NONE;
 	t->count++;
 	return idx;
 }
