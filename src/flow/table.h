@@ -103,9 +103,10 @@ static inline int sw_side_cmp(const struct sw_addr *a, uint16_t pa, const struct
 /* 1 if IPv4 src:sport is the larger side (canonical side 1); w[3] words, host-order ports. */
 static inline int sw_v4_swapped(uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport)
 {
-	uint32_t x = __builtin_bswap32(src), y = __builtin_bswap32(dst);
+	uint64_t x = (uint64_t)__builtin_bswap32(src) << 16 | sport;
+	uint64_t y = (uint64_t)__builtin_bswap32(dst) << 16 | dport;
 
-	return x != y ? x > y : sport > dport;
+	return x > y;
 }
 
 /* Build the canonical key of a flow: side 0 is the smaller address:port. */
@@ -162,10 +163,11 @@ static inline void sw_key4_of(struct sw_key4 *k, uint32_t src, uint16_t sport, u
 {
 	int sw = sw_v4_swapped(src, sport, dst, dport);
 
-	k->a[sw] = src;
-	k->p[sw] = sport;
-	k->a[!sw] = dst;
-	k->p[!sw] = dport;
+	/* Selects, not stores through a computed index: both compile to conditional moves. */
+	k->a[0] = sw ? dst : src;
+	k->a[1] = sw ? src : dst;
+	k->p[0] = sw ? dport : sport;
+	k->p[1] = sw ? sport : dport;
 	k->proto = proto;
 	k->swapped = (uint8_t)sw;
 }
