@@ -58,8 +58,10 @@ static inline __attribute__((always_inline)) int sw_pkt_tcp4(const uint8_t *f, s
 {
 	const uint8_t *ip = f + SW_ETH_HLEN, *th = ip + SW_IP4_HLEN;
 
-	if (cap < SW_ETH_HLEN + SW_IP4_HLEN + SW_TCP_HLEN || sw_rd16(f + 12) != SW_ETHERTYPE_IP ||
-	    ip[0] != 0x45 || ip[9] != SW_PROTO_TCP || (sw_rd16(ip + 6) & 0x3fff))
+	/* Two words: EtherType and version/IHL; fragment bits, TTL and protocol. */
+	if (cap < SW_ETH_HLEN + SW_IP4_HLEN + SW_TCP_HLEN ||
+	    (sw_rd32(f + 12) & 0xffffff00u) != ((uint32_t)SW_ETHERTYPE_IP << 16 | 0x45u << 8) ||
+	    (sw_rd32(ip + 6) & 0x3fff00ffu) != SW_PROTO_TCP)
 		return 0;
 	*tlen = sw_rd16(ip + 2);
 	*thlen = (size_t)(th[12] >> 4) * 4;
