@@ -703,7 +703,7 @@ static uint32_t create(struct sw_engine *e, struct sw_key *k, uint64_t h, const 
 }
 
 static struct sw_verdict new_session(struct sw_engine *e, struct sw_key *k, uint64_t h,
-				     const struct sw_pkt *p, uint32_t *created)
+				     const struct sw_pkt *p)
 {
 	int pickup = 0, reason = SW_DROP_NONE, rule_idx = 0, dir;
 	enum sw_action act;
@@ -740,7 +740,6 @@ static struct sw_verdict new_session(struct sw_engine *e, struct sw_key *k, uint
 		     sw_engine_profile(e, (unsigned)rule_idx, &p->flow), &reason);
 	if (idx == SW_IDX_NONE)
 		return verdict(e, reason, SW_IDX_NONE, 0);
-	*created = idx;
 	dir = k->swapped ^ !!(e->tab.sess[idx].flags & SW_SF_ORIG1);
 	account(e, idx, dir, p->ip_len);
 	if (act == SW_ACT_DENY) {
@@ -756,8 +755,11 @@ static struct sw_verdict new_session(struct sw_engine *e, struct sw_key *k, uint
 		if (e->on_event)
 			sw_engine_emit_live(e, idx, SW_EV_START, dir, SW_TO_MAX, SW_TO_MAX);
 		if (pickup && (p->th_flags & (SW_TH_FIN | SW_TH_RST))) {
-			/* Picked up by a FIN or RST: the close starts now, as for any other. */
-			int t0 = s->timer;
+			/*
+			 * Picked up by a FIN or RST: the close starts now, as for any other.
+			 * The only first packet that changes the session's eviction class.
+			 */
+			int t0 = s->timer, before = sw_press_class(s);
 			sw_engine_tcp_retime(e, s, &e->tab.cold[idx],
 				   (p->th_flags & SW_TH_RST) ? SW_EV_RST : SW_EV_FIN, dir, e->now);
 			if (s->flags & SW_SF_HALFCLOSED)
@@ -765,6 +767,7 @@ static struct sw_verdict new_session(struct sw_engine *e, struct sw_key *k, uint
 			sw_wheel_schedule(&e->wheel, e->tab.cold, idx, sw_engine_deadline(e, s) + 1);
 			if (e->on_event)
 				sw_engine_emit_changes(e, idx, dir, 0, t0);
+			sw_press_reclass(e, idx, before);
 		}
 	} else {
 		sw_zeek_other(&e->tab.sess[idx], &e->tab.cold[idx], dir, p);
@@ -776,17 +779,6 @@ static struct sw_verdict new_session(struct sw_engine *e, struct sw_key *k, uint
 	return verdict(e, SW_DROP_NONE, idx, dir);
 }
 
-/* A new session's first packet may change its class (a pickup's FIN, a reply never). */
-static struct sw_verdict no_session(struct sw_engine *e, struct sw_key *k, uint64_t h,
-				    const struct sw_pkt *p)
-{
-	uint32_t idx = SW_IDX_NONE;
-	struct sw_verdict v = new_session(e, k, h, p, &idx);
-
-	if (idx != SW_IDX_NONE)
-		sw_press_reclass(e, idx, sw_press_listed(e, idx));
-	return v;
-}
 
 /* A TCP segment's consequences once the tracker has decided (reason, events). */
 static struct sw_verdict tcp_tracked(struct sw_engine *e, uint32_t idx, int dir,
@@ -982,7 +974,7 @@ static struct sw_verdict decide(struct sw_engine *e, const struct sw_pkt *p, str
 		}
 	}
 	if (idx == SW_IDX_NONE)
-		return no_session(e, k, h, p);
+		return new_session(e, k, h, p);
 	return in_session(e, idx, k->swapped ^ !!(e->tab.sess[idx].flags & SW_SF_ORIG1), p);
 }
 
