@@ -176,22 +176,22 @@ int sw_engine_proto_slot(uint8_t proto)
 	}
 }
 
-void sw_engine_fill_info(const struct sw_engine *e, uint32_t idx, struct sw_sess_info *si)
+/* sw_engine_fill_info for a caller that already rebuilt the session's key k. */
+static void fill_info(const struct sw_engine *e, uint32_t idx, const struct sw_key *k,
+		      struct sw_sess_info *si)
 {
 	const struct sw_sess *s = &e->tab.sess[idx];
 	const struct sw_sess_cold *c = &e->tab.cold[idx];
-	struct sw_key k;
 	int o = (s->flags & SW_SF_ORIG1) ? 1 : 0;
 
 	memset(si, 0, sizeof(*si));
-	sw_table_key(&e->tab, idx, &k);
 	si->id = idx + 1;
 	si->proto = s->proto;
 	si->family = (s->flags & SW_SF_V6) ? 6 : 4;
-	si->orig_h = k.a[o];
-	si->orig_p = k.p[o];
-	si->resp_h = k.a[!o];
-	si->resp_p = k.p[!o];
+	si->orig_h = k->a[o];
+	si->orig_p = k->p[o];
+	si->resp_h = k->a[!o];
+	si->resp_p = k->p[!o];
 	si->start = sw_engine_tick_time(e, c->start);
 	si->last_seen = sw_engine_tick_time(e, s->last_seen);
 	si->half_closed_at = (s->flags & SW_SF_HALFCLOSED) ? sw_engine_tick_time(e, c->hc_at) : 0;
@@ -224,6 +224,14 @@ void sw_engine_fill_info(const struct sw_engine *e, uint32_t idx, struct sw_sess
 		si->ip_bytes[d] = (uint64_t)c->bytes_wraps[d] << 32 | s->bytes[d];
 	}
 	sw_engine_tun_info(e, idx, si);
+}
+
+void sw_engine_fill_info(const struct sw_engine *e, uint32_t idx, struct sw_sess_info *si)
+{
+	struct sw_key k;
+
+	sw_table_key(&e->tab, idx, &k);
+	fill_info(e, idx, &k, si);
 }
 
 /*
@@ -271,8 +279,12 @@ static void end_session(struct sw_engine *e, uint32_t idx, int reason, int timer
 	struct sw_tomb_ent *t;
 	struct sw_sess_info si;
 	struct sw_key k;
+	uint64_t h;
 
-	sw_engine_fill_info(e, idx, &si);
+	/* One key for the record, the index and the tombstone. */
+	sw_table_key(&e->tab, idx, &k);
+	h = sw_key_hash(&e->tab, &k);
+	fill_info(e, idx, &k, &si);
 	si.end_reason = (uint8_t)reason;
 	si.timer = (uint8_t)timer;
 	sw_engine_timer_source(e, idx, (unsigned)timer, &si);
@@ -298,10 +310,9 @@ static void end_session(struct sw_engine *e, uint32_t idx, int reason, int timer
 	if (e->on_event)
 		sw_engine_emit(e, SW_EV_END, &si, si.end, 0, SW_TO_MAX, SW_TO_MAX);
 
-	sw_table_key(&e->tab, idx, &k);
 	sw_wheel_unlink(&e->wheel, e->tab.cold, idx);
 	sw_press_ended(e, idx);
-	sw_table_remove(&e->tab, idx);
+	sw_table_remove_hashed(&e->tab, idx, h);
 	sw_press_update(e);
 
 	if (e->flushing || e->tomb.cap == 0) {
@@ -309,7 +320,7 @@ static void end_session(struct sw_engine *e, uint32_t idx, int reason, int timer
 			e->on_end(e->on_end_ctx, &si);
 		return;
 	}
-	t = sw_tomb_add(&e->tomb, &k, sw_key_hash(&e->tab, &k), &si,
+	t = sw_tomb_add(&e->tomb, &k, h, &si,
 			at + e->conf.tombstone_ttl * SW_TICK_HZ, e->on_end, e->on_end_ctx);
 	(void)t;
 	e->st.ctr[SW_CTR_TOMBSTONES]++;
@@ -692,7 +703,7 @@ static uint32_t create(struct sw_engine *e, struct sw_key *k, uint64_t h, const 
 }
 
 static struct sw_verdict new_session(struct sw_engine *e, struct sw_key *k, uint64_t h,
-				     const struct sw_pkt *p, uint32_t *created)
+				     const struct sw_pkt *p)
 {
 	int pickup = 0, reason = SW_DROP_NONE, rule_idx = 0, dir;
 	enum sw_action act;
@@ -729,7 +740,6 @@ static struct sw_verdict new_session(struct sw_engine *e, struct sw_key *k, uint
 		     sw_engine_profile(e, (unsigned)rule_idx, &p->flow), &reason);
 	if (idx == SW_IDX_NONE)
 		return verdict(e, reason, SW_IDX_NONE, 0);
-	*created = idx;
 	dir = k->swapped ^ !!(e->tab.sess[idx].flags & SW_SF_ORIG1);
 	account(e, idx, dir, p->ip_len);
 	if (act == SW_ACT_DENY) {
@@ -745,8 +755,11 @@ static struct sw_verdict new_session(struct sw_engine *e, struct sw_key *k, uint
 		if (e->on_event)
 			sw_engine_emit_live(e, idx, SW_EV_START, dir, SW_TO_MAX, SW_TO_MAX);
 		if (pickup && (p->th_flags & (SW_TH_FIN | SW_TH_RST))) {
-			/* Picked up by a FIN or RST: the close starts now, as for any other. */
-			int t0 = s->timer;
+			/*
+			 * Picked up by a FIN or RST: the close starts now, as for any other.
+			 * The only first packet that changes the session's eviction class.
+			 */
+			int t0 = s->timer, before = sw_press_class(s);
 			sw_engine_tcp_retime(e, s, &e->tab.cold[idx],
 				   (p->th_flags & SW_TH_RST) ? SW_EV_RST : SW_EV_FIN, dir, e->now);
 			if (s->flags & SW_SF_HALFCLOSED)
@@ -754,6 +767,7 @@ static struct sw_verdict new_session(struct sw_engine *e, struct sw_key *k, uint
 			sw_wheel_schedule(&e->wheel, e->tab.cold, idx, sw_engine_deadline(e, s) + 1);
 			if (e->on_event)
 				sw_engine_emit_changes(e, idx, dir, 0, t0);
+			sw_press_reclass(e, idx, before);
 		}
 	} else {
 		sw_zeek_other(&e->tab.sess[idx], &e->tab.cold[idx], dir, p);
@@ -765,17 +779,6 @@ static struct sw_verdict new_session(struct sw_engine *e, struct sw_key *k, uint
 	return verdict(e, SW_DROP_NONE, idx, dir);
 }
 
-/* A new session's first packet may change its class (a pickup's FIN, a reply never). */
-static struct sw_verdict no_session(struct sw_engine *e, struct sw_key *k, uint64_t h,
-				    const struct sw_pkt *p)
-{
-	uint32_t idx = SW_IDX_NONE;
-	struct sw_verdict v = new_session(e, k, h, p, &idx);
-
-	if (idx != SW_IDX_NONE)
-		sw_press_reclass(e, idx, sw_press_listed(e, idx));
-	return v;
-}
 
 /* A TCP segment's consequences once the tracker has decided (reason, events). */
 static struct sw_verdict tcp_tracked(struct sw_engine *e, uint32_t idx, int dir,
@@ -971,7 +974,7 @@ static struct sw_verdict decide(struct sw_engine *e, const struct sw_pkt *p, str
 		}
 	}
 	if (idx == SW_IDX_NONE)
-		return no_session(e, k, h, p);
+		return new_session(e, k, h, p);
 	return in_session(e, idx, k->swapped ^ !!(e->tab.sess[idx].flags & SW_SF_ORIG1), p);
 }
 

@@ -155,12 +155,16 @@ void sw_table_key(const struct sw_table *t, uint32_t idx, struct sw_key *k)
 void sw_table_remove(struct sw_table *t, uint32_t idx)
 {
 	struct sw_key k;
-	uint64_t h;
+
+	sw_table_key(t, idx, &k);
+	sw_table_remove_hashed(t, idx, sw_key_hash(t, &k));
+}
+
+void sw_table_remove_hashed(struct sw_table *t, uint32_t idx, uint64_t h)
+{
 	uint32_t b, home, sig, n;
 	int i = 0;
 
-	sw_table_key(t, idx, &k);
-	h = sw_key_hash(t, &k);
 	home = b = (uint32_t)h & t->bmask;
 	sig = sw_sig_of(h);
 	/* Find the slot first: the overflow counts are only touched once it is known. */

@@ -378,6 +378,8 @@ uint32_t sw_table_insert(struct sw_table *t, const struct sw_key *k, uint64_t h)
 
 /* Remove session idx from the index and return its record to the pool. */
 void sw_table_remove(struct sw_table *t, uint32_t idx);
+/* sw_table_remove for a caller that already has the session key's hash h. */
+void sw_table_remove_hashed(struct sw_table *t, uint32_t idx, uint64_t h);
 
 /* Rebuild the canonical key of a stored session. */
 void sw_table_key(const struct sw_table *t, uint32_t idx, struct sw_key *k);

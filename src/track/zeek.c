@@ -31,14 +31,14 @@
  * cold.hist: 12 letters of 5 bits (value = letter index + 1, + L_MAX for the
  * responder), the count in the top 4 bits.
  */
-#include <ctype.h>
 #include <string.h>
 
 #include "track/tcp.h"
 #include "track/zeek.h"
 
 enum { L_S, L_H, L_A, L_D, L_F, L_R, L_C, L_G, L_T, L_W, L_I, L_Q, L_FLIP, L_MAX };
-static const char letters[L_MAX] = "shadfrcgtwiq^";
+/* A letter's character by its 5-bit value: the originator's upper case, the responder's lower. */
+static const char hist_char[2 * L_MAX + 1] = "?SHADFRCGTWIQ^shadfrcgtwiq^";
 
 /* Seen-bits per role (Zeek's HIST_* masks). */
 enum { SEEN_SYN, SEEN_FIN, SEEN_RST, SEEN_FINRST, SEEN_DATA, SEEN_ACK, SEEN_MULTI, SEEN_C,
@@ -363,9 +363,7 @@ void sw_zeek_history(const struct sw_sess_cold *c, char *buf, size_t len)
 
 	for (unsigned i = 0; i < n && o + 1 < len; i++) {
 		unsigned v = (unsigned)(c->hist >> (5 * i)) & 31;
-		int resp = v > L_MAX;
-		char ch = letters[(v - 1) % L_MAX];
-		buf[o++] = (char)(resp || ch == '^' ? ch : toupper((unsigned char)ch));
+		buf[o++] = v <= 2 * L_MAX ? hist_char[v] : '?';
 	}
 	if (len)
 		buf[o < len ? o : len - 1] = 0;
