@@ -865,10 +865,7 @@ static_assert(offsetof(struct sw_sess, peer) == offsetof(struct sw_sess, proto) 
 
 static inline uint32_t quick_word(const struct sw_sess *s)
 {
-	uint32_t w;
-
-	memcpy(&w, (const char *)s + offsetof(struct sw_sess, proto), sizeof(w));
-	return w;
+	return sw_word32_at(s, offsetof(struct sw_sess, proto));
 }
 
 /* quick_word() of a record with these fields and every other bit 0. */

@@ -33,7 +33,9 @@
 #define SW_FLOW_SESSION_H
 
 #include <assert.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "util/seq.h"
 
@@ -114,5 +116,33 @@ static_assert(sizeof(struct sw_sess) == 64, "hot session record must be one cach
 static_assert(sizeof(struct sw_sess_cold) == 48, "cold session record grew");
 
 #define SW_IDX_NONE 0xffffffffu
+
+/*
+ * Fields of a record read as one word, for masked compares of several at
+ * once (the engine's quick case, the tracker's peer test, the IPv4 key).
+ */
+static inline uint16_t sw_word16_at(const void *p, size_t off)
+{
+	uint16_t w;
+
+	memcpy(&w, (const char *)p + off, sizeof(w));
+	return w;
+}
+
+static inline uint32_t sw_word32_at(const void *p, size_t off)
+{
+	uint32_t w;
+
+	memcpy(&w, (const char *)p + off, sizeof(w));
+	return w;
+}
+
+static inline uint64_t sw_word_at(const void *p, size_t off)
+{
+	uint64_t w;
+
+	memcpy(&w, (const char *)p + off, sizeof(w));
+	return w;
+}
 
 #endif

@@ -257,14 +257,6 @@ static_assert(offsetof(struct sw_sess, port) == 8 && offsetof(struct sw_sess, pr
 		      offsetof(struct sw_key4, proto) == 12 && sizeof(struct sw_key4) >= 16,
 	      "sw_key4_eq compares the key as two words");
 
-static inline uint64_t sw_word_at(const void *p, size_t off)
-{
-	uint64_t w;
-
-	memcpy(&w, (const char *)p + off, sizeof(w));
-	return w;
-}
-
 /* 1 if pool record s is a live session with IPv4 key k. */
 static inline int sw_key4_eq(const struct sw_sess *s, const struct sw_key4 *k)
 {

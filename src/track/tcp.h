@@ -146,10 +146,7 @@ static_assert(offsetof(struct sw_peer, state) == offsetof(struct sw_peer, wscale
 
 static inline uint16_t sw_peer_word(const struct sw_peer *p)
 {
-	uint16_t w;
-
-	memcpy(&w, (const char *)p + offsetof(struct sw_peer, wscale), sizeof(w));
-	return w;
+	return sw_word16_at(p, offsetof(struct sw_peer, wscale));
 }
 
 static inline uint16_t sw_peer_word_of(uint8_t wscale, uint8_t state)
