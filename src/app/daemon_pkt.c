@@ -37,6 +37,7 @@
 #include "app/daemon.h"
 #include "util/clock.h"
 #include "app/report.h"
+#include "pkt/wire.h"
 
 #define BURST 256
 #define ADVANCE_NS (100 * 1000 * 1000LL)
@@ -101,17 +102,9 @@ void daemon_on_reset(void *ctx, const struct sw_rst *r)
 /* ARP, possibly behind one or two VLAN tags. */
 static int is_arp(const uint8_t *f, uint32_t len)
 {
-	uint32_t off = 12;
+	uint32_t off;
 
-	for (int tags = 0; tags < 3 && off + 2 <= len; tags++) {
-		unsigned et = (unsigned)f[off] << 8 | f[off + 1];
-		if (et == 0x0806)
-			return 1;
-		if (et != 0x8100 && et != 0x88a8 && et != 0x9100)
-			return 0;
-		off += 4;
-	}
-	return 0;
+	return sw_eth_type(f, len, &off) == SW_ETHERTYPE_ARP;
 }
 
 /* One receive block of `in` through the engine; passed frames out of `out`. 1 if a block was processed. */

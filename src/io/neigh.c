@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "io/neigh.h"
+#include "pkt/wire.h"
 
 static unsigned set_of(const struct sw_addr *a)
 {
@@ -19,23 +20,16 @@ static unsigned set_of(const struct sw_addr *a)
 void sw_neigh_learn(struct sw_neigh *n, const uint8_t *f, uint32_t len, int port)
 {
 	static const uint8_t v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-	uint32_t off = 12;
-	unsigned et = 0;
+	uint32_t off = 0; /* the IP header */
+	uint16_t et = sw_eth_type(f, len, &off);
 	struct sw_addr a;
 
-	for (int tags = 0; tags < 3 && off + 2 <= len; tags++) {
-		et = (unsigned)f[off] << 8 | f[off + 1];
-		if (et != 0x8100 && et != 0x88a8 && et != 0x9100)
-			break;
-		off += 4;
-	}
-	off += 2; /* past the EtherType: the IP header */
 	if (off > SW_NEIGH_L2_MAX)
 		return;
-	if (et == 0x0800 && off + 20 <= len) {
+	if (et == SW_ETHERTYPE_IP && off + SW_IP4_HLEN <= len) {
 		memcpy(a.b, v4mapped, 12);
 		memcpy(&a.b[12], f + off + 12, 4);
-	} else if (et == 0x86dd && off + 40 <= len) {
+	} else if (et == SW_ETHERTYPE_IPV6 && off + SW_IP6_HLEN <= len) {
 		memcpy(a.b, f + off + 8, 16);
 	} else {
 		return;

@@ -17,9 +17,6 @@
  */
 #include "pkt-int.h"
 
-#define SW_ETHERTYPE_VLAN 0x8100     /* 802.1Q customer tag */
-#define SW_ETHERTYPE_QINQ 0x88a8     /* 802.1ad service tag */
-#define SW_ETHERTYPE_QINQ_OLD 0x9100 /* pre-standard QinQ, still seen on old gear */
 #define SW_ETHERTYPE_PPPOE 0x8864    /* PPPoE session stage (discovery 0x8863 is not IP) */
 #define SW_ETHERTYPE_PBB 0x88e7      /* 802.1ah I-TAG */
 #define SW_ETHERTYPE_VNTAG 0x8926    /* Cisco VN-Tag */
@@ -31,7 +28,6 @@
 #define PPP_MPLS 0x0281
 #define PPP_MPLS_MC 0x0283
 
-#define VLAN_HLEN 4
 #define SLL_HLEN 16
 #define SLL2_HLEN 20
 #define NULL_HLEN 4
@@ -95,7 +91,7 @@ static int known_type(const struct l2w *w, size_t at)
 		return 0;
 	t = sw_rd16(w->f + at);
 	return t == SW_ETHERTYPE_IP || t == SW_ETHERTYPE_IPV6 || t == SW_ETHERTYPE_VLAN ||
-	       t == SW_ETHERTYPE_QINQ || t == SW_ETHERTYPE_MPLS || t == SW_ETHERTYPE_PPPOE || t == 0x0806;
+	       t == SW_ETHERTYPE_QINQ || t == SW_ETHERTYPE_MPLS || t == SW_ETHERTYPE_PPPOE || t == SW_ETHERTYPE_ARP;
 }
 
 /*
@@ -238,15 +234,15 @@ static enum sw_drop ethertype(struct l2w *w, uint16_t type, int *fam)
 		case SW_ETHERTYPE_QINQ:
 		case SW_ETHERTYPE_QINQ_OLD:
 			/* Any tag TPID at either depth: real networks stack two 802.1Q tags too. */
-			if (w->tags == 2)
+			if (w->tags == SW_VLAN_TAGS_MAX)
 				return SW_DROP_VLAN_DEPTH;
-			if (!have(w, VLAN_HLEN))
+			if (!have(w, SW_VLAN_HLEN))
 				return SW_DROP_TRUNCATED_L2;
 			w->tags++;
 			if (w->p->nvlan < 2)
 				w->p->vlan[w->p->nvlan++] = sw_rd16(h) & 0x0fff;
 			type = sw_rd16(h + 2);
-			w->off += VLAN_HLEN;
+			w->off += SW_VLAN_HLEN;
 			break;
 		case SW_ETHERTYPE_MPLS:
 		case SW_ETHERTYPE_MPLS_MC:

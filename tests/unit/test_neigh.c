@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "io/neigh.h"
+#include "pkt/wire.h"
 #include "pktbuild.h"
 #include "statewall/conf.h"
 #include "statewall/pkt.h"
@@ -85,6 +86,29 @@ static void test_learn_and_find(void **st)
 	free(n);
 }
 
+/*
+ * The wire's own look at a frame (ARP passed across, the L2 header learned):
+ * the EtherType behind up to two tags of any TPID, nothing behind three or
+ * past the frame's end.
+ */
+static void test_eth_type(void **st)
+{
+	uint8_t f[64] = {0};
+	uint32_t off = 99;
+
+	(void)st;
+	f[12] = 0x08, f[13] = 0x06;
+	assert_int_equal(sw_eth_type(f, sizeof(f), &off), SW_ETHERTYPE_ARP);
+	assert_int_equal(off, 14);
+	f[12] = 0x88, f[13] = 0xa8, f[16] = 0x91, f[17] = 0x00, f[20] = 0x08, f[21] = 0x06;
+	assert_int_equal(sw_eth_type(f, sizeof(f), &off), SW_ETHERTYPE_ARP);
+	assert_int_equal(off, 22);
+	assert_int_equal(sw_eth_type(f, 21, &off), 0); /* cut inside the inner EtherType */
+	f[20] = 0x81, f[21] = 0x00, f[24] = 0x08, f[25] = 0x06;
+	assert_int_equal(sw_eth_type(f, sizeof(f), &off), 0); /* three tags */
+	assert_int_equal(sw_eth_type(f, 13, &off), 0);
+}
+
 /* Far more addresses than entries: one that keeps sending is never forgotten. */
 static void test_busy_table_keeps_active(void **st)
 {
@@ -113,6 +137,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_learn_and_find),
 		cmocka_unit_test(test_busy_table_keeps_active),
+		cmocka_unit_test(test_eth_type),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
