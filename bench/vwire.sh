@@ -11,7 +11,10 @@
 #
 # For each: iperf3 throughput with 1 and 8 streams, and ping RTT p50/p99 idle
 # and under a bulk transfer (1 stream running beside the pings).  Ratios are
-# against bridge+ct.  Needs root, iperf3, nft.
+# against bridge+ct.  Beside each throughput figure, where the CPUs went
+# while iperf3 ran (/proc/stat and the daemon's /proc/PID/stat): CPUs busy,
+# in softirq, and statewall's own (all its threads) - whether the wire or
+# the generator had the machine.  Needs root, iperf3, nft.
 #
 #   SW_BIN=build/statewall bench/vwire.sh [SECONDS] [PINGS]
 #   SW_VWIRE_WORKERS="1 2"   statewall --workers settings to run (default: 1)
@@ -47,17 +50,29 @@ else
 fi
 vw_trap
 
-# iperf3 client -> server, N streams, SECS seconds; prints Gbit/s
+# "total idle softirq" jiffies of all CPUs, and those of process $1 (0 if none)
+cpu_snap() {
+  local pj=0
+  [ -n "${1:-}" ] && [ -r "/proc/$1/stat" ] && pj=$(sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}')
+  awk -v pj="$pj" '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print t, $5 + $6, $8, pj; exit }' /proc/stat
+}
+
+# iperf3 client -> server, N streams, SECS seconds; prints "Gbit/s busy softirq
+# statewall", the last three in CPUs over the run (statewall: DAEMON_PID's threads)
 tput() {
-  local port=$((5201 + RANDOM % 1000)) spid
+  local port=$((5201 + RANDOM % 1000)) spid a b gbit out=$VW_DIR/iperf3.json
   ip netns exec "$NS_S" iperf3 -s -1 -B "$SERVER_IP" -p "$port" >/dev/null 2>&1 &
   spid=$!
   VW_PIDS+=("$spid")
   sleep 0.5
-  ip netns exec "$NS_C" iperf3 -c "$SERVER_IP" -p "$port" -t "$SECS" -P "$1" -J 2>/dev/null |
-    python3 -c 'import json,sys; d=json.load(sys.stdin); print("%.3f" % (d["end"]["sum_received"]["bits_per_second"]/1e9))' ||
-    echo 0
+  a=$(cpu_snap "${DAEMON_PID:-}")
+  ip netns exec "$NS_C" iperf3 -c "$SERVER_IP" -p "$port" -t "$SECS" -P "$1" -J >"$out" 2>/dev/null
+  b=$(cpu_snap "${DAEMON_PID:-}")
+  gbit=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("%.3f" % (d["end"]["sum_received"]["bits_per_second"]/1e9))' "$out" 2>/dev/null || echo 0)
   wait "$spid" 2>/dev/null
+  awk -v g="$gbit" -v a="$a" -v b="$b" -v n="$(nproc)" 'BEGIN {
+    split(a, x, " "); split(b, y, " "); t = y[1] - x[1]; if (t <= 0) t = 1
+    printf "%s %.2f %.2f %.2f\n", g, n * (t - (y[2] - x[2])) / t, n * (y[3] - x[3]) / t, n * (y[4] - x[4]) / t }'
 }
 
 # PINGS echo requests 5 ms apart; prints "p50 p99" in microseconds
@@ -89,17 +104,17 @@ rtt_loaded() {
 declare -a ROWS=()
 ROUND=1
 measure() { # name
-  local t1=0 t8=0 idle load
+  local t1="0 0 0 0" t8="0 0 0 0" idle load
   vw_wait_path || { echo "$1: no path" >&2; exit 1; }
   idle=$(rtt)
   load=$(rtt_loaded)
   if [[ " $STREAMS " == *" 1 "* ]]; then t1=$(tput 1); fi
   if [[ " $STREAMS " == *" 8 "* ]]; then t8=$(tput 8); fi
-  ROWS+=("$ROUND|$1|$t1|$t8|$idle|$load")
-  echo "  $1: 1 stream $t1 Gbit/s, 8 streams $t8 Gbit/s, RTT idle p50/p99/n $idle us, loaded $load us (load $(cut -d' ' -f1 /proc/loadavg))" >&2
+  ROWS+=("$ROUND|$1|${t1%% *}|${t8%% *}|$idle|$load|${t1#* }|${t8#* }")
+  echo "  $1: 1 stream ${t1%% *} Gbit/s, 8 streams ${t8%% *} Gbit/s (CPUs busy/softirq/statewall: ${t1#* }; ${t8#* }), RTT idle p50/p99/n $idle us, loaded $load us (load $(cut -d' ' -f1 /proc/loadavg))" >&2
 }
 
-fresh() { vw_down; VW_DIR=$(mktemp -d "${TMPDIR:-/tmp}/statewall-lab.XXXXXX"); CTL=$VW_DIR/ctl.sock; VW_PIDS=(); }
+fresh() { vw_down; VW_DIR=$(mktemp -d "${TMPDIR:-/tmp}/statewall-lab.XXXXXX"); CTL=$VW_DIR/ctl.sock; VW_PIDS=(); DAEMON_PID=; }
 
 peers() {
   if [[ " $PEERS " == *" bridge "* ]]; then
@@ -147,17 +162,24 @@ for ROUND in $(seq 1 "$ROUNDS"); do
 done
 echo "vwire: end, load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 
-python3 - "$SECS" "$PINGS" "${ROWS[@]}" <<'EOF'
+python3 - "$SECS" "$PINGS" "$(nproc)" "${ROWS[@]}" <<'EOF'
 import sys
-secs, pings, rows = sys.argv[1], sys.argv[2], [r.split("|") for r in sys.argv[3:]]
+secs, pings, ncpu, rows = sys.argv[1], sys.argv[2], sys.argv[3], [r.split("|") for r in sys.argv[4:]]
 f = lambda s: [float(x) for x in s.split()]
 rounds = sorted({r[0] for r in rows}, key=int)
 print(f"vwire: iperf3 {secs} s per figure, {pings} pings 5 ms apart, MTU 1500, offloads off")
 print(f"  {'':16} {'1 stream':>10} {'8 streams':>10} {'idle p50':>9} {'p99':>6} {'loaded p50':>11} {'p99':>6}  (Gbit/s, us)")
+tag = lambda r: r[1] if len(rounds) == 1 else f"{r[1]} #{r[0]}"
 for r in rows:
     i, l = f(r[4]), f(r[5])
-    tag = r[1] if len(rounds) == 1 else f"{r[1]} #{r[0]}"
-    print(f"  {tag:16} {float(r[2]):10.3f} {float(r[3]):10.3f} {i[0]:9.0f} {i[1]:6.0f} {l[0]:11.0f} {l[1]:6.0f}")
+    print(f"  {tag(r):16} {float(r[2]):10.3f} {float(r[3]):10.3f} {i[0]:9.0f} {i[1]:6.0f} {l[0]:11.0f} {l[1]:6.0f}")
+print(f"  where the {ncpu} CPUs went while iperf3 ran (in CPUs): busy, in softirq, statewall's threads;")
+print(f"  Gbit/s per statewall CPU")
+print(f"  {'':16} {'1 stream':>22} {'8 streams':>22} {'per CPU':>8}")
+for r in rows:
+    c1, c8 = f(r[6]), f(r[7])
+    per = f"{float(r[3]) / c8[2]:8.2f}" if c8[2] > 0 else f"{'-':>8}"
+    print(f"  {tag(r):16} {c1[0]:8.2f} {c1[1]:6.2f} {c1[2]:6.2f} {c8[0]:8.2f} {c8[1]:6.2f} {c8[2]:6.2f} {per}")
 div = lambda a, b: float(a) / float(b) if float(b) else float("nan")
 for rd in rounds:
     ref = next(r for r in rows if r[0] == rd and r[1] == "bridge+ct")
@@ -168,5 +190,6 @@ for rd in rounds:
         i, l = f(r[4]), f(r[5])
         print(f"RESULT {r[1]} round={rd} tput1_vs_ct={div(r[2], ref[2]):.2f} tput8_vs_ct={div(r[3], ref[3]):.2f} "
               f"idle_p50_add_us={i[0]-ri[0]:.0f} idle_p99_add_us={i[1]-ri[1]:.0f} "
-              f"load_p50_add_us={l[0]-rl[0]:.0f} load_p99_add_us={l[1]-rl[1]:.0f}")
+              f"load_p50_add_us={l[0]-rl[0]:.0f} load_p99_add_us={l[1]-rl[1]:.0f} "
+              f"cpu8_busy={f(r[7])[0]:.2f} cpu8_softirq={f(r[7])[1]:.2f} cpu8_statewall={f(r[7])[2]:.2f}")
 EOF
