@@ -856,9 +856,12 @@ static struct sw_verdict track(struct sw_engine *e, uint32_t idx, int dir, const
  * The packet most packets are: an ACK or data segment of an established TCP
  * session on an idle timer (not half-closed, not closing, no RST or SYN
  * challenge pending, not a discard session, not picked up), whose Zeek
- * history it cannot change, and not a first fragment.  Such a packet cannot
- * change the session's eviction class or timer unless the tracker reports
- * an event; without one it costs the window check, the counts and last_seen.
+ * history it changes at most by its own letter ('D' for the role's first
+ * data, 'A' for its first bare ACK), and not a first fragment.  Such a
+ * packet cannot change the session's eviction class or timer unless the
+ * tracker reports an event; without one it costs the window check, the
+ * counts and last_seen (and the letter, once per role and kind, in the cold
+ * record).
  */
 static_assert(offsetof(struct sw_sess, peer) == offsetof(struct sw_sess, proto) + 4,
 	      "quick_word reads proto, flags, timer, ended_by and tflags as one word");
@@ -877,12 +880,8 @@ static inline uint32_t quick_word_of(uint8_t proto, uint8_t flags, uint8_t ended
 	return quick_word(&s);
 }
 
-/*
- * The quick case of an ACK or data segment (no SYN, FIN or RST) from role
- * dir: a masked compare of the hot line's header word, both peers' state
- * words and the Zeek history word.
- */
-static inline int quick_seg(const struct sw_sess *s, int dir, uint32_t payload)
+/* The hot line's header word and both peers' state words in the quick case. */
+static inline int quick_head(const struct sw_sess *s)
 {
 	uint32_t m = quick_word_of(0xff,
 				   SW_SF_DISCARD | SW_SF_HALFCLOSED | SW_SF_FIXED | SW_SF_RSTPEND |
@@ -890,8 +889,43 @@ static inline int quick_seg(const struct sw_sess *s, int dir, uint32_t payload)
 				   0xf, SW_TF_SYNCHAL);
 	uint32_t v = quick_word_of(6, 0, SW_NO_END, 0);
 
-	return (quick_word(s) & m) == v && sw_tcp_peers_established(s) &&
-	       sw_zeek_ack_settled(s, dir, payload);
+	return (quick_word(s) & m) == v && sw_tcp_peers_established(s);
+}
+
+/*
+ * The quick case of an ACK or data segment (no SYN, FIN or RST) from role
+ * dir with its letter already recorded: a masked compare of the hot line's
+ * header word, both peers' state words and the Zeek history word.
+ */
+static inline int quick_seg(const struct sw_sess *s, int dir, uint32_t payload)
+{
+	return quick_head(s) && sw_zeek_ack_settled(s, dir, payload);
+}
+
+/* The quick case with the segment's own letter possibly still due. */
+static inline int quick_quiet(const struct sw_sess *s, int dir)
+{
+	return quick_head(s) && sw_zeek_ack_quiet(s, dir);
+}
+
+/*
+ * The quick case's work for segment g of session idx from role dir: the
+ * counts and the established tracker; 1 (last_seen set) if it passed
+ * without an event, else 0 with the drop reason and the events for
+ * quick_rest.
+ */
+static inline __attribute__((always_inline)) int
+quick_pass(struct sw_engine *e, uint32_t idx, int dir, const struct sw_seg *g, uint32_t ip_len,
+	   int *reason, unsigned *ev)
+{
+	struct sw_sess *s = &e->tab.sess[idx];
+
+	account(e, idx, dir, ip_len);
+	*reason = sw_tcp_track_established(s, g, dir, e->conf.tcp_window_check, ev);
+	if (*ev || *reason != SW_DROP_NONE)
+		return 0;
+	s->last_seen = e->now;
+	return 1;
 }
 
 static inline int ack_only(uint8_t th_flags)
@@ -901,7 +935,7 @@ static inline int ack_only(uint8_t th_flags)
 
 static inline int quick_case(const struct sw_sess *s, int dir, const struct sw_pkt *p)
 {
-	return !(p->pflags & SW_PF_FRAG_FIRST) && ack_only(p->th_flags) && quick_seg(s, dir, p->payload);
+	return !(p->pflags & SW_PF_FRAG_FIRST) && ack_only(p->th_flags) && quick_quiet(s, dir);
 }
 
 /* A quick-case segment the tracker reported an event for, or would drop: the general rest. */
@@ -932,10 +966,9 @@ static struct sw_verdict in_session(struct sw_engine *e, uint32_t idx, int dir,
 		unsigned ev;
 		int reason;
 
-		account(e, idx, dir, p->ip_len);
-		reason = sw_tcp_track_established(s, &g, dir, e->conf.tcp_window_check, &ev);
-		if (!ev && reason == SW_DROP_NONE) {
-			s->last_seen = e->now;
+		if (quick_pass(e, idx, dir, &g, p->ip_len, &reason, &ev)) {
+			if (!sw_zeek_ack_seen(s, dir, p->payload))
+				sw_zeek_ack_letter(s, &e->tab.cold[idx], dir, p->payload);
 			return verdict(e, SW_DROP_NONE, idx, dir);
 		}
 		return quick_rest(e, idx, dir, p, reason, ev);
@@ -1063,6 +1096,33 @@ static inline void prefetch_cold(const struct sw_engine *e, uint32_t idx, int sw
 }
 
 /*
+ * An express segment of session idx in the quick case but for its own
+ * history letter, which is due (the role's first data or bare ACK): once per
+ * role and kind, so out of the express lane's line.  1 with *v set if it
+ * took the segment; 0 for the general path, nothing having changed.
+ */
+static __attribute__((noinline)) int express_letter(struct sw_engine *e, const struct sw_xpkt *x,
+						    uint32_t idx, int dir, struct sw_pkt *p,
+						    const uint8_t *f, size_t len, struct sw_verdict *v)
+{
+	struct sw_sess *s = &e->tab.sess[idx];
+	unsigned ev;
+	int reason;
+
+	if (!quick_quiet(s, dir) || sw_zeek_ack_seen(s, dir, x->g.payload) ||
+	    sw_tick_after(e->now, sw_engine_deadline(e, s)))
+		return 0;
+	if (quick_pass(e, idx, dir, &x->g, x->ip_len, &reason, &ev)) {
+		sw_zeek_ack_letter(s, &e->tab.cold[idx], dir, x->g.payload);
+		*v = verdict(e, SW_DROP_NONE, idx, dir);
+		return 1;
+	}
+	sw_engine_parse_frame(e, p, &f, &len, SW_LINK_EN10MB, 0);
+	*v = quick_rest(e, idx, dir, p, reason, ev);
+	return 1;
+}
+
+/*
  * The express lane.  An express frame (pkt/seg.h: an IPv4 TCP ACK or data
  * segment) of a live session in the quick case takes the tracker's
  * established path straight from the frame, with no struct sw_pkt and no
@@ -1083,20 +1143,20 @@ express(struct sw_engine *e, const struct sw_xpkt *x,
 		struct sw_sess *s = &e->tab.sess[idx];
 		int dir = k->swapped ^ !!(s->flags & SW_SF_ORIG1);
 
+		struct sw_verdict v;
+
 		if (quick_seg(s, dir, x->g.payload) &&
 		    !sw_tick_after(e->now, sw_engine_deadline(e, s))) {
 			unsigned ev;
 			int reason;
 
-			account(e, idx, dir, x->ip_len);
-			reason = sw_tcp_track_established(s, &x->g, dir, e->conf.tcp_window_check, &ev);
-			if (!ev && reason == SW_DROP_NONE) {
-				s->last_seen = e->now;
+			if (quick_pass(e, idx, dir, &x->g, x->ip_len, &reason, &ev))
 				return verdict(e, SW_DROP_NONE, idx, dir);
-			}
 			sw_engine_parse_frame(e, p, &f, &len, SW_LINK_EN10MB, 0);
 			return quick_rest(e, idx, dir, p, reason, ev);
 		}
+		if (express_letter(e, x, idx, dir, p, f, len, &v))
+			return v;
 		cand = idx;
 	}
 	sw_engine_parse_frame(e, p, &f, &len, SW_LINK_EN10MB, 0);

@@ -99,6 +99,11 @@ static int check(struct sw_sess *s, struct sw_sess_cold *c, int dir, int seen, i
 	return 0;
 }
 
+void sw_zeek_ack_letter(struct sw_sess *s, struct sw_sess_cold *c, int dir, uint32_t payload)
+{
+	check(s, c, dir, payload ? SEEN_DATA : SEEN_ACK, payload ? L_D : L_A);
+}
+
 void sw_zeek_flip(struct sw_sess *s, struct sw_sess_cold *c)
 {
 	if (s->hist_seen & FLIP_BIT)

@@ -44,6 +44,25 @@ static inline int sw_zeek_ack_settled(const struct sw_sess *s, int dir, uint32_t
 	return (s->hist_seen & (SW_Z_STATES_MASK | SW_Z_HOLE(!dir) | seen)) == (SW_Z_STATES_EST | seen);
 }
 
+/*
+ * 1 if such a segment changes at most its own letter ('D'/'d' with payload,
+ * else 'A'/'a') Zeek-wise unless the tracker reports an event: both
+ * endpoints established and no hole of the other role pending.  The letter
+ * is then due if sw_zeek_ack_settled() is 0, and sw_zeek_ack_letter()
+ * records it as the full path would.
+ */
+static inline int sw_zeek_ack_quiet(const struct sw_sess *s, int dir)
+{
+	return (s->hist_seen & (SW_Z_STATES_MASK | SW_Z_HOLE(!dir))) == SW_Z_STATES_EST;
+}
+
+static inline int sw_zeek_ack_seen(const struct sw_sess *s, int dir, uint32_t payload)
+{
+	return (s->hist_seen & (payload ? SW_Z_SEEN_DATA(dir) : SW_Z_SEEN_ACK(dir))) != 0;
+}
+
+void sw_zeek_ack_letter(struct sw_sess *s, struct sw_sess_cold *c, int dir, uint32_t payload);
+
 /* sw_zeek_ack_settled() of a segment with these flags: 0 unless an ACK or data segment. */
 static inline int sw_zeek_tcp_settled(const struct sw_sess *s, int dir, uint8_t th_flags,
 				      uint32_t payload)
