@@ -70,6 +70,7 @@ struct daemon {
 	int seccomp;    /* install the workers' filter (0: --no-seccomp) */
 	int test_forbidden; /* test hook (SW_TEST_FORBIDDEN_CALL): worker 0 makes a forbidden call */
 	int64_t poll_spin_ns; /* --poll-spin: watch the rings this long after frames before poll() */
+	unsigned batch;       /* --batch: frames taken from a ring at once, <= SW_AFP_BATCH_MAX */
 
 	/* shared */
 	int notify_fd;   /* wakes the management thread */

@@ -4,7 +4,7 @@
  * its link's wake eventfd.  Each wakeup:
  *
  *   1. packets: a receive block at a time from each interface, in bursts of
- *      up to BURST frames through sw_engine_burst(); passed frames are queued
+ *      up to --batch frames through sw_engine_burst(); passed frames are queued
  *      on the other interface's TX ring, one send() per burst, and their L2
  *      headers noted in the neighbour table (io/neigh.h);
  *   2. timers: sw_engine_advance() every ~100 ms (the poll timeout when idle);
@@ -39,7 +39,6 @@
 #include "app/report.h"
 #include "pkt/wire.h"
 
-#define BURST 256
 #define ADVANCE_NS (100 * 1000 * 1000LL)
 #define REQ_BUDGET_NS (200 * 1000LL)
 #define BLOCKS_PER_WAKEUP 8
@@ -111,19 +110,20 @@ static int is_arp(const uint8_t *f, uint32_t len)
 static int pump(struct daemon_worker *w, int side, sw_time_t now)
 {
 	struct sw_afp *in = w->port[side], *out = w->port[!side];
-	const uint8_t *frames[BURST];
-	uint32_t lens[BURST];
-	sw_time_t ts[BURST];
-	struct sw_verdict v[BURST];
+	const uint8_t *frames[SW_AFP_BATCH_MAX];
+	uint32_t lens[SW_AFP_BATCH_MAX];
+	sw_time_t ts[SW_AFP_BATCH_MAX];
+	struct sw_verdict v[SW_AFP_BATCH_MAX];
 	unsigned n;
 	int any = 0;
 
-	while ((n = sw_afp_rx(in, frames, lens, BURST)) > 0) {
+	while ((n = sw_afp_rx(in, frames, lens, w->d->batch)) > 0) {
 		unsigned m = 0;
 		/*
 		 * ARP is the wire's own business: it goes across untouched, as on a
 		 * PAN-OS virtual wire.  Everything else is the engine's (which drops
-		 * other non-IP frames as unsupported-l2).  Order is kept per direction.
+		 * other non-IP frames as unsupported-l2).  Order is kept per flow
+		 * (the ring's scheduler may let a new flow's frame pass a backlog).
 		 */
 		for (unsigned i = 0; i < n; i++) {
 			if (is_arp(frames[i], lens[i])) {

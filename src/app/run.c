@@ -48,6 +48,7 @@
 #define END_SLOTS 65536  /* ended-session ring (packet -> log writer) */
 #define POLL_SPIN_DEFAULT_US 0
 #define POLL_SPIN_MAX_US 100000
+#define BATCH_DEFAULT 256
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
@@ -125,6 +126,9 @@ static void usage(FILE *f)
 	      "      --poll-spin USEC   after a wakeup that moved frames, watch the rings this long\n"
 	      "                         before sleeping in poll() (0: never; default "
 	      STR(POLL_SPIN_DEFAULT_US) ")\n"
+	      "      --batch N          frames a worker takes from a ring at once, 1-" STR(SW_AFP_BATCH_MAX) "\n"
+	      "                         (default " STR(BATCH_DEFAULT) "): fewer wait less behind a busy worker,\n"
+	      "                         more forward faster\n"
 	      "      --decap            unwrap mirror transport (ERSPAN, VXLAN, Geneve): the\n"
 	      "                         mirror flow itself is not a session\n"
 	      "      --user NAME        after opening the interfaces and sockets as root, run as NAME\n"
@@ -191,6 +195,7 @@ int sw_cmd_run(int argc, char **argv)
 		{"log-prefix", no_argument, NULL, 'O'}, {"rx-ring", required_argument, NULL, 'R'},
 		{"workers", required_argument, NULL, 'N'}, {"decap", no_argument, NULL, 'X'},
 		{"poll-spin", required_argument, NULL, 'B'}, {"rt-priority", required_argument, NULL, 'F'},
+		{"batch", required_argument, NULL, 'J'},
 		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
 	/* options; NULL: not given (the file's system settings, then the defaults) */
 	const char *o_http = NULL, *o_auth = NULL, *o_keys = NULL, *o_cert = NULL, *o_key = NULL;
@@ -204,6 +209,7 @@ int sw_cmd_run(int argc, char **argv)
 	int ch, rc = 1, quiet = 0, dpt_ok = 0, explicit_group = 0, log_prefix = 0;
 	int mgmt_ok = 0, ncpus = 0, rt_prio = 0, rt_on = 0;
 	long nw = sysconf(_SC_NPROCESSORS_ONLN), poll_spin_us = POLL_SPIN_DEFAULT_US;
+	long batch = BATCH_DEFAULT;
 	enum sw_afp_ring ring = SW_AFP_RING_V2;
 	unsigned ctl_idle = SW_CTL_IDLE_DEFAULT;
 	int cpus[SW_DP_MAX_WORKERS + 1]; /* --cpus: the workers' CPUs, then the management thread's */
@@ -274,6 +280,14 @@ int sw_cmd_run(int argc, char **argv)
 			poll_spin_us = v;
 			break;
 		}
+		case 'J':
+			if (opt_num(optarg, 1, SW_AFP_BATCH_MAX, &batch) < 0) {
+				fprintf(stderr, "statewall run: --batch %s: expected frames, 1 to %d\n",
+					optarg, SW_AFP_BATCH_MAX);
+				rc = 2;
+				goto out;
+			}
+			break;
 		case 'R':
 			if (strcmp(optarg, "v2") == 0) {
 				ring = SW_AFP_RING_V2;
@@ -366,6 +380,7 @@ int sw_cmd_run(int argc, char **argv)
 		nw = SW_DP_MAX_WORKERS;
 	d.nw = (unsigned)nw;
 	d.poll_spin_ns = poll_spin_us * 1000;
+	d.batch = (unsigned)batch;
 	if (ncpus > (int)d.nw + 1) {
 		daemon_diag(SW_LOG_ERR, "--cpus: %d CPUs for %u workers and the management thread",
 			    ncpus, d.nw);

@@ -8,7 +8,8 @@
  *   V2 (the default): a ring of frame slots, each with its own status word.
  *   poll() wakes as soon as one frame is in, so a quiet link adds only the
  *   wakeup; a busy one is drained up to `max` frames per sw_afp_rx() call, so
- *   batching happens exactly when frames are queued.
+ *   batching happens exactly when frames are queued - new flows first (the
+ *   receive scheduler, rx_classify).
  *   V3: blocks of many frames; the kernel hands a block over when it is full
  *   or RX_TOV_MS after its first frame.  Fewer wakeups under load, but a
  *   lone frame waits up to RX_TOV_MS (docs/benchmarks.md has both measured).
@@ -43,6 +44,7 @@
 #include <unistd.h>
 
 #include "io/afpacket.h"
+#include "pkt/wire.h"
 
 #ifndef PACKET_IGNORE_OUTGOING
 #define PACKET_IGNORE_OUTGOING 23
@@ -54,6 +56,7 @@
 #define RX_TOV_MS 1
 #define RX2_BLOCK_SIZE (1u << 16) /* V2: frame slots are allocated in 64 KiB blocks */
 #define TX_FRAMES 1024
+#define FLOW_BUCKETS 1024        /* flow buckets of the V2 receive scheduler */
 #define VLAN_SCRATCH 256         /* frames of one rx() call that may need a tag put back */
 #define VLAN_SLOT 2048
 
@@ -69,10 +72,18 @@ struct sw_afp {
 	struct tpacket_block_desc *cur; /* block being handed out, NULL if none */
 	struct tpacket3_hdr *next_hdr;  /* next frame of cur */
 	uint32_t left;                  /* frames of cur not handed out */
-	/* V2 */
+	/* V2, and its receive scheduler (see rx_classify) */
 	unsigned rx_frame_size, rx_frames;
-	unsigned rx_idx;          /* first slot of the batch handed out (or next to look at) */
-	unsigned rx_held;         /* slots handed out, not yet given back */
+	unsigned rx_idx;          /* oldest slot not yet given back */
+	unsigned rx_seen;         /* slots from rx_idx on classified: the queue */
+	unsigned rx_queued;       /* frames of the queue not yet handed out */
+	unsigned rx_held;         /* frames handed out, not yet given back */
+	unsigned rx_fifo;         /* slots from rx_idx on known to be handed out or skipped */
+	uint16_t *rx_flow;        /* per slot: its frame's flow bucket */
+	uint8_t *rx_gone;         /* per slot: handed out or skipped (queue slots only) */
+	uint16_t *rx_new;         /* ring of the slots that started a flow's queue, oldest first */
+	unsigned rx_new_head, rx_new_n;
+	uint16_t flow_queued[FLOW_BUCKETS]; /* frames of each bucket in the queue */
 	uint8_t *tx_ring;
 	size_t tx_ring_len;
 	unsigned tx_frame_size, tx_frames, tx_idx, tx_queued;
@@ -133,6 +144,11 @@ static int open_rx(struct sw_afp *p, char *err, size_t errlen)
 	} else {
 		p->rx_frame_size = rx_slot_size(p);
 		p->rx_frames = RX_RING_BYTES / p->rx_frame_size;
+		p->rx_flow = calloc(p->rx_frames, sizeof(*p->rx_flow));
+		p->rx_gone = calloc(p->rx_frames, 1);
+		p->rx_new = calloc(p->rx_frames, sizeof(*p->rx_new));
+		if (!p->rx_flow || !p->rx_gone || !p->rx_new)
+			return fail(err, errlen, ENOMEM, "%s: %s", p->name, strerror(ENOMEM));
 		req.tp_block_size = RX2_BLOCK_SIZE;
 		req.tp_block_nr = RX_RING_BYTES / RX2_BLOCK_SIZE;
 		req.tp_frame_size = p->rx_frame_size;
@@ -267,6 +283,9 @@ void sw_afp_close(struct sw_afp *p)
 	if (p->txfd >= 0)
 		close(p->txfd);
 	free(p->vlan_scratch);
+	free(p->rx_flow);
+	free(p->rx_gone);
+	free(p->rx_new);
 	free(p);
 }
 
@@ -316,8 +335,10 @@ int sw_afp_rx_ready(const struct sw_afp *p)
 		return p->cur != NULL ||
 		       (__atomic_load_n(&block(p, p->rx_block)->hdr.bh1.block_status, __ATOMIC_ACQUIRE) &
 			TP_STATUS_USER) != 0;
-	return p->rx_held != 0 ||
-	       (__atomic_load_n(&rx_slot(p, p->rx_idx)->tp_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER) != 0;
+	return p->rx_held != 0 || p->rx_queued != 0 ||
+	       (p->rx_seen < p->rx_frames &&
+		(__atomic_load_n(&rx_slot(p, (p->rx_idx + p->rx_seen) % p->rx_frames)->tp_status,
+				 __ATOMIC_ACQUIRE) & TP_STATUS_USER) != 0);
 }
 
 int sw_afp_rx_pending(const struct sw_afp *p)
@@ -391,23 +412,147 @@ static unsigned rx_v3(struct sw_afp *p, const uint8_t **frames, uint32_t *lens, 
 	return n;
 }
 
-/* V2: the frames from rx_idx on that the kernel has handed over, as one batch. */
+/*
+ * The flow bucket of a frame for the receive scheduler: addresses, protocol
+ * and ports (ICMP echo: its identifier) behind up to two VLAN tags.  A
+ * fragment has no ports to look at, so every fragment of an address pair and
+ * protocol shares one bucket and keeps its order; anything not IP is bucket 0.
+ */
+static unsigned flow_bucket(const uint8_t *f, uint32_t len)
+{
+	uint32_t off = 0, l4 = 0;
+	uint16_t et = sw_eth_type(f, len, &off);
+	const uint8_t *ip = f + off;
+	uint64_t h;
+	unsigned proto, at;
+
+	if (et == SW_ETHERTYPE_IP && off + SW_IP4_HLEN <= len) {
+		proto = ip[9];
+		h = (uint64_t)sw_rd32(ip + 12) << 32 | sw_rd32(ip + 16);
+		at = (sw_rd16(ip + 6) & 0x3fff) ? 0 : off + (ip[0] & 0x0fu) * 4;
+	} else if (et == SW_ETHERTYPE_IPV6 && off + SW_IP6_HLEN <= len) {
+		proto = ip[6];
+		h = 0;
+		for (unsigned i = 8; i < 40; i += 8)
+			h = (h ^ ((uint64_t)sw_rd32(ip + i) << 32 | sw_rd32(ip + i + 4))) * 0x9e3779b97f4a7c15ull;
+		at = off + SW_IP6_HLEN;
+	} else {
+		return 0;
+	}
+	if (at && at + 8 <= len) {
+		if (proto == SW_PROTO_TCP || proto == SW_PROTO_UDP)
+			l4 = sw_rd32(f + at);
+		else if ((proto == SW_PROTO_ICMP && (f[at] == 0 || f[at] == 8)) ||
+			 (proto == SW_PROTO_ICMPV6 && (f[at] == 128 || f[at] == 129)))
+			l4 = sw_rd16(f + at + 4);
+	}
+	h = (h ^ ((uint64_t)proto << 32 | l4)) * 0xbf58476d1ce4e5b9ull;
+	return (unsigned)(h >> 54) % FLOW_BUCKETS;
+}
+
+/* Our own transmissions and frames the slot cut are given back unread. */
+static int rx_skip(const struct tpacket2_hdr *h)
+{
+	const struct sockaddr_ll *sll =
+		(const struct sockaddr_ll *)((const uint8_t *)h + TPACKET_ALIGN(sizeof(*h)));
+
+	return sll->sll_pkttype == PACKET_OUTGOING || h->tp_snaplen < h->tp_len;
+}
+
+/*
+ * V2 with a receive scheduler.  The frames the kernel has handed over from
+ * rx_idx on are the queue, each classified once by flow bucket.  A frame
+ * that finds its bucket empty starts a new flow (fq_codel's sparse flows: a
+ * ping, a DNS query, a handshake, an interactive keystroke): a batch takes
+ * those first, oldest first, then the oldest frames of the queue - so they
+ * no longer wait behind a bulk transfer's backlog, while a flow's frames
+ * keep their order (a new flow's frame is the oldest of its bucket).  The
+ * kernel fills the ring in order and stops at the first slot not given
+ * back, so slots are given back in ring order, as rx_idx - the oldest frame
+ * not yet handed out - moves past them: a frame handed out ahead of older
+ * ones keeps its slot until then.  Each frame costs O(1).
+ */
+static void rx_classify(struct sw_afp *p)
+{
+	unsigned i = (p->rx_idx + p->rx_seen) % p->rx_frames;
+
+	for (; p->rx_seen < p->rx_frames; i = i + 1 == p->rx_frames ? 0 : i + 1) {
+		struct tpacket2_hdr *h = rx_slot(p, i);
+		uint32_t st = __atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE);
+		unsigned b;
+
+		if (!(st & TP_STATUS_USER))
+			break;
+		p->rx_seen++;
+		if (rx_skip(h)) {
+			if (h->tp_snaplen < h->tp_len)
+				p->st.rx_truncated++;
+			p->rx_gone[i] = 1;
+			continue;
+		}
+		b = flow_bucket((const uint8_t *)h + h->tp_mac, h->tp_snaplen);
+		p->rx_flow[i] = (uint16_t)b;
+		if (p->flow_queued[b]++ == 0)
+			p->rx_new[(p->rx_new_head + p->rx_new_n++) % p->rx_frames] = (uint16_t)i;
+		p->rx_queued++;
+	}
+}
+
+/* With no batch out: give back the slots from rx_idx on that are done with, in order. */
+static void rx_give_back(struct sw_afp *p)
+{
+	while (p->rx_seen && p->rx_gone[p->rx_idx]) {
+		p->rx_gone[p->rx_idx] = 0;
+		__atomic_store_n(&rx_slot(p, p->rx_idx)->tp_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+		p->rx_idx = p->rx_idx + 1 == p->rx_frames ? 0 : p->rx_idx + 1;
+		p->rx_seen--;
+		if (p->rx_fifo)
+			p->rx_fifo--;
+	}
+}
+
+/* Hand out queue slot i as frames[*n]. */
+static void rx_hand_out(struct sw_afp *p, unsigned i, const uint8_t **frames, uint32_t *lens,
+			unsigned *n, unsigned *nvlan)
+{
+	struct tpacket2_hdr *h = rx_slot(p, i);
+	const struct sockaddr_ll *sll =
+		(const struct sockaddr_ll *)((uint8_t *)h + TPACKET_ALIGN(sizeof(*h)));
+
+	p->rx_gone[i] = 1;
+	p->flow_queued[p->rx_flow[i]]--;
+	p->rx_queued--;
+	p->rx_held++;
+	*n += (unsigned)take(p, (const uint8_t *)h + h->tp_mac, h->tp_snaplen, h->tp_len, sll,
+			     h->tp_status, h->tp_vlan_tci, h->tp_vlan_tpid, nvlan, &frames[*n],
+			     &lens[*n]);
+}
+
 static unsigned rx_v2(struct sw_afp *p, const uint8_t **frames, uint32_t *lens, unsigned max)
 {
-	unsigned n = 0, nvlan = 0;
+	unsigned n = 0, nvlan = 0, i;
 
 	if (p->rx_held)
 		return 0; /* the batch handed out is not given back yet */
-	while (p->rx_held < max && p->rx_held < p->rx_frames) {
-		struct tpacket2_hdr *h = rx_slot(p, (p->rx_idx + p->rx_held) % p->rx_frames);
-		uint32_t st = __atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE);
-		if (!(st & TP_STATUS_USER))
-			break;
-		const struct sockaddr_ll *sll =
-			(const struct sockaddr_ll *)((uint8_t *)h + TPACKET_ALIGN(sizeof(*h)));
-		p->rx_held++;
-		n += (unsigned)take(p, (const uint8_t *)h + h->tp_mac, h->tp_snaplen, h->tp_len, sll,
-				    st, h->tp_vlan_tci, h->tp_vlan_tpid, &nvlan, &frames[n], &lens[n]);
+	rx_give_back(p); /* frames skipped unread */
+	rx_classify(p);
+	if (max > SW_AFP_BATCH_MAX)
+		max = SW_AFP_BATCH_MAX;
+	/* new flows first (a queued one that was handed out since is skipped) */
+	while (p->rx_new_n && p->rx_held < max) {
+		i = p->rx_new[p->rx_new_head];
+		p->rx_new_head = p->rx_new_head + 1 == p->rx_frames ? 0 : p->rx_new_head + 1;
+		p->rx_new_n--;
+		if (!p->rx_gone[i])
+			rx_hand_out(p, i, frames, lens, &n, &nvlan);
+	}
+	/* then the oldest */
+	i = (p->rx_idx + p->rx_fifo) % p->rx_frames;
+	while (p->rx_fifo < p->rx_seen && p->rx_held < max) {
+		if (!p->rx_gone[i])
+			rx_hand_out(p, i, frames, lens, &n, &nvlan);
+		p->rx_fifo++;
+		i = i + 1 == p->rx_frames ? 0 : i + 1;
 	}
 	return n;
 }
@@ -420,11 +565,8 @@ unsigned sw_afp_rx(struct sw_afp *p, const uint8_t **frames, uint32_t *lens, uns
 void sw_afp_rx_done(struct sw_afp *p)
 {
 	if (p->ring == SW_AFP_RING_V2) {
-		for (unsigned i = 0; i < p->rx_held; i++)
-			__atomic_store_n(&rx_slot(p, (p->rx_idx + i) % p->rx_frames)->tp_status,
-					 TP_STATUS_KERNEL, __ATOMIC_RELEASE);
-		p->rx_idx = (p->rx_idx + p->rx_held) % p->rx_frames;
 		p->rx_held = 0;
+		rx_give_back(p);
 		return;
 	}
 	if (!p->cur)

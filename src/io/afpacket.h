@@ -2,7 +2,8 @@
  * afpacket.h - one Linux interface as a packet port: a receive ring
  * (TPACKET_V2, frame at a time, or TPACKET_V3, block at a time; batches
  * either way) and a TPACKET_V2 transmit ring (frames queued, then sent with
- * one syscall per burst).
+ * one syscall per burst).  A V2 ring hands out a new flow's frames ahead of
+ * older frames of busy flows, each flow's frames in order (afpacket.c).
  *
  * The port is promiscuous (PACKET_MR_PROMISC, dropped with the socket), needs
  * no address, and never receives what it (or any other socket) transmits on
@@ -61,6 +62,9 @@ int sw_afp_fanout(struct sw_afp *p, uint16_t group, char *err, size_t errlen);
 int sw_afp_fd(const struct sw_afp *p);
 const char *sw_afp_name(const struct sw_afp *p);
 int sw_afp_ifindex(const struct sw_afp *p);
+
+/* Frames one sw_afp_rx() call hands out, at most. */
+#define SW_AFP_BATCH_MAX 256
 
 /*
  * Up to `max` frames of the current receive block (the next one if none is
