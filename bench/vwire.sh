@@ -188,7 +188,8 @@ for rd in rounds:
         if r[0] != rd or r[1] in ("bridge", "bridge+ct"):
             continue
         i, l = f(r[4]), f(r[5])
-        print(f"RESULT {r[1]} round={rd} tput1_vs_ct={div(r[2], ref[2]):.2f} tput8_vs_ct={div(r[3], ref[3]):.2f} "
+        print(f"RESULT {r[1]} round={rd} tput1_gbit={r[2]} tput8_gbit={r[3]} "
+              f"tput1_vs_ct={div(r[2], ref[2]):.2f} tput8_vs_ct={div(r[3], ref[3]):.2f} "
               f"idle_p50_add_us={i[0]-ri[0]:.0f} idle_p99_add_us={i[1]-ri[1]:.0f} "
               f"load_p50_add_us={l[0]-rl[0]:.0f} load_p99_add_us={l[1]-rl[1]:.0f} "
               f"cpu8_busy={f(r[7])[0]:.2f} cpu8_softirq={f(r[7])[1]:.2f} cpu8_statewall={f(r[7])[2]:.2f}")
