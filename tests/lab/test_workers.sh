@@ -6,7 +6,8 @@
 # session (a flow whose directions reached different workers would be two
 # half sessions, or its SYN-ACK dropped as non-SYN), both workers used; then
 # show / clear / commit / events across both; `--rt-priority` makes the
-# workers SCHED_FIFO and nothing else.  Needs root; ~1 min.
+# workers SCHED_FIFO and nothing else; `--batch 1` still forwards every flow
+# whole.  Needs root; ~1 min.
 #
 #   SW_BIN=build/statewall SW_SHARED=../shared bash tests/lab/test_workers.sh
 set -u
@@ -139,6 +140,22 @@ echo "        threads by policy: $cls"
 check "--rt-priority 10: two SCHED_FIFO 10 workers, two SCHED_OTHER threads" [ "$cls" = "2 FF 10,2 TS -" ]
 check "--rt-priority 10: the wire forwards" vw_wait_path
 vw_stop >/dev/null
+
+# --batch: a batch of one frame (every frame its own turn of the receive
+# scheduler) still carries every flow whole and in order; out of range is refused
+echo "-- --batch 1"
+vw_start --workers 2 --batch 1 || exit 1
+vw_wait_path || bad "--batch 1: no path through the wire"
+tcp_pair batch1 5501 --scenario halfclose_server --delay 1 --stream 1 --period 0.25
+check "--batch 1: half-close stream intact (client $CV, server $SV)" [ "$CV/$SV" = PASS/PASS ]
+tcp_pair batch1n 5502 --scenario normal
+check "--batch 1: request/response intact (client $CV, server $SV)" [ "$CV/$SV" = PASS/PASS ]
+check "--batch 1: icmp: 5 echo replies" nsx "$NS_C" ping -c 5 -i 0.2 -W 1 -q "$SERVER_IP"
+d=$(cli -c "show counter global" | awk '$1 == "dropped" {print $2}')
+check "--batch 1: nothing dropped (${d:-0})" [ "${d:-0}" = 0 ]
+vw_stop >/dev/null
+out=$("$SW_BIN" run --vwire fw-c,fw-s --batch 257 2>&1)
+check "--batch 257 refused: $out" grep -q -- "--batch 257: expected frames, 1 to 256" <<<"$out"
 
 echo "$PASSES passed, $FAILS failed"
 [ "$FAILS" = 0 ]
