@@ -779,7 +779,6 @@ static struct sw_verdict new_session(struct sw_engine *e, struct sw_key *k, uint
 	return verdict(e, SW_DROP_NONE, idx, dir);
 }
 
-
 /* A TCP segment's consequences once the tracker has decided (reason, events). */
 static struct sw_verdict tcp_tracked(struct sw_engine *e, uint32_t idx, int dir,
 				     const struct sw_pkt *p, int reason, unsigned ev, int was_hc)
@@ -1142,7 +1141,6 @@ express(struct sw_engine *e, const struct sw_xpkt *x,
 	if (idx != SW_IDX_NONE) {
 		struct sw_sess *s = &e->tab.sess[idx];
 		int dir = k->swapped ^ !!(s->flags & SW_SF_ORIG1);
-
 		struct sw_verdict v;
 
 		if (quick_seg(s, dir, x->g.payload) &&

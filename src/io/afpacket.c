@@ -45,6 +45,7 @@
 
 #include "io/afpacket.h"
 #include "pkt/wire.h"
+#include "util/bug.h"
 
 #ifndef PACKET_IGNORE_OUTGOING
 #define PACKET_IGNORE_OUTGOING 23
@@ -347,20 +348,31 @@ int sw_afp_rx_pending(const struct sw_afp *p)
 }
 
 /*
- * One received frame (V2 and V3 headers alike): skip our own transmissions
- * and frames cut by the slot, put a VLAN tag the stack lifted back in front
- * of the EtherType.  1 if frames[*n] / lens[*n] were filled.
+ * 1 if a received frame (a V2 or V3 header of hdrlen bytes, its sockaddr_ll
+ * after it) is given back unread: our own transmissions, and frames cut by
+ * the slot (counted).
  */
-static int take(struct sw_afp *p, const uint8_t *data, uint32_t len, uint32_t wirelen,
-		const struct sockaddr_ll *sll, uint32_t status, uint16_t tci, uint16_t tpid,
-		unsigned *nvlan, const uint8_t **frame, uint32_t *flen)
+static int unread(struct sw_afp *p, const void *hdr, size_t hdrlen, uint32_t len, uint32_t wirelen)
 {
+	const struct sockaddr_ll *sll =
+		(const struct sockaddr_ll *)((const uint8_t *)hdr + TPACKET_ALIGN(hdrlen));
+
 	if (sll->sll_pkttype == PACKET_OUTGOING)
-		return 0;
+		return 1;
 	if (len < wirelen) {
 		p->st.rx_truncated++;
-		return 0;
+		return 1;
 	}
+	return 0;
+}
+
+/*
+ * One received frame, not unread(): put a VLAN tag the stack lifted back in
+ * front of the EtherType.  1 if frames[*n] / lens[*n] were filled.
+ */
+static int take(struct sw_afp *p, const uint8_t *data, uint32_t len, uint32_t status,
+		uint16_t tci, uint16_t tpid, unsigned *nvlan, const uint8_t **frame, uint32_t *flen)
+{
 	if ((status & TP_STATUS_VLAN_VALID) && len >= 12) {
 		uint8_t *s;
 		if (!(status & TP_STATUS_VLAN_TPID_VALID))
@@ -400,14 +412,14 @@ static unsigned rx_v3(struct sw_afp *p, const uint8_t **frames, uint32_t *lens, 
 	}
 	while (p->left > 0 && n < max) {
 		struct tpacket3_hdr *h = p->next_hdr;
-		const struct sockaddr_ll *sll =
-			(const struct sockaddr_ll *)((uint8_t *)h + TPACKET_ALIGN(sizeof(*h)));
 
 		p->left--;
 		p->next_hdr = (struct tpacket3_hdr *)((uint8_t *)h + h->tp_next_offset);
-		n += (unsigned)take(p, (const uint8_t *)h + h->tp_mac, h->tp_snaplen, h->tp_len, sll,
-				    h->tp_status, (uint16_t)h->hv1.tp_vlan_tci,
-				    (uint16_t)h->hv1.tp_vlan_tpid, &nvlan, &frames[n], &lens[n]);
+		if (unread(p, h, sizeof(*h), h->tp_snaplen, h->tp_len))
+			continue;
+		n += (unsigned)take(p, (const uint8_t *)h + h->tp_mac, h->tp_snaplen, h->tp_status,
+				    (uint16_t)h->hv1.tp_vlan_tci, (uint16_t)h->hv1.tp_vlan_tpid, &nvlan,
+				    &frames[n], &lens[n]);
 	}
 	return n;
 }
@@ -450,15 +462,6 @@ static unsigned flow_bucket(const uint8_t *f, uint32_t len)
 	return (unsigned)(h >> 54) % FLOW_BUCKETS;
 }
 
-/* Our own transmissions and frames the slot cut are given back unread. */
-static int rx_skip(const struct tpacket2_hdr *h)
-{
-	const struct sockaddr_ll *sll =
-		(const struct sockaddr_ll *)((const uint8_t *)h + TPACKET_ALIGN(sizeof(*h)));
-
-	return sll->sll_pkttype == PACKET_OUTGOING || h->tp_snaplen < h->tp_len;
-}
-
 /*
  * V2 with a receive scheduler.  The frames the kernel has handed over from
  * rx_idx on are the queue, each classified once by flow bucket.  A frame
@@ -484,9 +487,7 @@ static void rx_classify(struct sw_afp *p)
 		if (!(st & TP_STATUS_USER))
 			break;
 		p->rx_seen++;
-		if (rx_skip(h)) {
-			if (h->tp_snaplen < h->tp_len)
-				p->st.rx_truncated++;
+		if (unread(p, h, sizeof(*h), h->tp_snaplen, h->tp_len)) {
 			p->rx_gone[i] = 1;
 			continue;
 		}
@@ -516,16 +517,13 @@ static void rx_hand_out(struct sw_afp *p, unsigned i, const uint8_t **frames, ui
 			unsigned *n, unsigned *nvlan)
 {
 	struct tpacket2_hdr *h = rx_slot(p, i);
-	const struct sockaddr_ll *sll =
-		(const struct sockaddr_ll *)((uint8_t *)h + TPACKET_ALIGN(sizeof(*h)));
 
 	p->rx_gone[i] = 1;
 	p->flow_queued[p->rx_flow[i]]--;
 	p->rx_queued--;
 	p->rx_held++;
-	*n += (unsigned)take(p, (const uint8_t *)h + h->tp_mac, h->tp_snaplen, h->tp_len, sll,
-			     h->tp_status, h->tp_vlan_tci, h->tp_vlan_tpid, nvlan, &frames[*n],
-			     &lens[*n]);
+	*n += (unsigned)take(p, (const uint8_t *)h + h->tp_mac, h->tp_snaplen, h->tp_status,
+			     h->tp_vlan_tci, h->tp_vlan_tpid, nvlan, &frames[*n], &lens[*n]);
 }
 
 static unsigned rx_v2(struct sw_afp *p, const uint8_t **frames, uint32_t *lens, unsigned max)
@@ -538,12 +536,15 @@ static unsigned rx_v2(struct sw_afp *p, const uint8_t **frames, uint32_t *lens, 
 	rx_classify(p);
 	if (max > SW_AFP_BATCH_MAX)
 		max = SW_AFP_BATCH_MAX;
-	/* new flows first (a queued one that was handed out since is skipped) */
+	/*
+	 * New flows first.  None of them was handed out yet: the oldest-first
+	 * pass below runs only once this list is empty.
+	 */
 	while (p->rx_new_n && p->rx_held < max) {
 		i = p->rx_new[p->rx_new_head];
 		p->rx_new_head = p->rx_new_head + 1 == p->rx_frames ? 0 : p->rx_new_head + 1;
 		p->rx_new_n--;
-		if (!p->rx_gone[i])
+		if (SW_CHECK(!p->rx_gone[i]))
 			rx_hand_out(p, i, frames, lens, &n, &nvlan);
 	}
 	/* then the oldest */
